@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pool registry shared by the four allocators.
+ *
+ * Names, uniqueness per kind, the debugfs tree and the "pools" table:
+ *
+ *   /sys/kernel/debug/allocpools/pools
+ *   /sys/kernel/debug/allocpools/<kind>/<name>/{stats,...}
+ *
+ * Context: process context only (registration sleeps on ap_mutex and creates
+ * debugfs entries).  A debugfs failure never fails a pool's creation: the
+ * pool simply has no directory.
+ */
+
+#define pr_fmt(fmt) "allocpools: " fmt
+
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/printk.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+
+#include "allocpools_internal.h"
+
+#define AP_MAX_KINDS	8
+
+/* ap_mutex guards ap_pools, ap_kind_dirs and every pool's node and dir. */
+static DEFINE_MUTEX(ap_mutex);
+static LIST_HEAD(ap_pools);
+static struct dentry *ap_root;
+static struct {
+	const struct ap_kind *kind;
+	struct dentry *dir;
+} ap_kind_dirs[AP_MAX_KINDS];
+
+/**
+ * ap_name_valid() - check a pool name against the naming rule
+ * @name: the proposed name, may be NULL
+ *
+ * Return: true for 1..31 characters of [A-Za-z0-9_.-].
+ */
+bool ap_name_valid(const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return false;
+	for (i = 0; name[i]; i++) {
+		if (i >= AP_NAME_MAX - 1)
+			return false;
+		if (!isalnum(name[i]) && name[i] != '_' && name[i] != '.' &&
+		    name[i] != '-')
+			return false;
+	}
+	/* "." and ".." would make odd debugfs directories. */
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	return i > 0;
+}
+
+static int ap_file_show(struct seq_file *m, void *unused)
+{
+	struct ap_file_ref *ref = m->private;
+
+	return ref->file->show(m, ref->pool);
+}
+
+static int ap_file_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, ap_file_show, inode->i_private);
+}
+
+static const struct file_operations ap_file_fops = {
+	.owner		= THIS_MODULE,
+	.open		= ap_file_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
+static struct dentry *kind_dir_locked(const struct ap_kind *kind)
+{
+	int i;
+
+	lockdep_assert_held(&ap_mutex);
+	if (!ap_root)
+		return NULL;
+	for (i = 0; i < AP_MAX_KINDS; i++) {
+		if (ap_kind_dirs[i].kind == kind)
+			return ap_kind_dirs[i].dir;
+		if (!ap_kind_dirs[i].kind) {
+			ap_kind_dirs[i].kind = kind;
+			ap_kind_dirs[i].dir = debugfs_create_dir(kind->name,
+								 ap_root);
+			return ap_kind_dirs[i].dir;
+		}
+	}
+	return NULL;
+}
+
+static void create_files_locked(struct ap_pool *pool)
+{
+	struct dentry *parent = kind_dir_locked(pool->kind);
+	unsigned int i;
+
+	lockdep_assert_held(&ap_mutex);
+	pool->dir = NULL;
+	if (IS_ERR_OR_NULL(parent))
+		return;
+	pool->dir = debugfs_create_dir(pool->name, parent);
+	if (IS_ERR_OR_NULL(pool->dir)) {
+		pool->dir = NULL;
+		return;
+	}
+	for (i = 0; i < pool->kind->nr_files && i < AP_MAX_FILES; i++) {
+		pool->refs[i].pool = pool;
+		pool->refs[i].file = &pool->kind->files[i];
+		debugfs_create_file(pool->kind->files[i].name, 0400, pool->dir,
+				    &pool->refs[i], &ap_file_fops);
+	}
+}
+
+/**
+ * ap_pool_register() - give a new pool its name, row and debugfs directory
+ * @pool: the pool's embedded core part
+ * @kind: the allocator kind
+ * @name: the pool's name
+ *
+ * Context: process context; takes ap_mutex.
+ * Return: 0, -EINVAL for a bad name, -EEXIST if a pool of @kind already has
+ * @name.
+ */
+int ap_pool_register(struct ap_pool *pool, const struct ap_kind *kind,
+		     const char *name)
+{
+	struct ap_pool *p;
+
+	if (!ap_name_valid(name))
+		return -EINVAL;
+
+	mutex_lock(&ap_mutex);
+	list_for_each_entry(p, &ap_pools, node) {
+		if (p->kind == kind && !strcmp(p->name, name)) {
+			mutex_unlock(&ap_mutex);
+			return -EEXIST;
+		}
+	}
+	pool->kind = kind;
+	strscpy(pool->name, name, sizeof(pool->name));
+	list_add_tail(&pool->node, &ap_pools);
+	create_files_locked(pool);
+	mutex_unlock(&ap_mutex);
+	return 0;
+}
+
+/**
+ * ap_pool_unregister() - remove a pool's row and debugfs directory
+ * @pool: a registered pool
+ *
+ * Waits for debugfs readers of the pool's files to finish, so the pool may
+ * be freed once this returns.
+ *
+ * Context: process context; takes ap_mutex.
+ */
+void ap_pool_unregister(struct ap_pool *pool)
+{
+	mutex_lock(&ap_mutex);
+	list_del(&pool->node);
+	debugfs_remove_recursive(pool->dir);
+	pool->dir = NULL;
+	mutex_unlock(&ap_mutex);
+}
+
+/**
+ * ap_report_invalid() - report a rejected free (or a poison mismatch)
+ * @pool: the pool that refused it
+ * @what: what was wrong, e.g. "double free"
+ * @inside: whether @offset locates the pointer inside the pool
+ * @offset: offset of the pointer from the start of the pool's memory
+ *
+ * Offsets only: no kernel address reaches the log.
+ */
+void ap_report_invalid(const struct ap_pool *pool, const char *what,
+		       bool inside, size_t offset)
+{
+	if (inside)
+		pr_err_ratelimited("%s/%s: %s at offset %zu\n",
+				   pool->kind->name, pool->name, what, offset);
+	else
+		pr_err_ratelimited("%s/%s: %s: pointer outside the pool\n",
+				   pool->kind->name, pool->name, what);
+}
+
+/**
+ * ap_warn_live() - warn that a pool is destroyed with live allocations
+ * @pool: the pool being destroyed
+ * @live: how many objects were still allocated
+ */
+void ap_warn_live(const struct ap_pool *pool, unsigned long live)
+{
+	pr_warn("%s/%s: destroyed with %lu live objects\n", pool->kind->name,
+		pool->name, live);
+}
+
+static int pools_show(struct seq_file *m, void *unused)
+{
+	struct ap_pool *p;
+	struct ap_row row;
+
+	seq_printf(m, "%-10s %-31s %12s %12s %12s %12s %12s %10s %13s\n",
+		   "kind", "name", "size", "used", "free", "allocs", "frees",
+		   "failures", "invalid_frees");
+	mutex_lock(&ap_mutex);
+	list_for_each_entry(p, &ap_pools, node) {
+		memset(&row, 0, sizeof(row));
+		p->kind->row(p, &row);
+		seq_printf(m, "%-10s %-31s %12zu %12zu %12zu %12llu %12llu %10llu %13llu\n",
+			   p->kind->name, p->name, row.size, row.used, row.free,
+			   row.allocs, row.frees, row.failures,
+			   row.invalid_frees);
+	}
+	mutex_unlock(&ap_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pools);
+
+/**
+ * ap_core_init() - create the debugfs root and the "pools" file
+ *
+ * Return: 0; a debugfs failure only leaves the tree out.
+ */
+int ap_core_init(void)
+{
+	struct dentry *root = debugfs_create_dir("allocpools", NULL);
+
+	if (IS_ERR_OR_NULL(root)) {
+		pr_info("debugfs unavailable, statistics not shown\n");
+		return 0;
+	}
+	debugfs_create_file("pools", 0400, root, NULL, &pools_fops);
+	mutex_lock(&ap_mutex);
+	ap_root = root;
+	mutex_unlock(&ap_mutex);
+	return 0;
+}
+
+/**
+ * ap_core_exit() - remove the debugfs tree; every pool is gone by now
+ */
+void ap_core_exit(void)
+{
+	mutex_lock(&ap_mutex);
+	WARN_ON_ONCE(!list_empty(&ap_pools));
+	debugfs_remove_recursive(ap_root);
+	ap_root = NULL;
+	memset(ap_kind_dirs, 0, sizeof(ap_kind_dirs));
+	mutex_unlock(&ap_mutex);
+}

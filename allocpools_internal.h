@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the four allocators share.
+ *
+ * Every pool embeds a struct ap_pool.  The core (allocpools_core.c) keeps the
+ * registry of live pools: it checks names, refuses a second pool of the same
+ * kind and name, gives each pool its debugfs directory and a row in the
+ * "pools" table, and reports a rejected free the same way for every kind.
+ *
+ * Locking: the registry is guarded by a mutex (create/destroy are process
+ * context).  The kind callbacks below run with that mutex held (row()) or
+ * from a debugfs read (the file shows); they take the pool's own spinlock to
+ * snapshot its counters and print outside it.
+ */
+#ifndef _ALLOCPOOLS_INTERNAL_H
+#define _ALLOCPOOLS_INTERNAL_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+#include <linux/version.h>
+#include <linux/export.h>
+
+#include <allocpools/ns.h>
+
+/* 31 name characters and the NUL. */
+#define AP_NAME_MAX	32
+/* Files in a pool's debugfs directory, "stats" included. */
+#define AP_MAX_FILES	4
+
+struct seq_file;
+struct dentry;
+struct ap_pool;
+
+/* One row of /sys/kernel/debug/allocpools/pools, in bytes and counts. */
+struct ap_row {
+	size_t size;
+	size_t used;
+	size_t free;
+	u64 allocs;
+	u64 frees;
+	u64 failures;
+	u64 invalid_frees;
+};
+
+/* A read-only debugfs file in a pool's directory. */
+struct ap_file {
+	const char *name;
+	int (*show)(struct seq_file *m, struct ap_pool *pool);
+};
+
+/*
+ * What the core needs to know of an allocator kind.  @files[0] is the pool's
+ * "stats" file; the others are the kind's extra files.
+ */
+struct ap_kind {
+	const char *name;
+	void (*row)(struct ap_pool *pool, struct ap_row *row);
+	const struct ap_file *files;
+	unsigned int nr_files;
+};
+
+struct ap_file_ref {
+	struct ap_pool *pool;
+	const struct ap_file *file;
+};
+
+/*
+ * The part of every pool that the core owns.  @node and @dir are guarded by
+ * the registry mutex; @kind and @name do not change while registered.
+ */
+struct ap_pool {
+	const struct ap_kind *kind;
+	char name[AP_NAME_MAX];
+	struct list_head node;
+	struct dentry *dir;
+	struct ap_file_ref refs[AP_MAX_FILES];
+};
+
+bool ap_name_valid(const char *name);
+int ap_pool_register(struct ap_pool *pool, const struct ap_kind *kind,
+		     const char *name);
+void ap_pool_unregister(struct ap_pool *pool);
+void ap_report_invalid(const struct ap_pool *pool, const char *what,
+		       bool inside, size_t offset);
+void ap_warn_live(const struct ap_pool *pool, unsigned long live);
+
+int ap_core_init(void);
+void ap_core_exit(void);
+
+/*
+ * Exports go right after the function's closing brace as
+ * EXPORT_SYMBOL_NS_GPL(sym, ALLOCPOOLS_NS); see <allocpools/ns.h>.  AP_EXPORT
+ * is the same thing under a shorter name.
+ */
+#define AP_EXPORT(sym)	EXPORT_SYMBOL_NS_GPL(sym, ALLOCPOOLS_NS)
+
+#endif /* _ALLOCPOOLS_INTERNAL_H */

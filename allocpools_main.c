@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module init/exit, parameters and the default pools.
+ *
+ * Loading the module creates the debugfs root and one pool of each kind
+ * named "default", sized by the parameters below (0 leaves that pool out).
+ * Clients reach them through the *_default() accessors, which return NULL
+ * for a pool that was left out.  The pointers are set before module_init
+ * returns and cleared only at unload, when no client can be loaded.
+ */
+
+#define pr_fmt(fmt) "allocpools: " fmt
+
+#include <linux/err.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/sizes.h>
+
+#include <allocpools/allocpools.h>
+#include "allocpools_internal.h"
+
+static unsigned long fifo_size = SZ_1M;
+module_param(fifo_size, ulong, 0444);
+MODULE_PARM_DESC(fifo_size, "bytes in the default FIFO ring: 0 or a power of two, 64 B..1 GiB (default 1 MiB)");
+
+static struct iom_buffer *default_iom;
+
+/**
+ * iom_default() - the FIFO ring created at module load
+ *
+ * Context: any context.
+ * Return: the ring named "default", or NULL when fifo_size was 0.
+ */
+struct iom_buffer *iom_default(void)
+{
+	return default_iom;
+}
+EXPORT_SYMBOL_NS_GPL(iom_default, ALLOCPOOLS_NS);
+
+static int __init create_default_iom(void)
+{
+	if (!fifo_size)
+		return 0;
+	default_iom = iom_create("default", fifo_size, 0);
+	if (IS_ERR(default_iom)) {
+		pr_err("fifo_size=%lu: cannot create the default FIFO ring (%pe); it must be 0 or a power of two from 64 B to 1 GiB\n",
+		       fifo_size, default_iom);
+		return PTR_ERR(default_iom);
+	}
+	return 0;
+}
+
+static void destroy_defaults(void)
+{
+	iom_destroy(default_iom);
+	default_iom = NULL;
+}
+
+static int __init allocpools_init(void)
+{
+	int ret;
+
+	ret = ap_core_init();
+	if (ret)
+		return ret;
+	ret = create_default_iom();
+	if (ret)
+		goto fail;
+	return 0;
+
+fail:
+	destroy_defaults();
+	ap_core_exit();
+	return ret;
+}
+
+static void __exit allocpools_exit(void)
+{
+	destroy_defaults();
+	ap_core_exit();
+}
+
+module_init(allocpools_init);
+module_exit(allocpools_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("allocpools developers");
+MODULE_DESCRIPTION("FIFO, buddy, BGET and size-class pool allocators over vmalloc'd regions");

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The BGET-style coalescing pool.
+ *
+ * John Walker's BGET, made per pool and SMP-safe: first-fit or exact
+ * best-fit allocation with boundary-tag coalescing, pools fed by vmalloc'd
+ * or caller-provided buffers, and compact/acquire/release callbacks.
+ */
+#ifndef _ALLOCPOOLS_BGET_POOL_H
+#define _ALLOCPOOLS_BGET_POOL_H
+
+#include <linux/gfp.h>
+#include <linux/types.h>
+
+#define BGET_BEST_FIT	BIT(0)	/* exact best fit instead of first fit */
+#define BGET_POISON	BIT(1)	/* fill freed buffers with POISON_FREE, check on reuse */
+
+/* Buffers are multiples of, and aligned to, this quantum. */
+#define BGET_QUANTUM	16
+
+struct bget_pool;
+
+struct bget_ops {
+	int (*compact)(struct bget_pool *bp, size_t sizereq, int sequence);
+	void *(*acquire)(struct bget_pool *bp, size_t size, gfp_t gfp);
+	void (*release)(struct bget_pool *bp, void *buf);
+};
+
+struct bget_stats {
+	size_t curalloc, totfree, maxfree;	/* bstats */
+	long nget, nrel;
+	size_t pool_incr;			/* bstatse */
+	long npool, npget, nprel, ndget, ndrel;
+	u64 failures, invalid_frees;
+};
+
+struct bget_pool *bget_pool_create(const char *name, size_t size,
+				   unsigned int flags);
+void bget_pool_destroy(struct bget_pool *bp);
+int bget_pool_add(struct bget_pool *bp, void *buf, size_t len);
+void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp);
+void *bget_zalloc(struct bget_pool *bp, size_t size, gfp_t gfp);
+void *bget_realloc(struct bget_pool *bp, void *buf, size_t newsize, gfp_t gfp);
+int bget_free(struct bget_pool *bp, void *buf);
+int bget_pool_ctl(struct bget_pool *bp, const struct bget_ops *ops,
+		  size_t pool_incr);
+void bget_pool_stats(struct bget_pool *bp, struct bget_stats *st);
+void bget_dump_buf(struct bget_pool *bp, void *buf);
+void bget_pool_dump(struct bget_pool *bp, bool dumpalloc, bool dumpfree);
+bool bget_pool_validate(struct bget_pool *bp);
+extern const struct bget_ops bget_vmalloc_ops;
+struct bget_pool *bget_pool_default(void);
+
+#endif /* _ALLOCPOOLS_BGET_POOL_H */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Power-of-two size-class free lists.
+ *
+ * The "freeing-bump" design: 22 classes of 8 B .. 16 MiB, each a LIFO free
+ * list, fed by a bump pointer over one vmalloc'd heap, or by slabs taken
+ * from (and given back to) a buddy arena.
+ */
+#ifndef _ALLOCPOOLS_BUMP_SLAB_H
+#define _ALLOCPOOLS_BUMP_SLAB_H
+
+#include <linux/gfp.h>
+#include <linux/types.h>
+
+#define BUMP_SLAB_POISON	BIT(0)
+
+#define BUMP_SLAB_CLASSES	22
+#define BUMP_SLAB_MIN_SIZE	8UL
+#define BUMP_SLAB_MAX_SIZE	(8UL << (BUMP_SLAB_CLASSES - 1))
+
+struct bump_slab;
+struct buddy_arena;
+
+struct bump_slab_stats {
+	size_t heap_size, bump_offset;		/* heap mode; 0 on a buddy arena */
+	unsigned long slabs;			/* buddy mode */
+	struct {
+		size_t size;
+		unsigned long live, free_listed, slabs;
+		u64 allocs, frees;
+	} classes[BUMP_SLAB_CLASSES];
+	u64 failures, invalid_frees;
+};
+
+struct bump_slab *bump_slab_create(const char *name, size_t heap_size,
+				   unsigned int flags);
+struct bump_slab *bump_slab_create_on(const char *name,
+				      struct buddy_arena *backing,
+				      unsigned int flags);
+void bump_slab_destroy(struct bump_slab *bs);
+void *bump_slab_alloc(struct bump_slab *bs, size_t size, gfp_t gfp);
+int bump_slab_free(struct bump_slab *bs, void *ptr);
+size_t bump_slab_size(struct bump_slab *bs, const void *ptr);
+void bump_slab_stats(struct bump_slab *bs, struct bump_slab_stats *st);
+struct bump_slab *bump_slab_default(void);
+
+#endif /* _ALLOCPOOLS_BUMP_SLAB_H */

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The FIFO queue pool (IOMalloc lineage).
+ *
+ * A power-of-two ring of bytes.  Used as a queue, chunks are pushed in and
+ * shifted out in order; used as a FIFO allocator, iom_alloc() hands out
+ * contiguous chunks that must be released oldest first.
+ */
+#ifndef _ALLOCPOOLS_IOM_H
+#define _ALLOCPOOLS_IOM_H
+
+#include <linux/sizes.h>
+#include <linux/types.h>
+
+#define IOM_MAINLY_EMPTY	BIT(0)	/* rewind to offset 0 whenever the queue drains */
+#define IOM_POISON		BIT(1)	/* fill freed bytes with POISON_FREE, check on reuse */
+
+/* push modes, iom_push()'s last argument */
+#define IOM_TAIL_DROP	0	/* full: refuse the new chunk, -ENOBUFS (default) */
+#define IOM_HEAD_DROP	1	/* full: drop the oldest chunks until it fits */
+#define IOM_DROP_ALL	2	/* full: empty the queue, then push */
+
+/* Ring sizes: powers of two in [IOM_MIN_SIZE, IOM_MAX_SIZE]. */
+#define IOM_MIN_SIZE	64UL
+#define IOM_MAX_SIZE	SZ_1G
+/* The longest chunk a cookie can describe. */
+#define IOM_MAX_CHUNK	65535UL
+
+struct iom_buffer;
+
+/*
+ * Iterator over the queued chunks.  Its fields are the pool's business:
+ * callers only declare one and hand it to iom_iter_init()/iom_iter_next().
+ */
+struct iom_iter {
+	unsigned long pos;
+	unsigned long end;
+	unsigned long seq;
+};
+
+struct iom_stats {
+	size_t size, used, peak_used, chunks;
+	u64 pushes, shifts, allocs, releases, head_drops, tail_drops, failures,
+	    invalid_frees;
+};
+
+struct iom_buffer *iom_create(const char *name, size_t size, unsigned int flags);
+void iom_destroy(struct iom_buffer *iomb);
+int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
+	     unsigned int mode);
+int iom_shift(struct iom_buffer *iomb, void *buf, size_t *len, size_t bufsize);
+int iom_peek(struct iom_buffer *iomb, void *buf, size_t *len, size_t bufsize);
+int iom_peek_update(struct iom_buffer *iomb);
+void *iom_alloc(struct iom_buffer *iomb, size_t len);
+int iom_release(struct iom_buffer *iomb, const void *chunk);
+void iom_reset(struct iom_buffer *iomb);
+void iom_reset_secure(struct iom_buffer *iomb);
+size_t iom_chunks(struct iom_buffer *iomb);
+size_t iom_used(struct iom_buffer *iomb);
+size_t iom_space(struct iom_buffer *iomb);
+size_t iom_nearest_power_two(size_t n);
+void iom_iter_init(struct iom_buffer *iomb, struct iom_iter *it);
+int iom_iter_next(struct iom_buffer *iomb, struct iom_iter *it, void *buf,
+		  size_t *len, size_t bufsize);
+void iom_stats(struct iom_buffer *iomb, struct iom_stats *st);
+struct iom_buffer *iom_default(void);
+
+#endif /* _ALLOCPOOLS_IOM_H */

@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every test layer, each printing its own result, then one line
+# "N passed, N failed, N skipped" summing them.  A layer that cannot run,
+# or that ends without its own count, counts as one failure, never a pass.
+#
+#   build       allocpools.ko and the sample against Debian's 6.1 headers
+#   checkpatch  scripts/checkpatch.pl --strict on every C file and header
+#   userspace   model tests and fuzzers under ASan/UBSan (tools/testing)
+#   kunit-um    the KUnit suites under kunit.py on UML
+#   kunit-x86_64  the same in QEMU -smp 2 with KASAN, lockdep, kmemleak, UBSAN
+#   qemu        Debian's kernel in QEMU: insmod, debugfs contents, rmmod
+#
+# SKIP_LAYERS="kunit-x86_64 ..." leaves layers out; each one left out is
+# counted as skipped.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+logdir=${XDG_CACHE_HOME:-$HOME/.cache}/allocpools/check
+mkdir -p "$logdir"
+passed=0 failed=0 skipped=0
+
+# run_layer NAME CMD...: the layer's last "NAME: N passed, N failed[, N
+# skipped]" line is its result.
+run_layer() {
+	local name=$1 log=$logdir/$1.log line rc p f s
+	shift
+	if [[ " ${SKIP_LAYERS:-} " == *" $name "* ]]; then
+		echo "=== $name: skipped (SKIP_LAYERS)"
+		skipped=$((skipped + 1))
+		return
+	fi
+	echo "=== $name"
+	local start=$SECONDS
+	"$@" 2>&1 | tee "$log" | grep -E '^(FAIL|kernel log|qemu:|kunit-|userspace:|checkpatch:|build:)|^\[..:..:..\] .*(FAILED|CRASHED|Testing complete)|: [0-9]+ passed' || true
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "$name: no result line (exit $rc); last lines of $log:"
+		tail -n 30 "$log"
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.*, ([0-9]+) failed.*/\1/' <<<"$line")
+	s=0
+	[[ $line == *skipped* ]] && s=$(sed -E 's/.*, ([0-9]+) skipped.*/\1/' <<<"$line")
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		echo "$name: exited $rc with no failure counted: one failure"
+		f=1
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	echo "    ($name took $((SECONDS - start)) s)"
+}
+
+build_layer() {
+	local ok=0
+	if make -s modules; then ok=1; fi
+	echo "build: $ok passed, $((1 - ok)) failed"
+	[ $ok = 1 ]
+}
+
+if ! scripts/deps.sh; then
+	echo "deps: cannot install what the tests need"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+run_layer build build_layer
+run_layer checkpatch scripts/checkpatch.sh
+run_layer userspace make -s -C tools/testing check
+run_layer kunit-um scripts/kunit.sh
+run_layer kunit-x86_64 scripts/kunit.sh --arch=x86_64
+run_layer qemu scripts/qemu.sh test
+
+echo
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Read the console log of scripts/qemu.sh and either show it (demo) or
+check it (test) against what samples/allocpools_sample.c does at load."""
+
+import re
+import sys
+
+STATS_KEYS = {
+    "iom": ["size", "used", "peak_used", "chunks", "pushes", "shifts",
+            "allocs", "releases", "head_drops", "tail_drops", "failures",
+            "invalid_frees"],
+}
+
+POOLS_HEADER = ["kind", "name", "size", "used", "free", "allocs", "frees",
+                "failures", "invalid_frees"]
+
+# What the sample client leaves behind, pool by pool: the row of the
+# "pools" file and the values in the pool's "stats" file.
+EXPECT = {
+    ("iom", "sample"): {
+        "row": dict(size=4096, used=5 * 101, free=4096 - 5 * 101, allocs=8,
+                    frees=3, failures=0, invalid_frees=0),
+        "stats": dict(size=4096, used=505, peak_used=808, chunks=5, pushes=8,
+                      shifts=3, allocs=0, releases=0, head_drops=0,
+                      tail_drops=0, failures=0, invalid_frees=0),
+    },
+    ("iom", "default"): {
+        "row": dict(size=1 << 20, used=3 * 202, free=(1 << 20) - 606,
+                    allocs=4, frees=1, failures=0, invalid_frees=1),
+        "stats": dict(size=1 << 20, used=606, peak_used=808, chunks=3,
+                      pushes=0, shifts=0, allocs=4, releases=1,
+                      invalid_frees=1, failures=0),
+    },
+}
+
+# Messages the sample provokes on purpose; each must appear in dmesg.
+EXPECT_LOG = [
+    r"allocpools: iom/default: release of a chunk that is not the oldest at offset 406",
+]
+
+
+def parse(log):
+    text = open(log, errors="replace").read().replace("\r", "")
+    res = {"markers": {}, "files": {}, "pools": [], "modes": [], "dmesg": ""}
+    for m in re.finditer(r"^@@@ (insmod \w+|rmmod \w+) rc=(\d+)", text, re.M):
+        res["markers"][m.group(1)] = int(m.group(2))
+    for m in re.finditer(r"^@@@ (sample gone|debugfs left): (\d+)", text, re.M):
+        res["markers"][m.group(1)] = int(m.group(2))
+    res["done"] = "@@@ done" in text
+    m = re.search(r"^@@@ begin pools\n(.*?)^@@@ end pools", text, re.M | re.S)
+    if m:
+        res["pools"] = [l.split() for l in m.group(1).splitlines() if l.strip()]
+    for m in re.finditer(r"^@@@ begin file (\S+)\n(.*?)^@@@ end file", text,
+                         re.M | re.S):
+        res["files"][m.group(1)] = m.group(2)
+    m = re.search(r"^@@@ modes\n(.*?)^@@@ rmmod", text, re.M | re.S)
+    if m:
+        res["modes"] = [l.split() for l in m.group(1).splitlines() if l.strip()]
+    m = re.search(r"^@@@ begin dmesg\n(.*?)^@@@ end dmesg", text, re.M | re.S)
+    res["dmesg"] = m.group(1) if m else text
+    res["text"] = text
+    return res
+
+
+def keyvals(body):
+    out = {}
+    for line in body.splitlines():
+        if ":" in line:
+            k, v = line.split(":", 1)
+            out[k.strip()] = v.strip()
+    return out
+
+
+def demo(res):
+    print("allocpools in QEMU (Debian kernel %s)" % KVER)
+    print("  insmod allocpools: %s, insmod allocpools_sample: %s" % (
+        "ok" if res["markers"].get("insmod allocpools") == 0 else "FAILED",
+        "ok" if res["markers"].get("insmod sample") == 0 else "FAILED"))
+    print("\n/sys/kernel/debug/allocpools/pools")
+    for row in res["pools"]:
+        print("  " + "".join(c.ljust(w) for c, w in
+                             zip(row, [11, 10, 11, 10, 11, 9, 9, 10, 14])))
+    for name, body in sorted(res["files"].items()):
+        print("\n/sys/kernel/debug/allocpools/%s" % name)
+        kv = [l for l in body.splitlines() if l.strip()]
+        if all(":" in l for l in kv):
+            pairs = [(k.strip(), v.strip()) for k, v in
+                     (l.split(":", 1) for l in kv)]
+            width = max(len(k) for k, _ in pairs) + 2
+            for i in range(0, len(pairs), 3):
+                print("  " + "".join(("%s: %s" % (k, v)).ljust(width + 14)
+                                     for k, v in pairs[i:i + 3]).rstrip())
+        else:
+            for l in kv:
+                print("  " + l)
+    ok = res["done"] and res["markers"].get("rmmod allocpools") == 0
+    print("\nrmmod of both modules: %s" % ("ok" if ok else "FAILED"))
+    return 0 if ok and res["markers"].get("insmod sample") == 0 else 1
+
+
+def test(res):
+    results = []
+
+    def check(name, cond, detail=""):
+        results.append((name, bool(cond), detail))
+
+    check("vm finished", res["done"], "no '@@@ done' in the console log")
+    for mk in ("insmod allocpools", "insmod sample", "rmmod sample",
+               "rmmod allocpools"):
+        check(mk, res["markers"].get(mk) == 0,
+              "rc=%s" % res["markers"].get(mk))
+    check("pools header", res["pools"][:1] == [POOLS_HEADER],
+          str(res["pools"][:1]))
+    rows = {(r[0], r[1]): r for r in res["pools"][1:] if len(r) == 9}
+    for (kind, name), exp in sorted(EXPECT.items()):
+        row = rows.get((kind, name))
+        if not row:
+            check("pools row %s/%s" % (kind, name), False, "missing")
+        else:
+            got = {k: int(v) for k, v in zip(POOLS_HEADER[2:], row[2:])}
+            bad = {k: (got.get(k), v) for k, v in exp["row"].items()
+                   if got.get(k) != v}
+            check("pools row %s/%s" % (kind, name), not bad,
+                  "got/expected: %s" % bad)
+        body = res["files"].get("%s/%s/stats" % (kind, name))
+        if body is None:
+            check("stats %s/%s" % (kind, name), False, "missing")
+            continue
+        kv = keyvals(body)
+        check("stats keys %s/%s" % (kind, name),
+              list(kv) == STATS_KEYS[kind],
+              "got %s" % list(kv))
+        bad = {k: (kv.get(k), v) for k, v in exp["stats"].items()
+               if kv.get(k) != str(v)}
+        check("stats values %s/%s" % (kind, name), not bad,
+              "got/expected: %s" % bad)
+    modes = [m for m in res["modes"] if len(m) == 2]
+    check("debugfs files are 0400", modes and all(m[0] == "400" for m in modes),
+          str([m for m in modes if m[0] != "400"]))
+    check("sample pools gone after rmmod", res["markers"].get("sample gone") == 0)
+    check("debugfs tree gone after rmmod", res["markers"].get("debugfs left") == 0)
+    dm = res["dmesg"]
+    bad = [l for l in dm.splitlines()
+           if re.search(r"WARNING:|BUG:|Oops|general protection|UBSAN|"
+                        r"kernel BUG|Call Trace|list_add corruption", l)]
+    check("no warning, BUG or Oops in the log", not bad, "\n".join(bad[:20]))
+    ours = [l for l in dm.splitlines() if "allocpools" in l]
+    leaks = [l for l in ours if re.search(r"\bffff[0-9a-f]{8,}", l)]
+    check("no kernel address in our messages", not leaks, "\n".join(leaks))
+    for pat in EXPECT_LOG:
+        check("log: " + pat, re.search(pat, dm), "not found")
+
+    passed = sum(1 for _, ok, _ in results if ok)
+    failed = len(results) - passed
+    for name, ok, detail in results:
+        print("%s: qemu %s%s" % ("PASS" if ok else "FAIL", name,
+                                 "" if ok else "  (%s)" % detail))
+    if failed:
+        print("---- console log tail ----")
+        print("\n".join(res["text"].splitlines()[-60:]))
+    print("qemu: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    MODE, LOG, KVER = sys.argv[1], sys.argv[2], sys.argv[3]
+    r = parse(LOG)
+    sys.exit(demo(r) if MODE == "demo" else test(r))

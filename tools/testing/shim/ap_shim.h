@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ap_shim.h - just enough of the kernel API for the allocpools sources to
+ * compile unchanged in userspace (the tools/testing/radix-tree pattern).
+ *
+ * Every linux/ header beside this file includes this one header.  Spinlocks are
+ * pthread mutexes that remember their owner, so lockdep_assert_held() and
+ * might_sleep() are checked for real; vmalloc()/kmalloc() sit on malloc with
+ * an injectable failure hook; printk goes to stderr and is counted, so a test
+ * can assert how many errors an allocator reported.
+ */
+#ifndef _AP_SHIM_H
+#define _AP_SHIM_H
+
+#include <assert.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#ifndef ENOTSUPP
+#define ENOTSUPP 524
+#endif
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef unsigned long long u64;
+typedef int8_t s8;
+typedef int16_t s16;
+typedef int32_t s32;
+typedef long long s64;
+typedef unsigned int gfp_t;
+
+/* ---- compiler ---- */
+#define likely(x)		__builtin_expect(!!(x), 1)
+#define unlikely(x)		__builtin_expect(!!(x), 0)
+#ifndef __always_inline
+#define __always_inline		inline __attribute__((always_inline))
+#endif
+#define noinline		__attribute__((noinline))
+#define __maybe_unused		__attribute__((unused))
+#define __always_unused		__attribute__((unused))
+#define __must_check		__attribute__((warn_unused_result))
+#define __aligned(x)		__attribute__((aligned(x)))
+#define __packed		__attribute__((packed))
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
+#define __cold			__attribute__((cold))
+#define __init
+#define __exit
+#define __user
+#define __iomem
+#define __percpu
+#define __rcu
+#define __force
+#define __bitwise
+#define __read_mostly
+#define __ro_after_init
+#ifndef fallthrough
+#define fallthrough		__attribute__((__fallthrough__))
+#endif
+#define barrier()		__asm__ __volatile__("" ::: "memory")
+#define READ_ONCE(x)		(*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
+#define smp_mb()		__sync_synchronize()
+#define smp_rmb()		__sync_synchronize()
+#define smp_wmb()		__sync_synchronize()
+#define smp_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define smp_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
+#define data_race(x)		(x)
+#define BUILD_BUG_ON(c)		_Static_assert(!(c), #c)
+#define BUILD_BUG_ON_MSG(c, m)	_Static_assert(!(c), m)
+#undef static_assert
+#define static_assert(c, ...)	_Static_assert(c, #c)
+
+/* ---- kconfig ---- */
+#define __ARG_PLACEHOLDER_1 0,
+#define __take_second_arg(__ignored, val, ...) val
+#define __is_defined(x)			___is_defined(x)
+#define ___is_defined(val)		____is_defined(__ARG_PLACEHOLDER_##val)
+#define ____is_defined(arg1_or_junk)	__take_second_arg(arg1_or_junk 1, 0)
+#define IS_ENABLED(option)		__is_defined(option)
+#define IS_BUILTIN(option)		__is_defined(option)
+
+/* ---- version ---- */
+#define KERNEL_VERSION(a, b, c)	(((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
+#define LINUX_VERSION_CODE	KERNEL_VERSION(6, 1, 0)
+
+/* ---- arithmetic ---- */
+#define BITS_PER_LONG		64
+#define BITS_PER_BYTE		8
+#define BIT(n)			(1UL << (n))
+#define BIT_ULL(n)		(1ULL << (n))
+#define GENMASK(h, l)		(((~0UL) << (l)) & (~0UL >> (BITS_PER_LONG - 1 - (h))))
+#define BITS_TO_LONGS(n)	(((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
+#define __ALIGN_MASK(x, m)	(((x) + (m)) & ~(m))
+#define ALIGN(x, a)		__ALIGN_MASK(x, (__typeof__(x))(a) - 1)
+#define ALIGN_DOWN(x, a)	((x) & ~((__typeof__(x))(a) - 1))
+#define IS_ALIGNED(x, a)	(((x) & ((__typeof__(x))(a) - 1)) == 0)
+#define PTR_ALIGN(p, a)		((__typeof__(p))ALIGN((unsigned long)(p), (a)))
+#define round_up(x, y)		((((x) - 1) | ((__typeof__(x))((y) - 1))) + 1)
+#define round_down(x, y)	((x) & ~((__typeof__(x))((y) - 1)))
+#define min(a, b)		({ __typeof__(a) _a = (a); __typeof__(b) _b = (b); _a < _b ? _a : _b; })
+#define max(a, b)		({ __typeof__(a) _a = (a); __typeof__(b) _b = (b); _a > _b ? _a : _b; })
+#define min_t(t, a, b)		({ t _a = (a); t _b = (b); _a < _b ? _a : _b; })
+#define max_t(t, a, b)		({ t _a = (a); t _b = (b); _a > _b ? _a : _b; })
+#define clamp(v, lo, hi)	min(max(v, lo), hi)
+#define clamp_t(t, v, lo, hi)	min_t(t, max_t(t, v, lo), hi)
+#define swap(a, b)		do { __typeof__(a) _t = (a); (a) = (b); (b) = _t; } while (0)
+#define abs(x)			__builtin_abs(x)
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+#define sizeof_field(t, m)	sizeof(((t *)0)->m)
+#define U8_MAX			UINT8_MAX
+#define U16_MAX			UINT16_MAX
+#define U32_MAX			UINT32_MAX
+#define U64_MAX			UINT64_MAX
+#define S32_MAX			INT32_MAX
+#define S64_MAX			INT64_MAX
+#define PAGE_SHIFT		12
+#define PAGE_SIZE		(1UL << PAGE_SHIFT)
+#define PAGE_MASK		(~(PAGE_SIZE - 1))
+#define PAGE_ALIGN(x)		ALIGN(x, PAGE_SIZE)
+#define SZ_1K	0x400
+#define SZ_4K	0x1000
+#define SZ_64K	0x10000
+#define SZ_1M	0x100000
+#define SZ_4M	0x400000
+#define SZ_16M	0x1000000
+#define SZ_1G	0x40000000
+
+#define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
+#define check_sub_overflow(a, b, d)	__builtin_sub_overflow(a, b, d)
+#define check_mul_overflow(a, b, d)	__builtin_mul_overflow(a, b, d)
+
+static inline size_t size_mul(size_t a, size_t b)
+{
+	size_t r;
+
+	return __builtin_mul_overflow(a, b, &r) ? SIZE_MAX : r;
+}
+
+static inline size_t size_add(size_t a, size_t b)
+{
+	size_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? SIZE_MAX : r;
+}
+
+#define array_size(a, b)	size_mul(a, b)
+#define struct_size(p, member, n) \
+	size_add(sizeof(*(p)), size_mul(sizeof(*(p)->member), n))
+
+static inline int fls(unsigned int x) { return x ? 32 - __builtin_clz(x) : 0; }
+static inline int fls64(u64 x) { return x ? 64 - __builtin_clzll(x) : 0; }
+static inline unsigned long __ffs(unsigned long x) { return __builtin_ctzl(x); }
+static inline unsigned long __fls(unsigned long x) { return 63 - __builtin_clzl(x); }
+static inline unsigned long ffz(unsigned long x) { return __builtin_ctzl(~x); }
+static inline u64 __ffs64(u64 x) { return __builtin_ctzll(x); }
+static inline int ilog2(u64 n) { return fls64(n) - 1; }
+static inline bool is_power_of_2(unsigned long n) { return n && !(n & (n - 1)); }
+static inline unsigned long roundup_pow_of_two(unsigned long n)
+{
+	return n <= 1 ? 1 : 1UL << fls64(n - 1);
+}
+static inline unsigned long rounddown_pow_of_two(unsigned long n)
+{
+	return 1UL << (fls64(n) - 1);
+}
+static inline int order_base_2(unsigned long n)
+{
+	return n <= 1 ? 0 : ilog2(n - 1) + 1;
+}
+static inline unsigned int hweight_long(unsigned long w) { return __builtin_popcountl(w); }
+
+/* ---- errors ---- */
+#define MAX_ERRNO	4095
+#define IS_ERR_VALUE(x)	unlikely((unsigned long)(void *)(x) >= (unsigned long)-MAX_ERRNO)
+static inline void *ERR_PTR(long error) { return (void *)error; }
+static inline long PTR_ERR(const void *ptr) { return (long)ptr; }
+static inline bool IS_ERR(const void *ptr) { return IS_ERR_VALUE((unsigned long)ptr); }
+static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr); }
+static inline void *ERR_CAST(const void *ptr) { return (void *)ptr; }
+static inline int PTR_ERR_OR_ZERO(const void *ptr) { return IS_ERR(ptr) ? PTR_ERR(ptr) : 0; }
+
+/* ---- printk, WARN ---- */
+extern unsigned long ap_shim_nr_err;	/* pr_err and above */
+extern unsigned long ap_shim_nr_warn;	/* pr_warn */
+extern unsigned long ap_shim_nr_WARN;	/* WARN_ON and friends that fired */
+extern int ap_shim_quiet;		/* 1: count, do not print */
+void ap_shim_printk(int level, const char *fmt, ...) __printf(2, 3);
+
+#ifndef pr_fmt
+#define pr_fmt(fmt) fmt
+#endif
+#define KERN_ERR	""
+#define KERN_WARNING	""
+#define KERN_INFO	""
+#define KERN_DEBUG	""
+#define KERN_CONT	""
+#define pr_emerg(fmt, ...)	ap_shim_printk(3, pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_crit(fmt, ...)	ap_shim_printk(3, pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_err(fmt, ...)	ap_shim_printk(3, pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_warn(fmt, ...)	ap_shim_printk(4, pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_notice(fmt, ...)	ap_shim_printk(5, pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_info(fmt, ...)	ap_shim_printk(6, pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_cont(fmt, ...)	ap_shim_printk(6, fmt, ##__VA_ARGS__)
+#define pr_debug(fmt, ...)	do { if (0) ap_shim_printk(7, pr_fmt(fmt), ##__VA_ARGS__); } while (0)
+#define pr_err_ratelimited(fmt, ...)	pr_err(fmt, ##__VA_ARGS__)
+#define pr_warn_ratelimited(fmt, ...)	pr_warn(fmt, ##__VA_ARGS__)
+#define pr_info_ratelimited(fmt, ...)	pr_info(fmt, ##__VA_ARGS__)
+#define pr_warn_once(fmt, ...)		pr_warn(fmt, ##__VA_ARGS__)
+#define pr_err_once(fmt, ...)		pr_err(fmt, ##__VA_ARGS__)
+#define printk(fmt, ...)		ap_shim_printk(6, fmt, ##__VA_ARGS__)
+
+#define WARN(cond, fmt, ...) ({						\
+	int __c = !!(cond);						\
+	if (__c) {							\
+		ap_shim_nr_WARN++;					\
+		fprintf(stderr, "WARNING: %s:%d: " fmt "\n",		\
+			__FILE__, __LINE__, ##__VA_ARGS__);		\
+	}								\
+	__c;								\
+})
+#define WARN_ON(cond)		WARN(cond, "%s", #cond)
+#define WARN_ON_ONCE(cond)	WARN(cond, "%s", #cond)
+#define WARN_ONCE(cond, fmt, ...) WARN(cond, fmt, ##__VA_ARGS__)
+
+/* ---- locking ---- */
+typedef struct {
+	pthread_mutex_t m;
+	pthread_t owner;
+	int held;
+} spinlock_t;
+typedef spinlock_t raw_spinlock_t;
+
+extern __thread int ap_shim_spin_depth;
+
+#define __SPIN_LOCK_UNLOCKED(x)	{ .m = PTHREAD_MUTEX_INITIALIZER }
+#define DEFINE_SPINLOCK(x)	spinlock_t x = __SPIN_LOCK_UNLOCKED(x)
+
+static inline void spin_lock_init(spinlock_t *l)
+{
+	pthread_mutex_init(&l->m, NULL);
+	l->held = 0;
+}
+
+static inline void spin_lock(spinlock_t *l)
+{
+	pthread_mutex_lock(&l->m);
+	l->owner = pthread_self();
+	l->held = 1;
+	ap_shim_spin_depth++;
+}
+
+static inline void spin_unlock(spinlock_t *l)
+{
+	assert(l->held && pthread_equal(l->owner, pthread_self()));
+	l->held = 0;
+	ap_shim_spin_depth--;
+	pthread_mutex_unlock(&l->m);
+}
+
+static inline int spin_trylock(spinlock_t *l)
+{
+	if (pthread_mutex_trylock(&l->m))
+		return 0;
+	l->owner = pthread_self();
+	l->held = 1;
+	ap_shim_spin_depth++;
+	return 1;
+}
+
+#define spin_lock_irqsave(l, f)		do { (f) = 0; spin_lock(l); } while (0)
+#define spin_unlock_irqrestore(l, f)	do { (void)(f); spin_unlock(l); } while (0)
+#define spin_lock_irq(l)		spin_lock(l)
+#define spin_unlock_irq(l)		spin_unlock(l)
+#define spin_lock_bh(l)			spin_lock(l)
+#define spin_unlock_bh(l)		spin_unlock(l)
+#define raw_spin_lock_init(l)		spin_lock_init(l)
+#define raw_spin_lock_irqsave(l, f)	spin_lock_irqsave(l, f)
+#define raw_spin_unlock_irqrestore(l, f) spin_unlock_irqrestore(l, f)
+#define local_irq_save(f)		((f) = 0)
+#define local_irq_restore(f)		((void)(f))
+#define spin_is_locked(l)		((l)->held)
+
+struct mutex {
+	pthread_mutex_t m;
+	pthread_t owner;
+	int held;
+};
+#define DEFINE_MUTEX(x)	struct mutex x = { .m = PTHREAD_MUTEX_INITIALIZER }
+static inline void mutex_init(struct mutex *l) { pthread_mutex_init(&l->m, NULL); l->held = 0; }
+static inline void mutex_destroy(struct mutex *l) { (void)l; }
+void might_sleep(void);
+static inline void mutex_lock(struct mutex *l)
+{
+	might_sleep();
+	pthread_mutex_lock(&l->m);
+	l->owner = pthread_self();
+	l->held = 1;
+}
+static inline void mutex_unlock(struct mutex *l)
+{
+	assert(l->held && pthread_equal(l->owner, pthread_self()));
+	l->held = 0;
+	pthread_mutex_unlock(&l->m);
+}
+
+#define lockdep_assert_held(l) \
+	assert((l)->held && pthread_equal((l)->owner, pthread_self()))
+#define lockdep_assert_not_held(l) \
+	assert(!(l)->held || !pthread_equal((l)->owner, pthread_self()))
+#define might_sleep_if(c)	do { if (c) might_sleep(); } while (0)
+#define cond_resched()		do { } while (0)
+#define in_task()		1
+#define in_interrupt()		0
+#define irqs_disabled()		(ap_shim_spin_depth > 0)
+#define raw_smp_processor_id()	0
+#define smp_processor_id()	0
+
+typedef struct { long counter; } atomic_long_t;
+typedef struct { int counter; } atomic_t;
+#define ATOMIC_INIT(i)		{ (i) }
+#define atomic_read(v)		__atomic_load_n(&(v)->counter, __ATOMIC_RELAXED)
+#define atomic_set(v, i)	__atomic_store_n(&(v)->counter, i, __ATOMIC_RELAXED)
+#define atomic_inc(v)		__atomic_add_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST)
+#define atomic_dec(v)		__atomic_sub_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST)
+#define atomic_long_read(v)	atomic_read(v)
+#define atomic_long_set(v, i)	atomic_set(v, i)
+#define atomic_long_inc(v)	atomic_inc(v)
+#define atomic_long_dec(v)	atomic_dec(v)
+#define atomic_long_add(i, v)	__atomic_add_fetch(&(v)->counter, i, __ATOMIC_SEQ_CST)
+
+/* ---- memory ---- */
+#define ___GFP_DIRECT_RECLAIM	0x400u
+#define ___GFP_KSWAPD_RECLAIM	0x800u
+#define __GFP_HIGH		0x20u
+#define __GFP_ZERO		0x100u
+#define __GFP_NOWARN		0x2000u
+#define __GFP_NORETRY		0x10000u
+#define __GFP_DIRECT_RECLAIM	___GFP_DIRECT_RECLAIM
+#define __GFP_RECLAIM		(___GFP_DIRECT_RECLAIM | ___GFP_KSWAPD_RECLAIM)
+#define GFP_ATOMIC		(__GFP_HIGH | ___GFP_KSWAPD_RECLAIM)
+#define GFP_NOWAIT		(___GFP_KSWAPD_RECLAIM)
+#define GFP_KERNEL		(__GFP_RECLAIM | 0x40u | 0x80u)
+static inline bool gfpflags_allow_blocking(gfp_t gfp)
+{
+	return !!(gfp & __GFP_DIRECT_RECLAIM);
+}
+
+/*
+ * Failure injection: when set, called before every kmalloc/vmalloc; a true
+ * answer makes that allocation fail.
+ */
+extern bool (*ap_shim_fail_hook)(size_t size);
+extern long ap_shim_live_allocs;	/* kmalloc + vmalloc not yet freed */
+
+void *ap_shim_kmalloc(size_t size, gfp_t gfp);
+void *ap_shim_vmalloc(size_t size, bool zero);
+void ap_shim_free(const void *p);
+#define kmalloc(s, g)		ap_shim_kmalloc(s, g)
+#define kzalloc(s, g)		ap_shim_kmalloc(s, (g) | __GFP_ZERO)
+#define kmalloc_array(n, s, g)	ap_shim_kmalloc(size_mul(n, s), g)
+#define kcalloc(n, s, g)	ap_shim_kmalloc(size_mul(n, s), (g) | __GFP_ZERO)
+#define kvmalloc(s, g)		ap_shim_kmalloc(s, g)
+#define kvzalloc(s, g)		ap_shim_kmalloc(s, (g) | __GFP_ZERO)
+#define kvmalloc_array(n, s, g)	ap_shim_kmalloc(size_mul(n, s), g)
+#define kvcalloc(n, s, g)	ap_shim_kmalloc(size_mul(n, s), (g) | __GFP_ZERO)
+#define kfree(p)		ap_shim_free(p)
+#define kvfree(p)		ap_shim_free(p)
+#define kfree_sensitive(p)	ap_shim_free(p)
+#define vmalloc(s)		ap_shim_vmalloc(s, false)
+#define vzalloc(s)		ap_shim_vmalloc(s, true)
+#define vfree(p)		ap_shim_free(p)
+#define is_vmalloc_addr(p)	true
+
+#define POISON_INUSE	0x5a
+#define POISON_FREE	0x6b
+#define POISON_END	0xa5
+
+void *memchr_inv(const void *s, int c, size_t n);
+ssize_t strscpy(char *dst, const char *src, size_t count);
+
+/* ---- bitmaps ---- */
+static inline void __set_bit(unsigned long nr, unsigned long *addr)
+{
+	addr[nr / BITS_PER_LONG] |= 1UL << (nr % BITS_PER_LONG);
+}
+static inline void __clear_bit(unsigned long nr, unsigned long *addr)
+{
+	addr[nr / BITS_PER_LONG] &= ~(1UL << (nr % BITS_PER_LONG));
+}
+static inline bool test_bit(unsigned long nr, const unsigned long *addr)
+{
+	return (addr[nr / BITS_PER_LONG] >> (nr % BITS_PER_LONG)) & 1;
+}
+static inline bool __test_and_set_bit(unsigned long nr, unsigned long *addr)
+{
+	bool old = test_bit(nr, addr);
+
+	__set_bit(nr, addr);
+	return old;
+}
+static inline bool __test_and_clear_bit(unsigned long nr, unsigned long *addr)
+{
+	bool old = test_bit(nr, addr);
+
+	__clear_bit(nr, addr);
+	return old;
+}
+#define set_bit(nr, a)		__set_bit(nr, a)
+#define clear_bit(nr, a)	__clear_bit(nr, a)
+#define __change_bit(nr, a)	((a)[(nr) / BITS_PER_LONG] ^= 1UL << ((nr) % BITS_PER_LONG))
+unsigned long find_next_bit(const unsigned long *addr, unsigned long size,
+			    unsigned long offset);
+unsigned long find_next_zero_bit(const unsigned long *addr, unsigned long size,
+				 unsigned long offset);
+#define find_first_bit(a, s)		find_next_bit(a, s, 0)
+#define find_first_zero_bit(a, s)	find_next_zero_bit(a, s, 0)
+#define for_each_set_bit(bit, addr, size) \
+	for ((bit) = find_first_bit(addr, size); (bit) < (size); \
+	     (bit) = find_next_bit(addr, size, (bit) + 1))
+static inline unsigned long *bitmap_zalloc(unsigned int nbits, gfp_t gfp)
+{
+	return kcalloc(BITS_TO_LONGS(nbits), sizeof(unsigned long), gfp);
+}
+static inline void bitmap_free(const unsigned long *b) { kfree(b); }
+static inline void bitmap_zero(unsigned long *b, unsigned int nbits)
+{
+	memset(b, 0, BITS_TO_LONGS(nbits) * sizeof(unsigned long));
+}
+void bitmap_set(unsigned long *map, unsigned int start, unsigned int len);
+void bitmap_clear(unsigned long *map, unsigned int start, unsigned int len);
+unsigned int bitmap_weight(const unsigned long *map, unsigned int nbits);
+
+/* ---- lists ---- */
+struct list_head {
+	struct list_head *next, *prev;
+};
+#define LIST_HEAD_INIT(name)	{ &(name), &(name) }
+#define LIST_HEAD(name)		struct list_head name = LIST_HEAD_INIT(name)
+static inline void INIT_LIST_HEAD(struct list_head *l) { l->next = l; l->prev = l; }
+static inline void __list_add(struct list_head *n, struct list_head *prev,
+			      struct list_head *next)
+{
+	next->prev = n;
+	n->next = next;
+	n->prev = prev;
+	prev->next = n;
+}
+static inline void list_add(struct list_head *n, struct list_head *h) { __list_add(n, h, h->next); }
+static inline void list_add_tail(struct list_head *n, struct list_head *h) { __list_add(n, h->prev, h); }
+static inline void list_del(struct list_head *e)
+{
+	e->next->prev = e->prev;
+	e->prev->next = e->next;
+	e->next = (void *)0x100;
+	e->prev = (void *)0x122;
+}
+static inline void list_del_init(struct list_head *e)
+{
+	e->next->prev = e->prev;
+	e->prev->next = e->next;
+	INIT_LIST_HEAD(e);
+}
+static inline bool list_empty(const struct list_head *h) { return h->next == h; }
+static inline void list_move(struct list_head *e, struct list_head *h) { list_del(e); list_add(e, h); }
+static inline void list_move_tail(struct list_head *e, struct list_head *h) { list_del(e); list_add_tail(e, h); }
+#define list_entry(ptr, type, member)	container_of(ptr, type, member)
+#define list_first_entry(ptr, type, member) list_entry((ptr)->next, type, member)
+#define list_last_entry(ptr, type, member) list_entry((ptr)->prev, type, member)
+#define list_first_entry_or_null(ptr, type, member) \
+	(list_empty(ptr) ? NULL : list_first_entry(ptr, type, member))
+#define list_next_entry(pos, member) \
+	list_entry((pos)->member.next, __typeof__(*(pos)), member)
+#define list_for_each(pos, head) \
+	for (pos = (head)->next; pos != (head); pos = pos->next)
+#define list_for_each_entry(pos, head, member)				\
+	for (pos = list_first_entry(head, __typeof__(*pos), member);	\
+	     &pos->member != (head);					\
+	     pos = list_next_entry(pos, member))
+#define list_for_each_entry_safe(pos, n, head, member)			\
+	for (pos = list_first_entry(head, __typeof__(*pos), member),	\
+	     n = list_next_entry(pos, member);				\
+	     &pos->member != (head);					\
+	     pos = n, n = list_next_entry(n, member))
+
+/* ---- deferred work: queued, run by ap_shim_run_work() or a flush ---- */
+struct work_struct;
+typedef void (*work_func_t)(struct work_struct *work);
+struct work_struct {
+	work_func_t func;
+	struct work_struct *next;
+	bool pending;
+};
+#define INIT_WORK(w, f)	do { (w)->func = (f); (w)->pending = false; (w)->next = NULL; } while (0)
+bool schedule_work(struct work_struct *w);
+bool flush_work(struct work_struct *w);
+bool cancel_work_sync(struct work_struct *w);
+void ap_shim_run_work(void);
+#define flush_scheduled_work()	ap_shim_run_work()
+
+/* ---- module, exports, debugfs, seq_file ---- */
+#define EXPORT_SYMBOL(s)
+#define EXPORT_SYMBOL_GPL(s)
+#define EXPORT_SYMBOL_NS(s, ns)
+#define EXPORT_SYMBOL_NS_GPL(s, ns)
+#define MODULE_LICENSE(x)
+#define MODULE_AUTHOR(x)
+#define MODULE_DESCRIPTION(x)
+#define MODULE_IMPORT_NS(x)
+#define MODULE_PARM_DESC(a, b)
+#define module_param(n, t, p)
+#define module_init(f)
+#define module_exit(f)
+#define THIS_MODULE	NULL
+
+struct dentry { int unused; };
+struct inode { void *i_private; };
+struct file { void *private_data; };
+struct module;
+struct seq_file {
+	char *buf;
+	size_t size;
+	size_t count;
+	void *private;
+};
+int seq_printf(struct seq_file *m, const char *fmt, ...) __printf(2, 3);
+int seq_puts(struct seq_file *m, const char *s);
+#define seq_putc(m, c)	seq_printf(m, "%c", c)
+struct file_operations {
+	struct module *owner;
+	int (*open)(struct inode *, struct file *);
+	ssize_t (*read)(struct file *, char *, size_t, long long *);
+	long long (*llseek)(struct file *, long long, int);
+	int (*release)(struct inode *, struct file *);
+};
+#define seq_read	NULL
+#define seq_lseek	NULL
+#define single_release	NULL
+int single_open(struct file *file, int (*show)(struct seq_file *, void *),
+		void *data);
+#define DEFINE_SHOW_ATTRIBUTE(__name)					\
+static int __name ## _open(struct inode *inode, struct file *file)	\
+{									\
+	return single_open(file, __name ## _show, inode->i_private);	\
+}									\
+static const struct file_operations __name ## _fops = {		\
+	.open = __name ## _open,					\
+}
+typedef unsigned short umode_t;
+struct dentry *debugfs_create_dir(const char *name, struct dentry *parent);
+struct dentry *debugfs_create_file(const char *name, umode_t mode,
+				   struct dentry *parent, void *data,
+				   const struct file_operations *fops);
+void debugfs_remove_recursive(struct dentry *d);
+#define debugfs_remove(d)	debugfs_remove_recursive(d)
+
+/* ---- ctype ---- */
+#include <ctype.h>
+
+/* ---- added for buddy_arena.c: list splicing, 64-bit division ---- */
+static inline void list_splice_tail_init(struct list_head *list,
+					 struct list_head *head)
+{
+	if (list_empty(list))
+		return;
+	list->next->prev = head->prev;
+	head->prev->next = list->next;
+	list->prev->next = head;
+	head->prev = list->prev;
+	INIT_LIST_HEAD(list);
+}
+static inline u64 div_u64(u64 dividend, u32 divisor) { return dividend / divisor; }
+static inline u64 div64_u64(u64 dividend, u64 divisor) { return dividend / divisor; }
+#define div64_ul(x, y)	div64_u64((x), (y))
+
+#endif /* _AP_SHIM_H */
