@@ -14,6 +14,7 @@
 #include <linux/err.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/sizes.h>
 
@@ -24,7 +25,16 @@ static unsigned long fifo_size = SZ_1M;
 module_param(fifo_size, ulong, 0444);
 MODULE_PARM_DESC(fifo_size, "bytes in the default FIFO ring: 0 or a power of two, 64 B..1 GiB (default 1 MiB)");
 
+static unsigned long buddy_size = SZ_4M;
+module_param(buddy_size, ulong, 0444);
+MODULE_PARM_DESC(buddy_size, "bytes in the default buddy arena: 0, or enough for one block of 2^buddy_min_order (default 4 MiB)");
+
+static uint buddy_min_order = 6;
+module_param(buddy_min_order, uint, 0444);
+MODULE_PARM_DESC(buddy_min_order, "smallest block order of the default buddy arena, 4..30 (default 6); max_order is the largest that fits buddy_size");
+
 static struct iom_buffer *default_iom;
+static struct buddy_arena *default_buddy;
 
 /**
  * iom_default() - the FIFO ring created at module load
@@ -37,6 +47,18 @@ struct iom_buffer *iom_default(void)
 	return default_iom;
 }
 EXPORT_SYMBOL_NS_GPL(iom_default, ALLOCPOOLS_NS);
+
+/**
+ * buddy_arena_default() - the buddy arena created at module load
+ *
+ * Context: any context.
+ * Return: the arena named "default", or NULL when buddy_size was 0.
+ */
+struct buddy_arena *buddy_arena_default(void)
+{
+	return default_buddy;
+}
+EXPORT_SYMBOL_NS_GPL(buddy_arena_default, ALLOCPOOLS_NS);
 
 static int __init create_default_iom(void)
 {
@@ -51,8 +73,28 @@ static int __init create_default_iom(void)
 	return 0;
 }
 
+static int __init create_default_buddy(void)
+{
+	unsigned int max_order;
+
+	if (!buddy_size)
+		return 0;
+	max_order = min_t(unsigned int, ilog2(buddy_size), BUDDY_ARENA_MAX_ORDER);
+	default_buddy = buddy_arena_create("default", buddy_size,
+					   buddy_min_order, max_order, 0);
+	if (IS_ERR(default_buddy)) {
+		pr_err("buddy_size=%lu buddy_min_order=%u: cannot create the default buddy arena (%pe); buddy_min_order must be 4..30 and buddy_size must hold one block of that order\n",
+		       buddy_size, buddy_min_order, default_buddy);
+		return PTR_ERR(default_buddy);
+	}
+	return 0;
+}
+
 static void destroy_defaults(void)
 {
+	/* Both take ERR_PTR values, left by a failed create, as no-ops. */
+	buddy_arena_destroy(default_buddy);
+	default_buddy = NULL;
 	iom_destroy(default_iom);
 	default_iom = NULL;
 }
@@ -64,7 +106,7 @@ static int __init allocpools_init(void)
 	ret = ap_core_init();
 	if (ret)
 		return ret;
-	ret = create_default_iom();
+	ret = create_default_iom() ?: create_default_buddy();
 	if (ret)
 		goto fail;
 	return 0;

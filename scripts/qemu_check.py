@@ -10,7 +10,25 @@ STATS_KEYS = {
     "iom": ["size", "used", "peak_used", "chunks", "pushes", "shifts",
             "allocs", "releases", "head_drops", "tail_drops", "failures",
             "invalid_frees"],
+    "buddy": ["size", "free_bytes", "allocated_bytes", "requested_bytes",
+              "largest_free", "regions", "min_order", "max_order",
+              "live_blocks", "free_blocks", "frag_index", "allocs", "frees",
+              "failures", "invalid_frees"],
 }
+
+
+def orders(free):
+    """free_blocks as the stats file prints it: 31 counts, order 0 first."""
+    return " ".join(str(free.get(k, 0)) for k in range(31))
+
+
+# The sample's 64 KiB arena after 100 B, 4 KiB and 64 B allocations (orders
+# 7, 12, 6) and freeing the first: the order-7 split leaves one free block
+# at each of orders 7..15 but 12, and the order-6 split one more at 6.
+SAMPLE_BUDDY_FREE = {k: 1 for k in (6, 7, 8, 9, 10, 11, 13, 14, 15)}
+# The default 4 MiB arena (orders 6..22) after two 8 KiB blocks (order 13)
+# and freeing the first, whose buddy is still live.
+DEFAULT_BUDDY_FREE = {k: 1 for k in range(13, 22)}
 
 POOLS_HEADER = ["kind", "name", "size", "used", "free", "allocs", "frees",
                 "failures", "invalid_frees"]
@@ -19,11 +37,12 @@ POOLS_HEADER = ["kind", "name", "size", "used", "free", "allocs", "frees",
 # "pools" file and the values in the pool's "stats" file.
 EXPECT = {
     ("iom", "sample"): {
-        "row": dict(size=4096, used=5 * 101, free=4096 - 5 * 101, allocs=8,
-                    frees=3, failures=0, invalid_frees=0),
-        "stats": dict(size=4096, used=505, peak_used=808, chunks=5, pushes=8,
-                      shifts=3, allocs=0, releases=0, head_drops=0,
-                      tail_drops=0, failures=0, invalid_frees=0),
+        "row": dict(size=1024, used=5 * 101, free=1024 - 5 * 101, allocs=11,
+                    frees=6, failures=0, invalid_frees=0),
+        "stats": dict(size=1024, used=505, peak_used=808, chunks=5,
+                      pushes=11, shifts=6, allocs=0, releases=0,
+                      head_drops=0, tail_drops=0, failures=0,
+                      invalid_frees=0),
     },
     ("iom", "default"): {
         "row": dict(size=1 << 20, used=3 * 202, free=(1 << 20) - 606,
@@ -34,9 +53,33 @@ EXPECT = {
     },
 }
 
+EXPECT.update({
+    ("buddy", "sample"): {
+        "row": dict(size=65536, used=4160, free=65536 - 4160, allocs=3,
+                    frees=1, failures=0, invalid_frees=1),
+        "stats": dict(size=65536, free_bytes=61376, allocated_bytes=4160,
+                      requested_bytes=4160, largest_free=32768, regions=1,
+                      min_order=6, max_order=16, live_blocks=2,
+                      free_blocks=orders(SAMPLE_BUDDY_FREE), allocs=3,
+                      frees=1, failures=0, invalid_frees=1),
+        "orders": SAMPLE_BUDDY_FREE,
+    },
+    ("buddy", "default"): {
+        "row": dict(size=4 << 20, used=8192, free=(4 << 20) - 8192,
+                    allocs=2, frees=1, failures=0, invalid_frees=0),
+        "stats": dict(size=4 << 20, allocated_bytes=8192,
+                      free_bytes=(4 << 20) - 8192, largest_free=2 << 20,
+                      min_order=6, max_order=22, live_blocks=1,
+                      free_blocks=orders(DEFAULT_BUDDY_FREE), allocs=2,
+                      frees=1, invalid_frees=0),
+        "orders": DEFAULT_BUDDY_FREE,
+    },
+})
+
 # Messages the sample provokes on purpose; each must appear in dmesg.
 EXPECT_LOG = [
     r"allocpools: iom/default: release of a chunk that is not the oldest at offset 406",
+    r"allocpools: buddy/sample: .* at offset 0",
 ]
 
 
@@ -81,16 +124,23 @@ def demo(res):
     for row in res["pools"]:
         print("  " + "".join(c.ljust(w) for c, w in
                              zip(row, [11, 10, 11, 10, 11, 9, 9, 10, 14])))
-    for name, body in sorted(res["files"].items()):
+    def order(item):
+        pool, _, fname = item[0].rpartition("/")
+        return (pool, fname != "stats", fname)
+
+    for name, body in sorted(res["files"].items(), key=order):
         print("\n/sys/kernel/debug/allocpools/%s" % name)
         kv = [l for l in body.splitlines() if l.strip()]
         if all(":" in l for l in kv):
             pairs = [(k.strip(), v.strip()) for k, v in
                      (l.split(":", 1) for l in kv)]
-            width = max(len(k) for k, _ in pairs) + 2
-            for i in range(0, len(pairs), 3):
-                print("  " + "".join(("%s: %s" % (k, v)).ljust(width + 14)
-                                     for k, v in pairs[i:i + 3]).rstrip())
+            short = [p for p in pairs if len(p[1]) <= 12]
+            for i in range(0, len(short), 3):
+                print("  " + "".join(("%s: %s" % p).ljust(31)
+                                     for p in short[i:i + 3]).rstrip())
+            for k, v in pairs:
+                if len(v) > 12:
+                    print("  %s: %s" % (k, v))
         else:
             for l in kv:
                 print("  " + l)
@@ -135,6 +185,16 @@ def test(res):
                if kv.get(k) != str(v)}
         check("stats values %s/%s" % (kind, name), not bad,
               "got/expected: %s" % bad)
+        if "orders" in exp:
+            body = res["files"].get("%s/%s/orders" % (kind, name), "")
+            orows = [l.split() for l in body.splitlines()[1:] if l.strip()]
+            got = {int(r[0]): int(r[2]) for r in orows if len(r) == 3}
+            want = {k: exp["orders"].get(k, 0) for k in got}
+            check("orders table %s/%s" % (kind, name),
+                  got and got == want and
+                  body.splitlines()[0].split() == ["order", "block_size",
+                                                   "free_blocks"],
+                  "got %s" % got)
     modes = [m for m in res["modes"] if len(m) == 2]
     check("debugfs files are 0400", modes and all(m[0] == "400" for m in modes),
           str([m for m in modes if m[0] != "400"]))

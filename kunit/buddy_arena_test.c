@@ -1,0 +1,670 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for the buddy arena.  Included at the end of buddy_arena.c, so
+ * the cases can call buddy_check_locked() after every mutation and look at
+ * the order map directly.
+ *
+ * Every case gets a fresh 64 KiB arena with orders 4..16 (one free order-16
+ * block); a case that needs another shape makes it with ba_other().  Both
+ * live in test->priv, so .exit frees them even after a failed assertion.
+ */
+#include <kunit/test.h>
+#include <linux/prandom.h>
+#include <linux/random.h>
+#include <linux/sizes.h>
+
+#define BA_TEST_SIZE	SZ_64K
+#define BA_TEST_MIN	4
+#define BA_TEST_MAX	16
+
+static void ba_expect_valid(struct kunit *test, struct buddy_arena *ba)
+{
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&ba->lock, flags);
+	ok = buddy_check_locked(ba);
+	spin_unlock_irqrestore(&ba->lock, flags);
+	KUNIT_EXPECT_TRUE_MSG(test, ok, "arena invariant broken");
+}
+
+/* The free blocks an untouched region of @size is carved into. */
+static void ba_carve_layout(unsigned int min, unsigned int max, size_t size,
+			    unsigned long *nr_free)
+{
+	size_t rem = size >> min << min;
+
+	while (rem >> min) {
+		unsigned int k = min_t(unsigned int, __fls(rem), max);
+
+		nr_free[k]++;
+		rem -= BIT(k);
+	}
+}
+
+/* The case's arenas; .exit destroys both even after a failed assertion. */
+struct ba_test_ctx {
+	struct buddy_arena *ba;
+	struct buddy_arena *other;
+};
+
+static struct buddy_arena *ba_main(struct kunit *test)
+{
+	return ((struct ba_test_ctx *)test->priv)->ba;
+}
+
+static struct buddy_arena *ba_other(struct kunit *test, size_t size,
+				    unsigned int min, unsigned int max,
+				    unsigned int flags)
+{
+	struct ba_test_ctx *ctx = test->priv;
+
+	ctx->other = buddy_arena_create("kunit_buddy2", size, min, max, flags);
+	if (IS_ERR(ctx->other)) {
+		KUNIT_FAIL(test, "second arena: %ld", PTR_ERR(ctx->other));
+		ctx->other = NULL;
+	}
+	return ctx->other;
+}
+
+static void ba_other_destroy(struct kunit *test)
+{
+	struct ba_test_ctx *ctx = test->priv;
+
+	buddy_arena_destroy(ctx->other);
+	ctx->other = NULL;
+}
+
+static int buddy_arena_test_init(struct kunit *test)
+{
+	struct ba_test_ctx *ctx;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->ba = buddy_arena_create("kunit_buddy", BA_TEST_SIZE, BA_TEST_MIN,
+				     BA_TEST_MAX, 0);
+	if (IS_ERR(ctx->ba))
+		return PTR_ERR(ctx->ba);
+	test->priv = ctx;
+	return 0;
+}
+
+static void buddy_arena_test_exit(struct kunit *test)
+{
+	struct ba_test_ctx *ctx = test->priv;
+
+	buddy_arena_destroy(ctx->other);
+	buddy_arena_destroy(ctx->ba);
+}
+
+struct ba_bad_create {
+	const char *desc;
+	const char *name;
+	size_t size;
+	unsigned int min, max, flags;
+};
+
+static const struct ba_bad_create ba_bad_creates[] = {
+	{ "min_order 3", "kunit_bad", SZ_4K, 3, 10, 0 },
+	{ "min above max", "kunit_bad", SZ_4K, 10, 9, 0 },
+	{ "max_order 31", "kunit_bad", SZ_4K, 4, 31, 0 },
+	{ "size below one block", "kunit_bad", 15, 4, 10, 0 },
+	{ "size 0", "kunit_bad", 0, 4, 10, 0 },
+	{ "unknown flag", "kunit_bad", SZ_4K, 4, 10, BIT(2) },
+	{ "NULL name", NULL, SZ_4K, 4, 10, 0 },
+	{ "empty name", "", SZ_4K, 4, 10, 0 },
+	{ "slash in name", "a/b", SZ_4K, 4, 10, 0 },
+	{ "32-character name", "abcdefghijklmnopqrstuvwxyz012345", SZ_4K, 4,
+	  10, 0 },
+};
+
+static void ba_bad_create_desc(const struct ba_bad_create *p, char *desc)
+{
+	strscpy(desc, p->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(ba_bad_create, ba_bad_creates, ba_bad_create_desc);
+
+static void buddy_arena_test_create_bad_args(struct kunit *test)
+{
+	const struct ba_bad_create *p = test->param_value;
+	struct buddy_arena *ba;
+
+	ba = buddy_arena_create(p->name, p->size, p->min, p->max, p->flags);
+	KUNIT_EXPECT_PTR_EQ(test, ba, ERR_PTR(-EINVAL));
+	if (!IS_ERR(ba))
+		buddy_arena_destroy(ba);
+}
+
+static void buddy_arena_test_create_duplicate_name(struct kunit *test)
+{
+	struct buddy_arena *ba;
+
+	ba = buddy_arena_create("kunit_buddy", SZ_4K, 4, 12, 0);
+	KUNIT_EXPECT_PTR_EQ(test, ba, ERR_PTR(-EEXIST));
+	if (!IS_ERR(ba))
+		buddy_arena_destroy(ba);
+}
+
+static void buddy_arena_test_create_initial_layout(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	struct buddy_arena_stats st;
+	unsigned int k;
+
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.size, (size_t)BA_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, st.largest_free, (size_t)BA_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, st.regions, 1U);
+	KUNIT_EXPECT_EQ(test, st.min_order, BA_TEST_MIN);
+	KUNIT_EXPECT_EQ(test, st.max_order, BA_TEST_MAX);
+	KUNIT_EXPECT_EQ(test, st.frag_index, -1000);
+	for (k = 0; k < BUDDY_ARENA_ORDERS; k++)
+		KUNIT_EXPECT_EQ(test, st.free_blocks[k],
+				k == BA_TEST_MAX ? 1UL : 0UL);
+	ba_expect_valid(test, ba);
+}
+
+static void buddy_arena_test_destroy_null_noop(struct kunit *test)
+{
+	buddy_arena_destroy(NULL);
+	buddy_arena_destroy(ERR_PTR(-EINVAL));
+}
+
+static void buddy_arena_test_destroy_live_blocks(struct kunit *test)
+{
+	struct buddy_arena *ba;
+
+	ba = ba_other(test, SZ_4K, 4, 12, 0);
+	KUNIT_ASSERT_NOT_NULL(test, ba);
+	KUNIT_EXPECT_NOT_NULL(test, buddy_arena_alloc(ba, 16, GFP_KERNEL));
+	KUNIT_EXPECT_NOT_NULL(test, buddy_arena_alloc(ba, 1000, GFP_KERNEL));
+	/* Warns once with the count (2) and frees both. */
+	ba_other_destroy(test);
+}
+
+static void buddy_arena_test_alloc_bad_size_fails(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	struct buddy_arena_stats st;
+
+	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, BIT(BA_TEST_MAX) + 1,
+						  GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, SIZE_MAX, GFP_ATOMIC));
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.failures, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.allocs, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE);
+	ba_expect_valid(test, ba);
+}
+
+static const unsigned int ba_orders[] = {
+	4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+};
+
+static void ba_order_desc(const unsigned int *order, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "order %u", *order);
+}
+
+KUNIT_ARRAY_PARAM(ba_order, ba_orders, ba_order_desc);
+
+/* One block of each order splits the top block once per order below it. */
+static void buddy_arena_test_alloc_split_merge_order(struct kunit *test)
+{
+	unsigned int order = *(const unsigned int *)test->param_value, k;
+	struct buddy_arena *ba = ba_main(test);
+	struct buddy_arena_stats st;
+	size_t sizes[] = { BIT(order), BIT(order) / 2 + 1, 1 };
+	unsigned int i;
+	u8 *p;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		if (order > BA_TEST_MIN && sizes[i] <= BIT(order - 1))
+			continue;
+		p = buddy_arena_alloc(ba, sizes[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		ba_expect_valid(test, ba);
+		/* The lowest block of the region, naturally aligned. */
+		KUNIT_EXPECT_PTR_EQ(test, p, ba->regions[0]->base);
+		KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ba, p), BIT(order));
+		buddy_arena_stats(ba, &st);
+		for (k = BA_TEST_MIN; k <= BA_TEST_MAX; k++)
+			KUNIT_EXPECT_EQ(test, st.free_blocks[k],
+					k >= order && k < BA_TEST_MAX ? 1UL : 0UL);
+		KUNIT_EXPECT_EQ(test, st.allocated_bytes, BIT(order));
+		KUNIT_EXPECT_EQ(test, st.requested_bytes,
+				ALIGN(sizes[i], BIT(BA_TEST_MIN)));
+		KUNIT_EXPECT_EQ(test, st.live_blocks, 1UL);
+		memset(p, 0x5a, BIT(order));
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+		ba_expect_valid(test, ba);
+		buddy_arena_stats(ba, &st);
+		KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 1UL);
+		KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE);
+		KUNIT_EXPECT_EQ(test, st.requested_bytes, (size_t)0);
+	}
+}
+
+/* Fill the arena with blocks of one order, free odd then even: all merge. */
+static void buddy_arena_test_alloc_fill_order(struct kunit *test)
+{
+	unsigned int order = *(const unsigned int *)test->param_value;
+	unsigned int n = BIT(BA_TEST_MAX - order), i;
+	struct buddy_arena *ba = ba_main(test);
+	struct buddy_arena_stats st;
+	void **p;
+
+	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < n; i++) {
+		p[i] = buddy_arena_alloc(ba, BIT(order), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	ba_expect_valid(test, ba);
+	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 1, GFP_KERNEL));
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)0);
+	KUNIT_EXPECT_EQ(test, st.largest_free, (size_t)0);
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.frag_index, 0);
+	for (i = 1; i < n; i += 2)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
+	ba_expect_valid(test, ba);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[order],
+			order < BA_TEST_MAX ? (unsigned long)n / 2 : 0UL);
+	if (order < BA_TEST_MAX - 1)
+		KUNIT_EXPECT_GT(test, st.frag_index, 0);
+	for (i = 0; i < n; i += 2)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
+	ba_expect_valid(test, ba);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 1UL);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
+	KUNIT_EXPECT_EQ(test, st.allocs, (u64)n);
+	KUNIT_EXPECT_EQ(test, st.frees, (u64)n);
+}
+
+static const size_t ba_region_sizes[] = {
+	16, 48, 4096 + 16, 3 * 4096 + 48, 100000, 65535, 12345,
+};
+
+static void ba_region_desc(const size_t *size, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%zu bytes", *size);
+}
+
+KUNIT_ARRAY_PARAM(ba_region, ba_region_sizes, ba_region_desc);
+
+/* A region of any size is carved largest block first and fully usable. */
+static void buddy_arena_test_region_nonpow2_carve(struct kunit *test)
+{
+	unsigned long layout[BUDDY_ARENA_ORDERS] = { 0 };
+	size_t size = *(const size_t *)test->param_value, got = 0;
+	struct buddy_arena_stats st;
+	struct buddy_arena *ba;
+	unsigned int n = 0, i;
+	void **p;
+
+	ba = ba_other(test, size, 4, 12, 0);
+	KUNIT_ASSERT_NOT_NULL(test, ba);
+	ba_carve_layout(4, 12, size, layout);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, memcmp(st.free_blocks, layout, sizeof(layout)),
+			0);
+	KUNIT_EXPECT_EQ(test, st.size, size & ~(size_t)15);
+	ba_expect_valid(test, ba);
+
+	p = kunit_kcalloc(test, size / 16, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	while (n < size / 16 && (p[n] = buddy_arena_alloc(ba, 16, GFP_KERNEL)))
+		got += buddy_arena_block_size(ba, p[n++]);
+	KUNIT_EXPECT_EQ(test, got, size & ~(size_t)15);
+	ba_expect_valid(test, ba);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[n - 1 - i]), 0);
+	ba_expect_valid(test, ba);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, memcmp(st.free_blocks, layout, sizeof(layout)),
+			0);
+	ba_other_destroy(test);
+}
+
+enum ba_bad_kind {
+	BA_BAD_FOREIGN,
+	BA_BAD_INTERIOR,
+	BA_BAD_INTERIOR_UNIT,
+	BA_BAD_DOUBLE,
+	BA_BAD_FREE_BLOCK,
+	BA_BAD_PAST_END,
+	BA_BAD_CANARY,
+	BA_BAD_WRONG_ARENA,
+};
+
+struct ba_bad_free {
+	enum ba_bad_kind kind;
+	const char *desc;
+};
+
+static const struct ba_bad_free ba_bad_frees[] = {
+	{ BA_BAD_FOREIGN, "foreign pointer" },
+	{ BA_BAD_INTERIOR, "interior pointer" },
+	{ BA_BAD_INTERIOR_UNIT, "interior unit-aligned pointer" },
+	{ BA_BAD_DOUBLE, "double free" },
+	{ BA_BAD_FREE_BLOCK, "never allocated free block" },
+	{ BA_BAD_PAST_END, "one past the region" },
+	{ BA_BAD_CANARY, "smashed canary" },
+	{ BA_BAD_WRONG_ARENA, "block of another arena" },
+};
+
+static void ba_bad_free_desc(const struct ba_bad_free *p, char *desc)
+{
+	strscpy(desc, p->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(ba_bad_free, ba_bad_frees, ba_bad_free_desc);
+
+/* Every kind of bad free is refused and leaves the arena exactly as it was. */
+static void buddy_arena_test_free_bad_unchanged(struct kunit *test)
+{
+	const struct ba_bad_free *param = test->param_value;
+	enum ba_bad_kind kind = param->kind;
+	struct buddy_arena *ba = ba_main(test), *other = NULL;
+	struct buddy_arena_stats before, after;
+	struct buddy_region *r = ba->regions[0];
+	u8 *p, *q, *bad = NULL;
+	u32 saved = 0;
+
+	p = buddy_arena_alloc(ba, 100, GFP_KERNEL);
+	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	switch (kind) {
+	case BA_BAD_FOREIGN:
+		bad = (u8 *)test;
+		break;
+	case BA_BAD_INTERIOR:
+		bad = p + 3;
+		break;
+	case BA_BAD_INTERIOR_UNIT:
+		bad = p + 16;
+		break;
+	case BA_BAD_DOUBLE:
+		KUNIT_ASSERT_EQ(test, buddy_arena_free(ba, q), 0);
+		bad = q;
+		break;
+	case BA_BAD_FREE_BLOCK:
+		bad = r->base + BA_TEST_SIZE / 2;
+		break;
+	case BA_BAD_PAST_END:
+		bad = r->base + BA_TEST_SIZE;
+		break;
+	case BA_BAD_CANARY:
+		saved = *r->canary_tail;
+		*r->canary_tail = ~saved;
+		bad = p;
+		break;
+	case BA_BAD_WRONG_ARENA:
+		other = ba_other(test, SZ_4K, 4, 12, 0);
+		KUNIT_ASSERT_NOT_NULL(test, other);
+		bad = buddy_arena_alloc(other, 16, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, bad);
+		break;
+	}
+	buddy_arena_stats(ba, &before);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, bad), -EINVAL);
+	buddy_arena_stats(ba, &after);
+	before.invalid_frees++;
+	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
+	KUNIT_EXPECT_EQ(test, after.invalid_frees, 1ULL);
+	if (kind == BA_BAD_CANARY)
+		*r->canary_tail = saved;
+	ba_expect_valid(test, ba);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	if (kind != BA_BAD_DOUBLE)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, q), 0);
+	ba_expect_valid(test, ba);
+	KUNIT_EXPECT_EQ(test, ba->free_bytes, (size_t)BA_TEST_SIZE);
+	if (other) {
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(other, bad), 0);
+		ba_other_destroy(test);
+	}
+}
+
+static void buddy_arena_test_free_null_returns_zero(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	struct buddy_arena_stats before, after;
+
+	buddy_arena_stats(ba, &before);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, NULL), 0);
+	buddy_arena_stats(ba, &after);
+	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
+}
+
+static void buddy_arena_test_block_size_live_only(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	u8 *p;
+
+	p = buddy_arena_alloc(ba, 1000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ba, p), (size_t)1024);
+	KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ba, p + 16), (size_t)0);
+	KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ba, p + 1024), (size_t)0);
+	KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ba, NULL), (size_t)0);
+	KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ba, test), (size_t)0);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ba, p), (size_t)0);
+	KUNIT_EXPECT_EQ(test, ba->invalid_frees, 0ULL);
+}
+
+/* Blocks never merge across regions; both regions serve allocations. */
+static void buddy_arena_test_add_region_no_cross_merge(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	struct buddy_arena_stats st;
+	void *p[4];
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, buddy_arena_add_region(ba, 15), -EINVAL);
+	KUNIT_EXPECT_EQ(test, buddy_arena_add_region(ba, 0), -EINVAL);
+	KUNIT_ASSERT_EQ(test, buddy_arena_add_region(ba, BA_TEST_SIZE), 0);
+	ba_expect_valid(test, ba);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 2U);
+	KUNIT_EXPECT_EQ(test, st.size, (size_t)2 * BA_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 2UL);
+	for (i = 0; i < 2; i++) {
+		p[i] = buddy_arena_alloc(ba, BA_TEST_SIZE, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 16, GFP_KERNEL));
+	for (i = 0; i < 2; i++)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
+	ba_expect_valid(test, ba);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 2UL);
+	/* Without BUDDY_ARENA_GROW the added region stays. */
+	flush_work(&ba->reclaim);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 2U);
+}
+
+static void buddy_arena_test_grow_and_give_back(struct kunit *test)
+{
+	struct buddy_arena_stats st;
+	struct buddy_arena *ba;
+	void *p[6];
+	unsigned int i;
+
+	ba = ba_other(test, 3000, 6, 12, BUDDY_ARENA_GROW);
+	KUNIT_ASSERT_NOT_NULL(test, ba);
+	p[0] = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, p[0]);
+	/* Full for 2048: no growth without a blocking gfp. */
+	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 2048, GFP_ATOMIC));
+	KUNIT_EXPECT_EQ(test, ba->nr_regions, 1U);
+	for (i = 1; i < 5; i++) {
+		p[i] = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
+		KUNIT_EXPECT_NOT_NULL(test, p[i]);
+		ba_expect_valid(test, ba);
+	}
+	/* Larger than a region: a region of the request's size. */
+	p[5] = buddy_arena_alloc(ba, 4096, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, p[5]);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 6U);
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	ba_expect_valid(test, ba);
+	for (i = 0; i < 6; i++) {
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
+		ba_expect_valid(test, ba);
+	}
+	flush_work(&ba->reclaim);
+	ba_expect_valid(test, ba);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 1U);
+	KUNIT_EXPECT_EQ(test, st.size, (size_t)2944);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)2944);
+	ba_other_destroy(test);
+}
+
+static void buddy_arena_test_poison_mismatch_refused(struct kunit *test)
+{
+	struct buddy_arena_stats st;
+	struct buddy_arena *ba;
+	u8 *p, *q;
+
+	ba = ba_other(test, SZ_4K, 6, 12, BUDDY_ARENA_POISON);
+	KUNIT_ASSERT_NOT_NULL(test, ba);
+	p = buddy_arena_alloc(ba, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0, 128);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	ba_expect_valid(test, ba);
+	KUNIT_EXPECT_EQ(test, p[64], POISON_FREE);
+	p[100] = 0;		/* a write after free */
+	q = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
+	KUNIT_EXPECT_NULL(test, q);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)SZ_4K);
+	ba_expect_valid(test, ba);
+	/* Repaired and free again. */
+	q = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, q), 0);
+	ba_expect_valid(test, ba);
+	ba_other_destroy(test);
+}
+
+static void buddy_arena_test_stats_files(struct kunit *test)
+{
+	static const char free_line[] =
+		"free_blocks: 0 0 0 0 0 0 1 1 1 1 1 1 1 1 1 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+	struct buddy_arena *ba = ba_main(test);
+	struct seq_file m = { .size = PAGE_SIZE };
+	struct ap_row row = { 0 };
+	void *p;
+
+	m.buf = kunit_kzalloc(test, m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	p = buddy_arena_alloc(ba, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, buddy_stats_show(&m, &ba->ap), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "size: 65536\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "allocated_bytes: 64\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, free_line));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "live_blocks: 1\n"));
+	m.count = 0;
+	memset(m.buf, 0, m.size);
+	KUNIT_EXPECT_EQ(test, buddy_orders_show(&m, &ba->ap), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "order block_size free_blocks\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "   16      65536           0\n"));
+	buddy_row(&ba->ap, &row);
+	KUNIT_EXPECT_EQ(test, row.size, (size_t)BA_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, row.used, (size_t)64);
+	KUNIT_EXPECT_EQ(test, row.free, (size_t)BA_TEST_SIZE - 64);
+	KUNIT_EXPECT_EQ(test, row.allocs, 1ULL);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+}
+
+/* Random allocations and frees, the invariant walk after every one. */
+static void buddy_arena_test_random_ops(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	struct rnd_state rnd;
+	unsigned int n = 0, i;
+	u32 seed = get_random_u32();
+	void **p;
+
+	kunit_info(test, "seed %u\n", seed);
+	prandom_seed_state(&rnd, seed);
+	p = kunit_kcalloc(test, 256, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < 4000; i++) {
+		u32 r = prandom_u32_state(&rnd);
+
+		if (n < 256 && (r & 1 || !n)) {
+			size_t size = 1 + (r >> 8) % (1U << (r >> 1) % 15);
+
+			p[n] = buddy_arena_alloc(ba, size, GFP_ATOMIC);
+			if (p[n]) {
+				KUNIT_EXPECT_GE(test,
+						buddy_arena_block_size(ba, p[n]),
+						size);
+				n++;
+			}
+		} else {
+			r = (r >> 1) % n;
+			KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[r]), 0);
+			p[r] = p[--n];
+		}
+		ba_expect_valid(test, ba);
+	}
+	while (n)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[--n]), 0);
+	ba_expect_valid(test, ba);
+	KUNIT_EXPECT_EQ(test, ba->nr_free[BA_TEST_MAX], 1UL);
+}
+
+static struct kunit_case buddy_arena_test_cases[] = {
+	KUNIT_CASE_PARAM(buddy_arena_test_create_bad_args,
+			 ba_bad_create_gen_params),
+	KUNIT_CASE(buddy_arena_test_create_duplicate_name),
+	KUNIT_CASE(buddy_arena_test_create_initial_layout),
+	KUNIT_CASE(buddy_arena_test_destroy_null_noop),
+	KUNIT_CASE(buddy_arena_test_destroy_live_blocks),
+	KUNIT_CASE(buddy_arena_test_alloc_bad_size_fails),
+	KUNIT_CASE_PARAM(buddy_arena_test_alloc_split_merge_order,
+			 ba_order_gen_params),
+	KUNIT_CASE_PARAM(buddy_arena_test_alloc_fill_order,
+			 ba_order_gen_params),
+	KUNIT_CASE_PARAM(buddy_arena_test_region_nonpow2_carve,
+			 ba_region_gen_params),
+	KUNIT_CASE_PARAM(buddy_arena_test_free_bad_unchanged,
+			 ba_bad_free_gen_params),
+	KUNIT_CASE(buddy_arena_test_free_null_returns_zero),
+	KUNIT_CASE(buddy_arena_test_block_size_live_only),
+	KUNIT_CASE(buddy_arena_test_add_region_no_cross_merge),
+	KUNIT_CASE(buddy_arena_test_grow_and_give_back),
+	KUNIT_CASE(buddy_arena_test_poison_mismatch_refused),
+	KUNIT_CASE(buddy_arena_test_stats_files),
+	KUNIT_CASE(buddy_arena_test_random_ops),
+	{}
+};
+
+static struct kunit_suite buddy_arena_test_suite = {
+	.name = "allocpools_buddy_arena",
+	.init = buddy_arena_test_init,
+	.exit = buddy_arena_test_exit,
+	.test_cases = buddy_arena_test_cases,
+};
+
+kunit_test_suite(buddy_arena_test_suite);
