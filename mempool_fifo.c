@@ -64,7 +64,14 @@
  * @alloc_mode: the chunks were handed out by iom_alloc()
  * @seq: bumped on every change, so that iterators notice
  * @peak_used: most bytes ever in use
- * @pushes: the remaining fields are the counters of struct iom_stats
+ * @pushes: chunks pushed
+ * @shifts: chunks shifted, iom_peek_update() included
+ * @allocs: chunks handed out by iom_alloc()
+ * @releases: chunks given back by iom_release()
+ * @head_drops: chunks dropped to make room (IOM_HEAD_DROP, IOM_DROP_ALL)
+ * @tail_drops: pushes refused under IOM_TAIL_DROP
+ * @failures: pushes and allocations refused for any other reason
+ * @invalid_frees: releases refused, and poison found overwritten
  */
 struct iom_buffer {
 	struct ap_pool ap;

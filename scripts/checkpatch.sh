@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # checkpatch.pl --strict --no-tree on every C file and header of the
-# project; one result per file.  Ends with "checkpatch: N passed, N failed".
+# project, and scripts/kernel-doc -Werror on the kernel ones; one result
+# per file.  Ends with "checkpatch: N passed, N failed".
 #
 # Kernel code (top level, include/, kunit/, samples/) gets no exemption.
 # The userspace test programs under tools/testing/ are checked too, less
@@ -23,6 +24,9 @@ for f in $files; do
 	[[ $f == tools/testing/* ]] && ignore=--ignore=$userspace_ignore
 	out=$(perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse $ignore \
 		--show-types -f "$f" 2>&1 | grep -E "(ERROR|WARNING|CHECK):")
+	if [ -z "$ignore" ]; then
+		out+=$(perl "$ksrc/scripts/kernel-doc" -Werror -none "$f" 2>&1)
+	fi
 	if [ -z "$out" ]; then
 		pass=$((pass + 1))
 	else

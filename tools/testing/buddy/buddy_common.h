@@ -18,8 +18,8 @@ static inline bool buddy_check(struct buddy_arena *ba)
 }
 
 /* The free blocks an untouched region of @size is carved into. */
-static inline void carve_layout(unsigned int min, unsigned int max, size_t size,
-			 unsigned long *nr_free)
+static inline void carve_layout(unsigned int min, unsigned int max,
+				size_t size, unsigned long *nr_free)
 {
 	size_t rem = size >> min << min;
 
