@@ -33,8 +33,13 @@ static uint buddy_min_order = 6;
 module_param(buddy_min_order, uint, 0444);
 MODULE_PARM_DESC(buddy_min_order, "smallest block order of the default buddy arena, 4..30 (default 6); max_order is the largest that fits buddy_size");
 
+static unsigned long bget_size = SZ_1M;
+module_param(bget_size, ulong, 0444);
+MODULE_PARM_DESC(bget_size, "bytes in the default BGET pool's initial region: 0 or at least 128 (default 1 MiB)");
+
 static struct iom_buffer *default_iom;
 static struct buddy_arena *default_buddy;
+static struct bget_pool *default_bget;
 
 /**
  * iom_default() - the FIFO ring created at module load
@@ -59,6 +64,18 @@ struct buddy_arena *buddy_arena_default(void)
 	return default_buddy;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_default, ALLOCPOOLS_NS);
+
+/**
+ * bget_pool_default() - the BGET pool created at module load
+ *
+ * Context: any context.
+ * Return: the pool named "default", or NULL when bget_size was 0.
+ */
+struct bget_pool *bget_pool_default(void)
+{
+	return default_bget;
+}
+EXPORT_SYMBOL_NS_GPL(bget_pool_default, ALLOCPOOLS_NS);
 
 static int __init create_default_iom(void)
 {
@@ -90,9 +107,24 @@ static int __init create_default_buddy(void)
 	return 0;
 }
 
+static int __init create_default_bget(void)
+{
+	if (!bget_size)
+		return 0;
+	default_bget = bget_pool_create("default", bget_size, 0);
+	if (IS_ERR(default_bget)) {
+		pr_err("bget_size=%lu: cannot create the default BGET pool (%pe)\n",
+		       bget_size, default_bget);
+		return PTR_ERR(default_bget);
+	}
+	return 0;
+}
+
 static void destroy_defaults(void)
 {
-	/* Both take ERR_PTR values, left by a failed create, as no-ops. */
+	/* All take ERR_PTR values, left by a failed create, as no-ops. */
+	bget_pool_destroy(default_bget);
+	default_bget = NULL;
 	buddy_arena_destroy(default_buddy);
 	default_buddy = NULL;
 	iom_destroy(default_iom);
@@ -106,7 +138,8 @@ static int __init allocpools_init(void)
 	ret = ap_core_init();
 	if (ret)
 		return ret;
-	ret = create_default_iom() ?: create_default_buddy();
+	ret = create_default_iom() ?: create_default_buddy() ?:
+	      create_default_bget();
 	if (ret)
 		goto fail;
 	return 0;

@@ -344,16 +344,19 @@ static void iom_test_push_tail_drop_refuses(struct kunit *test)
 static void iom_test_push_head_drop_drops_oldest(struct kunit *test)
 {
 	struct iom_buffer *iomb = test->priv;
-	u8 buf[300], out[300];
+	u8 *buf = kunit_kzalloc(test, 700, GFP_KERNEL);
+	u8 out[300];
 	size_t len;
 	int i;
 
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
 	for (i = 0; i < 3; i++) {
-		memset(buf, i, sizeof(buf));
+		memset(buf, i, 300);
 		KUNIT_ASSERT_EQ(test, iom_push(iomb, buf, 300, IOM_HEAD_DROP), 0);
 	}
 	/* 3 x 302 = 906 used; 200 more needs 202: the oldest goes. */
-	memset(buf, 9, sizeof(buf));
+	memset(buf, 9, 700);
 	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 200, IOM_HEAD_DROP), 0);
 	IOM_CHECK(test, iomb);
 	KUNIT_EXPECT_EQ(test, iom_chunks(iomb), 3);

@@ -17,6 +17,13 @@
  * 64 bytes (orders 7, 12, 6), then the 100-byte block is freed, and freed
  * again (refused).  The default arena serves two 8 KiB blocks and frees the
  * first.  The per-order free counts that follow are checked by the test.
+ *
+ * BGET: a private best-fit pool "sample" starts empty and grows through the
+ * sample's own callbacks (pool_incr 64 KiB): 1000 bytes make it acquire one
+ * expansion block, 2000 zeroed bytes come from the same block, 100000
+ * bytes get a direct block, which is released when freed; the first buffer
+ * is grown to 3000 bytes, the 2000-byte one freed, and an interior pointer
+ * refused.  The default pool serves three buffers and frees one.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -26,6 +33,7 @@
 #include <linux/module.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include <allocpools/allocpools.h>
 
@@ -35,6 +43,10 @@ static struct iom_buffer *queue;
 static struct buddy_arena *arena;
 static void *blocks[3];
 static void *def_block;
+static struct bget_pool *bpool;
+static void *bufs[3];
+static void *def_bufs[2];
+static int compactions, acquired, released;
 static void *chunks[SAMPLE_ALLOCS];
 static unsigned int first_live;
 
@@ -173,6 +185,99 @@ static void sample_buddy_exit(void)
 	arena = NULL;
 }
 
+static int sample_compact(struct bget_pool *bp, size_t sizereq, int sequence)
+{
+	compactions++;
+	return 0;	/* nothing to give back */
+}
+
+static void *sample_acquire(struct bget_pool *bp, size_t size, gfp_t gfp)
+{
+	void *p;
+
+	if (!gfpflags_allow_blocking(gfp))
+		return NULL;
+	p = vmalloc(size);
+	if (p)
+		acquired++;
+	return p;
+}
+
+static void sample_release(struct bget_pool *bp, void *buf)
+{
+	released++;
+	vfree(buf);
+}
+
+static const struct bget_ops sample_bget_ops = {
+	.compact = sample_compact,
+	.acquire = sample_acquire,
+	.release = sample_release,
+};
+
+static int sample_bget(void)
+{
+	struct bget_pool *def = bget_pool_default();
+	u8 *grown;
+	int ret;
+
+	bpool = bget_pool_create("sample", 0, BGET_BEST_FIT | BGET_POISON);
+	if (IS_ERR(bpool))
+		return PTR_ERR(bpool);
+	ret = bget_pool_ctl(bpool, &sample_bget_ops, SZ_64K);
+	if (ret)
+		return ret;
+	bufs[0] = bget_alloc(bpool, 1000, GFP_KERNEL);
+	bufs[1] = bget_zalloc(bpool, 2000, GFP_KERNEL);
+	bufs[2] = bget_alloc(bpool, 100000, GFP_KERNEL);
+	if (!bufs[0] || !bufs[1] || !bufs[2])
+		return -ENOMEM;
+	memset(bufs[0], 0x42, 1000);
+	grown = bget_realloc(bpool, bufs[0], 3000, GFP_KERNEL);
+	if (!grown || grown[999] != 0x42)
+		return -EIO;
+	bufs[0] = grown;
+	ret = bget_free(bpool, bufs[2]) ?: bget_free(bpool, bufs[1]);
+	bufs[1] = NULL;
+	bufs[2] = NULL;
+	if (ret)
+		return ret;
+	if (bget_free(bpool, grown + 16) != -EINVAL)
+		return -EIO;
+	if (!bget_pool_validate(bpool))
+		return -EIO;
+	pr_info("bget: %d compactions, %d blocks acquired, %d released\n",
+		compactions, acquired, released);
+
+	if (!def)
+		return 0;
+	def_bufs[0] = bget_alloc(def, 500, GFP_KERNEL);
+	def_bufs[1] = bget_alloc(def, 700, GFP_KERNEL);
+	grown = bget_alloc(def, 900, GFP_KERNEL);
+	if (!def_bufs[0] || !def_bufs[1] || !grown)
+		return -ENOMEM;
+	return bget_free(def, grown);
+}
+
+static void sample_bget_exit(void)
+{
+	struct bget_pool *def = bget_pool_default();
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(def_bufs); i++) {
+		if (def)
+			bget_free(def, def_bufs[i]);
+		def_bufs[i] = NULL;
+	}
+	for (i = 0; i < ARRAY_SIZE(bufs); i++) {
+		if (!IS_ERR_OR_NULL(bpool))
+			bget_free(bpool, bufs[i]);
+		bufs[i] = NULL;
+	}
+	bget_pool_destroy(bpool);
+	bpool = NULL;
+}
+
 static int __init sample_init(void)
 {
 	int ret = sample_fifo();
@@ -185,16 +290,27 @@ static int __init sample_init(void)
 	ret = sample_buddy();
 	if (ret) {
 		pr_err("buddy script failed: %d\n", ret);
-		sample_buddy_exit();
-		sample_fifo_exit();
-		return ret;
+		goto buddy;
+	}
+	ret = sample_bget();
+	if (ret) {
+		pr_err("bget script failed: %d\n", ret);
+		goto bget;
 	}
 	pr_info("loaded\n");
 	return 0;
+
+bget:
+	sample_bget_exit();
+buddy:
+	sample_buddy_exit();
+	sample_fifo_exit();
+	return ret;
 }
 
 static void __exit sample_exit(void)
 {
+	sample_bget_exit();
 	sample_buddy_exit();
 	sample_fifo_exit();
 	pr_info("unloaded\n");

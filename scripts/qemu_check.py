@@ -14,6 +14,9 @@ STATS_KEYS = {
               "largest_free", "regions", "min_order", "max_order",
               "live_blocks", "free_blocks", "frag_index", "allocs", "frees",
               "failures", "invalid_frees"],
+    "bget": ["curalloc", "totfree", "maxfree", "nget", "nrel", "pool_incr",
+             "npool", "npget", "nprel", "ndget", "ndrel", "failures",
+             "invalid_frees"],
 }
 
 
@@ -76,10 +79,38 @@ EXPECT.update({
     },
 })
 
+# BGET: 16-byte headers, sizes rounded to the 16-byte quantum, 64 bytes of
+# bookkeeping per region.  The sample pool's 64 KiB expansion block holds
+# the 3000-byte buffer (3008 + 16); nget counts alloc, zalloc, the direct
+# block and realloc's move, nrel the move's free, the direct block and the
+# 2000-byte buffer.  The default pool keeps 500 and 700 bytes live.
+EXPECT.update({
+    ("bget", "sample"): {
+        "row": dict(size=65536, used=3024, free=65536 - 64 - 3024, allocs=4,
+                    frees=3, failures=0, invalid_frees=1),
+        "stats": dict(curalloc=3024, totfree=65536 - 64 - 3024, nget=4,
+                      nrel=3, pool_incr=65536, npool=1, npget=1, nprel=0,
+                      ndget=1, ndrel=1, failures=0, invalid_frees=1),
+        "validate": "ok",
+    },
+    ("bget", "default"): {
+        "row": dict(size=1 << 20, used=528 + 720,
+                    free=(1 << 20) - 64 - 1248, allocs=3, frees=1,
+                    failures=0, invalid_frees=0),
+        "stats": dict(curalloc=1248, totfree=(1 << 20) - 64 - 1248,
+                      maxfree=(1 << 20) - 64 - 1248 - 16, nget=3, nrel=1,
+                      pool_incr=0, npool=1, npget=0, ndget=0,
+                      invalid_frees=0),
+        "validate": "ok",
+    },
+})
+
 # Messages the sample provokes on purpose; each must appear in dmesg.
 EXPECT_LOG = [
     r"allocpools: iom/default: release of a chunk that is not the oldest at offset 406",
     r"allocpools: buddy/sample: .* at offset 0",
+    r"allocpools: bget/sample: .* at offset [0-9]+",
+    r"allocpools_sample: bget: 2 compactions, 2 blocks acquired, 1 released",
 ]
 
 
@@ -185,6 +216,11 @@ def test(res):
                if kv.get(k) != str(v)}
         check("stats values %s/%s" % (kind, name), not bad,
               "got/expected: %s" % bad)
+        if "validate" in exp:
+            body = res["files"].get("%s/%s/validate" % (kind, name))
+            check("validate %s/%s" % (kind, name),
+                  body is not None and body.strip() == exp["validate"],
+                  "got %r" % body)
         if "orders" in exp:
             body = res["files"].get("%s/%s/orders" % (kind, name), "")
             orows = [l.split() for l in body.splitlines()[1:] if l.strip()]

@@ -1,0 +1,873 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the BGET-style pool.  Included at the end of bget_pool.c,
+ * so the tests can look at blocks and counters directly.
+ *
+ * Every case gets a first-fit pool of BGET_TEST_SIZE bytes in test->priv;
+ * cases that need other flags or callbacks build a second pool with
+ * bget_test_extra(), which .exit destroys too.
+ */
+#include <kunit/test.h>
+#include <linux/random.h>
+#include <linux/sizes.h>
+
+#define BGET_TEST_SIZE	SZ_64K
+
+struct bget_test {
+	struct bget_pool *bp;
+	struct bget_pool *extra;
+	/* callback bookkeeping */
+	int seqs[16];
+	int nseq;
+	int compact_progress;	/* compact returns nonzero this many times */
+	void *stash;		/* compact frees this buffer, if set */
+	bool acquire_fails;
+	int acquired, released;
+	size_t last_acquire;
+};
+
+static struct bget_test *bget_test_ctx;
+
+static int bget_test_init(struct kunit *test)
+{
+	struct bget_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->bp = bget_pool_create("kunit_bget", BGET_TEST_SIZE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t->bp));
+	test->priv = t;
+	bget_test_ctx = t;
+	return 0;
+}
+
+static void bget_test_exit(struct kunit *test)
+{
+	struct bget_test *t = test->priv;
+
+	bget_pool_destroy(t->extra);
+	bget_pool_destroy(t->bp);
+	bget_test_ctx = NULL;
+}
+
+static struct bget_pool *bget_test_extra(struct kunit *test, size_t size,
+					 unsigned int flags)
+{
+	struct bget_test *t = test->priv;
+
+	t->extra = bget_pool_create("kunit_bget2", size, flags);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t->extra));
+	return t->extra;
+}
+
+/* ---- callbacks ---- */
+
+static int bget_test_compact(struct bget_pool *bp, size_t sizereq, int seq)
+{
+	struct bget_test *t = bget_test_ctx;
+
+	if (t->nseq < ARRAY_SIZE(t->seqs))
+		t->seqs[t->nseq++] = seq;
+	if (t->stash) {
+		bget_free(bp, t->stash);
+		t->stash = NULL;
+		return 1;
+	}
+	if (t->compact_progress > 0) {
+		t->compact_progress--;
+		return 1;
+	}
+	return 0;
+}
+
+static void *bget_test_acquire(struct bget_pool *bp, size_t size, gfp_t gfp)
+{
+	struct bget_test *t = bget_test_ctx;
+	void *buf;
+
+	t->last_acquire = size;
+	if (t->acquire_fails)
+		return NULL;
+	buf = bget_vmalloc_ops.acquire(bp, size, gfp);
+	if (buf)
+		t->acquired++;
+	return buf;
+}
+
+static void bget_test_release(struct bget_pool *bp, void *buf)
+{
+	bget_test_ctx->released++;
+	bget_vmalloc_ops.release(bp, buf);
+}
+
+static const struct bget_ops bget_test_ops = {
+	.compact = bget_test_compact,
+	.acquire = bget_test_acquire,
+	.release = bget_test_release,
+};
+
+static const struct bget_ops bget_test_compact_only = {
+	.compact = bget_test_compact,
+};
+
+/* ---- create and destroy ---- */
+
+static void bget_pool_test_create_args_invalid(struct kunit *test)
+{
+	struct bget_pool *bp;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bget_pool_create("x", SZ_4K, BIT(7))), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bget_pool_create(NULL, SZ_4K, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bget_pool_create("", SZ_4K, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bget_pool_create("a b", SZ_4K, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bget_pool_create("x", 64, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bget_pool_create("kunit_bget", SZ_4K, 0)),
+			-EEXIST);
+	bp = bget_pool_create("kunit_bget_empty", 0, BGET_BEST_FIT | BGET_POISON);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(bp));
+	KUNIT_EXPECT_NULL(test, bget_alloc(bp, 1, GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	bget_pool_destroy(bp);
+	bget_pool_destroy(NULL);
+	bget_pool_destroy(ERR_PTR(-EINVAL));
+}
+
+static void bget_pool_test_destroy_live_buffers(struct kunit *test)
+{
+	struct bget_test *t = test->priv;
+	struct bget_pool *bp = bget_test_extra(test, 0, 0);
+
+	KUNIT_ASSERT_EQ(test, bget_pool_ctl(bp, &bget_test_ops, SZ_16K), 0);
+	KUNIT_EXPECT_NOT_NULL(test, bget_alloc(bp, 100, GFP_KERNEL));
+	KUNIT_EXPECT_NOT_NULL(test, bget_alloc(bp, SZ_64K, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, t->acquired, 2);
+	bget_pool_destroy(bp);
+	t->extra = NULL;
+	KUNIT_EXPECT_EQ(test, t->released, 2);
+}
+
+/* ---- allocation ---- */
+
+static const size_t bget_test_sizes[] = { 1, 15, 16, 17, 31, 100, 1000, 4096, 40000 };
+
+static void bget_test_size_desc(const size_t *size, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%zu bytes", *size);
+}
+
+KUNIT_ARRAY_PARAM(bget_test_size, bget_test_sizes, bget_test_size_desc);
+
+static void bget_pool_test_alloc_size_ok(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	size_t size = *(const size_t *)test->param_value;
+	struct bget_stats st;
+	unsigned char *p;
+
+	p = bget_alloc(bp, size, GFP_ATOMIC);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, BGET_QUANTUM));
+	memset(p, 0xa5, size);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.nget, 1);
+	KUNIT_EXPECT_GE(test, st.curalloc, size + BGET_HDR);
+	KUNIT_EXPECT_LT(test, st.curalloc, size + BGET_HDR + BGET_MIN_BLOCK);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p), 0);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.nrel, 1);
+	KUNIT_EXPECT_EQ(test, st.curalloc, 0);
+	KUNIT_EXPECT_EQ(test, st.totfree, BGET_TEST_SIZE - BGET_OVERHEAD);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+static void bget_pool_test_alloc_size_invalid(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	struct bget_stats st;
+
+	KUNIT_EXPECT_NULL(test, bget_alloc(bp, 0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, bget_alloc(bp, SIZE_MAX, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, bget_zalloc(bp, SIZE_MAX - 8, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, bget_alloc(bp, BGET_TEST_SIZE, GFP_KERNEL));
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.failures, 4);
+	KUNIT_EXPECT_EQ(test, st.nget, 0);
+	KUNIT_EXPECT_EQ(test, st.curalloc, 0);
+}
+
+static void bget_pool_test_alloc_exhausted_fails(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	int max = BGET_TEST_SIZE / 64, n = 0, i;
+	void **p = kunit_kcalloc(test, max, sizeof(*p), GFP_KERNEL);
+	struct bget_stats st;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	while (n < max && (p[n] = bget_alloc(bp, 48, GFP_KERNEL)))
+		n++;
+	KUNIT_EXPECT_EQ(test, n, (BGET_TEST_SIZE - BGET_OVERHEAD) / 64);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.totfree, 0);
+	KUNIT_EXPECT_EQ(test, st.maxfree, 0);
+	KUNIT_EXPECT_EQ(test, st.failures, 1);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, bget_free(bp, p[i]), 0);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	KUNIT_EXPECT_EQ(test, bp->nfree, 1);
+}
+
+static void bget_pool_test_zalloc_dirty_zeroed(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	unsigned char *p, *q;
+
+	p = bget_alloc(bp, 500, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0xff, 500);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p), 0);
+	q = bget_zalloc(bp, 500, GFP_KERNEL);
+	KUNIT_ASSERT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, 500));
+	KUNIT_EXPECT_EQ(test, bget_free(bp, q), 0);
+}
+
+/* ---- coalescing and fit ---- */
+
+static void bget_pool_test_free_coalesces_neighbours(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	static const int order[] = { 1, 3, 2, 0, 4 };	/* lone, lone, both, ... */
+	struct bget_stats st0, st;
+	void *p[5];
+	int i;
+
+	bget_pool_stats(bp, &st0);
+	for (i = 0; i < 5; i++) {
+		p[i] = bget_alloc(bp, 200, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	KUNIT_EXPECT_EQ(test, bp->nfree, 1);
+	for (i = 0; i < 5; i++) {
+		KUNIT_EXPECT_EQ(test, bget_free(bp, p[order[i]]), 0);
+		KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	}
+	/* 1 and 3 stand alone, 2 joins both, 0 and 4 join the rest. */
+	KUNIT_EXPECT_EQ(test, bp->nfree, 1);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.totfree, st0.totfree);
+	KUNIT_EXPECT_EQ(test, st.maxfree, st0.maxfree);
+}
+
+/* Leave free holes of the given sizes, separated by live buffers. */
+static void bget_test_holes(struct kunit *test, struct bget_pool *bp,
+			    void **hole, const size_t *sizes, int n)
+{
+	void *sep;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		hole[i] = bget_alloc(bp, sizes[i], GFP_KERNEL);
+		sep = bget_alloc(bp, 16, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, hole[i]);
+		KUNIT_ASSERT_NOT_NULL(test, sep);
+	}
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, bget_free(bp, hole[i]), 0);
+}
+
+static void bget_pool_test_best_fit_smallest_block(struct kunit *test)
+{
+	static const size_t sizes[] = { 2000, 300, 1000, 200, 3000 };
+	struct bget_pool *bp = bget_test_extra(test, SZ_64K, BGET_BEST_FIT);
+	void *hole[5], *p;
+
+	bget_test_holes(test, bp, hole, sizes, 5);
+	/* 180 fits the 200 hole best, 250 the 300 one, 900 the 1000 one. */
+	p = bget_alloc(bp, 180, GFP_KERNEL);
+	KUNIT_EXPECT_TRUE(test, p >= hole[3] - BGET_HDR && p < hole[3] + 200);
+	p = bget_alloc(bp, 250, GFP_KERNEL);
+	KUNIT_EXPECT_TRUE(test, p >= hole[1] - BGET_HDR && p < hole[1] + 300);
+	p = bget_alloc(bp, 900, GFP_KERNEL);
+	KUNIT_EXPECT_TRUE(test, p >= hole[2] - BGET_HDR && p < hole[2] + 1000);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+static void bget_pool_test_first_fit_guaranteed_class(struct kunit *test)
+{
+	static const size_t sizes[] = { 300, 2000 };
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	void *hole[2], *p;
+
+	bget_test_holes(test, bp, hole, sizes, 2);
+	/*
+	 * 290 needs 19 quanta (class 4, 16..31): the 300-byte hole (20
+	 * quanta) is in that class but the 2000-byte one is in a class
+	 * whose every block fits, so first fit takes it in O(1).
+	 */
+	p = bget_alloc(bp, 290, GFP_KERNEL);
+	KUNIT_EXPECT_FALSE(test, p >= hole[0] - BGET_HDR && p < hole[0] + 300);
+	/* Nothing bigger than 300 left below the remainder's class... */
+	p = bget_alloc(bp, 284, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+static void bget_pool_test_first_fit_own_class_fallback(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, 1024, 0);
+	void *hole, *p;
+
+	/* Fill everything, then free one 300-byte buffer. */
+	hole = bget_alloc(bp, 300, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, hole);
+	while (bget_alloc(bp, 16, GFP_KERNEL))
+		;
+	KUNIT_ASSERT_EQ(test, bget_free(bp, hole), 0);
+	/* Only the request's own class has a fitting block: still found. */
+	p = bget_alloc(bp, 290, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, p, hole);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+/* ---- realloc ---- */
+
+static void bget_test_fill(unsigned char *p, size_t n, unsigned char seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = seed + i;
+}
+
+static bool bget_test_check(const unsigned char *p, size_t n, unsigned char seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != (unsigned char)(seed + i))
+			return false;
+	return true;
+}
+
+static void bget_pool_test_realloc_grow_in_place(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	unsigned char *p, *q, *next;
+
+	/* Blocks come from the high end: free the one above p. */
+	next = bget_alloc(bp, 100, GFP_KERNEL);
+	p = bget_alloc(bp, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_PTR_EQ(test, p + 128, next);
+	bget_test_fill(p, 100, 3);
+	KUNIT_ASSERT_EQ(test, bget_free(bp, next), 0);
+	q = bget_realloc(bp, p, 180, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_TRUE(test, bget_test_check(q, 100, 3));
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	KUNIT_EXPECT_EQ(test, bp->nget, 2);
+}
+
+static void bget_pool_test_realloc_shrink_in_place(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	struct bget_stats st0, st;
+	unsigned char *p, *q, *top;
+
+	/* p (4016-byte block) below a free block, above the free rest. */
+	top = bget_alloc(bp, 16, GFP_KERNEL);
+	p = bget_alloc(bp, 4000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, top);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, bget_free(bp, top), 0);
+	KUNIT_ASSERT_EQ(test, bp->nfree, 2);
+	bget_test_fill(p, 4000, 9);
+	bget_pool_stats(bp, &st0);
+	q = bget_realloc(bp, p, 1000, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_TRUE(test, bget_test_check(q, 1000, 9));
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.curalloc, st0.curalloc - 2992);
+	KUNIT_EXPECT_EQ(test, st.totfree, st0.totfree + 2992);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	/* The 2992-byte tail merged with the free block above. */
+	KUNIT_EXPECT_EQ(test, bp->nfree, 2);
+	KUNIT_EXPECT_EQ(test, st.maxfree, st0.maxfree);
+}
+
+static void bget_pool_test_realloc_moves_keeps_data(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	unsigned char *p, *q, *wall;
+
+	wall = bget_alloc(bp, 16, GFP_KERNEL);
+	p = bget_alloc(bp, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, wall);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	bget_test_fill(p, 100, 77);
+	q = bget_realloc(bp, p, 5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	KUNIT_EXPECT_TRUE(test, bget_test_check(q, 100, 77));
+	KUNIT_EXPECT_EQ(test, bp->live, 2);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+static void bget_pool_test_realloc_edge_cases(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	struct bget_stats st;
+	unsigned char *p;
+
+	p = bget_realloc(bp, NULL, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	bget_test_fill(p, 64, 1);
+	KUNIT_EXPECT_NULL(test, bget_realloc(bp, p, 0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, bget_realloc(bp, p, SIZE_MAX, GFP_KERNEL));
+	/* Too big for the pool: fails, the buffer stays. */
+	KUNIT_EXPECT_NULL(test, bget_realloc(bp, p, BGET_TEST_SIZE, GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, bget_test_check(p, 64, 1));
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.failures, 3);
+	KUNIT_EXPECT_EQ(test, st.nget, 1);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p), 0);
+	/* A freed buffer cannot be reallocated. */
+	KUNIT_EXPECT_NULL(test, bget_realloc(bp, p, 10, GFP_KERNEL));
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+/* ---- bad frees ---- */
+
+static struct bget_region *bget_test_region(struct bget_pool *bp, void *p)
+{
+	struct bget_region *r;
+	unsigned long flags;
+
+	spin_lock_irqsave(&bp->lock, flags);
+	r = region_find_locked(bp, p);
+	spin_unlock_irqrestore(&bp->lock, flags);
+	return r;
+}
+
+enum bget_bad { BAD_FOREIGN, BAD_INTERIOR, BAD_MISALIGNED, BAD_DOUBLE,
+		BAD_SMASHED, BAD_WRONG_POOL, BAD_BEFORE_FIRST };
+
+static const enum bget_bad bget_test_bads[] = {
+	BAD_FOREIGN, BAD_INTERIOR, BAD_MISALIGNED, BAD_DOUBLE, BAD_SMASHED,
+	BAD_WRONG_POOL, BAD_BEFORE_FIRST,
+};
+
+static const char * const bget_test_bad_names[] = {
+	"foreign pointer", "interior pointer", "misaligned pointer",
+	"double free", "smashed header", "wrong pool", "region header",
+};
+
+static void bget_test_bad_desc(const enum bget_bad *bad, char *desc)
+{
+	strscpy(desc, bget_test_bad_names[*bad], KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(bget_test_bad, bget_test_bads, bget_test_bad_desc);
+
+static void bget_pool_test_free_invalid_refused(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	enum bget_bad bad = *(const enum bget_bad *)test->param_value;
+	struct bget_stats before, after;
+	struct bget_pool *other;
+	struct bget_hdr saved, *h;
+	unsigned char *p, *q, *ptr;
+	unsigned long foreign[8];
+
+	p = bget_alloc(bp, 100, GFP_KERNEL);
+	q = bget_alloc(bp, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	h = (struct bget_hdr *)p - 1;
+	saved = *h;
+	switch (bad) {
+	case BAD_FOREIGN:
+		ptr = (unsigned char *)ALIGN((unsigned long)foreign, 16);
+		break;
+	case BAD_INTERIOR:
+		ptr = p + 32;
+		break;
+	case BAD_MISALIGNED:
+		ptr = p + 1;
+		break;
+	case BAD_DOUBLE:
+		KUNIT_ASSERT_EQ(test, bget_free(bp, q), 0);
+		ptr = q;
+		break;
+	case BAD_SMASHED:
+		h->info += 2;
+		ptr = p;
+		break;
+	case BAD_WRONG_POOL:
+		other = bget_test_extra(test, SZ_4K, 0);
+		ptr = bget_alloc(other, 100, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, ptr);
+		break;
+	default:
+		ptr = (unsigned char *)bget_test_region(bp, p) + BGET_QUANTUM;
+		break;
+	}
+	bget_pool_stats(bp, &before);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, ptr), -EINVAL);
+	bget_pool_stats(bp, &after);
+	before.invalid_frees++;
+	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
+	if (bad == BAD_SMASHED) {
+		KUNIT_EXPECT_FALSE(test, bget_pool_validate(bp));
+		*h = saved;
+	}
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	KUNIT_EXPECT_EQ(test, bget_free(bp, NULL), 0);
+	bget_pool_stats(bp, &before);
+	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
+}
+
+/* ---- callbacks ---- */
+
+static void bget_pool_test_ctl_args_invalid(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	struct bget_stats st;
+
+	KUNIT_EXPECT_EQ(test, bget_pool_ctl(bp, &bget_test_ops, 4097), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bget_pool_ctl(bp, &bget_test_ops, 64), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bget_pool_ctl(bp, &bget_test_ops, SZ_4K), 0);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.pool_incr, SZ_4K);
+	KUNIT_EXPECT_EQ(test, bget_pool_ctl(bp, NULL, 0), 0);
+	KUNIT_EXPECT_NULL(test, bp->ops.acquire);
+}
+
+static void bget_pool_test_compact_sequence_numbers(struct kunit *test)
+{
+	struct bget_test *t = test->priv;
+	struct bget_pool *bp = t->bp;
+	struct bget_stats st;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, bget_pool_ctl(bp, &bget_test_compact_only, 0), 0);
+	t->compact_progress = 3;
+	KUNIT_EXPECT_NULL(test, bget_alloc(bp, BGET_TEST_SIZE, GFP_ATOMIC));
+	/* Three calls reported progress, the fourth gave up. */
+	KUNIT_ASSERT_EQ(test, t->nseq, 4);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, t->seqs[i], i + 1);
+	/* A new request starts again at 1. */
+	t->nseq = 0;
+	KUNIT_EXPECT_NULL(test, bget_alloc(bp, BGET_TEST_SIZE, GFP_ATOMIC));
+	KUNIT_EXPECT_EQ(test, t->nseq, 1);
+	KUNIT_EXPECT_EQ(test, t->seqs[0], 1);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.failures, 2);
+}
+
+static void bget_pool_test_compact_frees_then_succeeds(struct kunit *test)
+{
+	struct bget_test *t = test->priv;
+	struct bget_pool *bp = t->bp;
+	void *big, *p;
+
+	big = bget_alloc(bp, BGET_TEST_SIZE / 2, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_ASSERT_EQ(test, bget_pool_ctl(bp, &bget_test_compact_only, 0), 0);
+	/* compact calls bget_free() on the pool: the lock is not held. */
+	t->stash = big;
+	p = bget_alloc(bp, BGET_TEST_SIZE * 3 / 4, GFP_ATOMIC);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, t->nseq, 1);
+	KUNIT_EXPECT_NULL(test, t->stash);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+static void bget_pool_test_acquire_fails_alloc_fails(struct kunit *test)
+{
+	struct bget_test *t = test->priv;
+	struct bget_pool *bp = bget_test_extra(test, 0, 0);
+	struct bget_stats st;
+
+	KUNIT_ASSERT_EQ(test, bget_pool_ctl(bp, &bget_test_ops, SZ_16K), 0);
+	t->acquire_fails = true;
+	KUNIT_EXPECT_NULL(test, bget_alloc(bp, 100, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, t->last_acquire, SZ_16K);
+	KUNIT_EXPECT_EQ(test, t->nseq, 1);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.failures, 1);
+	KUNIT_EXPECT_EQ(test, st.npget, 0);
+	KUNIT_EXPECT_EQ(test, st.npool, 0);
+	/* The default pair refuses to vmalloc for an atomic caller. */
+	t->acquire_fails = false;
+	KUNIT_ASSERT_EQ(test, bget_pool_ctl(bp, &bget_vmalloc_ops, SZ_16K), 0);
+	KUNIT_EXPECT_NULL(test, bget_alloc(bp, 100, GFP_ATOMIC));
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+static void bget_pool_test_expansion_released_when_empty(struct kunit *test)
+{
+	struct bget_test *t = test->priv;
+	struct bget_pool *bp = bget_test_extra(test, 0, BGET_POISON);
+	struct bget_stats st;
+	void *p, *q;
+
+	KUNIT_ASSERT_EQ(test, bget_pool_ctl(bp, &bget_test_ops, SZ_16K), 0);
+	p = bget_alloc(bp, 100, GFP_KERNEL);
+	q = bget_alloc(bp, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, t->last_acquire, SZ_16K);
+	KUNIT_EXPECT_EQ(test, t->acquired, 1);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.npget, 1);
+	KUNIT_EXPECT_EQ(test, st.npool, 1);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p), 0);
+	KUNIT_EXPECT_EQ(test, t->released, 0);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, q), 0);
+	KUNIT_EXPECT_EQ(test, t->released, 1);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.nprel, 1);
+	KUNIT_EXPECT_EQ(test, st.npool, 0);
+	KUNIT_EXPECT_EQ(test, st.totfree, 0);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	/* The released block's buffers are foreign now. */
+	KUNIT_EXPECT_EQ(test, bget_free(bp, q), -EINVAL);
+}
+
+static void bget_pool_test_direct_block_large_request(struct kunit *test)
+{
+	struct bget_test *t = test->priv;
+	struct bget_pool *bp = bget_test_extra(test, 0, BGET_BEST_FIT);
+	struct bget_stats st;
+	unsigned char *p, *q;
+
+	KUNIT_ASSERT_EQ(test, bget_pool_ctl(bp, &bget_test_ops, SZ_4K), 0);
+	p = bget_alloc(bp, SZ_4K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, t->last_acquire, BGET_OVERHEAD + SZ_4K + BGET_QUANTUM);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.ndget, 1);
+	KUNIT_EXPECT_EQ(test, st.npget, 0);
+	KUNIT_EXPECT_EQ(test, st.npool, 0);
+	KUNIT_EXPECT_EQ(test, st.curalloc, SZ_4K + BGET_QUANTUM);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	bget_test_fill(p, SZ_4K, 5);
+	/* Shrinking a direct block keeps it; growing moves it. */
+	KUNIT_EXPECT_PTR_EQ(test, bget_realloc(bp, p, 100, GFP_KERNEL), p);
+	q = bget_realloc(bp, p, 2 * SZ_4K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_TRUE(test, bget_test_check(q, SZ_4K, 5));
+	KUNIT_EXPECT_EQ(test, bget_free(bp, q), 0);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.ndget, 2);
+	KUNIT_EXPECT_EQ(test, st.ndrel, 2);
+	KUNIT_EXPECT_EQ(test, t->released, 2);
+	KUNIT_EXPECT_EQ(test, st.curalloc, 0);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+/* ---- regions added by the caller ---- */
+
+static void bget_pool_test_add_buffers(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, 0, BGET_BEST_FIT);
+	unsigned char *a = kunit_kmalloc(test, 3000, GFP_KERNEL);
+	unsigned char *b = kunit_kmalloc(test, 1000, GFP_KERNEL);
+	struct bget_stats st;
+	void *p, *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, bget_pool_add(bp, NULL, 3000), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bget_pool_add(bp, a, 100), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bget_pool_add(bp, a + 1, 2999), 0);
+	KUNIT_EXPECT_EQ(test, bget_pool_add(bp, a + 1000, 500), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bget_pool_add(bp, b, 1000), 0);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.npool, 2);
+	p = bget_alloc(bp, 2500, GFP_KERNEL);
+	q = bget_alloc(bp, 800, GFP_KERNEL);
+	KUNIT_EXPECT_TRUE(test, p > (void *)a && p < (void *)(a + 3000));
+	KUNIT_EXPECT_TRUE(test, q > (void *)b && q < (void *)(b + 1000));
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p), 0);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, q), 0);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+/* ---- poison, validation, statistics ---- */
+
+static void bget_pool_test_poison_write_after_free(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, SZ_4K, BGET_POISON);
+	struct bget_stats st;
+	unsigned char *p, *q;
+
+	p = bget_alloc(bp, 200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, bget_free(bp, p), 0);
+	KUNIT_EXPECT_EQ(test, p[100], POISON_FREE);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	p[100] = 0;		/* a use after free */
+	KUNIT_EXPECT_FALSE(test, bget_pool_validate(bp));
+	/* The block is held back, reported once, and not handed out. */
+	q = bget_alloc(bp, 3000, GFP_KERNEL);
+	KUNIT_EXPECT_NULL(test, q);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1);
+	KUNIT_EXPECT_EQ(test, st.totfree, 0);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+static void bget_pool_test_validate_smashed_header(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	struct bget_hdr *h, saved;
+	unsigned char *p;
+
+	p = bget_alloc(bp, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_TRUE(test, bget_pool_validate(bp));
+	h = (struct bget_hdr *)p - 1;
+	saved = *h;
+	memset(h, 0x41, sizeof(*h));	/* an overrun from below */
+	KUNIT_EXPECT_FALSE(test, bget_pool_validate(bp));
+	*h = saved;
+	h->prevfree = 32;		/* a consistent-looking lie */
+	KUNIT_EXPECT_FALSE(test, bget_pool_validate(bp));
+	*h = saved;
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+static void bget_pool_test_debugfs_files_show(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	struct seq_file m = { };
+	struct ap_row row = { };
+	void *p;
+
+	m.size = PAGE_SIZE;
+	m.buf = kunit_kzalloc(test, m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	p = bget_alloc(bp, 1000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	bget_stats_show(&m, &bp->ap);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "curalloc: 1024\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "nget: 1\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "invalid_frees: 0\n"));
+	m.count = 0;
+	memset(m.buf, 0, m.size);
+	bget_validate_show(&m, &bp->ap);
+	KUNIT_EXPECT_STREQ(test, m.buf, "ok\n");
+	bget_row(&bp->ap, &row);
+	KUNIT_EXPECT_EQ(test, row.size, BGET_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, row.used, 1024);
+	KUNIT_EXPECT_EQ(test, row.allocs, 1);
+	bget_dump_buf(bp, p);
+	bget_dump_buf(bp, (char *)p + 16);
+	bget_pool_dump(bp, true, true);
+	bget_pool_dump(bp, false, false);
+}
+
+/* ---- random ---- */
+
+static void bget_pool_test_random_ops_valid(struct kunit *test)
+{
+	static const unsigned int flags[] = {
+		0, BGET_BEST_FIT, BGET_POISON, BGET_BEST_FIT | BGET_POISON,
+	};
+	struct bget_test *t = test->priv;
+	u32 seed = get_random_u32();
+	struct rnd_state rnd;
+	void *live[64] = { };
+	size_t size[64] = { };
+	unsigned int f, i, k;
+
+	kunit_info(test, "seed %u\n", seed);
+	prandom_seed_state(&rnd, seed);
+	for (f = 0; f < ARRAY_SIZE(flags); f++) {
+		struct bget_pool *bp = bget_test_extra(test, SZ_64K, flags[f]);
+
+		for (i = 0; i < 4000; i++) {
+			size_t n = 1 + prandom_u32_state(&rnd) % 3000;
+			void *p;
+
+			k = prandom_u32_state(&rnd) % 64;
+			if (!live[k]) {
+				live[k] = bget_alloc(bp, n, GFP_KERNEL);
+				size[k] = n;
+				if (live[k])
+					memset(live[k], k, n);
+			} else if (prandom_u32_state(&rnd) & 1) {
+				KUNIT_EXPECT_NULL(test, memchr_inv(live[k], k, size[k]));
+				KUNIT_EXPECT_EQ(test, bget_free(bp, live[k]), 0);
+				live[k] = NULL;
+			} else {
+				p = bget_realloc(bp, live[k], n, GFP_KERNEL);
+				if (p) {
+					KUNIT_EXPECT_NULL(test,
+							  memchr_inv(p, k, min(n, size[k])));
+					memset(p, k, n);
+					live[k] = p;
+					size[k] = n;
+				}
+			}
+			if (!bget_pool_validate(bp)) {
+				KUNIT_FAIL(test, "pool invalid after %u ops (seed %u)",
+					   i, seed);
+				return;
+			}
+		}
+		for (k = 0; k < 64; k++) {
+			if (live[k])
+				KUNIT_EXPECT_EQ(test, bget_free(bp, live[k]), 0);
+			live[k] = NULL;
+		}
+		KUNIT_EXPECT_EQ(test, bp->nfree, 1);
+		bget_pool_destroy(bp);
+		t->extra = NULL;
+	}
+}
+
+static struct kunit_case bget_pool_test_cases[] = {
+	KUNIT_CASE(bget_pool_test_create_args_invalid),
+	KUNIT_CASE(bget_pool_test_destroy_live_buffers),
+	KUNIT_CASE_PARAM(bget_pool_test_alloc_size_ok, bget_test_size_gen_params),
+	KUNIT_CASE(bget_pool_test_alloc_size_invalid),
+	KUNIT_CASE(bget_pool_test_alloc_exhausted_fails),
+	KUNIT_CASE(bget_pool_test_zalloc_dirty_zeroed),
+	KUNIT_CASE(bget_pool_test_free_coalesces_neighbours),
+	KUNIT_CASE(bget_pool_test_best_fit_smallest_block),
+	KUNIT_CASE(bget_pool_test_first_fit_guaranteed_class),
+	KUNIT_CASE(bget_pool_test_first_fit_own_class_fallback),
+	KUNIT_CASE(bget_pool_test_realloc_grow_in_place),
+	KUNIT_CASE(bget_pool_test_realloc_shrink_in_place),
+	KUNIT_CASE(bget_pool_test_realloc_moves_keeps_data),
+	KUNIT_CASE(bget_pool_test_realloc_edge_cases),
+	KUNIT_CASE_PARAM(bget_pool_test_free_invalid_refused, bget_test_bad_gen_params),
+	KUNIT_CASE(bget_pool_test_ctl_args_invalid),
+	KUNIT_CASE(bget_pool_test_compact_sequence_numbers),
+	KUNIT_CASE(bget_pool_test_compact_frees_then_succeeds),
+	KUNIT_CASE(bget_pool_test_acquire_fails_alloc_fails),
+	KUNIT_CASE(bget_pool_test_expansion_released_when_empty),
+	KUNIT_CASE(bget_pool_test_direct_block_large_request),
+	KUNIT_CASE(bget_pool_test_add_buffers),
+	KUNIT_CASE(bget_pool_test_poison_write_after_free),
+	KUNIT_CASE(bget_pool_test_validate_smashed_header),
+	KUNIT_CASE(bget_pool_test_debugfs_files_show),
+	KUNIT_CASE(bget_pool_test_random_ops_valid),
+	{}
+};
+
+static struct kunit_suite bget_pool_test_suite = {
+	.name = "allocpools_bget_pool",
+	.init = bget_test_init,
+	.exit = bget_test_exit,
+	.test_cases = bget_pool_test_cases,
+};
+
+kunit_test_suite(bget_pool_test_suite);

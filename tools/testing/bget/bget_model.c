@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Randomized model test of the BGET-style pool in userspace.
+ *
+ * bget_pool.c is included so the test can look at its blocks.  Every phase
+ * runs random alloc/zalloc/realloc/free against a model that remembers each
+ * live buffer's size and fill pattern; after every operation (every Nth on
+ * the big pools) bget_pool_validate() must hold.  It checks contents,
+ * non-overlap, that best fit returns the smallest fitting block (against a
+ * brute-force scan of the blocks), that a failed request had no fitting free
+ * block, that refused frees leave the statistics untouched, and that
+ * nothing leaks.
+ *
+ *   bget_model [seed]        (or BGET_SEED=...; default: time based)
+ */
+#include "../../../bget_pool.c"
+
+#include <time.h>
+
+#define MAX_LIVE	600
+
+struct slot {
+	unsigned char *p;
+	size_t size;
+	unsigned int tag;
+};
+
+static struct slot live[MAX_LIVE];
+static unsigned int nlive;
+static u64 rng_state;
+static unsigned long ops_done;
+static struct bget_pool *cur_pool;
+static unsigned int busy_slot = ~0u;	/* being reallocated: compact must not free it */
+static unsigned long compact_calls, compact_seq_errors;
+static int last_seq;
+static bool fail_acquire;
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "FAIL %s:%d after %lu ops: %s: ",	\
+			__FILE__, __LINE__, ops_done, #cond);		\
+		fprintf(stderr, __VA_ARGS__);				\
+		fprintf(stderr, "\n");					\
+		ap_shim_quiet = 0;					\
+		if (cur_pool)						\
+			bget_pool_validate(cur_pool);			\
+		exit(1);						\
+	}								\
+} while (0)
+
+static u64 rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+static size_t rnd_size(size_t max)
+{
+	unsigned int r = rnd() % 100;
+	size_t s;
+
+	if (r < 60)
+		s = 1 + rnd() % 256;
+	else if (r < 90)
+		s = 1 + rnd() % 4096;
+	else
+		s = 1 + rnd() % 65536;
+	return s > max ? 1 + rnd() % max : s;
+}
+
+static unsigned char pat(unsigned int tag, size_t i)
+{
+	return (unsigned char)(tag * 131 + i * 7 + (i >> 8));
+}
+
+static void fill(struct slot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->size; i++)
+		s->p[i] = pat(s->tag, i);
+}
+
+static void verify(const struct slot *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < s->size; i++)
+		CHECK(s->p[i] == pat(s->tag, i), "byte %zu of a %zu-byte buffer", i, s->size);
+}
+
+/* ---- brute force over the blocks ---- */
+
+/* The smallest free block >= need, lowest address among equals. */
+static struct bget_hdr *brute_best(struct bget_pool *bp, size_t need)
+{
+	struct bget_hdr *best = NULL, *h;
+	struct rb_node *n;
+
+	for (n = rb_first(&bp->regions); n; n = rb_next(n)) {
+		struct bget_region *r = rb_entry(n, struct bget_region, node);
+
+		for (h = reg_first(r); h < reg_end(r); h = next_blk(h)) {
+			if (!blk_free(h) || blk_size(h) < need)
+				continue;
+			if (!best || blk_size(h) < blk_size(best) ||
+			    (blk_size(h) == blk_size(best) && h < best))
+				best = h;
+		}
+	}
+	return best;
+}
+
+/* ---- callbacks ---- */
+
+static int model_compact(struct bget_pool *bp, size_t sizereq, int seq)
+{
+	unsigned int i;
+
+	compact_calls++;
+	/* 1 starts a request; each retry of the same request adds one. */
+	if (seq != 1 && seq != last_seq + 1)
+		compact_seq_errors++;
+	last_seq = seq;
+	if (seq > 4 || !nlive)
+		return 0;
+	/* Free a few buffers, as a cache shrinker would. */
+	for (i = 0; i < 3 && nlive; i++) {
+		unsigned int k = rnd() % nlive;
+
+		if (k == busy_slot)
+			continue;
+		verify(&live[k], live[k].size);
+		CHECK(bget_free(bp, live[k].p) == 0, "free from compact");
+		live[k] = live[--nlive];
+		if (busy_slot == nlive)
+			busy_slot = k;
+	}
+	return 1;
+}
+
+static void *model_acquire(struct bget_pool *bp, size_t size, gfp_t gfp)
+{
+	if (fail_acquire && rnd() % 4 == 0)
+		return NULL;
+	return bget_vmalloc_ops.acquire(bp, size, gfp);
+}
+
+static void model_release(struct bget_pool *bp, void *buf)
+{
+	bget_vmalloc_ops.release(bp, buf);
+}
+
+static const struct bget_ops model_ops = {
+	.compact = model_compact,
+	.acquire = model_acquire,
+	.release = model_release,
+};
+
+/* ---- bad frees ---- */
+
+static void expect_refused(struct bget_pool *bp, void *p, const char *what,
+			   bool intact)
+{
+	struct bget_stats before, after;
+	unsigned long errs = ap_shim_nr_err;
+	int ret;
+
+	bget_pool_stats(bp, &before);
+	ret = bget_free(bp, p);
+	bget_pool_stats(bp, &after);
+	CHECK(ret == -EINVAL, "%s: returned %d", what, ret);
+	CHECK(ap_shim_nr_err == errs + 1, "%s: %lu reports", what, ap_shim_nr_err - errs);
+	before.invalid_frees++;
+	CHECK(!memcmp(&before, &after, sizeof(before)), "%s: stats changed", what);
+	if (intact)
+		CHECK(bget_pool_validate(bp), "%s: pool broken", what);
+}
+
+static void bad_frees(struct bget_pool *bp)
+{
+	static unsigned char foreign[256] __aligned(16);
+	struct bget_hdr saved, *h;
+	struct slot *s;
+	void *p;
+
+	expect_refused(bp, foreign + 16, "foreign pointer", true);
+	if (!nlive)
+		return;
+	s = &live[rnd() % nlive];
+	expect_refused(bp, s->p + 16, "interior pointer", true);
+	expect_refused(bp, s->p + 1, "misaligned pointer", true);
+	h = (struct bget_hdr *)s->p - 1;
+	saved = *h;
+	h->info ^= 0x10;
+	expect_refused(bp, s->p, "smashed header", false);
+	CHECK(!bget_pool_validate(bp), "validate missed a smashed header");
+	*h = saved;
+	CHECK(bget_pool_validate(bp), "restored header");
+	/* A double free: free a fresh buffer twice. */
+	p = bget_alloc(bp, 1 + rnd() % 100, GFP_KERNEL);
+	if (p) {
+		CHECK(bget_free(bp, p) == 0, "first free");
+		expect_refused(bp, p, "double free", true);
+	}
+	CHECK(bget_free(bp, NULL) == 0, "free(NULL)");
+}
+
+/* ---- one phase ---- */
+
+struct phase {
+	const char *name;
+	size_t pool_size;
+	unsigned int flags;
+	bool callbacks;
+	bool fail_acquire;
+	bool added_buffers;
+	unsigned long ops;
+	unsigned int validate_every;
+	unsigned int max_live;
+	size_t max_size;
+	size_t pool_incr;
+};
+
+static void do_alloc(struct bget_pool *bp, const struct phase *ph, bool zero)
+{
+	size_t size = rnd_size(ph->max_size), need;
+	struct bget_hdr *expect = NULL;
+	size_t esize = 0;
+	struct slot *s;
+	void *p;
+
+	block_size_for(size, &need);
+	if (!ph->callbacks)
+		expect = brute_best(bp, need);
+	if (expect)
+		esize = blk_size(expect);
+	p = zero ? bget_zalloc(bp, size, GFP_KERNEL) : bget_alloc(bp, size, GFP_KERNEL);
+	if (!p) {
+		CHECK(ph->callbacks || !expect,
+		      "alloc of %zu failed with a %zu-byte free block", size,
+		      esize);
+		return;
+	}
+	CHECK(IS_ALIGNED((unsigned long)p, BGET_QUANTUM), "misaligned buffer");
+	if ((ph->flags & BGET_BEST_FIT) && !ph->callbacks) {
+		CHECK(expect, "allocated without a fitting block");
+		CHECK((char *)p > (char *)expect &&
+		      (char *)p < (char *)expect + esize,
+		      "best fit for %zu bytes did not take the smallest block (%zu)",
+		      need, esize);
+	}
+	s = &live[nlive++];
+	s->p = p;
+	s->size = size;
+	s->tag = rnd();
+	if (zero)
+		CHECK(!memchr_inv(p, 0, size), "zalloc not zeroed");
+	fill(s);
+}
+
+static void do_free(struct bget_pool *bp)
+{
+	unsigned int k = rnd() % nlive;
+
+	verify(&live[k], live[k].size);
+	CHECK(bget_free(bp, live[k].p) == 0, "free");
+	live[k] = live[--nlive];
+}
+
+static void do_realloc(struct bget_pool *bp, const struct phase *ph)
+{
+	unsigned int k = rnd() % nlive;
+	size_t size = rnd_size(ph->max_size);
+	struct slot *s = &live[k];
+	unsigned char *p;
+
+	busy_slot = k;
+	p = bget_realloc(bp, live[k].p, size, GFP_KERNEL);
+	s = &live[busy_slot];
+	busy_slot = ~0u;
+	if (!p) {
+		verify(s, s->size);
+		return;
+	}
+	CHECK(IS_ALIGNED((unsigned long)p, BGET_QUANTUM), "misaligned buffer");
+	s->p = p;
+	verify(s, min(size, s->size));
+	s->size = size;
+	fill(s);
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+
+	return x->p < y->p ? -1 : x->p > y->p;
+}
+
+static void check_overlap(void)
+{
+	struct slot sorted[MAX_LIVE];
+	unsigned int i;
+
+	memcpy(sorted, live, nlive * sizeof(live[0]));
+	qsort(sorted, nlive, sizeof(sorted[0]), cmp_slot);
+	for (i = 1; i < nlive; i++)
+		CHECK(sorted[i - 1].p + sorted[i - 1].size <= sorted[i].p,
+		      "buffers overlap");
+}
+
+static void check_stats(struct bget_pool *bp)
+{
+	struct bget_stats st;
+
+	bget_pool_stats(bp, &st);
+	CHECK(st.nget - st.nrel == (long)nlive, "nget %ld nrel %ld live %u",
+	      st.nget, st.nrel, nlive);
+	CHECK(bp->live == nlive, "live %lu model %u", bp->live, nlive);
+}
+
+static void run_phase(const struct phase *ph)
+{
+	static unsigned char added[2][100000];
+	struct bget_pool *bp;
+	unsigned long i;
+	struct bget_stats st;
+	clock_t t0 = clock();
+
+	bp = bget_pool_create("model", ph->pool_size, ph->flags);
+	CHECK(!IS_ERR(bp), "create %s", ph->name);
+	cur_pool = bp;
+	if (ph->added_buffers) {
+		CHECK(bget_pool_add(bp, added[0] + 3, sizeof(added[0]) - 3) == 0, "add");
+		CHECK(bget_pool_add(bp, added[1], sizeof(added[1])) == 0, "add");
+		CHECK(bget_pool_add(bp, added[1] + 10, 1000) == -EINVAL, "overlapping add");
+	}
+	if (ph->callbacks)
+		CHECK(bget_pool_ctl(bp, &model_ops, ph->pool_incr) == 0, "ctl");
+	fail_acquire = ph->fail_acquire;
+	CHECK(bget_pool_validate(bp), "fresh pool");
+
+	for (i = 0; i < ph->ops; i++, ops_done++) {
+		unsigned int r = rnd() % 100;
+
+		last_seq = 0;
+		if (nlive < ph->max_live && (r < 40 || !nlive))
+			do_alloc(bp, ph, false);
+		else if (nlive < ph->max_live && r < 47)
+			do_alloc(bp, ph, true);
+		else if (r < 65)
+			do_realloc(bp, ph);
+		else
+			do_free(bp);
+		if (!(i % ph->validate_every))
+			CHECK(bget_pool_validate(bp), "validate in %s", ph->name);
+		if (!(i % 2000)) {
+			check_overlap();
+			check_stats(bp);
+			bad_frees(bp);
+		}
+	}
+	CHECK(bget_pool_validate(bp), "validate at end of %s", ph->name);
+	check_overlap();
+	check_stats(bp);
+	while (nlive)
+		do_free(bp);
+	bget_pool_stats(bp, &st);
+	CHECK(bget_pool_validate(bp), "empty pool");
+	CHECK(st.curalloc == 0, "curalloc %zu after freeing all", st.curalloc);
+	CHECK(st.ndget == st.ndrel, "direct blocks kept");
+	if (ph->callbacks)
+		CHECK(st.npget == st.nprel, "expansion blocks kept: %ld/%ld",
+		      st.npget, st.nprel);
+	printf("  %-24s %6.1fs %7lu ops: nget %ld failures %llu invalid_frees %llu\n",
+	       ph->name, (double)(clock() - t0) / CLOCKS_PER_SEC, ph->ops,
+	       st.nget, st.failures, st.invalid_frees);
+	printf("  %-24s npget %ld nprel %ld ndget %ld ndrel %ld compact calls %lu\n",
+	       "", st.npget, st.nprel, st.ndget, st.ndrel, compact_calls);
+	CHECK(compact_seq_errors == 0, "compact sequence numbers out of order");
+	bget_pool_destroy(bp);
+	cur_pool = NULL;
+}
+
+/* Coalescing: free everything in random order, one block must remain. */
+static void check_full_coalesce(unsigned int flags)
+{
+	struct bget_pool *bp = bget_pool_create("coalesce", 65536, flags);
+	struct bget_stats st0, st;
+	void *p[64];
+	unsigned int i, n = 0;
+
+	CHECK(!IS_ERR(bp), "create");
+	cur_pool = bp;
+	bget_pool_stats(bp, &st0);
+	while (n < 64 && (p[n] = bget_alloc(bp, 1 + rnd() % 900, GFP_KERNEL)))
+		n++;
+	for (i = n; i > 1; i--) {
+		unsigned int k = rnd() % i;
+		void *t = p[k];
+
+		p[k] = p[i - 1];
+		p[i - 1] = t;
+	}
+	for (i = 0; i < n; i++) {
+		CHECK(bget_free(bp, p[i]) == 0, "free");
+		CHECK(bget_pool_validate(bp), "validate");
+	}
+	bget_pool_stats(bp, &st);
+	CHECK(bp->nfree == 1 && st.maxfree == st0.maxfree,
+	      "%lu free blocks after freeing everything", bp->nfree);
+	bget_pool_destroy(bp);
+	cur_pool = NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *env = getenv("BGET_SEED");
+	u64 seed = argc > 1 ? strtoull(argv[1], NULL, 0) :
+		   env ? strtoull(env, NULL, 0) : (u64)time(NULL);
+	static const struct phase phases[] = {
+		{ "first fit", 256 << 10, 0, false, false, false,
+		  150000, 1, 120, 65536 },
+		{ "best fit", 256 << 10, BGET_BEST_FIT, false, false, false,
+		  150000, 1, 120, 65536 },
+		{ "first fit poison", 64 << 10, BGET_POISON, false, false, true,
+		  100000, 10, 60, 8192 },
+		{ "best fit poison", 64 << 10, BGET_BEST_FIT | BGET_POISON,
+		  false, false, true, 100000, 10, 60, 8192 },
+		{ "first fit callbacks", 0, 0, true, false, false,
+		  150000, 1, 60, 65536, 256 << 10 },
+		{ "best fit callbacks", 0, BGET_BEST_FIT, true, true, false,
+		  150000, 1, 60, 65536, 32 << 10 },
+		{ "first fit big", 4 << 20, 0, false, false, false,
+		  100000, 97, 600, 65536 },
+		{ "best fit big callbacks", 1 << 20, BGET_BEST_FIT | BGET_POISON,
+		  true, true, false, 100000, 97, 600, 65536, 128 << 10 },
+	};
+	unsigned long total = 0;
+	unsigned int i;
+
+	printf("bget_model: seed %llu\n", (unsigned long long)seed);
+	ap_shim_quiet = 2;
+	fflush(stdout);
+	rng_state = seed ? seed : 1;
+	for (i = 0; i < 8; i++)
+		check_full_coalesce(i & 1 ? BGET_BEST_FIT : BGET_POISON);
+	for (i = 0; i < ARRAY_SIZE(phases); i++) {
+		run_phase(&phases[i]);
+		total += phases[i].ops;
+	}
+	CHECK(ap_shim_live_allocs == 0, "%ld allocations leaked", ap_shim_live_allocs);
+	CHECK(ap_shim_nr_WARN == 0, "WARN fired");
+	printf("bget_model: PASS, %lu random ops, seed %llu\n", total,
+	       (unsigned long long)seed);
+	return 0;
+}
