@@ -8,8 +8,9 @@
  * everything back.
  *
  * FIFO: a private 1 KiB queue "sample" gets eleven 100-byte chunks pushed
- * and six shifted, in an order that makes chunks wrap around the end of the
- * ring; every byte shifted out is checked, and a mismatch fails the load.
+ * and six shifted, in an order that makes chunk 10 wrap around the end of
+ * the ring; every byte shifted out, and every byte of the five chunks left
+ * (read with the iterator), is checked, and a mismatch fails the load.
  * The default ring hands out four 200-byte iom_alloc() chunks, has the
  * oldest released, and refuses one out-of-order release.
  *
@@ -91,6 +92,28 @@ static int sample_shift(int from, int to)
 	return 0;
 }
 
+static int sample_walk(int from, int to)
+{
+	u8 msg[100], out[100];
+	struct iom_iter it;
+	size_t len;
+	int n, ret;
+
+	iom_iter_init(queue, &it);
+	for (n = from; n < to; n++) {
+		ret = iom_iter_next(queue, &it, out, &len, sizeof(out));
+		if (ret)
+			return ret;
+		sample_msg(msg, sizeof(msg), n);
+		if (len != sizeof(out) || memcmp(msg, out, len)) {
+			pr_err("fifo: queued chunk %d reads back wrong\n", n);
+			return -EIO;
+		}
+	}
+	return iom_iter_next(queue, &it, out, &len, sizeof(out)) == -ENODATA ?
+	       0 : -EIO;
+}
+
 static int sample_fifo(void)
 {
 	struct iom_buffer *def = iom_default();
@@ -101,7 +124,7 @@ static int sample_fifo(void)
 	if (IS_ERR(queue))
 		return PTR_ERR(queue);
 	ret = sample_push(0, 8) ?: sample_shift(0, 3) ?: sample_push(8, 11) ?:
-	      sample_shift(3, 6);
+	      sample_shift(3, 6) ?: sample_walk(6, 11);
 	if (ret)
 		return ret;
 
