@@ -88,10 +88,8 @@ int ap_core_init(void);
 void ap_core_exit(void);
 
 /*
- * Exports go right after the function's closing brace as
- * EXPORT_SYMBOL_NS_GPL(sym, ALLOCPOOLS_NS); see <allocpools/ns.h>.  AP_EXPORT
- * is the same thing under a shorter name.
+ * Exports go right after the function's closing brace, as
+ * EXPORT_SYMBOL_NS_GPL(sym, ALLOCPOOLS_NS): see <allocpools/ns.h>.
  */
-#define AP_EXPORT(sym)	EXPORT_SYMBOL_NS_GPL(sym, ALLOCPOOLS_NS)
 
 #endif /* _ALLOCPOOLS_INTERNAL_H */

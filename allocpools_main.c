@@ -37,9 +37,14 @@ static unsigned long bget_size = SZ_1M;
 module_param(bget_size, ulong, 0444);
 MODULE_PARM_DESC(bget_size, "bytes in the default BGET pool's initial region: 0 or at least 128 (default 1 MiB)");
 
+static unsigned long slab_size = SZ_4M;
+module_param(slab_size, ulong, 0444);
+MODULE_PARM_DESC(slab_size, "bytes in the default size-class heap (heap mode): 0 leaves it out (default 4 MiB)");
+
 static struct iom_buffer *default_iom;
 static struct buddy_arena *default_buddy;
 static struct bget_pool *default_bget;
+static struct bump_slab *default_slab;
 
 /**
  * iom_default() - the FIFO ring created at module load
@@ -76,6 +81,18 @@ struct bget_pool *bget_pool_default(void)
 	return default_bget;
 }
 EXPORT_SYMBOL_NS_GPL(bget_pool_default, ALLOCPOOLS_NS);
+
+/**
+ * bump_slab_default() - the size-class heap created at module load
+ *
+ * Context: any context.
+ * Return: the heap named "default", or NULL when slab_size was 0.
+ */
+struct bump_slab *bump_slab_default(void)
+{
+	return default_slab;
+}
+EXPORT_SYMBOL_NS_GPL(bump_slab_default, ALLOCPOOLS_NS);
 
 static int __init create_default_iom(void)
 {
@@ -120,9 +137,24 @@ static int __init create_default_bget(void)
 	return 0;
 }
 
+static int __init create_default_slab(void)
+{
+	if (!slab_size)
+		return 0;
+	default_slab = bump_slab_create("default", slab_size, 0);
+	if (IS_ERR(default_slab)) {
+		pr_err("slab_size=%lu: cannot create the default size-class heap (%pe)\n",
+		       slab_size, default_slab);
+		return PTR_ERR(default_slab);
+	}
+	return 0;
+}
+
 static void destroy_defaults(void)
 {
 	/* All take ERR_PTR values, left by a failed create, as no-ops. */
+	bump_slab_destroy(default_slab);
+	default_slab = NULL;
 	bget_pool_destroy(default_bget);
 	default_bget = NULL;
 	buddy_arena_destroy(default_buddy);
@@ -139,7 +171,7 @@ static int __init allocpools_init(void)
 	if (ret)
 		return ret;
 	ret = create_default_iom() ?: create_default_buddy() ?:
-	      create_default_bget();
+	      create_default_bget() ?: create_default_slab();
 	if (ret)
 		goto fail;
 	return 0;

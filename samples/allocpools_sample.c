@@ -25,6 +25,14 @@
  * bytes get a direct block, which is released when freed; the first buffer
  * is grown to 3000 bytes, the 2000-byte one freed, and an interior pointer
  * refused.  The default pool serves three buffers and frees one.
+ *
+ * Size classes: a private 64 KiB heap "sample" serves 8, 9 and twice 100
+ * bytes (classes 8, 16, 128), frees one 100-byte object and refuses its
+ * double free.  "sample-b" takes slabs from a private 256 KiB buddy arena
+ * "slabs": three 32-byte objects share one page slab, a 5000-byte object
+ * takes a block of its own, which goes back to the arena when freed, as
+ * does one 32-byte object.  The default heap serves ten 64-byte objects and
+ * frees five.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -48,6 +56,9 @@ static struct bget_pool *bpool;
 static void *bufs[3];
 static void *def_bufs[2];
 static int compactions, acquired, released;
+static struct bump_slab *heap, *slabbed;
+static struct buddy_arena *slab_arena;
+static void *objs[3], *bobjs[2], *def_objs[5];
 static void *chunks[SAMPLE_ALLOCS];
 static unsigned int first_live;
 
@@ -154,6 +165,9 @@ static void sample_fifo_exit(void)
 
 	while (def && first_live < SAMPLE_ALLOCS && chunks[first_live])
 		iom_release(def, chunks[first_live++]);
+	/* What is still queued is dropped, not leaked: no warning. */
+	if (!IS_ERR_OR_NULL(queue))
+		iom_reset(queue);
 	iom_destroy(queue);
 	queue = NULL;
 }
@@ -301,6 +315,85 @@ static void sample_bget_exit(void)
 	bpool = NULL;
 }
 
+static int sample_bump_slab(void)
+{
+	struct bump_slab *def = bump_slab_default();
+	void *c, *big;
+	int i, ret;
+
+	heap = bump_slab_create("sample", SZ_64K, BUMP_SLAB_POISON);
+	if (IS_ERR(heap))
+		return PTR_ERR(heap);
+	objs[0] = bump_slab_alloc(heap, 8, GFP_KERNEL);
+	objs[1] = bump_slab_alloc(heap, 9, GFP_KERNEL);
+	c = bump_slab_alloc(heap, 100, GFP_KERNEL);
+	objs[2] = bump_slab_alloc(heap, 100, GFP_KERNEL);
+	if (!objs[0] || !objs[1] || !c || !objs[2])
+		return -ENOMEM;
+	if (bump_slab_size(heap, objs[1]) != 16)
+		return -EIO;
+	ret = bump_slab_free(heap, c);
+	if (ret)
+		return ret;
+	if (bump_slab_free(heap, c) != -EINVAL)
+		return -EIO;
+
+	slab_arena = buddy_arena_create("slabs", SZ_256K, 6, 18, 0);
+	if (IS_ERR(slab_arena))
+		return PTR_ERR(slab_arena);
+	slabbed = bump_slab_create_on("sample-b", slab_arena, 0);
+	if (IS_ERR(slabbed))
+		return PTR_ERR(slabbed);
+	c = bump_slab_alloc(slabbed, 32, GFP_KERNEL);
+	bobjs[0] = bump_slab_alloc(slabbed, 32, GFP_KERNEL);
+	bobjs[1] = bump_slab_alloc(slabbed, 32, GFP_KERNEL);
+	big = bump_slab_alloc(slabbed, 5000, GFP_KERNEL);
+	if (!c || !bobjs[0] || !bobjs[1] || !big)
+		return -ENOMEM;
+	ret = bump_slab_free(slabbed, big) ?: bump_slab_free(slabbed, c);
+	if (ret)
+		return ret;
+
+	if (!def)
+		return 0;
+	for (i = 0; i < 10; i++) {
+		c = bump_slab_alloc(def, 64, GFP_KERNEL);
+		if (!c)
+			return -ENOMEM;
+		if (i & 1)
+			def_objs[i / 2] = c;
+		else if (bump_slab_free(def, c))
+			return -EIO;
+	}
+	return 0;
+}
+
+static void sample_bump_slab_exit(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(def_objs); i++) {
+		bump_slab_free(bump_slab_default(), def_objs[i]);
+		def_objs[i] = NULL;
+	}
+	for (i = 0; i < ARRAY_SIZE(bobjs); i++) {
+		if (!IS_ERR_OR_NULL(slabbed))
+			bump_slab_free(slabbed, bobjs[i]);
+		bobjs[i] = NULL;
+	}
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		if (!IS_ERR_OR_NULL(heap))
+			bump_slab_free(heap, objs[i]);
+		objs[i] = NULL;
+	}
+	bump_slab_destroy(slabbed);
+	slabbed = NULL;
+	buddy_arena_destroy(slab_arena);
+	slab_arena = NULL;
+	bump_slab_destroy(heap);
+	heap = NULL;
+}
+
 static int __init sample_init(void)
 {
 	int ret = sample_fifo();
@@ -320,9 +413,16 @@ static int __init sample_init(void)
 		pr_err("bget script failed: %d\n", ret);
 		goto bget;
 	}
+	ret = sample_bump_slab();
+	if (ret) {
+		pr_err("bump_slab script failed: %d\n", ret);
+		goto bump_slab;
+	}
 	pr_info("loaded\n");
 	return 0;
 
+bump_slab:
+	sample_bump_slab_exit();
 bget:
 	sample_bget_exit();
 buddy:
@@ -333,6 +433,7 @@ buddy:
 
 static void __exit sample_exit(void)
 {
+	sample_bump_slab_exit();
 	sample_bget_exit();
 	sample_buddy_exit();
 	sample_fifo_exit();

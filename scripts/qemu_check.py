@@ -14,6 +14,8 @@ STATS_KEYS = {
               "largest_free", "regions", "min_order", "max_order",
               "live_blocks", "free_blocks", "frag_index", "allocs", "frees",
               "failures", "invalid_frees"],
+    "bump_slab": ["heap_size", "bump_offset", "slabs", "allocs", "frees",
+                  "failures", "invalid_frees"],
     "bget": ["curalloc", "totfree", "maxfree", "nget", "nrel", "pool_incr",
              "npool", "npget", "nprel", "ndget", "ndrel", "failures",
              "invalid_frees"],
@@ -105,11 +107,51 @@ EXPECT.update({
     },
 })
 
+# Size classes (8 << class bytes, an 8-byte header before each object).
+# Per class: live, free_listed, slabs, allocs, frees.  The heap "sample"
+# bumped 8+8, 16+8 and twice 128+8 bytes; "sample-b" keeps one page slab of
+# 32-byte objects (the 8 KiB object's block went back to the arena); the
+# default heap reused each freed 64-byte object at once (LIFO).
+EXPECT.update({
+    ("bump_slab", "sample"): {
+        "row": dict(size=65536, used=8 + 16 + 128, free=65536 - 152,
+                    allocs=4, frees=1, failures=0, invalid_frees=1),
+        "stats": dict(heap_size=65536, bump_offset=312, slabs=0, allocs=4,
+                      frees=1, failures=0, invalid_frees=1),
+        "classes": {0: (1, 0, 0, 1, 0), 1: (1, 0, 0, 1, 0),
+                    4: (1, 1, 0, 2, 1)},
+    },
+    ("bump_slab", "sample-b"): {
+        "row": dict(size=4096, used=64, free=4096 - 64, allocs=4, frees=2,
+                    failures=0, invalid_frees=0),
+        "stats": dict(heap_size=0, bump_offset=0, slabs=1, allocs=4,
+                      frees=2, failures=0, invalid_frees=0),
+        "classes": {2: (2, 1, 1, 3, 1), 10: (0, 0, 0, 1, 1)},
+    },
+    ("bump_slab", "default"): {
+        "row": dict(size=4 << 20, used=5 * 64, free=(4 << 20) - 320,
+                    allocs=10, frees=5, failures=0, invalid_frees=0),
+        "stats": dict(heap_size=4 << 20, bump_offset=5 * 72, slabs=0,
+                      allocs=10, frees=5, failures=0, invalid_frees=0),
+        "classes": {3: (5, 0, 0, 10, 5)},
+    },
+    # The arena under "sample-b": one page slab live, the 16 KiB block of
+    # the 8 KiB object given back and merged.
+    ("buddy", "slabs"): {
+        "row": dict(size=256 << 10, used=4096, free=(256 << 10) - 4096,
+                    allocs=2, frees=1, failures=0, invalid_frees=0),
+        "stats": dict(allocated_bytes=4096, live_blocks=1, allocs=2,
+                      frees=1, invalid_frees=0),
+        "orders": {k: 1 for k in range(12, 18)},
+    },
+})
+
 # Messages the sample provokes on purpose; each must appear in dmesg.
 EXPECT_LOG = [
     r"allocpools: iom/default: release of a chunk that is not the oldest at offset 406",
     r"allocpools: buddy/sample: .* at offset 0",
     r"allocpools: bget/sample: .* at offset [0-9]+",
+    r"allocpools: bump_slab/sample: double free at offset 48",
     r"allocpools_sample: bget: 2 compactions, 2 blocks acquired, 1 released",
 ]
 
@@ -221,6 +263,21 @@ def test(res):
             check("validate %s/%s" % (kind, name),
                   body is not None and body.strip() == exp["validate"],
                   "got %r" % body)
+        if "classes" in exp:
+            body = res["files"].get("%s/%s/classes" % (kind, name), "")
+            lines = body.splitlines()
+            got = {}
+            for l in lines[1:]:
+                f = [int(x) for x in l.split()]
+                if len(f) == 7 and f[1] == 8 << f[0]:
+                    got[f[0]] = tuple(f[2:])
+            want = {c: exp["classes"].get(c, (0, 0, 0, 0, 0))
+                    for c in range(22)}
+            check("classes table %s/%s" % (kind, name),
+                  lines[:1] and lines[0].split() == [
+                      "class", "size", "live", "free_listed", "slabs",
+                      "allocs", "frees"] and got == want,
+                  "got %s" % {c: v for c, v in got.items() if any(v)})
         if "orders" in exp:
             body = res["files"].get("%s/%s/orders" % (kind, name), "")
             orows = [l.split() for l in body.splitlines()[1:] if l.strip()]

@@ -1,0 +1,867 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for the size-class free lists.  Included at the end of
+ * bump_slab.c, so it sees the pool's internals: bump_slab_check() runs
+ * after every mutation, and a refused free is shown to leave the pool's
+ * counters, lists and bump pointer exactly as they were.
+ */
+
+#include <kunit/test.h>
+#include <linux/prandom.h>
+#include <linux/random.h>
+#include <linux/sizes.h>
+
+#define BS_TEST_HEAP	SZ_1M
+#define BS_TEST_ARENA	SZ_1M
+
+/* Pools of a case; .exit destroys whatever is set, even after a failure. */
+struct bs_test_ctx {
+	struct bump_slab *heap;		/* heap mode, BS_TEST_HEAP */
+	struct bump_slab *on;		/* buddy mode on @ba */
+	struct buddy_arena *ba;
+	struct bump_slab *extra;	/* made by the case itself */
+	struct buddy_arena *extra_ba;
+};
+
+#define BS_CHECK(test, bs) \
+	KUNIT_EXPECT_TRUE_MSG(test, bump_slab_check(bs), "pool invariants broken")
+
+/* Everything a refused free must leave alone. */
+struct bs_snapshot {
+	struct bump_slab_stats st;
+	struct bs_class cls[BUMP_SLAB_CLASSES];
+	size_t bump, slab_bytes;
+	unsigned long slabs;
+};
+
+static void bs_snap(struct bump_slab *bs, struct bs_snapshot *s)
+{
+	unsigned long flags;
+
+	bump_slab_stats(bs, &s->st);
+	spin_lock_irqsave(&bs->lock, flags);
+	memcpy(s->cls, bs->cls, sizeof(s->cls));
+	s->bump = bs->bump;
+	s->slabs = bs->slabs;
+	s->slab_bytes = bs->slab_bytes;
+	spin_unlock_irqrestore(&bs->lock, flags);
+}
+
+/* @bs refuses to free @ptr and is left exactly as it was. */
+static void bs_expect_refused(struct kunit *test, struct bump_slab *bs,
+			      void *ptr)
+{
+	struct bs_snapshot *before, *after;
+
+	before = kunit_kzalloc(test, sizeof(*before), GFP_KERNEL);
+	after = kunit_kzalloc(test, sizeof(*after), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, after);
+	bs_snap(bs, before);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, ptr), -EINVAL);
+	bs_snap(bs, after);
+	KUNIT_EXPECT_EQ(test, after->st.invalid_frees,
+			before->st.invalid_frees + 1);
+	after->st.invalid_frees--;
+	KUNIT_EXPECT_EQ(test, memcmp(before, after, sizeof(*before)), 0);
+}
+
+static int bs_test_init(struct kunit *test)
+{
+	struct bs_test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	test->priv = ctx;
+	ctx->heap = bump_slab_create("kunit_heap", BS_TEST_HEAP, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->heap));
+	ctx->ba = buddy_arena_create("kunit_bs_arena", BS_TEST_ARENA, 6, 20, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->ba));
+	ctx->on = bump_slab_create_on("kunit_on", ctx->ba, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->on));
+	return 0;
+}
+
+static void bs_test_exit(struct kunit *test)
+{
+	struct bs_test_ctx *ctx = test->priv;
+
+	if (!ctx)
+		return;
+	bump_slab_destroy(ctx->extra);
+	buddy_arena_destroy(ctx->extra_ba);
+	bump_slab_destroy(ctx->on);
+	buddy_arena_destroy(ctx->ba);
+	bump_slab_destroy(ctx->heap);
+}
+
+static struct bump_slab *bs_pool(struct kunit *test, bool buddy)
+{
+	struct bs_test_ctx *ctx = test->priv;
+
+	return buddy ? ctx->on : ctx->heap;
+}
+
+static void bs_expect_arena_free(struct kunit *test, struct buddy_arena *ba)
+{
+	struct buddy_arena_stats st;
+
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, st.size);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
+}
+
+/* ---- create / destroy ---- */
+
+struct bs_bad_create {
+	const char *desc;
+	const char *name;
+	size_t heap_size;
+	unsigned int flags;
+};
+
+static const struct bs_bad_create bs_bad_creates[] = {
+	{ "NULL name", NULL, 4096, 0 },
+	{ "empty name", "", 4096, 0 },
+	{ "slash in name", "a/b", 4096, 0 },
+	{ "space in name", "a b", 4096, 0 },
+	{ "32-character name", "abcdefghijklmnopqrstuvwxyz012345", 4096, 0 },
+	{ "heap size 0", "kunit_bad", 0, 0 },
+	{ "unknown flag", "kunit_bad", 4096, BIT(1) },
+	{ "all flags", "kunit_bad", 4096, ~0U },
+};
+
+static void bs_bad_create_desc(const struct bs_bad_create *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(bs_bad_create, bs_bad_creates, bs_bad_create_desc);
+
+static void bump_slab_test_create_invalid_args(struct kunit *test)
+{
+	const struct bs_bad_create *c = test->param_value;
+	struct bs_test_ctx *ctx = test->priv;
+	struct bump_slab *bs;
+
+	bs = bump_slab_create(c->name, c->heap_size, c->flags);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(bs), -EINVAL);
+	if (!IS_ERR(bs))
+		bump_slab_destroy(bs);
+	if (!c->heap_size)
+		return;
+	bs = bump_slab_create_on(c->name, ctx->ba, c->flags);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(bs), -EINVAL);
+	if (!IS_ERR(bs))
+		bump_slab_destroy(bs);
+}
+
+static void bump_slab_test_create_on_null_arena(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bump_slab_create_on("kunit_x", NULL, 0)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bump_slab_create_on("kunit_x",
+							  ERR_PTR(-ENOMEM), 0)),
+			-EINVAL);
+}
+
+static void bump_slab_test_create_duplicate_name(struct kunit *test)
+{
+	struct bs_test_ctx *ctx = test->priv;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bump_slab_create("kunit_heap", 4096, 0)),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(bump_slab_create_on("kunit_heap", ctx->ba,
+							  0)), -EEXIST);
+	/* The first pool is untouched by the refusals. */
+	KUNIT_EXPECT_NOT_NULL(test, bump_slab_alloc(ctx->heap, 8, GFP_KERNEL));
+	BS_CHECK(test, ctx->heap);
+}
+
+static void bump_slab_test_destroy_null_noop(struct kunit *test)
+{
+	bump_slab_destroy(NULL);
+	bump_slab_destroy(ERR_PTR(-EINVAL));
+}
+
+static void bump_slab_test_destroy_live_gives_back(struct kunit *test)
+{
+	struct bs_test_ctx *ctx = test->priv;
+	int i;
+
+	for (i = 0; i < 20; i++)
+		KUNIT_ASSERT_NOT_NULL(test, bump_slab_alloc(ctx->on, 8 << (i % 14),
+							    GFP_KERNEL));
+	bump_slab_destroy(ctx->on);
+	ctx->on = NULL;
+	bs_expect_arena_free(test, ctx->ba);
+}
+
+/* ---- class boundaries ---- */
+
+struct bs_boundary {
+	size_t size, cls_size;
+};
+
+static const struct bs_boundary bs_boundaries[] = {
+	{ 1, 8 }, { 7, 8 }, { 8, 8 }, { 9, 16 }, { 16, 16 }, { 17, 32 },
+	{ 32, 32 }, { 33, 64 }, { 64, 64 }, { 65, 128 }, { 128, 128 },
+	{ 129, 256 }, { 256, 256 }, { 257, 512 }, { 512, 512 }, { 513, 1024 },
+	{ 1024, 1024 }, { 1025, 2048 }, { 2048, 2048 }, { 2049, 4096 },
+	{ 4096, 4096 }, { 4097, 8192 }, { SZ_64K, SZ_64K },
+	{ SZ_64K + 1, 2 * SZ_64K }, { SZ_1M, SZ_1M }, { SZ_1M + 1, 2 * SZ_1M },
+	{ 8 * SZ_1M, 8 * SZ_1M }, { 8 * SZ_1M + 1, SZ_16M },
+	{ SZ_16M - 1, SZ_16M }, { SZ_16M, SZ_16M },
+	{ SZ_16M + 1, 0 }, { 0, 0 }, { SIZE_MAX, 0 },
+};
+
+static void bs_boundary_desc(const struct bs_boundary *b, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "size %zu", b->size);
+}
+
+KUNIT_ARRAY_PARAM(bs_boundary, bs_boundaries, bs_boundary_desc);
+
+/* Heap mode: a heap of exactly one header + class holds one object. */
+static void bump_slab_test_alloc_class_boundary_heap(struct kunit *test)
+{
+	const struct bs_boundary *b = test->param_value;
+	struct bs_test_ctx *ctx = test->priv;
+	struct bump_slab_stats st;
+	void *p, *q;
+
+	ctx->extra = bump_slab_create("kunit_bound",
+				      b->cls_size ? b->cls_size + BS_HDR : 64, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra));
+	p = bump_slab_alloc(ctx->extra, b->size, GFP_KERNEL);
+	bump_slab_stats(ctx->extra, &st);
+	if (!b->cls_size) {
+		KUNIT_EXPECT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+		KUNIT_EXPECT_EQ(test, st.bump_offset, 0UL);
+		return;
+	}
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, bump_slab_size(ctx->extra, p), b->cls_size);
+	KUNIT_EXPECT_EQ(test, st.bump_offset, b->cls_size + BS_HDR);
+	KUNIT_EXPECT_EQ(test, st.classes[size_to_cls(b->size)].live, 1UL);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, 8));
+	memset(p, 0xa5, b->cls_size);
+	/* The heap is full and does not grow. */
+	KUNIT_EXPECT_NULL(test, bump_slab_alloc(ctx->extra, b->size, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, bump_slab_free(ctx->extra, p), 0);
+	q = bump_slab_alloc(ctx->extra, b->size, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	BS_CHECK(test, ctx->extra);
+}
+
+/* Buddy mode: the same boundaries on an arena just big enough. */
+static void bump_slab_test_alloc_class_boundary_buddy(struct kunit *test)
+{
+	const struct bs_boundary *b = test->param_value;
+	struct bs_test_ctx *ctx = test->priv;
+	size_t arena = b->cls_size ? roundup_pow_of_two(b->cls_size + BS_SLAB_HDR) :
+				     PAGE_SIZE;
+	struct bump_slab_stats st;
+	void *p;
+
+	arena = max_t(size_t, arena, PAGE_SIZE);
+	ctx->extra_ba = buddy_arena_create("kunit_bound", arena, 6, ilog2(arena),
+					   0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra_ba));
+	ctx->extra = bump_slab_create_on("kunit_bound", ctx->extra_ba, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra));
+	p = bump_slab_alloc(ctx->extra, b->size, GFP_KERNEL);
+	bump_slab_stats(ctx->extra, &st);
+	if (!b->cls_size) {
+		KUNIT_EXPECT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+		KUNIT_EXPECT_EQ(test, st.slabs, 0UL);
+		return;
+	}
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, bump_slab_size(ctx->extra, p), b->cls_size);
+	KUNIT_EXPECT_EQ(test, st.slabs, 1UL);
+	KUNIT_EXPECT_EQ(test, st.heap_size, 0UL);
+	memset(p, 0xa5, b->cls_size);
+	BS_CHECK(test, ctx->extra);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(ctx->extra, p), 0);
+	bump_slab_stats(ctx->extra, &st);
+	KUNIT_EXPECT_EQ(test, st.slabs, 0UL);
+	bs_expect_arena_free(test, ctx->extra_ba);
+	BS_CHECK(test, ctx->extra);
+}
+
+/* ---- the freeing-bump design ---- */
+
+static void bump_slab_test_alloc_lifo_reuse(struct kunit *test)
+{
+	struct bump_slab *bs = bs_pool(test, false);
+	struct bump_slab_stats st;
+	void *a, *b, *c;
+
+	a = bump_slab_alloc(bs, 24, GFP_KERNEL);
+	b = bump_slab_alloc(bs, 32, GFP_KERNEL);
+	c = bump_slab_alloc(bs, 20, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	/* Each bumped object is its header + class size after the last. */
+	KUNIT_EXPECT_EQ(test, (u8 *)b - (u8 *)a, 32 + BS_HDR);
+	KUNIT_EXPECT_EQ(test, (u8 *)c - (u8 *)b, 32 + BS_HDR);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, a), 0);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, c), 0);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.classes[2].free_listed, 2UL);
+	KUNIT_EXPECT_EQ(test, st.classes[2].live, 1UL);
+	BS_CHECK(test, bs);
+	KUNIT_EXPECT_PTR_EQ(test, bump_slab_alloc(bs, 17, GFP_KERNEL), c);
+	KUNIT_EXPECT_PTR_EQ(test, bump_slab_alloc(bs, 32, GFP_KERNEL), a);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.bump_offset, 3 * (32 + BS_HDR));
+	BS_CHECK(test, bs);
+}
+
+static void bump_slab_test_alloc_heap_exhausted(struct kunit *test)
+{
+	struct bs_test_ctx *ctx = test->priv;
+	struct bump_slab_stats st;
+	void *p[4];
+	int i;
+
+	ctx->extra = bump_slab_create("kunit_small", 64, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra));
+	for (i = 0; i < 4; i++)
+		KUNIT_ASSERT_NOT_NULL(test, p[i] = bump_slab_alloc(ctx->extra, 8,
+								   GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, bump_slab_alloc(ctx->extra, 8, GFP_ATOMIC));
+	/* Free 8-byte objects do not serve another class. */
+	KUNIT_EXPECT_EQ(test, bump_slab_free(ctx->extra, p[1]), 0);
+	KUNIT_EXPECT_NULL(test, bump_slab_alloc(ctx->extra, 9, GFP_KERNEL));
+	KUNIT_EXPECT_PTR_EQ(test, bump_slab_alloc(ctx->extra, 1, GFP_KERNEL),
+			    p[1]);
+	bump_slab_stats(ctx->extra, &st);
+	KUNIT_EXPECT_EQ(test, st.failures, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.bump_offset, 64UL);
+	BS_CHECK(test, ctx->extra);
+}
+
+static void bump_slab_test_free_null_counts_nothing(struct kunit *test)
+{
+	struct bs_snapshot *before, *after;
+	int mode;
+
+	before = kunit_kzalloc(test, sizeof(*before), GFP_KERNEL);
+	after = kunit_kzalloc(test, sizeof(*after), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, after);
+	for (mode = 0; mode < 2; mode++) {
+		struct bump_slab *bs = bs_pool(test, mode);
+
+		bs_snap(bs, before);
+		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, NULL), 0);
+		KUNIT_EXPECT_EQ(test, bump_slab_size(bs, NULL), 0UL);
+		bs_snap(bs, after);
+		KUNIT_EXPECT_EQ(test, memcmp(before, after, sizeof(*before)), 0);
+	}
+}
+
+/* ---- bad frees ---- */
+
+enum bs_bad_kind {
+	BS_BAD_FOREIGN,
+	BS_BAD_STACK,
+	BS_BAD_INTERIOR,
+	BS_BAD_MISALIGNED,
+	BS_BAD_DOUBLE,
+	BS_BAD_MARKER,
+	BS_BAD_CLASS_BYTE,
+	BS_BAD_OTHER_POOL,
+	BS_BAD_KINDS
+};
+
+static const char * const bs_bad_names[] = {
+	"foreign", "stack", "interior", "misaligned", "double free",
+	"bad marker", "class byte", "other pool",
+};
+
+struct bs_bad_free {
+	bool buddy;
+	enum bs_bad_kind kind;
+};
+
+static const struct bs_bad_free bs_bad_frees[] = {
+	{ false, BS_BAD_FOREIGN }, { false, BS_BAD_STACK },
+	{ false, BS_BAD_INTERIOR }, { false, BS_BAD_MISALIGNED },
+	{ false, BS_BAD_DOUBLE }, { false, BS_BAD_MARKER },
+	{ false, BS_BAD_CLASS_BYTE }, { false, BS_BAD_OTHER_POOL },
+	{ true, BS_BAD_FOREIGN }, { true, BS_BAD_STACK },
+	{ true, BS_BAD_INTERIOR }, { true, BS_BAD_MISALIGNED },
+	{ true, BS_BAD_DOUBLE }, { true, BS_BAD_MARKER },
+	{ true, BS_BAD_CLASS_BYTE }, { true, BS_BAD_OTHER_POOL },
+};
+
+static void bs_bad_free_desc(const struct bs_bad_free *b, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s, %s",
+		 b->buddy ? "buddy" : "heap", bs_bad_names[b->kind]);
+}
+
+KUNIT_ARRAY_PARAM(bs_bad_free, bs_bad_frees, bs_bad_free_desc);
+
+static void bump_slab_test_free_invalid_unchanged(struct kunit *test)
+{
+	const struct bs_bad_free *b = test->param_value;
+	struct bs_test_ctx *ctx = test->priv;
+	struct bump_slab *bs = bs_pool(test, b->buddy);
+	u64 on_stack[4] = { 0 };
+	u8 *p, *q, *bad, *foreign = NULL;
+	u8 saved;
+
+	p = bump_slab_alloc(bs, 64, GFP_KERNEL);
+	q = bump_slab_alloc(bs, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	/* A header look-alike inside the object, for the interior case. */
+	memset(p, 0xff, 64);
+	p[16] = size_to_cls(64);
+	switch (b->kind) {
+	case BS_BAD_FOREIGN:
+		foreign = kunit_kzalloc(test, 64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, foreign);
+		bs_expect_refused(test, bs, foreign + 8);
+		break;
+	case BS_BAD_STACK:
+		bs_expect_refused(test, bs, &on_stack[1]);
+		break;
+	case BS_BAD_INTERIOR:
+		bs_expect_refused(test, bs, p + 24);
+		bs_expect_refused(test, bs, p + 8);
+		break;
+	case BS_BAD_MISALIGNED:
+		bs_expect_refused(test, bs, p + 1);
+		bs_expect_refused(test, bs, p - 4);
+		break;
+	case BS_BAD_DOUBLE:
+		KUNIT_ASSERT_EQ(test, bump_slab_free(bs, p), 0);
+		bs_expect_refused(test, bs, p);
+		p = NULL;
+		break;
+	case BS_BAD_MARKER:
+		bad = p - 3;
+		saved = *bad;
+		*bad = 0x7f;
+		bs_expect_refused(test, bs, p);
+		*bad = saved;
+		break;
+	case BS_BAD_CLASS_BYTE:
+		bad = q - BS_HDR;
+		saved = *bad;
+		*bad = size_to_cls(32);
+		bs_expect_refused(test, bs, q);
+		*bad = size_to_cls(128);
+		bs_expect_refused(test, bs, q);
+		*bad = saved;
+		break;
+	default:
+		bad = bump_slab_alloc(b->buddy ? ctx->heap : ctx->on, 64,
+				      GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, bad);
+		bs_expect_refused(test, bs, bad);
+		KUNIT_EXPECT_EQ(test, bump_slab_free(b->buddy ? ctx->heap :
+						     ctx->on, bad), 0);
+		break;
+	}
+	BS_CHECK(test, bs);
+	/* The pool still works and the objects are still live. */
+	if (p)
+		KUNIT_EXPECT_EQ(test, bump_slab_size(bs, p), 64UL);
+	KUNIT_EXPECT_EQ(test, bump_slab_size(bs, q), 64UL);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, p), 0);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, q), 0);
+	BS_CHECK(test, bs);
+}
+
+static void bump_slab_test_size_not_live_zero(struct kunit *test)
+{
+	int mode;
+
+	for (mode = 0; mode < 2; mode++) {
+		struct bump_slab *bs = bs_pool(test, mode);
+		u8 *p = bump_slab_alloc(bs, 100, GFP_KERNEL);
+		u64 local = 0;
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, bump_slab_size(bs, p), 128UL);
+		KUNIT_EXPECT_EQ(test, bump_slab_size(bs, p + 8), 0UL);
+		KUNIT_EXPECT_EQ(test, bump_slab_size(bs, p + 3), 0UL);
+		KUNIT_EXPECT_EQ(test, bump_slab_size(bs, &local), 0UL);
+		KUNIT_EXPECT_EQ(test, bump_slab_size(bs_pool(test, !mode), p), 0UL);
+		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, p), 0);
+		KUNIT_EXPECT_EQ(test, bump_slab_size(bs, p), 0UL);
+	}
+}
+
+/* ---- poisoning ---- */
+
+static void bump_slab_test_poison_fills_free(struct kunit *test)
+{
+	struct bs_test_ctx *ctx = test->priv;
+	u8 *p;
+
+	ctx->extra = bump_slab_create("kunit_poison", 4096, BUMP_SLAB_POISON);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra));
+	p = bump_slab_alloc(ctx->extra, 256, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0, 256);
+	KUNIT_ASSERT_EQ(test, bump_slab_free(ctx->extra, p), 0);
+	/* Only the link word is left unpoisoned. */
+	KUNIT_EXPECT_NULL(test, memchr_inv(p + 8, POISON_FREE, 248));
+	KUNIT_EXPECT_PTR_EQ(test, bump_slab_alloc(ctx->extra, 256, GFP_KERNEL),
+			    p);
+	KUNIT_EXPECT_EQ(test, ctx->extra->invalid_frees, 0ULL);
+	BS_CHECK(test, ctx->extra);
+}
+
+static void bump_slab_test_poison_write_after_free(struct kunit *test)
+{
+	const bool *buddy = test->param_value;
+	struct bs_test_ctx *ctx = test->priv;
+	struct bump_slab_stats st;
+	u8 *p, *keep, *again;
+
+	if (*buddy)
+		ctx->extra = bump_slab_create_on("kunit_poison", ctx->ba,
+						 BUMP_SLAB_POISON);
+	else
+		ctx->extra = bump_slab_create("kunit_poison", 4096,
+					      BUMP_SLAB_POISON);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra));
+	p = bump_slab_alloc(ctx->extra, 64, GFP_KERNEL);
+	keep = bump_slab_alloc(ctx->extra, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	KUNIT_ASSERT_EQ(test, bump_slab_free(ctx->extra, p), 0);
+	p[40] = 0;	/* the caller's write after free */
+	again = bump_slab_alloc(ctx->extra, 64, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, again);
+	KUNIT_EXPECT_PTR_NE(test, again, p);
+	bump_slab_stats(ctx->extra, &st);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[size_to_cls(64)].live, 2UL);
+	KUNIT_EXPECT_EQ(test, st.classes[size_to_cls(64)].free_listed, 0UL);
+	/* The damaged object is kept out of use, even from a free. */
+	KUNIT_EXPECT_EQ(test, bump_slab_size(ctx->extra, p), 0UL);
+	bs_expect_refused(test, ctx->extra, p);
+	BS_CHECK(test, ctx->extra);
+}
+
+static const bool bs_modes[] = { false, true };
+
+static void bs_mode_desc(const bool *buddy, char *desc)
+{
+	strscpy(desc, *buddy ? "buddy" : "heap", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(bs_mode, bs_modes, bs_mode_desc);
+
+/* ---- buddy mode: slabs ---- */
+
+static void bump_slab_test_slab_give_back_all_free(struct kunit *test)
+{
+	struct bs_test_ctx *ctx = test->priv;
+	struct bump_slab *bs = ctx->on;
+	const unsigned int c = size_to_cls(64);
+	struct bump_slab_stats st;
+	const int nr = 200;
+	void **p;
+	int i;
+
+	p = kunit_kcalloc(test, nr, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < nr; i++)
+		KUNIT_ASSERT_NOT_NULL(test, p[i] = bump_slab_alloc(bs, 64,
+								   GFP_KERNEL));
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.classes[c].slabs,
+			DIV_ROUND_UP(nr, bs->cls[c].per_slab));
+	KUNIT_EXPECT_EQ(test, st.slabs, st.classes[c].slabs);
+	KUNIT_EXPECT_EQ(test, st.classes[c].live, nr);
+	BS_CHECK(test, bs);
+	for (i = 0; i < nr; i += 2)
+		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, p[i]), 0);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.classes[c].free_listed, nr / 2);
+	BS_CHECK(test, bs);
+	for (i = 1; i < nr; i += 2)
+		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, p[i]), 0);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.slabs, 0UL);
+	KUNIT_EXPECT_EQ(test, st.classes[c].free_listed, 0UL);
+	bs_expect_arena_free(test, ctx->ba);
+	BS_CHECK(test, bs);
+}
+
+/* Memory freed by one class serves another: the arena gets it back. */
+static void bump_slab_test_slab_memory_moves_between_classes(struct kunit *test)
+{
+	const size_t max = BS_TEST_ARENA / PAGE_SIZE * 8;
+	struct bs_test_ctx *ctx = test->priv;
+	struct bump_slab *bs = ctx->on;
+	void **p;
+	size_t i, n = 0;
+
+	p = kunit_kcalloc(test, max, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	while (n < max && (p[n] = bump_slab_alloc(bs, 512, GFP_KERNEL)))
+		n++;
+	KUNIT_EXPECT_GT(test, n, 0UL);
+	KUNIT_EXPECT_LT(test, n, max);
+	KUNIT_EXPECT_NULL(test, bump_slab_alloc(bs, SZ_64K, GFP_KERNEL));
+	BS_CHECK(test, bs);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, p[i]), 0);
+	bs_expect_arena_free(test, ctx->ba);
+	p[0] = bump_slab_alloc(bs, SZ_256K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p[0]);
+	KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ctx->ba, (u8 *)p[0] -
+						     BS_SLAB_HDR),
+			(size_t)SZ_512K);
+	BS_CHECK(test, bs);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, p[0]), 0);
+	bs_expect_arena_free(test, ctx->ba);
+}
+
+static void bump_slab_test_slab_large_block_per_object(struct kunit *test)
+{
+	struct bs_test_ctx *ctx = test->priv;
+	struct bump_slab *bs = ctx->on;
+	struct bump_slab_stats st;
+	u8 *a, *b;
+
+	a = bump_slab_alloc(bs, 2048, GFP_KERNEL);
+	b = bump_slab_alloc(bs, 2048, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ctx->ba, a - BS_SLAB_HDR),
+			PAGE_SIZE);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.classes[size_to_cls(2048)].slabs, 2UL);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, a), 0);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.classes[size_to_cls(2048)].slabs, 1UL);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, b), 0);
+	bs_expect_arena_free(test, ctx->ba);
+	BS_CHECK(test, bs);
+}
+
+/* Growth is the arena's: a blocking gfp lets it add a region. */
+static void bump_slab_test_slab_arena_grows(struct kunit *test)
+{
+	struct bs_test_ctx *ctx = test->priv;
+	struct buddy_arena_stats ast;
+	void *p[3];
+	int i;
+
+	ctx->extra_ba = buddy_arena_create("kunit_grow", SZ_64K, 6, 17,
+					   BUDDY_ARENA_GROW);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra_ba));
+	ctx->extra = bump_slab_create_on("kunit_grow", ctx->extra_ba, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra));
+	p[0] = bump_slab_alloc(ctx->extra, 30000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p[0]);
+	KUNIT_EXPECT_NULL(test, bump_slab_alloc(ctx->extra, 30000, GFP_ATOMIC));
+	p[1] = bump_slab_alloc(ctx->extra, 30000, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, p[1]);
+	p[2] = bump_slab_alloc(ctx->extra, 8, GFP_KERNEL);
+	buddy_arena_stats(ctx->extra_ba, &ast);
+	KUNIT_EXPECT_GE(test, ast.regions, 2U);
+	BS_CHECK(test, ctx->extra);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, bump_slab_free(ctx->extra, p[i]), 0);
+	BS_CHECK(test, ctx->extra);
+}
+
+/* An arena whose smallest block exceeds a page: every class goes large. */
+static void bump_slab_test_slab_big_min_order(struct kunit *test)
+{
+	struct bs_test_ctx *ctx = test->priv;
+	u8 *p[8];
+	int i;
+
+	ctx->extra_ba = buddy_arena_create("kunit_bigmin", SZ_1M, PAGE_SHIFT + 2,
+					   20, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra_ba));
+	ctx->extra = bump_slab_create_on("kunit_bigmin", ctx->extra_ba, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra));
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = bump_slab_alloc(ctx->extra, 8 << i, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ctx->extra_ba,
+							     p[i] - BS_SLAB_HDR),
+				(size_t)PAGE_SIZE << 2);
+	}
+	BS_CHECK(test, ctx->extra);
+	bs_expect_refused(test, ctx->extra, p[3] + 64);
+	BS_CHECK(test, ctx->extra);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		KUNIT_EXPECT_EQ(test, bump_slab_free(ctx->extra, p[i]), 0);
+	bs_expect_arena_free(test, ctx->extra_ba);
+}
+
+/* ---- stats and debugfs ---- */
+
+static void bump_slab_test_stats_counts(struct kunit *test)
+{
+	const bool *buddy = test->param_value;
+	struct bump_slab *bs = bs_pool(test, *buddy);
+	struct bump_slab_stats st;
+	struct ap_row row = { 0 };
+	void *a, *b;
+	unsigned int c;
+
+	a = bump_slab_alloc(bs, 100, GFP_KERNEL);
+	b = bump_slab_alloc(bs, 5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_NULL(test, bump_slab_alloc(bs, 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, a), 0);
+	bump_slab_stats(bs, &st);
+	for (c = 0; c < BUMP_SLAB_CLASSES; c++)
+		KUNIT_EXPECT_EQ(test, st.classes[c].size, (size_t)8 << c);
+	KUNIT_EXPECT_EQ(test, st.classes[4].allocs, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[4].frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[4].live, 0UL);
+	KUNIT_EXPECT_EQ(test, st.classes[10].live, 1UL);
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0ULL);
+	if (*buddy) {
+		KUNIT_EXPECT_EQ(test, st.heap_size, 0UL);
+		KUNIT_EXPECT_EQ(test, st.bump_offset, 0UL);
+		KUNIT_EXPECT_EQ(test, st.slabs, 1UL);
+		KUNIT_EXPECT_EQ(test, st.classes[4].free_listed, 0UL);
+	} else {
+		KUNIT_EXPECT_EQ(test, st.heap_size, BS_TEST_HEAP);
+		KUNIT_EXPECT_EQ(test, st.bump_offset, 128 + 8192 + 2 * BS_HDR);
+		KUNIT_EXPECT_EQ(test, st.classes[4].free_listed, 1UL);
+	}
+	bs_row(&bs->ap, &row);
+	KUNIT_EXPECT_EQ(test, row.used, 8192UL);
+	KUNIT_EXPECT_EQ(test, row.size, *buddy ? 16384UL : BS_TEST_HEAP);
+	KUNIT_EXPECT_EQ(test, row.free, row.size - row.used);
+	KUNIT_EXPECT_EQ(test, row.allocs, 2ULL);
+	KUNIT_EXPECT_EQ(test, row.frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, row.failures, 1ULL);
+}
+
+static void bump_slab_test_stats_debugfs_files(struct kunit *test)
+{
+	struct bump_slab *bs = bs_pool(test, false);
+	struct seq_file m = { };
+	char row[96];
+
+	m.size = PAGE_SIZE;
+	m.buf = kunit_kzalloc(test, m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	KUNIT_ASSERT_NOT_NULL(test, bump_slab_alloc(bs, 10, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, bs_stats_show(&m, &bs->ap), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "heap_size: 1048576\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "bump_offset: 24\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "invalid_frees: 0\n"));
+	memset(m.buf, 0, m.size);
+	m.count = 0;
+	KUNIT_EXPECT_EQ(test, bs_classes_show(&m, &bs->ap), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "free_listed"));
+	snprintf(row, sizeof(row), "%5u %10zu %10lu %11lu %10lu %12llu %12llu\n",
+		 1, (size_t)16, 1UL, 0UL, 0UL, 1ULL, 0ULL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, row));
+}
+
+/* ---- random ---- */
+
+#define BS_RANDOM_SLOTS	128
+
+static void bump_slab_test_random_seeded(struct kunit *test)
+{
+	const bool *buddy = test->param_value;
+	struct bump_slab *bs = bs_pool(test, *buddy);
+	struct rnd_state rs;
+	u8 **slot;
+	u8 *tag;
+	u64 seed = get_random_u64();
+	int i, j;
+
+	kunit_info(test, "seed %llu\n", seed);
+	prandom_seed_state(&rs, seed);
+	slot = kunit_kcalloc(test, BS_RANDOM_SLOTS, sizeof(*slot), GFP_KERNEL);
+	tag = kunit_kcalloc(test, BS_RANDOM_SLOTS, 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, slot);
+	KUNIT_ASSERT_NOT_NULL(test, tag);
+	for (i = 0; i < 20000; i++) {
+		u32 r = prandom_u32_state(&rs);
+		size_t size;
+
+		j = r % BS_RANDOM_SLOTS;
+		if (slot[j]) {
+			KUNIT_ASSERT_EQ_MSG(test, slot[j][0], tag[j], "seed %llu",
+					    seed);
+			KUNIT_ASSERT_EQ_MSG(test, bump_slab_free(bs, slot[j]), 0,
+					    "seed %llu", seed);
+			slot[j] = NULL;
+		} else {
+			size = 1 + (prandom_u32_state(&rs) >> (16 + r % 16));
+			slot[j] = bump_slab_alloc(bs, size, GFP_KERNEL);
+			if (slot[j]) {
+				tag[j] = r >> 24;
+				memset(slot[j], tag[j], size);
+			}
+		}
+		if (i % 500 == 0)
+			KUNIT_ASSERT_TRUE_MSG(test, bump_slab_check(bs),
+					      "seed %llu op %d", seed, i);
+	}
+	for (j = 0; j < BS_RANDOM_SLOTS; j++)
+		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, slot[j]), 0);
+	BS_CHECK(test, bs);
+	if (*buddy)
+		bs_expect_arena_free(test, ((struct bs_test_ctx *)test->priv)->ba);
+}
+
+static struct kunit_case bs_test_cases[] = {
+	KUNIT_CASE_PARAM(bump_slab_test_create_invalid_args,
+			 bs_bad_create_gen_params),
+	KUNIT_CASE(bump_slab_test_create_on_null_arena),
+	KUNIT_CASE(bump_slab_test_create_duplicate_name),
+	KUNIT_CASE(bump_slab_test_destroy_null_noop),
+	KUNIT_CASE(bump_slab_test_destroy_live_gives_back),
+	KUNIT_CASE_PARAM(bump_slab_test_alloc_class_boundary_heap,
+			 bs_boundary_gen_params),
+	KUNIT_CASE_PARAM(bump_slab_test_alloc_class_boundary_buddy,
+			 bs_boundary_gen_params),
+	KUNIT_CASE(bump_slab_test_alloc_lifo_reuse),
+	KUNIT_CASE(bump_slab_test_alloc_heap_exhausted),
+	KUNIT_CASE(bump_slab_test_free_null_counts_nothing),
+	KUNIT_CASE_PARAM(bump_slab_test_free_invalid_unchanged,
+			 bs_bad_free_gen_params),
+	KUNIT_CASE(bump_slab_test_size_not_live_zero),
+	KUNIT_CASE(bump_slab_test_poison_fills_free),
+	KUNIT_CASE_PARAM(bump_slab_test_poison_write_after_free,
+			 bs_mode_gen_params),
+	KUNIT_CASE(bump_slab_test_slab_give_back_all_free),
+	KUNIT_CASE(bump_slab_test_slab_memory_moves_between_classes),
+	KUNIT_CASE(bump_slab_test_slab_large_block_per_object),
+	KUNIT_CASE(bump_slab_test_slab_arena_grows),
+	KUNIT_CASE(bump_slab_test_slab_big_min_order),
+	KUNIT_CASE_PARAM(bump_slab_test_stats_counts, bs_mode_gen_params),
+	KUNIT_CASE(bump_slab_test_stats_debugfs_files),
+	KUNIT_CASE_PARAM(bump_slab_test_random_seeded, bs_mode_gen_params),
+	{}
+};
+
+static struct kunit_suite bs_test_suite = {
+	.name = "allocpools_bump_slab",
+	.init = bs_test_init,
+	.exit = bs_test_exit,
+	.test_cases = bs_test_cases,
+};
+
+kunit_test_suites(&bs_test_suite);
