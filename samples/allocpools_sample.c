@@ -16,8 +16,9 @@
  *
  * Buddy: a private 64 KiB arena "sample" (orders 6..16) serves 100, 4096 and
  * 64 bytes (orders 7, 12, 6), then the 100-byte block is freed, and freed
- * again (refused).  The default arena serves two 8 KiB blocks and frees the
- * first.  The per-order free counts that follow are checked by the test.
+ * again (refused).  The default arena serves three 8 KiB blocks and frees
+ * the first two, which merge into one 16 KiB block (the second's buddy is
+ * below it).  The per-order free counts that follow are checked by the test.
  *
  * BGET: a private best-fit pool "sample" starts empty and grows through the
  * sample's own callbacks (pool_incr 64 KiB): 1000 bytes make it acquire one
@@ -175,7 +176,7 @@ static void sample_fifo_exit(void)
 static int sample_buddy(void)
 {
 	struct buddy_arena *def = buddy_arena_default();
-	void *first;
+	void *first, *second;
 	int ret;
 
 	arena = buddy_arena_create("sample", SZ_64K, 6, 16, BUDDY_ARENA_POISON);
@@ -199,12 +200,14 @@ static int sample_buddy(void)
 	if (!def)
 		return 0;
 	first = buddy_arena_alloc(def, SZ_8K, GFP_KERNEL);
+	second = buddy_arena_alloc(def, SZ_8K, GFP_KERNEL);
 	def_block = buddy_arena_alloc(def, SZ_8K, GFP_KERNEL);
-	if (!first || !def_block) {
+	if (!first || !second || !def_block) {
 		buddy_arena_free(def, first);
+		buddy_arena_free(def, second);
 		return -ENOMEM;
 	}
-	return buddy_arena_free(def, first);
+	return buddy_arena_free(def, first) ?: buddy_arena_free(def, second);
 }
 
 static void sample_buddy_exit(void)

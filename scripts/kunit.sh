@@ -32,9 +32,11 @@ mkdir -p "$cache"
 exec 9>"$cache/kunit.lock"
 flock 9
 
+# By content, with fresh mtimes for what changed: kbuild must rebuild any
+# object whose source differs from the last run's, whatever its mtime.
 dst=$ksrc/drivers/misc/allocpools
 mkdir -p "$dst"
-rsync -a --delete --prune-empty-dirs \
+rsync -rl --checksum --delete --prune-empty-dirs \
 	--exclude '/tools/' --exclude '/samples/' --exclude '/Documentation/' \
 	--exclude '/scripts/' --exclude '.git/' \
 	--include '*/' --include '*.c' --include '*.h' --include 'Kbuild' \

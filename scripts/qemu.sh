@@ -29,9 +29,12 @@ fi
 kdir=/usr/src/linux-headers-$kver
 
 # Build in a copy, so the checkout's own build (any KDIR) is left alone.
+# Files are compared by content and a changed one gets a new mtime, so make
+# never keeps an object built from other source.
 build=$work/build
 mkdir -p "$build"
-rsync -a --delete --exclude .git --exclude 'tools/testing/build' "$top/" "$build/src/"
+rsync -rl --checksum --delete --exclude .git --exclude 'tools/testing/build' \
+	--exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' "$top/" "$build/src/"
 make -s -C "$build/src" KDIR="$kdir" modules >"$work/build.log" 2>&1 || {
 	cat "$work/build.log" >&2
 	echo "qemu: module build against $kdir failed" >&2

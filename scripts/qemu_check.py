@@ -31,8 +31,11 @@ def orders(free):
 # 7, 12, 6) and freeing the first: the order-7 split leaves one free block
 # at each of orders 7..15 but 12, and the order-6 split one more at 6.
 SAMPLE_BUDDY_FREE = {k: 1 for k in (6, 7, 8, 9, 10, 11, 13, 14, 15)}
-# The default 4 MiB arena (orders 6..22) after two 8 KiB blocks (order 13)
-# and freeing the first, whose buddy is still live.
+# The default 4 MiB arena (orders 6..22) after three 8 KiB blocks (order 13)
+# at 0, 8 and 16 KiB and freeing the first two, which merge into the
+# order-14 block at 0; the split left one free block at 24 KiB (order 13)
+# and one at each of orders 15..21.  A merge that looked for the buddy on
+# the wrong side would leave three order-13 blocks and no order-14 one.
 DEFAULT_BUDDY_FREE = {k: 1 for k in range(13, 22)}
 
 POOLS_HEADER = ["kind", "name", "size", "used", "free", "allocs", "frees",
@@ -71,12 +74,12 @@ EXPECT.update({
     },
     ("buddy", "default"): {
         "row": dict(size=4 << 20, used=8192, free=(4 << 20) - 8192,
-                    allocs=2, frees=1, failures=0, invalid_frees=0),
+                    allocs=3, frees=2, failures=0, invalid_frees=0),
         "stats": dict(size=4 << 20, allocated_bytes=8192,
                       free_bytes=(4 << 20) - 8192, largest_free=2 << 20,
                       min_order=6, max_order=22, live_blocks=1,
-                      free_blocks=orders(DEFAULT_BUDDY_FREE), allocs=2,
-                      frees=1, invalid_frees=0),
+                      free_blocks=orders(DEFAULT_BUDDY_FREE), allocs=3,
+                      frees=2, invalid_frees=0),
         "orders": DEFAULT_BUDDY_FREE,
     },
 })
