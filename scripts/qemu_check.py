@@ -204,7 +204,9 @@ def demo(res):
         pool, _, fname = item[0].rpartition("/")
         return (pool, fname != "stats", fname)
 
-    for name, body in sorted(res["files"].items(), key=order):
+    # Every pool has a row above; the default pools show their files too.
+    shown = {k: v for k, v in res["files"].items() if "/default/" in k}
+    for name, body in sorted(shown.items(), key=order):
         print("\n/sys/kernel/debug/allocpools/%s" % name)
         kv = [l for l in body.splitlines() if l.strip()]
         if all(":" in l for l in kv):
