@@ -56,6 +56,9 @@ mount -t sysfs none /sys
 mount -t devtmpfs none /dev 2>/dev/null
 mount -t debugfs none /sys/kernel/debug
 D=/sys/kernel/debug/allocpools
+echo "@@@ insmod bad fifo_size rc=$(insmod /mod/allocpools.ko fifo_size=1000 >/dev/null 2>&1; echo $?)"
+echo "@@@ insmod bad buddy_min_order rc=$(insmod /mod/allocpools.ko buddy_min_order=3 >/dev/null 2>&1; echo $?)"
+echo "@@@ debugfs after failed loads: $(ls -d $D 2>/dev/null | wc -l)"
 echo "@@@ insmod allocpools rc=$(insmod /mod/allocpools.ko >/dev/null 2>&1; echo $?)"
 echo "@@@ insmod sample rc=$(insmod /mod/allocpools_sample.ko >/dev/null 2>&1; echo $?)"
 echo "@@@ begin pools"

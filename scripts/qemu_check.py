@@ -152,6 +152,8 @@ EXPECT.update({
 # Messages the sample provokes on purpose; each must appear in dmesg.
 EXPECT_LOG = [
     r"allocpools: iom/default: release of a chunk that is not the oldest at offset 406",
+    r"allocpools: fifo_size=1000: cannot create the default FIFO ring",
+    r"allocpools: buddy_size=4194304 buddy_min_order=3: cannot create the default buddy arena",
     r"allocpools: buddy/sample: .* at offset 0",
     r"allocpools: bget/sample: .* at offset [0-9]+",
     r"allocpools: bump_slab/sample: double free at offset 48",
@@ -162,9 +164,10 @@ EXPECT_LOG = [
 def parse(log):
     text = open(log, errors="replace").read().replace("\r", "")
     res = {"markers": {}, "files": {}, "pools": [], "modes": [], "dmesg": ""}
-    for m in re.finditer(r"^@@@ (insmod \w+|rmmod \w+) rc=(\d+)", text, re.M):
+    for m in re.finditer(r"^@@@ (insmod [\w ]+?|rmmod \w+) rc=(\d+)", text, re.M):
         res["markers"][m.group(1)] = int(m.group(2))
-    for m in re.finditer(r"^@@@ (sample gone|debugfs left): (\d+)", text, re.M):
+    for m in re.finditer(r"^@@@ (sample gone|debugfs left|debugfs after failed loads): (\d+)",
+                         text, re.M):
         res["markers"][m.group(1)] = int(m.group(2))
     res["done"] = "@@@ done" in text
     m = re.search(r"^@@@ begin pools\n(.*?)^@@@ end pools", text, re.M | re.S)
@@ -238,6 +241,11 @@ def test(res):
                "rmmod allocpools"):
         check(mk, res["markers"].get(mk) == 0,
               "rc=%s" % res["markers"].get(mk))
+    for mk in ("insmod bad fifo_size", "insmod bad buddy_min_order"):
+        check(mk + " fails the load", res["markers"].get(mk, 0) != 0,
+              "rc=%s" % res["markers"].get(mk))
+    check("failed loads leave no debugfs tree",
+          res["markers"].get("debugfs after failed loads") == 0)
     check("pools header", res["pools"][:1] == [POOLS_HEADER],
           str(res["pools"][:1]))
     rows = {(r[0], r[1]): r for r in res["pools"][1:] if len(r) == 9}
