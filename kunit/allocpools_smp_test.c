@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite allocpools_smp: every allocator driven at once from two
+ * kernel threads and from a hard-IRQ hrtimer, through the exported API
+ * only.  Each object carries a pattern naming its owner, checked before it
+ * is freed, so a lost update under the lock shows as corrupted data or as
+ * counters that do not add up; with PROVE_LOCKING (the x86_64 run), the
+ * hard-IRQ user also makes lockdep check that every pool lock is taken
+ * IRQ-safe everywhere.
+ */
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+
+#include <allocpools/allocpools.h>
+
+#define SMP_THREADS	2
+#define SMP_OPS		4000
+#define SMP_LIVE	16
+#define SMP_TIMER_NS	(100 * NSEC_PER_USEC)
+/* Workers go on until the timer has run this often (or 30 s passed). */
+#define SMP_IRQ_MIN	100
+#define SMP_MAX_TIME	(30 * HZ)
+
+/* The operations one allocator offers; @ctx is the pool. */
+struct smp_ops {
+	void *(*alloc)(void *ctx, size_t size);
+	int (*free)(void *ctx, void *p);
+};
+
+struct smp_run {
+	struct kunit *test;
+	const struct smp_ops *ops;
+	void *ctx;
+	atomic_t bad;		/* corrupted objects or failed frees */
+	atomic_t live;		/* objects allocated and not yet freed */
+	atomic_t ids;		/* hands each worker its tag */
+	atomic_t running;	/* workers not finished */
+	struct completion done;
+	struct hrtimer timer;
+	unsigned int irq_ops;
+	unsigned long deadline;
+	bool stop;
+};
+
+static bool smp_more(unsigned int i, unsigned int irq_ops,
+		     unsigned long deadline)
+{
+	return i < SMP_OPS ||
+	       (irq_ops < SMP_IRQ_MIN && time_before(jiffies, deadline));
+}
+
+static void smp_fill(u8 *p, size_t size, u8 tag)
+{
+	memset(p, tag, size);
+}
+
+static bool smp_intact(const u8 *p, size_t size, u8 tag)
+{
+	return !memchr_inv(p, tag, size);
+}
+
+static size_t smp_size(unsigned int i)
+{
+	return 16 + (i * 37) % 400;
+}
+
+/* Allocate, fill, check and free: one step of a worker or the timer. */
+static void smp_step(struct smp_run *run, void **slot, size_t *size, u8 tag,
+		     unsigned int i)
+{
+	if (*slot) {
+		if (!smp_intact(*slot, *size, tag))
+			atomic_inc(&run->bad);
+		if (run->ops->free(run->ctx, *slot))
+			atomic_inc(&run->bad);
+		atomic_dec(&run->live);
+		*slot = NULL;
+		return;
+	}
+	*size = smp_size(i);
+	*slot = run->ops->alloc(run->ctx, *size);
+	if (*slot) {
+		atomic_inc(&run->live);
+		smp_fill(*slot, *size, tag);
+	}
+}
+
+static int smp_worker(void *data)
+{
+	struct smp_run *run = data;
+	void *slot[SMP_LIVE] = { NULL };
+	size_t size[SMP_LIVE];
+	u8 tag = 0x10 + atomic_inc_return(&run->ids);
+	unsigned int i;
+
+	for (i = 0; smp_more(i, READ_ONCE(run->irq_ops), run->deadline); i++) {
+		smp_step(run, &slot[i % SMP_LIVE], &size[i % SMP_LIVE], tag, i);
+		if (!(i % 64))
+			cond_resched();
+	}
+	for (i = 0; i < SMP_LIVE; i++)
+		if (slot[i])
+			smp_step(run, &slot[i], &size[i], tag, i);
+	if (atomic_dec_and_test(&run->running))
+		complete(&run->done);
+	return 0;
+}
+
+static enum hrtimer_restart smp_tick(struct hrtimer *t)
+{
+	struct smp_run *run = container_of(t, struct smp_run, timer);
+	size_t size = 64;
+	void *p;
+
+	if (READ_ONCE(run->stop))
+		return HRTIMER_NORESTART;
+	p = run->ops->alloc(run->ctx, size);
+	if (p) {
+		smp_fill(p, size, 0xee);
+		if (!smp_intact(p, size, 0xee) || run->ops->free(run->ctx, p))
+			atomic_inc(&run->bad);
+	}
+	WRITE_ONCE(run->irq_ops, run->irq_ops + 1);
+	hrtimer_forward_now(t, ns_to_ktime(SMP_TIMER_NS));
+	return HRTIMER_RESTART;
+}
+
+static void smp_drive(struct kunit *test, const struct smp_ops *ops, void *ctx)
+{
+	struct smp_run *run = kunit_kzalloc(test, sizeof(*run), GFP_KERNEL);
+	struct task_struct *tsk;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, run);
+	run->test = test;
+	run->ops = ops;
+	run->ctx = ctx;
+	init_completion(&run->done);
+	atomic_set(&run->running, SMP_THREADS);
+	run->deadline = jiffies + SMP_MAX_TIME;
+	hrtimer_init(&run->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	run->timer.function = smp_tick;
+	hrtimer_start(&run->timer, ns_to_ktime(SMP_TIMER_NS),
+		      HRTIMER_MODE_REL_HARD);
+	for (i = 0; i < SMP_THREADS; i++) {
+		tsk = kthread_run(smp_worker, run, "allocpools-smp%d", i);
+		KUNIT_EXPECT_FALSE(test, IS_ERR(tsk));
+		/* A worker that never started counts as finished. */
+		if (IS_ERR(tsk) && atomic_dec_and_test(&run->running))
+			complete(&run->done);
+	}
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&run->done, 300 * HZ),
+			0);
+	WRITE_ONCE(run->stop, true);
+	hrtimer_cancel(&run->timer);
+	KUNIT_EXPECT_EQ(test, atomic_read(&run->bad), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&run->live), 0);
+	KUNIT_EXPECT_GE(test, run->irq_ops, SMP_IRQ_MIN);
+	kunit_info(test, "%u operations from hard IRQ\n", run->irq_ops);
+}
+
+/* ---- one adapter per allocator ---- */
+
+static void *smp_buddy_alloc(void *ctx, size_t size)
+{
+	return buddy_arena_alloc(ctx, size, GFP_ATOMIC);
+}
+
+static int smp_buddy_free(void *ctx, void *p)
+{
+	return buddy_arena_free(ctx, p);
+}
+
+static const struct smp_ops smp_buddy_ops = {
+	.alloc = smp_buddy_alloc,
+	.free = smp_buddy_free,
+};
+
+static void allocpools_smp_test_buddy_threads_and_irq(struct kunit *test)
+{
+	struct buddy_arena *ba = buddy_arena_create("kunit-smp", SZ_1M, 4, 20,
+						    BUDDY_ARENA_POISON);
+	struct buddy_arena_stats st;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ba));
+	smp_drive(test, &smp_buddy_ops, ba);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, st.frees);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, st.size);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0);
+	buddy_arena_destroy(ba);
+}
+
+static void *smp_bget_alloc(void *ctx, size_t size)
+{
+	return bget_alloc(ctx, size, GFP_ATOMIC);
+}
+
+static int smp_bget_free(void *ctx, void *p)
+{
+	return bget_free(ctx, p);
+}
+
+static const struct smp_ops smp_bget_ops = {
+	.alloc = smp_bget_alloc,
+	.free = smp_bget_free,
+};
+
+static void allocpools_smp_test_bget_threads_and_irq(struct kunit *test)
+{
+	struct bget_pool *bp = bget_pool_create("kunit-smp", SZ_256K,
+						BGET_BEST_FIT | BGET_POISON);
+	struct bget_stats st;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(bp));
+	smp_drive(test, &smp_bget_ops, bp);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.nget, st.nrel);
+	KUNIT_EXPECT_EQ(test, st.curalloc, 0);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	bget_pool_destroy(bp);
+}
+
+static void *smp_slab_alloc(void *ctx, size_t size)
+{
+	return bump_slab_alloc(ctx, size, GFP_ATOMIC);
+}
+
+static int smp_slab_free(void *ctx, void *p)
+{
+	return bump_slab_free(ctx, p);
+}
+
+static const struct smp_ops smp_slab_ops = {
+	.alloc = smp_slab_alloc,
+	.free = smp_slab_free,
+};
+
+static void smp_slab_expect_empty(struct kunit *test, struct bump_slab *bs)
+{
+	struct bump_slab_stats *st = kunit_kzalloc(test, sizeof(*st),
+						   GFP_KERNEL);
+	int c;
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	bump_slab_stats(bs, st);
+	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
+		KUNIT_EXPECT_EQ(test, st->classes[c].live, 0);
+		KUNIT_EXPECT_EQ(test, st->classes[c].allocs, st->classes[c].frees);
+	}
+	KUNIT_EXPECT_EQ(test, st->invalid_frees, 0);
+}
+
+static void allocpools_smp_test_bump_slab_heap_threads_and_irq(struct kunit *test)
+{
+	struct bump_slab *bs = bump_slab_create("kunit-smp", SZ_1M,
+						BUMP_SLAB_POISON);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(bs));
+	smp_drive(test, &smp_slab_ops, bs);
+	smp_slab_expect_empty(test, bs);
+	bump_slab_destroy(bs);
+}
+
+static void allocpools_smp_test_bump_slab_buddy_threads_and_irq(struct kunit *test)
+{
+	struct buddy_arena *ba = buddy_arena_create("kunit-smp-slabs", SZ_1M,
+						    6, 20, 0);
+	struct buddy_arena_stats st;
+	struct bump_slab *bs;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ba));
+	bs = bump_slab_create_on("kunit-smp-b", ba, BUMP_SLAB_POISON);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(bs));
+	smp_drive(test, &smp_slab_ops, bs);
+	smp_slab_expect_empty(test, bs);
+	bump_slab_destroy(bs);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, st.size);
+	buddy_arena_destroy(ba);
+}
+
+/*
+ * The FIFO allocator: chunks must be released oldest first, so one
+ * thread allocates and releases in order while the timer, from hard IRQ,
+ * pushes onto and shifts from a second ring used as a queue.
+ */
+struct smp_fifo {
+	struct iom_buffer *alloc_ring, *queue;
+	struct hrtimer timer;
+	unsigned int pushed, shifted, bad, ticks;
+	bool stop;
+};
+
+static enum hrtimer_restart smp_fifo_tick(struct hrtimer *t)
+{
+	struct smp_fifo *f = container_of(t, struct smp_fifo, timer);
+	u32 seq, got;
+	size_t len;
+
+	if (READ_ONCE(f->stop))
+		return HRTIMER_NORESTART;
+	WRITE_ONCE(f->ticks, f->ticks + 1);
+	seq = f->pushed;
+	if (!iom_push(f->queue, &seq, sizeof(seq), IOM_TAIL_DROP))
+		f->pushed++;
+	if (f->pushed % 3 == 0 &&
+	    !iom_shift(f->queue, &got, &len, sizeof(got))) {
+		if (len != sizeof(got) || got != f->shifted)
+			f->bad++;
+		f->shifted++;
+	}
+	hrtimer_forward_now(t, ns_to_ktime(SMP_TIMER_NS));
+	return HRTIMER_RESTART;
+}
+
+static void allocpools_smp_test_fifo_thread_and_irq(struct kunit *test)
+{
+	struct smp_fifo *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	unsigned long deadline = jiffies + SMP_MAX_TIME;
+	u8 *live[SMP_LIVE] = { NULL };
+	unsigned int i, head = 0, tail = 0;
+	struct iom_stats st;
+	u32 seq, got;
+	size_t len;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->alloc_ring = iom_create("kunit-smp-a", SZ_16K, IOM_POISON);
+	f->queue = iom_create("kunit-smp-q", 256, IOM_POISON);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f->alloc_ring));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f->queue));
+	hrtimer_init(&f->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	f->timer.function = smp_fifo_tick;
+	hrtimer_start(&f->timer, ns_to_ktime(SMP_TIMER_NS),
+		      HRTIMER_MODE_REL_HARD);
+
+	for (i = 0; smp_more(i, READ_ONCE(f->ticks), deadline); i++) {
+		u8 **slot = &live[tail % SMP_LIVE];
+
+		if (tail - head < SMP_LIVE && (i & 1)) {
+			*slot = iom_alloc(f->alloc_ring, smp_size(tail));
+			if (*slot)
+				memset(*slot, tail, smp_size(tail));
+			tail += !!*slot;
+		} else if (head != tail) {
+			if (memchr_inv(live[head % SMP_LIVE], (u8)head,
+				       smp_size(head)))
+				f->bad++;
+			KUNIT_EXPECT_EQ(test, iom_release(f->alloc_ring,
+							  live[head % SMP_LIVE]), 0);
+			head++;
+		}
+		if (!(i % 64))
+			cond_resched();
+	}
+	while (head != tail)
+		KUNIT_EXPECT_EQ(test, iom_release(f->alloc_ring,
+						  live[head++ % SMP_LIVE]), 0);
+	WRITE_ONCE(f->stop, true);
+	hrtimer_cancel(&f->timer);
+	/* What the timer left queued comes out in order too. */
+	while (!iom_shift(f->queue, &got, &len, sizeof(got))) {
+		if (got != f->shifted)
+			f->bad++;
+		f->shifted++;
+	}
+	seq = f->pushed;
+	KUNIT_EXPECT_EQ(test, f->bad, 0);
+	KUNIT_EXPECT_EQ(test, f->shifted, seq);
+	KUNIT_EXPECT_GE(test, f->ticks, SMP_IRQ_MIN);
+	iom_stats(f->alloc_ring, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, st.releases);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0);
+	kunit_info(test, "%u chunks through the queue from hard IRQ\n", seq);
+	iom_destroy(f->alloc_ring);
+	iom_destroy(f->queue);
+}
+
+static struct kunit_case allocpools_smp_test_cases[] = {
+	KUNIT_CASE(allocpools_smp_test_fifo_thread_and_irq),
+	KUNIT_CASE(allocpools_smp_test_buddy_threads_and_irq),
+	KUNIT_CASE(allocpools_smp_test_bget_threads_and_irq),
+	KUNIT_CASE(allocpools_smp_test_bump_slab_heap_threads_and_irq),
+	KUNIT_CASE(allocpools_smp_test_bump_slab_buddy_threads_and_irq),
+	{}
+};
+
+static struct kunit_suite allocpools_smp_test_suite = {
+	.name = "allocpools_smp",
+	.test_cases = allocpools_smp_test_cases,
+};
+
+kunit_test_suites(&allocpools_smp_test_suite);
