@@ -26,14 +26,14 @@
 #define SMP_MAX_TIME	(30 * HZ)
 
 /* The operations one allocator offers; @ctx is the pool. */
-struct smp_ops {
+struct aps_ops {
 	void *(*alloc)(void *ctx, size_t size);
 	int (*free)(void *ctx, void *p);
 };
 
-struct smp_run {
+struct aps_run {
 	struct kunit *test;
-	const struct smp_ops *ops;
+	const struct aps_ops *ops;
 	void *ctx;
 	atomic_t bad;		/* corrupted objects or failed frees */
 	atomic_t live;		/* objects allocated and not yet freed */
@@ -46,34 +46,34 @@ struct smp_run {
 	bool stop;
 };
 
-static bool smp_more(unsigned int i, unsigned int irq_ops,
+static bool aps_more(unsigned int i, unsigned int irq_ops,
 		     unsigned long deadline)
 {
 	return i < SMP_OPS ||
 	       (irq_ops < SMP_IRQ_MIN && time_before(jiffies, deadline));
 }
 
-static void smp_fill(u8 *p, size_t size, u8 tag)
+static void aps_fill(u8 *p, size_t size, u8 tag)
 {
 	memset(p, tag, size);
 }
 
-static bool smp_intact(const u8 *p, size_t size, u8 tag)
+static bool aps_intact(const u8 *p, size_t size, u8 tag)
 {
 	return !memchr_inv(p, tag, size);
 }
 
-static size_t smp_size(unsigned int i)
+static size_t aps_size(unsigned int i)
 {
 	return 16 + (i * 37) % 400;
 }
 
 /* Allocate, fill, check and free: one step of a worker or the timer. */
-static void smp_step(struct smp_run *run, void **slot, size_t *size, u8 tag,
+static void aps_step(struct aps_run *run, void **slot, size_t *size, u8 tag,
 		     unsigned int i)
 {
 	if (*slot) {
-		if (!smp_intact(*slot, *size, tag))
+		if (!aps_intact(*slot, *size, tag))
 			atomic_inc(&run->bad);
 		if (run->ops->free(run->ctx, *slot))
 			atomic_inc(&run->bad);
@@ -81,38 +81,38 @@ static void smp_step(struct smp_run *run, void **slot, size_t *size, u8 tag,
 		*slot = NULL;
 		return;
 	}
-	*size = smp_size(i);
+	*size = aps_size(i);
 	*slot = run->ops->alloc(run->ctx, *size);
 	if (*slot) {
 		atomic_inc(&run->live);
-		smp_fill(*slot, *size, tag);
+		aps_fill(*slot, *size, tag);
 	}
 }
 
-static int smp_worker(void *data)
+static int aps_worker(void *data)
 {
-	struct smp_run *run = data;
+	struct aps_run *run = data;
 	void *slot[SMP_LIVE] = { NULL };
 	size_t size[SMP_LIVE];
 	u8 tag = 0x10 + atomic_inc_return(&run->ids);
 	unsigned int i;
 
-	for (i = 0; smp_more(i, READ_ONCE(run->irq_ops), run->deadline); i++) {
-		smp_step(run, &slot[i % SMP_LIVE], &size[i % SMP_LIVE], tag, i);
+	for (i = 0; aps_more(i, READ_ONCE(run->irq_ops), run->deadline); i++) {
+		aps_step(run, &slot[i % SMP_LIVE], &size[i % SMP_LIVE], tag, i);
 		if (!(i % 64))
 			cond_resched();
 	}
 	for (i = 0; i < SMP_LIVE; i++)
 		if (slot[i])
-			smp_step(run, &slot[i], &size[i], tag, i);
+			aps_step(run, &slot[i], &size[i], tag, i);
 	if (atomic_dec_and_test(&run->running))
 		complete(&run->done);
 	return 0;
 }
 
-static enum hrtimer_restart smp_tick(struct hrtimer *t)
+static enum hrtimer_restart aps_tick(struct hrtimer *t)
 {
-	struct smp_run *run = container_of(t, struct smp_run, timer);
+	struct aps_run *run = container_of(t, struct aps_run, timer);
 	size_t size = 64;
 	void *p;
 
@@ -120,8 +120,8 @@ static enum hrtimer_restart smp_tick(struct hrtimer *t)
 		return HRTIMER_NORESTART;
 	p = run->ops->alloc(run->ctx, size);
 	if (p) {
-		smp_fill(p, size, 0xee);
-		if (!smp_intact(p, size, 0xee) || run->ops->free(run->ctx, p))
+		aps_fill(p, size, 0xee);
+		if (!aps_intact(p, size, 0xee) || run->ops->free(run->ctx, p))
 			atomic_inc(&run->bad);
 	}
 	WRITE_ONCE(run->irq_ops, run->irq_ops + 1);
@@ -129,9 +129,9 @@ static enum hrtimer_restart smp_tick(struct hrtimer *t)
 	return HRTIMER_RESTART;
 }
 
-static void smp_drive(struct kunit *test, const struct smp_ops *ops, void *ctx)
+static void aps_drive(struct kunit *test, const struct aps_ops *ops, void *ctx)
 {
-	struct smp_run *run = kunit_kzalloc(test, sizeof(*run), GFP_KERNEL);
+	struct aps_run *run = kunit_kzalloc(test, sizeof(*run), GFP_KERNEL);
 	struct task_struct *tsk;
 	int i;
 
@@ -143,11 +143,11 @@ static void smp_drive(struct kunit *test, const struct smp_ops *ops, void *ctx)
 	atomic_set(&run->running, SMP_THREADS);
 	run->deadline = jiffies + SMP_MAX_TIME;
 	hrtimer_init(&run->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	run->timer.function = smp_tick;
+	run->timer.function = aps_tick;
 	hrtimer_start(&run->timer, ns_to_ktime(SMP_TIMER_NS),
 		      HRTIMER_MODE_REL_HARD);
 	for (i = 0; i < SMP_THREADS; i++) {
-		tsk = kthread_run(smp_worker, run, "allocpools-smp%d", i);
+		tsk = kthread_run(aps_worker, run, "allocpools-smp%d", i);
 		KUNIT_EXPECT_FALSE(test, IS_ERR(tsk));
 		/* A worker that never started counts as finished. */
 		if (IS_ERR(tsk) && atomic_dec_and_test(&run->running))
@@ -165,19 +165,19 @@ static void smp_drive(struct kunit *test, const struct smp_ops *ops, void *ctx)
 
 /* ---- one adapter per allocator ---- */
 
-static void *smp_buddy_alloc(void *ctx, size_t size)
+static void *aps_buddy_alloc(void *ctx, size_t size)
 {
 	return buddy_arena_alloc(ctx, size, GFP_ATOMIC);
 }
 
-static int smp_buddy_free(void *ctx, void *p)
+static int aps_buddy_free(void *ctx, void *p)
 {
 	return buddy_arena_free(ctx, p);
 }
 
-static const struct smp_ops smp_buddy_ops = {
-	.alloc = smp_buddy_alloc,
-	.free = smp_buddy_free,
+static const struct aps_ops aps_buddy_ops = {
+	.alloc = aps_buddy_alloc,
+	.free = aps_buddy_free,
 };
 
 static void allocpools_smp_test_buddy_threads_and_irq(struct kunit *test)
@@ -187,7 +187,7 @@ static void allocpools_smp_test_buddy_threads_and_irq(struct kunit *test)
 	struct buddy_arena_stats st;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ba));
-	smp_drive(test, &smp_buddy_ops, ba);
+	aps_drive(test, &aps_buddy_ops, ba);
 	buddy_arena_stats(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.allocs, st.frees);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, st.size);
@@ -195,19 +195,19 @@ static void allocpools_smp_test_buddy_threads_and_irq(struct kunit *test)
 	buddy_arena_destroy(ba);
 }
 
-static void *smp_bget_alloc(void *ctx, size_t size)
+static void *aps_bget_alloc(void *ctx, size_t size)
 {
 	return bget_alloc(ctx, size, GFP_ATOMIC);
 }
 
-static int smp_bget_free(void *ctx, void *p)
+static int aps_bget_free(void *ctx, void *p)
 {
 	return bget_free(ctx, p);
 }
 
-static const struct smp_ops smp_bget_ops = {
-	.alloc = smp_bget_alloc,
-	.free = smp_bget_free,
+static const struct aps_ops aps_bget_ops = {
+	.alloc = aps_bget_alloc,
+	.free = aps_bget_free,
 };
 
 static void allocpools_smp_test_bget_threads_and_irq(struct kunit *test)
@@ -217,7 +217,7 @@ static void allocpools_smp_test_bget_threads_and_irq(struct kunit *test)
 	struct bget_stats st;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(bp));
-	smp_drive(test, &smp_bget_ops, bp);
+	aps_drive(test, &aps_bget_ops, bp);
 	bget_pool_stats(bp, &st);
 	KUNIT_EXPECT_EQ(test, st.nget, st.nrel);
 	KUNIT_EXPECT_EQ(test, st.curalloc, 0);
@@ -226,22 +226,22 @@ static void allocpools_smp_test_bget_threads_and_irq(struct kunit *test)
 	bget_pool_destroy(bp);
 }
 
-static void *smp_slab_alloc(void *ctx, size_t size)
+static void *aps_slab_alloc(void *ctx, size_t size)
 {
 	return bump_slab_alloc(ctx, size, GFP_ATOMIC);
 }
 
-static int smp_slab_free(void *ctx, void *p)
+static int aps_slab_free(void *ctx, void *p)
 {
 	return bump_slab_free(ctx, p);
 }
 
-static const struct smp_ops smp_slab_ops = {
-	.alloc = smp_slab_alloc,
-	.free = smp_slab_free,
+static const struct aps_ops aps_slab_ops = {
+	.alloc = aps_slab_alloc,
+	.free = aps_slab_free,
 };
 
-static void smp_slab_expect_empty(struct kunit *test, struct bump_slab *bs)
+static void aps_slab_expect_empty(struct kunit *test, struct bump_slab *bs)
 {
 	struct bump_slab_stats *st = kunit_kzalloc(test, sizeof(*st),
 						   GFP_KERNEL);
@@ -262,8 +262,8 @@ static void allocpools_smp_test_bump_slab_heap_threads_and_irq(struct kunit *tes
 						BUMP_SLAB_POISON);
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(bs));
-	smp_drive(test, &smp_slab_ops, bs);
-	smp_slab_expect_empty(test, bs);
+	aps_drive(test, &aps_slab_ops, bs);
+	aps_slab_expect_empty(test, bs);
 	bump_slab_destroy(bs);
 }
 
@@ -277,8 +277,8 @@ static void allocpools_smp_test_bump_slab_buddy_threads_and_irq(struct kunit *te
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ba));
 	bs = bump_slab_create_on("kunit-smp-b", ba, BUMP_SLAB_POISON);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(bs));
-	smp_drive(test, &smp_slab_ops, bs);
-	smp_slab_expect_empty(test, bs);
+	aps_drive(test, &aps_slab_ops, bs);
+	aps_slab_expect_empty(test, bs);
 	bump_slab_destroy(bs);
 	buddy_arena_stats(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, st.size);
@@ -290,16 +290,16 @@ static void allocpools_smp_test_bump_slab_buddy_threads_and_irq(struct kunit *te
  * thread allocates and releases in order while the timer, from hard IRQ,
  * pushes onto and shifts from a second ring used as a queue.
  */
-struct smp_fifo {
+struct aps_fifo {
 	struct iom_buffer *alloc_ring, *queue;
 	struct hrtimer timer;
 	unsigned int pushed, shifted, bad, ticks;
 	bool stop;
 };
 
-static enum hrtimer_restart smp_fifo_tick(struct hrtimer *t)
+static enum hrtimer_restart aps_fifo_tick(struct hrtimer *t)
 {
-	struct smp_fifo *f = container_of(t, struct smp_fifo, timer);
+	struct aps_fifo *f = container_of(t, struct aps_fifo, timer);
 	u32 seq, got;
 	size_t len;
 
@@ -321,7 +321,7 @@ static enum hrtimer_restart smp_fifo_tick(struct hrtimer *t)
 
 static void allocpools_smp_test_fifo_thread_and_irq(struct kunit *test)
 {
-	struct smp_fifo *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	struct aps_fifo *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	unsigned long deadline = jiffies + SMP_MAX_TIME;
 	u8 *live[SMP_LIVE] = { NULL };
 	unsigned int i, head = 0, tail = 0;
@@ -335,21 +335,21 @@ static void allocpools_smp_test_fifo_thread_and_irq(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(f->alloc_ring));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(f->queue));
 	hrtimer_init(&f->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	f->timer.function = smp_fifo_tick;
+	f->timer.function = aps_fifo_tick;
 	hrtimer_start(&f->timer, ns_to_ktime(SMP_TIMER_NS),
 		      HRTIMER_MODE_REL_HARD);
 
-	for (i = 0; smp_more(i, READ_ONCE(f->ticks), deadline); i++) {
+	for (i = 0; aps_more(i, READ_ONCE(f->ticks), deadline); i++) {
 		u8 **slot = &live[tail % SMP_LIVE];
 
 		if (tail - head < SMP_LIVE && (i & 1)) {
-			*slot = iom_alloc(f->alloc_ring, smp_size(tail));
+			*slot = iom_alloc(f->alloc_ring, aps_size(tail));
 			if (*slot)
-				memset(*slot, tail, smp_size(tail));
+				memset(*slot, tail, aps_size(tail));
 			tail += !!*slot;
 		} else if (head != tail) {
 			if (memchr_inv(live[head % SMP_LIVE], (u8)head,
-				       smp_size(head)))
+				       aps_size(head)))
 				f->bad++;
 			KUNIT_EXPECT_EQ(test, iom_release(f->alloc_ring,
 							  live[head % SMP_LIVE]), 0);

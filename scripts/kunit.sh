@@ -7,8 +7,9 @@
 # drivers/misc/Makefile and Kconfig) and built with O= under the cache.
 #
 #   kunit.sh                  UML
-#   kunit.sh --arch=x86_64    QEMU -smp 2 with KASAN (+vmalloc), lockdep,
-#                             kmemleak, UBSAN, atomic-sleep and list debugging
+#   kunit.sh --arch=x86_64    QEMU -smp 2 (CONFIG_SMP) with KASAN (+vmalloc),
+#                             lockdep, kmemleak, UBSAN, atomic-sleep and list
+#                             debugging
 #
 # Ends with "kunit-<arch>: N passed, N failed, N skipped"; a kernel log line
 # from a sanitizer, lockdep or WARN counts as one more failure.
@@ -56,7 +57,8 @@ args=(run --kunitconfig=drivers/misc/allocpools/kunit --build_dir="$build"
       --jobs="$(nproc)" --timeout=1500 --json="$json")
 if [ "$arch" != um ]; then
 	args+=(--arch="$arch" --qemu_args='-smp 2 -m 2048')
-	for c in DEBUG_KERNEL KASAN KASAN_GENERIC KASAN_VMALLOC PROVE_LOCKING \
+	# kunit.py's x86_64 config has no SMP: without it -smp 2 is one CPU.
+	for c in SMP DEBUG_KERNEL KASAN KASAN_GENERIC KASAN_VMALLOC PROVE_LOCKING \
 		 DEBUG_KMEMLEAK UBSAN DEBUG_ATOMIC_SLEEP DEBUG_LIST; do
 		args+=(--kconfig_add "CONFIG_$c=y")
 	done

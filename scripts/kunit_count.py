@@ -39,6 +39,13 @@ if os.path.exists(log):
                      r"list_add corruption|list_del corruption|"
                      r"sleeping function called from invalid context", line):
             reports.append(line.rstrip())
+# The x86_64 run is meant to have two CPUs; say so if it did not.
+if arch != "um" and os.path.exists(log):
+    text = open(log, errors="replace").read()
+    m = re.search(r"smp: Brought up \d+ nodes?, (\d+) CPUs?", text)
+    if not m or int(m.group(1)) < 2:
+        reports.append("expected 2 CPUs: %s" % (m.group(0) if m else
+                                               "no 'smp: Brought up' line"))
 for r in reports[:30]:
     print("kernel log: " + r)
 
