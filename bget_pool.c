@@ -1343,6 +1343,18 @@ static bool validate_locked(struct bget_pool *bp, char *msg, size_t len)
 
 #define BGET_MSG_LEN	160
 
+/* Run the validator under the lock; @msg gets what is wrong. */
+static bool validate(struct bget_pool *bp, char *msg, size_t len)
+{
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&bp->lock, flags);
+	ok = validate_locked(bp, msg, len);
+	spin_unlock_irqrestore(&bp->lock, flags);
+	return ok;
+}
+
 /**
  * bget_pool_validate() - check every block of a BGET pool (BGET's bpoolv())
  * @bp: the pool
@@ -1359,12 +1371,8 @@ static bool validate_locked(struct bget_pool *bp, char *msg, size_t len)
 bool bget_pool_validate(struct bget_pool *bp)
 {
 	char msg[BGET_MSG_LEN];
-	unsigned long flags;
-	bool ok;
+	bool ok = validate(bp, msg, sizeof(msg));
 
-	spin_lock_irqsave(&bp->lock, flags);
-	ok = validate_locked(bp, msg, sizeof(msg));
-	spin_unlock_irqrestore(&bp->lock, flags);
 	if (!ok)
 		pr_err("bget/%s: %s\n", bp->ap.name, msg);
 	return ok;
@@ -1415,13 +1423,8 @@ static int bget_validate_show(struct seq_file *m, struct ap_pool *pool)
 {
 	struct bget_pool *bp = container_of(pool, struct bget_pool, ap);
 	char msg[BGET_MSG_LEN];
-	unsigned long flags;
-	bool ok;
 
-	spin_lock_irqsave(&bp->lock, flags);
-	ok = validate_locked(bp, msg, sizeof(msg));
-	spin_unlock_irqrestore(&bp->lock, flags);
-	seq_printf(m, "%s\n", ok ? "ok" : msg);
+	seq_printf(m, "%s\n", validate(bp, msg, sizeof(msg)) ? "ok" : msg);
 	return 0;
 }
 
