@@ -11,6 +11,8 @@
 #                     kmemleak and UBSAN
 #   make qemu-test    the real-kernel test in QEMU
 #   make userspace    the userspace model tests and fuzzers (ASan/UBSan)
+#   make bench        userspace benchmark: instructions and ns per op beside
+#                     glibc and jemalloc (the in-kernel layer is to come)
 #   make checkpatch   scripts/checkpatch.pl --strict on every C file
 #   make deps         install what the above need (apt-get, idempotent)
 
@@ -26,7 +28,7 @@ endif
 PWD := $(shell pwd)
 
 .PHONY: all modules clean check demo kunit qemu-test userspace checkpatch \
-	deps docs bench
+	deps bench
 
 all: modules
 
@@ -58,6 +60,9 @@ demo:
 
 checkpatch:
 	scripts/checkpatch.sh
+
+bench:
+	scripts/bench.sh
 
 check:
 	scripts/check.sh

@@ -605,13 +605,12 @@ static void *grow_locked(struct bget_pool *bp, size_t need, gfp_t gfp,
 	    need <= incr - BGET_OVERHEAD) {
 		spin_unlock_irqrestore(&bp->lock, *flags);
 		buf = acquire(bp, incr, gfp);
-		if (buf && !IS_ALIGNED((unsigned long)buf, BGET_QUANTUM))
-			goto misaligned;
-		if (buf)
-			r = region_init(bp, buf, incr, BGET_REGION_EXPANSION, 0);
-		spin_lock_irqsave(&bp->lock, *flags);
 		if (!buf)
-			return NULL;
+			goto relock;
+		if (!IS_ALIGNED((unsigned long)buf, BGET_QUANTUM))
+			goto misaligned;
+		r = region_init(bp, buf, incr, BGET_REGION_EXPANSION, 0);
+		spin_lock_irqsave(&bp->lock, *flags);
 		region_link_locked(bp, r);
 		bp->npget++;
 		return alloc_locked(bp, need);
@@ -621,13 +620,12 @@ static void *grow_locked(struct bget_pool *bp, size_t need, gfp_t gfp,
 	len = BGET_OVERHEAD + need;
 	spin_unlock_irqrestore(&bp->lock, *flags);
 	buf = acquire(bp, len, gfp);
-	if (buf && !IS_ALIGNED((unsigned long)buf, BGET_QUANTUM))
-		goto misaligned;
-	if (buf)
-		r = region_init(bp, buf, len, BGET_REGION_DIRECT, need);
-	spin_lock_irqsave(&bp->lock, *flags);
 	if (!buf)
-		return NULL;
+		goto relock;
+	if (!IS_ALIGNED((unsigned long)buf, BGET_QUANTUM))
+		goto misaligned;
+	r = region_init(bp, buf, len, BGET_REGION_DIRECT, need);
+	spin_lock_irqsave(&bp->lock, *flags);
 	region_link_locked(bp, r);
 	bp->ndget++;
 	bp->curalloc += need;
@@ -637,6 +635,7 @@ static void *grow_locked(struct bget_pool *bp, size_t need, gfp_t gfp,
 misaligned:
 	if (release)
 		release(bp, buf);
+relock:
 	spin_lock_irqsave(&bp->lock, *flags);
 	return NULL;
 }
