@@ -36,10 +36,13 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(PWD) CONFIG_ALLOCPOOLS=m modules
 	$(MAKE) -C $(KDIR) M=$(PWD)/samples \
 		KBUILD_EXTRA_SYMBOLS=$(PWD)/Module.symvers modules
+	$(MAKE) -C $(KDIR) M=$(PWD)/bench \
+		KBUILD_EXTRA_SYMBOLS=$(PWD)/Module.symvers modules
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(PWD) clean
 	-$(MAKE) -C $(KDIR) M=$(PWD)/samples clean
+	-$(MAKE) -C $(KDIR) M=$(PWD)/bench clean
 	$(MAKE) -C tools/testing clean
 
 deps:

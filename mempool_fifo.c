@@ -436,6 +436,53 @@ void iom_destroy(struct iom_buffer *iomb)
 }
 EXPORT_SYMBOL_NS_GPL(iom_destroy, ALLOCPOOLS_NS);
 
+static noinline int push_refused(struct iom_buffer *iomb, int ret)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&iomb->lock, flags);
+	iomb->failures++;
+	spin_unlock_irqrestore(&iomb->lock, flags);
+	return ret;
+}
+
+/*
+ * iom_push() off the fast path: iom_alloc() chunks, a full ring, poison to
+ * check, or a chunk that wraps.  On -EIO, *@bad is where the poison broke.
+ */
+static noinline int push_slow_locked(struct iom_buffer *iomb, const void *data,
+				     size_t len, size_t need,
+				     unsigned int mode, size_t *bad)
+{
+	lockdep_assert_held(&iomb->lock);
+	if (iomb->alloc_mode) {
+		iomb->failures++;
+		return -EBUSY;
+	}
+	if (need > iomb->size - (iomb->in - iomb->out)) {
+		if (mode == IOM_TAIL_DROP) {
+			iomb->tail_drops++;
+			return -ENOBUFS;
+		}
+		if (mode == IOM_DROP_ALL) {
+			iomb->head_drops += iomb->chunks;
+			reset_locked(iomb);
+		}
+		while (need > iomb->size - (iomb->in - iomb->out))
+			drop_oldest_locked(iomb);
+	}
+	if (!poison_ok_locked(iomb, iomb->in, need, bad)) {
+		iomb->failures++;
+		return -EIO;
+	}
+	write_cookie_locked(iomb, len);
+	copy_in(iomb, iomb->in + cookie_len(len), data, len);
+	iomb->in += need;
+	iomb->pushes++;
+	account_in_locked(iomb);
+	return 0;
+}
+
 /**
  * iom_push() - copy a chunk into the queue
  * @iomb: the ring
@@ -455,59 +502,44 @@ EXPORT_SYMBOL_NS_GPL(iom_destroy, ALLOCPOOLS_NS);
 int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 	     unsigned int mode)
 {
-	unsigned long flags;
-	size_t need, bad;
-	int ret = 0;
+	unsigned long flags, in;
+	size_t need, off;
+	int ret;
+	u8 *p;
 
 	if (!iomb)
 		return -EINVAL;
-	if (!len || !data || mode > IOM_DROP_ALL) {
-		ret = -EINVAL;
-		goto count_failure;
-	}
+	if (unlikely(!len || !data || mode > IOM_DROP_ALL))
+		return push_refused(iomb, -EINVAL);
 	need = len + cookie_len(len);
-	if (len > IOM_MAX_CHUNK || need > iomb->size) {
-		ret = -EMSGSIZE;
-		goto count_failure;
-	}
+	if (unlikely(len > IOM_MAX_CHUNK || need > iomb->size))
+		return push_refused(iomb, -EMSGSIZE);
 
 	spin_lock_irqsave(&iomb->lock, flags);
-	if (iomb->alloc_mode) {
-		iomb->failures++;
-		spin_unlock_irqrestore(&iomb->lock, flags);
-		return -EBUSY;
-	}
-	if (need > iomb->size - (iomb->in - iomb->out)) {
-		if (mode == IOM_TAIL_DROP) {
-			iomb->tail_drops++;
-			spin_unlock_irqrestore(&iomb->lock, flags);
-			return -ENOBUFS;
+	in = iomb->in;
+	off = ring_off(iomb, in);
+	if (likely(!iomb->alloc_mode && !(iomb->flags & IOM_POISON) &&
+		   need <= iomb->size - (in - iomb->out) &&
+		   off + need <= iomb->size)) {
+		/* The common case: room, and no wrap. */
+		p = iomb->ring + off;
+		if (len < 128) {
+			*p++ = len;
+		} else {
+			write_cookie_locked(iomb, len);
+			p += need - len;
 		}
-		if (mode == IOM_DROP_ALL) {
-			iomb->head_drops += iomb->chunks;
-			reset_locked(iomb);
-		}
-		while (need > iomb->size - (iomb->in - iomb->out))
-			drop_oldest_locked(iomb);
-	}
-	if (!poison_ok_locked(iomb, iomb->in, need, &bad)) {
-		iomb->failures++;
+		memcpy(p, data, len);
+		iomb->in = in + need;
+		iomb->pushes++;
+		account_in_locked(iomb);
 		spin_unlock_irqrestore(&iomb->lock, flags);
-		ap_report_invalid(&iomb->ap, "poison overwritten", true, bad);
-		return -EIO;
+		return 0;
 	}
-	write_cookie_locked(iomb, len);
-	copy_in(iomb, iomb->in + cookie_len(len), data, len);
-	iomb->in += need;
-	iomb->pushes++;
-	account_in_locked(iomb);
+	ret = push_slow_locked(iomb, data, len, need, mode, &off);
 	spin_unlock_irqrestore(&iomb->lock, flags);
-	return 0;
-
-count_failure:
-	spin_lock_irqsave(&iomb->lock, flags);
-	iomb->failures++;
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	if (ret == -EIO)
+		ap_report_invalid(&iomb->ap, "poison overwritten", true, off);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(iom_push, ALLOCPOOLS_NS);
@@ -536,11 +568,45 @@ static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 			 size_t bufsize, bool shift)
 {
 	unsigned long flags, end;
+	size_t off, n, clen;
 	int ret;
+	u8 *p;
 
-	if (!iomb || !len || (!buf && bufsize))
+	if (unlikely(!iomb || !len || (!buf && bufsize)))
 		return -EINVAL;
 	spin_lock_irqsave(&iomb->lock, flags);
+	off = ring_off(iomb, iomb->out);
+	p = iomb->ring + off;
+	/* a one- or two-byte cookie, read where it cannot wrap */
+	clen = 1;
+	n = p[0];
+	if (n >= 0x80) {
+		if (n == 0x80 || off + 1 >= iomb->size) {
+			n = IOM_LONG_BASE;	/* not here: the slow path */
+		} else {
+			n = (n & 0x7f) << 8 | p[1];
+			clen = 2;
+		}
+	}
+	if (likely(iomb->chunks && !iomb->alloc_mode && n < IOM_LONG_BASE &&
+		   n <= bufsize && off + clen + n <= iomb->size &&
+		   !(iomb->flags & IOM_POISON))) {
+		/* The common case: a chunk that does not wrap. */
+		*len = n;
+		memcpy(buf, p + clen, n);
+		if (shift) {
+			/* advance_out_locked() without alloc_mode or poison */
+			iomb->out += clen + n;
+			iomb->seq++;
+			iomb->shifts++;
+			if (!--iomb->chunks && (iomb->flags & IOM_MAINLY_EMPTY)) {
+				iomb->in = 0;
+				iomb->out = 0;
+			}
+		}
+		spin_unlock_irqrestore(&iomb->lock, flags);
+		return 0;
+	}
 	if (iomb->alloc_mode) {
 		ret = -EBUSY;
 	} else if (!iomb->chunks) {

@@ -10,44 +10,15 @@
 set -euo pipefail
 
 mode=${1:-test}
-top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/allocpools
+. "$(dirname "$0")/qemu_lib.sh"
 work=$cache/qemu
 mkdir -p "$work"
 
 "$top/scripts/deps.sh"
+qemu_kernel
+qemu_build "$work"
 
-# The newest Debian kernel that has both an image and headers.
-kver=
-for v in $(ls /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -rV); do
-	if [ -d "/usr/src/linux-headers-$v" ]; then kver=$v; break; fi
-done
-if [ -z "$kver" ]; then
-	echo "qemu: no Debian kernel with matching headers (linux-image-amd64, linux-headers-amd64)" >&2
-	exit 1
-fi
-kdir=/usr/src/linux-headers-$kver
-
-# Build in a copy, so the checkout's own build (any KDIR) is left alone.
-# Files are compared by content and a changed one gets a new mtime, so make
-# never keeps an object built from other source.
-build=$work/build
-mkdir -p "$build"
-rsync -rl --checksum --delete --exclude .git --exclude 'tools/testing/build' \
-	--exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' "$top/" "$build/src/"
-make -s -C "$build/src" KDIR="$kdir" modules >"$work/build.log" 2>&1 || {
-	cat "$work/build.log" >&2
-	echo "qemu: module build against $kdir failed" >&2
-	exit 1
-}
-
-# The initramfs: busybox, the two modules, and an /init that runs the script.
-root=$work/initramfs
-rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,mod}
-cp /bin/busybox "$root/bin/busybox"
-cp "$build/src/allocpools.ko" "$build/src/samples/allocpools_sample.ko" "$root/mod/"
-cat >"$root/init" <<'INIT'
+cat >"$work/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -81,13 +52,8 @@ echo "@@@ end dmesg"
 echo "@@@ done"
 poweroff -f
 INIT
-chmod +x "$root/init"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.gz"
-
+qemu_initramfs "$work"
 log=$work/console.log
-timeout 600 qemu-system-x86_64 -m 1024 -smp 2 -no-reboot -display none \
-	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initramfs.gz" \
-	-append "console=ttyS0 loglevel=3 panic=-1 oops=panic init_on_alloc=0" \
-	-serial "file:$log" -monitor none </dev/null || true
+qemu_boot "$work" "$log" -m 1024 -smp 2
 
 exec python3 "$top/scripts/qemu_check.py" "$mode" "$log" "$kver"

@@ -1,0 +1,740 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel benchmark of allocpools (make bench; scripts/bench.sh).
+ *
+ * At load it runs the workloads of issue 6 on each allocpools allocator and
+ * on the kernel's own allocators a driver would otherwise use, in the same
+ * boot, and prints one line per run:
+ *
+ *   apbench: <run> <workload> <allocator> <pool_bytes> <ops> <ns/op x10> <failures>
+ *
+ * Booted with QEMU's "-icount shift=0" the guest clock advances one
+ * nanosecond per guest instruction, so the same figure is then guest
+ * instructions per op, deterministic.
+ *
+ * Workloads (sizes and victims drawn from a fixed seed before timing):
+ *   lifo64        1000 x alloc 64 B, then free in reverse
+ *   fifo-mixed    log-uniform 16..1024 B, 1000 live, free the oldest
+ *   random-churn  log-uniform 16..4096 B, 5000 live, free a random one
+ *   pow2-churn    4..64 KiB powers of two, 1000 live, free a random one
+ * One op is one alloc+free pair; for the queues (iom, kfifo) one
+ * push+shift of a fifo-mixed record.
+ *
+ * run=ops      every workload on every allocator, pools of 64 MiB
+ * run=scale    random-churn at pool sizes 1 MiB .. 1 GiB; min(5000,
+ *              pool / 4 KiB) objects live, so that it fits the smallest
+ * run=threads  random-churn with 1000 live per thread, on one CPU and then
+ *              on two at once: throughput in ops per ms of wall time
+ * ops=N        timed ops per run (default 20000; the gen_pool peers with
+ *              16-byte granules do a twentieth of that)
+ *
+ * Everything runs at load; the module holds nothing afterwards and is
+ * unloaded by the script.  (It does not fail its init to unload itself:
+ * busybox's insmod would load it again through init_module.)
+ */
+
+#define pr_fmt(fmt) "apbench: " fmt
+
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/genalloc.h>
+#include <linux/gfp.h>
+#include <linux/kfifo.h>
+#include <linux/kthread.h>
+#include <linux/log2.h>
+#include <linux/mempool.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/vmalloc.h>
+
+#include <allocpools/allocpools.h>
+
+static char *run = "ops";
+module_param(run, charp, 0400);
+MODULE_PARM_DESC(run, "ops, scale or threads");
+
+static unsigned int ops = 20000;
+module_param(ops, uint, 0400);
+MODULE_PARM_DESC(ops, "timed operations per run");
+
+#define LIVE_MAX	5000
+#define GENPOOL_REGION	(64UL << 20)
+
+/* ---- the allocators under test, one at a time ---- */
+
+struct bench_alloc {
+	const char *name;
+	bool slow;		/* does a twentieth of the ops */
+	int (*setup)(size_t pool, size_t max_size);
+	void *(*alloc)(size_t size);
+	void (*free)(void *p, size_t size);
+	void (*teardown)(void);
+};
+
+static struct buddy_arena *b_arena;
+static struct bget_pool *b_bget;
+static struct bump_slab *b_slab;
+static struct kmem_cache *b_cache;
+static mempool_t *b_mempool;
+static struct gen_pool *b_genpool;
+static void *b_region;
+
+static int kmalloc_setup(size_t pool, size_t max_size)
+{
+	return 0;
+}
+
+static void *kmalloc_alloc(size_t size)
+{
+	return kmalloc(size, GFP_KERNEL);
+}
+
+static void kmalloc_free(void *p, size_t size)
+{
+	kfree(p);
+}
+
+static void no_teardown(void)
+{
+}
+
+static int cache_setup(size_t pool, size_t max_size)
+{
+	b_cache = kmem_cache_create("apbench", max_size, 0, 0, NULL);
+	return b_cache ? 0 : -ENOMEM;
+}
+
+static void *cache_alloc(size_t size)
+{
+	return kmem_cache_alloc(b_cache, GFP_KERNEL);
+}
+
+static void cache_free(void *p, size_t size)
+{
+	kmem_cache_free(b_cache, p);
+}
+
+static void cache_teardown(void)
+{
+	kmem_cache_destroy(b_cache);
+}
+
+/* A mempool of kmalloc'd elements of the workload's largest size. */
+static int mempool_setup(size_t pool, size_t max_size)
+{
+	b_mempool = mempool_create_kmalloc_pool(16, max_size);
+	return b_mempool ? 0 : -ENOMEM;
+}
+
+static void *mempool_alloc1(size_t size)
+{
+	return mempool_alloc(b_mempool, GFP_KERNEL);
+}
+
+static void mempool_free1(void *p, size_t size)
+{
+	mempool_free(p, b_mempool);
+}
+
+static void mempool_teardown(void)
+{
+	mempool_destroy(b_mempool);
+}
+
+static int genpool_setup(int order, genpool_algo_t algo)
+{
+	b_region = vmalloc(GENPOOL_REGION);
+	b_genpool = gen_pool_create(order, NUMA_NO_NODE);
+	if (!b_region || !b_genpool ||
+	    gen_pool_add(b_genpool, (unsigned long)b_region, GENPOOL_REGION,
+			 NUMA_NO_NODE)) {
+		if (b_genpool)
+			gen_pool_destroy(b_genpool);
+		vfree(b_region);
+		return -ENOMEM;
+	}
+	gen_pool_set_algo(b_genpool, algo, NULL);
+	return 0;
+}
+
+static int genpool_ff16_setup(size_t pool, size_t max_size)
+{
+	return genpool_setup(4, gen_pool_first_fit);
+}
+
+static int genpool_bf16_setup(size_t pool, size_t max_size)
+{
+	return genpool_setup(4, gen_pool_best_fit);
+}
+
+static int genpool_ff4k_setup(size_t pool, size_t max_size)
+{
+	return genpool_setup(12, gen_pool_first_fit);
+}
+
+static int genpool_bf4k_setup(size_t pool, size_t max_size)
+{
+	return genpool_setup(12, gen_pool_best_fit);
+}
+
+static void *genpool_alloc1(size_t size)
+{
+	return (void *)gen_pool_alloc(b_genpool, size);
+}
+
+static void genpool_free1(void *p, size_t size)
+{
+	gen_pool_free(b_genpool, (unsigned long)p, size);
+}
+
+static void genpool_teardown(void)
+{
+	gen_pool_destroy(b_genpool);
+	vfree(b_region);
+}
+
+static int pages_setup(size_t pool, size_t max_size)
+{
+	return 0;
+}
+
+static void *pages_alloc(size_t size)
+{
+	return (void *)__get_free_pages(GFP_KERNEL, get_order(size));
+}
+
+static void pages_free(void *p, size_t size)
+{
+	free_pages((unsigned long)p, get_order(size));
+}
+
+static int buddy_setup(size_t pool, size_t max_size)
+{
+	b_arena = buddy_arena_create("apbench", pool, BUDDY_ARENA_MIN_ORDER,
+				     BUDDY_ARENA_MAX_ORDER, 0);
+	return PTR_ERR_OR_ZERO(b_arena);
+}
+
+static void *buddy_alloc(size_t size)
+{
+	return buddy_arena_alloc(b_arena, size, GFP_KERNEL);
+}
+
+static void buddy_free(void *p, size_t size)
+{
+	buddy_arena_free(b_arena, p);
+}
+
+static void buddy_teardown(void)
+{
+	buddy_arena_destroy(b_arena);
+}
+
+static int bget_ff_setup(size_t pool, size_t max_size)
+{
+	b_bget = bget_pool_create("apbench", pool, 0);
+	return PTR_ERR_OR_ZERO(b_bget);
+}
+
+static int bget_bf_setup(size_t pool, size_t max_size)
+{
+	b_bget = bget_pool_create("apbench", pool, BGET_BEST_FIT);
+	return PTR_ERR_OR_ZERO(b_bget);
+}
+
+static void *bget_alloc1(size_t size)
+{
+	return bget_alloc(b_bget, size, GFP_KERNEL);
+}
+
+static void bget_free1(void *p, size_t size)
+{
+	bget_free(b_bget, p);
+}
+
+static void bget_teardown(void)
+{
+	bget_pool_destroy(b_bget);
+}
+
+static int slab_setup(size_t pool, size_t max_size)
+{
+	b_slab = bump_slab_create("apbench", pool, 0);
+	return PTR_ERR_OR_ZERO(b_slab);
+}
+
+static int slab_on_setup(size_t pool, size_t max_size)
+{
+	b_arena = buddy_arena_create("apbench", pool, BUDDY_ARENA_MIN_ORDER,
+				     BUDDY_ARENA_MAX_ORDER, 0);
+	if (IS_ERR(b_arena))
+		return PTR_ERR(b_arena);
+	b_slab = bump_slab_create_on("apbench", b_arena, 0);
+	if (!IS_ERR(b_slab))
+		return 0;
+	buddy_arena_destroy(b_arena);
+	return PTR_ERR(b_slab);
+}
+
+static void *slab_alloc(size_t size)
+{
+	return bump_slab_alloc(b_slab, size, GFP_KERNEL);
+}
+
+static void slab_free(void *p, size_t size)
+{
+	bump_slab_free(b_slab, p);
+}
+
+static void slab_teardown(void)
+{
+	bump_slab_destroy(b_slab);
+}
+
+static void slab_on_teardown(void)
+{
+	bump_slab_destroy(b_slab);
+	buddy_arena_destroy(b_arena);
+}
+
+static const struct bench_alloc allocators[] = {
+	{ "buddy", false, buddy_setup, buddy_alloc, buddy_free, buddy_teardown },
+	{ "bget-ff", false, bget_ff_setup, bget_alloc1, bget_free1, bget_teardown },
+	{ "bget-bf", false, bget_bf_setup, bget_alloc1, bget_free1, bget_teardown },
+	{ "bump_slab", false, slab_setup, slab_alloc, slab_free, slab_teardown },
+	{ "bump_slab-buddy", false, slab_on_setup, slab_alloc, slab_free,
+	  slab_on_teardown },
+	{ "kmalloc", false, kmalloc_setup, kmalloc_alloc, kmalloc_free,
+	  no_teardown },
+	{ "kmem_cache", false, cache_setup, cache_alloc, cache_free,
+	  cache_teardown },
+	{ "mempool", false, mempool_setup, mempool_alloc1, mempool_free1,
+	  mempool_teardown },
+	{ "genpool-ff16", true, genpool_ff16_setup, genpool_alloc1,
+	  genpool_free1, genpool_teardown },
+	{ "genpool-bf16", true, genpool_bf16_setup, genpool_alloc1,
+	  genpool_free1, genpool_teardown },
+	{ "genpool-ff4k", false, genpool_ff4k_setup, genpool_alloc1,
+	  genpool_free1, genpool_teardown },
+	{ "genpool-bf4k", false, genpool_bf4k_setup, genpool_alloc1,
+	  genpool_free1, genpool_teardown },
+	{ "alloc_pages", false, pages_setup, pages_alloc, pages_free,
+	  no_teardown },
+};
+
+static const struct bench_alloc *find_alloc(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(allocators); i++)
+		if (!strcmp(allocators[i].name, name))
+			return &allocators[i];
+	return NULL;
+}
+
+/* ---- workloads ---- */
+
+struct script {
+	const char *name;
+	unsigned int live;	/* 0: lifo64 */
+	unsigned long ops;
+	size_t max_size;
+	u32 *size;		/* live + ops sizes */
+	u32 *victim;		/* ops slots, freed before each allocation */
+	void **slot;
+	u32 *slot_size;
+};
+
+/* The userspace benchmark's generator, in integers. */
+static u32 rnd(u64 *rng)
+{
+	*rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *rng >> 33;
+}
+
+/* log-uniform over the octaves of [lo, hi], both powers of two */
+static u32 log_uniform(u64 *rng, u32 lo, u32 hi)
+{
+	u32 lo2 = ilog2(lo), hi2 = ilog2(hi);
+	u32 octave = ((u64)rnd(rng) * (hi2 - lo2 + 1)) >> 31;
+	u32 base = 1U << (lo2 + octave);
+
+	return clamp(base + rnd(rng) % base, lo, hi);
+}
+
+static void script_free(struct script *s)
+{
+	vfree(s->size);
+	vfree(s->victim);
+	vfree(s->slot);
+	vfree(s->slot_size);
+}
+
+static int script_make(struct script *s, const char *name, unsigned int live,
+		       unsigned long nr_ops, u64 seed)
+{
+	u64 rng = seed;
+	unsigned long i;
+
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	s->live = live;
+	s->ops = nr_ops;
+	s->slot = vzalloc(array_size(max(live, 1000U), sizeof(*s->slot)));
+	s->slot_size = vzalloc(array_size(max(live, 1000U),
+					  sizeof(*s->slot_size)));
+	s->size = vmalloc(array_size(live + nr_ops, sizeof(*s->size)));
+	s->victim = vmalloc(array_size(nr_ops, sizeof(*s->victim)));
+	if (!s->slot || !s->slot_size || !s->size || !s->victim) {
+		script_free(s);
+		return -ENOMEM;
+	}
+	if (!live) {
+		s->max_size = 64;
+		return 0;
+	}
+	for (i = 0; i < live + nr_ops; i++) {
+		if (!strcmp(name, "pow2-churn"))
+			s->size[i] = 4096U << (rnd(&rng) % 5);
+		else if (!strcmp(name, "fifo-mixed"))
+			s->size[i] = log_uniform(&rng, 16, 1024);
+		else
+			s->size[i] = log_uniform(&rng, 16, 4096);
+		s->max_size = max_t(size_t, s->max_size, s->size[i]);
+	}
+	for (i = 0; i < nr_ops; i++)
+		s->victim[i] = !strcmp(name, "fifo-mixed") ? i % live :
+			       rnd(&rng) % live;
+	return 0;
+}
+
+/* Fill the live set (untimed), then churn: returns the failures. */
+static unsigned long churn(const struct bench_alloc *a, struct script *s,
+			   unsigned long nr_ops, u64 *ns)
+{
+	unsigned long i, fails = 0;
+	unsigned int v;
+	u64 t0;
+
+	for (v = 0; v < s->live; v++) {
+		s->slot[v] = a->alloc(s->size[v]);
+		s->slot_size[v] = s->size[v];
+		fails += !s->slot[v];
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < nr_ops; i++) {
+		v = s->victim[i];
+		if (s->slot[v])
+			a->free(s->slot[v], s->slot_size[v]);
+		s->slot[v] = a->alloc(s->size[s->live + i]);
+		s->slot_size[v] = s->size[s->live + i];
+		fails += !s->slot[v];
+	}
+	*ns = ktime_get_ns() - t0;
+	for (v = 0; v < s->live; v++)
+		if (s->slot[v])
+			a->free(s->slot[v], s->slot_size[v]);
+	return fails;
+}
+
+static unsigned long lifo64(const struct bench_alloc *a, struct script *s,
+			    unsigned long nr_ops, u64 *ns)
+{
+	unsigned long r, fails = 0;
+	int i;
+	u64 t0;
+
+	t0 = ktime_get_ns();
+	for (r = 0; r < nr_ops / 1000; r++) {
+		for (i = 0; i < 1000; i++) {
+			s->slot[i] = a->alloc(64);
+			fails += !s->slot[i];
+		}
+		for (i = 999; i >= 0; i--)
+			if (s->slot[i])
+				a->free(s->slot[i], 64);
+	}
+	*ns = ktime_get_ns() - t0;
+	return fails;
+}
+
+static void report(const char *what, const char *workload, const char *name,
+		   size_t pool, unsigned long nr_ops, u64 ns,
+		   unsigned long fails)
+{
+	pr_info("%s %s %s %zu %lu %llu %lu\n", what, workload, name, pool,
+		nr_ops, div64_u64(ns * 10, max(nr_ops, 1UL)), fails);
+}
+
+static void bench_one(const char *what, const struct bench_alloc *a,
+		      struct script *s, size_t pool)
+{
+	unsigned long nr_ops = a->slow ? s->ops / 20 : s->ops;
+	unsigned long fails;
+	u64 ns;
+	int err;
+
+	nr_ops = max(rounddown(nr_ops, 1000), 1000UL);
+	err = a->setup(pool, s->max_size);
+	if (err) {
+		pr_info("%s %s %s %zu setup failed %d\n", what, s->name,
+			a->name, pool, err);
+		return;
+	}
+	if (s->live)
+		fails = churn(a, s, nr_ops, &ns);
+	else
+		fails = lifo64(a, s, nr_ops, &ns);
+	a->teardown();
+	report(what, s->name, a->name, pool, nr_ops, ns, fails);
+	cond_resched();
+}
+
+/* ---- the queues: fifo-mixed records, push one and shift the oldest ---- */
+
+static u8 qbuf[1024];
+
+static void bench_iom(struct script *s)
+{
+	struct iom_buffer *q = iom_create("apbench", 2 << 20, 0);
+	unsigned long i, fails = 0;
+	size_t len;
+	u64 t0, ns;
+
+	if (IS_ERR(q)) {
+		pr_info("ops fifo-mixed iom 0 setup failed %ld\n", PTR_ERR(q));
+		return;
+	}
+	for (i = 0; i < s->live; i++)
+		fails += !!iom_push(q, qbuf, s->size[i], IOM_TAIL_DROP);
+	t0 = ktime_get_ns();
+	for (i = 0; i < s->ops; i++) {
+		fails += !!iom_shift(q, qbuf, &len, sizeof(qbuf));
+		fails += !!iom_push(q, qbuf, s->size[s->live + i],
+				    IOM_TAIL_DROP);
+	}
+	ns = ktime_get_ns() - t0;
+	iom_reset(q);
+	iom_destroy(q);
+	report("ops", s->name, "iom", 2 << 20, s->ops, ns, fails);
+}
+
+static void bench_kfifo(struct script *s)
+{
+	struct kfifo_rec_ptr_2 fifo;
+	unsigned long i, fails = 0;
+	u64 t0, ns;
+
+	if (kfifo_alloc(&fifo, 2 << 20, GFP_KERNEL)) {
+		pr_info("ops fifo-mixed kfifo 0 setup failed\n");
+		return;
+	}
+	for (i = 0; i < s->live; i++)
+		fails += !kfifo_in(&fifo, qbuf, s->size[i]);
+	t0 = ktime_get_ns();
+	for (i = 0; i < s->ops; i++) {
+		fails += !kfifo_out(&fifo, qbuf, sizeof(qbuf));
+		fails += !kfifo_in(&fifo, qbuf, s->size[s->live + i]);
+	}
+	ns = ktime_get_ns() - t0;
+	kfifo_free(&fifo);
+	report("ops", s->name, "kfifo", 2 << 20, s->ops, ns, fails);
+}
+
+/* ---- the runs ---- */
+
+static const char * const workloads[] = {
+	"lifo64", "fifo-mixed", "random-churn", "pow2-churn",
+};
+
+static int run_ops(void)
+{
+	unsigned int w, k;
+	struct script s;
+	int err;
+
+	for (w = 0; w < ARRAY_SIZE(workloads); w++) {
+		unsigned int live = w == 0 ? 0 : w == 2 ? LIVE_MAX : 1000;
+
+		err = script_make(&s, workloads[w], live, ops, 20261121);
+		if (err)
+			return err;
+		for (k = 0; k < ARRAY_SIZE(allocators); k++)
+			bench_one("ops", &allocators[k], &s, 64UL << 20);
+		if (w == 1) {
+			bench_iom(&s);
+			bench_kfifo(&s);
+		}
+		script_free(&s);
+	}
+	return 0;
+}
+
+static const char * const scale_allocs[] = {
+	"buddy", "bget-ff", "bget-bf", "bump_slab", "bump_slab-buddy",
+	"genpool-ff16",
+};
+
+static int run_scale(void)
+{
+	unsigned int shift, k;
+	struct script s;
+	int err;
+
+	for (shift = 20; shift <= 30; shift += 2) {
+		size_t pool = 1UL << shift;
+
+		err = script_make(&s, "random-churn",
+				  min_t(size_t, LIVE_MAX, pool >> 12), ops,
+				  20261121);
+		if (err)
+			return err;
+		for (k = 0; k < ARRAY_SIZE(scale_allocs); k++) {
+			const struct bench_alloc *a = find_alloc(scale_allocs[k]);
+
+			/* gen_pool's region is its own, always 64 MiB */
+			if (a->setup == genpool_ff16_setup && pool != GENPOOL_REGION)
+				continue;
+			bench_one("scale", a, &s, pool);
+		}
+		script_free(&s);
+	}
+	return 0;
+}
+
+/* ---- 1 vs 2 threads ---- */
+
+struct worker {
+	const struct bench_alloc *a;
+	struct script s;
+	struct completion *go;
+	struct completion done;
+	unsigned long fails;
+	u64 end;
+};
+
+static int worker_fn(void *data)
+{
+	struct worker *w = data;
+	u64 ns;
+
+	wait_for_completion(w->go);
+	w->fails = churn(w->a, &w->s, w->s.ops, &ns);
+	w->end = ktime_get_ns();
+	complete(&w->done);
+	return 0;
+}
+
+/* @n threads on CPUs 0..n-1 churn one pool: ops per ms of wall time */
+static int threads_once(const struct bench_alloc *a, unsigned int n)
+{
+	struct worker w[2] = { };
+	DECLARE_COMPLETION_ONSTACK(go);
+	struct task_struct *t;
+	unsigned long fails = 0;
+	u64 t0, end = 0;
+	unsigned int i;
+	int err;
+
+	err = a->setup(64UL << 20, 4096);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		w[i].a = a;
+		w[i].go = &go;
+		init_completion(&w[i].done);
+		err = script_make(&w[i].s, "random-churn", 1000, ops * 5,
+				  20261121 + i);
+		if (err)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		t = kthread_create(worker_fn, &w[i], "apbench/%u", i);
+		if (IS_ERR(t)) {
+			err = PTR_ERR(t);
+			break;
+		}
+		kthread_bind(t, i);
+		wake_up_process(t);
+	}
+	n = i;
+	msleep(20);
+	t0 = ktime_get_ns();
+	complete_all(&go);
+	for (i = 0; i < n; i++) {
+		wait_for_completion(&w[i].done);
+		end = max(end, w[i].end);
+		fails += w[i].fails;
+	}
+	if (!err)
+		pr_info("threads random-churn %s %u %lu %llu %lu\n", a->name,
+			n, n * w[0].s.ops,
+			div64_u64((u64)n * w[0].s.ops * NSEC_PER_MSEC,
+				  max(end - t0, 1ULL)), fails);
+out:
+	for (i = 0; i < ARRAY_SIZE(w); i++)
+		script_free(&w[i].s);
+	a->teardown();
+	return err;
+}
+
+static const char * const thread_allocs[] = {
+	"bump_slab", "buddy", "bget-ff", "kmalloc", "kmem_cache",
+};
+
+static int run_threads(void)
+{
+	unsigned int k;
+	int err;
+
+	if (num_online_cpus() < 2) {
+		pr_info("threads: needs two CPUs, %u online\n",
+			num_online_cpus());
+		return -ENODEV;
+	}
+	for (k = 0; k < ARRAY_SIZE(thread_allocs); k++) {
+		const struct bench_alloc *a = find_alloc(thread_allocs[k]);
+
+		err = threads_once(a, 1) ?: threads_once(a, 2);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int __init apbench_init(void)
+{
+	int err;
+
+	if (ops < 1000) {
+		pr_err("ops=%u: at least 1000\n", ops);
+		return -EINVAL;
+	}
+	if (!strcmp(run, "ops")) {
+		err = run_ops();
+	} else if (!strcmp(run, "scale")) {
+		err = run_scale();
+	} else if (!strcmp(run, "threads")) {
+		err = run_threads();
+	} else {
+		pr_err("run=%s: not ops, scale or threads\n", run);
+		return -EINVAL;
+	}
+	pr_info("end %s %d\n", run, err);
+	return err;
+}
+module_init(apbench_init);
+
+static void __exit apbench_exit(void)
+{
+}
+module_exit(apbench_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("allocpools benchmark beside the kernel's allocators");
+MODULE_IMPORT_NS(ALLOCPOOLS_NS);
