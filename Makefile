@@ -11,8 +11,10 @@
 #                     kmemleak and UBSAN
 #   make qemu-test    the real-kernel test in QEMU
 #   make userspace    the userspace model tests and fuzzers (ASan/UBSan)
-#   make bench        userspace benchmark: instructions and ns per op beside
-#                     glibc and jemalloc (the in-kernel layer is to come)
+#   make bench        benchmarks, in the kernel (QEMU, beside kmalloc,
+#                     kmem_cache, mempool, gen_pool, kfifo, alloc_pages) and
+#                     in userspace (beside glibc and jemalloc); writes
+#                     BENCHMARKS.md
 #   make checkpatch   scripts/checkpatch.pl --strict on every C file
 #   make deps         install what the above need (apt-get, idempotent)
 

@@ -20,7 +20,8 @@
  * One op is one alloc+free pair; for the queues (iom, kfifo) one
  * push+shift of a fifo-mixed record.
  *
- * run=ops      every workload on every allocator, pools of 64 MiB
+ * run=ops      every workload on every allocator, pools (and gen_pool
+ *              regions) of 64 MiB
  * run=scale    random-churn at pool sizes 1 MiB .. 1 GiB; min(5000,
  *              pool / 4 KiB) objects live, so that it fits the smallest
  * run=threads  random-churn with 1000 live per thread, on one CPU and then
@@ -63,7 +64,6 @@ module_param(ops, uint, 0400);
 MODULE_PARM_DESC(ops, "timed operations per run");
 
 #define LIVE_MAX	5000
-#define GENPOOL_REGION	(64UL << 20)
 
 /* ---- the allocators under test, one at a time ---- */
 
@@ -146,12 +146,13 @@ static void mempool_teardown(void)
 	mempool_destroy(b_mempool);
 }
 
-static int genpool_setup(int order, genpool_algo_t algo)
+/* gen_pool over a vmalloc'd region of the pool's size (64 MiB in run=ops) */
+static int genpool_setup(size_t pool, int order, genpool_algo_t algo)
 {
-	b_region = vmalloc(GENPOOL_REGION);
+	b_region = vmalloc(pool);
 	b_genpool = gen_pool_create(order, NUMA_NO_NODE);
 	if (!b_region || !b_genpool ||
-	    gen_pool_add(b_genpool, (unsigned long)b_region, GENPOOL_REGION,
+	    gen_pool_add(b_genpool, (unsigned long)b_region, pool,
 			 NUMA_NO_NODE)) {
 		if (b_genpool)
 			gen_pool_destroy(b_genpool);
@@ -164,22 +165,22 @@ static int genpool_setup(int order, genpool_algo_t algo)
 
 static int genpool_ff16_setup(size_t pool, size_t max_size)
 {
-	return genpool_setup(4, gen_pool_first_fit);
+	return genpool_setup(pool, 4, gen_pool_first_fit);
 }
 
 static int genpool_bf16_setup(size_t pool, size_t max_size)
 {
-	return genpool_setup(4, gen_pool_best_fit);
+	return genpool_setup(pool, 4, gen_pool_best_fit);
 }
 
 static int genpool_ff4k_setup(size_t pool, size_t max_size)
 {
-	return genpool_setup(12, gen_pool_first_fit);
+	return genpool_setup(pool, 12, gen_pool_first_fit);
 }
 
 static int genpool_bf4k_setup(size_t pool, size_t max_size)
 {
-	return genpool_setup(12, gen_pool_best_fit);
+	return genpool_setup(pool, 12, gen_pool_best_fit);
 }
 
 static void *genpool_alloc1(size_t size)
@@ -594,14 +595,8 @@ static int run_scale(void)
 				  20261121);
 		if (err)
 			return err;
-		for (k = 0; k < ARRAY_SIZE(scale_allocs); k++) {
-			const struct bench_alloc *a = find_alloc(scale_allocs[k]);
-
-			/* gen_pool's region is its own, always 64 MiB */
-			if (a->setup == genpool_ff16_setup && pool != GENPOOL_REGION)
-				continue;
-			bench_one("scale", a, &s, pool);
-		}
+		for (k = 0; k < ARRAY_SIZE(scale_allocs); k++)
+			bench_one("scale", find_alloc(scale_allocs[k]), &s, pool);
 		script_free(&s);
 	}
 	return 0;

@@ -189,8 +189,8 @@ def main():
         md.append("min(5000, pool / 4 KiB) objects live, so that 1 MiB "
                   "fits.  Kernel: guest instructions per op; userspace: "
                   "instructions per alloc+free net of the harness.  "
-                  "gen_pool (first fit, 16-byte granules) is shown at its "
-                  "64 MiB region.  Plot: `Documentation/bench-scaling.png`."
+                  "gen_pool: first fit, 16-byte granules, over a region "
+                  "of the pool's size.  Plot: `Documentation/bench-scaling.png`."
                   "\n")
         rows = []
         for s in sizes:
@@ -372,7 +372,7 @@ def plot(out, top, k_scale, us_scale):
         f"'{dat}' using 1:{n + i + 2} with linespoints title '{a}'"
         for i, a in enumerate(OURS))
     script = f"""
-set terminal pngcairo size 1000,820 font 'sans,10'
+set terminal pngcairo size 1000,820 font 'sans,10' noenhanced
 set output '{png}'
 set multiplot layout 2,1 title 'allocpools: random-churn cost per op against pool size'
 set logscale x 2
