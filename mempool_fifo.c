@@ -450,7 +450,7 @@ static noinline int push_refused(struct iom_buffer *iomb, int ret)
  * iom_push() off the fast path: iom_alloc() chunks, a full ring, poison to
  * check, or a chunk that wraps.  On -EIO, *@bad is where the poison broke.
  */
-static noinline int push_slow_locked(struct iom_buffer *iomb, const void *data,
+static int push_slow_locked(struct iom_buffer *iomb, const void *data,
 				     size_t len, size_t need,
 				     unsigned int mode, size_t *bad)
 {
@@ -483,6 +483,21 @@ static noinline int push_slow_locked(struct iom_buffer *iomb, const void *data,
 	return 0;
 }
 
+static noinline int push_slow(struct iom_buffer *iomb, const void *data,
+			      size_t len, size_t need, unsigned int mode)
+{
+	unsigned long flags;
+	size_t bad;
+	int ret;
+
+	spin_lock_irqsave(&iomb->lock, flags);
+	ret = push_slow_locked(iomb, data, len, need, mode, &bad);
+	spin_unlock_irqrestore(&iomb->lock, flags);
+	if (ret == -EIO)
+		ap_report_invalid(&iomb->ap, "poison overwritten", true, bad);
+	return ret;
+}
+
 /**
  * iom_push() - copy a chunk into the queue
  * @iomb: the ring
@@ -504,7 +519,6 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 {
 	unsigned long flags, in;
 	size_t need, off;
-	int ret;
 	u8 *p;
 
 	if (!iomb)
@@ -536,11 +550,9 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 		spin_unlock_irqrestore(&iomb->lock, flags);
 		return 0;
 	}
-	ret = push_slow_locked(iomb, data, len, need, mode, &off);
+	/* Nothing was changed: the slow path starts again under the lock. */
 	spin_unlock_irqrestore(&iomb->lock, flags);
-	if (ret == -EIO)
-		ap_report_invalid(&iomb->ap, "poison overwritten", true, off);
-	return ret;
+	return push_slow(iomb, data, len, need, mode);
 }
 EXPORT_SYMBOL_NS_GPL(iom_push, ALLOCPOOLS_NS);
 
@@ -564,12 +576,35 @@ static int read_chunk_locked(struct iom_buffer *iomb, unsigned long i,
 	return 0;
 }
 
+/* peek_or_shift() off the fast path; it starts again under the lock */
+static noinline int peek_or_shift_slow(struct iom_buffer *iomb, void *buf,
+				       size_t *len, size_t bufsize, bool shift)
+{
+	unsigned long flags, end;
+	int ret;
+
+	spin_lock_irqsave(&iomb->lock, flags);
+	if (iomb->alloc_mode) {
+		ret = -EBUSY;
+	} else if (!iomb->chunks) {
+		ret = -ENODATA;
+	} else {
+		ret = read_chunk_locked(iomb, iomb->out, buf, len, bufsize,
+					&end);
+		if (!ret && shift) {
+			advance_out_locked(iomb, end);
+			iomb->shifts++;
+		}
+	}
+	spin_unlock_irqrestore(&iomb->lock, flags);
+	return ret;
+}
+
 static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 			 size_t bufsize, bool shift)
 {
-	unsigned long flags, end;
+	unsigned long flags;
 	size_t off, n, clen;
-	int ret;
 	u8 *p;
 
 	if (unlikely(!iomb || !len || (!buf && bufsize)))
@@ -607,20 +642,8 @@ static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 		spin_unlock_irqrestore(&iomb->lock, flags);
 		return 0;
 	}
-	if (iomb->alloc_mode) {
-		ret = -EBUSY;
-	} else if (!iomb->chunks) {
-		ret = -ENODATA;
-	} else {
-		ret = read_chunk_locked(iomb, iomb->out, buf, len, bufsize,
-					&end);
-		if (!ret && shift) {
-			advance_out_locked(iomb, end);
-			iomb->shifts++;
-		}
-	}
 	spin_unlock_irqrestore(&iomb->lock, flags);
-	return ret;
+	return peek_or_shift_slow(iomb, buf, len, bufsize, shift);
 }
 
 /**
