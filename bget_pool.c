@@ -8,18 +8,28 @@
  * callback), and boundary tags let a freed buffer merge with both
  * neighbours in O(1).
  *
- * Fit policies.  "First fit" (the default) keeps free blocks on LIFO lists
- * in power-of-two size classes (class c holds blocks of 2^c..2^(c+1)-1
- * quanta) with a bitmap of the non-empty classes.  A request takes the head
- * of the lowest non-empty class whose every block fits (one find-first-bit,
- * O(1)); only when no such class exists does it walk the request's own
- * class list for the first block that fits (linear in that one list, never
- * the whole free set), so it never fails while a fitting block exists.
- * BGET_BEST_FIT keeps free blocks in an rbtree keyed by (size, address) and
- * takes the smallest block that fits, the lowest address among equal
- * sizes: O(log n) in the number of free blocks.  Blocks are split from
- * their high end, so a free block keeps its header.  A region's 64 bytes
- * of bookkeeping and each buffer's 16-byte header come out of the region.
+ * Fit policies.  Free blocks sit in one segregated index.  Blocks under
+ * BGET_LARGE (16 KiB) sit in exact-size bins, one per 16-byte quantum,
+ * each a LIFO list, with a two-level bitmap of the non-empty bins (a
+ * summary word over bitmap words), so "the smallest non-empty bin at or
+ * above n" is at most two find-first-bit operations.  Larger blocks sit in
+ * an rbtree keyed by size with one node per distinct size; blocks of a size
+ * already in the tree hang on that node's chain, so inserting and removing
+ * them is O(1) and a search is O(log d) in the number of distinct large
+ * sizes.  BGET_BEST_FIT takes a block of the smallest size that fits.  The
+ * default, first fit, takes the first fitting block met searching the index
+ * in size order, which is a block of that same smallest size: the two
+ * policies place blocks alike, both exactly, and neither fails while a
+ * fitting block is free nor looks at more than one block per bin or tree
+ * node.  Two fast paths cover most calls: a small request met from the
+ * bins, and one carved from the only large block (often a region's
+ * untouched end), whose place in the tree does not change.
+ *
+ * Blocks are split from their high end, so a free block keeps its header.
+ * A region's 64 bytes of bookkeeping and each buffer's 16-byte header come
+ * out of the region.  Counters kept on the fast paths are few (bytes in
+ * use, allocations, frees); free bytes, free blocks and live buffers are
+ * derived from them when read.
  *
  * Context: bget_alloc(), bget_zalloc(), bget_realloc(), bget_free() and
  * bget_pool_stats() never sleep and may be called from any context; when a
@@ -42,11 +52,12 @@
  *                  ^ first block                                           ^ sentinel
  *
  * hdr is 16 bytes: prevfree is the size of the block just below when that
- * block is free (0 otherwise); info is the block size in quanta with the
- * allocated and quarantined bits; check is a hash of info and the header's
+ * block is free (0 otherwise); info is the block size over 4 with the
+ * allocated and quarantined bits in its two low bits; check is a hash of info and the header's
  * own address, so a pointer that does not start a block, or a header that
  * was overwritten, is recognised and the free refused.  A free block holds
- * its index links (a list_head or an rb_node) right after its header.
+ * its index links right after its header: a bin or chain link (16 bytes)
+ * and, for a large block heading its size's chain, an rb_node.
  */
 
 #define pr_fmt(fmt) "allocpools: " fmt
@@ -72,13 +83,27 @@
 
 #define BGET_KNOWN_FLAGS	(BGET_BEST_FIT | BGET_POISON)
 
-#define BH_ALLOC	BIT(31)		/* handed out (or the sentinel) */
-#define BH_QUAR		BIT(30)		/* held back: poison was overwritten */
-#define BH_QMASK	(BIT(30) - 1)	/* block size in quanta */
+/*
+ * info holds the block size shifted right by 2 (so two bits of a 16-byte
+ * multiple are free for flags) and getting the size back is one and, one
+ * shift.
+ */
+#define BH_ALLOC	BIT(0)		/* handed out (or the sentinel) */
+#define BH_QUAR		BIT(1)		/* held back: poison was overwritten */
+#define BH_SMASK	(~3u)		/* block size >> 2 */
+#define BH_SSHIFT	2
 #define BH_MAGIC	0x6b9e7c15u
 
 #define BGET_QSHIFT	4
-#define BGET_CLASSES	32
+
+/*
+ * Free blocks under BGET_LARGE bytes live in exact-size bins (one per
+ * quantum); larger ones in the size tree.  The bitmap has one bit per bin
+ * and the summary word one bit per bitmap word.
+ */
+#define BGET_NBINS	1024
+#define BGET_LARGE	((size_t)BGET_NBINS << BGET_QSHIFT)
+#define BGET_MAP_WORDS	(BGET_NBINS / BITS_PER_LONG)
 
 /* Where regions come from, and so where they go back to. */
 enum bget_region_kind {
@@ -98,9 +123,16 @@ struct bget_hdr {
 	u32 check;
 };
 
-union bget_links {
-	struct list_head list;	/* first fit: the size class list */
-	struct rb_node rb;	/* best fit: the (size, address) tree */
+/*
+ * The links of a free block, right after its header.  A small block uses
+ * @next and @pprev for its bin list.  A large block either heads the chain
+ * of its size (@pprev NULL, @rb in the size tree, @next the first other
+ * block of that size) or is on such a chain (@pprev set, @rb unused).
+ */
+struct bget_free {
+	struct bget_free *next;
+	struct bget_free **pprev;
+	struct rb_node rb;
 };
 
 /* Lives at the start of each region, 16-byte aligned. */
@@ -113,29 +145,38 @@ struct bget_region {
 };
 
 #define BGET_HDR	sizeof(struct bget_hdr)
-#define BGET_SKIP	(BGET_HDR + sizeof(union bget_links))
-#define BGET_MIN_BLOCK	ALIGN(BGET_SKIP, BGET_QUANTUM)
+/* Bytes at the start of a free block that hold header and links, unpoisoned. */
+#define BGET_SMALL_SKIP	(BGET_HDR + offsetof(struct bget_free, rb))
+#define BGET_LARGE_SKIP	(BGET_HDR + sizeof(struct bget_free))
+#define BGET_MIN_BLOCK	(3 * BGET_QUANTUM)
 #define BGET_REG_HDR	ALIGN(sizeof(struct bget_region), BGET_QUANTUM)
 #define BGET_OVERHEAD	(BGET_REG_HDR + BGET_HDR)
-#define BGET_MAX_BLOCK	((size_t)BH_QMASK << BGET_QSHIFT)
+#define BGET_MAX_BLOCK	((size_t)BH_SMASK << BH_SSHIFT)
+
+static_assert(BGET_MIN_BLOCK >= BGET_SMALL_SKIP);
+static_assert(BGET_LARGE >= BGET_LARGE_SKIP);
+static_assert(BGET_NBINS % BITS_PER_LONG == 0);
+static_assert(BGET_MAP_WORDS <= BITS_PER_LONG);
 
 /**
  * struct bget_pool - a BGET-style pool
  * @ap: the core's part (name, debugfs)
  * @lock: guards every field below but @flags, and every block header
  * @flags: BGET_* create flags, constant
+ * @hint: the region the last lookup found, or NULL; only a shortcut
  * @regions: the regions on the books and the direct blocks, by address
- * @free_tree: best fit: free blocks by (size, address)
- * @free_map: first fit: bit c set iff @free_list[c] is not empty
- * @free_list: first fit: free blocks per power-of-two size class
+ * @size_tree: free blocks of BGET_LARGE bytes or more, one node per size
+ * @bin_sum: bit w set iff @bin_map[w] is not zero
+ * @bin_map: bit q set iff @bins[q] is not empty
+ * @bins: free blocks of q quanta, for q < BGET_NBINS, LIFO
  * @ops: the callbacks set with bget_pool_ctl()
  * @pool_incr: expansion block size
  * @next_id: id of the next region
  * @managed: bytes in all regions, direct blocks included
- * @nfree: free blocks
- * @live: allocated buffers
+ * @span: bytes in the blocks of the regions on the books
+ * @quarantined: bytes in blocks taken out of use by a poison mismatch
+ * @direct: bytes in live direct blocks
  * @curalloc: bytes in allocated blocks, headers included
- * @totfree: bytes in free blocks, headers included
  * @nget: successful allocations
  * @nrel: frees
  * @npool: regions on the books (not direct blocks)
@@ -145,23 +186,28 @@ struct bget_region {
  * @ndrel: direct blocks released
  * @failures: refused or failed allocations
  * @invalid_frees: refused frees and poison mismatches
+ *
+ * Free bytes, free blocks and live buffers are derived from these when
+ * read, so the fast paths keep only @curalloc, @nget and @nrel.
  */
 struct bget_pool {
 	struct ap_pool ap;
 	spinlock_t lock;	/* guards what @lock above says */
 	unsigned int flags;
+	struct bget_region *hint;
 	struct rb_root regions;
-	struct rb_root free_tree;
-	unsigned long free_map;
-	struct list_head free_list[BGET_CLASSES];
+	struct rb_root size_tree;
+	unsigned long bin_sum;
+	unsigned long bin_map[BGET_MAP_WORDS];
+	struct bget_free *bins[BGET_NBINS];
 	struct bget_ops ops;
 	size_t pool_incr;
 	unsigned int next_id;
 	size_t managed;
-	unsigned long nfree;
-	unsigned long live;
+	size_t span;
+	size_t quarantined;
+	size_t direct;
 	size_t curalloc;
-	size_t totfree;
 	long nget, nrel;
 	long npool, npget, nprel, ndget, ndrel;
 	u64 failures;
@@ -172,7 +218,7 @@ struct bget_pool {
 
 static inline size_t blk_size(const struct bget_hdr *h)
 {
-	return (size_t)(h->info & BH_QMASK) << BGET_QSHIFT;
+	return (size_t)(h->info & BH_SMASK) << BH_SSHIFT;
 }
 
 static inline bool blk_free(const struct bget_hdr *h)
@@ -180,11 +226,13 @@ static inline bool blk_free(const struct bget_hdr *h)
 	return !(h->info & BH_ALLOC);
 }
 
+/*
+ * Two instructions, but ties the header to its address: a header copied
+ * elsewhere, or bytes that merely repeat (info == check), fail it.
+ */
 static inline u32 hdr_sum(const struct bget_hdr *h, u32 info)
 {
-	unsigned long a = (unsigned long)h >> BGET_QSHIFT;
-
-	return ((u32)a ^ (u32)(a >> 16 >> 16)) * 0x9e3779b1u ^ info ^ BH_MAGIC;
+	return (u32)((unsigned long)h >> BGET_QSHIFT) ^ info ^ BH_MAGIC;
 }
 
 static inline bool hdr_ok(const struct bget_hdr *h)
@@ -194,7 +242,7 @@ static inline bool hdr_ok(const struct bget_hdr *h)
 
 static inline void set_hdr(struct bget_hdr *h, size_t size, u32 flags)
 {
-	h->info = (u32)(size >> BGET_QSHIFT) | flags;
+	h->info = (u32)(size >> BH_SSHIFT) | flags;
 	h->check = hdr_sum(h, h->info);
 }
 
@@ -220,14 +268,19 @@ static inline struct bget_hdr *next_blk(const struct bget_hdr *h)
 	return blk_at(h, blk_size(h));
 }
 
-static inline union bget_links *blk_links(struct bget_hdr *h)
+static inline struct bget_free *blk_links(struct bget_hdr *h)
 {
-	return (union bget_links *)(h + 1);
+	return (struct bget_free *)(h + 1);
 }
 
-static inline struct bget_hdr *links_blk(const void *links)
+static inline struct bget_hdr *links_blk(const struct bget_free *f)
 {
-	return (struct bget_hdr *)links - 1;
+	return (struct bget_hdr *)f - 1;
+}
+
+static inline struct bget_hdr *rb_blk(const struct rb_node *n)
+{
+	return links_blk(rb_entry(n, struct bget_free, rb));
 }
 
 static inline void *blk_payload(struct bget_hdr *h)
@@ -255,103 +308,294 @@ static inline bool pool_poison(const struct bget_pool *bp)
 	return bp->flags & BGET_POISON;
 }
 
-/* Bytes of a free block that may carry poison: all but header and links. */
+/* Bytes at the start of a free block of @size that poison leaves alone. */
+static inline size_t poison_skip(size_t size)
+{
+	return size >= BGET_LARGE ? BGET_LARGE_SKIP : BGET_SMALL_SKIP;
+}
+
 static void poison_blk(struct bget_hdr *h, size_t size)
 {
-	memset((char *)h + BGET_SKIP, POISON_FREE, size - BGET_SKIP);
+	size_t skip = poison_skip(size);
+
+	memset((char *)h + skip, POISON_FREE, size - skip);
 }
 
 /* ---- the free index ---- */
 
-static inline unsigned int size_class(size_t size)
+static inline void bin_link(struct bget_free *f, struct bget_free **head)
 {
-	return fls((unsigned int)(size >> BGET_QSHIFT)) - 1;
+	f->next = *head;
+	if (f->next)
+		f->next->pprev = &f->next;
+	*head = f;
+	f->pprev = head;
 }
 
-static void index_insert_locked(struct bget_pool *bp, struct bget_hdr *h)
+static inline void bin_unlink(struct bget_free *f)
 {
+	*f->pprev = f->next;
+	if (f->next)
+		f->next->pprev = f->pprev;
+}
+
+static void tree_insert_locked(struct bget_pool *bp, struct bget_free *f,
+			       size_t size)
+{
+	struct rb_node **link = &bp->size_tree.rb_node, *parent = NULL;
+
 	lockdep_assert_held(&bp->lock);
-	if (bp->flags & BGET_BEST_FIT) {
-		struct rb_node **link = &bp->free_tree.rb_node, *parent = NULL;
-		size_t size = blk_size(h);
+	while (*link) {
+		size_t s = blk_size(rb_blk(*link));
 
-		while (*link) {
-			struct bget_hdr *o = links_blk(*link);
-
-			parent = *link;
-			if (size < blk_size(o) || (size == blk_size(o) && h < o))
-				link = &parent->rb_left;
-			else
-				link = &parent->rb_right;
+		parent = *link;
+		if (size < s) {
+			link = &parent->rb_left;
+		} else if (size > s) {
+			link = &parent->rb_right;
+		} else {
+			/* That size is there: join its chain, O(1). */
+			bin_link(f, &rb_entry(parent, struct bget_free, rb)->next);
+			return;
 		}
-		rb_link_node(&blk_links(h)->rb, parent, link);
-		rb_insert_color(&blk_links(h)->rb, &bp->free_tree);
-	} else {
-		unsigned int c = size_class(blk_size(h));
-
-		list_add(&blk_links(h)->list, &bp->free_list[c]);
-		__set_bit(c, &bp->free_map);
 	}
-	bp->nfree++;
+	f->next = NULL;
+	f->pprev = NULL;
+	rb_link_node(&f->rb, parent, link);
+	rb_insert_color(&f->rb, &bp->size_tree);
 }
 
-/* Call before the block's size changes: the class comes from it. */
-static void index_remove_locked(struct bget_pool *bp, struct bget_hdr *h)
+static void tree_remove_locked(struct bget_pool *bp, struct bget_free *f)
 {
-	lockdep_assert_held(&bp->lock);
-	if (bp->flags & BGET_BEST_FIT) {
-		rb_erase(&blk_links(h)->rb, &bp->free_tree);
-	} else {
-		unsigned int c = size_class(blk_size(h));
+	struct bget_free *n = f->next;
 
-		list_del(&blk_links(h)->list);
-		if (list_empty(&bp->free_list[c]))
-			__clear_bit(c, &bp->free_map);
+	lockdep_assert_held(&bp->lock);
+	if (f->pprev) {
+		bin_unlink(f);
+	} else if (n) {
+		/* The chain's next block heads it in f's place. */
+		rb_replace_node(&f->rb, &n->rb, &bp->size_tree);
+		n->pprev = NULL;
+		if (n->next)
+			n->next->pprev = &n->next;
+	} else {
+		rb_erase(&f->rb, &bp->size_tree);
 	}
-	bp->nfree--;
 }
 
-static struct bget_hdr *find_fit_locked(struct bget_pool *bp, size_t need)
+static inline unsigned int size_bin(size_t size)
 {
-	struct bget_hdr *h, *best = NULL;
-	struct list_head *pos;
-	unsigned long mask;
-	unsigned int c, g;
+	return size >> BGET_QSHIFT;
+}
+
+/* Small block @f of @q quanta goes on the head of its bin. */
+static __always_inline void bin_insert_locked(struct bget_pool *bp,
+					      struct bget_free *f,
+					      unsigned int q)
+{
+	struct bget_free *first = bp->bins[q];
+
+	f->next = first;
+	f->pprev = &bp->bins[q];
+	bp->bins[q] = f;
+	if (first) {
+		first->pprev = &f->next;
+	} else {
+		__set_bit(q, bp->bin_map);
+		__set_bit(q / BITS_PER_LONG, &bp->bin_sum);
+	}
+}
+
+static __always_inline void bin_remove_locked(struct bget_pool *bp,
+					      struct bget_free *f,
+					      unsigned int q)
+{
+	struct bget_free *next = f->next;
+
+	*f->pprev = next;
+	if (next) {
+		next->pprev = f->pprev;
+	} else if (!bp->bins[q]) {
+		__clear_bit(q, bp->bin_map);
+		if (!bp->bin_map[q / BITS_PER_LONG])
+			__clear_bit(q / BITS_PER_LONG, &bp->bin_sum);
+	}
+}
+
+static noinline void tree_insert_blk_locked(struct bget_pool *bp,
+					    struct bget_hdr *h)
+{
+	tree_insert_locked(bp, blk_links(h), blk_size(h));
+}
+
+static noinline void tree_remove_blk_locked(struct bget_pool *bp,
+					    struct bget_hdr *h)
+{
+	tree_remove_locked(bp, blk_links(h));
+}
+
+static __always_inline void index_insert_locked(struct bget_pool *bp,
+						struct bget_hdr *h)
+{
+	size_t size = blk_size(h);
 
 	lockdep_assert_held(&bp->lock);
-	if (bp->flags & BGET_BEST_FIT) {
-		struct rb_node *n = bp->free_tree.rb_node;
+	if (likely(size < BGET_LARGE))
+		bin_insert_locked(bp, blk_links(h), size_bin(size));
+	else
+		tree_insert_blk_locked(bp, h);
+}
 
-		while (n) {
-			h = links_blk(n);
-			if (blk_size(h) >= need) {
-				best = h;
-				n = n->rb_left;
-			} else {
-				n = n->rb_right;
-			}
+/* Call before the block's size changes: the bin comes from it. */
+static __always_inline void index_remove_locked(struct bget_pool *bp,
+						struct bget_hdr *h)
+{
+	size_t size = blk_size(h);
+
+	lockdep_assert_held(&bp->lock);
+	if (likely(size < BGET_LARGE))
+		bin_remove_locked(bp, blk_links(h), size_bin(size));
+	else
+		tree_remove_blk_locked(bp, h);
+}
+
+/*
+ * Can tree node @f, alone in its chain, take size @size in place?  Only if
+ * its neighbours in the tree still bracket the new size.
+ */
+static bool tree_keeps_place(struct bget_free *f, size_t old, size_t size)
+{
+	struct rb_node *n;
+
+	if (f->pprev || f->next)
+		return false;
+	/* The usual case: the one large block, often a region's untouched end. */
+	if (!f->rb.rb_left && !f->rb.rb_right && !rb_parent(&f->rb))
+		return true;
+	if (size < old) {
+		n = rb_prev(&f->rb);
+		return !n || blk_size(rb_blk(n)) < size;
+	}
+	n = rb_next(&f->rb);
+	return !n || blk_size(rb_blk(n)) > size;
+}
+
+/*
+ * Is @h the only large free block?  Then it may take any large size in
+ * place: the usual case, as that is most often a region's untouched end.
+ */
+static __always_inline bool tree_alone(struct bget_pool *bp,
+				       struct bget_hdr *h)
+{
+	struct bget_free *f = blk_links(h);
+
+	return bp->size_tree.rb_node == &f->rb && !f->rb.rb_left &&
+	       !f->rb.rb_right && !f->next;
+}
+
+static noinline void resize_large_locked(struct bget_pool *bp,
+					 struct bget_hdr *h, size_t size)
+{
+	size_t old = blk_size(h);
+
+	lockdep_assert_held(&bp->lock);
+	if (old >= BGET_LARGE && size >= BGET_LARGE &&
+	    tree_keeps_place(blk_links(h), old, size)) {
+		set_hdr(h, size, 0);
+		return;
+	}
+	index_remove_locked(bp, h);
+	set_hdr(h, size, 0);
+	index_insert_locked(bp, h);
+}
+
+/* Give free block @h size @size, keeping the index in step. */
+static __always_inline void resize_free_locked(struct bget_pool *bp,
+					       struct bget_hdr *h, size_t size)
+{
+	size_t old = blk_size(h);
+
+	lockdep_assert_held(&bp->lock);
+	if (likely(old < BGET_LARGE && size < BGET_LARGE)) {
+		bin_remove_locked(bp, blk_links(h), size_bin(old));
+		set_hdr(h, size, 0);
+		bin_insert_locked(bp, blk_links(h), size_bin(size));
+	} else if (size >= BGET_LARGE && tree_alone(bp, h)) {
+		set_hdr(h, size, 0);
+	} else {
+		resize_large_locked(bp, h, size);
+	}
+}
+
+/* A free block of the smallest tree size >= @need, or NULL. */
+static noinline struct bget_hdr *tree_fit_locked(struct bget_pool *bp,
+						 size_t need)
+{
+	struct rb_node *n = bp->size_tree.rb_node;
+	struct bget_free *fit = NULL;
+
+	lockdep_assert_held(&bp->lock);
+	while (n) {
+		size_t s = blk_size(rb_blk(n));
+
+		if (s >= need) {
+			fit = rb_entry(n, struct bget_free, rb);
+			if (s == need)
+				break;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
 		}
-		return best;
 	}
-	c = size_class(need);
-	/* Every block of class g and above fits. */
-	g = is_power_of_2(need >> BGET_QSHIFT) ? c : c + 1;
-	mask = g < BITS_PER_LONG ? bp->free_map & (~0UL << g) : 0;
-	if (likely(mask))
-		return links_blk(bp->free_list[__ffs(mask)].next);
-	/* Only the request's own class may hold blocks that are too small. */
-	list_for_each(pos, &bp->free_list[c]) {
-		h = links_blk(pos);
-		if (blk_size(h) >= need)
+	if (!fit)
+		return NULL;
+	/* A chained block leaves the tree as it is. */
+	return links_blk(fit->next ?: fit);
+}
+
+/*
+ * A free block of the smallest non-empty bin at or above @need's, or NULL:
+ * one find-first-bit in @need's bitmap word, else one in the summary and
+ * one in the word it names.  @need must be under BGET_LARGE.
+ */
+static __always_inline struct bget_hdr *bin_fit_locked(struct bget_pool *bp,
+						       size_t need)
+{
+	unsigned int q = size_bin(need), w = q / BITS_PER_LONG;
+	unsigned long m = bp->bin_map[w] & (~0UL << (q % BITS_PER_LONG));
+
+	lockdep_assert_held(&bp->lock);
+	if (likely(m))
+		return links_blk(bp->bins[w * BITS_PER_LONG + __ffs(m)]);
+	m = bp->bin_sum & (~1UL << w);
+	if (!m)
+		return NULL;
+	w = __ffs(m);
+	return links_blk(bp->bins[w * BITS_PER_LONG + __ffs(bp->bin_map[w])]);
+}
+
+/*
+ * A free block of at least @need bytes, of the smallest size that fits
+ * among the bins, else from the tree; NULL if none is free.
+ */
+static __always_inline struct bget_hdr *
+find_fit_locked(struct bget_pool *bp, size_t need)
+{
+	struct bget_hdr *h;
+
+	lockdep_assert_held(&bp->lock);
+	if (likely(need < BGET_LARGE)) {
+		h = bin_fit_locked(bp, need);
+		if (likely(h))
 			return h;
 	}
-	return NULL;
+	return tree_fit_locked(bp, need);
 }
 
 /* ---- regions ---- */
 
-static struct bget_region *region_find_locked(struct bget_pool *bp,
-					      const void *p)
+static noinline struct bget_region *
+region_search_locked(struct bget_pool *bp, const void *p)
 {
 	struct rb_node *n = bp->regions.rb_node;
 
@@ -359,14 +603,28 @@ static struct bget_region *region_find_locked(struct bget_pool *bp,
 	while (n) {
 		struct bget_region *r = rb_entry(n, struct bget_region, node);
 
-		if ((const char *)p < (const char *)r)
+		if ((const char *)p < (const char *)r) {
 			n = n->rb_left;
-		else if ((const char *)p >= (const char *)r + r->len)
+		} else if ((const char *)p >= (const char *)r + r->len) {
 			n = n->rb_right;
-		else
+		} else {
+			bp->hint = r;
 			return r;
+		}
 	}
 	return NULL;
+}
+
+/* The region holding @p, or NULL; the last one found is tried first. */
+static inline struct bget_region *region_find_locked(struct bget_pool *bp,
+						     const void *p)
+{
+	struct bget_region *r = bp->hint;
+
+	lockdep_assert_held(&bp->lock);
+	if (likely(r && (unsigned long)p - (unsigned long)r < r->len))
+		return r;
+	return region_search_locked(bp, p);
 }
 
 static bool region_overlaps_locked(struct bget_pool *bp, const void *start,
@@ -455,17 +713,21 @@ static void region_link_locked(struct bget_pool *bp, struct bget_region *r)
 	if (r->kind == BGET_REGION_DIRECT)
 		return;
 	bp->npool++;
-	bp->totfree += reg_span(r);
+	bp->span += reg_span(r);
 	index_insert_locked(bp, reg_first(r));
 }
 
 static void region_unlink_locked(struct bget_pool *bp, struct bget_region *r)
 {
 	lockdep_assert_held(&bp->lock);
+	if (bp->hint == r)
+		bp->hint = NULL;
 	rb_erase(&r->node, &bp->regions);
 	bp->managed -= r->len;
-	if (r->kind != BGET_REGION_DIRECT)
+	if (r->kind != BGET_REGION_DIRECT) {
 		bp->npool--;
+		bp->span -= reg_span(r);
+	}
 }
 
 static size_t reg_offset(const struct bget_region *r, const void *p)
@@ -489,7 +751,8 @@ static bool block_size_for(size_t size, size_t *need)
  * Take a free block out of use because its poison was overwritten: it is
  * reported once and never handed out or merged again.
  */
-static void quarantine_locked(struct bget_pool *bp, struct bget_hdr *h)
+static noinline void quarantine_locked(struct bget_pool *bp,
+				       struct bget_hdr *h)
 {
 	struct bget_region *r = region_find_locked(bp, h);
 	size_t size = blk_size(h);
@@ -497,7 +760,7 @@ static void quarantine_locked(struct bget_pool *bp, struct bget_hdr *h)
 	index_remove_locked(bp, h);
 	set_hdr(h, size, BH_ALLOC | BH_QUAR);
 	next_blk(h)->prevfree = 0;
-	bp->totfree -= size;
+	bp->quarantined += size;
 	bp->invalid_frees++;
 	ap_report_invalid(&bp->ap, "poison overwritten in free block",
 			  true, reg_offset(r, h));
@@ -509,50 +772,112 @@ static bool poison_ok(const struct bget_hdr *h, size_t from, size_t to)
 }
 
 /*
+ * Poisoned pool: are the bytes of free block @h that carving @need bytes
+ * off it hands out, and that are poisoned, intact?  (A split hands out the
+ * high end, which may reach into a large block's links.)
+ */
+static noinline bool carve_poison_ok(struct bget_hdr *h, size_t need)
+{
+	size_t size = blk_size(h), rest = size - need;
+	size_t from = poison_skip(size);
+
+	if (rest >= BGET_MIN_BLOCK)
+		from = max(from, rest);
+	return poison_ok(h, from, size);
+}
+
+/*
  * Hand out @need bytes of free block @h, splitting off its high end when
  * the rest can stand as a block.  NULL if poison shows the block was
  * written to while free.
  */
-static void *carve_locked(struct bget_pool *bp, struct bget_hdr *h,
-			  size_t need)
+static __always_inline void *carve_locked(struct bget_pool *bp,
+					  struct bget_hdr *h, size_t need)
 {
 	size_t size = blk_size(h), rest = size - need;
 	struct bget_hdr *a;
 
 	lockdep_assert_held(&bp->lock);
+	if (unlikely(pool_poison(bp)) && !carve_poison_ok(h, need)) {
+		quarantine_locked(bp, h);
+		return NULL;
+	}
 	if (rest >= BGET_MIN_BLOCK) {
-		if (pool_poison(bp) && !poison_ok(h, rest, size)) {
-			quarantine_locked(bp, h);
-			return NULL;
-		}
-		if ((bp->flags & BGET_BEST_FIT) ||
-		    size_class(rest) != size_class(size)) {
-			index_remove_locked(bp, h);
-			set_hdr(h, rest, 0);
-			index_insert_locked(bp, h);
-		} else {
-			set_hdr(h, rest, 0);
-		}
+		resize_free_locked(bp, h, rest);
+		/* Tree links no longer needed are poison again. */
+		if (unlikely(pool_poison(bp)) && size >= BGET_LARGE &&
+		    rest < BGET_LARGE)
+			memset((char *)h + BGET_SMALL_SKIP, POISON_FREE,
+			       min(rest, BGET_LARGE_SKIP) - BGET_SMALL_SKIP);
 		a = blk_at(h, rest);
 		a->prevfree = rest;
 	} else {
-		if (pool_poison(bp) && !poison_ok(h, BGET_SKIP, size)) {
-			quarantine_locked(bp, h);
-			return NULL;
-		}
 		index_remove_locked(bp, h);
 		a = h;
 		need = size;
 	}
 	set_hdr(a, need, BH_ALLOC);
 	next_blk(a)->prevfree = 0;
-	bp->totfree -= need;
 	bp->curalloc += need;
-	bp->live++;
 	return blk_payload(a);
 }
 
-static void *alloc_locked(struct bget_pool *bp, size_t need)
+/*
+ * The fast path of carve_locked(): small block @h from a bin, no poison.
+ */
+static __always_inline void *take_small_locked(struct bget_pool *bp,
+					       struct bget_hdr *h, size_t need)
+{
+	size_t size = blk_size(h), rest = size - need;
+	struct bget_hdr *a;
+
+	lockdep_assert_held(&bp->lock);
+	bin_remove_locked(bp, blk_links(h), size_bin(size));
+	if (rest >= BGET_MIN_BLOCK) {
+		set_hdr(h, rest, 0);
+		bin_insert_locked(bp, blk_links(h), size_bin(rest));
+		a = blk_at(h, rest);
+		a->prevfree = rest;
+	} else {
+		a = h;
+		need = size;
+	}
+	set_hdr(a, need, BH_ALLOC);
+	next_blk(a)->prevfree = 0;
+	bp->curalloc += need;
+	return blk_payload(a);
+}
+
+/*
+ * The other fast case: no bin fits and the tree holds a single block (most
+ * often a region's untouched end), so that block is the smallest that fits;
+ * carve @need bytes off it if what is left stays large, so it keeps its
+ * place.  NULL otherwise.  No poison.
+ */
+static __always_inline void *take_lone_locked(struct bget_pool *bp,
+					      size_t need)
+{
+	struct rb_node *root = bp->size_tree.rb_node;
+	struct bget_hdr *h, *a;
+	size_t rest;
+
+	lockdep_assert_held(&bp->lock);
+	if (!root || root->rb_left || root->rb_right)
+		return NULL;
+	h = rb_blk(root);
+	rest = blk_size(h) - need;
+	if (blk_links(h)->next || (ssize_t)rest < (ssize_t)BGET_LARGE)
+		return NULL;
+	set_hdr(h, rest, 0);
+	a = blk_at(h, rest);
+	a->prevfree = rest;
+	set_hdr(a, need, BH_ALLOC);
+	next_blk(a)->prevfree = 0;
+	bp->curalloc += need;
+	return blk_payload(a);
+}
+
+static __always_inline void *alloc_locked(struct bget_pool *bp, size_t need)
 {
 	struct bget_hdr *h;
 	void *p;
@@ -571,8 +896,8 @@ static void *alloc_locked(struct bget_pool *bp, size_t need)
  * for an expansion block or a direct block.  Called and returns with the
  * lock held; drops it around every callback.
  */
-static void *grow_locked(struct bget_pool *bp, size_t need, gfp_t gfp,
-			 unsigned long *flags)
+static noinline void *grow_locked(struct bget_pool *bp, size_t need,
+				  gfp_t gfp, unsigned long *flags)
 {
 	void *(*acquire)(struct bget_pool *bp, size_t size, gfp_t gfp);
 	int (*compact)(struct bget_pool *bp, size_t sizereq, int sequence);
@@ -629,7 +954,7 @@ static void *grow_locked(struct bget_pool *bp, size_t need, gfp_t gfp,
 	region_link_locked(bp, r);
 	bp->ndget++;
 	bp->curalloc += need;
-	bp->live++;
+	bp->direct += need;
 	return blk_payload(reg_first(r));
 
 misaligned:
@@ -638,6 +963,32 @@ misaligned:
 relock:
 	spin_lock_irqsave(&bp->lock, *flags);
 	return NULL;
+}
+
+/*
+ * Everything bget_alloc() does not do inline, from the start: it takes the
+ * lock again, so nothing seen before counts.  Counts the outcome.
+ */
+static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
+{
+	unsigned long flags;
+	size_t need;
+	void *p;
+
+	spin_lock_irqsave(&bp->lock, flags);
+	if (unlikely(!block_size_for(size, &need))) {
+		p = NULL;
+	} else {
+		p = alloc_locked(bp, need);
+		if (unlikely(!p))
+			p = grow_locked(bp, need, gfp, &flags);
+	}
+	if (likely(p))
+		bp->nget++;
+	else
+		bp->failures++;
+	spin_unlock_irqrestore(&bp->lock, flags);
+	return p;
 }
 
 /**
@@ -659,23 +1010,31 @@ relock:
 void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 {
 	unsigned long flags;
+	struct bget_hdr *h;
 	size_t need;
 	void *p;
 
 	spin_lock_irqsave(&bp->lock, flags);
-	if (unlikely(!block_size_for(size, &need))) {
-		p = NULL;
-	} else {
-		p = alloc_locked(bp, need);
-		if (unlikely(!p))
-			p = grow_locked(bp, need, gfp, &flags);
+	/* Fast path: a small request met from the bins, no poison to check. */
+	if (likely(size - 1 < BGET_LARGE - 2 * BGET_HDR && !pool_poison(bp))) {
+		need = max_t(size_t, ALIGN(size + BGET_HDR, BGET_QUANTUM),
+			     BGET_MIN_BLOCK);
+		h = bin_fit_locked(bp, need);
+		if (likely(h)) {
+			p = take_small_locked(bp, h, need);
+			bp->nget++;
+			spin_unlock_irqrestore(&bp->lock, flags);
+			return p;
+		}
+		p = take_lone_locked(bp, need);
+		if (likely(p)) {
+			bp->nget++;
+			spin_unlock_irqrestore(&bp->lock, flags);
+			return p;
+		}
 	}
-	if (likely(p))
-		bp->nget++;
-	else
-		bp->failures++;
 	spin_unlock_irqrestore(&bp->lock, flags);
-	return p;
+	return alloc_slow(bp, size, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(bget_alloc, ALLOCPOOLS_NS);
 
@@ -703,88 +1062,101 @@ EXPORT_SYMBOL_NS_GPL(bget_zalloc, ALLOCPOOLS_NS);
 /* ---- free ---- */
 
 /*
- * Find the allocated block whose payload is @buf, checking everything a
- * free relies on before anything is changed.  NULL with *@what set if the
- * pointer is not one this pool handed out.
+ * Find the allocated block whose payload is @buf in region @r, which holds
+ * @buf, checking everything a free relies on before anything is changed:
+ * the header's check word and both neighbours' tags.  NULL with *@what set
+ * if the pointer is not one this pool handed out.
  */
-static struct bget_hdr *check_buf_locked(struct bget_pool *bp, void *buf,
-					 struct bget_region **rp,
-					 const char **what)
+static __always_inline struct bget_hdr *
+check_blk_locked(struct bget_region *r, void *buf, const char **what)
 {
-	struct bget_region *r;
 	struct bget_hdr *h, *n, *p;
-	size_t size, off;
+	size_t size, off, pf;
 
-	lockdep_assert_held(&bp->lock);
-	*what = "invalid pointer";
-	r = region_find_locked(bp, buf);
-	*rp = r;
-	if (!r)
-		return NULL;
-	if (!IS_ALIGNED((unsigned long)buf, BGET_QUANTUM))
-		return NULL;
+	/* The region holds @buf, so off < r->len and h is below the sentinel. */
+	off = reg_offset(r, buf);
 	h = (struct bget_hdr *)buf - 1;
-	if (h < reg_first(r) || h >= reg_end(r) || !hdr_ok(h))
+	*what = "invalid pointer";
+	if (unlikely(!IS_ALIGNED(off, BGET_QUANTUM) ||
+		     off < BGET_REG_HDR + BGET_HDR || !hdr_ok(h)))
 		return NULL;
-	if (blk_free(h)) {
-		*what = "double free";
+	if (unlikely((h->info & (BH_ALLOC | BH_QUAR)) != BH_ALLOC)) {
+		*what = blk_free(h) ? "double free" : "smashed header";
 		return NULL;
 	}
 	*what = "smashed header";
-	if (h->info & BH_QUAR)
-		return NULL;
 	size = blk_size(h);
-	off = (char *)h - (char *)reg_first(r);
-	if (!size || size > reg_span(r) - off)
+	/* 0 < size <= bytes from h to the sentinel */
+	if (unlikely(size - 1 >= r->len - off))
 		return NULL;
-	n = next_blk(h);
-	if (!hdr_ok(n) || n->prevfree)
+	n = blk_at(h, size);
+	if (unlikely(!hdr_ok(n) || n->prevfree))
 		return NULL;
-	if (h->prevfree) {
-		if (h->prevfree > off || !IS_ALIGNED(h->prevfree, BGET_QUANTUM))
+	pf = h->prevfree;
+	if (pf) {
+		if (unlikely(!IS_ALIGNED(pf, BGET_QUANTUM) ||
+			     pf > off - BGET_REG_HDR - BGET_HDR))
 			return NULL;
-		p = blk_below(h, h->prevfree);
-		if (!hdr_ok(p) || !blk_free(p) || blk_size(p) != h->prevfree)
+		p = blk_below(h, pf);
+		if (unlikely(!hdr_ok(p) || !blk_free(p) || blk_size(p) != pf))
 			return NULL;
 	}
 	return h;
+}
+
+/* check_blk_locked() after finding the region; *@rp is NULL if none. */
+static __always_inline struct bget_hdr *
+check_buf_locked(struct bget_pool *bp, void *buf, struct bget_region **rp,
+		 const char **what)
+{
+	struct bget_region *r;
+
+	lockdep_assert_held(&bp->lock);
+	r = region_find_locked(bp, buf);
+	*rp = r;
+	if (unlikely(!r)) {
+		*what = "invalid pointer";
+		return NULL;
+	}
+	return check_blk_locked(r, buf, what);
 }
 
 /*
  * Mark allocated block @h free and merge it with free neighbours.  Returns
  * the free block that now holds it.
  */
-static struct bget_hdr *coalesce_locked(struct bget_pool *bp,
-					struct bget_hdr *h)
+static __always_inline struct bget_hdr *
+coalesce_locked(struct bget_pool *bp, struct bget_hdr *h, bool poison)
 {
-	size_t size = blk_size(h);
+	size_t size = blk_size(h), hsize = size, pf = h->prevfree;
 	struct bget_hdr *n = next_blk(h);
 
 	lockdep_assert_held(&bp->lock);
-	if (pool_poison(bp))
+	if (unlikely(poison))
 		poison_blk(h, size);
 	if (blk_free(n)) {
+		size_t nsize = blk_size(n);
+
 		index_remove_locked(bp, n);
-		size += blk_size(n);
-		if (pool_poison(bp))
-			memset(n, POISON_FREE, BGET_SKIP);
+		if (unlikely(poison))
+			memset(n, POISON_FREE, poison_skip(nsize));
 		else
 			kill_hdr(n);
+		size += nsize;
 	}
-	if (h->prevfree) {
-		struct bget_hdr *p = blk_below(h, h->prevfree);
-
-		index_remove_locked(bp, p);
-		size += blk_size(p);
-		if (pool_poison(bp))
-			memset(h, POISON_FREE, BGET_SKIP);
+	if (pf) {
+		if (unlikely(poison))
+			memset(h, POISON_FREE, poison_skip(hsize));
 		else
 			kill_hdr(h);
-		h = p;
+		h = blk_below(h, pf);
+		size += pf;
+		resize_free_locked(bp, h, size);
+	} else {
+		set_hdr(h, size, 0);
+		index_insert_locked(bp, h);
 	}
-	set_hdr(h, size, 0);
 	next_blk(h)->prevfree = size;
-	index_insert_locked(bp, h);
 	return h;
 }
 
@@ -794,6 +1166,54 @@ static void report_bad_locked(struct bget_pool *bp, struct bget_region *r,
 	lockdep_assert_held(&bp->lock);
 	bp->invalid_frees++;
 	ap_report_invalid(&bp->ap, what, r, r ? reg_offset(r, buf) : 0);
+}
+
+/*
+ * Everything bget_free() does not do inline, and the reports, from the
+ * start: it takes the lock again, so nothing seen before counts.
+ */
+static noinline int free_slow(struct bget_pool *bp, void *buf)
+{
+	void (*release)(struct bget_pool *bp, void *buf) = NULL;
+	struct bget_region *r;
+	unsigned long flags;
+	struct bget_hdr *h;
+	const char *what;
+	void *rbuf = NULL;
+	size_t size;
+
+	spin_lock_irqsave(&bp->lock, flags);
+	h = check_buf_locked(bp, buf, &r, &what);
+	if (unlikely(!h)) {
+		report_bad_locked(bp, r, buf, what);
+		spin_unlock_irqrestore(&bp->lock, flags);
+		return -EINVAL;
+	}
+	size = blk_size(h);
+	bp->nrel++;
+	bp->curalloc -= size;
+	if (unlikely(r->kind == BGET_REGION_DIRECT)) {
+		region_unlink_locked(bp, r);
+		bp->direct -= size;
+		bp->ndrel++;
+		release = bp->ops.release;
+		rbuf = r->buf;
+	} else {
+		h = coalesce_locked(bp, h, pool_poison(bp));
+		if (r->kind == BGET_REGION_EXPANSION && bp->ops.release &&
+		    h == reg_first(r) && blk_size(h) == reg_span(r)) {
+			index_remove_locked(bp, h);
+			region_unlink_locked(bp, r);
+			bp->nprel++;
+			release = bp->ops.release;
+			rbuf = r->buf;
+		}
+	}
+	spin_unlock_irqrestore(&bp->lock, flags);
+	/* A direct block without a release callback stays the caller's. */
+	if (release)
+		release(bp, rbuf);
+	return 0;
 }
 
 /**
@@ -814,50 +1234,29 @@ static void report_bad_locked(struct bget_pool *bp, struct bget_region *r,
  */
 int bget_free(struct bget_pool *bp, void *buf)
 {
-	void (*release)(struct bget_pool *bp, void *buf) = NULL;
 	struct bget_region *r;
-	struct bget_hdr *h;
 	unsigned long flags;
+	struct bget_hdr *h;
 	const char *what;
-	void *rbuf = NULL;
-	size_t size;
 
 	if (!buf)
 		return 0;
 	spin_lock_irqsave(&bp->lock, flags);
-	h = check_buf_locked(bp, buf, &r, &what);
-	if (unlikely(!h)) {
-		report_bad_locked(bp, r, buf, what);
-		spin_unlock_irqrestore(&bp->lock, flags);
-		return -EINVAL;
-	}
-	size = blk_size(h);
-	bp->nrel++;
-	bp->live--;
-	bp->curalloc -= size;
-	if (unlikely(r->kind == BGET_REGION_DIRECT)) {
-		region_unlink_locked(bp, r);
-		bp->ndrel++;
-		release = bp->ops.release;
-		rbuf = r->buf;
-	} else {
-		bp->totfree += size;
-		h = coalesce_locked(bp, h);
-		if (r->kind == BGET_REGION_EXPANSION && bp->ops.release &&
-		    h == reg_first(r) && blk_size(h) == reg_span(r)) {
-			index_remove_locked(bp, h);
-			bp->totfree -= reg_span(r);
-			region_unlink_locked(bp, r);
-			bp->nprel++;
-			release = bp->ops.release;
-			rbuf = r->buf;
+	/* Fast path: a region that stays, no poison; all checks still made. */
+	r = bp->hint;
+	if (likely(r && (unsigned long)buf - (unsigned long)r < r->len &&
+		   r->kind <= BGET_REGION_CALLER && !pool_poison(bp))) {
+		h = check_blk_locked(r, buf, &what);
+		if (likely(h)) {
+			bp->nrel++;
+			bp->curalloc -= blk_size(h);
+			coalesce_locked(bp, h, false);
+			spin_unlock_irqrestore(&bp->lock, flags);
+			return 0;
 		}
 	}
 	spin_unlock_irqrestore(&bp->lock, flags);
-	/* A direct block without a release callback stays the caller's. */
-	if (release)
-		release(bp, rbuf);
-	return 0;
+	return free_slow(bp, buf);
 }
 EXPORT_SYMBOL_NS_GPL(bget_free, ALLOCPOOLS_NS);
 
@@ -878,8 +1277,7 @@ static void shrink_locked(struct bget_pool *bp, struct bget_hdr *h,
 	t->prevfree = 0;
 	set_hdr(t, rest, BH_ALLOC);
 	bp->curalloc -= rest;
-	bp->totfree += rest;
-	coalesce_locked(bp, t);
+	coalesce_locked(bp, t, pool_poison(bp));
 }
 
 /* Grow allocated block @h into its free upper neighbour, if that suffices. */
@@ -893,14 +1291,13 @@ static bool grow_in_place_locked(struct bget_pool *bp, struct bget_hdr *h,
 	nsize = blk_free(n) ? blk_size(n) : 0;
 	if (size + nsize < need)
 		return false;
-	if (pool_poison(bp) && !poison_ok(n, BGET_SKIP, nsize)) {
+	if (pool_poison(bp) && !poison_ok(n, poison_skip(nsize), nsize)) {
 		quarantine_locked(bp, n);
 		return false;
 	}
 	total = size + nsize;
 	index_remove_locked(bp, n);
 	kill_hdr(n);
-	bp->totfree -= nsize;
 	set_hdr(h, total, BH_ALLOC);
 	next_blk(h)->prevfree = 0;
 	bp->curalloc += total - size;
@@ -1008,20 +1405,50 @@ EXPORT_SYMBOL_NS_GPL(bget_pool_ctl, ALLOCPOOLS_NS);
 
 static size_t largest_free_locked(struct bget_pool *bp)
 {
-	struct list_head *pos;
-	size_t max = 0;
+	struct rb_node *n = rb_last(&bp->size_tree);
+	unsigned int w;
 
 	lockdep_assert_held(&bp->lock);
-	if (bp->flags & BGET_BEST_FIT) {
-		struct rb_node *n = rb_last(&bp->free_tree);
-
-		return n ? blk_size(links_blk(n)) : 0;
-	}
-	if (!bp->free_map)
+	if (n)
+		return blk_size(rb_blk(n));
+	if (!bp->bin_sum)
 		return 0;
-	list_for_each(pos, &bp->free_list[__fls(bp->free_map)])
-		max = max(max, blk_size(links_blk(pos)));
-	return max;
+	w = __fls(bp->bin_sum);
+	return (size_t)(w * BITS_PER_LONG + __fls(bp->bin_map[w])) << BGET_QSHIFT;
+}
+
+/* Bytes in free blocks, headers included: what is neither used nor lost. */
+static size_t totfree_locked(struct bget_pool *bp)
+{
+	lockdep_assert_held(&bp->lock);
+	return bp->span - (bp->curalloc - bp->direct) - bp->quarantined;
+}
+
+/* Live buffers: every successful allocation that was not freed. */
+static unsigned long live_locked(struct bget_pool *bp)
+{
+	lockdep_assert_held(&bp->lock);
+	return bp->nget - bp->nrel;
+}
+
+/* Free blocks in the index; walks it, for dumps and tests. */
+static unsigned long count_free_locked(struct bget_pool *bp)
+{
+	unsigned long count = 0;
+	struct bget_free *f, *c;
+	struct rb_node *n;
+	unsigned int q;
+
+	lockdep_assert_held(&bp->lock);
+	for (q = 0; q < BGET_NBINS; q++)
+		for (f = bp->bins[q]; f; f = f->next)
+			count++;
+	for (n = rb_first(&bp->size_tree); n; n = rb_next(n)) {
+		f = rb_entry(n, struct bget_free, rb);
+		for (c = f; c; c = c->next)
+			count++;
+	}
+	return count;
 }
 
 static void stats_locked(struct bget_pool *bp, struct bget_stats *st)
@@ -1031,7 +1458,7 @@ static void stats_locked(struct bget_pool *bp, struct bget_stats *st)
 	lockdep_assert_held(&bp->lock);
 	memset(st, 0, sizeof(*st));
 	st->curalloc = bp->curalloc;
-	st->totfree = bp->totfree;
+	st->totfree = totfree_locked(bp);
 	st->maxfree = max ? max - BGET_HDR : 0;
 	st->nget = bp->nget;
 	st->nrel = bp->nrel;
@@ -1145,7 +1572,8 @@ void bget_pool_dump(struct bget_pool *bp, bool dumpalloc, bool dumpfree)
 
 	spin_lock_irqsave(&bp->lock, flags);
 	pr_info("bget/%s: %zu bytes in use, %zu free, %lu free blocks\n",
-		bp->ap.name, bp->curalloc, bp->totfree, bp->nfree);
+		bp->ap.name, bp->curalloc, totfree_locked(bp),
+		count_free_locked(bp));
 	for (n = rb_first(&bp->regions); n; n = rb_next(n)) {
 		r = rb_entry(n, struct bget_region, node);
 		pr_info("bget/%s: region %u: %s, %zu bytes\n", bp->ap.name,
@@ -1182,28 +1610,26 @@ static __printf(2, 3) bool vfail(struct bget_check *c, const char *fmt, ...)
 /* Is free block @h where the free index says it is? */
 static bool indexed_locked(struct bget_pool *bp, struct bget_hdr *h)
 {
-	struct list_head *l;
+	struct bget_free *f = blk_links(h);
+	size_t size = blk_size(h);
+	struct rb_node *n;
 
 	lockdep_assert_held(&bp->lock);
-	if (bp->flags & BGET_BEST_FIT) {
-		struct rb_node *n = bp->free_tree.rb_node;
-		size_t size = blk_size(h);
-
-		while (n) {
-			struct bget_hdr *o = links_blk(n);
-
-			if (o == h)
-				return true;
-			if (size < blk_size(o) || (size == blk_size(o) && h < o))
-				n = n->rb_left;
-			else
-				n = n->rb_right;
-		}
+	if (f->next && f->next->pprev != &f->next)
 		return false;
+	if (size < BGET_LARGE)
+		return f->pprev && *f->pprev == f &&
+		       test_bit(size_bin(size), bp->bin_map);
+	if (f->pprev)
+		return *f->pprev == f;
+	for (n = bp->size_tree.rb_node; n;) {
+		size_t s = blk_size(rb_blk(n));
+
+		if (n == &f->rb)
+			return true;
+		n = size < s ? n->rb_left : n->rb_right;
 	}
-	l = &blk_links(h)->list;
-	return l->next->prev == l && l->prev->next == l &&
-	       test_bit(size_class(blk_size(h)), &bp->free_map);
+	return false;
 }
 
 static bool check_region_locked(struct bget_pool *bp, struct bget_region *r,
@@ -1242,7 +1668,8 @@ static bool check_region_locked(struct bget_pool *bp, struct bget_region *r,
 			if (!indexed_locked(bp, h))
 				return vfail(c, "region %u +%zu: free block not indexed",
 					     id, off);
-			if (pool_poison(bp) && !poison_ok(h, BGET_SKIP, size))
+			if (pool_poison(bp) &&
+			    !poison_ok(h, poison_skip(size), size))
 				return vfail(c, "region %u +%zu: poison overwritten in free block",
 					     id, off);
 			c->nfree++;
@@ -1266,50 +1693,84 @@ static bool check_region_locked(struct bget_pool *bp, struct bget_region *r,
 	return true;
 }
 
+/* Walk bin @q's list: every entry a free block of q quanta, links intact. */
+static bool check_bin_locked(struct bget_pool *bp, unsigned int q,
+			     struct bget_check *c, unsigned long *count)
+{
+	struct bget_free *f, **pprev = &bp->bins[q];
+	struct bget_hdr *h;
+
+	lockdep_assert_held(&bp->lock);
+	if (test_bit(q, bp->bin_map) != !!bp->bins[q])
+		return vfail(c, "bin %u: bitmap bit wrong", q);
+	for (f = bp->bins[q]; f; pprev = &f->next, f = f->next) {
+		h = links_blk(f);
+		if (f->pprev != pprev || !region_find_locked(bp, h) ||
+		    !hdr_ok(h) || !blk_free(h) || size_bin(blk_size(h)) != q)
+			return vfail(c, "bin %u: bad entry", q);
+		if (++*count > c->nfree)
+			return vfail(c, "bin %u: more entries than free blocks", q);
+	}
+	return true;
+}
+
+/* The size tree: sizes strictly ascending, chains of equal sizes. */
+static bool check_tree_locked(struct bget_pool *bp, struct bget_check *c,
+			      unsigned long *count)
+{
+	struct bget_free *f, *e, **pprev;
+	size_t prev = 0, size;
+	struct rb_node *n;
+	struct bget_hdr *h;
+
+	lockdep_assert_held(&bp->lock);
+	for (n = rb_first(&bp->size_tree); n; n = rb_next(n)) {
+		f = rb_entry(n, struct bget_free, rb);
+		h = links_blk(f);
+		if (!region_find_locked(bp, h) || !hdr_ok(h) || !blk_free(h) ||
+		    f->pprev)
+			return vfail(c, "size tree: entry %lu is not a free block",
+				     *count);
+		size = blk_size(h);
+		if (size < BGET_LARGE || size <= prev)
+			return vfail(c, "size tree: entry %lu out of order",
+				     *count);
+		prev = size;
+		pprev = &f->next;
+		for (e = f; e; e = e->next) {
+			h = links_blk(e);
+			if (e != f && (e->pprev != pprev ||
+				       !region_find_locked(bp, h) || !hdr_ok(h) ||
+				       !blk_free(h) || blk_size(h) != size))
+				return vfail(c, "size tree: bad chain entry for %zu bytes",
+					     size);
+			pprev = &e->next;
+			if (++*count > c->nfree)
+				return vfail(c, "size tree: more entries than free blocks");
+		}
+	}
+	return true;
+}
+
 static bool check_index_locked(struct bget_pool *bp, struct bget_check *c)
 {
 	unsigned long count = 0;
-	struct bget_hdr *h, *prev = NULL;
-	unsigned int k;
+	unsigned int q, w;
 
 	lockdep_assert_held(&bp->lock);
-	if (bp->flags & BGET_BEST_FIT) {
-		struct rb_node *n;
-
-		for (n = rb_first(&bp->free_tree); n; n = rb_next(n)) {
-			h = links_blk(n);
-			if (!region_find_locked(bp, h) || !hdr_ok(h) ||
-			    !blk_free(h))
-				return vfail(c, "free tree: entry %lu is not a free block",
-					     count);
-			if (prev && (blk_size(prev) > blk_size(h) ||
-				     (blk_size(prev) == blk_size(h) && prev >= h)))
-				return vfail(c, "free tree: entry %lu out of order",
-					     count);
-			prev = h;
-			if (++count > c->nfree)
-				break;
-		}
-	} else {
-		for (k = 0; k < BGET_CLASSES; k++) {
-			struct list_head *pos, *head = &bp->free_list[k];
-
-			if (list_empty(head) == test_bit(k, &bp->free_map))
-				return vfail(c, "free list %u: bitmap bit wrong", k);
-			for (pos = head->next; pos != head; pos = pos->next) {
-				h = links_blk(pos);
-				if (!region_find_locked(bp, h) || !hdr_ok(h) ||
-				    !blk_free(h) || size_class(blk_size(h)) != k ||
-				    pos->next->prev != pos)
-					return vfail(c, "free list %u: bad entry", k);
-				if (++count > c->nfree)
-					break;
-			}
-		}
-	}
-	if (count != c->nfree || count != bp->nfree)
-		return vfail(c, "free index holds %lu blocks, %lu free blocks found, %lu counted",
-			     count, c->nfree, bp->nfree);
+	for (w = 0; w < BGET_MAP_WORDS; w++)
+		if (test_bit(w, &bp->bin_sum) != !!bp->bin_map[w])
+			return vfail(c, "bin summary bit %u wrong", w);
+	if (bp->bin_sum >> (BGET_MAP_WORDS - 1) >> 1)
+		return vfail(c, "bin summary has stray bits");
+	for (q = 0; q < BGET_NBINS; q++)
+		if (!check_bin_locked(bp, q, c, &count))
+			return false;
+	if (!check_tree_locked(bp, c, &count))
+		return false;
+	if (count != c->nfree)
+		return vfail(c, "free index holds %lu blocks, %lu free blocks found",
+			     count, c->nfree);
 	return true;
 }
 
@@ -1331,12 +1792,12 @@ static bool validate_locked(struct bget_pool *bp, char *msg, size_t len)
 	}
 	if (!check_index_locked(bp, &c))
 		return false;
-	if (c.free_bytes != bp->totfree || c.alloc_bytes != bp->curalloc ||
-	    c.live != bp->live || c.managed != bp->managed ||
-	    c.npool != bp->npool)
+	if (c.free_bytes != totfree_locked(bp) ||
+	    c.alloc_bytes != bp->curalloc || c.live != live_locked(bp) ||
+	    c.managed != bp->managed || c.npool != bp->npool)
 		return vfail(&c, "counters: free %zu/%zu, used %zu/%zu, live %lu/%lu",
-			     c.free_bytes, bp->totfree, c.alloc_bytes,
-			     bp->curalloc, c.live, bp->live);
+			     c.free_bytes, totfree_locked(bp), c.alloc_bytes,
+			     bp->curalloc, c.live, live_locked(bp));
 	return true;
 }
 
@@ -1388,7 +1849,7 @@ static void bget_row(struct ap_pool *pool, struct ap_row *row)
 	spin_lock_irqsave(&bp->lock, flags);
 	row->size = bp->managed;
 	row->used = bp->curalloc;
-	row->free = bp->totfree;
+	row->free = totfree_locked(bp);
 	row->allocs = bp->nget;
 	row->frees = bp->nrel;
 	row->failures = bp->failures;
@@ -1458,7 +1919,6 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 {
 	struct bget_pool *bp;
 	struct bget_region *r;
-	unsigned int i;
 	void *buf;
 	int ret;
 
@@ -1475,9 +1935,7 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 	spin_lock_init(&bp->lock);
 	bp->flags = flags;
 	bp->regions = RB_ROOT;
-	bp->free_tree = RB_ROOT;
-	for (i = 0; i < BGET_CLASSES; i++)
-		INIT_LIST_HEAD(&bp->free_list[i]);
+	bp->size_tree = RB_ROOT;
 
 	if (size) {
 		unsigned long irqflags;
@@ -1566,8 +2024,8 @@ void bget_pool_destroy(struct bget_pool *bp)
 		return;
 	might_sleep();
 	ap_pool_unregister(&bp->ap);
-	if (bp->live)
-		ap_warn_live(&bp->ap, bp->live);
+	if (bp->nget != bp->nrel)
+		ap_warn_live(&bp->ap, bp->nget - bp->nrel);
 	release = bp->ops.release;
 	while ((n = rb_first(&bp->regions))) {
 		r = rb_entry(n, struct bget_region, node);

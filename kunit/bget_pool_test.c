@@ -59,6 +59,27 @@ static struct bget_pool *bget_test_extra(struct kunit *test, size_t size,
 	return t->extra;
 }
 
+/* Free blocks in @bp's index (walked), and live buffers. */
+static unsigned long bget_test_nfree(struct bget_pool *bp)
+{
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&bp->lock, flags);
+	n = count_free_locked(bp);
+	spin_unlock_irqrestore(&bp->lock, flags);
+	return n;
+}
+
+static unsigned long bget_test_live(struct bget_pool *bp)
+{
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&bp->lock, flags);
+	n = live_locked(bp);
+	spin_unlock_irqrestore(&bp->lock, flags);
+	return n;
+}
+
 /* ---- callbacks ---- */
 
 static int bget_test_compact(struct bget_pool *bp, size_t sizereq, int seq)
@@ -213,7 +234,7 @@ static void bget_pool_test_alloc_exhausted_fails(struct kunit *test)
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_EQ(test, bget_free(bp, p[i]), 0);
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
-	KUNIT_EXPECT_EQ(test, bp->nfree, 1);
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1);
 }
 
 static void bget_pool_test_zalloc_dirty_zeroed(struct kunit *test)
@@ -246,13 +267,13 @@ static void bget_pool_test_free_coalesces_neighbours(struct kunit *test)
 		p[i] = bget_alloc(bp, 200, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
 	}
-	KUNIT_EXPECT_EQ(test, bp->nfree, 1);
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1);
 	for (i = 0; i < 5; i++) {
 		KUNIT_EXPECT_EQ(test, bget_free(bp, p[order[i]]), 0);
 		KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
 	}
 	/* 1 and 3 stand alone, 2 joins both, 0 and 4 join the rest. */
-	KUNIT_EXPECT_EQ(test, bp->nfree, 1);
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1);
 	bget_pool_stats(bp, &st);
 	KUNIT_EXPECT_EQ(test, st.totfree, st0.totfree);
 	KUNIT_EXPECT_EQ(test, st.maxfree, st0.maxfree);
@@ -292,27 +313,22 @@ static void bget_pool_test_best_fit_smallest_block(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
 }
 
-static void bget_pool_test_first_fit_guaranteed_class(struct kunit *test)
+static void bget_pool_test_first_fit_smallest_bin(struct kunit *test)
 {
-	static const size_t sizes[] = { 300, 2000 };
+	static const size_t sizes[] = { 2000, 300 };
 	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
 	void *hole[2], *p;
 
 	bget_test_holes(test, bp, hole, sizes, 2);
-	/*
-	 * 290 needs 19 quanta (class 4, 16..31): the 300-byte hole (20
-	 * quanta) is in that class but the 2000-byte one is in a class
-	 * whose every block fits, so first fit takes it in O(1).
-	 */
+	/* Small sizes have a bin each: 290 fits the 300-byte hole first. */
 	p = bget_alloc(bp, 290, GFP_KERNEL);
-	KUNIT_EXPECT_FALSE(test, p >= hole[0] - BGET_HDR && p < hole[0] + 300);
-	/* Nothing bigger than 300 left below the remainder's class... */
+	KUNIT_EXPECT_PTR_EQ(test, p, hole[1]);
 	p = bget_alloc(bp, 284, GFP_KERNEL);
-	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, p >= hole[0] && p < hole[0] + 2000);
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
 }
 
-static void bget_pool_test_first_fit_own_class_fallback(struct kunit *test)
+static void bget_pool_test_first_fit_only_fitting_block(struct kunit *test)
 {
 	struct bget_pool *bp = bget_test_extra(test, 1024, 0);
 	void *hole, *p;
@@ -323,10 +339,118 @@ static void bget_pool_test_first_fit_own_class_fallback(struct kunit *test)
 	while (bget_alloc(bp, 16, GFP_KERNEL))
 		;
 	KUNIT_ASSERT_EQ(test, bget_free(bp, hole), 0);
-	/* Only the request's own class has a fitting block: still found. */
+	/* The one fitting block is found. */
 	p = bget_alloc(bp, 290, GFP_KERNEL);
 	KUNIT_EXPECT_PTR_EQ(test, p, hole);
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+static bool bget_test_bin_bit(struct bget_pool *bp, size_t block)
+{
+	unsigned long flags;
+	bool set;
+
+	spin_lock_irqsave(&bp->lock, flags);
+	set = test_bit(size_bin(block), bp->bin_map);
+	spin_unlock_irqrestore(&bp->lock, flags);
+	return set;
+}
+
+/* Exact best fit on both sides of the last bin and the first tree size. */
+static void bget_pool_test_best_fit_bin_tree_boundary(struct kunit *test)
+{
+	static const size_t sizes[] = {
+		BGET_LARGE - 2 * BGET_HDR,	/* block LARGE - 16: last bin */
+		BGET_LARGE - BGET_HDR,		/* block LARGE: first tree size */
+		BGET_LARGE,			/* block LARGE + 16 */
+		3 * BGET_LARGE - BGET_HDR,	/* block 3 * LARGE */
+	};
+	struct bget_pool *bp = bget_test_extra(test, SZ_256K, BGET_BEST_FIT);
+	void *hole[4], *p;
+
+	bget_test_holes(test, bp, hole, sizes, 4);
+	KUNIT_EXPECT_TRUE(test, bget_test_bin_bit(bp, BGET_LARGE - BGET_QUANTUM));
+	/* Block LARGE - 32: the last bin's block is the smallest that fits. */
+	p = bget_alloc(bp, BGET_LARGE - 3 * BGET_HDR, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, p, hole[0]);
+	KUNIT_EXPECT_FALSE(test, bget_test_bin_bit(bp, BGET_LARGE - BGET_QUANTUM));
+	/* Block LARGE: only the tree has it, exactly. */
+	p = bget_alloc(bp, BGET_LARGE - BGET_HDR, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, p, hole[1]);
+	/* Block LARGE + 16: the next tree size, not the bigger ones. */
+	p = bget_alloc(bp, BGET_LARGE - 8, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, p, hole[2]);
+	/* Block LARGE + 128: split off the 3 * LARGE hole, not the rest. */
+	p = bget_alloc(bp, BGET_LARGE + 100, GFP_KERNEL);
+	KUNIT_EXPECT_TRUE(test, p > hole[3] && p < hole[3] + sizes[3]);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	/* Block 16: the 2 * LARGE - 128 remainder now sits in the tree. */
+	p = bget_alloc(bp, 16, GFP_KERNEL);
+	KUNIT_EXPECT_TRUE(test, p > hole[3] && p < hole[3] + sizes[3]);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+/* Equal large sizes share one tree node: taking them keeps the tree sound. */
+static void bget_pool_test_best_fit_tree_equal_sizes(struct kunit *test)
+{
+	static const size_t sizes[] = { SZ_32K, SZ_32K, SZ_32K, SZ_32K + 16 };
+	struct bget_pool *bp = bget_test_extra(test, SZ_256K, BGET_BEST_FIT);
+	void *hole[4], *p[3], *q;
+	int i, j, found;
+
+	bget_test_holes(test, bp, hole, sizes, 4);
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 5);
+	for (i = 0; i < 3; i++) {
+		p[i] = bget_alloc(bp, SZ_32K, GFP_KERNEL);
+		for (found = 0, j = 0; j < 3; j++)
+			found += p[i] == hole[j];
+		KUNIT_EXPECT_EQ(test, found, 1);
+		KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	}
+	/* The three 32 KiB holes are gone; the next size up is taken whole. */
+	q = bget_alloc(bp, SZ_32K, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, hole[3]);
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, q), 0);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, bget_free(bp, p[i]), 0);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 5);
+}
+
+/* Coalescing moves blocks between bins; bitmap and summary follow. */
+static void bget_pool_test_free_bins_follow_coalescing(struct kunit *test)
+{
+	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
+	void *wall, *a, *b, *c;
+	unsigned long flags, sum;
+	unsigned int w;
+
+	/* High end first: wall, then a, b, c below it, then the free rest. */
+	wall = bget_alloc(bp, 16, GFP_KERNEL);
+	a = bget_alloc(bp, 100, GFP_KERNEL);
+	b = bget_alloc(bp, 100, GFP_KERNEL);
+	c = bget_alloc(bp, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, wall);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, bget_free(bp, a), 0);
+	KUNIT_EXPECT_TRUE(test, bget_test_bin_bit(bp, 128));
+	KUNIT_ASSERT_EQ(test, bget_free(bp, b), 0);
+	KUNIT_EXPECT_FALSE(test, bget_test_bin_bit(bp, 128));
+	KUNIT_EXPECT_TRUE(test, bget_test_bin_bit(bp, 256));
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	/* c joins the 256-byte block above and the rest below. */
+	KUNIT_ASSERT_EQ(test, bget_free(bp, c), 0);
+	KUNIT_EXPECT_FALSE(test, bget_test_bin_bit(bp, 256));
+	spin_lock_irqsave(&bp->lock, flags);
+	sum = bp->bin_sum;
+	for (w = 0; w < BGET_MAP_WORDS; w++)
+		sum |= bp->bin_map[w];
+	spin_unlock_irqrestore(&bp->lock, flags);
+	KUNIT_EXPECT_EQ(test, sum, 0);
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	KUNIT_EXPECT_EQ(test, bget_free(bp, wall), 0);
 }
 
 /* ---- realloc ---- */
@@ -380,7 +504,7 @@ static void bget_pool_test_realloc_shrink_in_place(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, top);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_EQ(test, bget_free(bp, top), 0);
-	KUNIT_ASSERT_EQ(test, bp->nfree, 2);
+	KUNIT_ASSERT_EQ(test, bget_test_nfree(bp), 2);
 	bget_test_fill(p, 4000, 9);
 	bget_pool_stats(bp, &st0);
 	q = bget_realloc(bp, p, 1000, GFP_KERNEL);
@@ -391,7 +515,7 @@ static void bget_pool_test_realloc_shrink_in_place(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.totfree, st0.totfree + 2992);
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
 	/* The 2992-byte tail merged with the free block above. */
-	KUNIT_EXPECT_EQ(test, bp->nfree, 2);
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 2);
 	KUNIT_EXPECT_EQ(test, st.maxfree, st0.maxfree);
 }
 
@@ -409,7 +533,7 @@ static void bget_pool_test_realloc_moves_keeps_data(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	KUNIT_EXPECT_PTR_NE(test, q, p);
 	KUNIT_EXPECT_TRUE(test, bget_test_check(q, 100, 77));
-	KUNIT_EXPECT_EQ(test, bp->live, 2);
+	KUNIT_EXPECT_EQ(test, bget_test_live(bp), 2);
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
 }
 
@@ -827,7 +951,7 @@ static void bget_pool_test_random_ops_valid(struct kunit *test)
 				KUNIT_EXPECT_EQ(test, bget_free(bp, live[k]), 0);
 			live[k] = NULL;
 		}
-		KUNIT_EXPECT_EQ(test, bp->nfree, 1);
+		KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1);
 		bget_pool_destroy(bp);
 		t->extra = NULL;
 	}
@@ -842,8 +966,11 @@ static struct kunit_case bget_pool_test_cases[] = {
 	KUNIT_CASE(bget_pool_test_zalloc_dirty_zeroed),
 	KUNIT_CASE(bget_pool_test_free_coalesces_neighbours),
 	KUNIT_CASE(bget_pool_test_best_fit_smallest_block),
-	KUNIT_CASE(bget_pool_test_first_fit_guaranteed_class),
-	KUNIT_CASE(bget_pool_test_first_fit_own_class_fallback),
+	KUNIT_CASE(bget_pool_test_first_fit_smallest_bin),
+	KUNIT_CASE(bget_pool_test_first_fit_only_fitting_block),
+	KUNIT_CASE(bget_pool_test_best_fit_bin_tree_boundary),
+	KUNIT_CASE(bget_pool_test_best_fit_tree_equal_sizes),
+	KUNIT_CASE(bget_pool_test_free_bins_follow_coalescing),
 	KUNIT_CASE(bget_pool_test_realloc_grow_in_place),
 	KUNIT_CASE(bget_pool_test_realloc_shrink_in_place),
 	KUNIT_CASE(bget_pool_test_realloc_moves_keeps_data),

@@ -12,7 +12,13 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 
-#define BGET_BEST_FIT	BIT(0)	/* exact best fit instead of first fit */
+/*
+ * Exact best fit.  First fit, the default, takes the first block that fits
+ * in the pool's free index, which is ordered by size, so that it too gives
+ * a smallest fitting block today; the flag keeps its meaning for callers
+ * that need the guarantee whatever the index becomes.
+ */
+#define BGET_BEST_FIT	BIT(0)
 #define BGET_POISON	BIT(1)	/* fill freed buffers with POISON_FREE, check on reuse */
 
 /* Buffers are multiples of, and aligned to, this quantum. */

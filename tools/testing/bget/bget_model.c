@@ -6,8 +6,8 @@
  * runs random alloc/zalloc/realloc/free against a model that remembers each
  * live buffer's size and fill pattern; after every operation (every Nth on
  * the big pools) bget_pool_validate() must hold.  It checks contents,
- * non-overlap, that best fit returns the smallest fitting block (against a
- * brute-force scan of the blocks), that a failed request had no fitting free
+ * non-overlap, that best fit returns a block of the smallest fitting size
+ * (against a brute-force scan of the blocks), that a failed request had no fitting free
  * block, that refused frees leave the statistics untouched, and that
  * nothing leaks.
  *
@@ -93,24 +93,74 @@ static void verify(const struct slot *s, size_t n)
 
 /* ---- brute force over the blocks ---- */
 
-/* The smallest free block >= need, lowest address among equals. */
-static struct bget_hdr *brute_best(struct bget_pool *bp, size_t need)
+/* Every free block of the smallest size >= need; returns that size or 0. */
+#define MAX_CANDS	4096
+static struct bget_hdr *cands[MAX_CANDS];
+static unsigned int ncands;
+
+static size_t brute_best(struct bget_pool *bp, size_t need)
 {
-	struct bget_hdr *best = NULL, *h;
+	size_t best = 0;
+	struct bget_hdr *h;
 	struct rb_node *n;
 
+	ncands = 0;
 	for (n = rb_first(&bp->regions); n; n = rb_next(n)) {
 		struct bget_region *r = rb_entry(n, struct bget_region, node);
 
 		for (h = reg_first(r); h < reg_end(r); h = next_blk(h)) {
 			if (!blk_free(h) || blk_size(h) < need)
 				continue;
-			if (!best || blk_size(h) < blk_size(best) ||
-			    (blk_size(h) == blk_size(best) && h < best))
-				best = h;
+			if (!best || blk_size(h) < best) {
+				best = blk_size(h);
+				ncands = 0;
+			}
+			if (blk_size(h) == best) {
+				CHECK(ncands < MAX_CANDS, "too many candidates");
+				cands[ncands++] = h;
+			}
 		}
 	}
 	return best;
+}
+
+/*
+ * The block @p was carved from: blocks split from their high end, and
+ * free blocks are never adjacent, so it starts at the free block just
+ * below p's (if any) and spans both.
+ */
+static bool taken_from_candidate(void *p, size_t esize)
+{
+	struct bget_hdr *a = (struct bget_hdr *)p - 1;
+	struct bget_hdr *from = blk_below(a, a->prevfree);
+	unsigned int i;
+
+	if (a->prevfree + blk_size(a) != esize)
+		return false;
+	for (i = 0; i < ncands; i++)
+		if (cands[i] == from)
+			return true;
+	return false;
+}
+
+static unsigned long pool_live(struct bget_pool *bp)
+{
+	unsigned long flags, v;
+
+	spin_lock_irqsave(&bp->lock, flags);
+	v = live_locked(bp);
+	spin_unlock_irqrestore(&bp->lock, flags);
+	return v;
+}
+
+static unsigned long pool_nfree(struct bget_pool *bp)
+{
+	unsigned long flags, v;
+
+	spin_lock_irqsave(&bp->lock, flags);
+	v = count_free_locked(bp);
+	spin_unlock_irqrestore(&bp->lock, flags);
+	return v;
 }
 
 /* ---- callbacks ---- */
@@ -227,31 +277,31 @@ struct phase {
 static void do_alloc(struct bget_pool *bp, const struct phase *ph, bool zero)
 {
 	size_t size = rnd_size(ph->max_size), need;
-	struct bget_hdr *expect = NULL;
 	size_t esize = 0;
 	struct slot *s;
 	void *p;
 
 	block_size_for(size, &need);
 	if (!ph->callbacks)
-		expect = brute_best(bp, need);
-	if (expect)
-		esize = blk_size(expect);
+		esize = brute_best(bp, need);
 	p = zero ? bget_zalloc(bp, size, GFP_KERNEL) : bget_alloc(bp, size, GFP_KERNEL);
 	if (!p) {
-		CHECK(ph->callbacks || !expect,
+		CHECK(ph->callbacks || !esize,
 		      "alloc of %zu failed with a %zu-byte free block", size,
 		      esize);
 		return;
 	}
 	CHECK(IS_ALIGNED((unsigned long)p, BGET_QUANTUM), "misaligned buffer");
-	if ((ph->flags & BGET_BEST_FIT) && !ph->callbacks) {
-		CHECK(expect, "allocated without a fitting block");
-		CHECK((char *)p > (char *)expect &&
-		      (char *)p < (char *)expect + esize,
-		      "best fit for %zu bytes did not take the smallest block (%zu)",
+	if (!ph->callbacks)
+		CHECK(esize, "allocated without a fitting block");
+	/*
+	 * Carved from one of the free blocks of the smallest size: best fit's
+	 * contract, and what first fit's search in size order gives too.
+	 */
+	if (!ph->callbacks)
+		CHECK(taken_from_candidate(p, esize),
+		      "best fit for %zu bytes did not take a block of the smallest size (%zu)",
 		      need, esize);
-	}
 	s = &live[nlive++];
 	s->p = p;
 	s->size = size;
@@ -318,7 +368,7 @@ static void check_stats(struct bget_pool *bp)
 	bget_pool_stats(bp, &st);
 	CHECK(st.nget - st.nrel == (long)nlive, "nget %ld nrel %ld live %u",
 	      st.nget, st.nrel, nlive);
-	CHECK(bp->live == nlive, "live %lu model %u", bp->live, nlive);
+	CHECK(pool_live(bp) == nlive, "live %lu model %u", pool_live(bp), nlive);
 }
 
 static void run_phase(const struct phase *ph)
@@ -409,8 +459,8 @@ static void check_full_coalesce(unsigned int flags)
 		CHECK(bget_pool_validate(bp), "validate");
 	}
 	bget_pool_stats(bp, &st);
-	CHECK(bp->nfree == 1 && st.maxfree == st0.maxfree,
-	      "%lu free blocks after freeing everything", bp->nfree);
+	CHECK(pool_nfree(bp) == 1 && st.maxfree == st0.maxfree,
+	      "%lu free blocks after freeing everything", pool_nfree(bp));
 	bget_pool_destroy(bp);
 	cur_pool = NULL;
 }
