@@ -24,25 +24,38 @@
  * is unlinked and vfree'd by a work item.
  *
  * Memory layout.  Block metadata lives outside the blocks, in a separate
- * allocation per region: one byte per 2^min_order unit (the order map) between
- * two canary words that every free checks.
+ * allocation per region: one byte per 2^min_order unit (the order map), a
+ * zero sentinel byte, and two canary words around them that every free
+ * checks.
  *
  *   region (vmalloc)  |<------ 2^k ------>|<- 2^(k-1) ->|<-2^j->| .. |tail|
  *                     | free: list_head.. |    live     | free  |    |    |
  *
- *   struct buddy_region  [canary][H|k 0 0 .. 0][H|L|k-1 s s 0 ..][H|j ..][canary]
+ *   struct buddy_region  [canary][H|k 0 0 .. 0][H|L|k-1 s 0 ..][H|j ..][0][canary]
  *
- * The byte of a block's first unit holds BA_HEAD, BA_LIVE when allocated, and
- * the order.  Other bytes have BA_HEAD clear: they are zero, except that a
- * live block of 4 or more units keeps in its second to fifth bytes ("s") how
- * many of its units the caller did not ask for, so requested_bytes can be
- * updated on free without storing the size anywhere else.  A free block holds
- * its free-list links in its own first bytes.
+ * The byte of a block's first unit holds BA_HEAD, BA_LIVE when allocated,
+ * and the order; other bytes have BA_HEAD clear.  They are zero, except that
+ * a live block that was asked for less than its size rounded down to a unit
+ * has BA_SLACK in its first byte and that difference ("slack", in units) in
+ * the next byte (blocks of up to 2^BA_SLACK_NARROW units) or the next four,
+ * seven bits each, so that requested_bytes can be derived without storing
+ * sizes anywhere else.  A free block holds its free-list links in its own
+ * first bytes.  The sentinel after the last unit lets a block test its buddy
+ * without a bounds check: a buddy that would start at the region's end
+ * reads the sentinel, which is never a free block's first byte.
  *
- * A pointer is found in its region by binary search in a table sorted by
- * address (one comparison for the common single-region arena); allocation and
- * free then take O(max_order - min_order) steps: a bitmask of non-empty free
- * lists picks the order, and splitting or merging goes one order per step.
+ * Cost: allocation and free take O(max_order - min_order) steps: a bitmask
+ * of non-empty free lists picks the order, and splitting or merging goes one
+ * order per step.  A pointer is found in its region by one range check for
+ * the region made by create (the "primary" one) and by binary search in a
+ * table sorted by address for the others.  buddy_arena_alloc() and
+ * buddy_arena_free() handle inline the common case: a block of the primary
+ * region, taken from the list of its own order (no split) or freed next to
+ * a buddy that is not free (no merge), with no slack or a one-byte slack.
+ * Everything else (splits, merges, other regions, poison mode, wide slack,
+ * errors, growth) goes to a general path out of line.  Only what cannot be
+ * derived is counted per call: free bytes come from the per-order counts,
+ * live blocks from allocs minus frees, requested bytes from the slack total.
  */
 
 #define pr_fmt(fmt) "allocpools: " fmt
@@ -69,8 +82,16 @@
 /* Order-map byte of a block's first unit; other units have BA_HEAD clear. */
 #define BA_HEAD		0x80
 #define BA_LIVE		0x40
+#define BA_SLACK	0x20
 #define BA_ORDER	0x1f
-/* Slack is stored 7 bits per byte so that BA_HEAD stays clear. */
+#define BA_LIVE_HEAD	(BA_HEAD | BA_LIVE)
+/*
+ * A block of 2^u units is asked for more than half of them, so its slack is
+ * under 2^(u-1) units: one byte of seven bits holds it up to u = 8; larger
+ * blocks use four such bytes (slack < 2^25 as max_order - min_order <= 26).
+ * Seven bits per byte keep BA_HEAD clear.
+ */
+#define BA_SLACK_NARROW	8
 #define BA_SLACK_BITS	7
 #define BA_SLACK_MASK	0x7f
 
@@ -84,19 +105,21 @@
  * struct buddy_region - one vmalloc'd region and its order map
  * @base: the page-aligned memory handed out in blocks
  * @size: usable bytes, a multiple of 2^min_order
- * @free_bytes: bytes of @base in free blocks
+ * @units: @size in 2^min_order units: entries of @map before the sentinel
+ * @free_bytes: bytes of @base in free blocks; not kept for the primary region
  * @primary: the region made by create, never given back
  * @idle: became entirely free since the give-back work last looked
  * @node: on a list of regions being freed
  * @canary_tail: the BA_CANARY that follows @map
  * @canary_head: BA_CANARY, right before @map
- * @map: one byte per 2^min_order unit, see the top of the file
+ * @map: one byte per 2^min_order unit, then a zero sentinel; see the top
  *
  * Everything but @base's contents is guarded by the arena's lock.
  */
 struct buddy_region {
 	u8 *base;
 	size_t size;
+	unsigned long units;
 	size_t free_bytes;
 	bool primary;
 	bool idle;
@@ -108,69 +131,92 @@ struct buddy_region {
 
 /**
  * struct buddy_arena - a buddy allocator
- * @ap: the core's part: name, debugfs directory
  * @lock: guards everything below but the constants
  * @min_order: smallest block order (constant)
  * @max_order: largest block order (constant)
+ * @unit_mask: 2^min_order - 1 (constant)
+ * @avail: bit k set when @free_area[k] is not empty
+ * @primary: the region made by create (constant)
+ * @fast_base: @primary's base (constant)
+ * @fast_units: @primary's units, or 0 in poison mode, which sends every
+ *	call to the general path (constant)
+ * @slack_units: sum of the live blocks' slack, in 2^min_order units
+ * @allocs: successful allocations
+ * @frees: successful frees
+ * @nr_free: length of each free list
+ * @free_area: one LIFO list of free blocks per order
  * @flags: BUDDY_ARENA_* (constant)
  * @grow_size: size of a region added by growth (constant)
- * @avail: bit k set when @free_area[k] is not empty
- * @free_area: one LIFO list of free blocks per order
- * @nr_free: length of each free list
  * @regions: the regions, sorted by address
  * @nr_regions: entries used in @regions
  * @table_size: entries allocated in @regions
- * @reclaim: gives back regions that became entirely free
  * @size: usable bytes in all regions
- * @free_bytes: bytes in free blocks
- * @requested_bytes: live requests, each rounded up to 2^min_order
- * @live_blocks: allocated blocks
- * @allocs: successful allocations
- * @frees: successful frees
  * @failures: allocations that returned NULL
- * @invalid_frees: rejected frees and poison mismatches
+ * @invalid_frees: rejected frees, poison mismatches, damaged free-list links
+ * @reclaim: gives back regions that became entirely free
+ * @ap: the core's part: name, debugfs directory
+ *
+ * The fields the inline paths use come first.
  */
 struct buddy_arena {
-	struct ap_pool ap;
 	spinlock_t lock;	/* guards all but the constants */
 	unsigned int min_order;
 	unsigned int max_order;
+	unsigned long unit_mask;
+	unsigned long avail;
+	struct buddy_region *primary;
+	u8 *fast_base;
+	unsigned long fast_units;
+	unsigned long slack_units;
+	u64 allocs;
+	u64 frees;
+	unsigned long nr_free[BUDDY_ARENA_ORDERS];
+	struct list_head free_area[BUDDY_ARENA_ORDERS];
 	unsigned int flags;
 	size_t grow_size;
-	unsigned long avail;
-	struct list_head free_area[BUDDY_ARENA_ORDERS];
-	unsigned long nr_free[BUDDY_ARENA_ORDERS];
 	struct buddy_region **regions;
 	unsigned int nr_regions;
 	unsigned int table_size;
-	struct work_struct reclaim;
 	size_t size;
-	size_t free_bytes;
-	size_t requested_bytes;
-	unsigned long live_blocks;
-	u64 allocs;
-	u64 frees;
 	u64 failures;
 	u64 invalid_frees;
+	struct work_struct reclaim;
+	struct ap_pool ap;
 };
 
 static size_t map_bytes(size_t units)
 {
-	return ALIGN(units, sizeof(u32));
+	/* the units, the sentinel, then the tail canary u32-aligned */
+	return ALIGN(units + 1, sizeof(u32));
 }
 
-static bool canaries_ok(const struct buddy_region *r)
+static __always_inline bool canaries_ok(const struct buddy_region *r)
 {
 	return r->canary_head == BA_CANARY && *r->canary_tail == BA_CANARY;
 }
 
+/*
+ * @off / 2^@shift when @off is a multiple of 2^@shift; otherwise the low
+ * bits rotate to the top and the result is larger than any unit count, so
+ * a single comparison checks both alignment and range.
+ */
+static __always_inline unsigned long unit_index(unsigned long off,
+						unsigned int shift)
+{
+	return off >> shift | off << (BITS_PER_LONG - shift);
+}
+
+/* Record @slack units for the live block whose order-map byte is @map[0]. */
 static void put_slack(u8 *map, unsigned int units_order, unsigned long slack)
 {
-	if (units_order < 2)
+	if (!slack)
 		return;
+	map[0] |= BA_SLACK;
+	if (units_order <= BA_SLACK_NARROW) {
+		map[1] = slack;
+		return;
+	}
 	map[1] = slack & BA_SLACK_MASK;
-	if (units_order < 3)
-		return;
 	map[2] = (slack >> BA_SLACK_BITS) & BA_SLACK_MASK;
 	map[3] = (slack >> (2 * BA_SLACK_BITS)) & BA_SLACK_MASK;
 	map[4] = slack >> (3 * BA_SLACK_BITS);
@@ -181,11 +227,11 @@ static unsigned long take_slack(u8 *map, unsigned int units_order)
 {
 	unsigned long slack;
 
-	if (units_order < 2)
+	if (!(map[0] & BA_SLACK))
 		return 0;
 	slack = map[1];
 	map[1] = 0;
-	if (units_order < 3)
+	if (units_order <= BA_SLACK_NARROW)
 		return slack;
 	slack |= (unsigned long)map[2] << BA_SLACK_BITS |
 		 (unsigned long)map[3] << (2 * BA_SLACK_BITS) |
@@ -205,17 +251,15 @@ static unsigned int carve_order(const struct buddy_arena *ba, size_t rem)
 static __always_inline struct buddy_region *
 find_region_locked(struct buddy_arena *ba, const void *ptr)
 {
-	struct buddy_region *r;
+	struct buddy_region *r = ba->primary;
 	unsigned int lo = 0, hi;
 	const u8 *p = ptr;
 
 	lockdep_assert_held(&ba->lock);
-	hi = ba->nr_regions;
-	if (likely(hi == 1)) {
-		r = ba->regions[0];
-		goto check;
-	}
+	if (likely(p >= r->base && p - r->base < r->size))
+		return r;
 	/* Find the last region whose base is <= p. */
+	hi = ba->nr_regions;
 	while (hi - lo > 1) {
 		unsigned int mid = lo + (hi - lo) / 2;
 
@@ -224,76 +268,113 @@ find_region_locked(struct buddy_arena *ba, const void *ptr)
 		else
 			hi = mid;
 	}
-	if (!hi)
-		return NULL;
 	r = ba->regions[lo];
-check:
 	if (p < r->base || p - r->base >= r->size)
 		return NULL;
 	return r;
 }
 
-static __always_inline void add_free_locked(struct buddy_arena *ba,
-					    struct buddy_region *r,
-					    size_t off, unsigned int order)
+/*
+ * The free lists are linked and unlinked by hand rather than with
+ * list_add() and list_del(): a block leaves its list to be handed out or
+ * merged, so poisoning its links is wasted.  In place of the list debugging
+ * checks, every block is checked before it is unlinked: allocation checks
+ * the block it takes against the order map, and both allocation and merging
+ * check its links with links_ok(), which is what catches a caller writing
+ * over a free block.  The stores are ordered so that each may alias the
+ * next.
+ */
+static __always_inline void link_block(struct list_head *n,
+				       struct list_head *head)
 {
-	lockdep_assert_held(&ba->lock);
-	r->map[off >> ba->min_order] = BA_HEAD | order;
-	list_add((struct list_head *)(r->base + off), &ba->free_area[order]);
-	ba->nr_free[order]++;
-	ba->avail |= BIT(order);
+	struct list_head *first = head->next;
+
+	n->next = first;
+	first->prev = n;
+	n->prev = head;
+	head->next = n;
 }
 
-static __always_inline void del_free_locked(struct buddy_arena *ba,
-					    struct buddy_region *r,
-					    size_t off, unsigned int order)
+static __always_inline bool links_ok(const struct list_head *e)
+{
+	return e->next->prev == e && e->prev->next == e;
+}
+
+static __always_inline void unlink_block(struct list_head *e)
+{
+	struct list_head *next = e->next, *prev = e->prev;
+
+	next->prev = prev;
+	prev->next = next;
+}
+
+/* Make @block, unit @idx of the region whose order map is @map, free. */
+static __always_inline void link_free_locked(struct buddy_arena *ba, u8 *map,
+					     unsigned long idx, void *block,
+					     unsigned int order)
 {
 	lockdep_assert_held(&ba->lock);
-	list_del((struct list_head *)(r->base + off));
-	r->map[off >> ba->min_order] = 0;
+	map[idx] = BA_HEAD | order;
+	link_block(block, &ba->free_area[order]);
+	ba->nr_free[order]++;
+	__set_bit(order, &ba->avail);
+}
+
+/* Take @block off its free list; its order-map byte is the caller's. */
+static __always_inline void unlink_free_locked(struct buddy_arena *ba,
+					       void *block, unsigned int order)
+{
+	lockdep_assert_held(&ba->lock);
+	unlink_block(block);
 	if (!--ba->nr_free[order])
-		ba->avail &= ~BIT(order);
+		__clear_bit(order, &ba->avail);
 }
 
 /*
  * Put a block that is no longer live back on the free lists, merging it
  * with its buddy as long as the buddy is free and of the same order.
  */
-static __always_inline void release_block_locked(struct buddy_arena *ba,
-						 struct buddy_region *r,
-						 size_t off,
-						 unsigned int order)
+static void release_block_locked(struct buddy_arena *ba,
+				 struct buddy_region *r, unsigned long idx,
+				 unsigned int order)
 {
 	bool poison = ba->flags & BUDDY_ARENA_POISON;
+	unsigned int min = ba->min_order, top = BA_HEAD | ba->max_order;
+	unsigned long off = idx << min, bit = BIT(order);
+	unsigned int tag = BA_HEAD | order;
 
 	lockdep_assert_held(&ba->lock);
 	if (poison)
-		memset(r->base + off, POISON_FREE, BIT(order));
-	r->free_bytes += BIT(order);
-	ba->free_bytes += BIT(order);
+		memset(r->base + off, POISON_FREE, bit);
+	if (!r->primary)
+		r->free_bytes += bit;
 
-	while (order < ba->max_order) {
-		size_t buddy = off ^ BIT(order);
-
-		if (buddy >= r->size ||
-		    r->map[buddy >> ba->min_order] != (BA_HEAD | order))
+	/* No bounds check on the buddy: see the sentinel at the top. */
+	for (; tag < top && r->map[(off ^ bit) >> min] == tag; tag++) {
+		if (unlikely(!links_ok((void *)(r->base + (off ^ bit))))) {
+			/* Leave the damaged block alone: no merge. */
+			ba->invalid_frees++;
+			ap_report_invalid(&ba->ap, "free list damaged", true,
+					  off ^ bit);
 			break;
-		del_free_locked(ba, r, buddy, order);
+		}
+		unlink_free_locked(ba, r->base + (off ^ bit), tag & BA_ORDER);
 		/*
 		 * The upper half's first bytes may hold stale links (its own,
 		 * or those of a lower buddy absorbed earlier): they are inside
 		 * the merged block now.
 		 */
 		if (poison)
-			memset(r->base + (off | BIT(order)), POISON_FREE,
+			memset(r->base + (off | bit), POISON_FREE,
 			       sizeof(struct list_head));
-		r->map[off >> ba->min_order] = 0;
-		off &= ~BIT(order);
-		order++;
+		r->map[(off | bit) >> min] = 0;
+		off &= ~bit;
+		bit <<= 1;
 	}
-	add_free_locked(ba, r, off, order);
+	link_free_locked(ba, r->map, off >> min, r->base + off,
+			 tag & BA_ORDER);
 
-	if (unlikely(r->free_bytes == r->size) && !r->primary &&
+	if (unlikely(!r->primary && r->free_bytes == r->size) &&
 	    (ba->flags & BUDDY_ARENA_GROW)) {
 		r->idle = true;
 		schedule_work(&ba->reclaim);
@@ -310,18 +391,67 @@ static bool poison_ok(const u8 *block, unsigned int order)
 }
 
 /*
- * Take a block of @order for a request of @size bytes.  Returns NULL when
- * no block is large enough, ERR_PTR(-EFAULT) when the block failed its
- * poison check (it has been repaired and is free again).
+ * Hand out the free block at unit @idx of @r, first splitting it down to
+ * @order, for a request that leaves @slack units unused.  Returns the
+ * block, or
+ * ERR_PTR(-EFAULT) when it failed its poison check (it has been repaired
+ * and is free again).
+ */
+static void *take_block_locked(struct buddy_arena *ba, struct buddy_region *r,
+			       unsigned long idx, unsigned int order,
+			       unsigned long slack)
+{
+	unsigned int j = r->map[idx] & BA_ORDER, min = ba->min_order;
+	u8 *block = r->base + (idx << min);
+	unsigned long half;
+
+	lockdep_assert_held(&ba->lock);
+	unlink_free_locked(ba, block, j);
+	/*
+	 * @j is the smallest order >= @order with a free block, so each order
+	 * from @order to @j - 1 gets its first free block here, one upper half.
+	 */
+	if (j > order)
+		ba->avail |= BIT(j) - BIT(order);
+	for (half = BIT(j); j > order; ) {
+		j--;
+		half >>= 1;
+		r->map[idx + (half >> min)] = BA_HEAD | j;
+		link_block((struct list_head *)(block + half),
+			   &ba->free_area[j]);
+		ba->nr_free[j]++;
+	}
+	if (!r->primary)
+		r->free_bytes -= BIT(order);
+
+	if (unlikely(ba->flags & BUDDY_ARENA_POISON) &&
+	    !poison_ok(block, order)) {
+		ba->invalid_frees++;
+		ap_report_invalid(&ba->ap, "poison overwritten in free block",
+				  true, block - r->base);
+		release_block_locked(ba, r, idx, order);
+		return ERR_PTR(-EFAULT);
+	}
+
+	r->map[idx] = BA_LIVE_HEAD | order;
+	put_slack(&r->map[idx], order - min, slack);
+	ba->slack_units += slack;
+	ba->allocs++;
+	return block;
+}
+
+/*
+ * The general allocation path: take a block of @order for a request that
+ * leaves @slack units of it unused, from any region.  Returns NULL when no block is large enough,
+ * ERR_PTR(-EFAULT) when the block failed its poison check or a free list is
+ * damaged.
  */
 static void *alloc_locked(struct buddy_arena *ba, unsigned int order,
-			  size_t size)
+			  unsigned long slack)
 {
 	unsigned long avail = ba->avail >> order;
-	unsigned int j, min = ba->min_order;
 	struct buddy_region *r;
-	unsigned long slack;
-	size_t off;
+	unsigned int j;
 	u8 *block;
 
 	lockdep_assert_held(&ba->lock);
@@ -330,33 +460,17 @@ static void *alloc_locked(struct buddy_arena *ba, unsigned int order,
 	j = order + __ffs(avail);
 	block = (u8 *)ba->free_area[j].next;
 	r = find_region_locked(ba, block);
-	off = block - r->base;
-	del_free_locked(ba, r, off, j);
-	while (j > order) {
-		j--;
-		add_free_locked(ba, r, off + BIT(j), j);
-	}
-
-	if (unlikely(ba->flags & BUDDY_ARENA_POISON) &&
-	    !poison_ok(block, order)) {
+	if (unlikely(!r || ((block - r->base) & ba->unit_mask) ||
+		     r->map[(block - r->base) >> ba->min_order] !=
+		     (BA_HEAD | j) || !links_ok((void *)block))) {
+		/* A caller wrote over a free block's links. */
 		ba->invalid_frees++;
-		ap_report_invalid(&ba->ap, "poison overwritten in free block",
-				  true, off);
-		r->free_bytes -= BIT(order);
-		ba->free_bytes -= BIT(order);
-		release_block_locked(ba, r, off, order);
+		ap_report_invalid(&ba->ap, "free list damaged", !!r,
+				  r ? block - r->base : 0);
 		return ERR_PTR(-EFAULT);
 	}
-
-	r->map[off >> min] = BA_HEAD | BA_LIVE | order;
-	slack = BIT(order - min) - (((size - 1) >> min) + 1);
-	put_slack(&r->map[off >> min], order - min, slack);
-	r->free_bytes -= BIT(order);
-	ba->free_bytes -= BIT(order);
-	ba->requested_bytes += BIT(order) - (slack << min);
-	ba->live_blocks++;
-	ba->allocs++;
-	return block;
+	return take_block_locked(ba, r, (block - r->base) >> ba->min_order,
+				 order, slack);
 }
 
 static void region_free(struct buddy_region *r)
@@ -389,6 +503,7 @@ static struct buddy_region *region_new(struct buddy_arena *ba, size_t size,
 		return NULL;
 	}
 	r->size = usable;
+	r->units = units;
 	r->free_bytes = usable;
 	r->canary_head = BA_CANARY;
 	r->canary_tail = (u32 *)(r->map + map_bytes(units));
@@ -424,7 +539,12 @@ static void splice_carved_locked(struct buddy_arena *ba, struct buddy_region *r,
 		ba->avail |= BIT(k);
 	}
 	ba->size += r->size;
-	ba->free_bytes += r->size;
+	if (r->primary) {
+		ba->primary = r;
+		ba->fast_base = r->base;
+		if (!(ba->flags & BUDDY_ARENA_POISON))
+			ba->fast_units = r->units;
+	}
 }
 
 /*
@@ -504,10 +624,10 @@ static void unlink_region_locked(struct buddy_arena *ba, unsigned int i)
 	for (off = 0, rem = r->size; rem >> ba->min_order; off += BIT(k),
 	     rem -= BIT(k)) {
 		k = carve_order(ba, rem);
-		del_free_locked(ba, r, off, k);
+		unlink_free_locked(ba, r->base + off, k);
+		r->map[off >> ba->min_order] = 0;
 	}
 	ba->size -= r->size;
-	ba->free_bytes -= r->size;
 	ba->nr_regions--;
 	memmove(&ba->regions[i], &ba->regions[i + 1],
 		(ba->nr_regions - i) * sizeof(*ba->regions));
@@ -590,6 +710,7 @@ struct buddy_arena *buddy_arena_create(const char *name, size_t size,
 	spin_lock_init(&ba->lock);
 	ba->min_order = min_order;
 	ba->max_order = max_order;
+	ba->unit_mask = BIT(min_order) - 1;
 	ba->flags = flags;
 	for (k = 0; k < BUDDY_ARENA_ORDERS; k++)
 		INIT_LIST_HEAD(&ba->free_area[k]);
@@ -636,8 +757,8 @@ void buddy_arena_destroy(struct buddy_arena *ba)
 	might_sleep();
 	ap_pool_unregister(&ba->ap);
 	cancel_work_sync(&ba->reclaim);
-	if (ba->live_blocks)
-		ap_warn_live(&ba->ap, ba->live_blocks);
+	if (ba->allocs != ba->frees)
+		ap_warn_live(&ba->ap, ba->allocs - ba->frees);
 	for (i = 0; i < ba->nr_regions; i++)
 		region_free(ba->regions[i]);
 	kfree(ba->regions);
@@ -666,38 +787,32 @@ int buddy_arena_add_region(struct buddy_arena *ba, size_t size)
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_add_region, ALLOCPOOLS_NS);
 
-/**
- * buddy_arena_alloc() - allocate a block of at least @size bytes
- * @ba: the arena
- * @size: bytes wanted, 1..2^max_order
- * @gfp: allocation flags; with BUDDY_ARENA_GROW, a gfp that allows
- *       blocking lets the arena add a region when it is full
- *
- * The block is 2^k bytes for the smallest k >= min_order that fits, and is
- * aligned to 2^k from the start of its region (regions are page aligned).
- *
- * Context: any context, hard IRQ included; may sleep only when the arena
- * must grow and @gfp allows blocking.
- * Return: the block, or NULL for a bad size, a full arena, or a block that
- * failed its poison check (each counted in the failures).
- */
-void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
+/* A request no block can satisfy: counted, never queued for growth. */
+static noinline void *alloc_refused(struct buddy_arena *ba)
 {
-	unsigned int order, tries = 0;
 	unsigned long flags;
-	void *p;
-
-	if (unlikely(!size || size > BIT(ba->max_order))) {
-		spin_lock_irqsave(&ba->lock, flags);
-		ba->failures++;
-		spin_unlock_irqrestore(&ba->lock, flags);
-		return NULL;
-	}
-	order = max_t(unsigned int, fls(size - 1), ba->min_order);
 
 	spin_lock_irqsave(&ba->lock, flags);
+	ba->failures++;
+	spin_unlock_irqrestore(&ba->lock, flags);
+	return NULL;
+}
+
+/*
+ * The general path of buddy_arena_alloc() for a block of @order of which
+ * the request leaves @slack units unused, entered with ba->lock held (taken
+ * with @flags) and nothing changed yet; it drops the lock.
+ */
+static noinline void *alloc_slow_locked(struct buddy_arena *ba,
+					unsigned int order, unsigned long slack,
+					gfp_t gfp, unsigned long flags)
+{
+	unsigned int tries = 0;
+	void *p;
+
+	lockdep_assert_held(&ba->lock);
 	for (;;) {
-		p = alloc_locked(ba, order, size);
+		p = alloc_locked(ba, order, slack);
 		if (likely(p) || !(ba->flags & BUDDY_ARENA_GROW) ||
 		    !gfpflags_allow_blocking(gfp) || tries++ == BA_GROW_TRIES)
 			break;
@@ -716,6 +831,67 @@ void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 	spin_unlock_irqrestore(&ba->lock, flags);
 	return p;
 }
+
+/**
+ * buddy_arena_alloc() - allocate a block of at least @size bytes
+ * @ba: the arena
+ * @size: bytes wanted, 1..2^max_order
+ * @gfp: allocation flags; with BUDDY_ARENA_GROW, a gfp that allows
+ *       blocking lets the arena add a region when it is full
+ *
+ * The block is 2^k bytes for the smallest k >= min_order that fits, and is
+ * aligned to 2^k from the start of its region (regions are page aligned).
+ *
+ * Context: any context, hard IRQ included; may sleep only when the arena
+ * must grow and @gfp allows blocking.
+ * Return: the block, or NULL for a bad size, a full arena, or a block that
+ * failed its poison check (each counted in the failures).
+ */
+void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
+{
+	/* size 0 wraps to ~0UL and, like an oversized one, gives order 64 */
+	unsigned long x = (size - 1) | ba->unit_mask, flags, idx, slack = 0;
+	unsigned int order = __fls(x) + 1;
+	struct list_head *head, *block;
+	struct buddy_region *r;
+
+	if (unlikely(order > ba->max_order))
+		return alloc_refused(ba);
+	/*
+	 * x is the request rounded up to a unit, minus one: all ones (x + 1
+	 * a power of two) exactly when the block has no slack.
+	 */
+	if (x & (x + 1))
+		slack = (BIT(order) - 1 - x) >> ba->min_order;
+
+	spin_lock_irqsave(&ba->lock, flags);
+	/* A free block of the very order: no split.  Else the general path. */
+	head = &ba->free_area[order];
+	block = head->next;
+	idx = unit_index((unsigned long)block - (unsigned long)ba->fast_base,
+			 ba->min_order);
+	r = ba->primary;
+	if (unlikely(block == head || idx >= ba->fast_units ||
+		     r->map[idx] != (BA_HEAD | order) ||
+		     block->next->prev != block ||
+		     (slack && order - ba->min_order > BA_SLACK_NARROW)))
+		return alloc_slow_locked(ba, order, slack, gfp, flags);
+
+	/* The first block: unlinked through @head, not its own prev link. */
+	head->next = block->next;
+	block->next->prev = head;
+	if (!--ba->nr_free[order])
+		__clear_bit(order, &ba->avail);
+	r->map[idx] = BA_LIVE_HEAD | order;
+	if (slack) {
+		r->map[idx] |= BA_SLACK;
+		r->map[idx + 1] = slack;
+		ba->slack_units += slack;
+	}
+	ba->allocs++;
+	spin_unlock_irqrestore(&ba->lock, flags);
+	return block;
+}
 EXPORT_SYMBOL_NS_GPL(buddy_arena_alloc, ALLOCPOOLS_NS);
 
 /* Why @ptr is not a live block of @r: for the report. */
@@ -729,7 +905,7 @@ static const char *bad_free_reason_locked(struct buddy_arena *ba,
 	lockdep_assert_held(&ba->lock);
 	if (!canaries_ok(r))
 		return "metadata canary smashed";
-	if (off & (BIT(ba->min_order) - 1))
+	if (off & ba->unit_mask)
 		return "interior pointer";
 	b = r->map[off >> ba->min_order];
 	if (!(b & BA_HEAD))
@@ -737,6 +913,54 @@ static const char *bad_free_reason_locked(struct buddy_arena *ba,
 	if (!(b & BA_LIVE))
 		return "double free or free of a free block";
 	return NULL;
+}
+
+/* Free the live block at unit @idx of @r, then drop the lock. */
+static noinline int free_release_unlock(struct buddy_arena *ba,
+					struct buddy_region *r,
+					unsigned long idx, unsigned long flags)
+{
+	unsigned int order = r->map[idx] & BA_ORDER;
+
+	lockdep_assert_held(&ba->lock);
+	ba->slack_units -= take_slack(&r->map[idx], order - ba->min_order);
+	ba->frees++;
+	release_block_locked(ba, r, idx, order);
+	spin_unlock_irqrestore(&ba->lock, flags);
+	return 0;
+}
+
+/*
+ * The general path of buddy_arena_free(), entered with ba->lock held
+ * (taken with @flags) and nothing changed yet; it drops the lock.
+ */
+static noinline int free_slow_locked(struct buddy_arena *ba, void *ptr,
+				     unsigned long flags)
+{
+	struct buddy_region *r;
+	const char *why;
+	size_t off;
+
+	lockdep_assert_held(&ba->lock);
+	r = find_region_locked(ba, ptr);
+	if (unlikely(!r)) {
+		ba->invalid_frees++;
+		spin_unlock_irqrestore(&ba->lock, flags);
+		ap_report_invalid(&ba->ap, "free of a foreign pointer", false,
+				  0);
+		return -EINVAL;
+	}
+	off = (u8 *)ptr - r->base;
+	if (unlikely((off & ba->unit_mask) ||
+		     r->map[off >> ba->min_order] < BA_LIVE_HEAD ||
+		     !canaries_ok(r))) {
+		why = bad_free_reason_locked(ba, r, ptr);
+		ba->invalid_frees++;
+		spin_unlock_irqrestore(&ba->lock, flags);
+		ap_report_invalid(&ba->ap, why, true, off);
+		return -EINVAL;
+	}
+	return free_release_unlock(ba, r, off >> ba->min_order, flags);
 }
 
 /**
@@ -755,42 +979,36 @@ static const char *bad_free_reason_locked(struct buddy_arena *ba,
  */
 int buddy_arena_free(struct buddy_arena *ba, void *ptr)
 {
+	unsigned int order, min = ba->min_order;
 	struct buddy_region *r;
-	const char *why;
-	unsigned long flags;
-	unsigned int order;
-	size_t off;
-	u8 *head;
+	unsigned long flags, idx;
+	u8 b;
 
 	if (unlikely(!ptr))
 		return 0;
 	spin_lock_irqsave(&ba->lock, flags);
-	r = find_region_locked(ba, ptr);
-	if (unlikely(!r)) {
-		ba->invalid_frees++;
-		spin_unlock_irqrestore(&ba->lock, flags);
-		ap_report_invalid(&ba->ap, "free of a foreign pointer", false,
-				  0);
-		return -EINVAL;
+	/* One comparison: in the primary region, aligned to a unit. */
+	idx = unit_index((unsigned long)ptr - (unsigned long)ba->fast_base,
+			 min);
+	if (unlikely(idx >= ba->fast_units))
+		return free_slow_locked(ba, ptr, flags);
+	r = ba->primary;
+	b = r->map[idx];
+	if (unlikely(b < BA_LIVE_HEAD || !canaries_ok(r)))
+		return free_slow_locked(ba, ptr, flags);
+	order = b & BA_ORDER;
+	/* A merge or a wide slack: the general path. */
+	if (unlikely((r->map[idx ^ BIT(order - min)] == (BA_HEAD | order) &&
+		      order < ba->max_order) ||
+		     ((b & BA_SLACK) && order - min > BA_SLACK_NARROW)))
+		return free_release_unlock(ba, r, idx, flags);
+
+	if (b & BA_SLACK) {
+		ba->slack_units -= r->map[idx + 1];
+		r->map[idx + 1] = 0;
 	}
-	off = (u8 *)ptr - r->base;
-	head = &r->map[off >> ba->min_order];
-	if (unlikely((off & (BIT(ba->min_order) - 1)) ||
-		     (*head & (BA_HEAD | BA_LIVE)) != (BA_HEAD | BA_LIVE) ||
-		     !canaries_ok(r))) {
-		why = bad_free_reason_locked(ba, r, ptr);
-		ba->invalid_frees++;
-		spin_unlock_irqrestore(&ba->lock, flags);
-		ap_report_invalid(&ba->ap, why, true, off);
-		return -EINVAL;
-	}
-	order = *head & BA_ORDER;
-	ba->requested_bytes -= BIT(order) -
-			       (take_slack(head, order - ba->min_order) <<
-				ba->min_order);
-	ba->live_blocks--;
 	ba->frees++;
-	release_block_locked(ba, r, off, order);
+	link_free_locked(ba, r->map, idx, ptr, order);
 	spin_unlock_irqrestore(&ba->lock, flags);
 	return 0;
 }
@@ -819,8 +1037,7 @@ size_t buddy_arena_block_size(struct buddy_arena *ba, const void *ptr)
 	if (r) {
 		off = (const u8 *)ptr - r->base;
 		b = r->map[off >> ba->min_order];
-		if (!(off & (BIT(ba->min_order) - 1)) &&
-		    (b & (BA_HEAD | BA_LIVE)) == (BA_HEAD | BA_LIVE))
+		if (!(off & ba->unit_mask) && b >= BA_LIVE_HEAD)
 			ret = BIT(b & BA_ORDER);
 	}
 	spin_unlock_irqrestore(&ba->lock, flags);
@@ -833,21 +1050,20 @@ EXPORT_SYMBOL_NS_GPL(buddy_arena_block_size, ALLOCPOOLS_NS);
  * 2^min_order units: 0 when a request would fail for lack of memory, towards
  * 1000 when it would fail for fragmentation, -1000 when it would succeed.
  */
-static int frag_index_locked(struct buddy_arena *ba)
+static int frag_index(const struct buddy_arena_stats *st)
 {
 	unsigned long blocks = 0;
 	u64 units, scaled;
 	unsigned int k;
 
-	lockdep_assert_held(&ba->lock);
-	for (k = ba->min_order; k <= ba->max_order; k++)
-		blocks += ba->nr_free[k];
+	for (k = st->min_order; k <= st->max_order; k++)
+		blocks += st->free_blocks[k];
 	if (!blocks)
 		return 0;
-	if (ba->nr_free[ba->max_order])
+	if (st->free_blocks[st->max_order])
 		return -1000;
-	units = ba->free_bytes >> ba->min_order;
-	scaled = (units * 1000) >> (ba->max_order - ba->min_order);
+	units = st->free_bytes >> st->min_order;
+	scaled = (units * 1000) >> (st->max_order - st->min_order);
 	return 1000 - (int)div64_ul(1000 + scaled, blocks);
 }
 
@@ -857,55 +1073,62 @@ static int frag_index_locked(struct buddy_arena *ba)
  * @st: filled in
  *
  * requested_bytes sums the sizes asked for by the live blocks, each rounded
- * up to 2^min_order.
+ * up to 2^min_order.  The byte figures are derived here from the per-order
+ * counts and the slack total rather than kept on every call.
  *
  * Context: any context, hard IRQ included.
  */
 void buddy_arena_stats(struct buddy_arena *ba, struct buddy_arena_stats *st)
 {
-	unsigned long flags;
+	unsigned long flags, slack;
+	unsigned int k;
 
 	memset(st, 0, sizeof(*st));
 	spin_lock_irqsave(&ba->lock, flags);
 	st->size = ba->size;
-	st->free_bytes = ba->free_bytes;
-	st->allocated_bytes = ba->size - ba->free_bytes;
-	st->requested_bytes = ba->requested_bytes;
 	st->largest_free = ba->avail ? BIT(__fls(ba->avail)) : 0;
 	st->regions = ba->nr_regions;
 	st->min_order = ba->min_order;
 	st->max_order = ba->max_order;
-	st->live_blocks = ba->live_blocks;
+	st->live_blocks = ba->allocs - ba->frees;
 	memcpy(st->free_blocks, ba->nr_free, sizeof(st->free_blocks));
-	st->frag_index = frag_index_locked(ba);
+	slack = ba->slack_units;
 	st->allocs = ba->allocs;
 	st->frees = ba->frees;
 	st->failures = ba->failures;
 	st->invalid_frees = ba->invalid_frees;
 	spin_unlock_irqrestore(&ba->lock, flags);
+
+	for (k = st->min_order; k <= st->max_order; k++)
+		st->free_bytes += st->free_blocks[k] << k;
+	st->allocated_bytes = st->size - st->free_bytes;
+	st->requested_bytes = st->allocated_bytes - (slack << st->min_order);
+	st->frag_index = frag_index(st);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_stats, ALLOCPOOLS_NS);
 
 /*
  * Walk every block of every region and check the whole arena against its
- * counters and free lists; log the first thing that is wrong.  Tests call
- * it after every mutation.  O(size / 2^min_order).
+ * counters, free lists and order bitmap; log the first thing that is wrong.
+ * Tests call it after every mutation.  O(size / 2^min_order).
  */
 static bool __maybe_unused buddy_check_locked(struct buddy_arena *ba)
 {
 	unsigned long nr_free[BUDDY_ARENA_ORDERS] = { 0 };
-	size_t total = 0, free_total = 0, off, unit = BIT(ba->min_order);
-	unsigned long live = 0, avail = 0, n;
+	size_t total = 0, off, unit = BIT(ba->min_order);
+	unsigned long live = 0, avail = 0, slack = 0, n;
+	unsigned int i, k, min = ba->min_order;
 	struct list_head *e;
-	unsigned int i, k;
+	bool primary;
 
 	lockdep_assert_held(&ba->lock);
 	for (i = 0; i < ba->nr_regions; i++) {
 		struct buddy_region *r = ba->regions[i];
 		size_t rfree = 0;
 
-		if (!canaries_ok(r)) {
-			pr_err("check: region %u canary\n", i);
+		if (!canaries_ok(r) || r->map[r->units] ||
+		    r->units != r->size >> min) {
+			pr_err("check: region %u canary, sentinel or units\n", i);
 			return false;
 		}
 		if (i && ba->regions[i - 1]->base + ba->regions[i - 1]->size >
@@ -913,27 +1136,40 @@ static bool __maybe_unused buddy_check_locked(struct buddy_arena *ba)
 			pr_err("check: regions %u and %u overlap\n", i - 1, i);
 			return false;
 		}
+		primary = r == ba->primary;
+		if (r->primary != primary) {
+			pr_err("check: region %u primary\n", i);
+			return false;
+		}
 		for (off = 0; off < r->size; off += BIT(k)) {
-			u8 b = r->map[off >> ba->min_order];
-			size_t u, units, slack_end;
+			u8 *m = &r->map[off >> min], b = *m;
+			size_t u, units, slack_end = 1;
+			unsigned long s = 0;
 
 			k = b & BA_ORDER;
-			if (!(b & BA_HEAD) || k < ba->min_order ||
-			    k > ba->max_order || (off & (BIT(k) - 1)) ||
-			    off + BIT(k) > r->size ||
-			    (b & ~(BA_HEAD | BA_LIVE | BA_ORDER))) {
+			if (!(b & BA_HEAD) || k < min || k > ba->max_order ||
+			    (off & (BIT(k) - 1)) || off + BIT(k) > r->size ||
+			    ((b & BA_SLACK) && !(b & BA_LIVE))) {
 				pr_err("check: region %u offset %zu: bad block %#x\n",
 				       i, off, b);
 				return false;
 			}
-			units = BIT(k - ba->min_order);
-			slack_end = (b & BA_LIVE) ? min_t(size_t, units, 5) : 1;
+			units = BIT(k - min);
+			if (b & BA_SLACK) {
+				slack_end = k - min > BA_SLACK_NARROW ? 5 : 2;
+				for (u = slack_end - 1; u; u--)
+					s = s << BA_SLACK_BITS | m[u];
+				if (!s || s >= units / 2) {
+					pr_err("check: region %u offset %zu: slack %lu\n",
+					       i, off, s);
+					return false;
+				}
+				slack += s;
+			}
 			for (u = 1; u < units; u++) {
-				u8 x = r->map[(off >> ba->min_order) + u];
-
-				if (u < slack_end ? (x & BA_HEAD) : x) {
+				if (u < slack_end ? (m[u] & BA_HEAD) : m[u]) {
 					pr_err("check: region %u offset %zu: unit %zu is %#x\n",
-					       i, off, u, x);
+					       i, off, u, m[u]);
 					return false;
 				}
 			}
@@ -943,9 +1179,8 @@ static bool __maybe_unused buddy_check_locked(struct buddy_arena *ba)
 			}
 			nr_free[k]++;
 			rfree += BIT(k);
-			if (k < ba->max_order && (off ^ BIT(k)) < r->size &&
-			    r->map[(off ^ BIT(k)) >> ba->min_order] ==
-			    (BA_HEAD | k)) {
+			if (k < ba->max_order &&
+			    r->map[(off ^ BIT(k)) >> min] == (BA_HEAD | k)) {
 				pr_err("check: region %u offset %zu: unmerged buddies\n",
 				       i, off);
 				return false;
@@ -957,13 +1192,12 @@ static bool __maybe_unused buddy_check_locked(struct buddy_arena *ba)
 				return false;
 			}
 		}
-		if (rfree != r->free_bytes) {
+		if (!r->primary && rfree != r->free_bytes) {
 			pr_err("check: region %u free %zu, counted %zu\n", i,
 			       rfree, r->free_bytes);
 			return false;
 		}
 		total += r->size;
-		free_total += rfree;
 		if (r->size & (unit - 1))
 			return false;
 	}
@@ -972,8 +1206,8 @@ static bool __maybe_unused buddy_check_locked(struct buddy_arena *ba)
 		list_for_each(e, &ba->free_area[k]) {
 			struct buddy_region *r = find_region_locked(ba, e);
 
-			if (!r || r->map[((u8 *)e - r->base) >> ba->min_order] !=
-			    (BA_HEAD | k)) {
+			if (!r || r->map[((u8 *)e - r->base) >> min] !=
+			    (BA_HEAD | k) || e->next->prev != e) {
 				pr_err("check: order %u list entry %lu is not a free block\n",
 				       k, n);
 				return false;
@@ -990,12 +1224,10 @@ static bool __maybe_unused buddy_check_locked(struct buddy_arena *ba)
 			avail |= BIT(k);
 	}
 	if (avail != ba->avail || total != ba->size ||
-	    free_total != ba->free_bytes || live != ba->live_blocks ||
-	    ba->requested_bytes > ba->size - ba->free_bytes ||
-	    ba->requested_bytes < live * unit) {
-		pr_err("check: counters: avail %#lx/%#lx size %zu/%zu free %zu/%zu live %lu/%lu\n",
-		       avail, ba->avail, total, ba->size, free_total,
-		       ba->free_bytes, live, ba->live_blocks);
+	    live != ba->allocs - ba->frees || slack != ba->slack_units) {
+		pr_err("check: counters: avail %#lx/%#lx size %zu/%zu live %lu/%llu slack %lu/%lu\n",
+		       avail, ba->avail, total, ba->size, live,
+		       ba->allocs - ba->frees, slack, ba->slack_units);
 		return false;
 	}
 	return true;

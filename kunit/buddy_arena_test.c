@@ -342,6 +342,7 @@ enum ba_bad_kind {
 	BA_BAD_FREE_BLOCK,
 	BA_BAD_PAST_END,
 	BA_BAD_CANARY,
+	BA_BAD_CANARY_HEAD,
 	BA_BAD_WRONG_ARENA,
 };
 
@@ -358,6 +359,7 @@ static const struct ba_bad_free ba_bad_frees[] = {
 	{ BA_BAD_FREE_BLOCK, "never allocated free block" },
 	{ BA_BAD_PAST_END, "one past the region" },
 	{ BA_BAD_CANARY, "smashed canary" },
+	{ BA_BAD_CANARY_HEAD, "smashed head canary" },
 	{ BA_BAD_WRONG_ARENA, "block of another arena" },
 };
 
@@ -408,6 +410,11 @@ static void buddy_arena_test_free_bad_unchanged(struct kunit *test)
 		*r->canary_tail = ~saved;
 		bad = p;
 		break;
+	case BA_BAD_CANARY_HEAD:
+		saved = r->canary_head;
+		r->canary_head = ~saved;
+		bad = p;
+		break;
 	case BA_BAD_WRONG_ARENA:
 		other = ba_other(test, SZ_4K, 4, 12, 0);
 		KUNIT_ASSERT_NOT_NULL(test, other);
@@ -423,12 +430,15 @@ static void buddy_arena_test_free_bad_unchanged(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.invalid_frees, 1ULL);
 	if (kind == BA_BAD_CANARY)
 		*r->canary_tail = saved;
+	if (kind == BA_BAD_CANARY_HEAD)
+		r->canary_head = saved;
 	ba_expect_valid(test, ba);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
 	if (kind != BA_BAD_DOUBLE)
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, q), 0);
 	ba_expect_valid(test, ba);
-	KUNIT_EXPECT_EQ(test, ba->free_bytes, (size_t)BA_TEST_SIZE);
+	buddy_arena_stats(ba, &after);
+	KUNIT_EXPECT_EQ(test, after.free_bytes, (size_t)BA_TEST_SIZE);
 	if (other) {
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(other, bad), 0);
 		ba_other_destroy(test);
@@ -634,6 +644,198 @@ static void buddy_arena_test_random_ops(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ba->nr_free[BA_TEST_MAX], 1UL);
 }
 
+/* The bitmap of non-empty orders agrees with the lists after every call. */
+static void ba_expect_avail(struct kunit *test, struct buddy_arena *ba)
+{
+	unsigned long flags;
+	unsigned int k;
+
+	spin_lock_irqsave(&ba->lock, flags);
+	for (k = 0; k < BUDDY_ARENA_ORDERS; k++) {
+		KUNIT_EXPECT_EQ_MSG(test, !!test_bit(k, &ba->avail),
+				    !list_empty(&ba->free_area[k]),
+				    "order %u", k);
+		KUNIT_EXPECT_EQ_MSG(test, ba->nr_free[k] == 0,
+				    list_empty(&ba->free_area[k]),
+				    "order %u", k);
+	}
+	spin_unlock_irqrestore(&ba->lock, flags);
+}
+
+static void buddy_arena_test_avail_tracks_lists(struct kunit *test)
+{
+	static const size_t sizes[] = { 16, 4096, 17, 32768, 100, 16, 2048, 1 };
+	struct buddy_arena *ba = ba_main(test);
+	void *p[ARRAY_SIZE(sizes)];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p[i] = buddy_arena_alloc(ba, sizes[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		ba_expect_avail(test, ba);
+		ba_expect_valid(test, ba);
+	}
+	/* every other one first, so that some frees merge and some do not */
+	for (i = 0; i < ARRAY_SIZE(sizes); i += 2) {
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
+		ba_expect_avail(test, ba);
+		ba_expect_valid(test, ba);
+	}
+	for (i = 1; i < ARRAY_SIZE(sizes); i += 2) {
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
+		ba_expect_avail(test, ba);
+		ba_expect_valid(test, ba);
+	}
+	KUNIT_EXPECT_EQ(test, ba->avail, BIT(BA_TEST_MAX));
+}
+
+struct ba_req {
+	size_t size;
+	const char *desc;
+};
+
+static const struct ba_req ba_reqs[] = {
+	{ 1, "one byte, one unit" },
+	{ 17, "two units, no slack" },
+	{ 100, "one unit of slack, narrow" },
+	{ 3000, "slack in a 256-unit block, narrow" },
+	{ 4097, "slack in a 512-unit block, wide" },
+	{ 40000, "slack in a 4096-unit block, wide" },
+	{ 65536, "a whole 2^16 block" },
+};
+
+static void ba_req_desc(const struct ba_req *t, char *desc)
+{
+	strscpy(desc, t->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(ba_req, ba_reqs, ba_req_desc);
+
+/* requested_bytes is exact on both the inline and the general path. */
+static void buddy_arena_test_requested_bytes_exact(struct kunit *test)
+{
+	const struct ba_req *param = test->param_value;
+	struct buddy_arena *ba = ba_main(test);
+	struct buddy_arena_stats st;
+	void *p, *q;
+
+	/* q makes p's order's list non-empty, so p takes the inline path */
+	q = buddy_arena_alloc(ba, param->size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.requested_bytes,
+			ALIGN(param->size, BIT(BA_TEST_MIN)));
+	ba_expect_valid(test, ba);
+	if (param->size <= BA_TEST_SIZE / 2) {
+		p = buddy_arena_alloc(ba, param->size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		buddy_arena_stats(ba, &st);
+		KUNIT_EXPECT_EQ(test, st.requested_bytes,
+				2 * ALIGN(param->size, BIT(BA_TEST_MIN)));
+		ba_expect_valid(test, ba);
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	}
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.requested_bytes,
+			ALIGN(param->size, BIT(BA_TEST_MIN)));
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, q), 0);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.requested_bytes, (size_t)0);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE);
+	ba_expect_valid(test, ba);
+}
+
+/*
+ * A caller that writes over a free block's links makes the allocation that
+ * would take it fail and be counted, and a free next to it not merge,
+ * instead of writing through the bad link.
+ */
+static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	struct list_head decoy = { &decoy, &decoy };
+	struct buddy_arena_stats st;
+	struct list_head *victim, *saved;
+	u8 *p, *q;
+
+	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	/* p's buddy is the one free order-4 block */
+	victim = (struct list_head *)(p + 16);
+	KUNIT_ASSERT_EQ(test, ba->nr_free[BA_TEST_MIN], 1UL);
+	KUNIT_ASSERT_PTR_EQ(test, ba->free_area[BA_TEST_MIN].next, victim);
+	saved = victim->next;
+	victim->next = &decoy;
+
+	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 16, GFP_KERNEL));
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	KUNIT_EXPECT_PTR_EQ(test, decoy.next, &decoy);
+	KUNIT_EXPECT_PTR_EQ(test, decoy.prev, &decoy);
+
+	/* p's free finds its buddy damaged: p is freed but not merged */
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 2UL);
+	KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ba, p), (size_t)0);
+	KUNIT_EXPECT_PTR_EQ(test, decoy.next, &decoy);
+
+	/*
+	 * Repaired (p now sits in front of the victim on the list), both
+	 * halves are taken and freed again, and merge.
+	 */
+	victim->next = saved;
+	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, q), 0);
+	ba_expect_valid(test, ba);
+	KUNIT_EXPECT_EQ(test, ba->nr_free[BA_TEST_MAX], 1UL);
+}
+
+/*
+ * Blocks of the primary region take the inline paths, blocks of another
+ * region the general ones; both keep the same books.
+ */
+static void buddy_arena_test_regions_both_paths(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_other(test, SZ_4K, 4, 12, 0);
+	struct buddy_arena_stats st;
+	void *p[8];
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, ba);
+	KUNIT_ASSERT_EQ(test, buddy_arena_add_region(ba, SZ_4K), 0);
+	KUNIT_ASSERT_EQ(test, buddy_arena_add_region(ba, SZ_4K), 0);
+	for (i = 0; i < 6; i++) {
+		p[i] = buddy_arena_alloc(ba, 2048 - 40 * i, GFP_ATOMIC);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		ba_expect_valid(test, ba);
+	}
+	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 16, GFP_ATOMIC));
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.regions, 3U);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)0);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 6UL);
+	for (i = 0; i < 6; i++) {
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), -EINVAL);
+		ba_expect_valid(test, ba);
+	}
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[12], 3UL);
+	KUNIT_EXPECT_EQ(test, st.requested_bytes, (size_t)0);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 6ULL);
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	ba_other_destroy(test);
+}
+
 static struct kunit_case buddy_arena_test_cases[] = {
 	KUNIT_CASE_PARAM(buddy_arena_test_create_bad_args,
 			 ba_bad_create_gen_params),
@@ -657,6 +859,11 @@ static struct kunit_case buddy_arena_test_cases[] = {
 	KUNIT_CASE(buddy_arena_test_poison_mismatch_refused),
 	KUNIT_CASE(buddy_arena_test_stats_files),
 	KUNIT_CASE(buddy_arena_test_random_ops),
+	KUNIT_CASE(buddy_arena_test_avail_tracks_lists),
+	KUNIT_CASE_PARAM(buddy_arena_test_requested_bytes_exact,
+			 ba_req_gen_params),
+	KUNIT_CASE(buddy_arena_test_free_list_damage_refused),
+	KUNIT_CASE(buddy_arena_test_regions_both_paths),
 	{}
 };
 

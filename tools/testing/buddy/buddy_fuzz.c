@@ -40,6 +40,7 @@ static void bad_free(struct buddy_arena *ba, void *p)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	unsigned int min, max, flags, i;
+	struct buddy_arena_stats st;
 	struct buddy_arena *ba;
 	size_t size;
 
@@ -102,7 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	while (nr_live)
 		must(!buddy_arena_free(ba, live[--nr_live]), "drain");
 	ap_shim_run_work();
-	must(buddy_check(ba) && ba->free_bytes == ba->size, "drained");
+	buddy_arena_stats(ba, &st);
+	must(buddy_check(ba) && st.free_bytes == st.size, "drained");
 	buddy_arena_destroy(ba);
 	return 0;
 }

@@ -128,14 +128,16 @@ static struct shadow *shadow_of(struct model *m, const u8 *p)
 static bool counters_ok(struct model *m)
 {
 	struct buddy_arena *ba = m->ba;
+	struct buddy_arena_stats st;
 
-	CHECK(ba->free_bytes + m->live_bytes == ba->size,
-	      "free %zu + live %zu != size %zu", ba->free_bytes, m->live_bytes,
-	      ba->size);
-	CHECK(ba->live_blocks == m->nr_live, "live %lu model %u",
-	      ba->live_blocks, m->nr_live);
-	CHECK(ba->requested_bytes == m->req_bytes, "requested %zu model %zu",
-	      ba->requested_bytes, m->req_bytes);
+	buddy_arena_stats(ba, &st);
+	CHECK(st.free_bytes + m->live_bytes == st.size,
+	      "free %zu + live %zu != size %zu", st.free_bytes, m->live_bytes,
+	      st.size);
+	CHECK(st.live_blocks == m->nr_live, "live %lu model %u",
+	      st.live_blocks, m->nr_live);
+	CHECK(st.requested_bytes == m->req_bytes, "requested %zu model %zu",
+	      st.requested_bytes, m->req_bytes);
 	CHECK(ba->allocs == m->allocs && ba->frees == m->frees &&
 	      ba->failures == m->failures && ba->invalid_frees == m->invalid,
 	      "counters %llu/%llu %llu/%llu %llu/%llu %llu/%llu",
@@ -518,6 +520,7 @@ out:
 
 static void test_poison(void)
 {
+	struct buddy_arena_stats st;
 	struct buddy_arena *ba;
 	u8 *p, *q;
 
@@ -535,7 +538,8 @@ static void test_poison(void)
 	q = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
 	CHECK(q, "repaired block");
 	CHECK(buddy_arena_free(ba, q) == 0 && buddy_check(ba), "free");
-	CHECK(ba->free_bytes == 4096 && ba->nr_free[12] == 1, "merged");
+	buddy_arena_stats(ba, &st);
+	CHECK(st.free_bytes == 4096 && ba->nr_free[12] == 1, "merged");
 out:
 	buddy_arena_destroy(ba);
 }
@@ -559,6 +563,43 @@ static void test_canary(void)
 	ba->regions[0]->canary_head = BA_CANARY;
 	CHECK(ba->invalid_frees == 2 && buddy_check(ba), "unchanged");
 	CHECK(buddy_arena_free(ba, p) == 0, "free after repair");
+out:
+	buddy_arena_destroy(ba);
+}
+
+/*
+ * A free block whose links were written over is neither handed out nor
+ * unlinked: the allocation fails and the merge is skipped, each counted and
+ * reported once, and nothing is written through the bad link.
+ */
+static void test_free_list_damage(void)
+{
+	struct list_head decoy = { &decoy, &decoy }, *victim, *saved;
+	unsigned long err = ap_shim_nr_err;
+	struct buddy_arena *ba;
+	u8 *p, *q;
+
+	ba = buddy_arena_create("damage", 4096, 4, 12, 0);
+	CHECK(!IS_ERR(ba), "create");
+	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	CHECK(p, "alloc");
+	victim = (struct list_head *)(p + 16);
+	CHECK(ba->free_area[4].next == victim, "buddy listed");
+	saved = victim->next;
+	victim->next = &decoy;
+	CHECK(!buddy_arena_alloc(ba, 16, GFP_KERNEL), "damaged block taken");
+	CHECK(ba->invalid_frees == 1 && ba->failures == 1, "counted");
+	CHECK(buddy_arena_free(ba, p) == 0, "free next to damage");
+	CHECK(ba->invalid_frees == 2 && ba->nr_free[4] == 2, "not merged");
+	CHECK(decoy.next == &decoy && decoy.prev == &decoy, "decoy written");
+	CHECK(ap_shim_nr_err == err + 2, "reported %lu times",
+	      ap_shim_nr_err - err);
+	victim->next = saved;
+	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	CHECK(p && q, "repaired");
+	CHECK(!buddy_arena_free(ba, p) && !buddy_arena_free(ba, q), "free");
+	CHECK(buddy_check(ba) && ba->nr_free[12] == 1, "merged");
 out:
 	buddy_arena_destroy(ba);
 }
@@ -624,6 +665,7 @@ int main(int argc, char **argv)
 	test_growth();
 	test_poison();
 	test_canary();
+	test_free_list_damage();
 	test_debugfs();
 	for (i = 0; i < ARRAY_SIZE(shapes); i++) {
 		run_shape(&shapes[i]);
