@@ -15,15 +15,28 @@
  *   | cls | fe fe .. fe    | next free | POISON_FREE (optional) .. |  free
  *   +-----+----------------+---------------------------------------+
  *
- * Heap mode (bump_slab_create): one vmalloc'd heap.  A class whose list is
- * empty takes header + class size from the bump pointer; a free pushes the
- * object on its class list and an allocation pops the most recently freed
- * one.  Objects never change class.  A bitmap with one bit per 8 bytes of
- * heap marks where headers start, so a foreign, interior or misaligned
- * pointer is refused without trusting anything the caller could write.
+ * Heap mode (bump_slab_create): one vmalloc'd heap.  A class whose free
+ * objects are all gone takes header + class size from the bump pointer; a
+ * free pushes the object on a LIFO list and an allocation pops the most
+ * recently freed one.  Objects never change class.  A side map with one
+ * byte per 16 bytes of heap says where headers start and of what class
+ * (two headers are at least 16 bytes apart), so a foreign, interior or
+ * misaligned pointer, or a class byte overwritten with another valid one,
+ * is refused without trusting anything the caller could write.
  *
  *   heap: [hdr|obj 8][hdr|obj 32     ][hdr|obj 8][hdr|obj 1024 ...]   free
  *         0                                                  bump ^    end
+ *   map:  one byte per 16 heap bytes: 0, or (class + 1) * 2 + bit 3 of the
+ *         header's offset, for the one header that starts in those 16 bytes
+ *
+ * The free objects of a class sit on per-CPU caches (each a LIFO list of at
+ * most BS_CACHE_MAX objects) in front of the class's pool-wide list.  A free
+ * pushes on this CPU's cache and a full cache moves to the front of the
+ * pool list; an allocation pops from this CPU's cache, and an empty cache
+ * takes a batch from the pool list or, if that is empty too, from another
+ * CPU's cache before anything is bumped.  So on one CPU the caches and the
+ * pool list together are exactly the LIFO stack of the design, and nothing
+ * is bumped while a free object of the class is anywhere in the pool.
  *
  * Buddy mode (bump_slab_create_on): classes take slabs from a buddy arena.
  * A small class (two or more objects per page) uses one PAGE_SIZE block per
@@ -48,22 +61,35 @@
  * buddy mode an allocation that needs a new slab asks the arena with the
  * caller's gfp, which may sleep (arena growth) when the gfp allows it.
  *
- * Locking: one spinlock per pool, taken with irqsave, guards everything in
- * struct bump_slab after it.  It is dropped around buddy_arena_alloc() (which
- * may sleep) and the state re-checked after; buddy_arena_block_size() and
- * buddy_arena_free() never sleep and are called under it, so the arena's
- * lock nests inside ours and never the other way round.
+ * Locking: the pool lock, taken with irqsave, guards everything in struct
+ * bump_slab after it.  In buddy mode it is dropped around
+ * buddy_arena_alloc() (which may sleep) and the state re-checked after;
+ * buddy_arena_block_size() and buddy_arena_free() never sleep and are called
+ * under it, so the arena's lock nests inside ours and never the other way
+ * round.  In heap mode each CPU's cache has its own lock, taken with irqsave
+ * on the fast paths and then alone.  Whoever needs the pool lock and a cache
+ * lock takes the pool lock first; a second cache lock (a steal, a stats
+ * snapshot) is only taken with the pool lock held, which orders them (and
+ * is named to lockdep as their nest lock).  A free of a heap object takes
+ * no lock to validate it: the heap, its size and the map entry of a live
+ * object do not change, and the header goes from live to free with one
+ * cmpxchg, so of two racing frees of one object exactly one wins and the
+ * other is refused as a double free.
  */
 
-#include <linux/bitmap.h>
+#include <asm/byteorder.h>
+#include <linux/atomic.h>
 #include <linux/bitops.h>
+#include <linux/cache.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/log2.h>
+#include <linux/percpu.h>
 #include <linux/poison.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -78,6 +104,11 @@
 #define BS_LIVE		0xff	/* marker of an allocated object */
 #define BS_FREE		0xfe	/* marker of an object on a free list */
 #define BS_BAD		0xdd	/* marker of a free object found modified */
+/* A live header read as a little-endian number, less its class byte. */
+#define BS_LIVE_NUM	0xffffffffffffff00ULL
+
+#define BS_CACHE_MAX	64	/* heap mode: most objects a CPU caches per class */
+#define BS_BATCH	32	/* objects a cache takes from the pool list */
 
 #define BS_SLAB_HDR	64	/* first object of a slab; its header at 56 */
 #define BS_SLAB_MAGIC	0x62736c62U
@@ -103,13 +134,14 @@ struct bs_slab {
 };
 
 /*
- * Per-class state.  live = allocs - frees; carved counts the objects the
- * class has made (heap: from the bump pointer; buddy: in slabs it holds);
- * bad the free objects found modified and kept out of use.
+ * Per-class state.  live = allocs - frees (here and in the per-CPU caches);
+ * carved counts the objects the class has made (heap: from the bump
+ * pointer; buddy: in slabs it holds); bad the free objects found modified
+ * and kept out of use.
  */
 struct bs_class {
-	void *head;			/* heap mode: LIFO list of free objects */
-	u64 allocs, frees;
+	void *head;			/* heap: the pool list, behind the caches */
+	u64 allocs, frees;		/* buddy mode */
 	unsigned long carved, bad, slabs;
 	struct list_head partial;	/* buddy: slabs with a free object */
 	struct list_head full;		/* buddy: slabs without one */
@@ -118,12 +150,33 @@ struct bs_class {
 	u16 per_slab;			/* buddy: objects per slab */
 };
 
+/*
+ * Heap mode: one CPU's cache of one class.  @head links the free objects,
+ * most recently freed first, through their first word; past BS_CACHE_MAX
+ * of them they all go to the pool list.  @allocs and @frees count what
+ * this CPU did, for the stats.
+ */
+struct bs_cache {
+	void *head;
+	unsigned long count;
+	u64 allocs, frees;
+};
+
+/* Heap mode: one CPU's caches; @lock guards them. */
+struct bs_pcpu {
+	spinlock_t lock;	/* guards @cache */
+	struct bs_cache cache[BUMP_SLAB_CLASSES];
+};
+
 /**
  * struct bump_slab - a size-class pool
  * @ap: the core's part (name, debugfs)
  * @arena: the backing buddy arena, NULL in heap mode
  * @heap: heap mode: the vmalloc'd heap
- * @starts: heap mode: one bit per 8 heap bytes, set where a header starts
+ * @map: heap mode: one byte per 16 heap bytes, see map_code()
+ * @units: heap mode: 8-byte units of @heap
+ * @pcpu: heap mode: the per-CPU caches
+ * @slow: buddy mode or poisoning: off the heap fast paths
  * @heap_size: heap mode: bytes of @heap
  * @flags: create flags
  * @lock: guards every field below it
@@ -138,11 +191,15 @@ struct bump_slab {
 	struct ap_pool ap;
 	struct buddy_arena *arena;
 	u8 *heap;
-	unsigned long *starts;
+	u8 *map;
+	size_t units;
+	struct bs_pcpu __percpu *pcpu;
+	bool slow;
 	size_t heap_size;
 	unsigned int flags;
 
-	spinlock_t lock;	/* guards all the fields below */
+	/* Guards the fields below; off the line the fast paths read. */
+	spinlock_t lock ____cacheline_aligned_in_smp;
 	size_t bump;
 	unsigned long slabs;
 	size_t slab_bytes;
@@ -152,6 +209,8 @@ struct bump_slab {
 };
 
 static_assert(sizeof(struct bs_slab) <= BS_SLAB_HDR - BS_HDR);
+/* A refill leaves room in the cache before it must flush. */
+static_assert(BS_BATCH < BS_CACHE_MAX);
 
 static __always_inline size_t cls_size(unsigned int c)
 {
@@ -178,11 +237,6 @@ static __always_inline u64 hdr_word(unsigned int c, u8 mark)
 static __always_inline u64 *obj_hdr(void *obj)
 {
 	return (u64 *)((u8 *)obj - BS_HDR);
-}
-
-static __always_inline u8 hdr_cls(const void *obj)
-{
-	return *((const u8 *)obj - BS_HDR);
 }
 
 static bool poisoned(struct bump_slab *bs)
@@ -237,138 +291,298 @@ static void quarantine_locked(struct bump_slab *bs, void *obj, unsigned int c)
 
 /* ---- heap mode ---- */
 
+/*
+ * The map byte of a header of class @c (< BUMP_SLAB_CLASSES) at 8-byte
+ * unit @unit of the heap; never 0.
+ */
+static __always_inline u64 map_code(u64 c, u64 unit)
+{
+	return ((c + 1) << 1) | (unit & 1);
+}
+
+/*
+ * The 8-byte unit where @ptr's header starts: at or past bs->units if
+ * @ptr is outside the heap or misaligned (the rotation puts the low bits
+ * of a misaligned offset at the top).
+ */
+static __always_inline u64 hdr_unit(struct bump_slab *bs, const void *ptr)
+{
+	return ror64((unsigned long)obj_hdr((void *)ptr) -
+		     (unsigned long)bs->heap, 3);
+}
+
+/* The class of the live header @w; any other number if @w is none. */
+static __always_inline u64 live_cls(u64 w)
+{
+	return le64_to_cpu((__force __le64)w) ^ BS_LIVE_NUM;
+}
+
 static void *bump_locked(struct bump_slab *bs, unsigned int c)
 {
 	size_t need = cls_size(c) + BS_HDR;
-	u8 *hdr;
+	size_t unit = bs->bump / BS_HDR;
 
 	lockdep_assert_held(&bs->lock);
 	if (need > bs->heap_size - bs->bump)
 		return NULL;
-	hdr = bs->heap + bs->bump;
-	__set_bit(bs->bump / BS_HDR, bs->starts);
+	/* Read without the lock by frees of objects handed out after this. */
+	WRITE_ONCE(bs->map[unit >> 1], map_code(c, unit));
 	bs->bump += need;
 	bs->cls[c].carved++;
-	return hdr + BS_HDR;
+	return bs->heap + unit * BS_HDR + BS_HDR;
 }
 
 /*
- * Heap mode, off the fast path: the list is empty, or objects must have
- * their poison checked before they are handed out.
+ * Move up to @n objects from the front of the list *@from to the front of
+ * *@to, in their order; return how many moved.
  */
-static noinline void *heap_refill_locked(struct bump_slab *bs, unsigned int c)
+static unsigned int move_objs(void **from, void **to, unsigned int n)
 {
-	struct bs_class *k = &bs->cls[c];
-	void *obj;
+	void *first = *from, *last = first;
+	unsigned int i;
+
+	if (!first)
+		return 0;
+	for (i = 1; i < n && *(void **)last; i++)
+		last = *(void **)last;
+	*from = *(void **)last;
+	*(void **)last = *to;
+	*to = first;
+	return i;
+}
+
+/*
+ * The empty cache of class @c in @pc takes a batch from the pool list or,
+ * if that is empty, the newer half of another CPU's cache, so an object
+ * freed anywhere is reused before the heap is bumped.  Returns whether it
+ * got any.
+ */
+static noinline bool refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
+				   unsigned int c)
+{
+	struct bs_cache *k = &pc->cache[c];
+	unsigned int n;
+	int cpu;
 
 	lockdep_assert_held(&bs->lock);
-	while ((obj = k->head)) {
+	lockdep_assert_held(&pc->lock);
+	k->count += move_objs(&bs->cls[c].head, &k->head, BS_BATCH);
+	if (k->head)
+		return true;
+	for_each_possible_cpu(cpu) {
+		struct bs_pcpu *other = per_cpu_ptr(bs->pcpu, cpu);
+		struct bs_cache *o = &other->cache[c];
+
+		/* A peek; an object freed there meanwhile may wait. */
+		if (other == pc || !data_race(READ_ONCE(o->head)))
+			continue;
+		spin_lock_nest_lock(&other->lock, &bs->lock);
+		n = move_objs(&o->head, &k->head, DIV_ROUND_UP(o->count, 2));
+		o->count -= n;
+		k->count += n;
+		spin_unlock(&other->lock);
+		if (n)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Heap mode, off the fast path: this CPU's cache is empty, or objects must
+ * have their header and poison checked before they are handed out.
+ */
+static noinline void *heap_alloc_slow(struct bump_slab *bs, unsigned int c)
+{
+	struct bs_pcpu *pc;
+	struct bs_cache *k;
+	unsigned long flags;
+	void *obj;
+
+	spin_lock_irqsave(&bs->lock, flags);
+	pc = raw_cpu_ptr(bs->pcpu);
+	/* A steal may take a second cache lock: see refill_locked(). */
+	spin_lock_nest_lock(&pc->lock, &bs->lock);
+	k = &pc->cache[c];
+	for (;;) {
+		obj = k->head;
+		if (!obj) {
+			if (refill_locked(bs, pc, c))
+				continue;
+			obj = bump_locked(bs, c);
+			break;
+		}
 		k->head = *(void **)obj;
-		if (*obj_hdr(obj) == hdr_word(c, BS_FREE) &&
-		    poison_intact(bs, obj, c))
-			return obj;
+		k->count--;
+		if (!poisoned(bs) ||
+		    (*obj_hdr(obj) == hdr_word(c, BS_FREE) &&
+		     poison_intact(bs, obj, c)))
+			break;
 		quarantine_locked(bs, obj, c);
 	}
-	obj = bump_locked(bs, c);
-	if (!obj)
+	if (obj) {
+		WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+		k->allocs++;
+	} else {
 		bs->failures++;
+	}
+	spin_unlock(&pc->lock);
+	spin_unlock_irqrestore(&bs->lock, flags);
 	return obj;
 }
 
-static __always_inline void *heap_alloc(struct bump_slab *bs, unsigned int c)
+/* Heap mode: pop this CPU's most recently freed object of class @c. */
+static __always_inline void *heap_alloc(struct bump_slab *bs, unsigned long c)
 {
-	struct bs_class *k = &bs->cls[c];
+	struct bs_pcpu *pc = raw_cpu_ptr(bs->pcpu);
+	struct bs_cache *k;
 	unsigned long flags;
 	void *obj;
 
-	spin_lock_irqsave(&bs->lock, flags);
+	spin_lock_irqsave(&pc->lock, flags);
+	k = &pc->cache[c];
 	obj = k->head;
-	if (likely(obj && !poisoned(bs)))
-		k->head = *(void **)obj;
-	else
-		obj = heap_refill_locked(bs, c);
-	if (likely(obj)) {
-		*obj_hdr(obj) = hdr_word(c, BS_LIVE);
-		k->allocs++;
+	if (unlikely(!obj)) {
+		spin_unlock_irqrestore(&pc->lock, flags);
+		return heap_alloc_slow(bs, c);
 	}
-	spin_unlock_irqrestore(&bs->lock, flags);
+	k->head = *(void **)obj;
+	k->count--;
+	k->allocs++;
+	WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+	spin_unlock_irqrestore(&pc->lock, flags);
 	return obj;
 }
 
 /*
- * Heap mode: is @ptr where an object starts?  Only the range, alignment and
- * the start bitmap are consulted, so nothing outside the heap is read.
+ * The cache of class @c in @pc went over its limit: all of it goes to the
+ * front of the pool list, in order, so the pool list stays the rest of
+ * the LIFO stack, and the next allocation here takes the newest back.
  */
-static bool heap_obj_locked(struct bump_slab *bs, const void *ptr)
+static noinline void heap_flush(struct bump_slab *bs, struct bs_pcpu *pc,
+				unsigned int c)
 {
-	size_t off = heap_offset(bs, ptr) - BS_HDR;
+	struct bs_cache *k = &pc->cache[c];
+	unsigned long flags;
 
-	lockdep_assert_held(&bs->lock);
-	return off < bs->heap_size && !(off & (BS_HDR - 1)) &&
-	       test_bit(off / BS_HDR, bs->starts);
+	spin_lock_irqsave(&bs->lock, flags);
+	spin_lock(&pc->lock);
+	if (k->count > BS_CACHE_MAX)
+		k->count -= move_objs(&k->head, &bs->cls[c].head, UINT_MAX);
+	spin_unlock(&pc->lock);
+	spin_unlock_irqrestore(&bs->lock, flags);
+}
+
+/* Heap mode: refuse @ptr and say why. */
+static noinline int heap_reject(struct bump_slab *bs, const void *ptr)
+{
+	u64 unit = hdr_unit(bs, ptr);
+	const char *what = "free of a pointer not allocated here";
+	unsigned long flags;
+	u8 m = 0;
+
+	if (unit < bs->units)
+		m = READ_ONCE(bs->map[unit >> 1]);
+	if (m && (m & 1) == (unit & 1))
+		what = READ_ONCE(*obj_hdr((void *)ptr)) ==
+		       hdr_word((m >> 1) - 1, BS_FREE) ?
+		       "double free" : "free with a bad header";
+	spin_lock_irqsave(&bs->lock, flags);
+	report_locked(bs, what, ptr, heap_offset(bs, ptr) < bs->heap_size);
+	spin_unlock_irqrestore(&bs->lock, flags);
+	return -EINVAL;
 }
 
 /*
- * Heap mode: does class @c end @ptr where the next object (or the bump
- * pointer) starts?  Catches a class byte overwritten with a valid one.
+ * Heap mode.  No lock is needed to validate @ptr: the heap's place and
+ * size and the map entry of an object never change, and only the cmpxchg
+ * decides between two frees of one object.
  */
-static bool heap_end_ok_locked(struct bump_slab *bs, const void *ptr,
-			       unsigned int c)
+static __always_inline int heap_free(struct bump_slab *bs, void *ptr,
+				     bool poison)
 {
-	size_t end = heap_offset(bs, ptr) + cls_size(c);
-
-	lockdep_assert_held(&bs->lock);
-	return end == bs->bump ||
-	       (end < bs->bump && test_bit(end / BS_HDR, bs->starts));
-}
-
-/* Heap mode: say why @ptr is refused. */
-static noinline void heap_reject_locked(struct bump_slab *bs, const void *ptr)
-{
-	u64 w;
-	u8 c;
-
-	lockdep_assert_held(&bs->lock);
-	if (!heap_obj_locked(bs, ptr)) {
-		report_locked(bs, "free of a pointer not allocated here", ptr,
-			      heap_offset(bs, ptr) < bs->heap_size);
-		return;
-	}
-	w = *obj_hdr((void *)ptr);
-	c = hdr_cls(ptr);
-	report_locked(bs, c < BUMP_SLAB_CLASSES && w == hdr_word(c, BS_FREE) ?
-		      "double free" : "free with a bad header", ptr, true);
-}
-
-static __always_inline int heap_free(struct bump_slab *bs, void *ptr)
-{
+	u64 unit = hdr_unit(bs, ptr);
 	u64 *hdr = obj_hdr(ptr);
+	struct bs_pcpu *pc;
+	struct bs_cache *k;
 	unsigned long flags;
-	unsigned int c;
-	u64 w;
+	u64 w, c;
+	u8 m;
 
-	spin_lock_irqsave(&bs->lock, flags);
-	if (unlikely(!heap_obj_locked(bs, ptr)))
+	if (unlikely(unit >= bs->units))
 		goto invalid;
-	w = *hdr;
-	c = hdr_cls(ptr);
-	if (unlikely(c >= BUMP_SLAB_CLASSES || w != hdr_word(c, BS_LIVE) ||
-		     !heap_end_ok_locked(bs, ptr, c)))
+	w = READ_ONCE(*hdr);
+	c = live_cls(w);
+	/* Written before the object was handed out, or a bad free. */
+	m = data_race(bs->map[unit >> 1]);
+	if (unlikely(c >= BUMP_SLAB_CLASSES || map_code(c, unit) != m))
 		goto invalid;
-	if (unlikely(poisoned(bs)))
-		poison_obj(bs, ptr, c);
-	*(void **)ptr = bs->cls[c].head;
 	/* Live to free: flip the marker bytes, keep the class byte. */
-	*hdr = w ^ (hdr_word(0, BS_LIVE) ^ hdr_word(0, BS_FREE));
-	bs->cls[c].head = ptr;
-	bs->cls[c].frees++;
-	spin_unlock_irqrestore(&bs->lock, flags);
+	if (unlikely(!try_cmpxchg64(hdr, &w, w ^ (hdr_word(0, BS_LIVE) ^
+						  hdr_word(0, BS_FREE)))))
+		goto invalid;
+	if (poison)
+		poison_obj(bs, ptr, c);
+	pc = raw_cpu_ptr(bs->pcpu);
+	spin_lock_irqsave(&pc->lock, flags);
+	k = &pc->cache[c];
+	*(void **)ptr = k->head;
+	k->head = ptr;
+	k->frees++;
+	if (unlikely(++k->count > BS_CACHE_MAX)) {
+		spin_unlock_irqrestore(&pc->lock, flags);
+		heap_flush(bs, pc, c);
+		return 0;
+	}
+	spin_unlock_irqrestore(&pc->lock, flags);
 	return 0;
 
 invalid:
-	heap_reject_locked(bs, ptr);
-	spin_unlock_irqrestore(&bs->lock, flags);
-	return -EINVAL;
+	return heap_reject(bs, ptr);
+}
+
+/*
+ * Heap mode: take every CPU's cache lock, the pool lock held, for a view
+ * of all the caches at once; the pool lock orders them.
+ */
+static void lock_caches(struct bump_slab *bs)
+{
+	int cpu;
+
+	lockdep_assert_held(&bs->lock);
+	if (!bs->pcpu)
+		return;
+	for_each_possible_cpu(cpu)
+		spin_lock_nest_lock(&per_cpu_ptr(bs->pcpu, cpu)->lock,
+				    &bs->lock);
+}
+
+static void unlock_caches(struct bump_slab *bs)
+{
+	int cpu;
+
+	if (!bs->pcpu)
+		return;
+	for_each_possible_cpu(cpu)
+		spin_unlock(&per_cpu_ptr(bs->pcpu, cpu)->lock);
+}
+
+/* Allocations and frees of class @c, the caches' included. */
+static void cls_counts_locked(struct bump_slab *bs, unsigned int c,
+			      u64 *allocs, u64 *frees)
+{
+	int cpu;
+
+	lockdep_assert_held(&bs->lock);
+	*allocs = bs->cls[c].allocs;
+	*frees = bs->cls[c].frees;
+	if (!bs->pcpu)
+		return;
+	for_each_possible_cpu(cpu) {
+		const struct bs_cache *k = &per_cpu_ptr(bs->pcpu, cpu)->cache[c];
+
+		*allocs += k->allocs;
+		*frees += k->frees;
+	}
 }
 
 /* ---- buddy mode ---- */
@@ -488,8 +702,7 @@ static void *slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab)
 	return obj;
 }
 
-static noinline void *slab_alloc(struct bump_slab *bs, unsigned int c,
-				 gfp_t gfp)
+static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 {
 	struct bs_class *k = &bs->cls[c];
 	struct bs_slab *slab, *fresh = NULL;
@@ -532,7 +745,7 @@ static noinline void *slab_alloc(struct bump_slab *bs, unsigned int c,
 	return obj;
 }
 
-static noinline int slab_free(struct bump_slab *bs, void *ptr)
+static int slab_free(struct bump_slab *bs, void *ptr)
 {
 	struct bs_slab *slab;
 	struct bs_class *k;
@@ -584,6 +797,15 @@ static noinline void *refuse_size(struct bump_slab *bs)
 	return NULL;
 }
 
+/* Buddy mode, or a heap whose objects are poisoned. */
+static noinline void *alloc_slow(struct bump_slab *bs, unsigned int c,
+				 gfp_t gfp)
+{
+	if (bs->arena)
+		return slab_alloc(bs, c, gfp);
+	return heap_alloc_slow(bs, c);
+}
+
 /**
  * bump_slab_alloc() - allocate from the smallest class that fits
  * @bs: the pool
@@ -600,16 +822,23 @@ static noinline void *refuse_size(struct bump_slab *bs)
  */
 void *bump_slab_alloc(struct bump_slab *bs, size_t size, gfp_t gfp)
 {
-	unsigned int c;
+	unsigned long c;
 
 	if (unlikely(size - 1 >= BUMP_SLAB_MAX_SIZE))
 		return refuse_size(bs);
 	c = size_to_cls(size);
-	if (bs->arena)
-		return slab_alloc(bs, c, gfp);
+	if (unlikely(bs->slow))
+		return alloc_slow(bs, c, gfp);
 	return heap_alloc(bs, c);
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_alloc, ALLOCPOOLS_NS);
+
+static noinline int free_slow(struct bump_slab *bs, void *ptr)
+{
+	if (bs->arena)
+		return slab_free(bs, ptr);
+	return heap_free(bs, ptr, true);
+}
 
 /**
  * bump_slab_free() - give an object back to its class
@@ -628,9 +857,9 @@ int bump_slab_free(struct bump_slab *bs, void *ptr)
 {
 	if (!ptr)
 		return 0;
-	if (bs->arena)
-		return slab_free(bs, ptr);
-	return heap_free(bs, ptr);
+	if (unlikely(bs->slow))
+		return free_slow(bs, ptr);
+	return heap_free(bs, ptr, false);
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_free, ALLOCPOOLS_NS);
 
@@ -645,34 +874,34 @@ EXPORT_SYMBOL_NS_GPL(bump_slab_free, ALLOCPOOLS_NS);
  */
 size_t bump_slab_size(struct bump_slab *bs, const void *ptr)
 {
+	struct bs_slab *slab;
 	unsigned long flags;
-	unsigned int c;
 	size_t ret = 0;
+	u64 unit, c;
 
 	if (!ptr)
 		return 0;
-	spin_lock_irqsave(&bs->lock, flags);
-	if (bs->arena) {
-		struct bs_slab *slab = find_slab_locked(bs, ptr);
-
-		if (!slab)
-			goto out;
-		c = slab->cls;
-	} else {
-		if (!heap_obj_locked(bs, ptr))
-			goto out;
-		c = hdr_cls(ptr);
-		if (c >= BUMP_SLAB_CLASSES || !heap_end_ok_locked(bs, ptr, c))
-			goto out;
+	if (!bs->arena) {
+		/* As heap_free() checks it, without a lock. */
+		unit = hdr_unit(bs, ptr);
+		if (unit >= bs->units)
+			return 0;
+		c = live_cls(READ_ONCE(*obj_hdr((void *)ptr)));
+		if (c >= BUMP_SLAB_CLASSES ||
+		    map_code(c, unit) != READ_ONCE(bs->map[unit >> 1]))
+			return 0;
+		return cls_size(c);
 	}
-	if (*obj_hdr((void *)ptr) == hdr_word(c, BS_LIVE))
-		ret = cls_size(c);
-out:
+	spin_lock_irqsave(&bs->lock, flags);
+	slab = find_slab_locked(bs, ptr);
+	if (slab && *obj_hdr((void *)ptr) == hdr_word(slab->cls, BS_LIVE))
+		ret = cls_size(slab->cls);
 	spin_unlock_irqrestore(&bs->lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_size, ALLOCPOOLS_NS);
 
+/* The pool lock and the cache locks held. */
 static void stats_locked(struct bump_slab *bs, struct bump_slab_stats *st)
 {
 	unsigned int c;
@@ -685,14 +914,17 @@ static void stats_locked(struct bump_slab *bs, struct bump_slab_stats *st)
 	st->invalid_frees = bs->invalid_frees;
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
 		const struct bs_class *k = &bs->cls[c];
-		unsigned long live = k->allocs - k->frees;
+		unsigned long live;
+		u64 allocs, frees;
 
+		cls_counts_locked(bs, c, &allocs, &frees);
+		live = allocs - frees;
 		st->classes[c].size = cls_size(c);
 		st->classes[c].live = live;
 		st->classes[c].free_listed = k->carved - live - k->bad;
 		st->classes[c].slabs = k->slabs;
-		st->classes[c].allocs = k->allocs;
-		st->classes[c].frees = k->frees;
+		st->classes[c].allocs = allocs;
+		st->classes[c].frees = frees;
 	}
 }
 
@@ -702,7 +934,8 @@ static void stats_locked(struct bump_slab *bs, struct bump_slab_stats *st)
  * @st: filled with the counters, consistent with each other
  *
  * free_listed counts the free objects a class holds (in slabs it holds, in
- * buddy mode), objects found modified and kept out of use excepted.
+ * buddy mode; on every CPU's cache too, in heap mode), objects found
+ * modified and kept out of use excepted.
  *
  * Context: any context, including hard IRQ.
  */
@@ -712,7 +945,9 @@ void bump_slab_stats(struct bump_slab *bs, struct bump_slab_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	spin_lock_irqsave(&bs->lock, flags);
+	lock_caches(bs);
 	stats_locked(bs, st);
+	unlock_caches(bs);
 	spin_unlock_irqrestore(&bs->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_stats, ALLOCPOOLS_NS);
@@ -732,18 +967,21 @@ static void bs_row(struct ap_pool *pool, struct ap_row *row)
 {
 	struct bump_slab *bs = to_bs(pool);
 	unsigned long flags;
+	u64 allocs, frees;
 	unsigned int c;
 
 	spin_lock_irqsave(&bs->lock, flags);
+	lock_caches(bs);
 	row->size = bs->arena ? bs->slab_bytes : bs->heap_size;
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
-		row->used += (bs->cls[c].allocs - bs->cls[c].frees) *
-			     cls_size(c);
-		row->allocs += bs->cls[c].allocs;
-		row->frees += bs->cls[c].frees;
+		cls_counts_locked(bs, c, &allocs, &frees);
+		row->used += (allocs - frees) * cls_size(c);
+		row->allocs += allocs;
+		row->frees += frees;
 	}
 	row->failures = bs->failures;
 	row->invalid_frees = bs->invalid_frees;
+	unlock_caches(bs);
 	spin_unlock_irqrestore(&bs->lock, flags);
 	row->free = row->size - row->used;
 }
@@ -816,12 +1054,21 @@ static struct bump_slab *alloc_pool(const char *name, unsigned int flags)
 	if (!bs)
 		return ERR_PTR(-ENOMEM);
 	bs->flags = flags;
+	bs->slow = poisoned(bs);
 	spin_lock_init(&bs->lock);
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
 		INIT_LIST_HEAD(&bs->cls[c].partial);
 		INIT_LIST_HEAD(&bs->cls[c].full);
 	}
 	return bs;
+}
+
+static void init_caches(struct bump_slab *bs)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(bs->pcpu, cpu)->lock);
 }
 
 /**
@@ -853,17 +1100,23 @@ struct bump_slab *bump_slab_create(const char *name, size_t heap_size,
 	bs->heap = vmalloc(heap_size);
 	if (!bs->heap)
 		goto free_pool;
-	bs->starts = vzalloc(BITS_TO_LONGS(heap_size / BS_HDR) *
-			     sizeof(unsigned long));
-	if (!bs->starts)
+	bs->units = heap_size / BS_HDR;
+	bs->map = vzalloc(DIV_ROUND_UP(heap_size, 2 * BS_HDR));
+	if (!bs->map)
 		goto free_heap;
+	bs->pcpu = alloc_percpu(struct bs_pcpu);
+	if (!bs->pcpu)
+		goto free_map;
+	init_caches(bs);
 	ret = ap_pool_register(&bs->ap, &bs_kind, name);
 	if (ret)
-		goto free_starts;
+		goto free_caches;
 	return bs;
 
-free_starts:
-	vfree(bs->starts);
+free_caches:
+	free_percpu(bs->pcpu);
+free_map:
+	vfree(bs->map);
 free_heap:
 	vfree(bs->heap);
 free_pool:
@@ -935,6 +1188,7 @@ struct bump_slab *bump_slab_create_on(const char *name,
 	size_classes(bs, st->min_order);
 	kfree(st);
 	bs->arena = backing;
+	bs->slow = true;
 	ret = ap_pool_register(&bs->ap, &bs_kind, name);
 	if (ret)
 		goto free_pool;
@@ -966,6 +1220,7 @@ static void free_slabs(struct bump_slab *bs, struct list_head *list)
 void bump_slab_destroy(struct bump_slab *bs)
 {
 	unsigned long live = 0, flags;
+	u64 allocs, frees;
 	unsigned int c;
 
 	might_sleep();
@@ -973,17 +1228,21 @@ void bump_slab_destroy(struct bump_slab *bs)
 		return;
 	ap_pool_unregister(&bs->ap);
 	spin_lock_irqsave(&bs->lock, flags);
+	lock_caches(bs);
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
-		live += bs->cls[c].allocs - bs->cls[c].frees;
+		cls_counts_locked(bs, c, &allocs, &frees);
+		live += allocs - frees;
 		if (bs->arena) {
 			free_slabs(bs, &bs->cls[c].partial);
 			free_slabs(bs, &bs->cls[c].full);
 		}
 	}
+	unlock_caches(bs);
 	spin_unlock_irqrestore(&bs->lock, flags);
 	if (live)
 		ap_warn_live(&bs->ap, live);
-	vfree(bs->starts);
+	free_percpu(bs->pcpu);
+	vfree(bs->map);
 	vfree(bs->heap);
 	kfree(bs);
 }
@@ -991,41 +1250,69 @@ EXPORT_SYMBOL_NS_GPL(bump_slab_destroy, ALLOCPOOLS_NS);
 
 /* ---- invariants, for the tests ---- */
 
+/* A free list of class @c: each object a free one of the heap's. */
+static bool heap_list_ok(struct bump_slab *bs, void *obj, unsigned int c,
+			 unsigned long limit, unsigned long *n)
+{
+	for (; obj; obj = *(void **)obj) {
+		u64 unit = hdr_unit(bs, obj);
+
+		if ((*n)++ >= limit || unit >= bs->units ||
+		    bs->map[unit >> 1] != map_code(c, unit) ||
+		    *obj_hdr(obj) != hdr_word(c, BS_FREE))
+			return false;
+	}
+	return true;
+}
+
+/* The pool lock and the cache locks held. */
 static bool heap_check_locked(struct bump_slab *bs, unsigned long *seen)
 {
-	size_t off = 0;
+	size_t off = 0, starts = 0, i, below = DIV_ROUND_UP(bs->bump, 2 * BS_HDR);
+	u64 allocs, frees;
 	unsigned int c;
+	int cpu;
 
 	lockdep_assert_held(&bs->lock);
 	while (off < bs->bump) {
 		u64 w = *(u64 *)(bs->heap + off);
+		size_t unit = off / BS_HDR;
 
 		c = bs->heap[off];
-		if (!test_bit(off / BS_HDR, bs->starts) ||
-		    c >= BUMP_SLAB_CLASSES ||
+		if (c >= BUMP_SLAB_CLASSES ||
+		    bs->map[unit >> 1] != map_code(c, unit) ||
 		    (w != hdr_word(c, BS_LIVE) && w != hdr_word(c, BS_FREE) &&
 		     w != hdr_word(c, BS_BAD)))
 			return false;
 		seen[c]++;
+		starts++;
 		off += BS_HDR + cls_size(c);
 	}
-	if (off != bs->bump ||
-	    find_next_bit(bs->starts, bs->heap_size / BS_HDR,
-			  bs->bump / BS_HDR) < bs->heap_size / BS_HDR)
+	/* The map marks those headers and nothing else. */
+	for (i = 0; i < below; i++)
+		starts -= !!bs->map[i];
+	if (off != bs->bump || starts ||
+	    memchr_inv(bs->map + below, 0,
+		       DIV_ROUND_UP(bs->heap_size, 2 * BS_HDR) - below))
 		return false;
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
 		struct bs_class *k = &bs->cls[c];
-		unsigned long n = 0, limit = k->carved;
-		void *obj;
+		unsigned long n = 0;
 
-		if (seen[c] != k->carved)
+		if (seen[c] != k->carved ||
+		    !heap_list_ok(bs, k->head, c, k->carved, &n))
 			return false;
-		for (obj = k->head; obj; obj = *(void **)obj) {
-			if (n++ >= limit || !heap_obj_locked(bs, obj) ||
-			    *obj_hdr(obj) != hdr_word(c, BS_FREE))
+		for_each_possible_cpu(cpu) {
+			struct bs_cache *kc = &per_cpu_ptr(bs->pcpu, cpu)->cache[c];
+			unsigned long mine = 0;
+
+			if (!heap_list_ok(bs, kc->head, c, k->carved, &mine) ||
+			    mine != kc->count || kc->count > BS_CACHE_MAX)
 				return false;
+			n += mine;
 		}
-		if (n != k->carved - (k->allocs - k->frees) - k->bad)
+		cls_counts_locked(bs, c, &allocs, &frees);
+		if (n > k->carved || n != k->carved - (allocs - frees) - k->bad)
 			return false;
 	}
 	return true;
@@ -1112,7 +1399,9 @@ static bool __maybe_unused bump_slab_check(struct bump_slab *bs)
 	bool ok;
 
 	spin_lock_irqsave(&bs->lock, flags);
+	lock_caches(bs);
 	ok = bs->arena ? arena_check_locked(bs) : heap_check_locked(bs, seen);
+	unlock_caches(bs);
 	spin_unlock_irqrestore(&bs->lock, flags);
 	return ok;
 }

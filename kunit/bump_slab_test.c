@@ -7,9 +7,11 @@
  */
 
 #include <kunit/test.h>
+#include <linux/cpumask.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/sizes.h>
+#include <linux/workqueue.h>
 
 #define BS_TEST_HEAP	SZ_1M
 #define BS_TEST_ARENA	SZ_1M
@@ -32,7 +34,29 @@ struct bs_snapshot {
 	struct bs_class cls[BUMP_SLAB_CLASSES];
 	size_t bump, slab_bytes;
 	unsigned long slabs;
+	u64 caches;		/* a digest of every CPU's caches */
 };
+
+static u64 bs_digest_caches_locked(struct bump_slab *bs)
+{
+	u64 d = 0;
+	unsigned int c;
+	int cpu;
+
+	if (!bs->pcpu)
+		return 0;
+	for_each_possible_cpu(cpu) {
+		for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
+			const struct bs_cache *k = &per_cpu_ptr(bs->pcpu, cpu)->cache[c];
+
+			d = d * 31 + (unsigned long)k->head;
+			d = d * 31 + k->count;
+			d = d * 31 + k->allocs;
+			d = d * 31 + k->frees;
+		}
+	}
+	return d;
+}
 
 static void bs_snap(struct bump_slab *bs, struct bs_snapshot *s)
 {
@@ -40,10 +64,13 @@ static void bs_snap(struct bump_slab *bs, struct bs_snapshot *s)
 
 	bump_slab_stats(bs, &s->st);
 	spin_lock_irqsave(&bs->lock, flags);
+	lock_caches(bs);
 	memcpy(s->cls, bs->cls, sizeof(s->cls));
 	s->bump = bs->bump;
 	s->slabs = bs->slabs;
 	s->slab_bytes = bs->slab_bytes;
+	s->caches = bs_digest_caches_locked(bs);
+	unlock_caches(bs);
 	spin_unlock_irqrestore(&bs->lock, flags);
 }
 
@@ -447,11 +474,15 @@ static void bump_slab_test_free_invalid_unchanged(struct kunit *test)
 		p = NULL;
 		break;
 	case BS_BAD_MARKER:
-		bad = p - 3;
-		saved = *bad;
-		*bad = 0x7f;
-		bs_expect_refused(test, bs, p);
-		*bad = saved;
+		/* Every marker byte, the top bit or all bits cleared. */
+		for (bad = p - BS_HDR + 1; bad < p; bad++) {
+			saved = *bad;
+			*bad = 0x7f;
+			bs_expect_refused(test, bs, p);
+			*bad = 0;
+			bs_expect_refused(test, bs, p);
+			*bad = saved;
+		}
 		break;
 	case BS_BAD_CLASS_BYTE:
 		bad = q - BS_HDR;
@@ -708,6 +739,261 @@ static void bump_slab_test_slab_big_min_order(struct kunit *test)
 	bs_expect_arena_free(test, ctx->extra_ba);
 }
 
+/* ---- per-CPU caches (heap mode) ---- */
+
+/* Free objects of class @c on every CPU's cache and on the pool list. */
+static void bs_count_free(struct bump_slab *bs, unsigned int c,
+			  unsigned long *cached, unsigned long *listed)
+{
+	unsigned long flags, in_caches = 0, on_list = 0;
+	void *obj;
+	int cpu;
+
+	spin_lock_irqsave(&bs->lock, flags);
+	lock_caches(bs);
+	for (obj = bs->cls[c].head; obj; obj = *(void **)obj)
+		on_list++;
+	for_each_possible_cpu(cpu)
+		in_caches += per_cpu_ptr(bs->pcpu, cpu)->cache[c].count;
+	unlock_caches(bs);
+	spin_unlock_irqrestore(&bs->lock, flags);
+	*cached = in_caches;
+	*listed = on_list;
+}
+
+/* Work done on one CPU, through work_on_cpu(). */
+struct bs_cpu_work {
+	struct bump_slab *bs;
+	void **objs;
+	unsigned int n;
+	size_t size;
+};
+
+/* Allocate @n objects; return how many failed. */
+static long bs_alloc_n(void *arg)
+{
+	struct bs_cpu_work *w = arg;
+	long failed = 0;
+	unsigned int i;
+
+	for (i = 0; i < w->n; i++) {
+		w->objs[i] = bump_slab_alloc(w->bs, w->size, GFP_KERNEL);
+		failed += !w->objs[i];
+	}
+	return failed;
+}
+
+/* Free @n objects in the order they are in; return how many failed. */
+static long bs_free_n(void *arg)
+{
+	struct bs_cpu_work *w = arg;
+	long failed = 0;
+	unsigned int i;
+
+	for (i = 0; i < w->n; i++)
+		failed += bump_slab_free(w->bs, w->objs[i]) != 0;
+	return failed;
+}
+
+/* Two online CPUs, or the one twice. */
+static void bs_two_cpus(int *a, int *b)
+{
+	*a = cpumask_first(cpu_online_mask);
+	*b = cpumask_next(*a, cpu_online_mask);
+	if (*b >= nr_cpu_ids)
+		*b = *a;
+}
+
+#define BS_OVER	(BS_CACHE_MAX + 1)
+
+/*
+ * One more free than a cache holds moves the whole cache to the pool list;
+ * allocations then take it back in batches, still most recent first.
+ */
+static void bump_slab_test_cache_flush_refill_lifo(struct kunit *test)
+{
+	struct bump_slab *bs = bs_pool(test, false);
+	struct bs_cpu_work w = { .bs = bs, .n = BS_OVER, .size = 64 };
+	int cpu = cpumask_first(cpu_online_mask);
+	unsigned long cached, listed;
+	struct bump_slab_stats st;
+	void **first, **back;
+	unsigned int i;
+
+	first = kunit_kcalloc(test, BS_OVER, sizeof(void *), GFP_KERNEL);
+	back = kunit_kcalloc(test, BS_OVER, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	w.objs = first;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_free_n, &w), 0);
+	bs_count_free(bs, 3, &cached, &listed);
+	KUNIT_EXPECT_EQ(test, cached, 0UL);
+	KUNIT_EXPECT_EQ(test, listed, (unsigned long)BS_OVER);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.classes[3].free_listed, (unsigned long)BS_OVER);
+	KUNIT_EXPECT_EQ(test, st.classes[3].live, 0UL);
+	BS_CHECK(test, bs);
+
+	/* The first allocation takes a batch to the cache and pops one. */
+	w.objs = back;
+	w.n = 1;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
+	bs_count_free(bs, 3, &cached, &listed);
+	KUNIT_EXPECT_EQ(test, cached, (unsigned long)BS_BATCH - 1);
+	KUNIT_EXPECT_EQ(test, listed, (unsigned long)BS_OVER - BS_BATCH);
+	BS_CHECK(test, bs);
+	w.objs = back + 1;
+	w.n = BS_OVER - 1;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
+	for (i = 0; i < BS_OVER; i++)
+		KUNIT_EXPECT_PTR_EQ(test, back[i], first[BS_OVER - 1 - i]);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.bump_offset, (size_t)BS_OVER * (64 + BS_HDR));
+	KUNIT_EXPECT_EQ(test, st.classes[3].live, (unsigned long)BS_OVER);
+	KUNIT_EXPECT_EQ(test, st.classes[3].free_listed, 0UL);
+	BS_CHECK(test, bs);
+	w.objs = back;
+	w.n = BS_OVER;
+	KUNIT_EXPECT_EQ(test, work_on_cpu(cpu, bs_free_n, &w), 0);
+}
+
+/* Objects freed on one CPU serve another before the heap is bumped. */
+static void bump_slab_test_cache_steal_before_bump(struct kunit *test)
+{
+	struct bump_slab *bs = bs_pool(test, false);
+	struct bs_cpu_work w = { .bs = bs, .n = 4, .size = 100 };
+	unsigned long cached, listed;
+	struct bump_slab_stats st;
+	void *objs[4], *again[4];
+	int a, b;
+	unsigned int i, j, found = 0;
+
+	bs_two_cpus(&a, &b);
+	if (a == b)
+		kunit_skip(test, "needs two online CPUs");
+	w.objs = objs;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, bs_alloc_n, &w), 0);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, bs_free_n, &w), 0);
+	bs_count_free(bs, 4, &cached, &listed);
+	KUNIT_EXPECT_EQ(test, cached, 4UL);
+	KUNIT_EXPECT_EQ(test, listed, 0UL);
+	w.objs = again;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, bs_alloc_n, &w), 0);
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < 4; j++)
+			found += again[i] == objs[j];
+	KUNIT_EXPECT_EQ(test, found, 4U);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.bump_offset, 4 * (128 + BS_HDR));
+	KUNIT_EXPECT_EQ(test, st.classes[4].live, 4UL);
+	KUNIT_EXPECT_EQ(test, st.classes[4].free_listed, 0UL);
+	BS_CHECK(test, bs);
+	KUNIT_EXPECT_EQ(test, work_on_cpu(a, bs_free_n, &w), 0);
+	BS_CHECK(test, bs);
+}
+
+/*
+ * Allocated on one CPU, freed on another: the counters of both CPUs add
+ * up in the stats and the pools row, and the free object is counted.
+ */
+static void bump_slab_test_stats_sum_over_cpus(struct kunit *test)
+{
+	struct bump_slab *bs = bs_pool(test, false);
+	struct bs_cpu_work w = { .bs = bs, .n = 3, .size = 16 };
+	struct ap_row row = { 0 };
+	struct bump_slab_stats st;
+	void *objs[3];
+	int a, b;
+
+	bs_two_cpus(&a, &b);
+	w.objs = objs;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, bs_alloc_n, &w), 0);
+	w.n = 2;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, bs_free_n, &w), 0);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.classes[1].allocs, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[1].frees, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[1].live, 1UL);
+	KUNIT_EXPECT_EQ(test, st.classes[1].free_listed, 2UL);
+	bs_row(&bs->ap, &row);
+	KUNIT_EXPECT_EQ(test, row.allocs, 3ULL);
+	KUNIT_EXPECT_EQ(test, row.frees, 2ULL);
+	KUNIT_EXPECT_EQ(test, row.used, 16UL);
+	BS_CHECK(test, bs);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, objs[2]), 0);
+}
+
+/* Of two frees of one object, on two CPUs if there are two, one wins. */
+static void bump_slab_test_free_double_two_cpus(struct kunit *test)
+{
+	struct bump_slab *bs = bs_pool(test, false);
+	struct bs_cpu_work w = { .bs = bs, .n = 1, .size = 32 };
+	unsigned long cached, listed;
+	struct bump_slab_stats st;
+	void *obj;
+	int a, b;
+
+	bs_two_cpus(&a, &b);
+	obj = bump_slab_alloc(bs, 32, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	w.objs = &obj;
+	KUNIT_EXPECT_EQ(test, work_on_cpu(a, bs_free_n, &w), 0);
+	KUNIT_EXPECT_EQ(test, work_on_cpu(b, bs_free_n, &w), 1);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[2].frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[2].free_listed, 1UL);
+	bs_count_free(bs, 2, &cached, &listed);
+	KUNIT_EXPECT_EQ(test, cached + listed, 1UL);
+	BS_CHECK(test, bs);
+	/* One copy on the lists: it comes back once, then the heap bumps. */
+	KUNIT_EXPECT_PTR_EQ(test, bump_slab_alloc(bs, 32, GFP_KERNEL), obj);
+	KUNIT_EXPECT_PTR_NE(test, bump_slab_alloc(bs, 32, GFP_KERNEL), obj);
+	BS_CHECK(test, bs);
+}
+
+/*
+ * Poisoning through the caches: an object written after its free is found
+ * when it comes back, whether from the cache or, after a flush, from the
+ * pool list, and is kept out of use.
+ */
+static void bump_slab_test_poison_through_cache(struct kunit *test)
+{
+	struct bs_test_ctx *ctx = test->priv;
+	struct bs_cpu_work w = { .n = BS_OVER, .size = 64 };
+	int cpu = cpumask_first(cpu_online_mask);
+	struct bump_slab_stats st;
+	u8 *oldest, *newest;
+	void **objs;
+
+	ctx->extra = bump_slab_create("kunit_poison", SZ_64K, BUMP_SLAB_POISON);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra));
+	objs = kunit_kcalloc(test, BS_OVER, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	w.bs = ctx->extra;
+	w.objs = objs;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_free_n, &w), 0);
+	oldest = objs[0];
+	newest = objs[BS_OVER - 1];
+	oldest[8] = 0;		/* on the pool list since the flush */
+	newest[63] = 0;		/* taken back first */
+	w.n = BS_OVER;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
+	KUNIT_EXPECT_PTR_NE(test, objs[0], (void *)newest);
+	KUNIT_EXPECT_PTR_NE(test, objs[BS_OVER - 1], (void *)oldest);
+	bump_slab_stats(ctx->extra, &st);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[3].live, (unsigned long)BS_OVER);
+	KUNIT_EXPECT_EQ(test, st.classes[3].free_listed, 0UL);
+	/* Two objects were bumped to make up for the two kept out. */
+	KUNIT_EXPECT_EQ(test, st.bump_offset, (size_t)(BS_OVER + 2) * (64 + BS_HDR));
+	KUNIT_EXPECT_EQ(test, bump_slab_size(ctx->extra, oldest), 0UL);
+	KUNIT_EXPECT_EQ(test, bump_slab_size(ctx->extra, newest), 0UL);
+	BS_CHECK(test, ctx->extra);
+}
+
 /* ---- stats and debugfs ---- */
 
 static void bump_slab_test_stats_counts(struct kunit *test)
@@ -851,6 +1137,11 @@ static struct kunit_case bs_test_cases[] = {
 	KUNIT_CASE(bump_slab_test_slab_large_block_per_object),
 	KUNIT_CASE(bump_slab_test_slab_arena_grows),
 	KUNIT_CASE(bump_slab_test_slab_big_min_order),
+	KUNIT_CASE(bump_slab_test_cache_flush_refill_lifo),
+	KUNIT_CASE(bump_slab_test_cache_steal_before_bump),
+	KUNIT_CASE(bump_slab_test_stats_sum_over_cpus),
+	KUNIT_CASE(bump_slab_test_free_double_two_cpus),
+	KUNIT_CASE(bump_slab_test_poison_through_cache),
 	KUNIT_CASE_PARAM(bump_slab_test_stats_counts, bs_mode_gen_params),
 	KUNIT_CASE(bump_slab_test_stats_debugfs_files),
 	KUNIT_CASE_PARAM(bump_slab_test_random_seeded, bs_mode_gen_params),

@@ -5,9 +5,11 @@
  * The first byte picks the mode (heap or buddy, poison or not); then every
  * 3 bytes are one operation: allocate (size from the bytes, 0 and over
  * 16 MiB included), free, double free, interior/misaligned free, smashed
- * header, write after free, bump_slab_size.  The invariant walker runs
- * every few operations; contents and counts are checked throughout; at
- * the end everything is freed and the buddy arena must be entirely free.
+ * header, write after free, bump_slab_size (which also moves the thread to
+ * another fake CPU, so objects travel between per-CPU caches).  The
+ * invariant walker runs every few operations; contents and counts are
+ * checked throughout; at the end everything is freed and the buddy arena
+ * must be entirely free.
  */
 #include "../../../bump_slab.c"
 
@@ -58,6 +60,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 	size_t i;
 
 	ap_shim_quiet = 2;
+	ap_shim_cpu = 0;
 	if (!len)
 		return 0;
 	mode = data[0];
@@ -116,10 +119,11 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 		case 5:
 			if (s->p) {
 				u8 *m = s->p - 1 - data[i + 2] % 7;
+				u8 bit = 0x40 << (data[i + 2] >> 7);
 
-				*m ^= 0x40;
+				*m ^= bit;
 				refused(bs, s->p);
-				*m ^= 0x40;
+				*m ^= bit;
 			}
 			break;
 		case 6:
@@ -133,6 +137,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 			}
 			break;
 		default:
+			/* Move to another (fake) CPU and its caches. */
+			ap_shim_cpu = data[i + 2] % AP_SHIM_NR_CPUS;
 			size = s->p ? max_t(size_t, s->size, 8) : 0;
 			if (s->p)
 				fuzz_assert(bump_slab_size(bs, s->p) ==

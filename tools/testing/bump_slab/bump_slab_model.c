@@ -2,8 +2,9 @@
 /*
  * bump_slab_model.c - randomized model test of bump_slab.c in userspace.
  *
- * Runs a seeded random sequence of allocations, frees and bad frees in four
- * configurations (heap and buddy mode, each with and without poisoning).
+ * Runs a seeded random sequence of allocations, frees and bad frees in five
+ * configurations (heap and buddy mode, each with and without poisoning,
+ * and heap mode from a thread hopping between fake CPUs).
  * Heap mode is checked against an exact model of the freeing-bump design
  * (per-class LIFO stacks of offsets and a bump pointer: every returned
  * address is predicted).  Both modes check object contents (fill patterns),
@@ -14,7 +15,7 @@
  *
  *   bump_slab_model [seed [ops-per-config]]    or BUMP_SLAB_SEED=...
  *   BUMP_SLAB_CONFIGS=<mask> runs only the configurations in the mask
- *   (bit 0 heap, 1 heap+poison, 2 buddy, 3 buddy+grow+poison).
+ *   (bit 0 heap, 1 heap+poison, 2 buddy, 3 buddy+grow+poison, 4 heap+cpus).
  */
 #include "../../../bump_slab.c"
 
@@ -197,11 +198,46 @@ struct config {
 	const char *name;
 	bool buddy, grow;
 	unsigned int flags;
+	bool cpus;	/* hop between fake CPUs: any free object may come back */
 };
+
+static bool hop;
 
 static struct bump_slab *bs, *other;
 static u64 expect_invalid;
 static unsigned long nr_allocs, nr_nulls, nr_frees, nr_bad, nr_quarantined;
+
+/*
+ * With per-CPU caches and a thread that hops between CPUs, an allocation
+ * may return any free object of its class, but it must return one while
+ * the class has one, and bump only when it has none.
+ */
+static u8 *model_take(unsigned int c, u8 *got)
+{
+	size_t i;
+	u8 *expect = NULL;
+
+	if (!m.depth[c]) {
+		if (bs->heap_size - m.bump >= cls_size(c) + BS_HDR) {
+			expect = bs->heap + m.bump + BS_HDR;
+			m.bump += cls_size(c) + BS_HDR;
+		}
+		return expect;
+	}
+	for (i = 0; i < m.depth[c]; i++) {
+		if (bs->heap + m.stack[c][i] + BS_HDR == got) {
+			memmove(&m.stack[c][i], &m.stack[c][i + 1],
+				(m.depth[c] - i - 1) * sizeof(size_t));
+			memmove(&m.smashed[c][i], &m.smashed[c][i + 1],
+				m.depth[c] - i - 1);
+			m.depth[c]--;
+			return got;
+		}
+	}
+	CHECK(0, "class %u has %zu free objects, got offset %zd", c,
+	      m.depth[c], got ? (ssize_t)(got - bs->heap) : -1);
+	return NULL;
+}
 
 static size_t rand_size(void)
 {
@@ -249,7 +285,7 @@ static void do_alloc(void)
 	CHECK(cls_size(c) >= size && (c == 0 || cls_size(c - 1) < size),
 	      "class of %zu", size);
 	bump_slab_stats(bs, &before);
-	if (!bs->arena) {
+	if (!bs->arena && !hop) {
 		while (m.depth[c] && m.smashed[c][m.depth[c] - 1]) {
 			m.depth[c]--;
 			expect_invalid++;
@@ -263,6 +299,8 @@ static void do_alloc(void)
 		}
 	}
 	o.p = bump_slab_alloc(bs, size, GFP_KERNEL);
+	if (!bs->arena && hop)
+		expect = model_take(c, o.p);
 	bump_slab_stats(bs, &after);
 	CHECK(after.invalid_frees == expect_invalid, "quarantine count");
 	if (!bs->arena)
@@ -430,6 +468,7 @@ static void run(const struct config *cfg, unsigned long ops)
 	nr_bad = 0;
 	nr_quarantined = 0;
 	expect_invalid = 0;
+	hop = cfg->cpus;
 	model_reset();
 	if (cfg->buddy) {
 		ba = buddy_arena_create("bsm_arena", cfg->grow ? 8 << 20 : 48 << 20,
@@ -456,6 +495,8 @@ static void run(const struct config *cfg, unsigned long ops)
 				arena_empty();
 			}
 		}
+		if (hop)
+			ap_shim_cpu = rnd() % AP_SHIM_NR_CPUS;
 		r = rnd() % 1000;
 		if (r < 5)
 			bad_free();
@@ -489,6 +530,7 @@ static void run(const struct config *cfg, unsigned long ops)
 	CHECK(ap_shim_live_allocs == leaks, "leak: %ld allocations",
 	      ap_shim_live_allocs - leaks);
 	model_reset();
+	ap_shim_cpu = 0;
 }
 
 static const struct config configs[] = {
@@ -496,6 +538,7 @@ static const struct config configs[] = {
 	{ "heap+poison", false, false, BUMP_SLAB_POISON },
 	{ "buddy", true, false, 0 },
 	{ "buddy+grow+poison", true, true, BUMP_SLAB_POISON },
+	{ "heap+cpus", false, false, 0, true },
 };
 
 int main(int argc, char **argv)

@@ -11,6 +11,7 @@ unsigned long ap_shim_nr_warn;
 unsigned long ap_shim_nr_WARN;
 int ap_shim_quiet = 1;
 __thread int ap_shim_spin_depth;
+__thread unsigned int ap_shim_cpu;
 bool (*ap_shim_fail_hook)(size_t size);
 long ap_shim_live_allocs;
 

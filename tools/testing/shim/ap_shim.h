@@ -617,4 +617,53 @@ static inline u64 div_u64(u64 dividend, u32 divisor) { return dividend / divisor
 static inline u64 div64_u64(u64 dividend, u64 divisor) { return dividend / divisor; }
 #define div64_ul(x, y)	div64_u64((x), (y))
 
+/* ---- added for bump_slab.c: per-CPU data, cmpxchg, byte order, cache lines ---- */
+/*
+ * AP_SHIM_NR_CPUS fake CPUs.  The calling thread runs on ap_shim_cpu (0
+ * unless a test moves it), so a single-threaded test can make objects
+ * migrate between per-CPU caches.  A per-CPU pointer is an array of one
+ * element per CPU.
+ */
+#define AP_SHIM_NR_CPUS		4
+extern __thread unsigned int ap_shim_cpu;
+#define nr_cpu_ids		AP_SHIM_NR_CPUS
+#define for_each_possible_cpu(cpu) \
+	for ((cpu) = 0; (cpu) < AP_SHIM_NR_CPUS; (cpu)++)
+#define alloc_percpu(type) \
+	((type *)ap_shim_kmalloc(sizeof(type) * AP_SHIM_NR_CPUS, \
+				 GFP_KERNEL | __GFP_ZERO))
+#define free_percpu(p)		ap_shim_free(p)
+#define per_cpu_ptr(p, cpu)	((p) + (cpu))
+#ifdef AP_SHIM_BENCH
+/*
+ * Benchmarks run on CPU 0: the kernel finds this CPU's copy with one add
+ * of a %gs-relative offset, which a TLS load and a multiply would overstate.
+ */
+#define raw_cpu_ptr(p)		per_cpu_ptr(p, 0)
+#else
+#define raw_cpu_ptr(p)		per_cpu_ptr(p, ap_shim_cpu)
+#endif
+#define this_cpu_ptr(p)		raw_cpu_ptr(p)
+#define spin_lock_nest_lock(l, n)	spin_lock(l)
+#define SMP_CACHE_BYTES			64
+#define ____cacheline_aligned_in_smp	__aligned(SMP_CACHE_BYTES)
+
+#define try_cmpxchg64(p, oldp, new) \
+	__atomic_compare_exchange_n(p, oldp, new, false, __ATOMIC_SEQ_CST, \
+				    __ATOMIC_SEQ_CST)
+
+static inline u64 ror64(u64 word, unsigned int shift)
+{
+	return (word >> (shift & 63)) | (word << ((-shift) & 63));
+}
+
+typedef u64 __le64;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define le64_to_cpu(x)		((u64)(x))
+#define cpu_to_le64(x)		((__le64)(x))
+#else
+#define le64_to_cpu(x)		__builtin_bswap64((u64)(x))
+#define cpu_to_le64(x)		((__le64)__builtin_bswap64(x))
+#endif
+
 #endif /* _AP_SHIM_H */
