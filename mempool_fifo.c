@@ -451,8 +451,8 @@ static noinline int push_refused(struct iom_buffer *iomb, int ret)
  * check, or a chunk that wraps.  On -EIO, *@bad is where the poison broke.
  */
 static int push_slow_locked(struct iom_buffer *iomb, const void *data,
-				     size_t len, size_t need,
-				     unsigned int mode, size_t *bad)
+			    size_t len, size_t need, unsigned int mode,
+			    size_t *bad)
 {
 	lockdep_assert_held(&iomb->lock);
 	if (iomb->alloc_mode) {
