@@ -39,7 +39,7 @@ dst=$ksrc/drivers/misc/allocpools
 mkdir -p "$dst"
 rsync -rl --checksum --delete --prune-empty-dirs \
 	--exclude '/tools/' --exclude '/samples/' --exclude '/Documentation/' \
-	--exclude '/scripts/' --exclude '.git/' \
+	--exclude '/scripts/' --exclude '/bench/' --exclude '.git/' --exclude '*.mod.c' \
 	--include '*/' --include '*.c' --include '*.h' --include 'Kbuild' \
 	--include 'Kconfig' --include '.kunitconfig' --exclude '*' \
 	"$top/" "$dst/"

@@ -21,15 +21,18 @@ qemu_kernel() {
 	fi
 }
 
-# qemu_build WORK: build every module in WORK/build/src, a copy of the tree,
-# so the checkout's own build (any KDIR) is left alone.  Files are compared
+# qemu_build WORK: build every module in WORK/build/src, a copy of the
+# sources, so the checkout's own build (any KDIR) is left alone.  Files are compared
 # by content and a changed one gets a new mtime, so make never keeps an
 # object built from other source.
 qemu_build() {
 	local work=$1 build=$1/build
 	mkdir -p "$build"
-	rsync -rl --checksum --delete --exclude .git --exclude 'tools/testing/build' \
-		--exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' "$top/" "$build/src/"
+	# Nothing .gitignore'd: a checkout's own build outputs must not come
+	# along (its allocpools.mod names its own objects, which kbuild would
+	# then link instead of the copy's).
+	rsync -rl --checksum --delete --exclude .git --filter=':- .gitignore' \
+		"$top/" "$build/src/"
 	make -s -C "$build/src" KDIR="/usr/src/linux-headers-$kver" modules \
 		>"$work/build.log" 2>&1 || {
 		cat "$work/build.log" >&2
