@@ -11,6 +11,8 @@ unsigned long ap_shim_nr_warn;
 unsigned long ap_shim_nr_WARN;
 int ap_shim_quiet = 1;
 __thread int ap_shim_spin_depth;
+__thread int ap_shim_raw_depth;
+__thread int ap_shim_hardirq;
 __thread unsigned int ap_shim_cpu;
 bool (*ap_shim_fail_hook)(size_t size);
 long ap_shim_live_allocs;
@@ -32,12 +34,39 @@ void ap_shim_printk(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+void ap_shim_lock_violation(const char *what)
+{
+	fprintf(stderr, "BUG: %s (spinlocks held %d, raw %d, hard IRQ %d)\n",
+		what, ap_shim_spin_depth, ap_shim_raw_depth, ap_shim_hardirq);
+	abort();
+}
+
+void ap_shim_hardirq_enter(void)
+{
+	ap_shim_hardirq++;
+}
+
+void ap_shim_hardirq_exit(void)
+{
+	assert(ap_shim_hardirq > 0);
+	ap_shim_hardirq--;
+}
+
 void might_sleep(void)
 {
-	if (ap_shim_spin_depth) {
-		fprintf(stderr, "BUG: sleeping call with a spinlock held\n");
-		abort();
-	}
+	if (ap_shim_spin_depth)
+		ap_shim_lock_violation("sleeping function called with a spinlock held");
+	if (ap_shim_hardirq)
+		ap_shim_lock_violation("sleeping function called from hard IRQ");
+}
+
+/* The slab allocator takes sleeping locks on PREEMPT_RT. */
+static void slab_context_check(void)
+{
+	if (ap_shim_hardirq)
+		ap_shim_lock_violation("slab allocator called from hard IRQ (PREEMPT_RT)");
+	if (ap_shim_raw_depth)
+		ap_shim_lock_violation("slab allocator called under a raw_spinlock_t (PREEMPT_RT)");
 }
 
 void *ap_shim_kmalloc(size_t size, gfp_t gfp)
@@ -46,6 +75,7 @@ void *ap_shim_kmalloc(size_t size, gfp_t gfp)
 
 	if (gfpflags_allow_blocking(gfp))
 		might_sleep();
+	slab_context_check();
 	if (ap_shim_fail_hook && ap_shim_fail_hook(size))
 		return NULL;
 	p = (gfp & __GFP_ZERO) ? calloc(1, size ? size : 1) : malloc(size ? size : 1);
@@ -71,6 +101,30 @@ void *ap_shim_vmalloc(size_t size, bool zero)
 		memset(p, 0, size);
 	__atomic_add_fetch(&ap_shim_live_allocs, 1, __ATOMIC_RELAXED);
 	return p;
+}
+
+void *ap_shim_vmalloc_gfp(size_t size, gfp_t gfp)
+{
+	void *p;
+
+	if (!gfpflags_allow_blocking(gfp))
+		ap_shim_lock_violation("__vmalloc() without a blocking gfp");
+	p = ap_shim_vmalloc(size, false);
+	if (p && (gfp & __GFP_ZERO))
+		memset(p, 0, size);
+	return p;
+}
+
+void ap_shim_vfree(const void *p)
+{
+	might_sleep();
+	ap_shim_free(p);
+}
+
+void ap_shim_kfree(const void *p)
+{
+	slab_context_check();
+	ap_shim_free(p);
 }
 
 void ap_shim_free(const void *p)

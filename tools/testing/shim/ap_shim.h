@@ -236,127 +236,194 @@ void ap_shim_printk(int level, const char *fmt, ...) __printf(2, 3);
 #define WARN_ONCE(cond, fmt, ...) WARN(cond, fmt, ##__VA_ARGS__)
 
 /* ---- locking ---- */
-typedef struct {
+/*
+ * spinlock_t and raw_spinlock_t are distinct types, as in the kernel, so a
+ * raw_spin_*() call on a spinlock_t does not compile.  Both are pthread
+ * mutexes that remember their owner.  The checks model PREEMPT_RT with
+ * PROVE_RAW_LOCK_NESTING: in hard-IRQ mode (ap_shim_hardirq_enter()) a
+ * spinlock_t, which sleeps on RT, aborts; so does a spinlock_t taken inside
+ * a raw_spinlock_t, and anything that may sleep (might_sleep(), vmalloc,
+ * vfree, a mutex).  Holding more than AP_SHIM_MAX_LOCKS locks at once, which
+ * is lockdep's MAX_LOCK_DEPTH, aborts as well.
+ */
+struct ap_shim_lock {
 	pthread_mutex_t m;
 	pthread_t owner;
 	int held;
-} spinlock_t;
-typedef spinlock_t raw_spinlock_t;
+};
+typedef struct { struct ap_shim_lock l; } spinlock_t;
+typedef struct { struct ap_shim_lock l; } raw_spinlock_t;
 
-extern __thread int ap_shim_spin_depth;
+#define AP_SHIM_MAX_LOCKS	48
 
-#define __SPIN_LOCK_UNLOCKED(x)	{ .m = PTHREAD_MUTEX_INITIALIZER }
+extern __thread int ap_shim_spin_depth;	/* locks of either type held */
+extern __thread int ap_shim_raw_depth;	/* raw_spinlock_t held */
+extern __thread int ap_shim_hardirq;	/* in ap_shim_hardirq_enter() */
+void ap_shim_lock_violation(const char *what) __attribute__((noreturn));
+void ap_shim_hardirq_enter(void);
+void ap_shim_hardirq_exit(void);
+
+#define __SPIN_LOCK_UNLOCKED(x)	{ .l = { .m = PTHREAD_MUTEX_INITIALIZER } }
+#define __RAW_SPIN_LOCK_UNLOCKED(x) { .l = { .m = PTHREAD_MUTEX_INITIALIZER } }
 #define DEFINE_SPINLOCK(x)	spinlock_t x = __SPIN_LOCK_UNLOCKED(x)
+#define DEFINE_RAW_SPINLOCK(x)	raw_spinlock_t x = __RAW_SPIN_LOCK_UNLOCKED(x)
 
 #ifdef AP_SHIM_BENCH
 /*
  * Benchmarks: a test-and-set lock, about what an uncontended kernel
  * spin_lock_irqsave() costs, with none of the checks below.
  */
-static inline void spin_lock_init(spinlock_t *l)
+static inline void ap_shim_lock_init(struct ap_shim_lock *l, bool raw)
 {
 	l->held = 0;
 }
 
-static inline void spin_lock(spinlock_t *l)
+static inline void ap_shim_lock(struct ap_shim_lock *l, bool raw)
 {
 	while (__atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE))
 		;
 }
 
-static inline void spin_unlock(spinlock_t *l)
+static inline void ap_shim_unlock(struct ap_shim_lock *l, bool raw)
 {
 	__atomic_store_n(&l->held, 0, __ATOMIC_RELEASE);
 }
 
-static inline int spin_trylock(spinlock_t *l)
+static inline int ap_shim_trylock(struct ap_shim_lock *l, bool raw)
 {
 	return !__atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE);
 }
 #else
-static inline void spin_lock_init(spinlock_t *l)
+static inline void ap_shim_lock_init(struct ap_shim_lock *l, bool raw)
 {
 	pthread_mutex_init(&l->m, NULL);
 	l->held = 0;
 }
 
-static inline void spin_lock(spinlock_t *l)
+static inline void ap_shim_lock_check(bool raw)
 {
-	pthread_mutex_lock(&l->m);
+	if (!raw && ap_shim_hardirq)
+		ap_shim_lock_violation("spinlock_t (sleeping on PREEMPT_RT) taken in hard IRQ");
+	if (!raw && ap_shim_raw_depth)
+		ap_shim_lock_violation("spinlock_t taken inside a raw_spinlock_t (invalid wait context)");
+	if (ap_shim_spin_depth >= AP_SHIM_MAX_LOCKS)
+		ap_shim_lock_violation("more locks held at once than lockdep's MAX_LOCK_DEPTH");
+}
+
+static inline void ap_shim_took(struct ap_shim_lock *l, bool raw)
+{
 	l->owner = pthread_self();
 	l->held = 1;
 	ap_shim_spin_depth++;
+	if (raw)
+		ap_shim_raw_depth++;
 }
 
-static inline void spin_unlock(spinlock_t *l)
+static inline void ap_shim_lock(struct ap_shim_lock *l, bool raw)
+{
+	ap_shim_lock_check(raw);
+	pthread_mutex_lock(&l->m);
+	ap_shim_took(l, raw);
+}
+
+static inline void ap_shim_unlock(struct ap_shim_lock *l, bool raw)
 {
 	assert(l->held && pthread_equal(l->owner, pthread_self()));
 	l->held = 0;
 	ap_shim_spin_depth--;
+	if (raw)
+		ap_shim_raw_depth--;
 	pthread_mutex_unlock(&l->m);
 }
 
-static inline int spin_trylock(spinlock_t *l)
+static inline int ap_shim_trylock(struct ap_shim_lock *l, bool raw)
 {
+	ap_shim_lock_check(raw);
 	if (pthread_mutex_trylock(&l->m))
 		return 0;
-	l->owner = pthread_self();
-	l->held = 1;
-	ap_shim_spin_depth++;
+	ap_shim_took(l, raw);
 	return 1;
 }
 
 #endif /* AP_SHIM_BENCH */
 
-#define spin_lock_irqsave(l, f)		do { (f) = 0; spin_lock(l); } while (0)
-#define spin_unlock_irqrestore(l, f)	do { (void)(f); spin_unlock(l); } while (0)
-#define spin_lock_irq(l)		spin_lock(l)
-#define spin_unlock_irq(l)		spin_unlock(l)
-#define spin_lock_bh(l)			spin_lock(l)
-#define spin_unlock_bh(l)		spin_unlock(l)
-#define raw_spin_lock_init(l)		spin_lock_init(l)
-#define raw_spin_lock_irqsave(l, f)	spin_lock_irqsave(l, f)
-#define raw_spin_unlock_irqrestore(l, f) spin_unlock_irqrestore(l, f)
+#define spin_lock_init(x)		ap_shim_lock_init(&(x)->l, false)
+#define spin_lock(x)			ap_shim_lock(&(x)->l, false)
+#define spin_unlock(x)			ap_shim_unlock(&(x)->l, false)
+#define spin_trylock(x)			ap_shim_trylock(&(x)->l, false)
+#define spin_lock_irqsave(x, f)		do { (f) = 0; spin_lock(x); } while (0)
+#define spin_unlock_irqrestore(x, f)	do { (void)(f); spin_unlock(x); } while (0)
+#define spin_lock_irq(x)		spin_lock(x)
+#define spin_unlock_irq(x)		spin_unlock(x)
+#define spin_lock_bh(x)			spin_lock(x)
+#define spin_unlock_bh(x)		spin_unlock(x)
+#define spin_is_locked(x)		((x)->l.held)
+#define spin_lock_nest_lock(x, n)	spin_lock(x)
+
+#define raw_spin_lock_init(x)		ap_shim_lock_init(&(x)->l, true)
+#define raw_spin_lock(x)		ap_shim_lock(&(x)->l, true)
+#define raw_spin_unlock(x)		ap_shim_unlock(&(x)->l, true)
+#define raw_spin_trylock(x)		ap_shim_trylock(&(x)->l, true)
+#define raw_spin_lock_irqsave(x, f)	do { (f) = 0; raw_spin_lock(x); } while (0)
+#define raw_spin_unlock_irqrestore(x, f) do { (void)(f); raw_spin_unlock(x); } while (0)
+#define raw_spin_lock_irq(x)		raw_spin_lock(x)
+#define raw_spin_unlock_irq(x)		raw_spin_unlock(x)
+#define raw_spin_trylock_irqsave(x, f)	({ (f) = 0; raw_spin_trylock(x); })
+#define raw_spin_is_locked(x)		((x)->l.held)
+#define raw_spin_lock_nest_lock(x, n)	raw_spin_lock(x)
 #define local_irq_save(f)		((f) = 0)
 #define local_irq_restore(f)		((void)(f))
-#define spin_is_locked(l)		((l)->held)
 
 struct mutex {
-	pthread_mutex_t m;
-	pthread_t owner;
-	int held;
+	struct ap_shim_lock l;
 };
-#define DEFINE_MUTEX(x)	struct mutex x = { .m = PTHREAD_MUTEX_INITIALIZER }
-static inline void mutex_init(struct mutex *l) { pthread_mutex_init(&l->m, NULL); l->held = 0; }
-static inline void mutex_destroy(struct mutex *l) { (void)l; }
+#define DEFINE_MUTEX(x)	struct mutex x = { .l = { .m = PTHREAD_MUTEX_INITIALIZER } }
+static inline void mutex_init(struct mutex *x)
+{
+	pthread_mutex_init(&x->l.m, NULL);
+	x->l.held = 0;
+}
+static inline void mutex_destroy(struct mutex *x) { (void)x; }
 void might_sleep(void);
-static inline void mutex_lock(struct mutex *l)
+static inline void mutex_lock(struct mutex *x)
 {
 	might_sleep();
-	pthread_mutex_lock(&l->m);
-	l->owner = pthread_self();
-	l->held = 1;
+	pthread_mutex_lock(&x->l.m);
+	x->l.owner = pthread_self();
+	x->l.held = 1;
 }
-static inline void mutex_unlock(struct mutex *l)
+static inline void mutex_unlock(struct mutex *x)
 {
-	assert(l->held && pthread_equal(l->owner, pthread_self()));
-	l->held = 0;
-	pthread_mutex_unlock(&l->m);
+	assert(x->l.held && pthread_equal(x->l.owner, pthread_self()));
+	x->l.held = 0;
+	pthread_mutex_unlock(&x->l.m);
+}
+static inline int mutex_trylock(struct mutex *x)
+{
+	if (ap_shim_hardirq)
+		ap_shim_lock_violation("mutex_trylock() in hard IRQ");
+	if (pthread_mutex_trylock(&x->l.m))
+		return 0;
+	x->l.owner = pthread_self();
+	x->l.held = 1;
+	return 1;
 }
 
 #ifdef AP_SHIM_BENCH
 #define lockdep_assert_held(l)	do { } while (0)
 #else
-#define lockdep_assert_held(l) \
-	assert((l)->held && pthread_equal((l)->owner, pthread_self()))
+#define lockdep_assert_held(x) \
+	assert((x)->l.held && pthread_equal((x)->l.owner, pthread_self()))
 #endif
-#define lockdep_assert_not_held(l) \
-	assert(!(l)->held || !pthread_equal((l)->owner, pthread_self()))
+#define lockdep_assert_not_held(x) \
+	assert(!(x)->l.held || !pthread_equal((x)->l.owner, pthread_self()))
 #define might_sleep_if(c)	do { if (c) might_sleep(); } while (0)
 #define cond_resched()		do { } while (0)
-#define in_task()		1
-#define in_interrupt()		0
-#define irqs_disabled()		(ap_shim_spin_depth > 0)
+#define in_task()		(!ap_shim_hardirq)
+#define in_interrupt()		(ap_shim_hardirq)
+#define in_hardirq()		(ap_shim_hardirq)
+#define in_irq()		(ap_shim_hardirq)
+#define irqs_disabled()		(ap_shim_spin_depth > 0 || ap_shim_hardirq)
 #define raw_smp_processor_id()	0
 #define smp_processor_id()	0
 
@@ -408,12 +475,18 @@ void ap_shim_free(const void *p);
 #define kvzalloc(s, g)		ap_shim_kmalloc(s, (g) | __GFP_ZERO)
 #define kvmalloc_array(n, s, g)	ap_shim_kmalloc(size_mul(n, s), g)
 #define kvcalloc(n, s, g)	ap_shim_kmalloc(size_mul(n, s), (g) | __GFP_ZERO)
-#define kfree(p)		ap_shim_free(p)
-#define kvfree(p)		ap_shim_free(p)
-#define kfree_sensitive(p)	ap_shim_free(p)
+/* On PREEMPT_RT, slab calls are invalid in hard IRQ or under a raw lock. */
+void ap_shim_kfree(const void *p);
+#define kfree(p)		ap_shim_kfree(p)
+#define kvfree(p)		ap_shim_vfree(p)
+#define kfree_sensitive(p)	ap_shim_kfree(p)
 #define vmalloc(s)		ap_shim_vmalloc(s, false)
 #define vzalloc(s)		ap_shim_vmalloc(s, true)
-#define vfree(p)		ap_shim_free(p)
+/* vfree() may sleep outside interrupts (might_sleep_if(!in_interrupt())). */
+void ap_shim_vfree(const void *p);
+#define vfree(p)		ap_shim_vfree(p)
+#define __vmalloc(s, g)		ap_shim_vmalloc_gfp(s, g)
+void *ap_shim_vmalloc_gfp(size_t size, gfp_t gfp);
 #define is_vmalloc_addr(p)	true
 
 #define POISON_INUSE	0x5a
@@ -644,7 +717,6 @@ extern __thread unsigned int ap_shim_cpu;
 #define raw_cpu_ptr(p)		per_cpu_ptr(p, ap_shim_cpu)
 #endif
 #define this_cpu_ptr(p)		raw_cpu_ptr(p)
-#define spin_lock_nest_lock(l, n)	spin_lock(l)
 #define SMP_CACHE_BYTES			64
 #define ____cacheline_aligned_in_smp	__aligned(SMP_CACHE_BYTES)
 
