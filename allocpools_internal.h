@@ -15,7 +15,9 @@
 #ifndef _ALLOCPOOLS_INTERNAL_H
 #define _ALLOCPOOLS_INTERNAL_H
 
+#include <linux/gfp.h>
 #include <linux/list.h>
+#include <linux/sched/mm.h>
 #include <linux/types.h>
 #include <linux/version.h>
 #include <linux/export.h>
@@ -83,6 +85,34 @@ void ap_pool_unregister(struct ap_pool *pool);
 void ap_report_invalid(const struct ap_pool *pool, const char *what,
 		       bool inside, size_t offset);
 void ap_warn_live(const struct ap_pool *pool, unsigned long live);
+
+/*
+ * Growth on behalf of a caller: the allocations a pool makes to grow (a
+ * region, its metadata) run inside the memalloc scope that the caller's gfp
+ * asks for, so a GFP_NOIO or GFP_NOFS caller never recurses into I/O or FS
+ * reclaim through vmalloc()'s or kvzalloc()'s own GFP_KERNEL page tables
+ * and metadata.  Growth happens only when the caller's gfp may block.
+ *
+ *	flags = ap_memalloc_save(gfp);
+ *	... vmalloc(), kvzalloc(GFP_KERNEL) ...
+ *	ap_memalloc_restore(gfp, flags);
+ */
+static inline unsigned int ap_memalloc_save(gfp_t gfp)
+{
+	if (!(gfp & __GFP_IO))
+		return memalloc_noio_save();
+	if (!(gfp & __GFP_FS))
+		return memalloc_nofs_save();
+	return 0;
+}
+
+static inline void ap_memalloc_restore(gfp_t gfp, unsigned int flags)
+{
+	if (!(gfp & __GFP_IO))
+		memalloc_noio_restore(flags);
+	else if (!(gfp & __GFP_FS))
+		memalloc_nofs_restore(flags);
+}
 
 int ap_core_init(void);
 void ap_core_exit(void);

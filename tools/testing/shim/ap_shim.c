@@ -13,6 +13,8 @@ int ap_shim_quiet = 1;
 __thread int ap_shim_spin_depth;
 __thread int ap_shim_raw_depth;
 __thread int ap_shim_hardirq;
+__thread unsigned int ap_shim_task_flags;
+__thread gfp_t ap_shim_last_gfp;
 __thread unsigned int ap_shim_cpu;
 bool (*ap_shim_fail_hook)(size_t size);
 long ap_shim_live_allocs;
@@ -76,6 +78,7 @@ void *ap_shim_kmalloc(size_t size, gfp_t gfp)
 	if (gfpflags_allow_blocking(gfp))
 		might_sleep();
 	slab_context_check();
+	ap_shim_last_gfp = current_gfp_context(gfp);
 	if (ap_shim_fail_hook && ap_shim_fail_hook(size))
 		return NULL;
 	p = (gfp & __GFP_ZERO) ? calloc(1, size ? size : 1) : malloc(size ? size : 1);
@@ -89,6 +92,7 @@ void *ap_shim_vmalloc(size_t size, bool zero)
 	void *p;
 
 	might_sleep();
+	ap_shim_last_gfp = current_gfp_context(GFP_KERNEL);
 	if (!size || size > (1UL << 40))
 		return NULL;
 	if (ap_shim_fail_hook && ap_shim_fail_hook(size))
@@ -110,6 +114,7 @@ void *ap_shim_vmalloc_gfp(size_t size, gfp_t gfp)
 	if (!gfpflags_allow_blocking(gfp))
 		ap_shim_lock_violation("__vmalloc() without a blocking gfp");
 	p = ap_shim_vmalloc(size, false);
+	ap_shim_last_gfp = current_gfp_context(gfp);
 	if (p && (gfp & __GFP_ZERO))
 		memset(p, 0, size);
 	return p;

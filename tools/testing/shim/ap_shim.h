@@ -451,7 +451,52 @@ typedef struct { int counter; } atomic_t;
 #define __GFP_RECLAIM		(___GFP_DIRECT_RECLAIM | ___GFP_KSWAPD_RECLAIM)
 #define GFP_ATOMIC		(__GFP_HIGH | ___GFP_KSWAPD_RECLAIM)
 #define GFP_NOWAIT		(___GFP_KSWAPD_RECLAIM)
-#define GFP_KERNEL		(__GFP_RECLAIM | 0x40u | 0x80u)
+#define __GFP_IO		0x40u
+#define __GFP_FS		0x80u
+#define GFP_KERNEL		(__GFP_RECLAIM | __GFP_IO | __GFP_FS)
+#define GFP_NOIO		(__GFP_RECLAIM)
+#define GFP_NOFS		(__GFP_RECLAIM | __GFP_IO)
+
+/*
+ * The task's allocation scope (PF_MEMALLOC_NOIO/NOFS), as current->flags
+ * holds it.  The shim's vmalloc/kmalloc record the gfp they were effectively
+ * called with (the scope applied) in ap_shim_last_gfp, so a test can check
+ * that an allocation made for a GFP_NOIO caller never allowed I/O.
+ */
+#define PF_MEMALLOC_NOIO	0x1u
+#define PF_MEMALLOC_NOFS	0x2u
+extern __thread unsigned int ap_shim_task_flags;
+extern __thread gfp_t ap_shim_last_gfp;
+static inline unsigned int memalloc_noio_save(void)
+{
+	unsigned int old = ap_shim_task_flags & PF_MEMALLOC_NOIO;
+
+	ap_shim_task_flags |= PF_MEMALLOC_NOIO;
+	return old;
+}
+static inline void memalloc_noio_restore(unsigned int flags)
+{
+	ap_shim_task_flags = (ap_shim_task_flags & ~PF_MEMALLOC_NOIO) | flags;
+}
+static inline unsigned int memalloc_nofs_save(void)
+{
+	unsigned int old = ap_shim_task_flags & PF_MEMALLOC_NOFS;
+
+	ap_shim_task_flags |= PF_MEMALLOC_NOFS;
+	return old;
+}
+static inline void memalloc_nofs_restore(unsigned int flags)
+{
+	ap_shim_task_flags = (ap_shim_task_flags & ~PF_MEMALLOC_NOFS) | flags;
+}
+static inline gfp_t current_gfp_context(gfp_t gfp)
+{
+	if (ap_shim_task_flags & PF_MEMALLOC_NOIO)
+		gfp &= ~(__GFP_IO | __GFP_FS);
+	else if (ap_shim_task_flags & PF_MEMALLOC_NOFS)
+		gfp &= ~__GFP_FS;
+	return gfp;
+}
 static inline bool gfpflags_allow_blocking(gfp_t gfp)
 {
 	return !!(gfp & __GFP_DIRECT_RECLAIM);
