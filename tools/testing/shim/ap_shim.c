@@ -15,6 +15,8 @@ __thread int ap_shim_raw_depth;
 __thread int ap_shim_hardirq;
 __thread unsigned int ap_shim_task_flags;
 __thread gfp_t ap_shim_last_gfp;
+__thread unsigned long ap_shim_lock_ops;
+long ap_shim_vmalloc_inflight, ap_shim_vmalloc_inflight_max;
 __thread unsigned int ap_shim_cpu;
 bool (*ap_shim_fail_hook)(size_t size);
 long ap_shim_live_allocs;
@@ -89,16 +91,27 @@ void *ap_shim_kmalloc(size_t size, gfp_t gfp)
 
 void *ap_shim_vmalloc(size_t size, bool zero)
 {
+	long n, max;
 	void *p;
 
 	might_sleep();
 	ap_shim_last_gfp = current_gfp_context(GFP_KERNEL);
 	if (!size || size > (1UL << 40))
 		return NULL;
+	n = __atomic_add_fetch(&ap_shim_vmalloc_inflight, 1, __ATOMIC_SEQ_CST);
+	max = __atomic_load_n(&ap_shim_vmalloc_inflight_max, __ATOMIC_RELAXED);
+	while (n > max && !__atomic_compare_exchange_n(&ap_shim_vmalloc_inflight_max,
+						       &max, n, false,
+						       __ATOMIC_SEQ_CST,
+						       __ATOMIC_RELAXED))
+		;
+	/* The hook may sleep to widen the window in which growers overlap. */
 	if (ap_shim_fail_hook && ap_shim_fail_hook(size))
-		return NULL;
-	/* vmalloc() memory is page aligned; allocators rely on it. */
-	p = aligned_alloc(PAGE_SIZE, PAGE_ALIGN(size));
+		p = NULL;
+	else
+		/* vmalloc() memory is page aligned; allocators rely on it. */
+		p = aligned_alloc(PAGE_SIZE, PAGE_ALIGN(size));
+	__atomic_sub_fetch(&ap_shim_vmalloc_inflight, 1, __ATOMIC_SEQ_CST);
 	if (!p)
 		return NULL;
 	if (zero)
@@ -145,6 +158,7 @@ void *memchr_inv(const void *s, int c, size_t n)
 	const unsigned char *p = s;
 	size_t i;
 
+	ap_shim_locked_work(n);
 	for (i = 0; i < n; i++)
 		if (p[i] != (unsigned char)c)
 			return (void *)(p + i);

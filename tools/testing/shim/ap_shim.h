@@ -259,6 +259,7 @@ typedef struct { struct ap_shim_lock l; } raw_spinlock_t;
 extern __thread int ap_shim_spin_depth;	/* locks of either type held */
 extern __thread int ap_shim_raw_depth;	/* raw_spinlock_t held */
 extern __thread int ap_shim_hardirq;	/* in ap_shim_hardirq_enter() */
+extern __thread unsigned long ap_shim_lock_ops;	/* locks taken, ever */
 void ap_shim_lock_violation(const char *what) __attribute__((noreturn));
 void ap_shim_hardirq_enter(void);
 void ap_shim_hardirq_exit(void);
@@ -315,6 +316,7 @@ static inline void ap_shim_took(struct ap_shim_lock *l, bool raw)
 	l->owner = pthread_self();
 	l->held = 1;
 	ap_shim_spin_depth++;
+	ap_shim_lock_ops++;
 	if (raw)
 		ap_shim_raw_depth++;
 }
@@ -507,6 +509,8 @@ static inline bool gfpflags_allow_blocking(gfp_t gfp)
  * answer makes that allocation fail.
  */
 extern bool (*ap_shim_fail_hook)(size_t size);
+/* vmalloc() calls under way now, and the most ever under way at once. */
+extern long ap_shim_vmalloc_inflight, ap_shim_vmalloc_inflight_max;
 extern long ap_shim_live_allocs;	/* kmalloc + vmalloc not yet freed */
 
 void *ap_shim_kmalloc(size_t size, gfp_t gfp);
@@ -539,6 +543,27 @@ void *ap_shim_vmalloc_gfp(size_t size, gfp_t gfp);
 #define POISON_END	0xa5
 
 void *memchr_inv(const void *s, int c, size_t n);
+
+/*
+ * Work done with a raw_spinlock_t held must be bounded by a constant, not by
+ * a pool's or a block's size: a fill, copy or compare longer than
+ * AP_SHIM_LOCKED_BYTES (the FIFO's largest chunk and its cookie) under a raw
+ * lock aborts.
+ */
+#define AP_SHIM_LOCKED_BYTES	(64 * 1024)
+static inline size_t ap_shim_locked_work(size_t n)
+{
+#ifndef AP_SHIM_BENCH
+	if (ap_shim_raw_depth && n > AP_SHIM_LOCKED_BYTES)
+		ap_shim_lock_violation("unbounded fill/copy/compare under a raw_spinlock_t");
+#endif
+	return n;
+}
+#ifndef AP_SHIM_BENCH
+#define memset(s, c, n)		__builtin_memset(s, c, ap_shim_locked_work(n))
+#define memcpy(d, s, n)		__builtin_memcpy(d, s, ap_shim_locked_work(n))
+#define memmove(d, s, n)	__builtin_memmove(d, s, ap_shim_locked_work(n))
+#endif
 ssize_t strscpy(char *dst, const char *src, size_t count);
 
 /* ---- bitmaps ---- */
@@ -742,7 +767,9 @@ static inline u64 div64_u64(u64 dividend, u64 divisor) { return dividend / divis
  * migrate between per-CPU caches.  A per-CPU pointer is an array of one
  * element per CPU.
  */
+#ifndef AP_SHIM_NR_CPUS
 #define AP_SHIM_NR_CPUS		4
+#endif
 extern __thread unsigned int ap_shim_cpu;
 #define nr_cpu_ids		AP_SHIM_NR_CPUS
 #define for_each_possible_cpu(cpu) \
