@@ -14,7 +14,6 @@
 
 #define pr_fmt(fmt) "allocpools: " fmt
 
-#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
@@ -39,6 +38,9 @@ static struct {
  * ap_name_valid() - check a pool name against the naming rule
  * @name: the proposed name, may be NULL
  *
+ * ASCII only: the kernel's isalnum() also accepts Latin-1 letters
+ * (0xc0..0xff), which are no part of the rule.
+ *
  * Return: true for 1..31 characters of [A-Za-z0-9_.-].
  */
 bool ap_name_valid(const char *name)
@@ -48,10 +50,12 @@ bool ap_name_valid(const char *name)
 	if (!name)
 		return false;
 	for (i = 0; name[i]; i++) {
+		char c = name[i];
+
 		if (i >= AP_NAME_MAX - 1)
 			return false;
-		if (!isalnum(name[i]) && name[i] != '_' && name[i] != '.' &&
-		    name[i] != '-')
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+		    !(c >= '0' && c <= '9') && c != '_' && c != '.' && c != '-')
 			return false;
 	}
 	/* "." and ".." would make odd debugfs directories. */
@@ -149,6 +153,7 @@ int ap_pool_register(struct ap_pool *pool, const struct ap_kind *kind,
 	}
 	pool->kind = kind;
 	strscpy(pool->name, name, sizeof(pool->name));
+	ratelimit_default_init(&pool->rs);
 	list_add_tail(&pool->node, &ap_pools);
 	create_files_locked(pool);
 	mutex_unlock(&ap_mutex);
@@ -171,6 +176,9 @@ void ap_pool_unregister(struct ap_pool *pool)
 	debugfs_remove_recursive(pool->dir);
 	pool->dir = NULL;
 	mutex_unlock(&ap_mutex);
+	if (pool->rs.missed)
+		pr_warn("%s/%s: %d reports suppressed by the rate limit\n",
+			pool->kind->name, pool->name, pool->rs.missed);
 }
 
 /**
@@ -180,17 +188,41 @@ void ap_pool_unregister(struct ap_pool *pool)
  * @inside: whether @offset locates the pointer inside the pool
  * @offset: offset of the pointer from the start of the pool's memory
  *
- * Offsets only: no kernel address reaches the log.
+ * Offsets only: no kernel address reaches the log.  Rate-limited per pool.
+ *
+ * Context: any context.
  */
-void ap_report_invalid(const struct ap_pool *pool, const char *what,
+void ap_report_invalid(struct ap_pool *pool, const char *what,
 		       bool inside, size_t offset)
 {
+	if (!__ratelimit(&pool->rs))
+		return;
 	if (inside)
-		pr_err_ratelimited("%s/%s: %s at offset %zu\n",
-				   pool->kind->name, pool->name, what, offset);
+		pr_err("%s/%s: %s at offset %zu\n", pool->kind->name,
+		       pool->name, what, offset);
 	else
-		pr_err_ratelimited("%s/%s: %s: pointer outside the pool\n",
-				   pool->kind->name, pool->name, what);
+		pr_err("%s/%s: %s: pointer outside the pool\n",
+		       pool->kind->name, pool->name, what);
+}
+
+/**
+ * ap_report_corruption() - report damage found in a pool's own metadata
+ * @pool: the damaged pool
+ * @what: what was found, e.g. "free-list link damaged"
+ * @offset: offset of the damaged block from the start of the pool's memory
+ *
+ * For damage a client did to memory it no longer owned (a write after free
+ * over a free-list link, a smashed header): the damaged part has been cut
+ * off and the pool goes on.  Rate-limited per pool, offsets only.
+ *
+ * Context: any context.
+ */
+void ap_report_corruption(struct ap_pool *pool, const char *what,
+			  size_t offset)
+{
+	if (__ratelimit(&pool->rs))
+		pr_err("%s/%s: corruption: %s at offset %zu, cut off\n",
+		       pool->kind->name, pool->name, what, offset);
 }
 
 /**

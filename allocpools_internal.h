@@ -17,6 +17,7 @@
 
 #include <linux/gfp.h>
 #include <linux/list.h>
+#include <linux/ratelimit.h>
 #include <linux/sched/mm.h>
 #include <linux/types.h>
 #include <linux/version.h>
@@ -68,13 +69,16 @@ struct ap_file_ref {
 
 /*
  * The part of every pool that the core owns.  @node and @dir are guarded by
- * the registry mutex; @kind and @name do not change while registered.
+ * the registry mutex; @kind and @name do not change while registered.  @rs
+ * limits this pool's reports alone, so a noisy pool hides no other pool's
+ * (it has its own raw lock: reports may come from any context).
  */
 struct ap_pool {
 	const struct ap_kind *kind;
 	char name[AP_NAME_MAX];
 	struct list_head node;
 	struct dentry *dir;
+	struct ratelimit_state rs;
 	struct ap_file_ref refs[AP_MAX_FILES];
 };
 
@@ -82,8 +86,10 @@ bool ap_name_valid(const char *name);
 int ap_pool_register(struct ap_pool *pool, const struct ap_kind *kind,
 		     const char *name);
 void ap_pool_unregister(struct ap_pool *pool);
-void ap_report_invalid(const struct ap_pool *pool, const char *what,
+void ap_report_invalid(struct ap_pool *pool, const char *what,
 		       bool inside, size_t offset);
+void ap_report_corruption(struct ap_pool *pool, const char *what,
+			  size_t offset);
 void ap_warn_live(const struct ap_pool *pool, unsigned long live);
 
 /*

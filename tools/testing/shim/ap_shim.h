@@ -215,6 +215,21 @@ void ap_shim_printk(int level, const char *fmt, ...) __printf(2, 3);
 #define pr_info(fmt, ...)	ap_shim_printk(6, pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_cont(fmt, ...)	ap_shim_printk(6, fmt, ##__VA_ARGS__)
 #define pr_debug(fmt, ...)	do { if (0) ap_shim_printk(7, pr_fmt(fmt), ##__VA_ARGS__); } while (0)
+/* Never suppresses: the tests count every report an allocator makes. */
+struct ratelimit_state {
+	int interval, burst, printed, missed;
+};
+#define DEFAULT_RATELIMIT_INTERVAL	500
+#define DEFAULT_RATELIMIT_BURST		10
+static inline void ratelimit_default_init(struct ratelimit_state *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+}
+static inline int __ratelimit(struct ratelimit_state *rs)
+{
+	__atomic_add_fetch(&rs->printed, 1, __ATOMIC_RELAXED);
+	return 1;
+}
 #define pr_err_ratelimited(fmt, ...)	pr_err(fmt, ##__VA_ARGS__)
 #define pr_warn_ratelimited(fmt, ...)	pr_warn(fmt, ##__VA_ARGS__)
 #define pr_info_ratelimited(fmt, ...)	pr_info(fmt, ##__VA_ARGS__)
