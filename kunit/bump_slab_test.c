@@ -37,8 +37,10 @@ struct bs_snapshot {
 	u64 caches;		/* a digest of every CPU's caches */
 };
 
-static u64 bs_digest_caches_locked(struct bump_slab *bs)
+/* A digest of every CPU's caches, each read under its own lock. */
+static u64 bs_digest_caches(struct bump_slab *bs)
 {
+	unsigned long flags;
 	u64 d = 0;
 	unsigned int c;
 	int cpu;
@@ -46,14 +48,19 @@ static u64 bs_digest_caches_locked(struct bump_slab *bs)
 	if (!bs->pcpu)
 		return 0;
 	for_each_possible_cpu(cpu) {
+		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
+
+		raw_spin_lock_irqsave(&pc->lock, flags);
 		for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
-			const struct bs_cache *k = &per_cpu_ptr(bs->pcpu, cpu)->cache[c];
+			const struct bs_cache *k = &pc->cache[c];
 
 			d = d * 31 + (unsigned long)k->head;
 			d = d * 31 + k->count;
+			d = d * 31 + k->marked;
 			d = d * 31 + k->allocs;
 			d = d * 31 + k->frees;
 		}
+		raw_spin_unlock_irqrestore(&pc->lock, flags);
 	}
 	return d;
 }
@@ -63,15 +70,13 @@ static void bs_snap(struct bump_slab *bs, struct bs_snapshot *s)
 	unsigned long flags;
 
 	bump_slab_stats(bs, &s->st);
-	spin_lock_irqsave(&bs->lock, flags);
-	lock_caches(bs);
+	raw_spin_lock_irqsave(&bs->lock, flags);
 	memcpy(s->cls, bs->cls, sizeof(s->cls));
 	s->bump = bs->bump;
 	s->slabs = bs->slabs;
 	s->slab_bytes = bs->slab_bytes;
-	s->caches = bs_digest_caches_locked(bs);
-	unlock_caches(bs);
-	spin_unlock_irqrestore(&bs->lock, flags);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	s->caches = bs_digest_caches(bs);
 }
 
 /* @bs refuses to free @ptr and is left exactly as it was. */
@@ -749,14 +754,17 @@ static void bs_count_free(struct bump_slab *bs, unsigned int c,
 	void *obj;
 	int cpu;
 
-	spin_lock_irqsave(&bs->lock, flags);
-	lock_caches(bs);
+	raw_spin_lock_irqsave(&bs->lock, flags);
 	for (obj = bs->cls[c].head; obj; obj = *(void **)obj)
 		on_list++;
-	for_each_possible_cpu(cpu)
-		in_caches += per_cpu_ptr(bs->pcpu, cpu)->cache[c].count;
-	unlock_caches(bs);
-	spin_unlock_irqrestore(&bs->lock, flags);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	for_each_possible_cpu(cpu) {
+		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
+
+		raw_spin_lock_irqsave(&pc->lock, flags);
+		in_caches += pc->cache[c].count;
+		raw_spin_unlock_irqrestore(&pc->lock, flags);
+	}
 	*cached = in_caches;
 	*listed = on_list;
 }
