@@ -203,6 +203,12 @@ struct config {
 };
 
 static bool hop;
+/*
+ * The hopping model expects a free object whenever the class has one
+ * anywhere: so it is while an allocation may look at every other CPU's
+ * cache (bump_slab.c's rule; bump_slab_context tests it on 64 CPUs).
+ */
+static_assert(AP_SHIM_NR_CPUS - 1 <= BS_STEAL_TRIES);
 
 static struct bump_slab *bs, *other;
 static u64 expect_invalid;
