@@ -46,9 +46,10 @@
  * of the caches the allocation looked at had an object of the class.  On
  * one CPU the caches and the pool list together are exactly the LIFO stack
  * of the design, and nothing is bumped while a free object of the class
- * is anywhere in the pool; across CPUs the same holds unless more than
- * BS_STEAL_TRIES - 1 marks of the class have gone stale, which the next
- * allocations clear.
+ * is anywhere in the pool.  Across CPUs the same holds unless the first
+ * BS_STEAL_TRIES marks an allocation meets are all stale (so never on
+ * BS_STEAL_TRIES + 1 CPUs or fewer); it clears them, and the next
+ * allocations look further.
  *
  * Buddy mode (bump_slab_create_on): classes take slabs from a buddy arena.
  * A small class (two or more objects per page) uses one PAGE_SIZE block per
@@ -111,8 +112,9 @@
  *                    poison check: the pool lock and a cache lock for a
  *                    few stores.
  *                    buddy: the pool lock for O(1) list operations and
- *                    counters, no memory touched beyond slab and object
- *                    headers; again to count a failure or a damaged object.
+ *                    counters, no memory touched beyond slab headers and
+ *                    an object's header and link; again to count a failure
+ *                    or a damaged object.
  *   bump_slab_free   heap: no lock to validate; one cache lock for one push
  *                    and, on the push that overfills the cache, the pool
  *                    lock and that cache lock to move BS_CACHE_MAX + 1
