@@ -33,10 +33,23 @@
  * most BS_CACHE_MAX objects) in front of the class's pool-wide list.  A free
  * pushes on this CPU's cache and a full cache moves to the front of the
  * pool list; an allocation pops from this CPU's cache, and an empty cache
- * takes a batch from the pool list or, if that is empty too, from another
- * CPU's cache before anything is bumped.  So on one CPU the caches and the
- * pool list together are exactly the LIFO stack of the design, and nothing
- * is bumped while a free object of the class is anywhere in the pool.
+ * takes a batch from the pool list or, if that is empty too, half of
+ * another CPU's cache before anything is bumped.  To find such a cache
+ * without looking at every CPU, each class has a mask of the CPUs whose
+ * cache may hold objects of it: a CPU's bit is set, under its cache lock,
+ * when its cache gains objects, and cleared by whoever finds that cache
+ * empty under its lock.  So a cache that holds objects is always marked,
+ * and a stale mark (a cache emptied by allocations since) costs one look.
+ * An allocation looks at no more than BS_STEAL_TRIES marked caches and
+ * clears the stale marks it meets.  The rule, then: the bump pointer moves
+ * only when this CPU's cache and the class's pool list are empty and none
+ * of the caches the allocation looked at had an object of the class.  On
+ * one CPU the caches and the pool list together are exactly the LIFO stack
+ * of the design, and nothing is bumped while a free object of the class
+ * is anywhere in the pool.  Across CPUs the same holds unless the first
+ * BS_STEAL_TRIES marks an allocation meets are all stale (so never on
+ * BS_STEAL_TRIES + 1 CPUs or fewer); it clears them, and the next
+ * allocations look further.
  *
  * Buddy mode (bump_slab_create_on): classes take slabs from a buddy arena.
  * A small class (two or more objects per page) uses one PAGE_SIZE block per
@@ -56,25 +69,67 @@
  *   | bs_slab   | hdr | obj                           | unused        |
  *   +-----------+-----+-------------------------------+---------------+
  *
- * Context: allocation, free, size and stats may be called from any context
- * including hard IRQ; create and destroy only from process context.  In
- * buddy mode an allocation that needs a new slab asks the arena with the
- * caller's gfp, which may sleep (arena growth) when the gfp allows it.
+ * Context: allocation, free, size and stats may be called from any context,
+ * hard IRQ included, on PREEMPT_RT too: every lock they take is a
+ * raw_spinlock_t taken with irqsave (a local_lock would sleep on RT) and
+ * held for a time bounded as below.  In buddy mode an allocation that
+ * needs a new slab asks the arena with the caller's gfp, which may sleep
+ * (arena growth) when the gfp allows it.  Create, destroy and the
+ * invariant walker the tests use (bump_slab_check(), on a quiet pool) are
+ * process context only.
  *
- * Locking: the pool lock, taken with irqsave, guards everything in struct
- * bump_slab after it.  In buddy mode it is dropped around
- * buddy_arena_alloc() (which may sleep) and the state re-checked after;
- * buddy_arena_block_size() and buddy_arena_free() never sleep and are called
- * under it, so the arena's lock nests inside ours and never the other way
- * round.  In heap mode each CPU's cache has its own lock, taken with irqsave
- * on the fast paths and then alone.  Whoever needs the pool lock and a cache
- * lock takes the pool lock first; a second cache lock (a steal, a stats
- * snapshot) is only taken with the pool lock held, which orders them (and
- * is named to lockdep as their nest lock).  A free of a heap object takes
- * no lock to validate it: the heap, its size and the map entry of a live
- * object do not change, and the header goes from live to free with one
- * cmpxchg, so of two racing frees of one object exactly one wins and the
- * other is refused as a double free.
+ * Locking: the pool lock guards everything in struct bump_slab after it;
+ * in heap mode each CPU's cache has its own lock, taken alone on the fast
+ * paths.  Whoever needs the pool lock and a cache lock takes the pool lock
+ * first; a second cache lock (a steal) is only taken with the pool lock
+ * held, which orders them (and is named to lockdep as their nest lock).
+ * The arena is never called with a lock of ours held: buddy_arena_alloc()
+ * may sleep, and buddy_arena_free() may poison a block (work that grows
+ * with the block), so the pool lock is dropped around every arena call and
+ * the state re-checked after.  A free of a heap object takes no lock to
+ * validate it: the heap, its size and the map entry of a live object do
+ * not change, and the header goes from live to free with one cmpxchg, so
+ * of two racing frees of one object exactly one wins and the other is
+ * refused as a double free.
+ *
+ * Poisoning, poison checks and reports run with no lock of ours held, on
+ * an object that belongs to the one caller at that moment: a freed object
+ * is marked free (header) before it is poisoned and put on a list after,
+ * and an object taken off a list is checked before its header says live,
+ * so a second free of the same pointer meanwhile is refused.
+ *
+ * Worst-case lock hold times; none grows with the pool's or an object's
+ * size, and none takes more than three locks at once:
+ *
+ *   bump_slab_alloc  heap: one cache lock for one pop.  When this CPU's
+ *                    cache is empty (or the pool poisons): the pool lock
+ *                    and this CPU's cache lock for a pop plus one of: a
+ *                    batch of BS_BATCH links from the pool list; a scan of
+ *                    the class's CPU mask (nr_cpu_ids / BITS_PER_LONG
+ *                    words) and at most BS_STEAL_TRIES other cache locks,
+ *                    one at a time, each for at most BS_CACHE_MAX / 2
+ *                    links; or one bump.  A damaged object found by the
+ *                    poison check: the pool lock and a cache lock for a
+ *                    few stores.
+ *                    buddy: the pool lock for O(1) list operations and
+ *                    counters, no memory touched beyond slab headers and
+ *                    an object's header and link; again to count a failure
+ *                    or a damaged object.
+ *   bump_slab_free   heap: no lock to validate; one cache lock for one push
+ *                    and, on the push that overfills the cache, the pool
+ *                    lock and that cache lock to move BS_CACHE_MAX + 1
+ *                    links.  A refused free: the pool lock for a counter.
+ *                    buddy: the pool lock for O(1) list operations, twice
+ *                    with poisoning (before and after the fill).
+ *   bump_slab_size   heap: no lock.  buddy: the pool lock for O(1) checks.
+ *   bump_slab_stats  the pool lock to copy the pool's own counters
+ *                    (BUMP_SLAB_CLASSES of each); the per-CPU counters are
+ *                    summed after it without any lock, with READ_ONCE, as
+ *                    SLUB sums its per-CPU statistics: exact when the pool
+ *                    is quiet.
+ *   destroy          process context: the pool lock for one slab at a
+ *                    time (buddy mode); per-CPU state is read, never
+ *                    locked all at once.
  */
 
 #include <asm/byteorder.h>
@@ -88,6 +143,7 @@
 #include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/poison.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -109,6 +165,7 @@
 
 #define BS_CACHE_MAX	64	/* heap mode: most objects a CPU caches per class */
 #define BS_BATCH	32	/* objects a cache takes from the pool list */
+#define BS_STEAL_TRIES	4	/* marked caches an allocation looks at */
 
 #define BS_SLAB_HDR	64	/* first object of a slab; its header at 56 */
 #define BS_SLAB_MAGIC	0x62736c62U
@@ -118,7 +175,9 @@
 /*
  * A slab, at the start of its buddy block.  Guarded by the pool lock.
  * @free links the slab's free objects through their first word; objects
- * past @carved have never been handed out and hold nothing.
+ * past @carved have never been handed out and hold nothing.  @inuse counts
+ * the objects that are not on @free: live, quarantined, or on their way
+ * between the two (being checked after a pop or poisoned before a push).
  */
 struct bs_slab {
 	u32 magic;
@@ -134,10 +193,10 @@ struct bs_slab {
 };
 
 /*
- * Per-class state.  live = allocs - frees (here and in the per-CPU caches);
- * carved counts the objects the class has made (heap: from the bump
- * pointer; buddy: in slabs it holds); bad the free objects found modified
- * and kept out of use.
+ * Per-class state, guarded by the pool lock.  live = allocs - frees (here
+ * in buddy mode, in the per-CPU caches in heap mode); carved counts the
+ * objects the class has made (heap: from the bump pointer; buddy: in slabs
+ * it holds); bad the free objects found modified and kept out of use.
  */
 struct bs_class {
 	void *head;			/* heap: the pool list, behind the caches */
@@ -153,18 +212,21 @@ struct bs_class {
 /*
  * Heap mode: one CPU's cache of one class.  @head links the free objects,
  * most recently freed first, through their first word; past BS_CACHE_MAX
- * of them they all go to the pool list.  @allocs and @frees count what
- * this CPU did, for the stats.
+ * of them they all go to the pool list.  @marked mirrors this CPU's bit in
+ * the class's mask (see mark_locked()).  @allocs and @frees count what was
+ * done through this cache; stats read them without the lock.
  */
 struct bs_cache {
 	void *head;
-	unsigned long count;
+	unsigned int count;
+	bool marked;
 	u64 allocs, frees;
 };
 
 /* Heap mode: one CPU's caches; @lock guards them. */
 struct bs_pcpu {
-	spinlock_t lock;	/* guards @cache */
+	raw_spinlock_t lock;	/* guards @cache */
+	unsigned int cpu;	/* whose caches these are; set at create */
 	struct bs_cache cache[BUMP_SLAB_CLASSES];
 };
 
@@ -176,6 +238,9 @@ struct bs_pcpu {
  * @map: heap mode: one byte per 16 heap bytes, see map_code()
  * @units: heap mode: 8-byte units of @heap
  * @pcpu: heap mode: the per-CPU caches
+ * @masks: heap mode: per class, @mask_longs words with a bit per CPU
+ *	whose cache may hold objects of the class (atomic bitops)
+ * @mask_longs: words of one class's mask
  * @slow: buddy mode or poisoning: off the heap fast paths
  * @heap_size: heap mode: bytes of @heap
  * @flags: create flags
@@ -185,6 +250,7 @@ struct bs_pcpu {
  * @slab_bytes: buddy mode: bytes of the blocks of those slabs
  * @failures: failed allocations
  * @invalid_frees: rejected frees and modified free objects found
+ * @corruptions: modified free objects found (poison or header)
  * @cls: the classes
  */
 struct bump_slab {
@@ -194,17 +260,20 @@ struct bump_slab {
 	u8 *map;
 	size_t units;
 	struct bs_pcpu __percpu *pcpu;
+	unsigned long *masks;
+	unsigned int mask_longs;
 	bool slow;
 	size_t heap_size;
 	unsigned int flags;
 
 	/* Guards the fields below; off the line the fast paths read. */
-	spinlock_t lock ____cacheline_aligned_in_smp;
+	raw_spinlock_t lock ____cacheline_aligned_in_smp;
 	size_t bump;
 	unsigned long slabs;
 	size_t slab_bytes;
 	u64 failures;
 	u64 invalid_frees;
+	u64 corruptions;
 	struct bs_class cls[BUMP_SLAB_CLASSES];
 };
 
@@ -244,7 +313,10 @@ static bool poisoned(struct bump_slab *bs)
 	return bs->flags & BUMP_SLAB_POISON;
 }
 
-/* The first word of a free object is the link; the rest may be poisoned. */
+/*
+ * The first word of a free object is the link; the rest may be poisoned.
+ * O(class size): never with a lock held.
+ */
 static void poison_obj(struct bump_slab *bs, void *obj, unsigned int c)
 {
 	if (poisoned(bs) && cls_size(c) > sizeof(void *))
@@ -252,9 +324,17 @@ static void poison_obj(struct bump_slab *bs, void *obj, unsigned int c)
 		       cls_size(c) - sizeof(void *));
 }
 
-static bool poison_intact(struct bump_slab *bs, void *obj, unsigned int c)
+/*
+ * A free object taken off a list, not yet handed out: its header still
+ * says free and its poison is whole.  O(class size): never with a lock
+ * held; the object is the caller's alone, and a free of it meanwhile is
+ * refused because its header says free.
+ */
+static bool free_obj_intact(struct bump_slab *bs, void *obj, unsigned int c)
 {
-	if (!poisoned(bs) || cls_size(c) <= sizeof(void *))
+	if (READ_ONCE(*obj_hdr(obj)) != hdr_word(c, BS_FREE))
+		return false;
+	if (cls_size(c) <= sizeof(void *))
 		return true;
 	return !memchr_inv((u8 *)obj + sizeof(void *), POISON_FREE,
 			   cls_size(c) - sizeof(void *));
@@ -266,27 +346,39 @@ static size_t heap_offset(struct bump_slab *bs, const void *p)
 }
 
 /* Where a report locates @p: its offset in the heap or in its slab block. */
-static noinline void report_locked(struct bump_slab *bs, const char *what,
-				   const void *p, bool inside)
+static size_t report_offset(struct bump_slab *bs, const void *p)
 {
-	size_t off = bs->arena ? (unsigned long)p & ~PAGE_MASK :
-				 heap_offset(bs, p);
+	return bs->arena ? (unsigned long)p & ~PAGE_MASK : heap_offset(bs, p);
+}
 
-	lockdep_assert_held(&bs->lock);
+/*
+ * Refuse @p: count it under the pool lock and report it after, so the
+ * message (which may reach a console) is never written with the lock held.
+ */
+static noinline int refuse(struct bump_slab *bs, const char *what,
+			   const void *p, bool inside)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&bs->lock, flags);
 	bs->invalid_frees++;
-	ap_report_invalid(&bs->ap, what, inside, off);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	ap_report_invalid(&bs->ap, what, inside, report_offset(bs, p));
+	return -EINVAL;
 }
 
 /*
  * A free object whose poison or header changed while it was on a list:
- * report it and keep it out of use; it is given back only at destroy.
+ * mark it bad and keep it out of use; it is given back only at destroy.
+ * Reported by the caller once the lock is dropped.
  */
 static void quarantine_locked(struct bump_slab *bs, void *obj, unsigned int c)
 {
 	lockdep_assert_held(&bs->lock);
-	*obj_hdr(obj) = hdr_word(c, BS_BAD);
+	WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_BAD));
 	bs->cls[c].bad++;
-	report_locked(bs, "free object modified", obj, true);
+	bs->invalid_frees++;
+	bs->corruptions++;
 }
 
 /* ---- heap mode ---- */
@@ -334,7 +426,7 @@ static void *bump_locked(struct bump_slab *bs, unsigned int c)
 
 /*
  * Move up to @n objects from the front of the list *@from to the front of
- * *@to, in their order; return how many moved.
+ * *@to, in their order; return how many moved.  Walks as many links.
  */
 static unsigned int move_objs(void **from, void **to, unsigned int n)
 {
@@ -351,36 +443,75 @@ static unsigned int move_objs(void **from, void **to, unsigned int n)
 	return i;
 }
 
-/*
- * The empty cache of class @c in @pc takes a batch from the pool list or,
- * if that is empty, the newer half of another CPU's cache, so an object
- * freed anywhere is reused before the heap is bumped.  Returns whether it
- * got any.
- */
-static noinline bool refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
-				   unsigned int c)
+static unsigned long *cls_mask(struct bump_slab *bs, unsigned int c)
 {
+	return bs->masks + (size_t)c * bs->mask_longs;
+}
+
+/*
+ * The cache of class @c in @pc has gained objects: set its CPU's bit so
+ * that an allocation elsewhere can find them.  The bit and @marked change
+ * only under @pc's lock, so a cache that holds objects is always marked.
+ */
+static noinline void mark_locked(struct bump_slab *bs, struct bs_pcpu *pc,
+				 unsigned int c)
+{
+	lockdep_assert_held(&pc->lock);
+	if (pc->cache[c].marked)
+		return;
+	pc->cache[c].marked = true;
+	set_bit(pc->cpu, cls_mask(bs, c));
+}
+
+/* The cache of class @c in @pc was found empty: nothing to look at there. */
+static void unmark_locked(struct bump_slab *bs, struct bs_pcpu *pc,
+			  unsigned int c)
+{
+	lockdep_assert_held(&pc->lock);
+	if (!pc->cache[c].marked)
+		return;
+	pc->cache[c].marked = false;
+	clear_bit(pc->cpu, cls_mask(bs, c));
+}
+
+/*
+ * This CPU's cache of class @c (in @pc) and the pool list are empty: take
+ * the newer half of the cache of another CPU whose bit is set in the
+ * class's mask, looking at BS_STEAL_TRIES of them at most, from the CPU
+ * after this one round.  Each cache looked at either gives objects or is
+ * found empty and loses its mark, so stale marks do not pile up.  Returns
+ * whether it got any.
+ */
+static bool steal_locked(struct bump_slab *bs, struct bs_pcpu *pc,
+			 unsigned int c)
+{
+	const unsigned long *mask = cls_mask(bs, c);
 	struct bs_cache *k = &pc->cache[c];
-	unsigned int n;
-	int cpu;
+	unsigned long cpu = pc->cpu;
+	unsigned int tries, n;
 
 	lockdep_assert_held(&bs->lock);
 	lockdep_assert_held(&pc->lock);
-	k->count += move_objs(&bs->cls[c].head, &k->head, BS_BATCH);
-	if (k->head)
-		return true;
-	for_each_possible_cpu(cpu) {
-		struct bs_pcpu *other = per_cpu_ptr(bs->pcpu, cpu);
-		struct bs_cache *o = &other->cache[c];
+	/* Our own bit is clear (our cache is empty) and only we can set it. */
+	unmark_locked(bs, pc, c);
+	for (tries = 0; tries < BS_STEAL_TRIES; tries++) {
+		struct bs_pcpu *other;
+		struct bs_cache *o;
 
-		/* A peek; an object freed there meanwhile may wait. */
-		if (other == pc || !data_race(READ_ONCE(o->head)))
-			continue;
-		spin_lock_nest_lock(&other->lock, &bs->lock);
+		cpu = find_next_bit(mask, nr_cpu_ids, cpu + 1);
+		if (cpu >= nr_cpu_ids)
+			cpu = find_first_bit(mask, nr_cpu_ids);
+		if (cpu >= nr_cpu_ids)
+			return false;
+		other = per_cpu_ptr(bs->pcpu, cpu);
+		raw_spin_lock_nest_lock(&other->lock, &bs->lock);
+		o = &other->cache[c];
 		n = move_objs(&o->head, &k->head, DIV_ROUND_UP(o->count, 2));
 		o->count -= n;
 		k->count += n;
-		spin_unlock(&other->lock);
+		if (!o->head)
+			unmark_locked(bs, other, c);
+		raw_spin_unlock(&other->lock);
 		if (n)
 			return true;
 	}
@@ -388,46 +519,93 @@ static noinline bool refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 }
 
 /*
+ * Pop an object of class @c for this CPU: from its cache; if that is
+ * empty, from a batch of the pool list or a steal; if there is none, from
+ * the bump pointer (*@fresh then says so).  The object is counted as
+ * allocated in @pc's cache; NULL when the heap is full.
+ */
+static void *heap_pop_locked(struct bump_slab *bs, struct bs_pcpu *pc,
+			     unsigned int c, bool *fresh)
+{
+	struct bs_cache *k = &pc->cache[c];
+	void *obj;
+
+	lockdep_assert_held(&bs->lock);
+	lockdep_assert_held(&pc->lock);
+	*fresh = false;
+	if (!k->head) {
+		k->count += move_objs(&bs->cls[c].head, &k->head, BS_BATCH);
+		if (!k->head && !steal_locked(bs, pc, c)) {
+			obj = bump_locked(bs, c);
+			if (!obj)
+				return NULL;
+			*fresh = true;
+			k->allocs++;
+			return obj;
+		}
+		mark_locked(bs, pc, c);
+	}
+	obj = k->head;
+	k->head = *(void **)obj;
+	k->count--;
+	k->allocs++;
+	return obj;
+}
+
+/*
+ * The object @obj of class @c, popped through @pc's cache, failed its
+ * check: it was never handed out, so its allocation is taken back, and it
+ * is kept out of use.
+ */
+static noinline void heap_quarantine(struct bump_slab *bs, struct bs_pcpu *pc,
+				     void *obj, unsigned int c)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&bs->lock, flags);
+	raw_spin_lock(&pc->lock);
+	pc->cache[c].allocs--;
+	raw_spin_unlock(&pc->lock);
+	quarantine_locked(bs, obj, c);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	ap_report_invalid(&bs->ap, "free object modified", true,
+			  heap_offset(bs, obj));
+}
+
+/*
  * Heap mode, off the fast path: this CPU's cache is empty, or objects must
- * have their header and poison checked before they are handed out.
+ * have their header and poison checked before they are handed out.  The
+ * check runs with no lock held: the popped object is on no list and its
+ * header still says free, so a free of it meanwhile is refused.
  */
 static noinline void *heap_alloc_slow(struct bump_slab *bs, unsigned int c)
 {
 	struct bs_pcpu *pc;
-	struct bs_cache *k;
 	unsigned long flags;
+	bool fresh;
 	void *obj;
 
-	spin_lock_irqsave(&bs->lock, flags);
-	pc = raw_cpu_ptr(bs->pcpu);
-	/* A steal may take a second cache lock: see refill_locked(). */
-	spin_lock_nest_lock(&pc->lock, &bs->lock);
-	k = &pc->cache[c];
 	for (;;) {
-		obj = k->head;
-		if (!obj) {
-			if (refill_locked(bs, pc, c))
-				continue;
-			obj = bump_locked(bs, c);
-			break;
+		raw_spin_lock_irqsave(&bs->lock, flags);
+		pc = raw_cpu_ptr(bs->pcpu);
+		/* A steal may take a second cache lock: see steal_locked(). */
+		raw_spin_lock_nest_lock(&pc->lock, &bs->lock);
+		obj = heap_pop_locked(bs, pc, c, &fresh);
+		if (!obj)
+			bs->failures++;
+		else if (fresh || !poisoned(bs))
+			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+		raw_spin_unlock(&pc->lock);
+		raw_spin_unlock_irqrestore(&bs->lock, flags);
+		/* A bumped object was never freed: it has no poison yet. */
+		if (!obj || fresh || !poisoned(bs))
+			return obj;
+		if (free_obj_intact(bs, obj, c)) {
+			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+			return obj;
 		}
-		k->head = *(void **)obj;
-		k->count--;
-		if (!poisoned(bs) ||
-		    (*obj_hdr(obj) == hdr_word(c, BS_FREE) &&
-		     poison_intact(bs, obj, c)))
-			break;
-		quarantine_locked(bs, obj, c);
+		heap_quarantine(bs, pc, obj, c);
 	}
-	if (obj) {
-		WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
-		k->allocs++;
-	} else {
-		bs->failures++;
-	}
-	spin_unlock(&pc->lock);
-	spin_unlock_irqrestore(&bs->lock, flags);
-	return obj;
 }
 
 /* Heap mode: pop this CPU's most recently freed object of class @c. */
@@ -438,18 +616,18 @@ static __always_inline void *heap_alloc(struct bump_slab *bs, unsigned long c)
 	unsigned long flags;
 	void *obj;
 
-	spin_lock_irqsave(&pc->lock, flags);
+	raw_spin_lock_irqsave(&pc->lock, flags);
 	k = &pc->cache[c];
 	obj = k->head;
 	if (unlikely(!obj)) {
-		spin_unlock_irqrestore(&pc->lock, flags);
+		raw_spin_unlock_irqrestore(&pc->lock, flags);
 		return heap_alloc_slow(bs, c);
 	}
 	k->head = *(void **)obj;
 	k->count--;
 	k->allocs++;
 	WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
-	spin_unlock_irqrestore(&pc->lock, flags);
+	raw_spin_unlock_irqrestore(&pc->lock, flags);
 	return obj;
 }
 
@@ -464,12 +642,14 @@ static noinline void heap_flush(struct bump_slab *bs, struct bs_pcpu *pc,
 	struct bs_cache *k = &pc->cache[c];
 	unsigned long flags;
 
-	spin_lock_irqsave(&bs->lock, flags);
-	spin_lock(&pc->lock);
-	if (k->count > BS_CACHE_MAX)
+	raw_spin_lock_irqsave(&bs->lock, flags);
+	raw_spin_lock(&pc->lock);
+	if (k->count > BS_CACHE_MAX) {
 		k->count -= move_objs(&k->head, &bs->cls[c].head, UINT_MAX);
-	spin_unlock(&pc->lock);
-	spin_unlock_irqrestore(&bs->lock, flags);
+		unmark_locked(bs, pc, c);
+	}
+	raw_spin_unlock(&pc->lock);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
 }
 
 /* Heap mode: refuse @ptr and say why. */
@@ -477,7 +657,6 @@ static noinline int heap_reject(struct bump_slab *bs, const void *ptr)
 {
 	u64 unit = hdr_unit(bs, ptr);
 	const char *what = "free of a pointer not allocated here";
-	unsigned long flags;
 	u8 m = 0;
 
 	if (unit < bs->units)
@@ -486,16 +665,15 @@ static noinline int heap_reject(struct bump_slab *bs, const void *ptr)
 		what = READ_ONCE(*obj_hdr((void *)ptr)) ==
 		       hdr_word((m >> 1) - 1, BS_FREE) ?
 		       "double free" : "free with a bad header";
-	spin_lock_irqsave(&bs->lock, flags);
-	report_locked(bs, what, ptr, heap_offset(bs, ptr) < bs->heap_size);
-	spin_unlock_irqrestore(&bs->lock, flags);
-	return -EINVAL;
+	return refuse(bs, what, ptr, heap_offset(bs, ptr) < bs->heap_size);
 }
 
 /*
  * Heap mode.  No lock is needed to validate @ptr: the heap's place and
  * size and the map entry of an object never change, and only the cmpxchg
- * decides between two frees of one object.
+ * decides between two frees of one object.  From the cmpxchg on, the
+ * object is on its way to a list: poisoned with no lock held, and a
+ * second free of it is refused.
  */
 static __always_inline int heap_free(struct bump_slab *bs, void *ptr,
 				     bool poison)
@@ -523,17 +701,19 @@ static __always_inline int heap_free(struct bump_slab *bs, void *ptr,
 	if (poison)
 		poison_obj(bs, ptr, c);
 	pc = raw_cpu_ptr(bs->pcpu);
-	spin_lock_irqsave(&pc->lock, flags);
+	raw_spin_lock_irqsave(&pc->lock, flags);
 	k = &pc->cache[c];
 	*(void **)ptr = k->head;
 	k->head = ptr;
 	k->frees++;
+	if (unlikely(!k->marked))
+		mark_locked(bs, pc, c);
 	if (unlikely(++k->count > BS_CACHE_MAX)) {
-		spin_unlock_irqrestore(&pc->lock, flags);
+		raw_spin_unlock_irqrestore(&pc->lock, flags);
 		heap_flush(bs, pc, c);
 		return 0;
 	}
-	spin_unlock_irqrestore(&pc->lock, flags);
+	raw_spin_unlock_irqrestore(&pc->lock, flags);
 	return 0;
 
 invalid:
@@ -541,47 +721,24 @@ invalid:
 }
 
 /*
- * Heap mode: take every CPU's cache lock, the pool lock held, for a view
- * of all the caches at once; the pool lock orders them.
+ * Heap mode: allocations and frees of class @c, summed over the per-CPU
+ * caches without their locks (READ_ONCE, as SLUB sums its per-CPU
+ * statistics): exact when the pool is quiet, a moment's view otherwise.
  */
-static void lock_caches(struct bump_slab *bs)
+static void pcpu_counts(struct bump_slab *bs, unsigned int c, u64 *allocs,
+			u64 *frees)
 {
 	int cpu;
 
-	lockdep_assert_held(&bs->lock);
-	if (!bs->pcpu)
-		return;
-	for_each_possible_cpu(cpu)
-		spin_lock_nest_lock(&per_cpu_ptr(bs->pcpu, cpu)->lock,
-				    &bs->lock);
-}
-
-static void unlock_caches(struct bump_slab *bs)
-{
-	int cpu;
-
-	if (!bs->pcpu)
-		return;
-	for_each_possible_cpu(cpu)
-		spin_unlock(&per_cpu_ptr(bs->pcpu, cpu)->lock);
-}
-
-/* Allocations and frees of class @c, the caches' included. */
-static void cls_counts_locked(struct bump_slab *bs, unsigned int c,
-			      u64 *allocs, u64 *frees)
-{
-	int cpu;
-
-	lockdep_assert_held(&bs->lock);
-	*allocs = bs->cls[c].allocs;
-	*frees = bs->cls[c].frees;
+	*allocs = 0;
+	*frees = 0;
 	if (!bs->pcpu)
 		return;
 	for_each_possible_cpu(cpu) {
 		const struct bs_cache *k = &per_cpu_ptr(bs->pcpu, cpu)->cache[c];
 
-		*allocs += k->allocs;
-		*frees += k->frees;
+		*allocs += READ_ONCE(k->allocs);
+		*frees += READ_ONCE(k->frees);
 	}
 }
 
@@ -594,22 +751,34 @@ static void *slab_obj(struct bs_slab *slab, unsigned int i)
 }
 
 /*
- * Buddy mode: the slab holding @ptr, if @ptr is an object this pool carved.
- * The arena vouches for the page before it is read.
+ * Buddy mode, before the pool lock is taken: the size of the arena block
+ * that starts at @ptr's page, 0 if there is none or @ptr cannot be an
+ * object of a slab.  The arena vouches for the page before it is read.
  */
-static struct bs_slab *find_slab_locked(struct bump_slab *bs, const void *ptr)
+static size_t slab_block(struct bump_slab *bs, const void *ptr)
+{
+	size_t off = ((unsigned long)ptr & ~PAGE_MASK) - BS_SLAB_HDR;
+
+	if (off >= PAGE_SIZE || (off & (BS_HDR - 1)))
+		return 0;
+	return buddy_arena_block_size(bs->arena, (void *)((unsigned long)ptr &
+							  PAGE_MASK));
+}
+
+/*
+ * The slab holding @ptr, if @ptr is an object this pool carved and @block
+ * is what slab_block() said of it.  Under the pool lock (or on a quiet
+ * pool: see bump_slab_check()).
+ */
+static struct bs_slab *slab_lookup(struct bump_slab *bs, const void *ptr,
+				   size_t block)
 {
 	unsigned long addr = (unsigned long)ptr;
 	struct bs_slab *slab = (struct bs_slab *)(addr & PAGE_MASK);
 	size_t off = (addr & ~PAGE_MASK) - BS_SLAB_HDR;
 	const struct bs_class *k;
-	size_t block;
 	u32 i;
 
-	lockdep_assert_held(&bs->lock);
-	if (off >= PAGE_SIZE || (off & (BS_HDR - 1)))
-		return NULL;
-	block = buddy_arena_block_size(bs->arena, slab);
 	if (!block || slab->magic != BS_SLAB_MAGIC || slab->owner != bs ||
 	    slab->block != block || slab->cls >= BUMP_SLAB_CLASSES)
 		return NULL;
@@ -621,6 +790,14 @@ static struct bs_slab *find_slab_locked(struct bump_slab *bs, const void *ptr)
 	return slab;
 }
 
+static struct bs_slab *find_slab_locked(struct bump_slab *bs, const void *ptr,
+					size_t block)
+{
+	lockdep_assert_held(&bs->lock);
+	return slab_lookup(bs, ptr, block);
+}
+
+/* A new slab for class @c; the arena grows only if @gfp lets it block. */
 static struct bs_slab *new_slab(struct bump_slab *bs, unsigned int c,
 				gfp_t gfp)
 {
@@ -650,8 +827,12 @@ static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 	bs->slab_bytes += slab->block;
 }
 
-/* Give an entirely free slab back; the arena's lock nests inside ours. */
-static void drop_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
+/*
+ * Take a slab off the pool's books; the caller gives it back to the arena
+ * once the lock is dropped.  Its magic goes, so a stale pointer into it
+ * is refused from then on.
+ */
+static void unlist_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
 
@@ -663,43 +844,74 @@ static void drop_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 	bs->slabs--;
 	bs->slab_bytes -= slab->block;
 	slab->magic = 0;
-	buddy_arena_free(bs->arena, slab);
 }
 
-/* Pop a free object of @slab, or carve its next one; NULL if it is full. */
-static void *slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab)
+/*
+ * Pop a free object of @slab (a partial one), or carve its next one;
+ * *@recycled says which.  Moves the slab to the full list when it has no
+ * more.  O(1).
+ */
+static void *slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab,
+			     bool *recycled)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
-	unsigned int c = slab->cls;
-	void *obj;
+	void *obj = slab->free;
 
 	lockdep_assert_held(&bs->lock);
-	for (;;) {
-		obj = slab->free;
-		if (!obj) {
-			if (slab->carved == slab->nr) {
-				/* Its last free objects were quarantined. */
-				list_move(&slab->node, &k->full);
-				return NULL;
-			}
-			obj = slab_obj(slab, slab->carved++);
-			k->carved++;
-			break;
-		}
+	*recycled = obj;
+	if (obj) {
 		slab->free = *(void **)obj;
-		if (!poisoned(bs))
-			break;
-		if (*obj_hdr(obj) == hdr_word(c, BS_FREE) &&
-		    poison_intact(bs, obj, c))
-			break;
-		quarantine_locked(bs, obj, c);
-		slab->inuse++;
-		slab->bad++;
+	} else {
+		obj = slab_obj(slab, slab->carved++);
+		k->carved++;
 	}
 	slab->inuse++;
 	if (!slab->free && slab->carved == slab->nr)
 		list_move(&slab->node, &k->full);
 	return obj;
+}
+
+/*
+ * Put the free object @ptr of @slab on the slab's list.  Returns the slab
+ * if it is now entirely free and off the books, for the caller to give
+ * back to the arena once the lock is dropped.
+ */
+static struct bs_slab *slab_push_locked(struct bump_slab *bs,
+					struct bs_slab *slab, void *ptr)
+{
+	struct bs_class *k = &bs->cls[slab->cls];
+
+	lockdep_assert_held(&bs->lock);
+	*(void **)ptr = slab->free;
+	WRITE_ONCE(*obj_hdr(ptr), hdr_word(slab->cls, BS_FREE));
+	if (!slab->free && slab->carved == slab->nr)
+		list_move(&slab->node, &k->partial);
+	slab->free = ptr;
+	if (--slab->inuse)
+		return NULL;
+	unlist_slab_locked(bs, slab);
+	return slab;
+}
+
+/*
+ * Buddy mode: a popped object of class @c failed its check.  Its
+ * allocation is taken back; it stays counted in its slab's @inuse, so the
+ * slab is never given back while it holds it.
+ */
+static noinline void slab_quarantine(struct bump_slab *bs, void *obj,
+				     unsigned int c)
+{
+	struct bs_slab *slab = (struct bs_slab *)((unsigned long)obj &
+						  PAGE_MASK);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&bs->lock, flags);
+	bs->cls[c].allocs--;
+	slab->bad++;
+	quarantine_locked(bs, obj, c);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	ap_report_invalid(&bs->ap, "free object modified", true,
+			  report_offset(bs, obj));
 }
 
 static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
@@ -708,9 +920,10 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 	struct bs_slab *slab, *fresh = NULL;
 	unsigned long flags;
 	void *obj = NULL;
+	bool recycled;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
-	spin_lock_irqsave(&bs->lock, flags);
+	raw_spin_lock_irqsave(&bs->lock, flags);
 	for (;;) {
 		slab = list_first_entry_or_null(&k->partial, struct bs_slab,
 						node);
@@ -721,68 +934,79 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 		}
 		if (!slab) {
 			/* The arena may sleep to grow: not under our lock. */
-			spin_unlock_irqrestore(&bs->lock, flags);
+			raw_spin_unlock_irqrestore(&bs->lock, flags);
 			fresh = new_slab(bs, c, gfp);
-			spin_lock_irqsave(&bs->lock, flags);
+			raw_spin_lock_irqsave(&bs->lock, flags);
 			if (!fresh)
 				break;
 			continue;
 		}
-		obj = slab_pop_locked(bs, slab);
-		if (obj)
-			break;
-	}
-	if (obj) {
-		*obj_hdr(obj) = hdr_word(c, BS_LIVE);
+		obj = slab_pop_locked(bs, slab, &recycled);
 		k->allocs++;
-	} else {
-		bs->failures++;
+		if (!recycled || !poisoned(bs)) {
+			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+			break;
+		}
+		/* Checked with no lock held, then handed out. */
+		raw_spin_unlock_irqrestore(&bs->lock, flags);
+		if (fresh)
+			buddy_arena_free(bs->arena, fresh);
+		fresh = NULL;
+		if (free_obj_intact(bs, obj, c)) {
+			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+			return obj;
+		}
+		slab_quarantine(bs, obj, c);
+		raw_spin_lock_irqsave(&bs->lock, flags);
 	}
+	if (!slab)
+		bs->failures++;
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	/* Another CPU filled the class while we were out: give it back. */
 	if (fresh)
 		buddy_arena_free(bs->arena, fresh);
-	spin_unlock_irqrestore(&bs->lock, flags);
-	return obj;
+	return slab ? obj : NULL;
 }
 
 static int slab_free(struct bump_slab *bs, void *ptr)
 {
-	struct bs_slab *slab;
-	struct bs_class *k;
-	unsigned long flags;
-	unsigned int c;
+	size_t block = slab_block(bs, ptr);
+	struct bs_slab *slab, *gone;
 	u64 *hdr = obj_hdr(ptr);
+	unsigned long flags;
+	const char *what;
+	unsigned int c;
 
-	spin_lock_irqsave(&bs->lock, flags);
-	slab = find_slab_locked(bs, ptr);
+	raw_spin_lock_irqsave(&bs->lock, flags);
+	slab = find_slab_locked(bs, ptr, block);
 	if (unlikely(!slab)) {
-		report_locked(bs, "free of a pointer not allocated here", ptr,
+		raw_spin_unlock_irqrestore(&bs->lock, flags);
+		return refuse(bs, "free of a pointer not allocated here", ptr,
 			      false);
-		goto invalid;
 	}
 	c = slab->cls;
 	if (unlikely(*hdr != hdr_word(c, BS_LIVE))) {
-		report_locked(bs, *hdr == hdr_word(c, BS_FREE) ?
-			      "double free" : "free with a bad header", ptr, true);
-		goto invalid;
+		what = *hdr == hdr_word(c, BS_FREE) ? "double free" :
+						      "free with a bad header";
+		raw_spin_unlock_irqrestore(&bs->lock, flags);
+		return refuse(bs, what, ptr, true);
 	}
-	k = &bs->cls[c];
-	poison_obj(bs, ptr, c);
-	*(void **)ptr = slab->free;
-	*hdr = hdr_word(c, BS_FREE);
-	if (!slab->free && slab->carved == slab->nr)
-		list_move(&slab->node, &k->partial);
-	slab->free = ptr;
-	slab->inuse--;
-	k->frees++;
-	if (!slab->inuse)
-		drop_slab_locked(bs, slab);
-	spin_unlock_irqrestore(&bs->lock, flags);
+	bs->cls[c].frees++;
+	if (poisoned(bs)) {
+		/*
+		 * Free from here on, so a second free is refused; still in
+		 * @inuse, so the slab stays while it is poisoned unlocked.
+		 */
+		WRITE_ONCE(*hdr, hdr_word(c, BS_FREE));
+		raw_spin_unlock_irqrestore(&bs->lock, flags);
+		poison_obj(bs, ptr, c);
+		raw_spin_lock_irqsave(&bs->lock, flags);
+	}
+	gone = slab_push_locked(bs, slab, ptr);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	if (gone)
+		buddy_arena_free(bs->arena, gone);
 	return 0;
-
-invalid:
-	spin_unlock_irqrestore(&bs->lock, flags);
-	return -EINVAL;
 }
 
 /* ---- the public API ---- */
@@ -791,9 +1015,9 @@ static noinline void *refuse_size(struct bump_slab *bs)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&bs->lock, flags);
+	raw_spin_lock_irqsave(&bs->lock, flags);
 	bs->failures++;
-	spin_unlock_irqrestore(&bs->lock, flags);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	return NULL;
 }
 
@@ -814,9 +1038,16 @@ static noinline void *alloc_slow(struct bump_slab *bs, unsigned int c,
  *	needed (buddy mode); heap mode never sleeps
  *
  * The object is 8-byte aligned and holds the class size (the power of two
- * at least @size, 8 at the least), see bump_slab_size().
+ * at least @size, 8 at the least), see bump_slab_size().  With
+ * BUMP_SLAB_POISON, an object that comes back from a free list has its
+ * poison checked with no lock held; a damaged one is reported, counted in
+ * invalid_frees and corruptions, kept out of use, and another is taken.
  *
- * Context: any context, including hard IRQ, with a gfp that does not block.
+ * Context: any context, hard IRQ included, on PREEMPT_RT too, with a gfp
+ * that does not block; a blocking @gfp lets a buddy-mode pool's arena grow
+ * (and sleep).  The locks taken are raw spinlocks, held for a time that
+ * does not grow with the pool or the object (see the comment at the
+ * top of this file).
  * Return: the object, or NULL (counted as a failure) for a size of 0 or
  * over 16 MiB, or when the heap, or the arena, has no room.
  */
@@ -848,9 +1079,11 @@ static noinline int free_slow(struct bump_slab *bs, void *ptr)
  * A pointer this pool did not hand out, an interior pointer, a double free
  * or an object whose header was overwritten is refused: the pool is left
  * as it was, the refusal counted in invalid_frees and reported once
- * (ratelimited) with its offset.
+ * (ratelimited) with its offset.  With BUMP_SLAB_POISON the object is
+ * poisoned with no lock held; it counts as free from the start, so a
+ * second free of it meanwhile is refused.
  *
- * Context: any context, including hard IRQ.
+ * Context: any context, hard IRQ included, on PREEMPT_RT too.
  * Return: 0 (also for NULL), or -EINVAL for a refused free.
  */
 int bump_slab_free(struct bump_slab *bs, void *ptr)
@@ -868,7 +1101,7 @@ EXPORT_SYMBOL_NS_GPL(bump_slab_free, ALLOCPOOLS_NS);
  * @bs: the pool
  * @ptr: a pointer, which need not come from @bs
  *
- * Context: any context, including hard IRQ.
+ * Context: any context, hard IRQ included, on PREEMPT_RT too.
  * Return: the object's class size in bytes, or 0 if @ptr is not an object
  * of @bs that is allocated now.
  */
@@ -876,7 +1109,7 @@ size_t bump_slab_size(struct bump_slab *bs, const void *ptr)
 {
 	struct bs_slab *slab;
 	unsigned long flags;
-	size_t ret = 0;
+	size_t block, ret = 0;
 	u64 unit, c;
 
 	if (!ptr)
@@ -892,16 +1125,21 @@ size_t bump_slab_size(struct bump_slab *bs, const void *ptr)
 			return 0;
 		return cls_size(c);
 	}
-	spin_lock_irqsave(&bs->lock, flags);
-	slab = find_slab_locked(bs, ptr);
+	block = slab_block(bs, ptr);
+	raw_spin_lock_irqsave(&bs->lock, flags);
+	slab = find_slab_locked(bs, ptr, block);
 	if (slab && *obj_hdr((void *)ptr) == hdr_word(slab->cls, BS_LIVE))
 		ret = cls_size(slab->cls);
-	spin_unlock_irqrestore(&bs->lock, flags);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_size, ALLOCPOOLS_NS);
 
-/* The pool lock and the cache locks held. */
+/*
+ * The pool's own counters, under its lock: BUMP_SLAB_CLASSES of each, no
+ * per-CPU state.  free_listed holds carved - bad until the live count is
+ * known.
+ */
 static void stats_locked(struct bump_slab *bs, struct bump_slab_stats *st)
 {
 	unsigned int c;
@@ -912,43 +1150,57 @@ static void stats_locked(struct bump_slab *bs, struct bump_slab_stats *st)
 	st->slabs = bs->slabs;
 	st->failures = bs->failures;
 	st->invalid_frees = bs->invalid_frees;
+	st->corruptions = bs->corruptions;
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
 		const struct bs_class *k = &bs->cls[c];
-		unsigned long live;
-		u64 allocs, frees;
 
-		cls_counts_locked(bs, c, &allocs, &frees);
-		live = allocs - frees;
-		st->classes[c].size = cls_size(c);
-		st->classes[c].live = live;
-		st->classes[c].free_listed = k->carved - live - k->bad;
+		st->classes[c].free_listed = k->carved - k->bad;
 		st->classes[c].slabs = k->slabs;
-		st->classes[c].allocs = allocs;
-		st->classes[c].frees = frees;
+		st->classes[c].allocs = k->allocs;
+		st->classes[c].frees = k->frees;
 	}
 }
 
 /**
  * bump_slab_stats() - snapshot a pool's counters
  * @bs: the pool
- * @st: filled with the counters, consistent with each other
+ * @st: filled with the counters
  *
  * free_listed counts the free objects a class holds (in slabs it holds, in
  * buddy mode; on every CPU's cache too, in heap mode), objects found
- * modified and kept out of use excepted.
+ * modified and kept out of use excepted.  The per-CPU counters of a heap
+ * pool are summed without their locks: the figures are exact and
+ * consistent with each other when nothing else uses the pool, and a
+ * moment's view (live and free_listed kept within 0 .. carved) while
+ * others do.
  *
- * Context: any context, including hard IRQ.
+ * Context: any context, hard IRQ included, on PREEMPT_RT too.  The pool
+ * lock is held only to copy the pool's own counters.
  */
 void bump_slab_stats(struct bump_slab *bs, struct bump_slab_stats *st)
 {
 	unsigned long flags;
+	unsigned int c;
 
 	memset(st, 0, sizeof(*st));
-	spin_lock_irqsave(&bs->lock, flags);
-	lock_caches(bs);
+	raw_spin_lock_irqsave(&bs->lock, flags);
 	stats_locked(bs, st);
-	unlock_caches(bs);
-	spin_unlock_irqrestore(&bs->lock, flags);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
+		unsigned long free = st->classes[c].free_listed, live;
+		u64 allocs, frees;
+
+		pcpu_counts(bs, c, &allocs, &frees);
+		st->classes[c].allocs += allocs;
+		st->classes[c].frees += frees;
+		live = st->classes[c].allocs - st->classes[c].frees;
+		/* Counters read at different moments may cross. */
+		if (st->classes[c].frees > st->classes[c].allocs)
+			live = 0;
+		st->classes[c].size = cls_size(c);
+		st->classes[c].live = live;
+		st->classes[c].free_listed = free - min(free, live);
+	}
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_stats, ALLOCPOOLS_NS);
 
@@ -966,23 +1218,30 @@ static struct bump_slab *to_bs(struct ap_pool *pool)
 static void bs_row(struct ap_pool *pool, struct ap_row *row)
 {
 	struct bump_slab *bs = to_bs(pool);
+	u64 pool_allocs[BUMP_SLAB_CLASSES], pool_frees[BUMP_SLAB_CLASSES];
 	unsigned long flags;
 	u64 allocs, frees;
 	unsigned int c;
 
-	spin_lock_irqsave(&bs->lock, flags);
-	lock_caches(bs);
+	raw_spin_lock_irqsave(&bs->lock, flags);
 	row->size = bs->arena ? bs->slab_bytes : bs->heap_size;
+	row->failures = bs->failures;
+	row->invalid_frees = bs->invalid_frees;
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
-		cls_counts_locked(bs, c, &allocs, &frees);
-		row->used += (allocs - frees) * cls_size(c);
+		pool_allocs[c] = bs->cls[c].allocs;
+		pool_frees[c] = bs->cls[c].frees;
+	}
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
+		pcpu_counts(bs, c, &allocs, &frees);
+		allocs += pool_allocs[c];
+		frees += pool_frees[c];
+		if (allocs > frees)
+			row->used += (allocs - frees) * cls_size(c);
 		row->allocs += allocs;
 		row->frees += frees;
 	}
-	row->failures = bs->failures;
-	row->invalid_frees = bs->invalid_frees;
-	unlock_caches(bs);
-	spin_unlock_irqrestore(&bs->lock, flags);
+	row->used = min(row->used, row->size);
 	row->free = row->size - row->used;
 }
 
@@ -1006,6 +1265,7 @@ static int bs_stats_show(struct seq_file *m, struct ap_pool *pool)
 	seq_printf(m, "frees: %llu\n", frees);
 	seq_printf(m, "failures: %llu\n", st->failures);
 	seq_printf(m, "invalid_frees: %llu\n", st->invalid_frees);
+	seq_printf(m, "corruptions: %llu\n", st->corruptions);
 	kfree(st);
 	return 0;
 }
@@ -1055,7 +1315,7 @@ static struct bump_slab *alloc_pool(const char *name, unsigned int flags)
 		return ERR_PTR(-ENOMEM);
 	bs->flags = flags;
 	bs->slow = poisoned(bs);
-	spin_lock_init(&bs->lock);
+	raw_spin_lock_init(&bs->lock);
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
 		INIT_LIST_HEAD(&bs->cls[c].partial);
 		INIT_LIST_HEAD(&bs->cls[c].full);
@@ -1063,12 +1323,28 @@ static struct bump_slab *alloc_pool(const char *name, unsigned int flags)
 	return bs;
 }
 
-static void init_caches(struct bump_slab *bs)
+/* Heap mode: the per-CPU caches and the classes' CPU masks. */
+static int init_caches(struct bump_slab *bs)
 {
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		spin_lock_init(&per_cpu_ptr(bs->pcpu, cpu)->lock);
+	bs->mask_longs = BITS_TO_LONGS(nr_cpu_ids);
+	bs->masks = kcalloc(BUMP_SLAB_CLASSES * bs->mask_longs,
+			    sizeof(unsigned long), GFP_KERNEL);
+	if (!bs->masks)
+		return -ENOMEM;
+	bs->pcpu = alloc_percpu(struct bs_pcpu);
+	if (!bs->pcpu) {
+		kfree(bs->masks);
+		return -ENOMEM;
+	}
+	for_each_possible_cpu(cpu) {
+		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
+
+		raw_spin_lock_init(&pc->lock);
+		pc->cpu = cpu;
+	}
+	return 0;
 }
 
 /**
@@ -1104,10 +1380,9 @@ struct bump_slab *bump_slab_create(const char *name, size_t heap_size,
 	bs->map = vzalloc(DIV_ROUND_UP(heap_size, 2 * BS_HDR));
 	if (!bs->map)
 		goto free_heap;
-	bs->pcpu = alloc_percpu(struct bs_pcpu);
-	if (!bs->pcpu)
+	ret = init_caches(bs);
+	if (ret)
 		goto free_map;
-	init_caches(bs);
 	ret = ap_pool_register(&bs->ap, &bs_kind, name);
 	if (ret)
 		goto free_caches;
@@ -1115,6 +1390,7 @@ struct bump_slab *bump_slab_create(const char *name, size_t heap_size,
 
 free_caches:
 	free_percpu(bs->pcpu);
+	kfree(bs->masks);
 free_map:
 	vfree(bs->map);
 free_heap:
@@ -1200,12 +1476,61 @@ free_pool:
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_create_on, ALLOCPOOLS_NS);
 
-static void free_slabs(struct bump_slab *bs, struct list_head *list)
+/* Buddy mode: any slab the pool holds, or NULL; 2 lists of each class. */
+static struct bs_slab *any_slab_locked(struct bump_slab *bs)
 {
-	struct bs_slab *slab, *next;
+	unsigned int c;
 
-	list_for_each_entry_safe(slab, next, list, node)
-		drop_slab_locked(bs, slab);
+	lockdep_assert_held(&bs->lock);
+	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
+		if (!list_empty(&bs->cls[c].partial))
+			return list_first_entry(&bs->cls[c].partial,
+						struct bs_slab, node);
+		if (!list_empty(&bs->cls[c].full))
+			return list_first_entry(&bs->cls[c].full,
+						struct bs_slab, node);
+	}
+	return NULL;
+}
+
+/*
+ * Buddy mode, at destroy: every slab back to the arena, one per turn of
+ * the pool lock, with the arena called after the lock is dropped.
+ */
+static void give_back_slabs(struct bump_slab *bs)
+{
+	struct bs_slab *slab;
+	unsigned long flags;
+
+	for (;;) {
+		raw_spin_lock_irqsave(&bs->lock, flags);
+		slab = any_slab_locked(bs);
+		if (slab)
+			unlist_slab_locked(bs, slab);
+		raw_spin_unlock_irqrestore(&bs->lock, flags);
+		if (!slab)
+			return;
+		buddy_arena_free(bs->arena, slab);
+		cond_resched();
+	}
+}
+
+/* Objects allocated and not freed: the pool's counters and the caches'. */
+static unsigned long live_objects(struct bump_slab *bs)
+{
+	unsigned long live = 0, flags;
+	u64 allocs, frees;
+	unsigned int c;
+
+	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
+		pcpu_counts(bs, c, &allocs, &frees);
+		raw_spin_lock_irqsave(&bs->lock, flags);
+		allocs += bs->cls[c].allocs;
+		frees += bs->cls[c].frees;
+		raw_spin_unlock_irqrestore(&bs->lock, flags);
+		live += allocs - frees;
+	}
+	return live;
 }
 
 /**
@@ -1213,35 +1538,28 @@ static void free_slabs(struct bump_slab *bs, struct list_head *list)
  * @bs: the pool; NULL and ERR_PTR values are ignored
  *
  * Objects still allocated are freed with it, after one warning that says
- * how many there were.  In buddy mode every slab goes back to the arena.
+ * how many there were.  In buddy mode every slab goes back to the arena,
+ * one at a time.  The per-CPU caches of a heap pool hold nothing but
+ * pointers into the heap, so they are read, never locked all at once, and
+ * go with it.
  *
  * Context: process context; may sleep.  Nothing may use @bs concurrently.
  */
 void bump_slab_destroy(struct bump_slab *bs)
 {
-	unsigned long live = 0, flags;
-	u64 allocs, frees;
-	unsigned int c;
+	unsigned long live;
 
 	might_sleep();
 	if (IS_ERR_OR_NULL(bs))
 		return;
 	ap_pool_unregister(&bs->ap);
-	spin_lock_irqsave(&bs->lock, flags);
-	lock_caches(bs);
-	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
-		cls_counts_locked(bs, c, &allocs, &frees);
-		live += allocs - frees;
-		if (bs->arena) {
-			free_slabs(bs, &bs->cls[c].partial);
-			free_slabs(bs, &bs->cls[c].full);
-		}
-	}
-	unlock_caches(bs);
-	spin_unlock_irqrestore(&bs->lock, flags);
+	live = live_objects(bs);
+	if (bs->arena)
+		give_back_slabs(bs);
 	if (live)
 		ap_warn_live(&bs->ap, live);
 	free_percpu(bs->pcpu);
+	kfree(bs->masks);
 	vfree(bs->map);
 	vfree(bs->heap);
 	kfree(bs);
@@ -1249,6 +1567,12 @@ void bump_slab_destroy(struct bump_slab *bs)
 EXPORT_SYMBOL_NS_GPL(bump_slab_destroy, ALLOCPOOLS_NS);
 
 /* ---- invariants, for the tests ---- */
+
+/*
+ * Everything below reads the pool without its locks: the walker is for a
+ * quiet pool (nothing else using it), and takes no lock because what it
+ * walks grows with the pool.
+ */
 
 /* A free list of class @c: each object a free one of the heap's. */
 static bool heap_list_ok(struct bump_slab *bs, void *obj, unsigned int c,
@@ -1265,15 +1589,33 @@ static bool heap_list_ok(struct bump_slab *bs, void *obj, unsigned int c,
 	return true;
 }
 
-/* The pool lock and the cache locks held. */
-static bool heap_check_locked(struct bump_slab *bs, unsigned long *seen)
+/* The caches of class @c: their lists, counts and marks. */
+static bool caches_ok(struct bump_slab *bs, unsigned int c,
+		      unsigned long limit, unsigned long *n)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
+		struct bs_cache *kc = &pc->cache[c];
+		unsigned long mine = 0;
+
+		if (!heap_list_ok(bs, kc->head, c, limit, &mine) ||
+		    mine != kc->count || kc->count > BS_CACHE_MAX ||
+		    pc->cpu != cpu || (kc->head && !kc->marked) ||
+		    kc->marked != test_bit(cpu, cls_mask(bs, c)))
+			return false;
+		*n += mine;
+	}
+	return true;
+}
+
+static bool heap_check(struct bump_slab *bs, unsigned long *seen)
 {
 	size_t off = 0, starts = 0, i, below = DIV_ROUND_UP(bs->bump, 2 * BS_HDR);
 	u64 allocs, frees;
 	unsigned int c;
-	int cpu;
 
-	lockdep_assert_held(&bs->lock);
 	while (off < bs->bump) {
 		u64 w = *(u64 *)(bs->heap + off);
 		size_t unit = off / BS_HDR;
@@ -1300,31 +1642,23 @@ static bool heap_check_locked(struct bump_slab *bs, unsigned long *seen)
 		unsigned long n = 0;
 
 		if (seen[c] != k->carved ||
-		    !heap_list_ok(bs, k->head, c, k->carved, &n))
+		    !heap_list_ok(bs, k->head, c, k->carved, &n) ||
+		    !caches_ok(bs, c, k->carved, &n))
 			return false;
-		for_each_possible_cpu(cpu) {
-			struct bs_cache *kc = &per_cpu_ptr(bs->pcpu, cpu)->cache[c];
-			unsigned long mine = 0;
-
-			if (!heap_list_ok(bs, kc->head, c, k->carved, &mine) ||
-			    mine != kc->count || kc->count > BS_CACHE_MAX)
-				return false;
-			n += mine;
-		}
-		cls_counts_locked(bs, c, &allocs, &frees);
-		if (n > k->carved || n != k->carved - (allocs - frees) - k->bad)
+		pcpu_counts(bs, c, &allocs, &frees);
+		if (k->allocs || k->frees || n > k->carved ||
+		    n != k->carved - (allocs - frees) - k->bad)
 			return false;
 	}
 	return true;
 }
 
-static bool slab_check_locked(struct bump_slab *bs, struct bs_slab *slab,
-			      unsigned int c, bool full)
+static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
+		       unsigned int c, bool full)
 {
 	unsigned int i, live = 0, free = 0, bad = 0;
 	void *obj;
 
-	lockdep_assert_held(&bs->lock);
 	if (slab->magic != BS_SLAB_MAGIC || slab->owner != bs ||
 	    slab->cls != c || slab->nr != bs->cls[c].per_slab ||
 	    slab->carved > slab->nr || !slab->inuse ||
@@ -1345,7 +1679,7 @@ static bool slab_check_locked(struct bump_slab *bs, struct bs_slab *slab,
 	if (live + bad != slab->inuse || bad != slab->bad)
 		return false;
 	for (i = 0, obj = slab->free; obj; obj = *(void **)obj, i++) {
-		if (i >= free || find_slab_locked(bs, obj) != slab ||
+		if (i >= free || slab_lookup(bs, obj, slab->block) != slab ||
 		    *obj_hdr(obj) != hdr_word(c, BS_FREE))
 			return false;
 	}
@@ -1354,13 +1688,12 @@ static bool slab_check_locked(struct bump_slab *bs, struct bs_slab *slab,
 	return full == (!slab->free && slab->carved == slab->nr);
 }
 
-static bool arena_check_locked(struct bump_slab *bs)
+static bool arena_check(struct bump_slab *bs)
 {
 	unsigned long slabs = 0;
 	size_t bytes = 0;
 	unsigned int c;
 
-	lockdep_assert_held(&bs->lock);
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
 		struct bs_class *k = &bs->cls[c];
 		unsigned long n = 0, carved = 0, bad = 0, inuse = 0;
@@ -1370,7 +1703,7 @@ static bool arena_check_locked(struct bump_slab *bs)
 		for (full = 0; full < 2; full++) {
 			list_for_each_entry(slab, full ? &k->full : &k->partial,
 					    node) {
-				if (!slab_check_locked(bs, slab, c, full))
+				if (!slab_check(bs, slab, c, full))
 					return false;
 				n++;
 				carved += slab->carved;
@@ -1389,21 +1722,16 @@ static bool arena_check_locked(struct bump_slab *bs)
 
 /*
  * Walk the whole pool and check every counter against what is there.
- * Slow (it visits every object); for the tests.  Poison is not checked
- * here: a caller's write to a free object is found when it is reused.
+ * Slow (it visits every object); for the tests, on a quiet pool, in
+ * process context.  Poison is not checked here: a caller's write to a
+ * free object is found when it is reused.
  */
 static bool __maybe_unused bump_slab_check(struct bump_slab *bs)
 {
 	unsigned long seen[BUMP_SLAB_CLASSES] = { 0 };
-	unsigned long flags;
-	bool ok;
 
-	spin_lock_irqsave(&bs->lock, flags);
-	lock_caches(bs);
-	ok = bs->arena ? arena_check_locked(bs) : heap_check_locked(bs, seen);
-	unlock_caches(bs);
-	spin_unlock_irqrestore(&bs->lock, flags);
-	return ok;
+	might_sleep();
+	return bs->arena ? arena_check(bs) : heap_check(bs, seen);
 }
 
 #if IS_ENABLED(CONFIG_ALLOCPOOLS_KUNIT_TEST)

@@ -7,7 +7,9 @@
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/hrtimer.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/sizes.h>
@@ -37,8 +39,10 @@ struct bs_snapshot {
 	u64 caches;		/* a digest of every CPU's caches */
 };
 
-static u64 bs_digest_caches_locked(struct bump_slab *bs)
+/* A digest of every CPU's caches, each read under its own lock. */
+static u64 bs_digest_caches(struct bump_slab *bs)
 {
+	unsigned long flags;
 	u64 d = 0;
 	unsigned int c;
 	int cpu;
@@ -46,14 +50,19 @@ static u64 bs_digest_caches_locked(struct bump_slab *bs)
 	if (!bs->pcpu)
 		return 0;
 	for_each_possible_cpu(cpu) {
+		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
+
+		raw_spin_lock_irqsave(&pc->lock, flags);
 		for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
-			const struct bs_cache *k = &per_cpu_ptr(bs->pcpu, cpu)->cache[c];
+			const struct bs_cache *k = &pc->cache[c];
 
 			d = d * 31 + (unsigned long)k->head;
 			d = d * 31 + k->count;
+			d = d * 31 + k->marked;
 			d = d * 31 + k->allocs;
 			d = d * 31 + k->frees;
 		}
+		raw_spin_unlock_irqrestore(&pc->lock, flags);
 	}
 	return d;
 }
@@ -63,15 +72,13 @@ static void bs_snap(struct bump_slab *bs, struct bs_snapshot *s)
 	unsigned long flags;
 
 	bump_slab_stats(bs, &s->st);
-	spin_lock_irqsave(&bs->lock, flags);
-	lock_caches(bs);
+	raw_spin_lock_irqsave(&bs->lock, flags);
 	memcpy(s->cls, bs->cls, sizeof(s->cls));
 	s->bump = bs->bump;
 	s->slabs = bs->slabs;
 	s->slab_bytes = bs->slab_bytes;
-	s->caches = bs_digest_caches_locked(bs);
-	unlock_caches(bs);
-	spin_unlock_irqrestore(&bs->lock, flags);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	s->caches = bs_digest_caches(bs);
 }
 
 /* @bs refuses to free @ptr and is left exactly as it was. */
@@ -578,6 +585,7 @@ static void bump_slab_test_poison_write_after_free(struct kunit *test)
 	KUNIT_EXPECT_PTR_NE(test, again, p);
 	bump_slab_stats(ctx->extra, &st);
 	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.classes[size_to_cls(64)].live, 2UL);
 	KUNIT_EXPECT_EQ(test, st.classes[size_to_cls(64)].free_listed, 0UL);
 	/* The damaged object is kept out of use, even from a free. */
@@ -749,14 +757,17 @@ static void bs_count_free(struct bump_slab *bs, unsigned int c,
 	void *obj;
 	int cpu;
 
-	spin_lock_irqsave(&bs->lock, flags);
-	lock_caches(bs);
+	raw_spin_lock_irqsave(&bs->lock, flags);
 	for (obj = bs->cls[c].head; obj; obj = *(void **)obj)
 		on_list++;
-	for_each_possible_cpu(cpu)
-		in_caches += per_cpu_ptr(bs->pcpu, cpu)->cache[c].count;
-	unlock_caches(bs);
-	spin_unlock_irqrestore(&bs->lock, flags);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	for_each_possible_cpu(cpu) {
+		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
+
+		raw_spin_lock_irqsave(&pc->lock, flags);
+		in_caches += pc->cache[c].count;
+		raw_spin_unlock_irqrestore(&pc->lock, flags);
+	}
 	*cached = in_caches;
 	*listed = on_list;
 }
@@ -985,6 +996,7 @@ static void bump_slab_test_poison_through_cache(struct kunit *test)
 	KUNIT_EXPECT_PTR_NE(test, objs[BS_OVER - 1], (void *)oldest);
 	bump_slab_stats(ctx->extra, &st);
 	KUNIT_EXPECT_EQ(test, st.invalid_frees, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.classes[3].live, (unsigned long)BS_OVER);
 	KUNIT_EXPECT_EQ(test, st.classes[3].free_listed, 0UL);
 	/* Two objects were bumped to make up for the two kept out. */
@@ -1052,7 +1064,8 @@ static void bump_slab_test_stats_debugfs_files(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bs_stats_show(&m, &bs->ap), 0);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "heap_size: 1048576\n"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "bump_offset: 24\n"));
-	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "invalid_frees: 0\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf,
+					   "invalid_frees: 0\ncorruptions: 0\n"));
 	memset(m.buf, 0, m.size);
 	m.count = 0;
 	KUNIT_EXPECT_EQ(test, bs_classes_show(&m, &bs->ap), 0);
@@ -1060,6 +1073,159 @@ static void bump_slab_test_stats_debugfs_files(struct kunit *test)
 	snprintf(row, sizeof(row), "%5u %10zu %10lu %11lu %10lu %12llu %12llu\n",
 		 1, (size_t)16, 1UL, 0UL, 0UL, 1ULL, 0ULL);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, row));
+}
+
+/* ---- calling context ---- */
+
+/*
+ * Pools of every mode and poisoning, for the context cases: heap mode
+ * and buddy mode (on the case's own arena), each without and with
+ * BUMP_SLAB_POISON.
+ */
+static const unsigned int bs_ctx_modes[] = { 0, 1, 2, 3 };
+
+static void bs_ctx_desc(const unsigned int *mode, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s%s",
+		 *mode & 2 ? "buddy" : "heap",
+		 *mode & 1 ? ", poison" : "");
+}
+
+KUNIT_ARRAY_PARAM(bs_ctx, bs_ctx_modes, bs_ctx_desc);
+
+static struct bump_slab *bs_ctx_pool(struct kunit *test, unsigned int mode)
+{
+	struct bs_test_ctx *ctx = test->priv;
+	unsigned int flags = mode & 1 ? BUMP_SLAB_POISON : 0;
+
+	if (mode & 2) {
+		ctx->extra_ba = buddy_arena_create("kunit_ctx", SZ_1M, 6, 20,
+						   0);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra_ba));
+		ctx->extra = bump_slab_create_on("kunit_ctx", ctx->extra_ba,
+						 flags);
+	} else {
+		ctx->extra = bump_slab_create("kunit_ctx", SZ_1M, flags);
+	}
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra));
+	return ctx->extra;
+}
+
+/* What bs_ctx_calls() saw, checked by the test afterwards. */
+struct bs_ctx_result {
+	unsigned int failed;	/* calls that did not answer as they must */
+	unsigned int done;
+	size_t sizes[4];
+	struct bump_slab_stats st;
+};
+
+/*
+ * Every call a driver may make in atomic context: allocations (a new
+ * slab or a bump, a reuse that checks poison), sizes, frees, a double
+ * and an interior free (refused), and stats.  Records instead of
+ * asserting: it runs with interrupts off or in hard IRQ.
+ */
+static void bs_ctx_calls(struct bump_slab *bs, struct bs_ctx_result *r)
+{
+	static const size_t sizes[] = { 24, 1000, 5000, SZ_64K };
+	unsigned int i;
+	u8 *p;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p = bump_slab_alloc(bs, sizes[i], GFP_ATOMIC);
+		if (!p) {
+			r->failed++;
+			continue;
+		}
+		r->sizes[i] = bump_slab_size(bs, p);
+		r->failed += bump_slab_free(bs, p) != 0;
+		r->failed += bump_slab_free(bs, p) != -EINVAL;
+		p = bump_slab_alloc(bs, sizes[i], GFP_ATOMIC);
+		if (!p) {
+			r->failed++;
+			continue;
+		}
+		r->failed += bump_slab_free(bs, p + 8) != -EINVAL;
+		r->failed += bump_slab_free(bs, p) != 0;
+	}
+	bump_slab_stats(bs, &r->st);
+	r->done++;
+}
+
+static void bs_ctx_expect(struct kunit *test, struct bump_slab *bs,
+			  const struct bs_ctx_result *r)
+{
+	KUNIT_EXPECT_EQ(test, r->done, 1U);
+	KUNIT_EXPECT_EQ(test, r->failed, 0U);
+	KUNIT_EXPECT_EQ(test, r->sizes[0], 32UL);
+	KUNIT_EXPECT_EQ(test, r->sizes[1], 1024UL);
+	KUNIT_EXPECT_EQ(test, r->sizes[2], 8192UL);
+	KUNIT_EXPECT_EQ(test, r->sizes[3], (size_t)SZ_64K);
+	KUNIT_EXPECT_EQ(test, r->st.invalid_frees, 8ULL);
+	KUNIT_EXPECT_EQ(test, r->st.corruptions, 0ULL);
+	KUNIT_EXPECT_EQ(test, r->st.classes[2].allocs, 2ULL);
+	KUNIT_EXPECT_EQ(test, r->st.classes[2].live, 0UL);
+	BS_CHECK(test, bs);
+}
+
+/*
+ * Every call with the caller's own raw spinlock held and interrupts off.
+ * On PREEMPT_RT a spinlock_t taken in there is a sleeping lock:
+ * DEBUG_ATOMIC_SLEEP and lockdep's PROVE_RAW_LOCK_NESTING report it.
+ */
+static void bump_slab_test_context_raw_lock_held(struct kunit *test)
+{
+	static DEFINE_RAW_SPINLOCK(caller_lock);
+	const unsigned int *mode = test->param_value;
+	struct bump_slab *bs = bs_ctx_pool(test, *mode);
+	struct bs_ctx_result *r;
+	unsigned long flags;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	raw_spin_lock_irqsave(&caller_lock, flags);
+	bs_ctx_calls(bs, r);
+	raw_spin_unlock_irqrestore(&caller_lock, flags);
+	bs_ctx_expect(test, bs, r);
+}
+
+struct bs_ctx_irq {
+	struct hrtimer timer;
+	struct completion done;
+	struct bump_slab *bs;
+	struct bs_ctx_result r;
+	bool hardirq;
+};
+
+static enum hrtimer_restart bs_ctx_tick(struct hrtimer *t)
+{
+	struct bs_ctx_irq *irq = container_of(t, struct bs_ctx_irq, timer);
+
+	irq->hardirq = in_hardirq();
+	bs_ctx_calls(irq->bs, &irq->r);
+	complete(&irq->done);
+	return HRTIMER_NORESTART;
+}
+
+/* Every call from a hard-IRQ hrtimer, which stays in hard IRQ on RT. */
+static void bump_slab_test_context_hardirq(struct kunit *test)
+{
+	const unsigned int *mode = test->param_value;
+	struct bs_ctx_irq *irq;
+
+	irq = kunit_kzalloc(test, sizeof(*irq), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, irq);
+	irq->bs = bs_ctx_pool(test, *mode);
+	init_completion(&irq->done);
+	hrtimer_init(&irq->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	irq->timer.function = bs_ctx_tick;
+	hrtimer_start(&irq->timer, ns_to_ktime(100 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&irq->done, 10 * HZ),
+			0);
+	hrtimer_cancel(&irq->timer);
+	KUNIT_EXPECT_TRUE(test, irq->hardirq);
+	bs_ctx_expect(test, irq->bs, &irq->r);
 }
 
 /* ---- random ---- */
@@ -1144,6 +1310,9 @@ static struct kunit_case bs_test_cases[] = {
 	KUNIT_CASE(bump_slab_test_poison_through_cache),
 	KUNIT_CASE_PARAM(bump_slab_test_stats_counts, bs_mode_gen_params),
 	KUNIT_CASE(bump_slab_test_stats_debugfs_files),
+	KUNIT_CASE_PARAM(bump_slab_test_context_raw_lock_held,
+			 bs_ctx_gen_params),
+	KUNIT_CASE_PARAM(bump_slab_test_context_hardirq, bs_ctx_gen_params),
 	KUNIT_CASE_PARAM(bump_slab_test_random_seeded, bs_mode_gen_params),
 	{}
 };

@@ -29,7 +29,7 @@ struct bump_slab_stats {
 		unsigned long live, free_listed, slabs;
 		u64 allocs, frees;
 	} classes[BUMP_SLAB_CLASSES];
-	u64 failures, invalid_frees;
+	u64 failures, invalid_frees, corruptions;
 };
 
 struct bump_slab *bump_slab_create(const char *name, size_t heap_size,
