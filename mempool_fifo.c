@@ -831,6 +831,8 @@ static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 	if (unlikely(!iomb || !len || (!buf && bufsize)))
 		return -EINVAL;
 	raw_spin_lock_irqsave(&iomb->lock, flags);
+	if (unlikely(!iomb->chunks))
+		goto slow;	/* the ring's bytes may be a reset's to write */
 	off = ring_off(iomb, iomb->out);
 	p = iomb->ring + off;
 	/* a one- or two-byte cookie, read where it cannot wrap */
@@ -844,7 +846,7 @@ static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 			clen = 2;
 		}
 	}
-	if (likely(iomb->chunks && !iomb->alloc_mode && n < IOM_LONG_BASE &&
+	if (likely(!iomb->alloc_mode && n < IOM_LONG_BASE &&
 		   n <= bufsize && off + clen + n <= iomb->size &&
 		   !(iomb->flags & IOM_POISON))) {
 		/* The common case: a chunk that does not wrap. */
@@ -863,6 +865,7 @@ static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 		raw_spin_unlock_irqrestore(&iomb->lock, flags);
 		return 0;
 	}
+slow:
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	return peek_or_shift_slow(iomb, buf, len, bufsize, shift);
 }
