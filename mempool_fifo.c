@@ -67,7 +67,10 @@
  * lock, the pool remembers them as one "stale" range of the free space: the
  * push that next takes them overwrites them unchecked, and iom_alloc() fills
  * them before handing them out.  One range is all that is kept: a second drop
- * widens it over any poisoned bytes in between, which then go unchecked once.
+ * widens it over any poisoned bytes in between, and an iom_alloc() that
+ * rewinds an empty ring to offset 0 across it takes the whole ring as stale;
+ * the poisoned bytes so covered go unchecked once.  No byte is ever
+ * reported as overwritten that nothing wrote after the pool poisoned it.
  */
 
 #define pr_fmt(fmt) "allocpools: " fmt

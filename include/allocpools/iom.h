@@ -5,6 +5,10 @@
  * A power-of-two ring of bytes.  Used as a queue, chunks are pushed in and
  * shifted out in order; used as a FIFO allocator, iom_alloc() hands out
  * contiguous chunks that must be released oldest first.
+ *
+ * Every call may be made from any context, hard IRQ included, on PREEMPT_RT
+ * too, except iom_create(), iom_destroy(), iom_reset() and
+ * iom_reset_secure(), which may sleep.
  */
 #ifndef _ALLOCPOOLS_IOM_H
 #define _ALLOCPOOLS_IOM_H
