@@ -25,10 +25,52 @@
  * The three-byte form uses the two-byte prefixes that would encode lengths
  * below 128, which the two-byte form never does.
  *
- * Context: every call but create/destroy may be made from any context,
- * hard IRQ included.  Locking: one spinlock per buffer, taken with irqsave,
- * guards the ring and every field of struct iom_buffer below it.  Push and
- * shift copy under the lock: they are O(len) with at most two memcpys.
+ * Context: every call may be made from any context, hard IRQ included, on
+ * PREEMPT_RT too, except iom_create(), iom_destroy(), iom_reset() and
+ * iom_reset_secure(), which are process context only.
+ *
+ * Locking: one raw_spinlock_t per buffer, taken with irqsave, guards the
+ * ring and every field of struct iom_buffer below it.  What a call does with
+ * it held is bounded by the longest chunk, never by the ring's size:
+ *
+ *   iom_push()            copies one chunk (at most 65535 bytes, two memcpys)
+ *                         and writes its 1..3-byte cookie; under IOM_POISON
+ *                         first checks the len + cookie bytes it takes.
+ *                         IOM_HEAD_DROP adds one cookie read per dropped
+ *                         chunk: a chunk is at least 2 bytes, so at most
+ *                         (len + 3) / 2 + 1 of them.  IOM_DROP_ALL adds O(1):
+ *                         dropped bytes are neither read nor written.
+ *   iom_shift(), iom_peek(), iom_iter_next()
+ *                         copy one chunk out; under IOM_POISON a shift fills
+ *                         the len + cookie bytes it frees.
+ *   iom_peek_update(), iom_release()
+ *                         O(1); under IOM_POISON they fill the len + cookie
+ *                         bytes they free (and the one-byte gap marker).
+ *   iom_alloc()           O(1); under IOM_POISON checks len + cookie bytes and
+ *                         fills those of them, and of the gap before them
+ *                         (shorter than the chunk), that a drop left stale.
+ *   iom_chunks(), iom_used(), iom_space(), iom_stats(), iom_iter_init()
+ *                         O(1).
+ *   iom_reset(), iom_reset_secure()
+ *                         O(1) under the lock; a ring-wide fill (the zeroing
+ *                         of iom_reset_secure(), the poison over chunks that
+ *                         iom_reset() takes back from iom_alloc() callers)
+ *                         runs with the lock dropped, 64 KiB at a time, while
+ *                         the ring is marked IOM_WIPING: pushes meanwhile
+ *                         fail with -EBUSY and allocations return NULL, both
+ *                         counted as failures.
+ *
+ * Poison (IOM_POISON): free bytes hold POISON_FREE, and whatever takes them
+ * checks that they still do.  Bytes that the pool itself drops (IOM_HEAD_DROP,
+ * IOM_DROP_ALL, iom_reset() of a queue) were never handed to anyone, so
+ * instead of filling them at once, which could mean the whole ring under the
+ * lock, the pool remembers them as one "stale" range of the free space: the
+ * push that next takes them overwrites them unchecked, and iom_alloc() fills
+ * them before handing them out.  One range is all that is kept: a second drop
+ * widens it over any poisoned bytes in between, and an iom_alloc() that
+ * rewinds an empty ring to offset 0 across it takes the whole ring as stale;
+ * the poisoned bytes so covered go unchecked once.  No byte is ever
+ * reported as overwritten that nothing wrote after the pool poisoned it.
  */
 
 #define pr_fmt(fmt) "allocpools: " fmt
@@ -48,8 +90,19 @@
 #include "allocpools_internal.h"
 
 #define IOM_FLAGS		(IOM_MAINLY_EMPTY | IOM_POISON)
+/*
+ * Set in @flags, not a create flag: a reset is writing the ring with the lock
+ * dropped.  It lives in @flags so that the push fast path, which tests
+ * IOM_POISON there already, refuses to run meanwhile at no extra cost.
+ */
+#define IOM_WIPING		BIT(31)
 #define IOM_GAP			0	/* cookie byte: skip to offset 0 */
 #define IOM_LONG_BASE		32768UL	/* first length of the 3-byte form */
+/*
+ * The most bytes one memset() or memchr_inv() touches.  A chunk's data fits
+ * in one step; the unlocked wipe of a reset yields between steps.
+ */
+#define IOM_STEP		SZ_64K
 
 /**
  * struct iom_buffer - a FIFO ring
@@ -57,12 +110,17 @@
  * @lock: guards everything below
  * @ring: the vmalloc'd ring, @size bytes
  * @size: ring size, a power of two
- * @flags: IOM_* create flags
+ * @flags: IOM_* create flags, and IOM_WIPING during a reset's unlocked wipe
  * @in: free-running write index
  * @out: free-running read index; in - out bytes are in use
  * @chunks: chunks queued or allocated
  * @alloc_mode: the chunks were handed out by iom_alloc()
+ * @wipers: resets writing the ring with the lock dropped; IOM_WIPING is set
+ *	while there is one
  * @seq: bumped on every change, so that iterators notice
+ * @stale: IOM_POISON: where the free bytes that were dropped without being
+ *	poisoned start, a free-running index in the free space [in, out + size)
+ * @stale_len: how many there are; 0 when none
  * @peak_used: most bytes ever in use
  * @pushes: chunks pushed
  * @shifts: chunks shifted, iom_peek_update() included
@@ -72,10 +130,11 @@
  * @tail_drops: pushes refused under IOM_TAIL_DROP
  * @failures: pushes and allocations refused for any other reason
  * @invalid_frees: releases refused, and poison found overwritten
+ * @corruptions: poison found overwritten (also counted in @invalid_frees)
  */
 struct iom_buffer {
 	struct ap_pool ap;
-	spinlock_t lock;		/* guards all that follows */
+	raw_spinlock_t lock;		/* guards all that follows */
 	u8 *ring;
 	size_t size;
 	unsigned int flags;
@@ -83,10 +142,13 @@ struct iom_buffer {
 	unsigned long out;
 	size_t chunks;
 	bool alloc_mode;
+	unsigned int wipers;
 	unsigned long seq;
+	unsigned long stale;
+	size_t stale_len;
 	size_t peak_used;
 	u64 pushes, shifts, allocs, releases, head_drops, tail_drops, failures,
-	    invalid_frees;
+	    invalid_frees, corruptions;
 };
 
 static inline size_t ring_off(const struct iom_buffer *iomb, unsigned long i)
@@ -165,39 +227,134 @@ static void copy_out(const struct iom_buffer *iomb, unsigned long i, void *buf,
 	memcpy(buf + first, iomb->ring, len - first);
 }
 
+/* Fill the @len bytes at @i, wrapping, at most IOM_STEP bytes per memset(). */
 static void fill(struct iom_buffer *iomb, unsigned long i, int c, size_t len)
 {
-	size_t off = ring_off(iomb, i);
-	size_t first = min(len, iomb->size - off);
+	size_t off, n;
 
-	memset(iomb->ring + off, c, first);
-	memset(iomb->ring, c, len - first);
+	while (len) {
+		off = ring_off(iomb, i);
+		n = min_t(size_t, min(len, iomb->size - off), IOM_STEP);
+		memset(iomb->ring + off, c, n);
+		i += n;
+		len -= n;
+	}
+}
+
+/* The first of the @len bytes at @i that is not POISON_FREE, or NULL. */
+static u8 *find_unpoisoned(struct iom_buffer *iomb, unsigned long i,
+			   size_t len)
+{
+	size_t off, n;
+	u8 *p;
+
+	while (len) {
+		off = ring_off(iomb, i);
+		n = min_t(size_t, min(len, iomb->size - off), IOM_STEP);
+		p = memchr_inv(iomb->ring + off, POISON_FREE, n);
+		if (p)
+			return p;
+		i += n;
+		len -= n;
+	}
+	return NULL;
 }
 
 /*
- * With IOM_POISON, check that the @len bytes at @i still hold POISON_FREE.
- * On a mismatch, restore the poison and return the offset of the first bad
- * byte through @bad.
+ * IOM_POISON: the used bytes [@from, @to) leave without being poisoned.  In
+ * the free space they become [@from + size, @to + size), right after the
+ * stale range if there is one, so the range grows to cover them.  O(1).
  */
-static bool poison_ok_locked(struct iom_buffer *iomb, unsigned long i,
-			     size_t len, size_t *bad)
+static void stale_add_locked(struct iom_buffer *iomb, unsigned long from,
+			     unsigned long to)
 {
-	size_t off = ring_off(iomb, i);
-	size_t first = min(len, iomb->size - off);
-	u8 *p;
+	lockdep_assert_held(&iomb->lock);
+	if (!(iomb->flags & IOM_POISON) || from == to)
+		return;
+	if (!iomb->stale_len)
+		iomb->stale = from + iomb->size;
+	iomb->stale_len = to + iomb->size - iomb->stale;
+}
+
+/*
+ * IOM_POISON: the free bytes [in, @end) are about to be used; the chunk's
+ * cookie and data start at @check.  Those from @check on that are not stale
+ * must still hold POISON_FREE.  Stale bytes were never handed to anyone, so
+ * they are not checked; with @fill_stale (a chunk about to be handed out)
+ * they are poisoned first, so that it holds no dropped data.  At most
+ * @end - in bytes are read or written.
+ *
+ * Return: true, with [in, @end) no longer stale; false when a byte was
+ * overwritten: its offset is in *@bad, the checked bytes are poisoned
+ * again, the damage is counted and nothing else changes.
+ */
+static bool claim_locked(struct iom_buffer *iomb, unsigned long check,
+			 unsigned long end, bool fill_stale, size_t *bad)
+{
+	unsigned long in = iomb->in;
+	size_t c = check - in, n = end - in, s = 0, e = 0, lo, hi;
+	u8 *p = NULL;
 
 	lockdep_assert_held(&iomb->lock);
-	if (!(iomb->flags & IOM_POISON))
+	if (iomb->stale_len) {
+		/* relative to in, as c and n are */
+		s = iomb->stale - in;
+		e = s + iomb->stale_len;
+	}
+	/* What is not stale in [c, n): [c, min(n, s)) and [max(c, e), n). */
+	lo = max(c, e);
+	hi = min(n, s);
+	if (c < hi)
+		p = find_unpoisoned(iomb, in + c, hi - c);
+	if (!p && lo < n)
+		p = find_unpoisoned(iomb, in + lo, n - lo);
+	if (p) {
+		*bad = p - iomb->ring;
+		if (c < hi)
+			fill(iomb, in + c, POISON_FREE, hi - c);
+		if (lo < n)
+			fill(iomb, in + lo, POISON_FREE, n - lo);
+		iomb->invalid_frees++;
+		iomb->corruptions++;
+		return false;
+	}
+	if (!iomb->stale_len || s >= n)
 		return true;
-	p = memchr_inv(iomb->ring + off, POISON_FREE, first);
-	if (!p)
-		p = memchr_inv(iomb->ring, POISON_FREE, len - first);
-	if (!p)
-		return true;
-	*bad = p - iomb->ring;
-	fill(iomb, i, POISON_FREE, len);
-	iomb->invalid_frees++;
-	return false;
+	if (fill_stale)
+		fill(iomb, in + s, POISON_FREE, min(e, n) - s);
+	if (e <= n) {
+		iomb->stale_len = 0;
+	} else {
+		iomb->stale = end;
+		iomb->stale_len = e - n;
+	}
+	return true;
+}
+
+/*
+ * The ring is empty: start again at offset 0.  The stale range keeps its
+ * bytes, which are the same bytes at new indices, unless they straddle
+ * offset 0: then they would become two ranges, and the rewind is skipped,
+ * or with @force (iom_alloc(), which promises offset 0) the whole ring is
+ * taken as stale, to be filled rather than checked on its next use.
+ */
+static void rewind_locked(struct iom_buffer *iomb, bool force)
+{
+	size_t off;
+
+	lockdep_assert_held(&iomb->lock);
+	if (iomb->stale_len) {
+		off = ring_off(iomb, iomb->stale);
+		if (off + iomb->stale_len > iomb->size) {
+			if (!force)
+				return;
+			off = 0;
+			iomb->stale_len = iomb->size;
+		}
+		iomb->stale = off;
+	}
+	iomb->in = 0;
+	iomb->out = 0;
 }
 
 static void account_in_locked(struct iom_buffer *iomb)
@@ -212,27 +369,36 @@ static void account_in_locked(struct iom_buffer *iomb)
 }
 
 /*
- * Make @out the new read index after the oldest chunk left.  A gap that
+ * Make the end of the oldest chunk, @end, the new read index.  A gap that
  * iom_alloc() skipped right after it goes too, so that it stops counting
- * as used as soon as the chunk before it is released.
+ * as used as soon as the chunk before it is released.  Under IOM_POISON
+ * the chunk is poisoned, at most 65538 bytes, and so is the gap's marker
+ * byte (the rest of a gap was never written); a @drop is not poisoned but
+ * made stale, in O(1).
  */
-static void advance_out_locked(struct iom_buffer *iomb, unsigned long out)
+static void advance_out_locked(struct iom_buffer *iomb, unsigned long end,
+			       bool drop)
 {
+	unsigned long out = end;
+
 	lockdep_assert_held(&iomb->lock);
 	if (iomb->alloc_mode && iomb->chunks > 1 &&
-	    ring_byte(iomb, out) == IOM_GAP)
-		out += iomb->size - ring_off(iomb, out);
-	if (iomb->flags & IOM_POISON)
-		fill(iomb, iomb->out, POISON_FREE, out - iomb->out);
+	    ring_byte(iomb, end) == IOM_GAP)
+		out += iomb->size - ring_off(iomb, end);
+	if (drop) {
+		stale_add_locked(iomb, iomb->out, out);
+	} else if (iomb->flags & IOM_POISON) {
+		fill(iomb, iomb->out, POISON_FREE, end - iomb->out);
+		if (out != end)
+			iomb->ring[ring_off(iomb, end)] = POISON_FREE;
+	}
 	iomb->out = out;
 	iomb->chunks--;
 	iomb->seq++;
 	if (!iomb->chunks) {
 		iomb->alloc_mode = false;
-		if (iomb->flags & IOM_MAINLY_EMPTY) {
-			iomb->in = 0;
-			iomb->out = 0;
-		}
+		if (iomb->flags & IOM_MAINLY_EMPTY)
+			rewind_locked(iomb, false);
 	}
 }
 
@@ -255,26 +421,69 @@ static void drop_oldest_locked(struct iom_buffer *iomb)
 	size_t len;
 
 	lockdep_assert_held(&iomb->lock);
-	advance_out_locked(iomb, oldest_end_locked(iomb, &data, &len));
+	advance_out_locked(iomb, oldest_end_locked(iomb, &data, &len), true);
 	iomb->head_drops++;
 }
 
-static void reset_locked(struct iom_buffer *iomb)
+/*
+ * Empty the ring in O(1).  The bytes in use are made stale, unless @wipe:
+ * the caller then poisons them itself with the lock dropped, see
+ * wipe_begin_locked().
+ */
+static void empty_locked(struct iom_buffer *iomb, bool wipe)
 {
 	lockdep_assert_held(&iomb->lock);
-	if (iomb->flags & IOM_POISON)
-		fill(iomb, iomb->out, POISON_FREE, iomb->in - iomb->out);
-	iomb->in = 0;
-	iomb->out = 0;
+	if (!wipe)
+		stale_add_locked(iomb, iomb->out, iomb->in);
+	iomb->out = iomb->in;
 	iomb->chunks = 0;
 	iomb->alloc_mode = false;
 	iomb->seq++;
+	rewind_locked(iomb, false);
+}
+
+/*
+ * A reset is about to write ring bytes with the lock dropped.  The ring is
+ * empty; IOM_WIPING keeps it so (pushes and allocations are refused) until
+ * the last such reset calls wipe_end().
+ */
+static void wipe_begin_locked(struct iom_buffer *iomb)
+{
+	lockdep_assert_held(&iomb->lock);
+	iomb->wipers++;
+	iomb->flags |= IOM_WIPING;
+}
+
+/* Fill the @len bytes at @i without the lock, yielding between steps. */
+static void wipe(struct iom_buffer *iomb, unsigned long i, int c, size_t len)
+{
+	size_t n;
+
+	while (len) {
+		n = min_t(size_t, len, IOM_STEP);
+		fill(iomb, i, c, n);
+		i += n;
+		len -= n;
+		cond_resched();
+	}
+}
+
+static void wipe_end(struct iom_buffer *iomb)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&iomb->lock, flags);
+	if (!--iomb->wipers)
+		iomb->flags &= ~IOM_WIPING;
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 }
 
 /*
  * The invariant checker the tests call after every mutation: walking the
- * cookies from @out must land exactly on @in after @chunks chunks, and under
- * IOM_POISON every free byte must still hold POISON_FREE.
+ * cookies from @out must land exactly on @in after @chunks chunks, the stale
+ * range must lie in the free space, and under IOM_POISON every other free
+ * byte must still hold POISON_FREE.  For tests only: it holds the lock for
+ * O(size), to see one consistent ring.
  */
 static bool __maybe_unused iom_invariants_ok(struct iom_buffer *iomb)
 {
@@ -282,9 +491,15 @@ static bool __maybe_unused iom_invariants_ok(struct iom_buffer *iomb)
 	size_t n = 0, len, clen;
 	bool ok = true;
 
-	spin_lock_irqsave(&iomb->lock, flags);
+	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (iomb->in - iomb->out > iomb->size ||
 	    (iomb->alloc_mode && !iomb->chunks))
+		ok = false;
+	if (iomb->stale_len &&
+	    (!(iomb->flags & IOM_POISON) ||
+	     iomb->stale - iomb->in > iomb->size ||
+	     iomb->stale - iomb->in + iomb->stale_len >
+	     iomb->size - (iomb->in - iomb->out)))
 		ok = false;
 	for (i = iomb->out; ok && i != iomb->in; n++) {
 		if (iomb->in - i > iomb->size || n >= iomb->chunks) {
@@ -304,8 +519,10 @@ static bool __maybe_unused iom_invariants_ok(struct iom_buffer *iomb)
 		ok = false;
 	if (ok && (iomb->flags & IOM_POISON))
 		for (i = iomb->in; ok && i != iomb->out + iomb->size; i++)
-			ok = ring_byte(iomb, i) == POISON_FREE;
-	spin_unlock_irqrestore(&iomb->lock, flags);
+			ok = ring_byte(iomb, i) == POISON_FREE ||
+			     (iomb->stale_len &&
+			      i - iomb->stale < iomb->stale_len);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	return ok;
 }
 
@@ -353,6 +570,7 @@ static int iom_stats_show(struct seq_file *m, struct ap_pool *pool)
 		   st.pushes, st.shifts, st.allocs, st.releases);
 	seq_printf(m, "head_drops: %llu\ntail_drops: %llu\nfailures: %llu\ninvalid_frees: %llu\n",
 		   st.head_drops, st.tail_drops, st.failures, st.invalid_frees);
+	seq_printf(m, "corruptions: %llu\n", st.corruptions);
 	return 0;
 }
 
@@ -399,7 +617,7 @@ struct iom_buffer *iom_create(const char *name, size_t size, unsigned int flags)
 		memset(iomb->ring, POISON_FREE, size);
 	iomb->size = size;
 	iomb->flags = flags;
-	spin_lock_init(&iomb->lock);
+	raw_spin_lock_init(&iomb->lock);
 
 	ret = ap_pool_register(&iomb->ap, &iom_kind, name);
 	if (ret)
@@ -440,22 +658,24 @@ static noinline int push_refused(struct iom_buffer *iomb, int ret)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&iomb->lock, flags);
+	raw_spin_lock_irqsave(&iomb->lock, flags);
 	iomb->failures++;
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	return ret;
 }
 
 /*
- * iom_push() off the fast path: iom_alloc() chunks, a full ring, poison to
- * check, or a chunk that wraps.  On -EIO, *@bad is where the poison broke.
+ * iom_push() off the fast path: iom_alloc() chunks, a reset under way, a
+ * full ring, poison to check, or a chunk that wraps.  On -EIO, *@bad is
+ * where the poison broke.  Dropping is O(1) per chunk and touches no data
+ * (see the head comment), so the work done here stays bounded by @need.
  */
 static int push_slow_locked(struct iom_buffer *iomb, const void *data,
 			    size_t len, size_t need, unsigned int mode,
 			    size_t *bad)
 {
 	lockdep_assert_held(&iomb->lock);
-	if (iomb->alloc_mode) {
+	if (iomb->alloc_mode || (iomb->flags & IOM_WIPING)) {
 		iomb->failures++;
 		return -EBUSY;
 	}
@@ -466,12 +686,13 @@ static int push_slow_locked(struct iom_buffer *iomb, const void *data,
 		}
 		if (mode == IOM_DROP_ALL) {
 			iomb->head_drops += iomb->chunks;
-			reset_locked(iomb);
+			empty_locked(iomb, false);
 		}
 		while (need > iomb->size - (iomb->in - iomb->out))
 			drop_oldest_locked(iomb);
 	}
-	if (!poison_ok_locked(iomb, iomb->in, need, bad)) {
+	if ((iomb->flags & IOM_POISON) &&
+	    !claim_locked(iomb, iomb->in, iomb->in + need, false, bad)) {
 		iomb->failures++;
 		return -EIO;
 	}
@@ -490,9 +711,9 @@ static noinline int push_slow(struct iom_buffer *iomb, const void *data,
 	size_t bad;
 	int ret;
 
-	spin_lock_irqsave(&iomb->lock, flags);
+	raw_spin_lock_irqsave(&iomb->lock, flags);
 	ret = push_slow_locked(iomb, data, len, need, mode, &bad);
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	if (ret == -EIO)
 		ap_report_invalid(&iomb->ap, "poison overwritten", true, bad);
 	return ret;
@@ -511,8 +732,10 @@ static noinline int push_slow(struct iom_buffer *iomb, const void *data,
  * Return: 0; -EINVAL for a zero length, a NULL pointer or an unknown mode;
  * -EMSGSIZE for a chunk longer than 65535 bytes or than an empty ring holds;
  * -ENOBUFS when full under IOM_TAIL_DROP; -EBUSY when the ring holds
- * iom_alloc() chunks; -EIO when IOM_POISON found the free space overwritten
- * (the poison is restored, so a retry may succeed).
+ * iom_alloc() chunks or iom_reset()/iom_reset_secure() is wiping it; -EIO
+ * when IOM_POISON found the free space overwritten (counted in
+ * invalid_frees and corruptions; the poison is restored, so a retry may
+ * succeed).
  */
 int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 	     unsigned int mode)
@@ -529,10 +752,11 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 	if (unlikely(len > IOM_MAX_CHUNK || need > iomb->size))
 		return push_refused(iomb, -EMSGSIZE);
 
-	spin_lock_irqsave(&iomb->lock, flags);
+	raw_spin_lock_irqsave(&iomb->lock, flags);
 	in = iomb->in;
 	off = ring_off(iomb, in);
-	if (likely(!iomb->alloc_mode && !(iomb->flags & IOM_POISON) &&
+	if (likely(!iomb->alloc_mode &&
+		   !(iomb->flags & (IOM_POISON | IOM_WIPING)) &&
 		   need <= iomb->size - (in - iomb->out) &&
 		   off + need <= iomb->size)) {
 		/* The common case: room, and no wrap. */
@@ -547,11 +771,11 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 		iomb->in = in + need;
 		iomb->pushes++;
 		account_in_locked(iomb);
-		spin_unlock_irqrestore(&iomb->lock, flags);
+		raw_spin_unlock_irqrestore(&iomb->lock, flags);
 		return 0;
 	}
 	/* Nothing was changed: the slow path starts again under the lock. */
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	return push_slow(iomb, data, len, need, mode);
 }
 EXPORT_SYMBOL_NS_GPL(iom_push, ALLOCPOOLS_NS);
@@ -583,7 +807,7 @@ static noinline int peek_or_shift_slow(struct iom_buffer *iomb, void *buf,
 	unsigned long flags, end;
 	int ret;
 
-	spin_lock_irqsave(&iomb->lock, flags);
+	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (iomb->alloc_mode) {
 		ret = -EBUSY;
 	} else if (!iomb->chunks) {
@@ -592,11 +816,11 @@ static noinline int peek_or_shift_slow(struct iom_buffer *iomb, void *buf,
 		ret = read_chunk_locked(iomb, iomb->out, buf, len, bufsize,
 					&end);
 		if (!ret && shift) {
-			advance_out_locked(iomb, end);
+			advance_out_locked(iomb, end, false);
 			iomb->shifts++;
 		}
 	}
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	return ret;
 }
 
@@ -609,7 +833,9 @@ static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 
 	if (unlikely(!iomb || !len || (!buf && bufsize)))
 		return -EINVAL;
-	spin_lock_irqsave(&iomb->lock, flags);
+	raw_spin_lock_irqsave(&iomb->lock, flags);
+	if (unlikely(!iomb->chunks))
+		goto slow;	/* the ring's bytes may be a reset's to write */
 	off = ring_off(iomb, iomb->out);
 	p = iomb->ring + off;
 	/* a one- or two-byte cookie, read where it cannot wrap */
@@ -623,14 +849,14 @@ static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 			clen = 2;
 		}
 	}
-	if (likely(iomb->chunks && !iomb->alloc_mode && n < IOM_LONG_BASE &&
+	if (likely(!iomb->alloc_mode && n < IOM_LONG_BASE &&
 		   n <= bufsize && off + clen + n <= iomb->size &&
 		   !(iomb->flags & IOM_POISON))) {
 		/* The common case: a chunk that does not wrap. */
 		*len = n;
 		memcpy(buf, p + clen, n);
 		if (shift) {
-			/* advance_out_locked() without alloc_mode or poison */
+			/* advance_out_locked() without alloc_mode, poison, stale */
 			iomb->out += clen + n;
 			iomb->seq++;
 			iomb->shifts++;
@@ -639,10 +865,11 @@ static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 				iomb->out = 0;
 			}
 		}
-		spin_unlock_irqrestore(&iomb->lock, flags);
+		raw_spin_unlock_irqrestore(&iomb->lock, flags);
 		return 0;
 	}
-	spin_unlock_irqrestore(&iomb->lock, flags);
+slow:
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	return peek_or_shift_slow(iomb, buf, len, bufsize, shift);
 }
 
@@ -698,16 +925,17 @@ int iom_peek_update(struct iom_buffer *iomb)
 
 	if (!iomb)
 		return -EINVAL;
-	spin_lock_irqsave(&iomb->lock, flags);
+	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (iomb->alloc_mode) {
 		ret = -EBUSY;
 	} else if (!iomb->chunks) {
 		ret = -ENODATA;
 	} else {
-		advance_out_locked(iomb, oldest_end_locked(iomb, &data, &len));
+		advance_out_locked(iomb, oldest_end_locked(iomb, &data, &len),
+				   false);
 		iomb->shifts++;
 	}
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(iom_peek_update, ALLOCPOOLS_NS);
@@ -723,8 +951,9 @@ EXPORT_SYMBOL_NS_GPL(iom_peek_update, ALLOCPOOLS_NS);
  *
  * Context: any context.
  * Return: the chunk, or NULL when it does not fit, @len is 0 or too long,
- * the ring holds pushed chunks, or IOM_POISON found the free space
- * overwritten.  Every NULL counts a failure, the last also an invalid free.
+ * the ring holds pushed chunks, iom_reset()/iom_reset_secure() is wiping
+ * it, or IOM_POISON found the free space overwritten.  Every NULL counts a
+ * failure, the last also an invalid free and a corruption.
  */
 void *iom_alloc(struct iom_buffer *iomb, size_t len)
 {
@@ -734,24 +963,25 @@ void *iom_alloc(struct iom_buffer *iomb, size_t len)
 
 	if (!iomb)
 		return NULL;
-	spin_lock_irqsave(&iomb->lock, flags);
-	if (!len || len > IOM_MAX_CHUNK || (iomb->chunks && !iomb->alloc_mode))
+	raw_spin_lock_irqsave(&iomb->lock, flags);
+	if (!len || len > IOM_MAX_CHUNK || (iomb->chunks && !iomb->alloc_mode) ||
+	    (iomb->flags & IOM_WIPING))
 		goto fail;
 	need = len + cookie_len(len);
 	if (need > iomb->size)
 		goto fail;
-	if (!iomb->chunks) {
-		iomb->in = 0;
-		iomb->out = 0;
-	}
+	if (!iomb->chunks)
+		rewind_locked(iomb, true);
 	off = ring_off(iomb, iomb->in);
 	if (need > iomb->size - off)
 		gap = iomb->size - off;
 	if (gap + need > iomb->size - (iomb->in - iomb->out))
 		goto fail;
-	if (!poison_ok_locked(iomb, iomb->in + gap, need, &bad)) {
+	if ((iomb->flags & IOM_POISON) &&
+	    !claim_locked(iomb, iomb->in + gap, iomb->in + gap + need, true,
+			  &bad)) {
 		iomb->failures++;
-		spin_unlock_irqrestore(&iomb->lock, flags);
+		raw_spin_unlock_irqrestore(&iomb->lock, flags);
 		ap_report_invalid(&iomb->ap, "poison overwritten", true, bad);
 		return NULL;
 	}
@@ -765,12 +995,12 @@ void *iom_alloc(struct iom_buffer *iomb, size_t len)
 	iomb->allocs++;
 	account_in_locked(iomb);
 	chunk = iomb->ring + ring_off(iomb, iomb->in - len);
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	return chunk;
 
 fail:
 	iomb->failures++;
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	return NULL;
 }
 EXPORT_SYMBOL_NS_GPL(iom_alloc, ALLOCPOOLS_NS);
@@ -797,22 +1027,22 @@ int iom_release(struct iom_buffer *iomb, const void *chunk)
 		return 0;
 	if (!iomb)
 		return -EINVAL;
-	spin_lock_irqsave(&iomb->lock, flags);
+	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (iomb->chunks && !iomb->alloc_mode) {
-		spin_unlock_irqrestore(&iomb->lock, flags);
+		raw_spin_unlock_irqrestore(&iomb->lock, flags);
 		return -EBUSY;
 	}
 	if (iomb->chunks) {
 		end = oldest_end_locked(iomb, &data, &len);
 		if (p == iomb->ring + ring_off(iomb, data)) {
-			advance_out_locked(iomb, end);
+			advance_out_locked(iomb, end, false);
 			iomb->releases++;
-			spin_unlock_irqrestore(&iomb->lock, flags);
+			raw_spin_unlock_irqrestore(&iomb->lock, flags);
 			return 0;
 		}
 	}
 	iomb->invalid_frees++;
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 
 	if (p >= iomb->ring && p < iomb->ring + iomb->size)
 		ap_report_invalid(&iomb->ap, "release of a chunk that is not the oldest",
@@ -828,20 +1058,37 @@ EXPORT_SYMBOL_NS_GPL(iom_release, ALLOCPOOLS_NS);
  * iom_reset() - empty the ring
  * @iomb: the ring; NULL is ignored
  *
- * Chunks handed out by iom_alloc() become invalid.  With IOM_POISON the
- * bytes that were in use are poisoned again, under the lock.
+ * Chunks handed out by iom_alloc() become invalid.  With IOM_POISON those
+ * chunks are poisoned again, as iom_release() would have, with the lock
+ * dropped: until that is done, pushes fail with -EBUSY and iom_alloc()
+ * returns NULL.  Queued chunks, which nobody held, are dropped in O(1)
+ * instead: their bytes are checked for poison no more, as after
+ * IOM_DROP_ALL.
  *
- * Context: any context.
+ * Context: process context; may sleep.
  */
 void iom_reset(struct iom_buffer *iomb)
 {
-	unsigned long flags;
+	unsigned long flags, from = 0;
+	bool repoison = false;
+	size_t len = 0;
 
 	if (!iomb)
 		return;
-	spin_lock_irqsave(&iomb->lock, flags);
-	reset_locked(iomb);
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	might_sleep();
+	raw_spin_lock_irqsave(&iomb->lock, flags);
+	if ((iomb->flags & IOM_POISON) && iomb->alloc_mode) {
+		repoison = true;
+		from = iomb->out;
+		len = iomb->in - iomb->out;
+		wipe_begin_locked(iomb);
+	}
+	empty_locked(iomb, repoison);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
+	if (repoison) {
+		wipe(iomb, from, POISON_FREE, len);
+		wipe_end(iomb);
+	}
 }
 EXPORT_SYMBOL_NS_GPL(iom_reset, ALLOCPOOLS_NS);
 
@@ -850,22 +1097,30 @@ EXPORT_SYMBOL_NS_GPL(iom_reset, ALLOCPOOLS_NS);
  * @iomb: the ring; NULL is ignored
  *
  * The ring is zeroed, or filled with POISON_FREE under IOM_POISON so that
- * the poison check stays meaningful; either way no old data survives.  This
- * writes the whole ring under the lock: O(size).
+ * the poison check stays meaningful; either way no old data survives once
+ * it returns.  The ring is emptied under the lock and written with the lock
+ * dropped, 64 KiB at a time; meanwhile pushes fail with -EBUSY and
+ * iom_alloc() returns NULL.
  *
- * Context: any context.
+ * Context: process context; may sleep.
  */
 void iom_reset_secure(struct iom_buffer *iomb)
 {
 	unsigned long flags;
+	int c;
 
 	if (!iomb)
 		return;
-	spin_lock_irqsave(&iomb->lock, flags);
-	reset_locked(iomb);
-	memset(iomb->ring, (iomb->flags & IOM_POISON) ? POISON_FREE : 0,
-	       iomb->size);
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	might_sleep();
+	raw_spin_lock_irqsave(&iomb->lock, flags);
+	c = (iomb->flags & IOM_POISON) ? POISON_FREE : 0;
+	/* every byte is about to be written: none stays stale */
+	iomb->stale_len = 0;
+	empty_locked(iomb, true);
+	wipe_begin_locked(iomb);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
+	wipe(iomb, 0, c, iomb->size);
+	wipe_end(iomb);
 }
 EXPORT_SYMBOL_NS_GPL(iom_reset_secure, ALLOCPOOLS_NS);
 
@@ -898,9 +1153,9 @@ size_t iom_used(struct iom_buffer *iomb)
 
 	if (!iomb)
 		return 0;
-	spin_lock_irqsave(&iomb->lock, flags);
+	raw_spin_lock_irqsave(&iomb->lock, flags);
 	used = iomb->in - iomb->out;
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	return used;
 }
 EXPORT_SYMBOL_NS_GPL(iom_used, ALLOCPOOLS_NS);
@@ -934,11 +1189,11 @@ void iom_iter_init(struct iom_buffer *iomb, struct iom_iter *it)
 	memset(it, 0, sizeof(*it));
 	if (!iomb)
 		return;
-	spin_lock_irqsave(&iomb->lock, flags);
+	raw_spin_lock_irqsave(&iomb->lock, flags);
 	it->pos = iomb->out;
 	it->end = iomb->in;
 	it->seq = iomb->seq;
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(iom_iter_init, ALLOCPOOLS_NS);
 
@@ -964,7 +1219,7 @@ int iom_iter_next(struct iom_buffer *iomb, struct iom_iter *it, void *buf,
 
 	if (!iomb || !it || !len || (!buf && bufsize))
 		return -EINVAL;
-	spin_lock_irqsave(&iomb->lock, flags);
+	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (iomb->alloc_mode)
 		ret = -EBUSY;
 	else if (it->seq != iomb->seq)
@@ -975,7 +1230,7 @@ int iom_iter_next(struct iom_buffer *iomb, struct iom_iter *it, void *buf,
 		ret = read_chunk_locked(iomb, it->pos, buf, len, bufsize, &end);
 	if (!ret)
 		it->pos = end;
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(iom_iter_next, ALLOCPOOLS_NS);
@@ -996,7 +1251,7 @@ void iom_stats(struct iom_buffer *iomb, struct iom_stats *st)
 	memset(st, 0, sizeof(*st));
 	if (!iomb)
 		return;
-	spin_lock_irqsave(&iomb->lock, flags);
+	raw_spin_lock_irqsave(&iomb->lock, flags);
 	st->size = iomb->size;
 	st->used = iomb->in - iomb->out;
 	st->peak_used = iomb->peak_used;
@@ -1009,7 +1264,8 @@ void iom_stats(struct iom_buffer *iomb, struct iom_stats *st)
 	st->tail_drops = iomb->tail_drops;
 	st->failures = iomb->failures;
 	st->invalid_frees = iomb->invalid_frees;
-	spin_unlock_irqrestore(&iomb->lock, flags);
+	st->corruptions = iomb->corruptions;
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(iom_stats, ALLOCPOOLS_NS);
 

@@ -689,6 +689,7 @@ static void iom_test_poison_catches_write_after_free(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, iom_invariants_ok(iomb));
 	KUNIT_EXPECT_EQ(test, iom_push(iomb, "abcdefghij", 10, 0), -EIO);
 	KUNIT_EXPECT_EQ(test, iomb->invalid_frees, 1);
+	KUNIT_EXPECT_EQ(test, iomb->corruptions, 1);
 	KUNIT_EXPECT_EQ(test, iom_chunks(iomb), 0);
 	/* The poison was restored: the retry goes through. */
 	IOM_CHECK(test, iomb);
@@ -697,10 +698,249 @@ static void iom_test_poison_catches_write_after_free(struct kunit *test)
 	iomb->ring[30] = 1;
 	KUNIT_EXPECT_NULL(test, iom_alloc(iomb, 30));
 	KUNIT_EXPECT_EQ(test, iomb->invalid_frees, 2);
+	KUNIT_EXPECT_EQ(test, iomb->corruptions, 2);
 	a = iom_alloc(iomb, 30);
 	KUNIT_EXPECT_NOT_NULL(test, a);
 	KUNIT_EXPECT_EQ(test, iom_release(iomb, a), 0);
 	KUNIT_EXPECT_NULL(test, memchr_inv(iomb->ring, POISON_FREE, iomb->size));
+	iom_destroy(iomb);
+}
+
+/*
+ * IOM_DROP_ALL leaves the dropped bytes unpoisoned ("stale"): pushes over
+ * them must not report damage, an allocation over them must hand out
+ * poison and no dropped data, and damage to the poisoned free bytes beside
+ * them must still be found.
+ */
+static void iom_test_drop_all_poison_stale_reuse(struct kunit *test)
+{
+	struct iom_buffer *iomb = iom_create("kunit-stale", 1024, IOM_POISON);
+	u8 buf[500];
+	size_t len;
+	u8 *a;
+	int i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(iomb));
+	memset(buf, 0x42, sizeof(buf));
+	for (i = 0; i < 3; i++)
+		KUNIT_ASSERT_EQ(test, iom_push(iomb, buf, 300, IOM_TAIL_DROP), 0);
+	KUNIT_ASSERT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), 0);
+	/*
+	 * [0, 302) poisoned by the shift, [302, 906) queued, [906, 1024)
+	 * poisoned.  502 bytes do not fit in 420: both chunks go, unpoisoned,
+	 * and the ring starts again at 0, its bytes [302, 906) stale.
+	 */
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 500, IOM_DROP_ALL), 0);
+	KUNIT_EXPECT_EQ(test, iomb->head_drops, 2);
+	KUNIT_EXPECT_EQ(test, iomb->in, 502);
+	KUNIT_EXPECT_EQ(test, iomb->stale, 502);
+	KUNIT_EXPECT_EQ(test, iomb->stale_len, 906 - 502);
+	IOM_CHECK(test, iomb);
+
+	/* Damage in stale bytes goes unseen; beside them it is found. */
+	iomb->ring[600] = 0;
+	iomb->ring[910] = 0;
+	KUNIT_EXPECT_FALSE(test, iom_invariants_ok(iomb));
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 420, IOM_TAIL_DROP), -EIO);
+	KUNIT_EXPECT_EQ(test, iomb->corruptions, 1);
+	KUNIT_EXPECT_EQ(test, iomb->invalid_frees, 1);
+	KUNIT_EXPECT_EQ(test, iomb->stale_len, 906 - 502);
+	IOM_CHECK(test, iomb);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 420, IOM_TAIL_DROP), 0);
+	KUNIT_EXPECT_EQ(test, iomb->stale_len, 0);
+	IOM_CHECK(test, iomb);
+
+	/* Drop everything, drain: the allocation holds poison, not 0x42. */
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 300, IOM_DROP_ALL), 0);
+	KUNIT_EXPECT_EQ(test, iom_peek_update(iomb), 0);
+	a = iom_alloc(iomb, 1000);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_PTR_EQ(test, a, (u8 *)iomb->ring + 2);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a, POISON_FREE, 1000));
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, a), 0);
+	IOM_CHECK(test, iomb);
+	KUNIT_EXPECT_EQ(test, iomb->corruptions, 1);
+	iom_destroy(iomb);
+}
+
+/* iom_reset() takes iom_alloc() chunks back: they are poisoned again. */
+static void iom_test_reset_repoisons_alloc_chunks(struct kunit *test)
+{
+	struct iom_buffer *iomb = iom_create("kunit-repoison", 1024, IOM_POISON);
+	u8 *a, *b;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(iomb));
+	a = iom_alloc(iomb, 500);
+	b = iom_alloc(iomb, 400);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	memset(a, 0x11, 500);
+	memset(b, 0x22, 400);
+	iom_reset(iomb);
+	KUNIT_EXPECT_EQ(test, iom_chunks(iomb), 0);
+	KUNIT_EXPECT_EQ(test, iomb->wipers, 0);
+	KUNIT_EXPECT_FALSE(test, iomb->flags & IOM_WIPING);
+	KUNIT_EXPECT_NULL(test, memchr_inv(iomb->ring, POISON_FREE, iomb->size));
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, a), -EINVAL);
+	IOM_CHECK(test, iomb);
+	iom_destroy(iomb);
+}
+
+/*
+ * While a reset writes the ring with the lock dropped, pushes and
+ * allocations are refused and counted; the ring is usable again after.
+ */
+static void iom_test_push_refused_while_wiping(struct kunit *test)
+{
+	struct iom_buffer *iomb = test->priv;
+	unsigned long flags;
+	size_t len;
+	u8 buf[8];
+
+	raw_spin_lock_irqsave(&iomb->lock, flags);
+	wipe_begin_locked(iomb);
+	raw_spin_unlock_irqrestore(&iomb->lock, flags);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, "abc", 3, IOM_TAIL_DROP), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, "abc", 3, IOM_DROP_ALL), -EBUSY);
+	KUNIT_EXPECT_NULL(test, iom_alloc(iomb, 3));
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), -ENODATA);
+	KUNIT_EXPECT_EQ(test, iomb->failures, 3);
+	wipe_end(iomb);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, "abc", 3, IOM_TAIL_DROP), 0);
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), 0);
+	KUNIT_EXPECT_EQ(test, len, 3);
+}
+
+/* iom_reset_secure() of a 16 MiB ring: process context, every byte. */
+static void iom_test_reset_secure_large_ring(struct kunit *test)
+{
+	struct iom_buffer *iomb = iom_create("kunit-16m", SZ_16M, IOM_POISON);
+	u8 *buf = kunit_kmalloc(test, IOM_MAX_CHUNK, GFP_KERNEL);
+	int n = 0;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(iomb));
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	memset(buf, 0x33, IOM_MAX_CHUNK);
+	while (iom_push(iomb, buf, IOM_MAX_CHUNK, IOM_TAIL_DROP) == 0)
+		n++;
+	KUNIT_EXPECT_EQ(test, n, SZ_16M / (IOM_MAX_CHUNK + 3));
+	iom_reset_secure(iomb);
+	KUNIT_EXPECT_EQ(test, iom_chunks(iomb), 0);
+	KUNIT_EXPECT_EQ(test, iomb->stale_len, 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(iomb->ring, POISON_FREE, SZ_16M));
+	iom_destroy(iomb);
+}
+
+/* ---- calling context ---- */
+
+/*
+ * What a caller may hold around the any-context calls.  Under a raw
+ * spinlock or with interrupts off, a spinlock_t in the pool (a sleeping
+ * lock on PREEMPT_RT) is reported by DEBUG_ATOMIC_SLEEP and by lockdep's
+ * PROVE_RAW_LOCK_NESTING; a spinlock_t held is fine on every kernel.
+ */
+enum iom_ctx { IOM_CTX_SPINLOCK, IOM_CTX_RAW_SPINLOCK, IOM_CTX_IRQS_OFF };
+
+static const enum iom_ctx iom_ctx_cases[] = {
+	IOM_CTX_SPINLOCK, IOM_CTX_RAW_SPINLOCK, IOM_CTX_IRQS_OFF,
+};
+
+static void iom_ctx_desc(const enum iom_ctx *c, char *desc)
+{
+	static const char * const names[] = {
+		"caller's spinlock_t held", "caller's raw_spinlock_t held",
+		"interrupts off",
+	};
+
+	strscpy(desc, names[*c], KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(iom_ctx, iom_ctx_cases, iom_ctx_desc);
+
+static DEFINE_SPINLOCK(iom_test_lock);
+static DEFINE_RAW_SPINLOCK(iom_test_raw_lock);
+
+static unsigned long iom_ctx_enter(enum iom_ctx c)
+{
+	unsigned long flags;
+
+	if (c == IOM_CTX_SPINLOCK)
+		spin_lock_irqsave(&iom_test_lock, flags);
+	else if (c == IOM_CTX_RAW_SPINLOCK)
+		raw_spin_lock_irqsave(&iom_test_raw_lock, flags);
+	else
+		local_irq_save(flags);
+	return flags;
+}
+
+static void iom_ctx_exit(enum iom_ctx c, unsigned long flags)
+{
+	if (c == IOM_CTX_SPINLOCK)
+		spin_unlock_irqrestore(&iom_test_lock, flags);
+	else if (c == IOM_CTX_RAW_SPINLOCK)
+		raw_spin_unlock_irqrestore(&iom_test_raw_lock, flags);
+	else
+		local_irq_restore(flags);
+}
+
+/*
+ * Every any-context call, each path (fast, wrapping, poisoned, dropping),
+ * made in the context the parameter names; the results are checked after.
+ */
+static void iom_test_any_context_calls(struct kunit *test)
+{
+	const enum iom_ctx *c = test->param_value;
+	struct iom_buffer *iomb = iom_create("kunit-ctx", 256, IOM_POISON);
+	struct iom_buffer *fast = test->priv;
+	int push[6], shift[3], update, next, release, n;
+	struct iom_stats st;
+	struct iom_iter it;
+	size_t len, used;
+	unsigned long flags;
+	u8 buf[200], *a;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(iomb));
+	memset(buf, 0x5a, sizeof(buf));
+	flags = iom_ctx_enter(*c);
+	push[0] = iom_push(fast, buf, 100, IOM_TAIL_DROP);
+	shift[0] = iom_shift(fast, buf, &len, sizeof(buf));
+	push[1] = iom_push(iomb, buf, 120, IOM_TAIL_DROP);
+	push[2] = iom_push(iomb, buf, 120, IOM_TAIL_DROP);
+	push[3] = iom_push(iomb, buf, 120, IOM_TAIL_DROP);
+	push[4] = iom_push(iomb, buf, 120, IOM_HEAD_DROP);
+	push[5] = iom_push(iomb, buf, 200, IOM_DROP_ALL);
+	shift[1] = iom_peek(iomb, buf, &len, sizeof(buf));
+	iom_iter_init(iomb, &it);
+	next = iom_iter_next(iomb, &it, buf, &len, sizeof(buf));
+	shift[2] = iom_shift(iomb, buf, &len, sizeof(buf));
+	update = iom_peek_update(iomb);
+	iom_stats(iomb, &st);
+	used = iom_used(iomb) + iom_space(iomb) + iom_chunks(iomb);
+	a = iom_alloc(iomb, 150);
+	release = iom_release(iomb, a);
+	n = iom_push(iomb, buf, 1, IOM_TAIL_DROP);
+	iom_ctx_exit(*c, flags);
+
+	KUNIT_EXPECT_EQ(test, push[0], 0);
+	KUNIT_EXPECT_EQ(test, shift[0], 0);
+	KUNIT_EXPECT_EQ(test, push[1], 0);
+	KUNIT_EXPECT_EQ(test, push[2], 0);
+	KUNIT_EXPECT_EQ(test, push[3], -ENOBUFS);
+	KUNIT_EXPECT_EQ(test, push[4], 0);
+	KUNIT_EXPECT_EQ(test, push[5], 0);
+	KUNIT_EXPECT_EQ(test, shift[1], 0);
+	KUNIT_EXPECT_EQ(test, next, 0);
+	KUNIT_EXPECT_EQ(test, shift[2], 0);
+	KUNIT_EXPECT_EQ(test, len, 200);
+	KUNIT_EXPECT_EQ(test, update, -ENODATA);
+	KUNIT_EXPECT_EQ(test, st.head_drops, 3);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 0);
+	KUNIT_EXPECT_EQ(test, used, 256);
+	KUNIT_EXPECT_NOT_NULL(test, a);
+	KUNIT_EXPECT_EQ(test, release, 0);
+	KUNIT_EXPECT_EQ(test, n, 0);
+	IOM_CHECK(test, iomb);
+	iom_reset(iomb);
 	iom_destroy(iomb);
 }
 
@@ -829,6 +1069,11 @@ static struct kunit_case iom_test_cases[] = {
 	KUNIT_CASE(iom_test_reset_empties),
 	KUNIT_CASE(iom_test_mainly_empty_rewinds),
 	KUNIT_CASE(iom_test_poison_catches_write_after_free),
+	KUNIT_CASE(iom_test_drop_all_poison_stale_reuse),
+	KUNIT_CASE(iom_test_reset_repoisons_alloc_chunks),
+	KUNIT_CASE(iom_test_push_refused_while_wiping),
+	KUNIT_CASE(iom_test_reset_secure_large_ring),
+	KUNIT_CASE_PARAM(iom_test_any_context_calls, iom_ctx_gen_params),
 	KUNIT_CASE_PARAM(iom_test_nearest_power_two_table, iom_pow2_gen_params),
 	KUNIT_CASE(iom_test_stats_track_counts),
 	KUNIT_CASE(iom_test_random_matches_model),

@@ -5,6 +5,10 @@
  * A power-of-two ring of bytes.  Used as a queue, chunks are pushed in and
  * shifted out in order; used as a FIFO allocator, iom_alloc() hands out
  * contiguous chunks that must be released oldest first.
+ *
+ * Every call may be made from any context, hard IRQ included, on PREEMPT_RT
+ * too, except iom_create(), iom_destroy(), iom_reset() and
+ * iom_reset_secure(), which may sleep.
  */
 #ifndef _ALLOCPOOLS_IOM_H
 #define _ALLOCPOOLS_IOM_H
@@ -42,6 +46,7 @@ struct iom_stats {
 	size_t size, used, peak_used, chunks;
 	u64 pushes, shifts, allocs, releases, head_drops, tail_drops, failures,
 	    invalid_frees;
+	u64 corruptions;	/* damage found: IOM_POISON bytes overwritten */
 };
 
 struct iom_buffer *iom_create(const char *name, size_t size, unsigned int flags);

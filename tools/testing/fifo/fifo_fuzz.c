@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fifo_fuzz.c - libFuzzer target: each input is a script of push, shift,
- * peek, alloc, release, reset and iterate operations on one small poisoned
- * ring; the invariant checker runs after each, and a shadow queue checks
- * every byte that comes back out.
+ * fifo_fuzz.c - libFuzzer target: each input is a script of push (in all
+ * three modes), shift, peek, alloc, release, reset and iterate operations on
+ * one small ring, poisoned or not; the invariant checker runs after each,
+ * and a shadow queue checks every byte that comes back out.  Every call but
+ * the resets runs in the shim's hard-IRQ mode, as PREEMPT_RT would see it.
  */
 #include "../../../mempool_fifo.c"
 
@@ -47,12 +48,16 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 		i += 2;
 		len = arg % (iomb->size - 2) + 1;
+		if (op != 6)
+			ap_shim_hardirq_enter();
 		switch (op) {
 		case 0:
 		case 1:
 			tag_fill(buf, len, (u8)i);
+			/* op 0 is a tail-dropping push, op 1 the other two */
 			ret = iom_push(iomb, buf, len,
-				       op == 1 ? IOM_HEAD_DROP : IOM_TAIL_DROP);
+				       op == 0 ? IOM_TAIL_DROP :
+				       arg & 1 ? IOM_HEAD_DROP : IOM_DROP_ALL);
 			if (!ret) {
 				tags[tail] = i;
 				lens[tail++] = len;
@@ -69,6 +74,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		case 3:
 			chunks[tail] = iom_alloc(iomb, len);
+			/* poisoned, whatever was dropped there before */
+			if (chunks[tail] && (iomb->flags & IOM_POISON) &&
+			    memchr_inv(chunks[tail], POISON_FREE, len))
+				abort();
 			if (chunks[tail]) {
 				tag_fill(chunks[tail], len, (u8)i);
 				tags[tail] = i;
@@ -95,7 +104,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			}
 			break;
 		case 6:
-			iom_reset(iomb);
+			if (arg & 1)
+				iom_reset_secure(iomb);
+			else
+				iom_reset(iomb);
 			head = tail;
 			break;
 		default: {
@@ -104,9 +116,13 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			iom_iter_init(iomb, &it);
 			while (!iom_iter_next(iomb, &it, buf, &got, sizeof(buf)))
 				;
+			if (arg & 1 && !iom_peek_update(iomb))
+				head++;
 			break;
 		}
 		}
+		if (op != 6)
+			ap_shim_hardirq_exit();
 		/* Drops only ever take the oldest chunks. */
 		if (tail - head < iom_chunks(iomb))
 			abort();
@@ -116,6 +132,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		if (iom_space(iomb) + iom_used(iomb) != iomb->size)
 			abort();
 	}
+	if (iomb->corruptions)
+		abort();	/* nothing here writes where it should not */
 	iom_reset(iomb);
 	iom_destroy(iomb);
 	return 0;

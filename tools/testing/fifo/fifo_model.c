@@ -7,6 +7,10 @@
  * decide, independently of the ring's own indices, whether an allocation
  * must succeed and where it must land.  Bad releases must be refused with
  * the ring unchanged.  The invariant checker runs after every operation.
+ * Every call but the resets (process context) is made from a context drawn
+ * at random: a task, a hard IRQ, or under the caller's own spinlock_t or
+ * raw_spinlock_t, where the shim aborts on anything that would sleep on
+ * PREEMPT_RT (a spinlock_t among them) or on unbounded work under a raw lock.
  *
  * Usage: fifo_model [seed] (or AP_SEED=); the seed is printed first.
  */
@@ -83,6 +87,36 @@ static size_t clen_of(size_t len)
 	return len < 128 ? 1 : len < 32768 ? 2 : 3;
 }
 
+/* ---- calling contexts ---- */
+enum { CTX_TASK, CTX_HARDIRQ, CTX_SPINLOCK, CTX_RAW_SPINLOCK, NR_CTX };
+static DEFINE_SPINLOCK(caller_lock);
+static DEFINE_RAW_SPINLOCK(caller_raw_lock);
+static unsigned long ctx_ops[NR_CTX];
+static int ctx;
+
+static void ctx_enter(void)
+{
+	ctx = rnd_below(NR_CTX);
+	ctx_ops[ctx]++;
+	if (ctx == CTX_HARDIRQ)
+		ap_shim_hardirq_enter();
+	else if (ctx == CTX_SPINLOCK)
+		spin_lock(&caller_lock);
+	else if (ctx == CTX_RAW_SPINLOCK)
+		raw_spin_lock(&caller_raw_lock);
+}
+
+static void ctx_exit(void)
+{
+	if (ctx == CTX_HARDIRQ)
+		ap_shim_hardirq_exit();
+	else if (ctx == CTX_SPINLOCK)
+		spin_unlock(&caller_lock);
+	else if (ctx == CTX_RAW_SPINLOCK)
+		raw_spin_unlock(&caller_raw_lock);
+	ctx = CTX_TASK;
+}
+
 static u8 *inbuf, *outbuf;
 
 /* ---- queue mode ---- */
@@ -101,6 +135,8 @@ static void queue_run(size_t size, unsigned long nops, unsigned int flags)
 		size_t len, got, need, i;
 		int ret, mode;
 
+		if (op < 99)
+			ctx_enter();
 		if (op < 45) {
 			len = pick_len(maxlen);
 			need = len + clen_of(len);
@@ -182,6 +218,7 @@ static void queue_run(size_t size, unsigned long nops, unsigned int flags)
 			tail = 0;
 			used = 0;
 		}
+		ctx_exit();
 		CHECK(iom_used(iomb) == used);
 		CHECK(iom_space(iomb) == size - used);
 		CHECK(iom_chunks(iomb) == (tail + cap - head) % cap);
@@ -189,6 +226,8 @@ static void queue_run(size_t size, unsigned long nops, unsigned int flags)
 		if (size <= 4096 || n % 512 == 0)
 			CHECK(iom_invariants_ok(iomb));
 	}
+	/* Drops never make the poison check cry wolf. */
+	CHECK(iomb->corruptions == 0 && iomb->invalid_frees == 0);
 	iom_reset(iomb);
 	iom_destroy(iomb);
 	free(q);
@@ -226,6 +265,7 @@ static void alloc_run(size_t size, unsigned long nops, unsigned int flags)
 		size_t live = (tail + cap - head) % cap;
 		u32 op = rnd_below(100);
 
+		ctx_enter();
 		if (op < 50) {
 			size_t len = pick_len(maxlen), need = len + clen_of(len);
 			size_t expect_off = SIZE_MAX;	/* SIZE_MAX: must fail */
@@ -267,6 +307,7 @@ static void alloc_run(size_t size, unsigned long nops, unsigned int flags)
 		} else if (op < 95 || !live) {
 			if (!live) {
 				CHECK(iom_release(iomb, NULL) == 0);
+				ctx_exit();
 				continue;
 			}
 			pattern(inbuf, a[head].len, a[head].seed);
@@ -298,6 +339,7 @@ static void alloc_run(size_t size, unsigned long nops, unsigned int flags)
 			bad_releases++;
 			snap_check(iomb, &before, in, out, 1);
 		}
+		ctx_exit();
 		if (size <= 4096 || n % 512 == 0)
 			CHECK(iom_invariants_ok(iomb));
 		{
@@ -323,6 +365,7 @@ static void alloc_run(size_t size, unsigned long nops, unsigned int flags)
 		head = (head + 1) % cap;
 	}
 	CHECK(iom_used(iomb) == 0 && iom_chunks(iomb) == 0);
+	CHECK(iomb->corruptions == 0);
 	iom_destroy(iomb);
 	free(a);
 }
@@ -402,5 +445,8 @@ int main(int argc, char **argv)
 	free(inbuf);
 	free(outbuf);
 	printf("fifo_model: %lu operations, all matched the models\n", ops);
+	printf("fifo_model: operations in a task %lu, hard IRQ %lu, spinlock_t %lu, raw %lu\n",
+	       ctx_ops[CTX_TASK], ctx_ops[CTX_HARDIRQ],
+	       ctx_ops[CTX_SPINLOCK], ctx_ops[CTX_RAW_SPINLOCK]);
 	return 0;
 }
