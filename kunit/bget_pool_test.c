@@ -64,9 +64,9 @@ static unsigned long bget_test_nfree(struct bget_pool *bp)
 {
 	unsigned long flags, n;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	n = count_free_locked(bp);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return n;
 }
 
@@ -74,9 +74,9 @@ static unsigned long bget_test_live(struct bget_pool *bp)
 {
 	unsigned long flags, n;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	n = live_locked(bp);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return n;
 }
 
@@ -350,9 +350,9 @@ static bool bget_test_bin_bit(struct bget_pool *bp, size_t block)
 	unsigned long flags;
 	bool set;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	set = test_bit(size_bin(block), bp->bin_map);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return set;
 }
 
@@ -442,11 +442,11 @@ static void bget_pool_test_free_bins_follow_coalescing(struct kunit *test)
 	/* c joins the 256-byte block above and the rest below. */
 	KUNIT_ASSERT_EQ(test, bget_free(bp, c), 0);
 	KUNIT_EXPECT_FALSE(test, bget_test_bin_bit(bp, 256));
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	sum = bp->bin_sum;
 	for (w = 0; w < BGET_MAP_WORDS; w++)
 		sum |= bp->bin_map[w];
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	KUNIT_EXPECT_EQ(test, sum, 0);
 	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1);
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
@@ -569,9 +569,9 @@ static struct bget_region *bget_test_region(struct bget_pool *bp, void *p)
 	struct bget_region *r;
 	unsigned long flags;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	r = region_find_locked(bp, p);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return r;
 }
 

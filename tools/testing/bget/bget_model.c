@@ -147,9 +147,9 @@ static unsigned long pool_live(struct bget_pool *bp)
 {
 	unsigned long flags, v;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	v = live_locked(bp);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return v;
 }
 
@@ -157,9 +157,9 @@ static unsigned long pool_nfree(struct bget_pool *bp)
 {
 	unsigned long flags, v;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	v = count_free_locked(bp);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return v;
 }
 
