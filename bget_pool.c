@@ -1398,6 +1398,8 @@ static noinline void poison_unlocked(struct bget_pool *bp, struct bget_hdr *h,
 	poison_blk(h, size);
 	raw_spin_lock_irqsave(&bp->lock, *flags);
 	bp->transit -= size;
+	/* The walks must see that the block moves on (coalesce, below). */
+	bp->nchange++;
 }
 
 /* Give allocated block @h back: poisoned if the pool poisons, coalesced. */
@@ -1802,7 +1804,8 @@ static void stats_locked(struct bget_pool *bp, struct bget_stats *st)
  * expansion), npget/nprel expansion blocks acquired and released,
  * ndget/ndrel direct blocks.  A block a call is poisoning or checking with
  * the pool lock dropped counts in neither curalloc nor totfree until that
- * call is done; nget and nrel count it when the call is accepted.
+ * call is done; nrel counts a free as soon as it is accepted, nget an
+ * allocation once it is handed out.
  * corruptions counts damage found: poison overwritten in a free block
  * (also counted in invalid_frees) and frees refused for a smashed header.
  *

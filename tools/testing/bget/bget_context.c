@@ -550,6 +550,74 @@ static void test_threads(void)
 	bget_pool_destroy(bp);
 }
 
+static unsigned long in_window;
+
+static void *validator(void *arg)
+{
+	struct bget_pool *bp = arg;
+	char msg[BGET_MSG_LEN];
+	enum bget_verdict v;
+	bool window;
+
+	pthread_barrier_wait(&barrier);
+	while (!__atomic_load_n(&stop_walkers, __ATOMIC_ACQUIRE)) {
+		window = pool_transit(bp);
+		v = validate(bp, msg, sizeof(msg));
+		CHECK(v != BGET_CORRUPT, "called corrupt: %s", msg);
+		verdicts[v]++;
+		in_window += window;
+	}
+	return NULL;
+}
+
+/*
+ * A 16 MiB block freed (poisoned unlocked, then merged with the free block
+ * below it) and allocated again (checked unlocked, the rest given back),
+ * over and over, while another thread validates: the only changes are the
+ * ones that end an unlocked window, so a pass that began inside one and
+ * did not see it end would report counters that no longer match.
+ */
+static void test_walk_across_windows(void)
+{
+	struct bget_pool *bp = bget_pool_create("windows", (16 << 20) + (64 << 10),
+						BGET_POISON);
+	void *big, *below, *small[200];
+	unsigned int i;
+	pthread_t w;
+
+	CHECK(!IS_ERR(bp), "create");
+	big = bget_alloc(bp, 16 << 20, GFP_KERNEL);
+	below = bget_alloc(bp, 64, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(small); i++)
+		small[i] = bget_alloc(bp, 64, GFP_KERNEL);
+	CHECK(big && below && small[199], "alloc");
+	CHECK(!bget_free(bp, below), "free");
+	memset(verdicts, 0, sizeof(verdicts));
+	in_window = 0;
+	__atomic_store_n(&stop_walkers, false, __ATOMIC_RELEASE);
+	pthread_barrier_init(&barrier, NULL, 2);
+	pthread_create(&w, NULL, validator, bp);
+	pthread_barrier_wait(&barrier);
+	for (i = 0; i < 100; i++) {
+		CHECK(!bget_free(bp, big), "free");
+		usleep(1000);	/* passes begun in the window go on */
+		big = bget_alloc(bp, 16 << 20, GFP_KERNEL);
+		CHECK(big, "alloc");
+		usleep(1000);
+	}
+	__atomic_store_n(&stop_walkers, true, __ATOMIC_RELEASE);
+	pthread_join(w, NULL);
+	pthread_barrier_destroy(&barrier);
+	printf("  windows: validate %lu ok, %lu busy, %lu begun in a window\n",
+	       verdicts[BGET_VALID], verdicts[BGET_BUSY], in_window);
+	CHECK(in_window, "no validation began in an unlocked window");
+	CHECK(!bget_free(bp, big), "free");
+	for (i = 0; i < ARRAY_SIZE(small); i++)
+		CHECK(!bget_free(bp, small[i]), "free");
+	CHECK(bget_pool_validate(bp), "validate");
+	bget_pool_destroy(bp);
+}
+
 /* Damage found is counted in corruptions, and shown in the stats file. */
 static void test_corruptions_counted(void)
 {
@@ -603,6 +671,7 @@ static const struct {
 	{ "add_race", test_add_race },
 	{ "free_while_poisoning", test_free_while_poisoning },
 	{ "threads", test_threads },
+	{ "walk_across_windows", test_walk_across_windows },
 	{ "corruptions_counted", test_corruptions_counted },
 };
 
