@@ -565,7 +565,8 @@ static void *validator(void *arg)
 		v = validate(bp, msg, sizeof(msg));
 		CHECK(v != BGET_CORRUPT, "called corrupt: %s", msg);
 		verdicts[v]++;
-		in_window += window;
+		if (window)
+			__atomic_add_fetch(&in_window, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -598,7 +599,10 @@ static void test_walk_across_windows(void)
 	pthread_barrier_init(&barrier, NULL, 2);
 	pthread_create(&w, NULL, validator, bp);
 	pthread_barrier_wait(&barrier);
-	for (i = 0; i < 100; i++) {
+	/* 100 rounds, and on (up to 2000) until a pass began in a window. */
+	for (i = 0; i < 2000; i++) {
+		if (i >= 100 && __atomic_load_n(&in_window, __ATOMIC_RELAXED))
+			break;
 		CHECK(!bget_free(bp, big), "free");
 		usleep(1000);	/* passes begun in the window go on */
 		big = bget_alloc(bp, 16 << 20, GFP_KERNEL);
