@@ -1806,8 +1806,8 @@ static void stats_locked(struct bget_pool *bp, struct bget_stats *st)
  * the pool lock dropped counts in neither curalloc nor totfree until that
  * call is done; nrel counts a free as soon as it is accepted, nget an
  * allocation once it is handed out.
- * corruptions counts damage found: poison overwritten in a free block
- * (also counted in invalid_frees) and frees refused for a smashed header.
+ * corruptions counts damage found: poison overwritten in a free block and
+ * frees refused for a smashed header (both count in invalid_frees too).
  *
  * Context: any context, hard IRQ included.
  */
