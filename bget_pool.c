@@ -31,16 +31,54 @@
  * use, allocations, frees); free bytes, free blocks and live buffers are
  * derived from them when read.
  *
- * Context: bget_alloc(), bget_zalloc(), bget_realloc(), bget_free() and
- * bget_pool_stats() never sleep and may be called from any context; when a
- * request cannot be met they call the pool's callbacks, which get the
- * caller's gfp mask and must honour it.  Create, destroy, add and ctl are
- * process context only.
+ * Context: bget_alloc(), bget_zalloc(), bget_realloc(), bget_free(),
+ * bget_pool_stats() and bget_dump_buf() may be called from any context,
+ * hard IRQ included, on PREEMPT_RT too.  They sleep only to grow: when a
+ * request cannot be met and the caller's gfp allows blocking, the pool's
+ * grow mutex lets one caller at a time run the compact and acquire
+ * callbacks, in the memalloc scope its gfp asks for (ap_memalloc_save());
+ * the others wait, then try the pool again before growing themselves.
+ * Callers that may not block run the callbacks unserialized with their own
+ * gfp, which the default acquire refuses.  A release callback runs inside
+ * the bget_free() that freed the block, once the lock is dropped, in that
+ * caller's context, and must suit it; bget_vmalloc_ops' release only
+ * queues the block for the pool's work item, which vfree()s it in process
+ * context (bget_pool_destroy() waits for it).  Process context only:
+ * create, destroy, add, ctl, validate and dump.
  *
- * Locking: one spinlock per pool, taken with irqsave, guards every block
- * header, the free index, the region tree and the counters.  Callbacks are
- * called with it dropped and may call back into the pool; whatever they did
- * is re-checked once it is retaken.
+ * Locking: one raw spinlock per pool, taken with irqsave, guards every
+ * block header, the free index, the region tree and the counters.
+ * Callbacks are called with it dropped and may call back into the pool;
+ * whatever they did is re-checked once it is retaken.  Work on a block's
+ * bytes (poisoning a freed block, checking the poison of a block to hand
+ * out, zeroing, copying) is O(size) and is done with the lock dropped, on
+ * a block that belongs to that call alone meanwhile: it is in transit
+ * (BH_TRANSIT), out of the index and marked allocated to its neighbours,
+ * so they do not merge with it and a second free of it is refused.
+ *
+ * Longest hold of the lock, for any pool or block size.  n is the number
+ * of regions or of distinct free sizes of 16 KiB and more, so O(log n) is
+ * an rbtree search (at most 2 log2(n + 1) < 100 steps on 64-bit); no
+ * memory is touched beyond block headers and links, and 256 bytes of
+ * contents for bget_dump_buf():
+ *   alloc, zalloc: two find-first-bits or one O(log n) tree search, and a
+ *     split: O(1) bin or O(log n) tree updates.  Growing adds an O(log n)
+ *     region link.  With BGET_POISON the lock is taken twice, each hold as
+ *     long: once to take the block off the index, once to carve it.
+ *   free: an O(log n) region lookup (O(1) when the hint hits), header
+ *     checks, and a merge with both neighbours: O(1) bin or O(log n) tree
+ *     updates; BGET_POISON takes the lock twice, each hold as long.
+ *   realloc: as free (shrink) or alloc (grow in place); moving is alloc,
+ *     free and a copy outside the lock.
+ *   stats: O(log n) (the largest free block) and a copy of the counters.
+ *   dump_buf: a region lookup, header checks and a 256-byte copy.
+ *   ctl: O(1).  add: an O(log n) overlap check and region link.
+ *   validate, dump: process context, in steps of at most 64 headers or
+ *     index entries, or 16 KiB of poison compared (validate), or of 8
+ *     blocks copied, 256 bytes of each (dump); the lock is dropped between
+ *     steps.  A validation of a pool that changes during every one of its
+ *     8 passes gives up and says "busy" (see bget_pool_validate()).
+ *   create, destroy: no contention; destroy walks every region unlocked.
  *
  * Layout of a region (every size a multiple of the 16-byte quantum):
  *
@@ -53,9 +91,10 @@
  *
  * hdr is 16 bytes: prevfree is the size of the block just below when that
  * block is free (0 otherwise); info is the block size over 4 with the
- * allocated and quarantined bits in its two low bits; check is a hash of info and the header's
- * own address, so a pointer that does not start a block, or a header that
- * was overwritten, is recognised and the free refused.  A free block holds
+ * block's state (free, allocated, in transit, quarantined) in its two low
+ * bits; check is a hash of info and the header's own address, so a
+ * pointer that does not start a block, or a header that was overwritten,
+ * is recognised and the free refused.  A free block holds
  * its index links right after its header: a bin or chain link (16 bytes)
  * and, for a large block heading its size's chain, an rb_node.
  */
@@ -67,15 +106,18 @@
 #include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/poison.h>
 #include <linux/printk.h>
 #include <linux/rbtree.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include <allocpools/bget_pool.h>
 
@@ -85,12 +127,16 @@
 
 /*
  * info holds the block size shifted right by 2 (so two bits of a 16-byte
- * multiple are free for flags) and getting the size back is one and, one
- * shift.
+ * multiple are free for the block's state) and getting the size back is
+ * one and, one shift.  Only BH_FREE blocks are in the free index or merge
+ * with a neighbour.
  */
-#define BH_ALLOC	BIT(0)		/* handed out (or the sentinel) */
-#define BH_QUAR		BIT(1)		/* held back: poison was overwritten */
-#define BH_SMASK	(~3u)		/* block size >> 2 */
+#define BH_STATE	3u		/* the state bits of info */
+#define BH_FREE		0u
+#define BH_ALLOC	1u		/* handed out (or the sentinel) */
+#define BH_TRANSIT	2u		/* off the books while the lock is dropped */
+#define BH_QUAR		3u		/* held back: poison was overwritten */
+#define BH_SMASK	(~BH_STATE)	/* block size >> 2 */
 #define BH_SSHIFT	2
 #define BH_MAGIC	0x6b9e7c15u
 
@@ -158,10 +204,16 @@ static_assert(BGET_LARGE >= BGET_LARGE_SKIP);
 static_assert(BGET_NBINS % BITS_PER_LONG == 0);
 static_assert(BGET_MAP_WORDS <= BITS_PER_LONG);
 
+/* A buffer bget_vmalloc_ops released, waiting in the pool for vfree(). */
+struct bget_gone {
+	struct bget_gone *next;
+};
+
 /**
  * struct bget_pool - a BGET-style pool
  * @ap: the core's part (name, debugfs)
- * @lock: guards every field below but @flags, and every block header
+ * @lock: guards every field below but @flags, @grow_lock and @gone_work,
+ * and every block header
  * @flags: BGET_* create flags, constant
  * @hint: the region the last lookup found, or NULL; only a shortcut
  * @regions: the regions on the books and the direct blocks, by address
@@ -175,10 +227,12 @@ static_assert(BGET_MAP_WORDS <= BITS_PER_LONG);
  * @managed: bytes in all regions, direct blocks included
  * @span: bytes in the blocks of the regions on the books
  * @quarantined: bytes in blocks taken out of use by a poison mismatch
+ * @transit: bytes in blocks in transit (BH_TRANSIT): neither free nor in use
  * @direct: bytes in live direct blocks
  * @curalloc: bytes in allocated blocks, headers included
  * @nget: successful allocations
  * @nrel: frees
+ * @nchange: changes of the block layout that @nget and @nrel do not count
  * @npool: regions on the books (not direct blocks)
  * @npget: expansion blocks acquired
  * @nprel: expansion blocks released
@@ -186,13 +240,20 @@ static_assert(BGET_MAP_WORDS <= BITS_PER_LONG);
  * @ndrel: direct blocks released
  * @failures: refused or failed allocations
  * @invalid_frees: refused frees and poison mismatches
+ * @corruptions: damage found: poison mismatches and smashed headers
+ * @gone: buffers bget_vmalloc_ops released, for @gone_work to vfree()
+ * @grow_lock: one blocking grower at a time (compact and acquire)
+ * @gone_work: vfree()s what is on @gone, in process context
  *
  * Free bytes, free blocks and live buffers are derived from these when
- * read, so the fast paths keep only @curalloc, @nget and @nrel.
+ * read, so the fast paths keep only @curalloc, @nget and @nrel.  Every
+ * change of the layout moves @nget, @nrel or @nchange, so their sum is a
+ * sequence number that the walks (validate, dump) use to tell whether the
+ * pool changed while they had the lock dropped.
  */
 struct bget_pool {
 	struct ap_pool ap;
-	spinlock_t lock;	/* guards what @lock above says */
+	raw_spinlock_t lock;	/* guards what @lock above says */
 	unsigned int flags;
 	struct bget_region *hint;
 	struct rb_root regions;
@@ -206,13 +267,34 @@ struct bget_pool {
 	size_t managed;
 	size_t span;
 	size_t quarantined;
+	size_t transit;
 	size_t direct;
 	size_t curalloc;
 	long nget, nrel;
+	unsigned long nchange;
 	long npool, npget, nprel, ndget, ndrel;
 	u64 failures;
 	u64 invalid_frees;
+	u64 corruptions;
+	struct bget_gone *gone;
+	struct mutex grow_lock;	/* one blocking grower at a time */
+	struct work_struct gone_work;
 };
+
+/*
+ * A refused free or a poison mismatch, noted under the lock and logged
+ * once it is dropped: printk can take long on a console.
+ */
+struct bget_report {
+	const char *what;
+	size_t off;
+	bool inside;
+};
+
+static void report(struct bget_pool *bp, const struct bget_report *rep)
+{
+	ap_report_invalid(&bp->ap, rep->what, rep->inside, rep->off);
+}
 
 /* ---- block headers ---- */
 
@@ -223,7 +305,7 @@ static inline size_t blk_size(const struct bget_hdr *h)
 
 static inline bool blk_free(const struct bget_hdr *h)
 {
-	return !(h->info & BH_ALLOC);
+	return !(h->info & BH_STATE);
 }
 
 /*
@@ -648,13 +730,15 @@ static bool region_overlaps_locked(struct bget_pool *bp, const void *start,
 }
 
 /*
- * Lay a region out in @buf: the region struct, then one free block spanning
- * everything (or, for a direct block, one allocated block of @direct bytes),
- * then the sentinel.  The region is not linked yet, so no lock is needed.
+ * Lay a region out in @buf: the region struct, then one block spanning
+ * everything, then the sentinel.  For a direct block the block is the
+ * allocated one of @direct bytes; otherwise it is free (@state BH_FREE) or,
+ * when it still has to be poisoned once the region is linked, in transit
+ * (BH_TRANSIT).  Writes O(1) bytes; poisoning the block is the caller's.
  */
-static struct bget_region *region_init(struct bget_pool *bp, void *buf,
-				       size_t len, unsigned int kind,
-				       size_t direct)
+static struct bget_region *region_init(void *buf, size_t len,
+				       unsigned int kind, size_t direct,
+				       u32 state)
 {
 	unsigned long start = ALIGN((unsigned long)buf, BGET_QUANTUM);
 	unsigned long end = ALIGN_DOWN((unsigned long)buf + len, BGET_QUANTUM);
@@ -672,10 +756,8 @@ static struct bget_region *region_init(struct bget_pool *bp, void *buf,
 		set_hdr(h, direct, BH_ALLOC);
 		s->prevfree = 0;
 	} else {
-		set_hdr(h, reg_span(r), 0);
-		s->prevfree = reg_span(r);
-		if (pool_poison(bp))
-			poison_blk(h, reg_span(r));
+		set_hdr(h, reg_span(r), state);
+		s->prevfree = state == BH_FREE ? reg_span(r) : 0;
 	}
 	set_hdr(s, 0, BH_ALLOC);
 	return r;
@@ -697,6 +779,7 @@ static bool region_len_ok(const void *buf, size_t len)
 static void region_link_locked(struct bget_pool *bp, struct bget_region *r)
 {
 	struct rb_node **link = &bp->regions.rb_node, *parent = NULL;
+	struct bget_hdr *h = reg_first(r);
 
 	lockdep_assert_held(&bp->lock);
 	while (*link) {
@@ -710,11 +793,15 @@ static void region_link_locked(struct bget_pool *bp, struct bget_region *r)
 	rb_insert_color(&r->node, &bp->regions);
 	r->id = bp->next_id++;
 	bp->managed += r->len;
+	bp->nchange++;
 	if (r->kind == BGET_REGION_DIRECT)
 		return;
 	bp->npool++;
 	bp->span += reg_span(r);
-	index_insert_locked(bp, reg_first(r));
+	if (blk_free(h))
+		index_insert_locked(bp, h);
+	else
+		bp->transit += reg_span(r);
 }
 
 static void region_unlink_locked(struct bget_pool *bp, struct bget_region *r)
@@ -724,15 +811,79 @@ static void region_unlink_locked(struct bget_pool *bp, struct bget_region *r)
 		bp->hint = NULL;
 	rb_erase(&r->node, &bp->regions);
 	bp->managed -= r->len;
+	bp->nchange++;
 	if (r->kind != BGET_REGION_DIRECT) {
 		bp->npool--;
 		bp->span -= reg_span(r);
 	}
 }
 
+/* The region at the lowest address at or above @p, or NULL. */
+static struct bget_region *region_from_locked(struct bget_pool *bp,
+					      const void *p)
+{
+	struct rb_node *n = bp->regions.rb_node;
+	struct bget_region *r, *found = NULL;
+
+	lockdep_assert_held(&bp->lock);
+	while (n) {
+		r = rb_entry(n, struct bget_region, node);
+		if ((const char *)r >= (const char *)p) {
+			found = r;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return found;
+}
+
 static size_t reg_offset(const struct bget_region *r, const void *p)
 {
 	return (const char *)p - (const char *)r;
+}
+
+/* ---- merging ---- */
+
+/*
+ * Mark allocated (or in transit) block @h free and merge it with free
+ * neighbours; O(1) index operations.  @poison: the pool poisons, and @h's
+ * body, past its header and links, already holds the poison (written with
+ * the lock dropped), so only the few header and link bytes that a merge
+ * turns into free space are poisoned here.  Returns the free block that
+ * now holds @h.
+ */
+static __always_inline struct bget_hdr *
+coalesce_locked(struct bget_pool *bp, struct bget_hdr *h, bool poison)
+{
+	size_t size = blk_size(h), hsize = size, pf = h->prevfree;
+	struct bget_hdr *n = next_blk(h);
+
+	lockdep_assert_held(&bp->lock);
+	if (blk_free(n)) {
+		size_t nsize = blk_size(n);
+
+		index_remove_locked(bp, n);
+		if (unlikely(poison))
+			memset(n, POISON_FREE, poison_skip(nsize));
+		else
+			kill_hdr(n);
+		size += nsize;
+	}
+	if (pf) {
+		if (unlikely(poison))
+			memset(h, POISON_FREE, poison_skip(hsize));
+		else
+			kill_hdr(h);
+		h = blk_below(h, pf);
+		size += pf;
+		resize_free_locked(bp, h, size);
+	} else {
+		set_hdr(h, size, 0);
+		index_insert_locked(bp, h);
+	}
+	next_blk(h)->prevfree = size;
+	return h;
 }
 
 /* ---- allocation ---- */
@@ -748,22 +899,26 @@ static bool block_size_for(size_t size, size_t *need)
 }
 
 /*
- * Take a free block out of use because its poison was overwritten: it is
- * reported once and never handed out or merged again.
+ * Take block @h, in transit, out of use because its poison was
+ * overwritten: it is reported (once @rep is logged) and never handed out or
+ * merged again.  The bytes of a quarantined block are lost until destroy.
  */
 static noinline void quarantine_locked(struct bget_pool *bp,
-				       struct bget_hdr *h)
+				       struct bget_hdr *h,
+				       struct bget_report *rep)
 {
 	struct bget_region *r = region_find_locked(bp, h);
 	size_t size = blk_size(h);
 
-	index_remove_locked(bp, h);
-	set_hdr(h, size, BH_ALLOC | BH_QUAR);
-	next_blk(h)->prevfree = 0;
+	lockdep_assert_held(&bp->lock);
+	set_hdr(h, size, BH_QUAR);
 	bp->quarantined += size;
+	bp->nchange++;
 	bp->invalid_frees++;
-	ap_report_invalid(&bp->ap, "poison overwritten in free block",
-			  true, reg_offset(r, h));
+	bp->corruptions++;
+	rep->what = "poison overwritten in free block";
+	rep->inside = true;
+	rep->off = reg_offset(r, h);
 }
 
 static bool poison_ok(const struct bget_hdr *h, size_t from, size_t to)
@@ -772,24 +927,25 @@ static bool poison_ok(const struct bget_hdr *h, size_t from, size_t to)
 }
 
 /*
- * Poisoned pool: are the bytes of free block @h that carving @need bytes
- * off it hands out, and that are poisoned, intact?  (A split hands out the
- * high end, which may reach into a large block's links.)
+ * Take free block @h off the books: out of the index and in transit, its
+ * upper neighbour's boundary tag cleared, so no neighbour merges with it
+ * and no free of a pointer into it is accepted while the lock is dropped.
  */
-static noinline bool carve_poison_ok(struct bget_hdr *h, size_t need)
+static void take_off_locked(struct bget_pool *bp, struct bget_hdr *h)
 {
-	size_t size = blk_size(h), rest = size - need;
-	size_t from = poison_skip(size);
+	size_t size = blk_size(h);
 
-	if (rest >= BGET_MIN_BLOCK)
-		from = max(from, rest);
-	return poison_ok(h, from, size);
+	lockdep_assert_held(&bp->lock);
+	index_remove_locked(bp, h);
+	set_hdr(h, size, BH_TRANSIT);
+	next_blk(h)->prevfree = 0;
+	bp->transit += size;
+	bp->nchange++;
 }
 
 /*
  * Hand out @need bytes of free block @h, splitting off its high end when
- * the rest can stand as a block.  NULL if poison shows the block was
- * written to while free.
+ * the rest can stand as a block.  No poison.
  */
 static __always_inline void *carve_locked(struct bget_pool *bp,
 					  struct bget_hdr *h, size_t need)
@@ -798,17 +954,8 @@ static __always_inline void *carve_locked(struct bget_pool *bp,
 	struct bget_hdr *a;
 
 	lockdep_assert_held(&bp->lock);
-	if (unlikely(pool_poison(bp)) && !carve_poison_ok(h, need)) {
-		quarantine_locked(bp, h);
-		return NULL;
-	}
 	if (rest >= BGET_MIN_BLOCK) {
 		resize_free_locked(bp, h, rest);
-		/* Tree links no longer needed are poison again. */
-		if (unlikely(pool_poison(bp)) && size >= BGET_LARGE &&
-		    rest < BGET_LARGE)
-			memset((char *)h + BGET_SMALL_SKIP, POISON_FREE,
-			       min(rest, BGET_LARGE_SKIP) - BGET_SMALL_SKIP);
 		a = blk_at(h, rest);
 		a->prevfree = rest;
 	} else {
@@ -819,6 +966,58 @@ static __always_inline void *carve_locked(struct bget_pool *bp,
 	set_hdr(a, need, BH_ALLOC);
 	next_blk(a)->prevfree = 0;
 	bp->curalloc += need;
+	return blk_payload(a);
+}
+
+/*
+ * carve_locked() for a poisoned pool.  The bytes handed out must still
+ * hold their poison, and checking them is O(size): @h is taken off the
+ * books and checked with the lock dropped (*@flags), then carved, or
+ * quarantined whole on a mismatch (reported, NULL returned).  What is left
+ * of @h goes back as a free block, merging with a lower neighbour freed in
+ * the meantime.  Returns with the lock held.
+ */
+static noinline void *carve_checked_locked(struct bget_pool *bp,
+					   struct bget_hdr *h, size_t need,
+					   unsigned long *flags)
+{
+	size_t size = blk_size(h), rest = size - need;
+	size_t from = poison_skip(size);
+	struct bget_report rep;
+	struct bget_hdr *a;
+	bool ok;
+
+	take_off_locked(bp, h);
+	raw_spin_unlock_irqrestore(&bp->lock, *flags);
+	/* A split hands out the high end, which may reach a large block's links. */
+	if (rest >= BGET_MIN_BLOCK)
+		from = max(from, rest);
+	ok = poison_ok(h, from, size);
+	raw_spin_lock_irqsave(&bp->lock, *flags);
+	bp->transit -= size;
+	bp->nchange++;
+	if (unlikely(!ok)) {
+		quarantine_locked(bp, h, &rep);
+		raw_spin_unlock_irqrestore(&bp->lock, *flags);
+		report(bp, &rep);
+		raw_spin_lock_irqsave(&bp->lock, *flags);
+		return NULL;
+	}
+	if (rest < BGET_MIN_BLOCK) {
+		set_hdr(h, size, BH_ALLOC);
+		bp->curalloc += size;
+		return blk_payload(h);
+	}
+	a = blk_at(h, rest);
+	a->prevfree = 0;
+	set_hdr(a, need, BH_ALLOC);
+	bp->curalloc += need;
+	/* Tree links a small rest no longer holds are poison again. */
+	if (size >= BGET_LARGE && rest < BGET_LARGE)
+		memset((char *)h + BGET_SMALL_SKIP, POISON_FREE,
+		       min(rest, BGET_LARGE_SKIP) - BGET_SMALL_SKIP);
+	set_hdr(h, rest, BH_TRANSIT);
+	coalesce_locked(bp, h, true);
 	return blk_payload(a);
 }
 
@@ -877,14 +1076,22 @@ static __always_inline void *take_lone_locked(struct bget_pool *bp,
 	return blk_payload(a);
 }
 
-static __always_inline void *alloc_locked(struct bget_pool *bp, size_t need)
+/*
+ * A block of @need bytes from the free index, or NULL.  On a poisoned pool
+ * it drops the lock (*@flags) to check poison, and goes on with the next
+ * fitting block after a mismatch.
+ */
+static __always_inline void *alloc_locked(struct bget_pool *bp, size_t need,
+					  unsigned long *flags)
 {
 	struct bget_hdr *h;
 	void *p;
 
 	lockdep_assert_held(&bp->lock);
 	while ((h = find_fit_locked(bp, need))) {
-		p = carve_locked(bp, h, need);
+		if (likely(!pool_poison(bp)))
+			return carve_locked(bp, h, need);
+		p = carve_checked_locked(bp, h, need, flags);
 		if (p)
 			return p;
 	}
@@ -894,7 +1101,8 @@ static __always_inline void *alloc_locked(struct bget_pool *bp, size_t need)
 /*
  * The request for @need bytes failed: compact while that helps, then ask
  * for an expansion block or a direct block.  Called and returns with the
- * lock held; drops it around every callback.
+ * lock held; drops it around every callback, and lays out an acquired
+ * region (poisoning it, O(its size)) before taking it again.
  */
 static noinline void *grow_locked(struct bget_pool *bp, size_t need,
 				  gfp_t gfp, unsigned long *flags)
@@ -911,12 +1119,12 @@ static noinline void *grow_locked(struct bget_pool *bp, size_t need,
 	while ((compact = bp->ops.compact)) {
 		int progress;
 
-		spin_unlock_irqrestore(&bp->lock, *flags);
+		raw_spin_unlock_irqrestore(&bp->lock, *flags);
 		progress = compact(bp, need, ++seq);
-		spin_lock_irqsave(&bp->lock, *flags);
+		raw_spin_lock_irqsave(&bp->lock, *flags);
 		if (!progress)
 			break;
-		p = alloc_locked(bp, need);
+		p = alloc_locked(bp, need, flags);
 		if (p)
 			return p;
 	}
@@ -928,29 +1136,31 @@ static noinline void *grow_locked(struct bget_pool *bp, size_t need,
 	incr = bp->pool_incr;
 	if (incr >= BGET_OVERHEAD + BGET_MIN_BLOCK &&
 	    need <= incr - BGET_OVERHEAD) {
-		spin_unlock_irqrestore(&bp->lock, *flags);
+		raw_spin_unlock_irqrestore(&bp->lock, *flags);
 		buf = acquire(bp, incr, gfp);
 		if (!buf)
 			goto relock;
 		if (!IS_ALIGNED((unsigned long)buf, BGET_QUANTUM))
 			goto misaligned;
-		r = region_init(bp, buf, incr, BGET_REGION_EXPANSION, 0);
-		spin_lock_irqsave(&bp->lock, *flags);
+		r = region_init(buf, incr, BGET_REGION_EXPANSION, 0, BH_FREE);
+		if (pool_poison(bp))
+			poison_blk(reg_first(r), reg_span(r));
+		raw_spin_lock_irqsave(&bp->lock, *flags);
 		region_link_locked(bp, r);
 		bp->npget++;
-		return alloc_locked(bp, need);
+		return alloc_locked(bp, need, flags);
 	}
 
 	/* Too big for an expansion block: a direct block just for it. */
 	len = BGET_OVERHEAD + need;
-	spin_unlock_irqrestore(&bp->lock, *flags);
+	raw_spin_unlock_irqrestore(&bp->lock, *flags);
 	buf = acquire(bp, len, gfp);
 	if (!buf)
 		goto relock;
 	if (!IS_ALIGNED((unsigned long)buf, BGET_QUANTUM))
 		goto misaligned;
-	r = region_init(bp, buf, len, BGET_REGION_DIRECT, need);
-	spin_lock_irqsave(&bp->lock, *flags);
+	r = region_init(buf, len, BGET_REGION_DIRECT, need, BH_ALLOC);
+	raw_spin_lock_irqsave(&bp->lock, *flags);
 	region_link_locked(bp, r);
 	bp->ndget++;
 	bp->curalloc += need;
@@ -961,8 +1171,44 @@ misaligned:
 	if (release)
 		release(bp, buf);
 relock:
-	spin_lock_irqsave(&bp->lock, *flags);
+	raw_spin_lock_irqsave(&bp->lock, *flags);
 	return NULL;
+}
+
+/*
+ * Growing for a caller that may block: one grower at a time runs the
+ * compact/acquire sequence, inside the memalloc scope @gfp asks for; the
+ * others wait for it and then try the pool again before growing
+ * themselves.  A caller that may not block cannot wait: it runs the
+ * callbacks (with its gfp, which the default acquire refuses) unserialized.
+ * Counts the outcome.
+ */
+static noinline void *grow(struct bget_pool *bp, size_t need, gfp_t gfp)
+{
+	bool blocking = gfpflags_allow_blocking(gfp);
+	unsigned int scope = 0;
+	unsigned long flags;
+	void *p = NULL;
+
+	if (blocking) {
+		mutex_lock(&bp->grow_lock);
+		scope = ap_memalloc_save(gfp);
+	}
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	if (blocking)
+		p = alloc_locked(bp, need, &flags);
+	if (!p)
+		p = grow_locked(bp, need, gfp, &flags);
+	if (p)
+		bp->nget++;
+	else
+		bp->failures++;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (blocking) {
+		ap_memalloc_restore(gfp, scope);
+		mutex_unlock(&bp->grow_lock);
+	}
+	return p;
 }
 
 /*
@@ -975,19 +1221,21 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
 	size_t need;
 	void *p;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	if (unlikely(!block_size_for(size, &need))) {
 		p = NULL;
 	} else {
-		p = alloc_locked(bp, need);
-		if (unlikely(!p))
-			p = grow_locked(bp, need, gfp, &flags);
+		p = alloc_locked(bp, need, &flags);
+		if (unlikely(!p) && (bp->ops.compact || bp->ops.acquire)) {
+			raw_spin_unlock_irqrestore(&bp->lock, flags);
+			return grow(bp, need, gfp);
+		}
 	}
 	if (likely(p))
 		bp->nget++;
 	else
 		bp->failures++;
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return p;
 }
 
@@ -1001,9 +1249,13 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
  * calls the compact callback (sequence 1, 2, ...) while that reports
  * progress, then asks the acquire callback for an expansion block of
  * pool_incr bytes, or for a direct block when @size does not fit one.
+ * When @gfp allows blocking, one such caller at a time runs the callbacks,
+ * in the memalloc scope @gfp asks for (no I/O or FS reclaim for GFP_NOIO
+ * or GFP_NOFS); the others wait, then try the pool again first.
  *
- * Context: any context; never sleeps itself.  The callbacks run without the
- * pool lock and must honour @gfp.
+ * Context: any context, hard IRQ included; sleeps only when the pool must
+ * grow and @gfp allows blocking.  The callbacks run without the pool lock
+ * and must honour @gfp.
  * Return: the buffer, or NULL (a size of 0, an oversized request or no
  * memory; each counts a failure).
  */
@@ -1014,7 +1266,7 @@ void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 	size_t need;
 	void *p;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	/* Fast path: a small request met from the bins, no poison to check. */
 	if (likely(size - 1 < BGET_LARGE - 2 * BGET_HDR && !pool_poison(bp))) {
 		need = max_t(size_t, ALIGN(size + BGET_HDR, BGET_QUANTUM),
@@ -1023,17 +1275,17 @@ void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 		if (likely(h)) {
 			p = take_small_locked(bp, h, need);
 			bp->nget++;
-			spin_unlock_irqrestore(&bp->lock, flags);
+			raw_spin_unlock_irqrestore(&bp->lock, flags);
 			return p;
 		}
 		p = take_lone_locked(bp, need);
 		if (likely(p)) {
 			bp->nget++;
-			spin_unlock_irqrestore(&bp->lock, flags);
+			raw_spin_unlock_irqrestore(&bp->lock, flags);
 			return p;
 		}
 	}
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return alloc_slow(bp, size, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(bget_alloc, ALLOCPOOLS_NS);
@@ -1044,7 +1296,8 @@ EXPORT_SYMBOL_NS_GPL(bget_alloc, ALLOCPOOLS_NS);
  * @size: bytes wanted
  * @gfp: passed to the pool's callbacks
  *
- * Like bget_alloc(), with the buffer cleared to zero.
+ * Like bget_alloc(), with the buffer cleared to zero (outside the pool
+ * lock: the buffer is the caller's by then).
  *
  * Context: any context, as bget_alloc().
  * Return: the buffer, or NULL.
@@ -1061,11 +1314,17 @@ EXPORT_SYMBOL_NS_GPL(bget_zalloc, ALLOCPOOLS_NS);
 
 /* ---- free ---- */
 
+/* The verdicts of check_blk_locked(); only a smashed header is damage. */
+static const char bget_invalid[] = "invalid pointer";
+static const char bget_double[] = "double free";
+static const char bget_smashed[] = "smashed header";
+
 /*
  * Find the allocated block whose payload is @buf in region @r, which holds
  * @buf, checking everything a free relies on before anything is changed:
  * the header's check word and both neighbours' tags.  NULL with *@what set
- * if the pointer is not one this pool handed out.
+ * if the pointer is not one this pool handed out (or its block is free, in
+ * transit or quarantined: a second free).
  */
 static __always_inline struct bget_hdr *
 check_blk_locked(struct bget_region *r, void *buf, const char **what)
@@ -1076,15 +1335,15 @@ check_blk_locked(struct bget_region *r, void *buf, const char **what)
 	/* The region holds @buf, so off < r->len and h is below the sentinel. */
 	off = reg_offset(r, buf);
 	h = (struct bget_hdr *)buf - 1;
-	*what = "invalid pointer";
+	*what = bget_invalid;
 	if (unlikely(!IS_ALIGNED(off, BGET_QUANTUM) ||
 		     off < BGET_REG_HDR + BGET_HDR || !hdr_ok(h)))
 		return NULL;
-	if (unlikely((h->info & (BH_ALLOC | BH_QUAR)) != BH_ALLOC)) {
-		*what = blk_free(h) ? "double free" : "smashed header";
+	if (unlikely((h->info & BH_STATE) != BH_ALLOC)) {
+		*what = bget_double;
 		return NULL;
 	}
-	*what = "smashed header";
+	*what = bget_smashed;
 	size = blk_size(h);
 	/* 0 < size <= bytes from h to the sentinel */
 	if (unlikely(size - 1 >= r->len - off))
@@ -1115,57 +1374,57 @@ check_buf_locked(struct bget_pool *bp, void *buf, struct bget_region **rp,
 	r = region_find_locked(bp, buf);
 	*rp = r;
 	if (unlikely(!r)) {
-		*what = "invalid pointer";
+		*what = bget_invalid;
 		return NULL;
 	}
 	return check_blk_locked(r, buf, what);
 }
 
 /*
- * Mark allocated block @h free and merge it with free neighbours.  Returns
- * the free block that now holds it.
+ * Poisoned pool: fill block @h, which the caller just gave up, with poison
+ * with the lock (*@flags) dropped.  It is in transit meanwhile, so a second
+ * free of it is refused and no neighbour merges with it; it is coalesced
+ * once the lock is back.
  */
-static __always_inline struct bget_hdr *
-coalesce_locked(struct bget_pool *bp, struct bget_hdr *h, bool poison)
+static noinline void poison_unlocked(struct bget_pool *bp, struct bget_hdr *h,
+				     unsigned long *flags)
 {
-	size_t size = blk_size(h), hsize = size, pf = h->prevfree;
-	struct bget_hdr *n = next_blk(h);
+	size_t size = blk_size(h);
 
-	lockdep_assert_held(&bp->lock);
-	if (unlikely(poison))
-		poison_blk(h, size);
-	if (blk_free(n)) {
-		size_t nsize = blk_size(n);
-
-		index_remove_locked(bp, n);
-		if (unlikely(poison))
-			memset(n, POISON_FREE, poison_skip(nsize));
-		else
-			kill_hdr(n);
-		size += nsize;
-	}
-	if (pf) {
-		if (unlikely(poison))
-			memset(h, POISON_FREE, poison_skip(hsize));
-		else
-			kill_hdr(h);
-		h = blk_below(h, pf);
-		size += pf;
-		resize_free_locked(bp, h, size);
-	} else {
-		set_hdr(h, size, 0);
-		index_insert_locked(bp, h);
-	}
-	next_blk(h)->prevfree = size;
-	return h;
+	set_hdr(h, size, BH_TRANSIT);
+	bp->transit += size;
+	bp->nchange++;
+	raw_spin_unlock_irqrestore(&bp->lock, *flags);
+	poison_blk(h, size);
+	raw_spin_lock_irqsave(&bp->lock, *flags);
+	bp->transit -= size;
+	/* The walks must see that the block moves on (coalesce, below). */
+	bp->nchange++;
 }
 
-static void report_bad_locked(struct bget_pool *bp, struct bget_region *r,
-			      const void *buf, const char *what)
+/* Give allocated block @h back: poisoned if the pool poisons, coalesced. */
+static struct bget_hdr *release_blk_locked(struct bget_pool *bp,
+					   struct bget_hdr *h,
+					   unsigned long *flags)
+{
+	lockdep_assert_held(&bp->lock);
+	if (unlikely(pool_poison(bp)))
+		poison_unlocked(bp, h, flags);
+	return coalesce_locked(bp, h, pool_poison(bp));
+}
+
+/* Count a refused free (or realloc) of @buf; @rep is logged once unlocked. */
+static void refuse_locked(struct bget_pool *bp, struct bget_region *r,
+			  const void *buf, const char *what,
+			  struct bget_report *rep)
 {
 	lockdep_assert_held(&bp->lock);
 	bp->invalid_frees++;
-	ap_report_invalid(&bp->ap, what, r, r ? reg_offset(r, buf) : 0);
+	if (what == bget_smashed)
+		bp->corruptions++;
+	rep->what = what;
+	rep->inside = r;
+	rep->off = r ? reg_offset(r, buf) : 0;
 }
 
 /*
@@ -1175,6 +1434,7 @@ static void report_bad_locked(struct bget_pool *bp, struct bget_region *r,
 static noinline int free_slow(struct bget_pool *bp, void *buf)
 {
 	void (*release)(struct bget_pool *bp, void *buf) = NULL;
+	struct bget_report rep;
 	struct bget_region *r;
 	unsigned long flags;
 	struct bget_hdr *h;
@@ -1182,11 +1442,12 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 	void *rbuf = NULL;
 	size_t size;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	h = check_buf_locked(bp, buf, &r, &what);
 	if (unlikely(!h)) {
-		report_bad_locked(bp, r, buf, what);
-		spin_unlock_irqrestore(&bp->lock, flags);
+		refuse_locked(bp, r, buf, what, &rep);
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
+		report(bp, &rep);
 		return -EINVAL;
 	}
 	size = blk_size(h);
@@ -1199,7 +1460,11 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 		release = bp->ops.release;
 		rbuf = r->buf;
 	} else {
-		h = coalesce_locked(bp, h, pool_poison(bp));
+		/*
+		 * The region cannot go while @h is in transit: it is not
+		 * entirely free until @h is coalesced.
+		 */
+		h = release_blk_locked(bp, h, &flags);
 		if (r->kind == BGET_REGION_EXPANSION && bp->ops.release &&
 		    h == reg_first(r) && blk_size(h) == reg_span(r)) {
 			index_remove_locked(bp, h);
@@ -1209,7 +1474,7 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 			rbuf = r->buf;
 		}
 	}
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	/* A direct block without a release callback stays the caller's. */
 	if (release)
 		release(bp, rbuf);
@@ -1222,14 +1487,16 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
  * @buf: a buffer from bget_alloc(), bget_zalloc() or bget_realloc(), or NULL
  *
  * The block merges with free neighbours.  An expansion block that becomes
- * entirely free, and a direct block, go back through the release callback
- * (after the pool lock is dropped).  A pointer the pool did not hand out,
- * an interior pointer, a double free or a smashed header is refused and
- * reported (with its offset inside the region holding it), and the pool is
- * left as it was.
+ * entirely free, and a direct block, go back through the release callback,
+ * called here after the pool lock is dropped (bget_vmalloc_ops only queues
+ * the block for a work item to vfree()).  A pointer the pool did not hand
+ * out, an interior pointer, a double free or a smashed header is refused
+ * and reported (with its offset inside the region holding it), and the
+ * pool is left as it was.  On a BGET_POISON pool the block is poisoned
+ * with the lock dropped; a second free of it meanwhile is refused.
  *
- * Context: any context; never sleeps itself; the release callback runs in
- * the caller's context.
+ * Context: any context, hard IRQ included; never sleeps itself.  A
+ * release callback set with bget_pool_ctl() runs in the caller's context.
  * Return: 0, or -EINVAL for a refused free.
  */
 int bget_free(struct bget_pool *bp, void *buf)
@@ -1241,7 +1508,7 @@ int bget_free(struct bget_pool *bp, void *buf)
 
 	if (!buf)
 		return 0;
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	/* Fast path: a region that stays, no poison; all checks still made. */
 	r = bp->hint;
 	if (likely(r && (unsigned long)buf - (unsigned long)r < r->len &&
@@ -1251,58 +1518,91 @@ int bget_free(struct bget_pool *bp, void *buf)
 			bp->nrel++;
 			bp->curalloc -= blk_size(h);
 			coalesce_locked(bp, h, false);
-			spin_unlock_irqrestore(&bp->lock, flags);
+			raw_spin_unlock_irqrestore(&bp->lock, flags);
 			return 0;
 		}
 	}
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return free_slow(bp, buf);
 }
 EXPORT_SYMBOL_NS_GPL(bget_free, ALLOCPOOLS_NS);
 
 /* ---- realloc ---- */
 
-/* Give the tail of allocated block @h beyond @need back, if it can stand. */
-static void shrink_locked(struct bget_pool *bp, struct bget_hdr *h,
-			  size_t need)
+/*
+ * Cut the tail of allocated block @h beyond @need off as an allocated
+ * block of its own, if it can stand; the caller gives it back.  Returns
+ * the tail, or NULL if there is none.
+ */
+static struct bget_hdr *shrink_locked(struct bget_pool *bp, struct bget_hdr *h,
+				      size_t need)
 {
 	size_t size = blk_size(h), rest = size - need;
 	struct bget_hdr *t;
 
 	lockdep_assert_held(&bp->lock);
 	if (rest < BGET_MIN_BLOCK)
-		return;
+		return NULL;
 	set_hdr(h, need, BH_ALLOC);
 	t = blk_at(h, need);
 	t->prevfree = 0;
 	set_hdr(t, rest, BH_ALLOC);
 	bp->curalloc -= rest;
-	coalesce_locked(bp, t, pool_poison(bp));
+	bp->nchange++;
+	return t;
 }
 
-/* Grow allocated block @h into its free upper neighbour, if that suffices. */
-static bool grow_in_place_locked(struct bget_pool *bp, struct bget_hdr *h,
-				 size_t need)
+/*
+ * Grow allocated block @h (payload @buf, in region @r) into its free upper
+ * neighbour, if that suffices: 1 if it did, 0 if it did not.  On a
+ * poisoned pool the neighbour's poison is checked with the lock (*@flags)
+ * dropped: a mismatch quarantines it (0, @rep filled in), and -EINVAL
+ * means @buf was freed meanwhile (refused, @rep filled in).
+ */
+static int grow_in_place_locked(struct bget_pool *bp, struct bget_region *r,
+				void *buf, struct bget_hdr *h, size_t need,
+				unsigned long *flags, struct bget_report *rep)
 {
-	size_t size = blk_size(h), nsize, total;
-	struct bget_hdr *n = next_blk(h);
+	size_t size = blk_size(h), nsize;
+	struct bget_hdr *n = next_blk(h), *t;
+	const char *what;
+	bool ok;
 
 	lockdep_assert_held(&bp->lock);
 	nsize = blk_free(n) ? blk_size(n) : 0;
 	if (size + nsize < need)
-		return false;
-	if (pool_poison(bp) && !poison_ok(n, poison_skip(nsize), nsize)) {
-		quarantine_locked(bp, n);
-		return false;
+		return 0;
+	if (unlikely(pool_poison(bp))) {
+		take_off_locked(bp, n);
+		raw_spin_unlock_irqrestore(&bp->lock, *flags);
+		ok = poison_ok(n, poison_skip(nsize), nsize);
+		raw_spin_lock_irqsave(&bp->lock, *flags);
+		bp->transit -= nsize;
+		bp->nchange++;
+		if (!ok) {
+			quarantine_locked(bp, n, rep);
+			return 0;
+		}
+		/* A free of @buf racing this realloc was not refused. */
+		if (check_blk_locked(r, buf, &what) != h) {
+			coalesce_locked(bp, n, true);
+			refuse_locked(bp, r, buf, what, rep);
+			return -EINVAL;
+		}
+		/* n's header and links join the buffer: the tail cut below is all poison. */
+		memset(n, POISON_FREE, poison_skip(nsize));
+	} else {
+		index_remove_locked(bp, n);
+		kill_hdr(n);
 	}
-	total = size + nsize;
-	index_remove_locked(bp, n);
-	kill_hdr(n);
-	set_hdr(h, total, BH_ALLOC);
+	set_hdr(h, size + nsize, BH_ALLOC);
 	next_blk(h)->prevfree = 0;
-	bp->curalloc += total - size;
-	shrink_locked(bp, h, need);
-	return true;
+	bp->curalloc += nsize;
+	bp->nchange++;
+	t = shrink_locked(bp, h, need);
+	if (t)
+		coalesce_locked(bp, t, pool_poison(bp));
+	return 1;
 }
 
 /**
@@ -1313,8 +1613,8 @@ static bool grow_in_place_locked(struct bget_pool *bp, struct bget_hdr *h,
  * @gfp: passed to the pool's callbacks if the buffer has to move
  *
  * Shrinks in place, grows in place into a free upper neighbour, and
- * otherwise moves the buffer (allocate, copy, free).  On failure @buf is
- * left intact.
+ * otherwise moves the buffer (allocate, copy outside the pool lock, free).
+ * On failure @buf is left intact.
  *
  * Context: any context, as bget_alloc().
  * Return: the buffer (maybe moved), or NULL: no memory, @newsize 0 or too
@@ -1322,39 +1622,47 @@ static bool grow_in_place_locked(struct bget_pool *bp, struct bget_hdr *h,
  */
 void *bget_realloc(struct bget_pool *bp, void *buf, size_t newsize, gfp_t gfp)
 {
+	struct bget_report rep = { };
 	struct bget_region *r;
-	struct bget_hdr *h;
+	struct bget_hdr *h, *t;
 	unsigned long flags;
 	const char *what;
 	size_t need, old;
+	int done;
 	void *p;
 
 	if (!buf)
 		return bget_alloc(bp, newsize, gfp);
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	if (!block_size_for(newsize, &need)) {
 		bp->failures++;
-		spin_unlock_irqrestore(&bp->lock, flags);
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
 		return NULL;
 	}
 	h = check_buf_locked(bp, buf, &r, &what);
 	if (!h) {
-		report_bad_locked(bp, r, buf, what);
-		spin_unlock_irqrestore(&bp->lock, flags);
+		refuse_locked(bp, r, buf, what, &rep);
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
+		report(bp, &rep);
 		return NULL;
 	}
 	old = blk_size(h);
-	if (need <= old) {
-		if (r->kind != BGET_REGION_DIRECT)
-			shrink_locked(bp, h, need);
-		spin_unlock_irqrestore(&bp->lock, flags);
-		return buf;
+	if (r->kind == BGET_REGION_DIRECT) {
+		/* A direct block keeps its size: shrinking leaves it be. */
+		done = need <= old;
+	} else if (need <= old) {
+		t = shrink_locked(bp, h, need);
+		if (t)
+			release_blk_locked(bp, t, &flags);
+		done = 1;
+	} else {
+		done = grow_in_place_locked(bp, r, buf, h, need, &flags, &rep);
 	}
-	if (r->kind != BGET_REGION_DIRECT && grow_in_place_locked(bp, h, need)) {
-		spin_unlock_irqrestore(&bp->lock, flags);
-		return buf;
-	}
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (rep.what)
+		report(bp, &rep);
+	if (done)
+		return done > 0 ? buf : NULL;
 
 	p = bget_alloc(bp, newsize, gfp);
 	if (!p)
@@ -1375,9 +1683,20 @@ EXPORT_SYMBOL_NS_GPL(bget_realloc, ALLOCPOOLS_NS);
  *
  * The acquire callback must return memory aligned to BGET_QUANTUM (vmalloc
  * memory is page aligned) or NULL; it gets the allocating caller's gfp
- * mask.  Requests larger than @pool_incr less the region overhead are given
- * direct blocks of their own.  A @pool_incr of 0 makes every acquisition a
- * direct block.
+ * mask and must honour it.  Requests larger than @pool_incr less the region
+ * overhead are given direct blocks of their own.  A @pool_incr of 0 makes
+ * every acquisition a direct block.
+ *
+ * compact and acquire run in the allocating caller's context, without the
+ * pool lock; for a caller whose gfp allows blocking they also hold the
+ * pool's grow mutex, so they may free to the pool but must not make a
+ * blocking allocation from it that would have to grow.  release runs
+ * inside the bget_free() (or bget_realloc()) that freed the block, after
+ * the pool lock is dropped, in that caller's context: any context, hard
+ * IRQ included, so it must not sleep when the pool's users free from
+ * atomic context.  bget_vmalloc_ops' release never sleeps: it queues the
+ * block for a work item that vfree()s it.  bget_pool_destroy() also hands
+ * the remaining expansion and direct blocks to release.
  *
  * Context: process context.
  * Return: 0, or -EINVAL if @pool_incr is neither 0 nor a multiple of
@@ -1392,13 +1711,13 @@ int bget_pool_ctl(struct bget_pool *bp, const struct bget_ops *ops,
 			  pool_incr < BGET_OVERHEAD + BGET_MIN_BLOCK ||
 			  pool_incr - BGET_OVERHEAD > BGET_MAX_BLOCK))
 		return -EINVAL;
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	if (ops)
 		bp->ops = *ops;
 	else
 		memset(&bp->ops, 0, sizeof(bp->ops));
 	bp->pool_incr = pool_incr;
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(bget_pool_ctl, ALLOCPOOLS_NS);
@@ -1421,7 +1740,8 @@ static size_t largest_free_locked(struct bget_pool *bp)
 static size_t totfree_locked(struct bget_pool *bp)
 {
 	lockdep_assert_held(&bp->lock);
-	return bp->span - (bp->curalloc - bp->direct) - bp->quarantined;
+	return bp->span - (bp->curalloc - bp->direct) - bp->quarantined -
+	       bp->transit;
 }
 
 /* Live buffers: every successful allocation that was not freed. */
@@ -1431,8 +1751,8 @@ static unsigned long live_locked(struct bget_pool *bp)
 	return bp->nget - bp->nrel;
 }
 
-/* Free blocks in the index; walks it, for dumps and tests. */
-static unsigned long count_free_locked(struct bget_pool *bp)
+/* Free blocks in the index; walks all of it, for the tests only. */
+static __maybe_unused unsigned long count_free_locked(struct bget_pool *bp)
 {
 	unsigned long count = 0;
 	struct bget_free *f, *c;
@@ -1470,6 +1790,7 @@ static void stats_locked(struct bget_pool *bp, struct bget_stats *st)
 	st->ndrel = bp->ndrel;
 	st->failures = bp->failures;
 	st->invalid_frees = bp->invalid_frees;
+	st->corruptions = bp->corruptions;
 }
 
 /**
@@ -1481,29 +1802,94 @@ static void stats_locked(struct bget_pool *bp, struct bget_stats *st)
  * included; maxfree is the largest buffer one allocation could get without
  * growing the pool.  npool counts the regions on the books (initial, added,
  * expansion), npget/nprel expansion blocks acquired and released,
- * ndget/ndrel direct blocks.
+ * ndget/ndrel direct blocks.  A block a call is poisoning or checking with
+ * the pool lock dropped counts in neither curalloc nor totfree until that
+ * call is done; nrel counts a free as soon as it is accepted, nget an
+ * allocation once it is handed out.
+ * corruptions counts damage found: poison overwritten in a free block and
+ * frees refused for a smashed header (both count in invalid_frees too).
  *
- * Context: any context.
+ * Context: any context, hard IRQ included.
  */
 void bget_pool_stats(struct bget_pool *bp, struct bget_stats *st)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	stats_locked(bp, st);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(bget_pool_stats, ALLOCPOOLS_NS);
 
-/* ---- dumps ---- */
+/* ---- walks: dumps and validation ---- */
 
-static void dump_bytes(const void *p, size_t len)
+/*
+ * The walks over every block (bget_pool_dump(), bget_pool_validate()) are
+ * process context only and hold the lock for one step at a time: at most
+ * BGET_WALK_BUDGET units of work, a unit being one block header, index
+ * entry or bin looked at, or BGET_WALK_UNIT bytes of poison compared.
+ * Between steps the lock is dropped and the pool's layout sequence number
+ * (layout_seq_locked()) tells whether anything moved meanwhile.
+ */
+#define BGET_WALK_BUDGET	64
+#define BGET_WALK_UNIT		256
+/* Bytes of a block's contents a dump shows. */
+#define BGET_DUMP_BYTES		256
+/* Records a dump step copies out before printing them unlocked. */
+#define BGET_DUMP_RECS		8
+
+static unsigned long layout_seq_locked(struct bget_pool *bp)
 {
-	const unsigned char *b = p;
+	lockdep_assert_held(&bp->lock);
+	return bp->nget + bp->nrel + bp->nchange;
+}
+
+static const char *blk_state(const struct bget_hdr *h)
+{
+	static const char * const names[] = {
+		[BH_FREE] = "free", [BH_ALLOC] = "allocated",
+		[BH_TRANSIT] = "in transit", [BH_QUAR] = "quarantined",
+	};
+
+	return names[h->info & BH_STATE];
+}
+
+/* What a dump shows of a region, a block or a skipped rest, copied out. */
+struct bget_dump_rec {
+	enum { DUMP_REGION, DUMP_BLOCK, DUMP_SKIPPED } type;
+	unsigned int id;
+	unsigned int kind;
+	const char *state;
+	size_t off, size, prevfree;
+	unsigned int nbytes;
+	unsigned char data[BGET_DUMP_BYTES];
+};
+
+/* Copy block @h of region @r into @rec, and up to 256 bytes of it if @data. */
+static void dump_rec_locked(struct bget_pool *bp, struct bget_region *r,
+			    struct bget_hdr *h, bool data,
+			    struct bget_dump_rec *rec)
+{
+	lockdep_assert_held(&bp->lock);
+	rec->type = DUMP_BLOCK;
+	rec->id = r->id;
+	rec->state = blk_state(h);
+	rec->off = reg_offset(r, h);
+	rec->size = blk_size(h);
+	rec->prevfree = h->prevfree;
+	rec->nbytes = 0;
+	if (data) {
+		rec->nbytes = min_t(size_t, rec->size - BGET_HDR,
+				    BGET_DUMP_BYTES);
+		memcpy(rec->data, blk_payload(h), rec->nbytes);
+	}
+}
+
+static void dump_bytes(const unsigned char *b, size_t len)
+{
 	char line[16 * 3 + 1];
 	size_t i, j;
 
-	len = min_t(size_t, len, 256);
 	for (i = 0; i < len; i += 16) {
 		for (j = 0; j < 16 && i + j < len; j++)
 			snprintf(line + 3 * j, 4, " %02x", b[i + j]);
@@ -1511,18 +1897,23 @@ static void dump_bytes(const void *p, size_t len)
 	}
 }
 
-static void dump_blk_locked(struct bget_pool *bp, struct bget_region *r,
-			    struct bget_hdr *h, bool data)
+static void dump_print(struct bget_pool *bp, const struct bget_dump_rec *rec)
 {
-	const char *state = blk_free(h) ? "free" :
-			    (h->info & BH_QUAR) ? "quarantined" : "allocated";
-
-	lockdep_assert_held(&bp->lock);
-	pr_info("bget/%s: region %u +%zu: %s block of %zu bytes, prevfree %zu\n",
-		bp->ap.name, r->id, reg_offset(r, h), state, blk_size(h),
-		h->prevfree);
-	if (data)
-		dump_bytes(blk_payload(h), blk_size(h) - BGET_HDR);
+	switch (rec->type) {
+	case DUMP_REGION:
+		pr_info("bget/%s: region %u: %s, %zu bytes\n", bp->ap.name,
+			rec->id, bget_region_names[rec->kind], rec->size);
+		break;
+	case DUMP_SKIPPED:
+		pr_info("bget/%s: region %u: rest not shown (changed while dumped, or smashed)\n",
+			bp->ap.name, rec->id);
+		break;
+	default:
+		pr_info("bget/%s: region %u +%zu: %s block of %zu bytes, prevfree %zu\n",
+			bp->ap.name, rec->id, rec->off, rec->state, rec->size,
+			rec->prevfree);
+		dump_bytes(rec->data, rec->nbytes);
+	}
 }
 
 /**
@@ -1531,26 +1922,95 @@ static void dump_blk_locked(struct bget_pool *bp, struct bget_region *r,
  * @buf: a live buffer of @bp
  *
  * Logs the block's region, offset, size and state and its first 256 bytes
- * with pr_info; no addresses.
+ * with pr_info; no addresses.  The header and those bytes are copied under
+ * the pool lock and logged after it is dropped.
  *
  * Context: any context.
  */
 void bget_dump_buf(struct bget_pool *bp, void *buf)
 {
+	struct bget_dump_rec rec;
 	struct bget_region *r;
 	struct bget_hdr *h;
 	unsigned long flags;
 	const char *what;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	h = check_buf_locked(bp, buf, &r, &what);
 	if (h)
-		dump_blk_locked(bp, r, h, true);
+		dump_rec_locked(bp, r, h, true, &rec);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (h)
+		dump_print(bp, &rec);
 	else
 		pr_info("bget/%s: dump: %s\n", bp->ap.name, what);
-	spin_unlock_irqrestore(&bp->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(bget_dump_buf, ALLOCPOOLS_NS);
+
+/* Where a dump is: the region (by address and id) and its next block. */
+struct bget_dump_pos {
+	const char *reg;	/* NULL: from the first region */
+	unsigned int id;
+	size_t off;		/* 0: the region's own line is next */
+	unsigned long nfree;
+	bool done;
+};
+
+/*
+ * Fill up to BGET_DUMP_RECS records from where @pos is, and move it on;
+ * returns how many, 0 at the end.  Between steps the pool may change: the
+ * dump goes on in a region only if it is still there (same address and
+ * id) and a block still starts where the dump stopped; otherwise the rest
+ * of that region is skipped, and a region that went is simply not shown.
+ */
+static unsigned int dump_fill_locked(struct bget_pool *bp,
+				     struct bget_dump_pos *pos,
+				     struct bget_dump_rec *recs,
+				     bool dumpalloc, bool dumpfree)
+{
+	struct bget_region *r;
+	unsigned int n = 0;
+	struct bget_hdr *h;
+	size_t size;
+
+	lockdep_assert_held(&bp->lock);
+	if (pos->done)
+		return 0;
+	r = region_from_locked(bp, pos->reg);
+	if (pos->off && (!r || (const char *)r != pos->reg || r->id != pos->id))
+		pos->off = 0;
+	while (r && n < BGET_DUMP_RECS) {
+		if (!pos->off) {
+			pos->reg = (const char *)r;
+			pos->id = r->id;
+			pos->off = BGET_REG_HDR;
+			recs[n].type = DUMP_REGION;
+			recs[n].id = r->id;
+			recs[n].kind = r->kind;
+			recs[n++].size = r->len;
+			continue;
+		}
+		h = blk_at(r, pos->off);
+		size = h < reg_end(r) && hdr_ok(h) ? blk_size(h) : 0;
+		if (!size || size > (char *)reg_end(r) - (char *)h) {
+			/* Changed under the dump, or smashed: validate says more. */
+			if (h < reg_end(r)) {
+				recs[n].type = DUMP_SKIPPED;
+				recs[n++].id = r->id;
+			}
+			r = region_from_locked(bp, (const char *)r + 1);
+			pos->reg = (const char *)r;
+			pos->off = 0;
+			continue;
+		}
+		dump_rec_locked(bp, r, h, blk_free(h) ? dumpfree : dumpalloc,
+				&recs[n++]);
+		pos->nfree += blk_free(h);
+		pos->off += size;
+	}
+	pos->done = !r;
+	return n;
+}
 
 /**
  * bget_pool_dump() - log every block of a BGET pool (BGET's bpoold())
@@ -1559,52 +2019,85 @@ EXPORT_SYMBOL_NS_GPL(bget_dump_buf, ALLOCPOOLS_NS);
  * @dumpfree: also log the contents of free blocks
  *
  * Regions and their blocks in ascending address order, as region ids and
- * offsets; contents are cut at 256 bytes per block.
+ * offsets; contents are cut at 256 bytes per block.  The pool lock is held
+ * only to copy a few blocks at a time (at most 8, 256 bytes of each),
+ * which are logged after it is dropped.  A dump of a busy pool is no
+ * snapshot: where the layout changed under it, the rest of that region is
+ * skipped, and says so.
  *
- * Context: any context; meant for debugging (it logs a lot).
+ * Context: process context; meant for debugging (it logs a lot).
  */
 void bget_pool_dump(struct bget_pool *bp, bool dumpalloc, bool dumpfree)
 {
-	struct bget_region *r;
-	struct bget_hdr *h;
+	struct bget_dump_pos pos = { };
+	struct bget_dump_rec *recs;
 	unsigned long flags;
-	struct rb_node *n;
+	size_t used, free;
+	unsigned int i, n;
 
-	spin_lock_irqsave(&bp->lock, flags);
-	pr_info("bget/%s: %zu bytes in use, %zu free, %lu free blocks\n",
-		bp->ap.name, bp->curalloc, totfree_locked(bp),
-		count_free_locked(bp));
-	for (n = rb_first(&bp->regions); n; n = rb_next(n)) {
-		r = rb_entry(n, struct bget_region, node);
-		pr_info("bget/%s: region %u: %s, %zu bytes\n", bp->ap.name,
-			r->id, bget_region_names[r->kind], r->len);
-		for (h = reg_first(r); h < reg_end(r) && hdr_ok(h) && blk_size(h);
-		     h = next_blk(h))
-			dump_blk_locked(bp, r, h,
-					blk_free(h) ? dumpfree : dumpalloc);
+	might_sleep();
+	recs = kmalloc_array(BGET_DUMP_RECS, sizeof(*recs), GFP_KERNEL);
+	if (!recs) {
+		pr_info("bget/%s: dump: no memory\n", bp->ap.name);
+		return;
 	}
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	used = bp->curalloc;
+	free = totfree_locked(bp);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	pr_info("bget/%s: %zu bytes in use, %zu free\n", bp->ap.name, used,
+		free);
+	do {
+		raw_spin_lock_irqsave(&bp->lock, flags);
+		n = dump_fill_locked(bp, &pos, recs, dumpalloc, dumpfree);
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
+		for (i = 0; i < n; i++)
+			dump_print(bp, &recs[i]);
+		cond_resched();
+	} while (n);
+	pr_info("bget/%s: %lu free blocks\n", bp->ap.name, pos.nfree);
+	kfree(recs);
 }
 EXPORT_SYMBOL_NS_GPL(bget_pool_dump, ALLOCPOOLS_NS);
 
 /* ---- validation ---- */
 
+/*
+ * A validation pass: what it found so far and where it is.  The pass walks
+ * the regions and their blocks, then the bins, then the size tree, then
+ * compares the totals with the counters; the cursors below stay valid as
+ * long as the pool's layout sequence number does not move.
+ */
 struct bget_check {
 	char *msg;
 	size_t len;
-	unsigned long nfree, live;
-	size_t free_bytes, alloc_bytes, managed;
+	int budget;
+	enum { VP_REGIONS, VP_BINS, VP_TREE, VP_COUNTERS, VP_DONE } phase;
+	/* the region walk */
+	struct bget_region *r, *prev;
+	struct bget_hdr *h;	/* next block of @r; NULL: next region */
+	size_t prevfree;	/* what @h's prevfree must be */
+	size_t poisoned;	/* poison of free block @h checked up to here */
+	/* the index walk */
+	bool started;
+	unsigned int q;
+	struct bget_free *f, **pprev;
+	struct rb_node *node;
+	size_t tree_size;
+	/* totals */
+	unsigned long nfree, live, indexed;
+	size_t free_bytes, alloc_bytes, transit_bytes, managed;
 	long npool;
 };
 
-static __printf(2, 3) bool vfail(struct bget_check *c, const char *fmt, ...)
+static __printf(2, 3) int vfail(struct bget_check *c, const char *fmt, ...)
 {
 	va_list args;
 
 	va_start(args, fmt);
 	vsnprintf(c->msg, c->len, fmt, args);
 	va_end(args);
-	return false;
+	return -EUCLEAN;
 }
 
 /* Is free block @h where the free index says it is? */
@@ -1632,187 +2125,319 @@ static bool indexed_locked(struct bget_pool *bp, struct bget_hdr *h)
 	return false;
 }
 
-static bool check_region_locked(struct bget_pool *bp, struct bget_region *r,
-				struct bget_check *c)
+/* Start on the region after @c->r (or the first): 1 if there is none. */
+static int check_next_region_locked(struct bget_pool *bp, struct bget_check *c)
 {
-	struct bget_hdr *h = reg_first(r), *end = reg_end(r);
-	size_t prevfree = 0, size;
-	unsigned int id = r->id;
+	struct rb_node *n = c->r ? rb_next(&c->r->node) : rb_first(&bp->regions);
+	struct bget_region *r;
 
 	lockdep_assert_held(&bp->lock);
-	if (r->kind > BGET_REGION_DIRECT || r->len < BGET_OVERHEAD + BGET_MIN_BLOCK ||
+	c->budget--;
+	if (!n)
+		return 1;
+	r = rb_entry(n, struct bget_region, node);
+	c->prev = c->r;
+	c->r = r;
+	if (c->prev && (char *)c->prev + c->prev->len > (char *)r)
+		return vfail(c, "region %u overlaps region %u", r->id,
+			     c->prev->id);
+	if (r->kind > BGET_REGION_DIRECT ||
+	    r->len < BGET_OVERHEAD + BGET_MIN_BLOCK ||
 	    !IS_ALIGNED(r->len, BGET_QUANTUM))
-		return vfail(c, "region %u: bad region header", id);
+		return vfail(c, "region %u: bad region header", r->id);
 	c->managed += r->len;
 	if (r->kind != BGET_REGION_DIRECT)
 		c->npool++;
-	while (h < end) {
-		size_t off = reg_offset(r, h);
-
-		if (!hdr_ok(h))
-			return vfail(c, "region %u +%zu: smashed header", id, off);
-		size = blk_size(h);
-		if (size < BGET_MIN_BLOCK || size > (char *)end - (char *)h)
-			return vfail(c, "region %u +%zu: bad block size %zu",
-				     id, off, size);
-		if (h->prevfree != prevfree)
-			return vfail(c, "region %u +%zu: prevfree %zu, expected %zu",
-				     id, off, h->prevfree, prevfree);
-		if (blk_free(h)) {
-			if (prevfree)
-				return vfail(c, "region %u +%zu: free blocks not coalesced",
-					     id, off);
-			if (r->kind == BGET_REGION_DIRECT)
-				return vfail(c, "region %u: free block in a direct block",
-					     id);
-			if (!indexed_locked(bp, h))
-				return vfail(c, "region %u +%zu: free block not indexed",
-					     id, off);
-			if (pool_poison(bp) &&
-			    !poison_ok(h, poison_skip(size), size))
-				return vfail(c, "region %u +%zu: poison overwritten in free block",
-					     id, off);
-			c->nfree++;
-			c->free_bytes += size;
-			prevfree = size;
-		} else {
-			if (!(h->info & BH_QUAR)) {
-				c->live++;
-				c->alloc_bytes += size;
-			}
-			prevfree = 0;
-		}
-		h = blk_at(h, size);
-	}
-	if (h != end || !hdr_ok(end) || end->info != BH_ALLOC ||
-	    end->prevfree != prevfree)
-		return vfail(c, "region %u: bad end of region", id);
-	if (r->kind == BGET_REGION_DIRECT &&
-	    blk_size(reg_first(r)) != reg_span(r))
-		return vfail(c, "region %u: direct block does not fill it", id);
-	return true;
+	c->h = reg_first(r);
+	c->prevfree = 0;
+	return 0;
 }
 
-/* Walk bin @q's list: every entry a free block of q quanta, links intact. */
-static bool check_bin_locked(struct bget_pool *bp, unsigned int q,
-			     struct bget_check *c, unsigned long *count)
+/* The sentinel ends @c->r where the blocks end. */
+static int check_region_end_locked(struct bget_check *c)
 {
-	struct bget_free *f, **pprev = &bp->bins[q];
-	struct bget_hdr *h;
+	struct bget_region *r = c->r;
+	struct bget_hdr *end = reg_end(r);
+
+	c->budget--;
+	if (!hdr_ok(end) || end->info != BH_ALLOC ||
+	    end->prevfree != c->prevfree)
+		return vfail(c, "region %u: bad end of region", r->id);
+	if (r->kind == BGET_REGION_DIRECT &&
+	    blk_size(reg_first(r)) != reg_span(r))
+		return vfail(c, "region %u: direct block does not fill it", r->id);
+	c->h = NULL;
+	return 0;
+}
+
+/* Go on checking free block @c->h's poison, within the step's budget. */
+static int check_poison_locked(struct bget_check *c)
+{
+	struct bget_hdr *h = c->h;
+	size_t size = blk_size(h), n;
+
+	while (c->poisoned < size) {
+		n = min_t(size_t, size - c->poisoned,
+			  (size_t)max(c->budget, 0) * BGET_WALK_UNIT);
+		if (!n)
+			return 0;
+		if (!poison_ok(h, c->poisoned, c->poisoned + n))
+			return vfail(c, "region %u +%zu: poison overwritten in free block",
+				     c->r->id, reg_offset(c->r, h));
+		c->poisoned += n;
+		c->budget -= DIV_ROUND_UP(n, BGET_WALK_UNIT);
+	}
+	c->poisoned = 0;
+	return 1;
+}
+
+/* Check block @c->h; 1 once it is done (the poison may take steps). */
+static int check_block_locked(struct bget_pool *bp, struct bget_check *c)
+{
+	struct bget_region *r = c->r;
+	struct bget_hdr *h = c->h, *end = reg_end(r);
+	size_t off = reg_offset(r, h), size;
+	unsigned int id = r->id;
+	int ret;
 
 	lockdep_assert_held(&bp->lock);
-	if (test_bit(q, bp->bin_map) != !!bp->bins[q])
-		return vfail(c, "bin %u: bitmap bit wrong", q);
-	for (f = bp->bins[q]; f; pprev = &f->next, f = f->next) {
-		h = links_blk(f);
-		if (f->pprev != pprev || !region_find_locked(bp, h) ||
-		    !hdr_ok(h) || !blk_free(h) || size_bin(blk_size(h)) != q)
-			return vfail(c, "bin %u: bad entry", q);
-		if (++*count > c->nfree)
-			return vfail(c, "bin %u: more entries than free blocks", q);
+	if (c->poisoned)
+		goto poison;
+	c->budget--;
+	if (!hdr_ok(h))
+		return vfail(c, "region %u +%zu: smashed header", id, off);
+	size = blk_size(h);
+	if (size < BGET_MIN_BLOCK || size > (char *)end - (char *)h)
+		return vfail(c, "region %u +%zu: bad block size %zu", id, off,
+			     size);
+	if (h->prevfree != c->prevfree)
+		return vfail(c, "region %u +%zu: prevfree %zu, expected %zu",
+			     id, off, h->prevfree, c->prevfree);
+	switch (h->info & BH_STATE) {
+	case BH_FREE:
+		if (c->prevfree)
+			return vfail(c, "region %u +%zu: free blocks not coalesced",
+				     id, off);
+		if (r->kind == BGET_REGION_DIRECT)
+			return vfail(c, "region %u: free block in a direct block",
+				     id);
+		if (!indexed_locked(bp, h))
+			return vfail(c, "region %u +%zu: free block not indexed",
+				     id, off);
+		c->nfree++;
+		c->free_bytes += size;
+		if (pool_poison(bp)) {
+			c->poisoned = poison_skip(size);
+			goto poison;
+		}
+		break;
+	case BH_ALLOC:
+		c->live++;
+		c->alloc_bytes += size;
+		break;
+	case BH_TRANSIT:
+		c->transit_bytes += size;
+		break;
 	}
-	return true;
+	goto next;
+poison:
+	ret = check_poison_locked(c);
+	if (ret <= 0)
+		return ret;
+next:
+	c->prevfree = blk_free(h) ? blk_size(h) : 0;
+	c->h = next_blk(h);
+	return 1;
+}
+
+static int check_regions_locked(struct bget_pool *bp, struct bget_check *c)
+{
+	int ret;
+
+	while (c->budget > 0) {
+		if (!c->h)
+			ret = check_next_region_locked(bp, c);
+		else if (c->h == reg_end(c->r))
+			ret = check_region_end_locked(c);
+		else
+			ret = check_block_locked(bp, c);
+		if (ret < 0 || (ret > 0 && !c->h))
+			return ret;
+	}
+	return 0;
+}
+
+/* Walk bin @c->q's list: every entry a free block of q quanta, links intact. */
+static int check_bins_locked(struct bget_pool *bp, struct bget_check *c)
+{
+	struct bget_free *f;
+	struct bget_hdr *h;
+	unsigned int w;
+
+	lockdep_assert_held(&bp->lock);
+	if (!c->started) {
+		for (w = 0; w < BGET_MAP_WORDS; w++)
+			if (test_bit(w, &bp->bin_sum) != !!bp->bin_map[w])
+				return vfail(c, "bin summary bit %u wrong", w);
+		if (bp->bin_sum >> (BGET_MAP_WORDS - 1) >> 1)
+			return vfail(c, "bin summary has stray bits");
+		c->started = true;
+	}
+	for (; c->q < BGET_NBINS; c->q++, c->pprev = NULL) {
+		if (!c->pprev) {
+			if (c->budget-- <= 0)
+				return 0;
+			if (test_bit(c->q, bp->bin_map) != !!bp->bins[c->q])
+				return vfail(c, "bin %u: bitmap bit wrong", c->q);
+			c->pprev = &bp->bins[c->q];
+		}
+		while ((f = *c->pprev)) {
+			if (c->budget-- <= 0)
+				return 0;
+			h = links_blk(f);
+			if (f->pprev != c->pprev || !region_find_locked(bp, h) ||
+			    !hdr_ok(h) || !blk_free(h) ||
+			    size_bin(blk_size(h)) != c->q)
+				return vfail(c, "bin %u: bad entry", c->q);
+			if (++c->indexed > c->nfree)
+				return vfail(c, "bin %u: more entries than free blocks",
+					     c->q);
+			c->pprev = &f->next;
+		}
+	}
+	c->started = false;
+	return 1;
 }
 
 /* The size tree: sizes strictly ascending, chains of equal sizes. */
-static bool check_tree_locked(struct bget_pool *bp, struct bget_check *c,
-			      unsigned long *count)
+static int check_tree_locked(struct bget_pool *bp, struct bget_check *c)
 {
-	struct bget_free *f, *e, **pprev;
-	size_t prev = 0, size;
-	struct rb_node *n;
+	struct bget_free *f;
 	struct bget_hdr *h;
+	size_t size;
 
 	lockdep_assert_held(&bp->lock);
-	for (n = rb_first(&bp->size_tree); n; n = rb_next(n)) {
-		f = rb_entry(n, struct bget_free, rb);
-		h = links_blk(f);
-		if (!region_find_locked(bp, h) || !hdr_ok(h) || !blk_free(h) ||
-		    f->pprev)
-			return vfail(c, "size tree: entry %lu is not a free block",
-				     *count);
-		size = blk_size(h);
-		if (size < BGET_LARGE || size <= prev)
-			return vfail(c, "size tree: entry %lu out of order",
-				     *count);
-		prev = size;
-		pprev = &f->next;
-		for (e = f; e; e = e->next) {
-			h = links_blk(e);
-			if (e != f && (e->pprev != pprev ||
-				       !region_find_locked(bp, h) || !hdr_ok(h) ||
-				       !blk_free(h) || blk_size(h) != size))
+	for (;;) {
+		if (c->budget-- <= 0)
+			return 0;
+		f = c->pprev ? *c->pprev : NULL;
+		if (!f) {
+			/* The next tree node, heading the next size's chain. */
+			c->node = c->started ? rb_next(c->node) :
+					       rb_first(&bp->size_tree);
+			c->started = true;
+			if (!c->node)
+				return 1;
+			f = rb_entry(c->node, struct bget_free, rb);
+			h = links_blk(f);
+			if (!region_find_locked(bp, h) || !hdr_ok(h) ||
+			    !blk_free(h) || f->pprev)
+				return vfail(c, "size tree: entry %lu is not a free block",
+					     c->indexed);
+			size = blk_size(h);
+			if (size < BGET_LARGE || size <= c->tree_size)
+				return vfail(c, "size tree: entry %lu out of order",
+					     c->indexed);
+			c->tree_size = size;
+		} else {
+			h = links_blk(f);
+			if (f->pprev != c->pprev || !region_find_locked(bp, h) ||
+			    !hdr_ok(h) || !blk_free(h) ||
+			    blk_size(h) != c->tree_size)
 				return vfail(c, "size tree: bad chain entry for %zu bytes",
-					     size);
-			pprev = &e->next;
-			if (++*count > c->nfree)
-				return vfail(c, "size tree: more entries than free blocks");
+					     c->tree_size);
 		}
+		if (++c->indexed > c->nfree)
+			return vfail(c, "size tree: more entries than free blocks");
+		c->pprev = &f->next;
 	}
-	return true;
 }
 
-static bool check_index_locked(struct bget_pool *bp, struct bget_check *c)
+static int check_counters_locked(struct bget_pool *bp, struct bget_check *c)
 {
-	unsigned long count = 0;
-	unsigned int q, w;
-
 	lockdep_assert_held(&bp->lock);
-	for (w = 0; w < BGET_MAP_WORDS; w++)
-		if (test_bit(w, &bp->bin_sum) != !!bp->bin_map[w])
-			return vfail(c, "bin summary bit %u wrong", w);
-	if (bp->bin_sum >> (BGET_MAP_WORDS - 1) >> 1)
-		return vfail(c, "bin summary has stray bits");
-	for (q = 0; q < BGET_NBINS; q++)
-		if (!check_bin_locked(bp, q, c, &count))
-			return false;
-	if (!check_tree_locked(bp, c, &count))
-		return false;
-	if (count != c->nfree)
+	if (c->indexed != c->nfree)
 		return vfail(c, "free index holds %lu blocks, %lu free blocks found",
-			     count, c->nfree);
-	return true;
+			     c->indexed, c->nfree);
+	if (c->free_bytes != totfree_locked(bp) ||
+	    c->alloc_bytes != bp->curalloc || c->live != live_locked(bp) ||
+	    c->transit_bytes != bp->transit || c->managed != bp->managed ||
+	    c->npool != bp->npool)
+		return vfail(c, "counters: free %zu/%zu, used %zu/%zu, live %lu/%lu",
+			     c->free_bytes, totfree_locked(bp), c->alloc_bytes,
+			     bp->curalloc, c->live, live_locked(bp));
+	return 1;
 }
 
-static bool validate_locked(struct bget_pool *bp, char *msg, size_t len)
+/* One step of a pass: 1 when the pass is done, 0 when the budget is spent. */
+static int validate_step_locked(struct bget_pool *bp, struct bget_check *c)
 {
-	struct bget_check c = { .msg = msg, .len = len };
-	struct bget_region *r, *prev = NULL;
-	struct rb_node *n;
+	int ret = 1;
 
-	lockdep_assert_held(&bp->lock);
-	for (n = rb_first(&bp->regions); n; n = rb_next(n)) {
-		r = rb_entry(n, struct bget_region, node);
-		if (prev && (char *)prev + prev->len > (char *)r)
-			return vfail(&c, "region %u overlaps region %u", r->id,
-				     prev->id);
-		if (!check_region_locked(bp, r, &c))
-			return false;
-		prev = r;
+	c->budget = BGET_WALK_BUDGET;
+	while (c->phase != VP_DONE) {
+		switch (c->phase) {
+		case VP_REGIONS:
+			ret = check_regions_locked(bp, c);
+			break;
+		case VP_BINS:
+			ret = check_bins_locked(bp, c);
+			break;
+		case VP_TREE:
+			ret = check_tree_locked(bp, c);
+			break;
+		default:
+			ret = check_counters_locked(bp, c);
+			break;
+		}
+		if (ret <= 0)
+			return ret;
+		c->phase++;
 	}
-	if (!check_index_locked(bp, &c))
-		return false;
-	if (c.free_bytes != totfree_locked(bp) ||
-	    c.alloc_bytes != bp->curalloc || c.live != live_locked(bp) ||
-	    c.managed != bp->managed || c.npool != bp->npool)
-		return vfail(&c, "counters: free %zu/%zu, used %zu/%zu, live %lu/%lu",
-			     c.free_bytes, totfree_locked(bp), c.alloc_bytes,
-			     bp->curalloc, c.live, live_locked(bp));
-	return true;
+	return ret;
 }
 
-#define BGET_MSG_LEN	160
+#define BGET_MSG_LEN		160
+/* Passes a validation makes before it calls the pool too busy to check. */
+#define BGET_VALIDATE_PASSES	8
 
-/* Run the validator under the lock; @msg gets what is wrong. */
-static bool validate(struct bget_pool *bp, char *msg, size_t len)
+enum bget_verdict { BGET_VALID, BGET_CORRUPT, BGET_BUSY };
+
+/*
+ * Validate in steps of bounded lock hold (see the walks above).  A pass
+ * counts only if the layout did not move from its first step to its last,
+ * so what it found holds for one moment of the pool; a pass that sees a
+ * change starts again.  After BGET_VALIDATE_PASSES such restarts the pool
+ * is called busy: nothing was found wrong, but not everything was checked.
+ */
+static enum bget_verdict validate(struct bget_pool *bp, char *msg, size_t len)
 {
-	unsigned long flags;
-	bool ok;
+	struct bget_check c;
+	unsigned long flags, seq;
+	unsigned int pass;
+	int ret = 0;
 
-	spin_lock_irqsave(&bp->lock, flags);
-	ok = validate_locked(bp, msg, len);
-	spin_unlock_irqrestore(&bp->lock, flags);
-	return ok;
+	might_sleep();
+	for (pass = 0; pass < BGET_VALIDATE_PASSES; pass++) {
+		memset(&c, 0, sizeof(c));
+		c.msg = msg;
+		c.len = len;
+		raw_spin_lock_irqsave(&bp->lock, flags);
+		seq = layout_seq_locked(bp);
+		while (!(ret = validate_step_locked(bp, &c))) {
+			raw_spin_unlock_irqrestore(&bp->lock, flags);
+			cond_resched();
+			raw_spin_lock_irqsave(&bp->lock, flags);
+			if (layout_seq_locked(bp) != seq)
+				break;
+		}
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
+		if (ret)
+			return ret > 0 ? BGET_VALID : BGET_CORRUPT;
+	}
+	snprintf(msg, len, "busy: the pool changed during each of %u passes",
+		 BGET_VALIDATE_PASSES);
+	return BGET_BUSY;
 }
 
 /**
@@ -1825,17 +2450,32 @@ static bool validate(struct bget_pool *bp, char *msg, size_t len)
  * (BGET_POISON), and the counters.  The first problem found is logged with
  * pr_err.
  *
- * Context: any context; takes time linear in the pool's size.
- * Return: true if the pool is consistent.
+ * The pool lock is held for a bounded step at a time (64 blocks or index
+ * entries, or 16 KiB of poison), so the pool goes on serving meanwhile.  A
+ * pass holds only if the pool did not change from its first step to its
+ * last; one that saw a change starts again.  If the pool changes during
+ * each of 8 passes, the validation gives up: it logs that the pool was
+ * too busy to check and returns true, since nothing wrong was found (a
+ * busy pool is never called corrupt).  Validate a pool its users have
+ * left alone for a complete check.
+ *
+ * Context: process context (may sleep); time linear in the pool's size.
+ * Return: false if the pool is corrupt; true otherwise.
  */
 bool bget_pool_validate(struct bget_pool *bp)
 {
 	char msg[BGET_MSG_LEN];
-	bool ok = validate(bp, msg, sizeof(msg));
 
-	if (!ok)
+	switch (validate(bp, msg, sizeof(msg))) {
+	case BGET_CORRUPT:
 		pr_err("bget/%s: %s\n", bp->ap.name, msg);
-	return ok;
+		return false;
+	case BGET_BUSY:
+		pr_info("bget/%s: not validated: %s\n", bp->ap.name, msg);
+		return true;
+	default:
+		return true;
+	}
 }
 EXPORT_SYMBOL_NS_GPL(bget_pool_validate, ALLOCPOOLS_NS);
 
@@ -1846,7 +2486,7 @@ static void bget_row(struct ap_pool *pool, struct ap_row *row)
 	struct bget_pool *bp = container_of(pool, struct bget_pool, ap);
 	unsigned long flags;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	row->size = bp->managed;
 	row->used = bp->curalloc;
 	row->free = totfree_locked(bp);
@@ -1854,7 +2494,7 @@ static void bget_row(struct ap_pool *pool, struct ap_row *row)
 	row->frees = bp->nrel;
 	row->failures = bp->failures;
 	row->invalid_frees = bp->invalid_frees;
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 }
 
 static int bget_stats_show(struct seq_file *m, struct ap_pool *pool)
@@ -1876,6 +2516,7 @@ static int bget_stats_show(struct seq_file *m, struct ap_pool *pool)
 	seq_printf(m, "ndrel: %ld\n", st.ndrel);
 	seq_printf(m, "failures: %llu\n", st.failures);
 	seq_printf(m, "invalid_frees: %llu\n", st.invalid_frees);
+	seq_printf(m, "corruptions: %llu\n", st.corruptions);
 	return 0;
 }
 
@@ -1884,7 +2525,9 @@ static int bget_validate_show(struct seq_file *m, struct ap_pool *pool)
 	struct bget_pool *bp = container_of(pool, struct bget_pool, ap);
 	char msg[BGET_MSG_LEN];
 
-	seq_printf(m, "%s\n", validate(bp, msg, sizeof(msg)) ? "ok" : msg);
+	/* "ok", what is wrong, or "busy: ..." (see bget_pool_validate()). */
+	seq_printf(m, "%s\n",
+		   validate(bp, msg, sizeof(msg)) == BGET_VALID ? "ok" : msg);
 	return 0;
 }
 
@@ -1901,6 +2544,24 @@ static const struct ap_kind bget_kind = {
 };
 
 /* ---- create, add, destroy ---- */
+
+/* vfree() what bget_vmalloc_ops released, in process context. */
+static void bget_gone_work(struct work_struct *work)
+{
+	struct bget_pool *bp = container_of(work, struct bget_pool, gone_work);
+	struct bget_gone *g, *next;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	g = bp->gone;
+	bp->gone = NULL;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	for (; g; g = next) {
+		next = g->next;
+		vfree(g);
+		cond_resched();
+	}
+}
 
 /**
  * bget_pool_create() - create a BGET pool
@@ -1932,7 +2593,9 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 	bp = kzalloc(sizeof(*bp), GFP_KERNEL);
 	if (!bp)
 		return ERR_PTR(-ENOMEM);
-	spin_lock_init(&bp->lock);
+	raw_spin_lock_init(&bp->lock);
+	mutex_init(&bp->grow_lock);
+	INIT_WORK(&bp->gone_work, bget_gone_work);
 	bp->flags = flags;
 	bp->regions = RB_ROOT;
 	bp->size_tree = RB_ROOT;
@@ -1940,15 +2603,18 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 	if (size) {
 		unsigned long irqflags;
 
-		buf = vmalloc(size);
+		/* A size the system cannot give is -ENOMEM, not a splat. */
+		buf = __vmalloc(size, GFP_KERNEL | __GFP_NOWARN);
 		if (!buf) {
 			ret = -ENOMEM;
 			goto free_pool;
 		}
-		r = region_init(bp, buf, size, BGET_REGION_INITIAL, 0);
-		spin_lock_irqsave(&bp->lock, irqflags);
+		r = region_init(buf, size, BGET_REGION_INITIAL, 0, BH_FREE);
+		if (pool_poison(bp))
+			poison_blk(reg_first(r), reg_span(r));
+		raw_spin_lock_irqsave(&bp->lock, irqflags);
 		region_link_locked(bp, r);
-		spin_unlock_irqrestore(&bp->lock, irqflags);
+		raw_spin_unlock_irqrestore(&bp->lock, irqflags);
 	}
 	ret = ap_pool_register(&bp->ap, &bget_kind, name);
 	if (ret)
@@ -1959,6 +2625,7 @@ free_region:
 	if (size)
 		vfree(buf);
 free_pool:
+	mutex_destroy(&bp->grow_lock);
 	kfree(bp);
 	return ERR_PTR(ret);
 }
@@ -1973,7 +2640,9 @@ EXPORT_SYMBOL_NS_GPL(bget_pool_create, ALLOCPOOLS_NS);
  * @buf need not be aligned: the region starts at the first 16-byte
  * boundary in it and ends at the last, and takes 64 bytes of that for its
  * own bookkeeping.  The buffer must not overlap memory the pool already
- * manages.
+ * manages: the check and the linking of the new region happen under one
+ * hold of the pool lock, so of two concurrent adds of overlapping buffers
+ * one is refused.  Nothing is written into @buf before that check.
  *
  * Context: process context.
  * Return: 0, or -EINVAL (NULL @buf, fewer than 112 usable bytes once
@@ -1981,23 +2650,38 @@ EXPORT_SYMBOL_NS_GPL(bget_pool_create, ALLOCPOOLS_NS);
  */
 int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 {
+	bool poison = pool_poison(bp);
 	struct bget_region *r;
 	unsigned long flags;
-	bool overlap;
+	struct bget_hdr *h;
 
 	might_sleep();
 	if (!buf || !region_len_ok(buf, len))
 		return -EINVAL;
-	spin_lock_irqsave(&bp->lock, flags);
-	overlap = region_overlaps_locked(bp, buf, len);
-	spin_unlock_irqrestore(&bp->lock, flags);
-	if (overlap)
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	if (region_overlaps_locked(bp, buf, len)) {
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
 		return -EINVAL;
-	/* Laid out unlocked: until linked, nobody else can see it. */
-	r = region_init(bp, buf, len, BGET_REGION_CALLER, 0);
-	spin_lock_irqsave(&bp->lock, flags);
+	}
+	/*
+	 * O(1) bytes written: on a poisoned pool the region's block stays in
+	 * transit until it is poisoned, outside the lock.
+	 */
+	r = region_init(buf, len, BGET_REGION_CALLER, 0,
+			poison ? BH_TRANSIT : BH_FREE);
 	region_link_locked(bp, r);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (!poison)
+		return 0;
+	h = reg_first(r);
+	poison_blk(h, reg_span(r));
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	bp->transit -= reg_span(r);
+	bp->nchange++;
+	set_hdr(h, reg_span(r), BH_FREE);
+	reg_end(r)->prevfree = reg_span(r);
+	index_insert_locked(bp, h);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(bget_pool_add, ALLOCPOOLS_NS);
@@ -2009,7 +2693,9 @@ EXPORT_SYMBOL_NS_GPL(bget_pool_add, ALLOCPOOLS_NS);
  * Live buffers are freed with the pool (and one warning counts them).  The
  * initial region is vfree'd, expansion and direct blocks go back through
  * the release callback; buffers added with bget_pool_add() are the
- * caller's again.
+ * caller's again.  Blocks bget_vmalloc_ops released, now or before, are
+ * vfree'd before this returns.  Takes no pool lock: nobody else may use
+ * the pool any more.
  *
  * Context: process context; no other call on @bp may be running or follow.
  */
@@ -2036,6 +2722,9 @@ void bget_pool_destroy(struct bget_pool *bp)
 		else if (r->kind != BGET_REGION_CALLER && release)
 			release(bp, buf);
 	}
+	/* The work item and @bp go together, before the module's text can. */
+	flush_work(&bp->gone_work);
+	mutex_destroy(&bp->grow_lock);
 	kfree(bp);
 }
 EXPORT_SYMBOL_NS_GPL(bget_pool_destroy, ALLOCPOOLS_NS);
@@ -2045,20 +2734,44 @@ EXPORT_SYMBOL_NS_GPL(bget_pool_destroy, ALLOCPOOLS_NS);
 static void *bget_vmalloc_acquire(struct bget_pool *bp, size_t size,
 				  gfp_t gfp)
 {
+	unsigned int scope;
+	void *buf;
+
 	if (!gfpflags_allow_blocking(gfp))
 		return NULL;
-	return vmalloc(size);
-}
-
-static void bget_vmalloc_release(struct bget_pool *bp, void *buf)
-{
-	vfree(buf);
+	/* vmalloc()'s own page tables honour only the scope, not the gfp. */
+	scope = ap_memalloc_save(gfp);
+	buf = __vmalloc(size, (gfp & GFP_KERNEL) | __GFP_NOWARN);
+	ap_memalloc_restore(gfp, scope);
+	return buf;
 }
 
 /*
- * bget_vmalloc_ops - acquire expansion blocks with vmalloc() (only when the
- * allocating caller's gfp mask allows blocking) and release them with
- * vfree().  No compaction.
+ * Called from bget_free(), maybe in hard IRQ, where vfree() may not run
+ * (it sleeps, and vfree_atomic() is not exported): the buffer goes on the
+ * pool's list, its first bytes the link, and the pool's work item frees it.
+ */
+static void bget_vmalloc_release(struct bget_pool *bp, void *buf)
+{
+	struct bget_gone *g = buf;
+	unsigned long flags;
+	bool first;
+
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	g->next = bp->gone;
+	bp->gone = g;
+	first = !g->next;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (first)
+		schedule_work(&bp->gone_work);
+}
+
+/*
+ * bget_vmalloc_ops - acquire expansion blocks with __vmalloc() with the
+ * allocating caller's gfp mask (only when it allows blocking, and in the
+ * memalloc scope it asks for), and release them to a work item of the
+ * pool that vfree()s them, so that bget_free() never sleeps.  No
+ * compaction.  bget_pool_destroy() waits for that work.
  */
 const struct bget_ops bget_vmalloc_ops = {
 	.acquire = bget_vmalloc_acquire,

@@ -8,6 +8,10 @@
  * bget_test_extra(), which .exit destroys too.
  */
 #include <kunit/test.h>
+#include <linux/hrtimer.h>
+#include <linux/mm.h>
+#include <linux/panic.h>
+#include <linux/preempt.h>
 #include <linux/random.h>
 #include <linux/sizes.h>
 
@@ -64,9 +68,9 @@ static unsigned long bget_test_nfree(struct bget_pool *bp)
 {
 	unsigned long flags, n;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	n = count_free_locked(bp);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return n;
 }
 
@@ -74,9 +78,9 @@ static unsigned long bget_test_live(struct bget_pool *bp)
 {
 	unsigned long flags, n;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	n = live_locked(bp);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return n;
 }
 
@@ -350,9 +354,9 @@ static bool bget_test_bin_bit(struct bget_pool *bp, size_t block)
 	unsigned long flags;
 	bool set;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	set = test_bit(size_bin(block), bp->bin_map);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return set;
 }
 
@@ -442,11 +446,11 @@ static void bget_pool_test_free_bins_follow_coalescing(struct kunit *test)
 	/* c joins the 256-byte block above and the rest below. */
 	KUNIT_ASSERT_EQ(test, bget_free(bp, c), 0);
 	KUNIT_EXPECT_FALSE(test, bget_test_bin_bit(bp, 256));
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	sum = bp->bin_sum;
 	for (w = 0; w < BGET_MAP_WORDS; w++)
 		sum |= bp->bin_map[w];
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	KUNIT_EXPECT_EQ(test, sum, 0);
 	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1);
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
@@ -461,6 +465,12 @@ static void bget_test_fill(unsigned char *p, size_t n, unsigned char seed)
 
 	for (i = 0; i < n; i++)
 		p[i] = seed + i;
+}
+
+static bool bget_test_check_byte(const unsigned char *p, size_t n,
+				 unsigned char byte)
+{
+	return !memchr_inv(p, byte, n);
 }
 
 static bool bget_test_check(const unsigned char *p, size_t n, unsigned char seed)
@@ -569,9 +579,9 @@ static struct bget_region *bget_test_region(struct bget_pool *bp, void *p)
 	struct bget_region *r;
 	unsigned long flags;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	r = region_find_locked(bp, p);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return r;
 }
 
@@ -843,6 +853,7 @@ static void bget_pool_test_poison_write_after_free(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, q);
 	bget_pool_stats(bp, &st);
 	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 1);
 	KUNIT_EXPECT_EQ(test, st.totfree, 0);
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
 }
@@ -882,7 +893,7 @@ static void bget_pool_test_debugfs_files_show(struct kunit *test)
 	bget_stats_show(&m, &bp->ap);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "curalloc: 1024\n"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "nget: 1\n"));
-	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "invalid_frees: 0\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "invalid_frees: 0\ncorruptions: 0\n"));
 	m.count = 0;
 	memset(m.buf, 0, m.size);
 	bget_validate_show(&m, &bp->ap);
@@ -895,6 +906,195 @@ static void bget_pool_test_debugfs_files_show(struct kunit *test)
 	bget_dump_buf(bp, (char *)p + 16);
 	bget_pool_dump(bp, true, true);
 	bget_pool_dump(bp, false, false);
+}
+
+/* ---- calling context ---- */
+
+/*
+ * With CONFIG_DEBUG_ATOMIC_SLEEP (the x86_64 layers) a sleep in atomic
+ * context is reported and taints the kernel with TAINT_WARN, so these
+ * cases compare the taint before and after; the check says nothing if the
+ * kernel was tainted before.  No KUNIT_ASSERT in an atomic section: a
+ * failed assertion ends the test thread.
+ */
+static DEFINE_SPINLOCK(bget_test_driver_lock);
+
+/* What a driver may call from atomic context, on pool @bp. */
+static void bget_test_atomic_calls(struct kunit *test, struct bget_pool *bp)
+{
+	unsigned char *a, *b, *c;
+	struct bget_stats st;
+
+	a = bget_alloc(bp, 100, GFP_ATOMIC);
+	b = bget_zalloc(bp, 300, GFP_ATOMIC);
+	KUNIT_EXPECT_NOT_NULL(test, a);
+	KUNIT_EXPECT_NOT_NULL(test, b);
+	if (!a || !b)
+		goto out;
+	memset(a, 0x5a, 100);
+	c = bget_realloc(bp, a, 40, GFP_ATOMIC);	/* shrink */
+	KUNIT_EXPECT_PTR_EQ(test, c, a);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, b), 0);
+	b = NULL;
+	c = bget_realloc(bp, a, 2000, GFP_ATOMIC);	/* grow or move */
+	KUNIT_EXPECT_NOT_NULL(test, c);
+	if (c) {
+		KUNIT_EXPECT_TRUE(test, bget_test_check_byte(c, 40, 0x5a));
+		a = c;
+	}
+	bget_pool_stats(bp, &st);
+	bget_dump_buf(bp, a);
+out:
+	KUNIT_EXPECT_EQ(test, bget_free(bp, a), 0);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, b), 0);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, a), a ? -EINVAL : 0);
+}
+
+static void bget_pool_test_calls_atomic_context(struct kunit *test)
+{
+	static const unsigned int flags[] = { 0, BGET_POISON };
+	bool tainted = test_taint(TAINT_WARN);
+	struct bget_test *t = test->priv;
+	unsigned long irqflags;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		struct bget_pool *bp = bget_test_extra(test, SZ_64K, flags[i]);
+
+		/* A driver's own spinlock (a sleeping lock on PREEMPT_RT). */
+		spin_lock_irqsave(&bget_test_driver_lock, irqflags);
+		bget_test_atomic_calls(test, bp);
+		spin_unlock_irqrestore(&bget_test_driver_lock, irqflags);
+		/* Preemption off: no sleeping lock may be taken (RT). */
+		preempt_disable();
+		bget_test_atomic_calls(test, bp);
+		preempt_enable();
+		local_irq_save(irqflags);
+		bget_test_atomic_calls(test, bp);
+		local_irq_restore(irqflags);
+		KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+		bget_pool_destroy(bp);
+		t->extra = NULL;
+	}
+	if (!tainted)
+		KUNIT_EXPECT_FALSE(test, test_taint(TAINT_WARN));
+}
+
+/*
+ * bget_vmalloc_ops' release, reached from a free under a driver's
+ * spinlock: vfree() there may sleep, so it only queues the block.
+ */
+static void bget_pool_test_free_default_release_atomic(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, 0, BGET_POISON);
+	bool tainted = test_taint(TAINT_WARN);
+	unsigned long irqflags;
+	struct bget_stats st;
+	void *direct, *exp;
+	bool mapped;
+
+	KUNIT_ASSERT_EQ(test, bget_pool_ctl(bp, &bget_vmalloc_ops, SZ_16K), 0);
+	direct = bget_alloc(bp, SZ_64K, GFP_KERNEL);
+	exp = bget_alloc(bp, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, direct);
+	KUNIT_ASSERT_NOT_NULL(test, exp);
+	spin_lock_irqsave(&bget_test_driver_lock, irqflags);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, direct), 0);
+	/* The direct block's region starts its vmalloc()'d memory. */
+	mapped = vmalloc_to_page((char *)direct - BGET_OVERHEAD);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, exp), 0);
+	spin_unlock_irqrestore(&bget_test_driver_lock, irqflags);
+	/*
+	 * Not vfree()d inside the free.  On one CPU nothing can have run the
+	 * work item yet; elsewhere the taint check below stands for this.
+	 */
+	if (num_online_cpus() == 1)
+		KUNIT_EXPECT_TRUE(test, mapped);
+	if (!tainted)
+		KUNIT_EXPECT_FALSE(test, test_taint(TAINT_WARN));
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.ndrel, 1);
+	KUNIT_EXPECT_EQ(test, st.nprel, 1);
+	KUNIT_EXPECT_EQ(test, st.npool, 0);
+	/* The work item vfree()s both. */
+	flush_work(&bp->gone_work);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(bp->gone));
+	/* Growth for an atomic caller is refused, without sleeping. */
+	spin_lock_irqsave(&bget_test_driver_lock, irqflags);
+	KUNIT_EXPECT_NULL(test, bget_alloc(bp, 100, GFP_ATOMIC));
+	spin_unlock_irqrestore(&bget_test_driver_lock, irqflags);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+/* A hard-IRQ timer that allocates and frees on a pool. */
+struct bget_test_tick {
+	struct hrtimer timer;
+	struct bget_pool *bp;
+	void *held;
+	unsigned int ticks;
+	bool stop;
+};
+
+static enum hrtimer_restart bget_test_tick_fn(struct hrtimer *timer)
+{
+	struct bget_test_tick *tk = container_of(timer, struct bget_test_tick,
+						 timer);
+
+	if (READ_ONCE(tk->stop))
+		return HRTIMER_NORESTART;
+	if (tk->held) {
+		bget_free(tk->bp, tk->held);
+		tk->held = NULL;
+	} else {
+		tk->held = bget_alloc(tk->bp, 16 + tk->ticks % 700, GFP_ATOMIC);
+	}
+	WRITE_ONCE(tk->ticks, tk->ticks + 1);
+	hrtimer_forward_now(timer, ns_to_ktime(20 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+/*
+ * validate and dump walk a poisoned pool in steps while a hard-IRQ timer
+ * allocates and frees on it: a walk never calls it corrupt (it may call it
+ * busy), and the pool adds up once the timer stops.
+ */
+static void bget_pool_test_walks_under_irq_traffic(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, SZ_64K, BGET_POISON);
+	struct bget_test_tick *tk = kunit_kzalloc(test, sizeof(*tk), GFP_KERNEL);
+	unsigned long deadline = jiffies + 10 * HZ;
+	void *keep[32];
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, tk);
+	/* Some blocks to walk: every other one stays allocated. */
+	for (i = 0; i < ARRAY_SIZE(keep); i++)
+		keep[i] = bget_alloc(bp, 200, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(keep); i += 2) {
+		KUNIT_EXPECT_EQ(test, bget_free(bp, keep[i]), 0);
+		keep[i] = NULL;
+	}
+	tk->bp = bp;
+	hrtimer_init(&tk->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	tk->timer.function = bget_test_tick_fn;
+	hrtimer_start(&tk->timer, ns_to_ktime(20 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	/* 200 walks, and on until the timer has had 200 turns (or 10 s). */
+	for (i = 0; i < 200 || (READ_ONCE(tk->ticks) < 200 &&
+				time_before(jiffies, deadline)); i++) {
+		KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+		if (!(i % 1000))
+			bget_pool_dump(bp, false, false);
+	}
+	WRITE_ONCE(tk->stop, true);
+	hrtimer_cancel(&tk->timer);
+	kunit_info(test, "%d walks, %u timer ticks\n", i, READ_ONCE(tk->ticks));
+	KUNIT_EXPECT_EQ(test, bget_free(bp, tk->held), 0);
+	for (i = 0; i < ARRAY_SIZE(keep); i++)
+		KUNIT_EXPECT_EQ(test, bget_free(bp, keep[i]), 0);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1);
+	KUNIT_EXPECT_EQ(test, bget_test_live(bp), 0);
 }
 
 /* ---- random ---- */
@@ -986,6 +1186,9 @@ static struct kunit_case bget_pool_test_cases[] = {
 	KUNIT_CASE(bget_pool_test_poison_write_after_free),
 	KUNIT_CASE(bget_pool_test_validate_smashed_header),
 	KUNIT_CASE(bget_pool_test_debugfs_files_show),
+	KUNIT_CASE(bget_pool_test_calls_atomic_context),
+	KUNIT_CASE(bget_pool_test_free_default_release_atomic),
+	KUNIT_CASE(bget_pool_test_walks_under_irq_traffic),
 	KUNIT_CASE(bget_pool_test_random_ops_valid),
 	{}
 };

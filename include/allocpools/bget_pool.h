@@ -26,6 +26,12 @@
 
 struct bget_pool;
 
+/*
+ * The callbacks run without the pool lock.  compact and acquire run in the
+ * allocating caller's context with its gfp mask; release runs in the
+ * context of the bget_free() that freed the block (any context, hard IRQ
+ * included) and must suit it.  See bget_pool_ctl().
+ */
 struct bget_ops {
 	int (*compact)(struct bget_pool *bp, size_t sizereq, int sequence);
 	void *(*acquire)(struct bget_pool *bp, size_t size, gfp_t gfp);
@@ -37,7 +43,7 @@ struct bget_stats {
 	long nget, nrel;
 	size_t pool_incr;			/* bstatse */
 	long npool, npget, nprel, ndget, ndrel;
-	u64 failures, invalid_frees;
+	u64 failures, invalid_frees, corruptions;
 };
 
 struct bget_pool *bget_pool_create(const char *name, size_t size,

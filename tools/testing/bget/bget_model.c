@@ -147,9 +147,9 @@ static unsigned long pool_live(struct bget_pool *bp)
 {
 	unsigned long flags, v;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	v = live_locked(bp);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return v;
 }
 
@@ -157,9 +157,9 @@ static unsigned long pool_nfree(struct bget_pool *bp)
 {
 	unsigned long flags, v;
 
-	spin_lock_irqsave(&bp->lock, flags);
+	raw_spin_lock_irqsave(&bp->lock, flags);
 	v = count_free_locked(bp);
-	spin_unlock_irqrestore(&bp->lock, flags);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return v;
 }
 
@@ -369,6 +369,7 @@ static void check_stats(struct bget_pool *bp)
 	CHECK(st.nget - st.nrel == (long)nlive, "nget %ld nrel %ld live %u",
 	      st.nget, st.nrel, nlive);
 	CHECK(pool_live(bp) == nlive, "live %lu model %u", pool_live(bp), nlive);
+	CHECK(st.corruptions == 0, "%llu corruptions", st.corruptions);
 }
 
 static void run_phase(const struct phase *ph)
@@ -406,6 +407,9 @@ static void run_phase(const struct phase *ph)
 			do_free(bp);
 		if (!(i % ph->validate_every))
 			CHECK(bget_pool_validate(bp), "validate in %s", ph->name);
+		/* The workqueue: vfree()s what bget_vmalloc_ops released. */
+		if (!(i % 64))
+			ap_shim_run_work();
 		if (!(i % 2000)) {
 			check_overlap();
 			check_stats(bp);

@@ -12,6 +12,10 @@ MODEL_TESTS += bget_model
 bget_model_SRCS := $(TOP)/tools/testing/bget/bget_model.c $(BGET_RBTREE)
 $(OUT)/bget_model: CPPFLAGS += -idirafter $(KSRC)/tools/include
 
+MODEL_TESTS += bget_context
+bget_context_SRCS := $(TOP)/tools/testing/bget/bget_context.c $(BGET_RBTREE)
+$(OUT)/bget_context: CPPFLAGS += -idirafter $(KSRC)/tools/include
+
 FUZZERS += bget_fuzz
 bget_fuzz_SRCS := $(TOP)/tools/testing/bget/bget_fuzz.c $(BGET_RBTREE)
 $(OUT)/bget_fuzz: CPPFLAGS += -idirafter $(KSRC)/tools/include
