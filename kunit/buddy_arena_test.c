@@ -22,9 +22,9 @@ static void ba_expect_valid(struct kunit *test, struct buddy_arena *ba)
 	unsigned long flags;
 	bool ok;
 
-	spin_lock_irqsave(&ba->lock, flags);
+	raw_spin_lock_irqsave(&ba->lock, flags);
 	ok = buddy_check_locked(ba);
-	spin_unlock_irqrestore(&ba->lock, flags);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	KUNIT_EXPECT_TRUE_MSG(test, ok, "arena invariant broken");
 }
 
@@ -641,7 +641,7 @@ static void buddy_arena_test_random_ops(struct kunit *test)
 	while (n)
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[--n]), 0);
 	ba_expect_valid(test, ba);
-	KUNIT_EXPECT_EQ(test, ba->nr_free[BA_TEST_MAX], 1UL);
+	KUNIT_EXPECT_EQ(test, ba->orders[BA_TEST_MAX].nr_free, 1UL);
 }
 
 /* The bitmap of non-empty orders agrees with the lists after every call. */
@@ -650,16 +650,16 @@ static void ba_expect_avail(struct kunit *test, struct buddy_arena *ba)
 	unsigned long flags;
 	unsigned int k;
 
-	spin_lock_irqsave(&ba->lock, flags);
+	raw_spin_lock_irqsave(&ba->lock, flags);
 	for (k = 0; k < BUDDY_ARENA_ORDERS; k++) {
+		struct ba_link *head = &ba->orders[k].head;
+
 		KUNIT_EXPECT_EQ_MSG(test, !!test_bit(k, &ba->avail),
-				    !list_empty(&ba->free_area[k]),
-				    "order %u", k);
-		KUNIT_EXPECT_EQ_MSG(test, ba->nr_free[k] == 0,
-				    list_empty(&ba->free_area[k]),
-				    "order %u", k);
+				    next_of(head) != head, "order %u", k);
+		KUNIT_EXPECT_EQ_MSG(test, ba->orders[k].nr_free == 0,
+				    next_of(head) == head, "order %u", k);
 	}
-	spin_unlock_irqrestore(&ba->lock, flags);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
 }
 
 static void buddy_arena_test_avail_tracks_lists(struct kunit *test)
@@ -747,56 +747,108 @@ static void buddy_arena_test_requested_bytes_exact(struct kunit *test)
 }
 
 /*
- * A caller that writes over a free block's links makes the allocation that
- * would take it fail and be counted, and a free next to it not merge,
- * instead of writing through the bad link.
+ * A caller that writes an address over a free block's links makes the
+ * allocation that would take it fail, cut the block's list off and count
+ * one corruption, instead of writing through the bad link.  The block is
+ * never handed out again; the rest of the arena goes on serving.
  */
 static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 {
 	struct buddy_arena *ba = ba_main(test);
 	struct list_head decoy = { &decoy, &decoy };
 	struct buddy_arena_stats st;
-	struct list_head *victim, *saved;
-	u8 *p, *q;
+	struct ba_link *victim;
+	unsigned int n = 0;
+	void **blocks;
+	u8 *p;
 
+	blocks = kunit_kcalloc(test, BA_TEST_SIZE / 16, sizeof(*blocks),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	/* p's buddy is the one free order-4 block */
-	victim = (struct list_head *)(p + 16);
-	KUNIT_ASSERT_EQ(test, ba->nr_free[BA_TEST_MIN], 1UL);
-	KUNIT_ASSERT_PTR_EQ(test, ba->free_area[BA_TEST_MIN].next, victim);
-	saved = victim->next;
-	victim->next = &decoy;
+	victim = (struct ba_link *)(p + 16);
+	KUNIT_ASSERT_EQ(test, ba->orders[BA_TEST_MIN].nr_free, 1UL);
+	KUNIT_ASSERT_PTR_EQ(test, next_of(&ba->orders[BA_TEST_MIN].head),
+			    victim);
+	victim->next = (unsigned long)&decoy;
 
 	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 16, GFP_KERNEL));
 	buddy_arena_stats(ba, &st);
-	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 0UL);
 	KUNIT_EXPECT_PTR_EQ(test, decoy.next, &decoy);
 	KUNIT_EXPECT_PTR_EQ(test, decoy.prev, &decoy);
+	ba_expect_valid(test, ba);
 
-	/* p's free finds its buddy damaged: p is freed but not merged */
+	/* p's free finds its buddy held: p is freed but not merged */
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
 	buddy_arena_stats(ba, &st);
-	KUNIT_EXPECT_EQ(test, st.invalid_frees, 2ULL);
-	KUNIT_EXPECT_EQ(test, st.frees, 1ULL);
-	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 2UL);
-	KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ba, p), (size_t)0);
-	KUNIT_EXPECT_PTR_EQ(test, decoy.next, &decoy);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 1UL);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
+	KUNIT_EXPECT_EQ(test, st.requested_bytes, (size_t)0);
+	KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ba, victim), (size_t)0);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, victim), -EINVAL);
+	ba_expect_valid(test, ba);
 
-	/*
-	 * Repaired (p now sits in front of the victim on the list), both
-	 * halves are taken and freed again, and merge.
-	 */
-	victim->next = saved;
+	/* Everything but the cut-off block is served, and merges back. */
+	while (n < BA_TEST_SIZE / 16 &&
+	       (blocks[n] = buddy_arena_alloc(ba, 16, GFP_ATOMIC))) {
+		KUNIT_EXPECT_PTR_NE(test, blocks[n], (void *)victim);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, BA_TEST_SIZE / 16 - 1);
+	while (n)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, blocks[--n]), 0);
+	ba_expect_valid(test, ba);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
+}
+
+/*
+ * A write after free of 0x41 bytes over a free buddy's links: the free
+ * next to it used to follow 0x4141414141414141 and fault.  Now the merge
+ * is skipped and counted; the allocation that reaches the damaged block
+ * takes the sound one before it and cuts the rest of the list off.
+ */
+static void buddy_arena_test_free_list_damage_pattern(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	struct buddy_arena_stats st;
+	u8 *p, *q, *r;
+
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
-	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_ASSERT_NOT_NULL(test, q);
+	memset(p + 16, 0x41, 16);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 2UL);
+	KUNIT_EXPECT_EQ(test, st.frees, 1ULL);
+	/* LIFO: p comes back first; the damaged block behind it is cut off. */
+	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 0UL);
+	ba_expect_valid(test, ba);
+	/* The next one comes from a split, not from the cut-off block. */
+	r = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, r, p + 32);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, r), 0);
+	/* q's buddy is still cut off: no merge, one more count. */
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, q), 0);
 	ba_expect_valid(test, ba);
-	KUNIT_EXPECT_EQ(test, ba->nr_free[BA_TEST_MAX], 1UL);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
+	KUNIT_EXPECT_EQ(test, st.failures, 0ULL);
 }
 
 /*
@@ -863,6 +915,7 @@ static struct kunit_case buddy_arena_test_cases[] = {
 	KUNIT_CASE_PARAM(buddy_arena_test_requested_bytes_exact,
 			 ba_req_gen_params),
 	KUNIT_CASE(buddy_arena_test_free_list_damage_refused),
+	KUNIT_CASE(buddy_arena_test_free_list_damage_pattern),
 	KUNIT_CASE(buddy_arena_test_regions_both_paths),
 	{}
 };

@@ -11,9 +11,9 @@ static inline bool buddy_check(struct buddy_arena *ba)
 	unsigned long flags;
 	bool ok;
 
-	spin_lock_irqsave(&ba->lock, flags);
+	raw_spin_lock_irqsave(&ba->lock, flags);
 	ok = buddy_check_locked(ba);
-	spin_unlock_irqrestore(&ba->lock, flags);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	return ok;
 }
 
