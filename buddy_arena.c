@@ -249,6 +249,8 @@ struct buddy_region {
  * @orders: per order, its free list (below max_order), secret and count
  * @held_units: units in held blocks: in transit, or cut off
  * @top_regions: regions whose own list of max_order blocks is not empty
+ * @nr_own: blocks on the regions' own lists, counted in @orders[max_order]
+ *	too
  * @idle: regions that may have become entirely free, for @reclaim
  * @flags: BUDDY_ARENA_* (constant)
  * @grow_size: size of a region added by growth (constant)
@@ -285,6 +287,7 @@ struct buddy_arena {
 	struct ba_order orders[BUDDY_ARENA_ORDERS];
 	unsigned long held_units;
 	struct list_head top_regions;
+	unsigned long nr_own;
 	struct list_head idle;
 	unsigned int flags;
 	size_t grow_size;
@@ -533,8 +536,11 @@ static __always_inline void count_unlinked_locked(struct buddy_arena *ba,
 						  unsigned int k)
 {
 	lockdep_assert_held(&ba->lock);
-	if (own_list(ba, r, k) && !--r->nr_top)
-		list_del_init(&r->top_node);
+	if (own_list(ba, r, k)) {
+		ba->nr_own--;
+		if (!--r->nr_top)
+			list_del_init(&r->top_node);
+	}
 	if (!--ba->orders[k].nr_free)
 		__clear_bit(k, &ba->avail);
 }
@@ -634,6 +640,7 @@ static __always_inline void link_free_locked(struct buddy_arena *ba,
 		return;
 	}
 	push_block(&r->top, b, ba->top_key);
+	ba->nr_own++;
 	if (!r->nr_top++)
 		list_add_tail(&r->top_node, &ba->top_regions);
 	ba->orders[order].nr_free++;
@@ -657,8 +664,12 @@ static void cut_list_locked(struct buddy_arena *ba, unsigned int k,
 	unsigned long n = ba->orders[k].nr_free;
 
 	lockdep_assert_held(&ba->lock);
+	/* The arena's max_order list: the primary region's blocks only. */
+	if (k == ba->max_order)
+		n -= ba->nr_own;
 	if (top) {
 		n = top->nr_top;
+		ba->nr_own -= n;
 		top->nr_top = 0;
 		top->tainted = true;
 		list_del_init(&top->top_node);
@@ -893,8 +904,11 @@ static __always_inline u8 *take_block_locked(struct buddy_arena *ba,
 	}
 	set_next(head, n);
 	set_prev(n, head, key);
-	if (unlikely(top) && !--top->nr_top)
-		list_del_init(&top->top_node);
+	if (unlikely(top)) {
+		ba->nr_own--;
+		if (!--top->nr_top)
+			list_del_init(&top->top_node);
+	}
 	if (!--ba->orders[j].nr_free)
 		__clear_bit(j, &ba->avail);
 
@@ -1020,18 +1034,26 @@ static void splice_region_locked(struct buddy_arena *ba,
 				 struct buddy_region *r)
 {
 	unsigned int k, max = ba->max_order;
-	size_t off = r->nr_top << max;
+	size_t off = r->size >> max << max;
 
 	lockdep_assert_held(&ba->lock);
 	for (k = max; k-- > ba->min_order; ) {
-		struct ba_link *head = &ba->orders[k].head;
+		struct ba_order *o = &ba->orders[k];
+		struct ba_link *b = (struct ba_link *)(r->base + off);
+		struct ba_link *last = prev_of(&o->head, o->key);
 
 		if (!(r->size & BIT(k)))
 			continue;
-		/* Last on the list: older regions' blocks go out first. */
-		push_block(prev_of(head, ba->orders[k].key),
-			   (struct ba_link *)(r->base + off), ba->orders[k].key);
-		ba->orders[k].nr_free++;
+		/*
+		 * Last on the list: older regions' blocks go out first.  The
+		 * last block's next link is the head, so it is not read (a
+		 * client may have written over it).
+		 */
+		set_next(b, &o->head);
+		set_prev(b, last, o->key);
+		set_next(last, b);
+		set_prev(&o->head, b, o->key);
+		o->nr_free++;
 		__set_bit(k, &ba->avail);
 		off += BIT(k);
 	}
@@ -1054,6 +1076,7 @@ static void splice_region_locked(struct buddy_arena *ba,
 	} else if (r->nr_top) {
 		list_add_tail(&r->top_node, &ba->top_regions);
 		ba->orders[max].nr_free += r->nr_top;
+		ba->nr_own += r->nr_top;
 		__set_bit(max, &ba->avail);
 	}
 	ba->size += r->size;
@@ -1127,7 +1150,7 @@ static int add_region(struct buddy_arena *ba, size_t size, bool primary,
 static bool region_idle_locked(struct buddy_arena *ba, struct buddy_region *r)
 {
 	unsigned int k, max = ba->max_order;
-	size_t off = r->nr_top << max;
+	size_t off = r->size >> max << max;
 
 	lockdep_assert_held(&ba->lock);
 	if (r->primary || r->tainted || r->free_bytes != r->size ||
@@ -1149,7 +1172,7 @@ static void detach_region_locked(struct buddy_arena *ba,
 				 struct buddy_region *r)
 {
 	unsigned int k, max = ba->max_order;
-	size_t off = r->nr_top << max;
+	size_t off = r->size >> max << max;
 
 	lockdep_assert_held(&ba->lock);
 	for (k = max; k-- > ba->min_order; ) {
@@ -1161,6 +1184,7 @@ static void detach_region_locked(struct buddy_arena *ba,
 	if (r->nr_top) {
 		list_del_init(&r->top_node);
 		ba->orders[max].nr_free -= r->nr_top;
+		ba->nr_own -= r->nr_top;
 		if (!ba->orders[max].nr_free)
 			__clear_bit(max, &ba->avail);
 	}
@@ -1557,6 +1581,8 @@ static noinline void *alloc_general_locked(struct buddy_arena *ba,
 	ba->slack_units += slack;
 	ba->allocs++;
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	/* The block may come from a list cut off behind it. */
+	damage_report(ba, &dmg);
 	return p;
 }
 
@@ -2141,6 +2167,11 @@ static bool __maybe_unused check_arena_locked(struct buddy_arena *ba,
 		/* The regions' own lists hold the other max_order blocks. */
 		if (k == max)
 			n += nr_top;
+		if (k == max && nr_top != ba->nr_own) {
+			pr_err("check: %lu blocks on own lists, %lu counted\n",
+			       nr_top, ba->nr_own);
+			return false;
+		}
 		if (n != ba->orders[k].nr_free ||
 		    (n != map_free[k] && !damaged && !ba->corruptions)) {
 			pr_err("check: order %u: %lu listed, %lu in the map, %lu counted\n",
