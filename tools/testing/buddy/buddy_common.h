@@ -17,6 +17,18 @@ static inline bool buddy_check(struct buddy_arena *ba)
 	return ok;
 }
 
+/* The same, for an arena written over on purpose: see check_arena_locked(). */
+static inline bool buddy_check_damaged(struct buddy_arena *ba)
+{
+	unsigned long flags;
+	bool ok;
+
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	ok = check_arena_locked(ba, true);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	return ok;
+}
+
 /* The free blocks an untouched region of @size is carved into. */
 static inline void carve_layout(unsigned int min, unsigned int max,
 				size_t size, unsigned long *nr_free)
