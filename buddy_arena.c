@@ -582,39 +582,6 @@ static __always_inline unsigned long fast_index(const struct buddy_arena *ba,
 			  ba->min_order);
 }
 
-/*
- * tagged_in() for the primary region of an arena not in poison mode (else
- * no block passes: @fast_units is 0), from the arena's own fields.
- */
-static __always_inline bool tagged_in_fast(const struct buddy_arena *ba,
-					   const struct buddy_region *primary,
-					   const void *p, unsigned int order)
-{
-	unsigned long idx = unit_index((unsigned long)p -
-				       (unsigned long)ba->fast_base,
-				       ba->min_order);
-
-	return idx < ba->fast_units && primary->map[idx] == (BA_HEAD | order);
-}
-
-/*
- * Whether @p, a link of the list at @head, may be followed: the head, or a
- * block of the region at @base (@units units, order map @map) tagged @tag,
- * free and of the list's order.  The fast check for merges and splits,
- * whose neighbours are mostly in the same region; links_sound_locked()
- * looks in the other regions.
- */
-static __always_inline bool near_ok(const struct ba_link *p,
-				    const struct ba_link *head,
-				    const u8 *base, unsigned long units,
-				    const u8 *map, unsigned int min, u8 tag)
-{
-	unsigned long i = unit_index((unsigned long)p - (unsigned long)base,
-				     min);
-
-	return (i < units && map[i] == tag) || p == head;
-}
-
 /* Put @b first on the list of order @k < max_order. */
 static __always_inline void push_free_locked(struct buddy_arena *ba,
 					     struct ba_link *b, unsigned int k)
@@ -681,7 +648,7 @@ static void cut_list_locked(struct buddy_arena *ba, unsigned int k,
 	if (!ba->orders[k].nr_free)
 		__clear_bit(k, &ba->avail);
 	ba->held_units += n << (k - ba->min_order);
-	link_init(head, ba->orders[k].key);
+	link_init(head, top ? ba->top_key : ba->orders[k].key);
 	ba->corruptions++;
 }
 
@@ -2004,31 +1971,39 @@ EXPORT_SYMBOL_NS_GPL(buddy_arena_stats, ALLOCPOOLS_NS);
 
 /*
  * Count the blocks on the list at @head (order @k; of region @top when
- * given), checking every link before following it, into *@n.  A damaged
- * link ends the walk: false.
+ * given), checking every link before following it, into *@n.  Returns 0
+ * when the list is sound; 1 when a link read from a block is damaged (the
+ * walk ends there); -1 when the head's own links, which only the arena
+ * writes, are wrong, or the list is longer than @limit.
  */
-static bool check_list_locked(struct buddy_arena *ba, struct ba_link *head,
-			      unsigned int k, struct buddy_region *top,
-			      unsigned long limit, unsigned long *n)
+static int check_list_locked(struct buddy_arena *ba, struct ba_link *head,
+			     unsigned int k, struct buddy_region *top,
+			     unsigned long limit, unsigned long *n)
 {
 	unsigned long key = top ? ba->top_key : ba->orders[k].key;
 	struct ba_link *e = head, *next;
 
 	lockdep_assert_held(&ba->lock);
-	for (*n = 0; ; ++*n) {
+	*n = 0;
+	if (!link_ok_locked(ba, next_of(head), k, head, top) ||
+	    !link_ok_locked(ba, prev_of(head, key), k, head, top)) {
+		pr_err("check: order %u list head damaged\n", k);
+		return -1;
+	}
+	for (;; ++*n) {
 		next = next_of(e);
 		if (!link_ok_locked(ba, next, k, head, top) ||
 		    prev_of(next, key) != e) {
 			pr_err("check: order %u list entry %lu: damaged link\n",
 			       k, *n);
-			return false;
+			return 1;
 		}
 		if (next == head)
-			return true;
+			return 0;
 		if (*n == limit) {
 			pr_err("check: order %u list longer than its blocks\n",
 			       k);
-			return false;
+			return -1;
 		}
 		e = next;
 	}
@@ -2050,6 +2025,7 @@ static bool __maybe_unused check_arena_locked(struct buddy_arena *ba,
 	unsigned long free_units = 0, listed_units = 0, nr_top = 0;
 	unsigned int i, k, min = ba->min_order, max = ba->max_order;
 	bool primary, lists_ok = true;
+	int ret;
 
 	lockdep_assert_held(&ba->lock);
 	for (i = 0; i < ba->nr_regions; i++) {
@@ -2134,14 +2110,16 @@ static bool __maybe_unused check_arena_locked(struct buddy_arena *ba,
 			       rfree, r->free_bytes);
 			return false;
 		}
-		if (!check_list_locked(ba, &r->top, max, r, r->size >> max,
-				       &n) || n != r->nr_top) {
-			if (!damaged) {
-				pr_err("check: region %u: %lu top blocks listed, %lu counted\n",
-				       i, n, r->nr_top);
-				return false;
-			}
+		ret = check_list_locked(ba, &r->top, max, r, r->size >> max,
+					&n);
+		if (ret < 0 || (ret && !damaged))
+			return false;
+		if (ret) {
 			lists_ok = false;
+		} else if (n != r->nr_top) {
+			pr_err("check: region %u: %lu top blocks listed, %lu counted\n",
+			       i, n, r->nr_top);
+			return false;
 		}
 		if (!!r->nr_top == list_empty(&r->top_node)) {
 			pr_err("check: region %u on the top list\n", i);
@@ -2157,10 +2135,11 @@ static bool __maybe_unused check_arena_locked(struct buddy_arena *ba,
 			return false;
 	}
 	for (k = min; k <= max; k++) {
-		if (!check_list_locked(ba, &ba->orders[k].head, k, NULL,
-				       map_free[k], &n)) {
-			if (!damaged)
-				return false;
+		ret = check_list_locked(ba, &ba->orders[k].head, k, NULL,
+					map_free[k], &n);
+		if (ret < 0 || (ret && !damaged))
+			return false;
+		if (ret) {
 			lists_ok = false;
 			continue;
 		}
