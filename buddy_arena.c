@@ -15,28 +15,34 @@
  * and buddy_arena_stats() never sleep and may be called from any context,
  * hard IRQ included, on PREEMPT_RT too; the one exception is an allocation
  * with BUDDY_ARENA_GROW and a gfp that allows blocking, which may sleep to
- * add a region.  buddy_arena_create(), buddy_arena_destroy() and
- * buddy_arena_add_region() are process context only, and so is the
+ * add a region.  Process context only: buddy_arena_create(),
+ * buddy_arena_destroy() (which takes no lock: nothing else may run on the
+ * arena then), buddy_arena_add_region(), the give-back work, and the
  * invariant walk the tests use (buddy_check_locked(), O(size) under the
  * lock, never called outside tests).
  *
  * Locking: ba->lock is a raw_spinlock_t taken with irqsave; it guards the
  * free lists, every region's order map, the region table pointer and the
- * counters.  Nothing under it sleeps, allocates, frees or touches more than
- * a few words of block memory.  Worst-case hold times, independent of the
- * size of the arena and of its blocks:
+ * counters.  Nothing under it sleeps, allocates, frees or touches
+ * more than a few words of block memory.  Worst-case hold times, bounds
+ * that do not grow with the size of the arena or of its blocks:
  *
  *   alloc, free    O(max_order - min_order) list operations (a split or a
  *                  merge goes one order per step), each checking at most
- *                  two links against the order map with an O(log regions)
- *                  region lookup; no block memory is touched beyond the 16
- *                  bytes of a block's links
+ *                  two links against the order map, with an O(log regions)
+ *                  region lookup for a link into another region; no block
+ *                  memory is touched but the 16 bytes of links (poisoned
+ *                  again after a merge) of the blocks split or merged;
+ *                  cutting a damaged list off is O(1)
  *   block_size     one O(log regions) region lookup and one map byte
  *   stats          a copy of the per-order counts (BUDDY_ARENA_ORDERS words)
  *   growth, add_region, give-back
  *                  O(max_order - min_order) links and a pointer swap; the
- *                  region, its order map and the new region table are all
- *                  made outside the lock
+ *                  region, its order map, its own list of max_order blocks
+ *                  and the new region table are all made outside the lock
+ *
+ * Reports of bad frees and damage are printed, and the give-back work
+ * queued, once the lock is dropped.
  *
  * Poisoning and poison checks (BUDDY_ARENA_POISON, blocks up to 1 GiB) run
  * outside the lock on a block "in transit": a free takes the block out of
@@ -1181,16 +1187,22 @@ static void reclaim_work(struct work_struct *work)
 		raw_spin_unlock_irqrestore(&ba->lock, flags);
 		if (!r)
 			break;
-		/* Never the primary, so there is one region left at least. */
+		/*
+		 * Never the primary, so there is one region left at least.
+		 * Without memory for the table the region stays on the list,
+		 * for the next time the work runs.
+		 */
 		n = ba->nr_regions;
 		table = kmalloc_array(n - 1, sizeof(*table), GFP_KERNEL);
-		for (i = 0, j = 0; table && i < n; i++)
+		if (!table)
+			break;
+		for (i = 0, j = 0; i < n; i++)
 			if (ba->regions[i] != r)
 				table[j++] = ba->regions[i];
 
 		raw_spin_lock_irqsave(&ba->lock, flags);
 		list_del_init(&r->idle_node);
-		gone = table && region_idle_locked(ba, r);
+		gone = region_idle_locked(ba, r);
 		if (gone) {
 			detach_region_locked(ba, r);
 			swap(ba->regions, table);
