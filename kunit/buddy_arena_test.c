@@ -592,6 +592,9 @@ static void buddy_arena_test_stats_files(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "allocated_bytes: 64\n"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, free_line));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "live_blocks: 1\n"));
+	/* corruptions follows invalid_frees */
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf,
+					   "invalid_frees: 0\ncorruptions: 0\n"));
 	m.count = 0;
 	memset(m.buf, 0, m.size);
 	KUNIT_EXPECT_EQ(test, buddy_orders_show(&m, &ba->ap), 0);

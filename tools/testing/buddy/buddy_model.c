@@ -643,7 +643,8 @@ static void test_debugfs(void)
 	      strstr(m.buf, "allocated_bytes: 64\n") &&
 	      strstr(m.buf, free_blocks_line) &&
 	      strstr(m.buf, "frag_index: -1000\n") &&
-	      strstr(m.buf, "invalid_frees: 0\n"), "stats:\n%s", m.buf);
+	      strstr(m.buf, "invalid_frees: 0\ncorruptions: 0\n"), "stats:\n%s",
+	      m.buf);
 	free(m.buf);
 	memset(&m, 0, sizeof(m));
 	buddy_orders_show(&m, &ba->ap);
