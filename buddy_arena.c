@@ -97,7 +97,8 @@
  * belong to no list any more, and count as held for good; the order gets a
  * new secret, so that their prev links never check out again and none of
  * them is ever handed out, merged or given back.  Damage found at a buddy
- * only stops the merge.  Each is counted in corruptions and reported.  The
+ * only stops the merge.  Each is counted in corruptions and, reported like
+ * a bad free, in invalid_frees.  The
  * max_order blocks of a region other than the primary one are on a list of
  * that region's own, so that the region can be taken out in
  * O(max_order - min_order) steps however many such blocks it has; all
@@ -265,7 +266,7 @@ struct buddy_region {
  * @nr_regions: entries in @regions
  * @size: usable bytes in all regions
  * @failures: allocations that returned NULL
- * @invalid_frees: rejected frees and poison mismatches
+ * @invalid_frees: rejected frees, and damage found (reported alike)
  * @corruptions: damage found: poison mismatches, damaged free-list links
  * @rekey: odd increment of the step that gives an order a new secret
  *	(constant)
@@ -655,6 +656,8 @@ static void cut_list_locked(struct buddy_arena *ba, unsigned int k,
 		__clear_bit(k, &ba->avail);
 	ba->held_units += n << (k - ba->min_order);
 	link_init(head, top ? ba->top_key : ba->orders[k].key);
+	/* Reported like a bad free, and counted as damage. */
+	ba->invalid_frees++;
 	ba->corruptions++;
 }
 
@@ -720,6 +723,7 @@ static noinline unsigned long release_far_locked(struct buddy_arena *ba,
 		b = (void *)(r->base + (off ^ BIT(order)));
 		if (!links_sound_locked(ba, r, b, order)) {
 			/* Leave the damaged block alone: no merge. */
+			ba->invalid_frees++;
 			ba->corruptions++;
 			ret = BA_DMG_LINK | (off ^ BIT(order)) << BA_DMG_SHIFT;
 			break;
@@ -1942,9 +1946,11 @@ static int frag_index(const struct buddy_arena_stats *st)
  * those cut off after corruption.  live_blocks counts the blocks handed out
  * and not yet freed (a free counts from its start, an allocation once it
  * returns), and requested_bytes sums the sizes asked for by the live
- * blocks, each rounded up to 2^min_order.  The byte figures are derived
- * here from the per-order counts and the slack and held totals rather than
- * kept on every call.
+ * blocks, each rounded up to 2^min_order.  invalid_frees counts refused
+ * frees and the damage found, which is reported alike; corruptions counts
+ * the damage alone: poison overwritten in a free block, a damaged free-list
+ * link.  The byte figures are derived here from the per-order counts and
+ * the slack and held totals rather than kept on every call.
  *
  * Context: any context, hard IRQ included.
  */
