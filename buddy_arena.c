@@ -12,16 +12,54 @@
  * usable (the tail below 2^min_order is not).
  *
  * Context: buddy_arena_alloc(), buddy_arena_free(), buddy_arena_block_size()
- * and buddy_arena_stats() never sleep and may be called from hard IRQ,
- * except that an allocation with BUDDY_ARENA_GROW and a gfp that allows
- * blocking may sleep to add a region.  Create, destroy and add_region are
- * process context only.
+ * and buddy_arena_stats() never sleep and may be called from any context,
+ * hard IRQ included, on PREEMPT_RT too; the one exception is an allocation
+ * with BUDDY_ARENA_GROW and a gfp that allows blocking, which may sleep to
+ * add a region.  Process context only: buddy_arena_create(),
+ * buddy_arena_destroy() (which takes no lock: nothing else may run on the
+ * arena then), buddy_arena_add_region(), the give-back work, and the
+ * invariant walk the tests use (buddy_check_locked(), O(size) under the
+ * lock, never called outside tests).
  *
- * Locking: one spinlock per arena (ba->lock, taken with irqsave) guards the
- * free lists, every region's order map, the region table and the counters.
- * vmalloc() and vfree() are never called under it: growth drops the lock to
- * get a region and retakes it to add it; a region that becomes entirely free
- * is unlinked and vfree'd by a work item.
+ * Locking: ba->lock is a raw_spinlock_t taken with irqsave; it guards the
+ * free lists, every region's order map, the region table pointer and the
+ * counters.  Nothing under it sleeps, allocates, frees or touches
+ * more than a few words of block memory.  Worst-case hold times, bounds
+ * that do not grow with the size of the arena or of its blocks:
+ *
+ *   alloc, free    O(max_order - min_order) list operations (a split or a
+ *                  merge goes one order per step), each checking at most
+ *                  two links against the order map, with an O(log regions)
+ *                  region lookup for a link into another region; no block
+ *                  memory is touched but the 16 bytes of links (poisoned
+ *                  again after a merge) of the blocks split or merged;
+ *                  cutting a damaged list off is O(1)
+ *   block_size     one O(log regions) region lookup and one map byte
+ *   stats          a copy of the per-order counts (BUDDY_ARENA_ORDERS words)
+ *   growth, add_region, give-back
+ *                  O(max_order - min_order) links and a pointer swap; the
+ *                  region, its order map, its own list of max_order blocks
+ *                  and the new region table are all made outside the lock
+ *
+ * Reports of bad frees and damage are printed, and the give-back work
+ * queued, once the lock is dropped.
+ *
+ * Poisoning and poison checks (BUDDY_ARENA_POISON, blocks up to 1 GiB) run
+ * outside the lock on a block "in transit": a free takes the block out of
+ * the live set under the lock (so a second free of it is refused), poisons
+ * it unlocked and retakes the lock to merge it; an allocation takes a block
+ * off the free lists under the lock, checks it unlocked and retakes the
+ * lock to hand it out.  A block in transit is neither free nor live: it is
+ * "held" (see the counters below).
+ *
+ * ba->grow_lock, a mutex, serializes every change to the region table:
+ * growth, buddy_arena_add_region() and the give-back work.  Growth happens
+ * only when the caller's gfp may block, one grower at a time; the others
+ * wait on the mutex and retry the allocation before they grow in turn.
+ * Regions are allocated with GFP_KERNEL inside the memalloc scope the
+ * caller's gfp asks for (ap_memalloc_save()).  A region that becomes
+ * entirely free (never the first) is taken out and vfree'd by a work item,
+ * never inside a free; destroy cancels that work before it frees anything.
  *
  * Memory layout.  Block metadata lives outside the blocks, in a separate
  * allocation per region: one byte per 2^min_order unit (the order map), a
@@ -29,20 +67,45 @@
  * checks.
  *
  *   region (vmalloc)  |<------ 2^k ------>|<- 2^(k-1) ->|<-2^j->| .. |tail|
- *                     | free: list_head.. |    live     | free  |    |    |
+ *                     | free: links ..... |    live     | held  |    |    |
  *
- *   struct buddy_region  [canary][H|k 0 0 .. 0][H|L|k-1 s 0 ..][H|j ..][0][canary]
+ *   struct buddy_region  [canary][H|k 0 0 .. 0][H|L|k-1 s 0 ..][H|S|j ..][0][canary]
  *
- * The byte of a block's first unit holds BA_HEAD, BA_LIVE when allocated,
- * and the order; other bytes have BA_HEAD clear.  They are zero, except that
- * a live block that was asked for less than its size rounded down to a unit
- * has BA_SLACK in its first byte and that difference ("slack", in units) in
- * the next byte (blocks of up to 2^BA_SLACK_NARROW units) or the next four,
- * seven bits each, so that requested_bytes can be derived without storing
- * sizes anywhere else.  A free block holds its free-list links in its own
- * first bytes.  The sentinel after the last unit lets a block test its buddy
- * without a bounds check: a buddy that would start at the region's end
- * reads the sentinel, which is never a free block's first byte.
+ * The byte of a block's first unit holds BA_HEAD and the order, plus
+ * BA_LIVE when allocated, or BA_SLACK alone (BA_HELD) when the block is
+ * held: in transit, or cut off after corruption.  Other bytes have BA_HEAD
+ * clear.  They are zero, except that a live block that was asked for less
+ * than its size rounded down to a unit has BA_SLACK in its first byte and
+ * that difference ("slack", in units) in the next byte (blocks of up to
+ * 2^BA_SLACK_NARROW units) or the next four, seven bits each, so that
+ * requested_bytes can be derived without storing sizes anywhere else.  The
+ * sentinel after the last unit lets a block test its buddy without a bounds
+ * check: a buddy that would start at the region's end reads the sentinel,
+ * which is never a free block's first byte.
+ *
+ * Free lists.  A free block holds its two list links in its first 16
+ * bytes; the prev link is stored XORed with a secret of the block's order.
+ * The out-of-band order map makes every link checkable: before a link read
+ * from a block is followed it must be the list's head or the start of a
+ * block that the order map says is free and of the list's order (which
+ * also places it inside a region of the arena, aligned to the order), and
+ * that block must link back.  A client that writes over a free block (a
+ * write after free) therefore never makes the arena follow, or write
+ * through, its data.  A head's links are the arena's own, stored only once
+ * checked.  Damage found when taking a block off a list cuts that whole
+ * list off at once, without walking it: its blocks keep their free tag but
+ * belong to no list any more, and count as held for good; the order gets a
+ * new secret, so that their prev links never check out again and none of
+ * them is ever handed out, merged or given back.  Damage found at a buddy
+ * only stops the merge.  Each is counted in corruptions and, reported like
+ * a bad free, in invalid_frees.  The
+ * max_order blocks of a region other than the primary one are on a list of
+ * that region's own, so that the region can be taken out in
+ * O(max_order - min_order) steps however many such blocks it has; all
+ * other blocks are on one list per order.  (Full SLUB-style encoding of
+ * both links with their own address as well measured at over 10% more
+ * instructions per allocation and free; the map check is what keeps a
+ * damaged link from being followed.)
  *
  * Cost: allocation and free take O(max_order - min_order) steps: a bitmask
  * of non-empty free lists picks the order, and splitting or merging goes one
@@ -55,18 +118,23 @@
  * Everything else (splits, merges, other regions, poison mode, wide slack,
  * errors, growth) goes to a general path out of line.  Only what cannot be
  * derived is counted per call: free bytes come from the per-order counts,
- * live blocks from allocs minus frees, requested bytes from the slack total.
+ * live blocks from allocs minus frees, requested bytes from the slack and
+ * held totals.
  */
 
 #define pr_fmt(fmt) "allocpools: " fmt
 
 #include <linux/bitops.h>
+#include <linux/compiler.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/math64.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/poison.h>
+#include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -85,6 +153,8 @@
 #define BA_SLACK	0x20
 #define BA_ORDER	0x1f
 #define BA_LIVE_HEAD	(BA_HEAD | BA_LIVE)
+/* Neither free nor live: in transit, or cut off after corruption. */
+#define BA_HELD		(BA_HEAD | BA_SLACK)
 /*
  * A block of 2^u units is asked for more than half of them, so its slack is
  * under 2^(u-1) units: one byte of seven bits holds it up to u = 8; larger
@@ -98,32 +168,70 @@
 #define BA_CANARY	0xb0dd1e5aU
 /* Regions an allocation may add before it gives up. */
 #define BA_GROW_TRIES	2
-/* Region table entries allocated at once. */
-#define BA_TABLE_MIN	4
+/* A full-period LCG step gives an order a new secret after a cut. */
+#define BA_REKEY_MUL	6364136223846793005ULL
+
+/**
+ * struct ba_link - the list links a free block keeps in its first bytes
+ * @next: the next block or the list head
+ * @prev: the previous block or the list head, encoded (see prev_of())
+ *
+ * List heads are struct ba_link too, encoded the same way, so that a link
+ * is decoded alike wherever it points.  Unsigned longs, so that no link is
+ * followed without going through the accessors.
+ */
+struct ba_link {
+	unsigned long next;
+	unsigned long prev;
+};
+
+/**
+ * struct ba_order - the free blocks of one order
+ * @head: the LIFO list of free blocks of the order, below max_order (those
+ *	of max_order are on their region's list)
+ * @key: the secret the list's prev links are encoded with
+ * @nr_free: free blocks of the order on the lists, all regions'
+ *
+ * Together, so that the inline paths reach all three from one address.
+ */
+struct ba_order {
+	struct ba_link head;
+	unsigned long key;
+	unsigned long nr_free;
+};
 
 /**
  * struct buddy_region - one vmalloc'd region and its order map
  * @base: the page-aligned memory handed out in blocks
  * @size: usable bytes, a multiple of 2^min_order
  * @units: @size in 2^min_order units: entries of @map before the sentinel
- * @free_bytes: bytes of @base in free blocks; not kept for the primary region
+ * @free_bytes: bytes of @base in blocks tagged free (cut-off ones included);
+ *	not kept for the primary region
+ * @top: the region's free blocks of max_order
+ * @nr_top: blocks on @top
+ * @top_node: on the arena's @top_regions while @top is not empty
+ * @idle_node: on the arena's @idle list, or empty
  * @primary: the region made by create, never given back
- * @idle: became entirely free since the give-back work last looked
- * @node: on a list of regions being freed
+ * @tainted: @top was cut off after corruption: never given back
  * @canary_tail: the BA_CANARY that follows @map
  * @canary_head: BA_CANARY, right before @map
  * @map: one byte per 2^min_order unit, then a zero sentinel; see the top
  *
- * Everything but @base's contents is guarded by the arena's lock.
+ * Everything but @base's contents is guarded by the arena's lock, and
+ * @base, @size, @units and @map's address do not change while the region
+ * is in the arena.
  */
 struct buddy_region {
 	u8 *base;
 	size_t size;
 	unsigned long units;
 	size_t free_bytes;
+	struct ba_link top;
+	unsigned long nr_top;
+	struct list_head top_node;
+	struct list_head idle_node;
 	bool primary;
-	bool idle;
-	struct list_head node;
+	bool tainted;
 	u32 *canary_tail;
 	u32 canary_head;
 	u8 map[];
@@ -131,58 +239,99 @@ struct buddy_region {
 
 /**
  * struct buddy_arena - a buddy allocator
- * @lock: guards everything below but the constants
+ * @lock: guards everything below but the constants, @grow_lock, @reclaim
+ *	and @ap
  * @min_order: smallest block order (constant)
  * @max_order: largest block order (constant)
  * @unit_mask: 2^min_order - 1 (constant)
- * @avail: bit k set when @free_area[k] is not empty
+ * @avail: bit k set when a free list of order k is not empty
  * @primary: the region made by create (constant)
  * @fast_base: @primary's base (constant)
+ * @fast_map: @primary's order map (constant)
  * @fast_units: @primary's units, or 0 in poison mode, which sends every
  *	call to the general path (constant)
  * @slack_units: sum of the live blocks' slack, in 2^min_order units
  * @allocs: successful allocations
  * @frees: successful frees
- * @nr_free: length of each free list
- * @free_area: one LIFO list of free blocks per order
+ * @orders: per order, its free list (below max_order), secret and count
+ * @held_units: units in held blocks: in transit, or cut off
+ * @top_regions: regions whose own list of max_order blocks is not empty
+ * @nr_own: blocks on the regions' own lists, counted in @orders[max_order]
+ *	too
+ * @idle: regions that may have become entirely free, for @reclaim
  * @flags: BUDDY_ARENA_* (constant)
  * @grow_size: size of a region added by growth (constant)
- * @regions: the regions, sorted by address
- * @nr_regions: entries used in @regions
- * @table_size: entries allocated in @regions
+ * @regions: the regions, sorted by address; replaced whole, under
+ *	@grow_lock and @lock
+ * @nr_regions: entries in @regions
  * @size: usable bytes in all regions
  * @failures: allocations that returned NULL
- * @invalid_frees: rejected frees, poison mismatches, damaged free-list links
+ * @invalid_frees: rejected frees, and damage found (reported alike)
+ * @corruptions: damage found: poison mismatches, damaged free-list links
+ * @rekey: odd increment of the step that gives an order a new secret
+ *	(constant)
+ * @top_key: the secret of the regions' own lists (constant)
+ * @grow_lock: serializes changes to the region table (growth, add_region,
+ *	give-back), taken before @lock
  * @reclaim: gives back regions that became entirely free
  * @ap: the core's part: name, debugfs directory
  *
  * The fields the inline paths use come first.
  */
 struct buddy_arena {
-	spinlock_t lock;	/* guards all but the constants */
+	raw_spinlock_t lock;	/* guards all but the constants */
 	unsigned int min_order;
 	unsigned int max_order;
 	unsigned long unit_mask;
 	unsigned long avail;
 	struct buddy_region *primary;
 	u8 *fast_base;
+	u8 *fast_map;
 	unsigned long fast_units;
 	unsigned long slack_units;
 	u64 allocs;
 	u64 frees;
-	unsigned long nr_free[BUDDY_ARENA_ORDERS];
-	struct list_head free_area[BUDDY_ARENA_ORDERS];
+	struct ba_order orders[BUDDY_ARENA_ORDERS];
+	unsigned long held_units;
+	struct list_head top_regions;
+	unsigned long nr_own;
+	struct list_head idle;
 	unsigned int flags;
 	size_t grow_size;
 	struct buddy_region **regions;
 	unsigned int nr_regions;
-	unsigned int table_size;
 	size_t size;
 	u64 failures;
 	u64 invalid_frees;
+	u64 corruptions;
+	unsigned long rekey;
+	unsigned long top_key;
+	struct mutex grow_lock;	/* serializes region table changes */
 	struct work_struct reclaim;
 	struct ap_pool ap;
 };
+
+/*
+ * What a call found that is reported, or started, once the lock is
+ * dropped: BA_DMG_* bits in @what (only they need setting up front), the
+ * offsets of a damaged list link and of a block whose poison was
+ * overwritten.
+ */
+struct ba_damage {
+	unsigned int what;
+	size_t link_off;
+	size_t poison_off;
+};
+
+#define BA_DMG_LINK	BIT(0)	/* a free-list link damaged */
+#define BA_DMG_HEAD	BIT(1)	/* a free-list head damaged (our own bug) */
+#define BA_DMG_POISON	BIT(2)	/* poison overwritten in a free block */
+#define BA_DMG_IDLE	BIT(3)	/* a region may have become entirely free */
+/*
+ * release_block_locked() returns what it found in one word: BA_DMG_LINK
+ * and BA_DMG_IDLE, and the offset of a damaged link above them.
+ */
+#define BA_DMG_SHIFT	4
 
 static size_t map_bytes(size_t units)
 {
@@ -204,6 +353,52 @@ static __always_inline unsigned long unit_index(unsigned long off,
 						unsigned int shift)
 {
 	return off >> shift | off << (BITS_PER_LONG - shift);
+}
+
+/*
+ * A free block's prev link is stored XORed with its order's secret, which
+ * changes when a list of that order is cut off (see cut_list_locked()): a
+ * block of the old list then decodes to an address that fails the checks.
+ * Next links are stored plain; every link is checked before it is followed.
+ */
+static __always_inline struct ba_link *next_of(const struct ba_link *b)
+{
+	return (struct ba_link *)b->next;
+}
+
+static __always_inline void set_next(struct ba_link *b, const struct ba_link *to)
+{
+	b->next = (unsigned long)to;
+}
+
+static __always_inline struct ba_link *prev_of(const struct ba_link *b,
+					       unsigned long key)
+{
+	return (struct ba_link *)(b->prev ^ key);
+}
+
+static __always_inline void set_prev(struct ba_link *b, const struct ba_link *to,
+				     unsigned long key)
+{
+	b->prev = (unsigned long)to ^ key;
+}
+
+static void link_init(struct ba_link *head, unsigned long key)
+{
+	set_next(head, head);
+	set_prev(head, head, key);
+}
+
+/* Put @b first on the list at @head. */
+static __always_inline void push_block(struct ba_link *head, struct ba_link *b,
+				       unsigned long key)
+{
+	struct ba_link *first = next_of(head);
+
+	set_next(b, first);
+	set_prev(b, head, key);
+	set_prev(first, b, key);
+	set_next(head, b);
 }
 
 /* Record @slack units for the live block whose order-map byte is @map[0]. */
@@ -252,225 +447,487 @@ static __always_inline struct buddy_region *
 find_region_locked(struct buddy_arena *ba, const void *ptr)
 {
 	struct buddy_region *r = ba->primary;
+	unsigned long p = (unsigned long)ptr;
 	unsigned int lo = 0, hi;
-	const u8 *p = ptr;
 
 	lockdep_assert_held(&ba->lock);
-	if (likely(p >= r->base && p - r->base < r->size))
+	if (likely(p - (unsigned long)r->base < r->size))
 		return r;
 	/* Find the last region whose base is <= p. */
 	hi = ba->nr_regions;
 	while (hi - lo > 1) {
 		unsigned int mid = lo + (hi - lo) / 2;
 
-		if (ba->regions[mid]->base <= p)
+		if ((unsigned long)ba->regions[mid]->base <= p)
 			lo = mid;
 		else
 			hi = mid;
 	}
 	r = ba->regions[lo];
-	if (p < r->base || p - r->base >= r->size)
+	if (p - (unsigned long)r->base >= r->size)
 		return NULL;
 	return r;
 }
 
 /*
- * The free lists are linked and unlinked by hand rather than with
- * list_add() and list_del(): a block leaves its list to be handed out or
- * merged, so poisoning its links is wasted.  In place of the list debugging
- * checks, every block is checked before it is unlinked: allocation checks
- * the block it takes against the order map, and both allocation and merging
- * check its links with links_ok(), which is what catches a caller writing
- * over a free block.  The stores are ordered so that each may alias the
- * next.
+ * Whether the free blocks of order @k of @r are on @r's own list: those of
+ * max_order of every region but the primary one, so that the region can be
+ * taken out in bounded time.  The primary region is never taken out.
  */
-static __always_inline void link_block(struct list_head *n,
-				       struct list_head *head)
+static __always_inline bool own_list(const struct buddy_arena *ba,
+				     const struct buddy_region *r,
+				     unsigned int k)
 {
-	struct list_head *first = head->next;
-
-	n->next = first;
-	first->prev = n;
-	n->prev = head;
-	head->next = n;
+	return k == ba->max_order && !r->primary;
 }
 
-static __always_inline bool links_ok(const struct list_head *e)
+static struct ba_link *list_head_of(struct buddy_arena *ba,
+				    struct buddy_region *r, unsigned int k)
 {
-	return e->next->prev == e && e->prev->next == e;
+	return own_list(ba, r, k) ? &r->top : &ba->orders[k].head;
 }
 
-static __always_inline void unlink_block(struct list_head *e)
+static unsigned long list_key_of(struct buddy_arena *ba,
+				 struct buddy_region *r, unsigned int k)
 {
-	struct list_head *next = e->next, *prev = e->prev;
-
-	next->prev = prev;
-	prev->next = next;
-}
-
-/* Make @block, unit @idx of the region whose order map is @map, free. */
-static __always_inline void link_free_locked(struct buddy_arena *ba, u8 *map,
-					     unsigned long idx, void *block,
-					     unsigned int order)
-{
-	lockdep_assert_held(&ba->lock);
-	map[idx] = BA_HEAD | order;
-	link_block(block, &ba->free_area[order]);
-	ba->nr_free[order]++;
-	__set_bit(order, &ba->avail);
-}
-
-/* Take @block off its free list; its order-map byte is the caller's. */
-static __always_inline void unlink_free_locked(struct buddy_arena *ba,
-					       void *block, unsigned int order)
-{
-	lockdep_assert_held(&ba->lock);
-	unlink_block(block);
-	if (!--ba->nr_free[order])
-		__clear_bit(order, &ba->avail);
+	return own_list(ba, r, k) ? ba->top_key : ba->orders[k].key;
 }
 
 /*
- * Put a block that is no longer live back on the free lists, merging it
- * with its buddy as long as the buddy is free and of the same order.
+ * Whether @p, a decoded link of a list of order @k whose head is @head, may
+ * be followed: the head itself, or the start of a block the order map says
+ * is free and of order @k, in region @r when given (the max_order lists are
+ * per region), else in any region of the arena.  @p is never dereferenced.
  */
-static void release_block_locked(struct buddy_arena *ba,
-				 struct buddy_region *r, unsigned long idx,
-				 unsigned int order)
+static bool link_ok_locked(struct buddy_arena *ba, const struct ba_link *p,
+			   unsigned int k, const struct ba_link *head,
+			   struct buddy_region *r)
 {
-	bool poison = ba->flags & BUDDY_ARENA_POISON;
+	unsigned long off;
+
+	lockdep_assert_held(&ba->lock);
+	if (p == head)
+		return true;
+	if (!r)
+		r = find_region_locked(ba, p);
+	if (!r)
+		return false;
+	off = (unsigned long)p - (unsigned long)r->base;
+	return off < r->size && !(off & (BIT(k) - 1)) &&
+	       r->map[off >> ba->min_order] == (BA_HEAD | k);
+}
+
+/*
+ * Whether @b, a block of @r that the order map says is free and of order
+ * @k, is soundly linked: both its links may be followed and link back.
+ */
+static bool links_sound_locked(struct buddy_arena *ba, struct buddy_region *r,
+			       struct ba_link *b, unsigned int k)
+{
+	struct buddy_region *same = own_list(ba, r, k) ? r : NULL;
+	struct ba_link *head = list_head_of(ba, r, k);
+	unsigned long key = list_key_of(ba, r, k);
+	struct ba_link *n = next_of(b);
+	struct ba_link *p = prev_of(b, key);
+
+	lockdep_assert_held(&ba->lock);
+	return n != b && p != b &&
+	       link_ok_locked(ba, n, k, head, same) &&
+	       link_ok_locked(ba, p, k, head, same) &&
+	       prev_of(n, key) == b && next_of(p) == b;
+}
+
+/* One block fewer on the lists of order @k (@r's own, see own_list()). */
+static __always_inline void count_unlinked_locked(struct buddy_arena *ba,
+						  struct buddy_region *r,
+						  unsigned int k)
+{
+	lockdep_assert_held(&ba->lock);
+	if (own_list(ba, r, k)) {
+		ba->nr_own--;
+		if (!--r->nr_top)
+			list_del_init(&r->top_node);
+	}
+	if (!--ba->orders[k].nr_free)
+		__clear_bit(k, &ba->avail);
+}
+
+/* Take @b, which links_sound_locked() passed, off its list. */
+static void unlink_block_locked(struct buddy_arena *ba, struct buddy_region *r,
+				struct ba_link *b, unsigned int k)
+{
+	unsigned long key = list_key_of(ba, r, k);
+	struct ba_link *n = next_of(b);
+	struct ba_link *p = prev_of(b, key);
+
+	lockdep_assert_held(&ba->lock);
+	set_prev(n, p, key);
+	set_next(p, n);
+	count_unlinked_locked(ba, r, k);
+}
+
+/*
+ * Whether @p is a block of @r that the order map tags @tag (free, of one
+ * order): unit-aligned and in range in one comparison, then the map byte.
+ * A free head of order k only ever stands at an offset aligned to 2^k, so
+ * the tag also checks the alignment to the order.
+ */
+static __always_inline bool tagged_in(const struct buddy_region *r,
+				      const void *p, unsigned int min, u8 tag)
+{
+	unsigned long idx = unit_index((unsigned long)p - (unsigned long)r->base,
+				       min);
+
+	return idx < r->units && r->map[idx] == tag;
+}
+
+/* unit_index() of @p in the primary region. */
+static __always_inline unsigned long fast_index(const struct buddy_arena *ba,
+						const void *p)
+{
+	return unit_index((unsigned long)p - (unsigned long)ba->fast_base,
+			  ba->min_order);
+}
+
+/* Put @b first on the list of order @k < max_order. */
+static __always_inline void push_free_locked(struct buddy_arena *ba,
+					     struct ba_link *b, unsigned int k)
+{
+	lockdep_assert_held(&ba->lock);
+	push_block(&ba->orders[k].head, b, ba->orders[k].key);
+	ba->orders[k].nr_free++;
+	__set_bit(k, &ba->avail);
+}
+
+/* Make the block at unit @idx of @r a free block of @order, first on its list. */
+static __always_inline void link_free_locked(struct buddy_arena *ba,
+					     struct buddy_region *r,
+					     unsigned long idx,
+					     unsigned int order)
+{
+	struct ba_link *b = (struct ba_link *)(r->base + (idx << ba->min_order));
+
+	lockdep_assert_held(&ba->lock);
+	r->map[idx] = BA_HEAD | order;
+	if (likely(!own_list(ba, r, order))) {
+		push_free_locked(ba, b, order);
+		return;
+	}
+	push_block(&r->top, b, ba->top_key);
+	ba->nr_own++;
+	if (!r->nr_top++)
+		list_add_tail(&r->top_node, &ba->top_regions);
+	ba->orders[order].nr_free++;
+	__set_bit(order, &ba->avail);
+}
+
+/*
+ * The list of order @k (@top's own list of max_order blocks when @top is
+ * set) is damaged: take all its blocks off the books at once, without
+ * walking it.  They keep their free tag in the order map but are on no
+ * list any more, and count as held from now on.  The order gets a new
+ * secret, so their links never check out again: none of them is ever
+ * merged, handed out or unlinked.  A max_order block never merges and its
+ * region is tainted (never given back), so a region's own list needs no
+ * new secret.
+ */
+static void cut_list_locked(struct buddy_arena *ba, unsigned int k,
+			    struct buddy_region *top)
+{
+	struct ba_link *head = &ba->orders[k].head;
+	unsigned long n = ba->orders[k].nr_free;
+
+	lockdep_assert_held(&ba->lock);
+	/* The arena's max_order list: the primary region's blocks only. */
+	if (k == ba->max_order)
+		n -= ba->nr_own;
+	if (top) {
+		n = top->nr_top;
+		ba->nr_own -= n;
+		top->nr_top = 0;
+		top->tainted = true;
+		list_del_init(&top->top_node);
+		head = &top->top;
+	} else {
+		ba->orders[k].key = ba->orders[k].key * BA_REKEY_MUL + ba->rekey;
+	}
+	ba->orders[k].nr_free -= n;
+	if (!ba->orders[k].nr_free)
+		__clear_bit(k, &ba->avail);
+	ba->held_units += n << (k - ba->min_order);
+	link_init(head, top ? ba->top_key : ba->orders[k].key);
+	/* Reported like a bad free, and counted as damage. */
+	ba->invalid_frees++;
+	ba->corruptions++;
+}
+
+/*
+ * The buddy at @off ^ 2^@order of @r, unlinked, is absorbed: returns the
+ * offset of the merged block, the lower of the two.
+ */
+static __always_inline unsigned long absorb_locked(struct buddy_arena *ba,
+						   struct buddy_region *r,
+						   unsigned long off,
+						   unsigned long bit)
+{
+	lockdep_assert_held(&ba->lock);
+	/*
+	 * The upper half's first bytes may hold stale links (its own, or
+	 * those of a lower buddy absorbed earlier): they are inside the
+	 * merged block now.
+	 */
+	if (unlikely(ba->flags & BUDDY_ARENA_POISON))
+		memset(r->base + (off | bit), POISON_FREE,
+		       sizeof(struct ba_link));
+	r->map[(off | bit) >> ba->min_order] = 0;
+	return off & ~bit;
+}
+
+/*
+ * Link the merged block at @off of @order; BA_DMG_IDLE if the give-back
+ * work should look at @r.
+ */
+static __always_inline unsigned long release_done_locked(struct buddy_arena *ba,
+							 struct buddy_region *r,
+							 unsigned long off,
+							 unsigned int order)
+{
+	lockdep_assert_held(&ba->lock);
+	link_free_locked(ba, r, off >> ba->min_order, order);
+	if (unlikely(!r->primary && r->free_bytes == r->size) &&
+	    (ba->flags & BUDDY_ARENA_GROW) && list_empty(&r->idle_node)) {
+		list_add_tail(&r->idle_node, &ba->idle);
+		return BA_DMG_IDLE;
+	}
+	return 0;
+}
+
+/*
+ * The rest of release_block_locked() from the merge with the buddy at
+ * @off ^ 2^@order on, whose links point into another region or are
+ * damaged: each link looked up in every region.
+ */
+static noinline unsigned long release_far_locked(struct buddy_arena *ba,
+						 struct buddy_region *r,
+						 unsigned long off,
+						 unsigned int order)
+{
+	unsigned int min = ba->min_order;
+	unsigned long ret = 0;
+	struct ba_link *b;
+
+	lockdep_assert_held(&ba->lock);
+	for (; order < ba->max_order; order++) {
+		if (r->map[(off ^ BIT(order)) >> min] != (BA_HEAD | order))
+			break;
+		b = (void *)(r->base + (off ^ BIT(order)));
+		if (!links_sound_locked(ba, r, b, order)) {
+			/* Leave the damaged block alone: no merge. */
+			ba->invalid_frees++;
+			ba->corruptions++;
+			ret = BA_DMG_LINK | (off ^ BIT(order)) << BA_DMG_SHIFT;
+			break;
+		}
+		unlink_block_locked(ba, r, b, order);
+		off = absorb_locked(ba, r, off, BIT(order));
+	}
+	return ret | release_done_locked(ba, r, off, order);
+}
+
+/*
+ * Put the block at unit @idx of @r, live or held until now and already out
+ * of the counts, back on the free lists, merging it with its buddy as long
+ * as the buddy is free, of the same order and soundly linked.  Buddies
+ * whose neighbours are in @r or the list head are checked and unlinked
+ * inline, with nothing called; the rest goes to release_far_locked().
+ * Returns what there is to report (BA_DMG_SHIFT), usually 0.
+ */
+static unsigned long release_block_locked(struct buddy_arena *ba,
+					  struct buddy_region *r,
+					  unsigned long idx, unsigned int order)
+{
 	unsigned int min = ba->min_order, top = BA_HEAD | ba->max_order;
 	unsigned long off = idx << min, bit = BIT(order);
 	unsigned int tag = BA_HEAD | order;
+	struct ba_link *b, *n, *p;
+	struct ba_order *o;
 
 	lockdep_assert_held(&ba->lock);
-	if (poison)
-		memset(r->base + off, POISON_FREE, bit);
 	if (!r->primary)
 		r->free_bytes += bit;
 
 	/* No bounds check on the buddy: see the sentinel at the top. */
-	for (; tag < top && r->map[(off ^ bit) >> min] == tag; tag++) {
-		if (unlikely(!links_ok((void *)(r->base + (off ^ bit))))) {
-			/* Leave the damaged block alone: no merge. */
-			ba->invalid_frees++;
-			ap_report_invalid(&ba->ap, "free list damaged", true,
-					  off ^ bit);
-			break;
-		}
-		unlink_free_locked(ba, r->base + (off ^ bit), tag & BA_ORDER);
-		/*
-		 * The upper half's first bytes may hold stale links (its own,
-		 * or those of a lower buddy absorbed earlier): they are inside
-		 * the merged block now.
-		 */
-		if (poison)
-			memset(r->base + (off | bit), POISON_FREE,
-			       sizeof(struct list_head));
-		r->map[(off | bit) >> min] = 0;
-		off &= ~bit;
+	for (o = &ba->orders[order];
+	     tag < top && r->map[(off ^ bit) >> min] == tag; tag++, o++) {
+		b = (void *)(r->base + (off ^ bit));
+		n = next_of(b);
+		p = prev_of(b, o->key);
+		if (unlikely((n != &o->head && !tagged_in(r, n, min, tag)) ||
+			     (p != &o->head && !tagged_in(r, p, min, tag)) ||
+			     prev_of(n, o->key) != b || next_of(p) != b))
+			return release_far_locked(ba, r, off, tag & BA_ORDER);
+		set_prev(n, p, o->key);
+		set_next(p, n);
+		if (!--o->nr_free)
+			__clear_bit(tag & BA_ORDER, &ba->avail);
+		off = absorb_locked(ba, r, off, bit);
 		bit <<= 1;
 	}
-	link_free_locked(ba, r->map, off >> min, r->base + off,
-			 tag & BA_ORDER);
+	return release_done_locked(ba, r, off, tag & BA_ORDER);
+}
 
-	if (unlikely(!r->primary && r->free_bytes == r->size) &&
-	    (ba->flags & BUDDY_ARENA_GROW)) {
-		r->idle = true;
-		schedule_work(&ba->reclaim);
+/* The block at unit @idx of @r, of @order, off the lists, becomes held. */
+static void hold_block_locked(struct buddy_arena *ba, struct buddy_region *r,
+			      unsigned long idx, unsigned int order)
+{
+	lockdep_assert_held(&ba->lock);
+	r->map[idx] = BA_HELD | order;
+	ba->held_units += BIT(order - ba->min_order);
+}
+
+/*
+ * The first block @b of the list at @head (order @j; @top's own list when
+ * @top is set) failed the inline checks of take_block_locked(): look again,
+ * in every region.  Returns 0 if its links are sound after all, to be
+ * unlinked as usual; 1 if @b is sound but the block after it is damaged
+ * (its prev link is no link at all): @b has been taken off and the rest of
+ * the list cut off; -EFAULT if @b's own next link is damaged, or does not
+ * agree with the block it names: the list, @b with it, has been cut off.
+ */
+static noinline int take_check_locked(struct buddy_arena *ba,
+				      struct ba_link *head, struct ba_link *b,
+				      unsigned int j, struct buddy_region *top,
+				      struct ba_damage *dmg)
+{
+	struct buddy_region *r = top ?: find_region_locked(ba, b);
+	unsigned long key = top ? ba->top_key : ba->orders[j].key;
+	struct ba_link *n;
+
+	lockdep_assert_held(&ba->lock);
+	if (!r || !tagged_in(r, b, ba->min_order, BA_HEAD | j)) {
+		/* Only the arena writes a head: this is its own bug. */
+		WARN_ON_ONCE(1);
+		cut_list_locked(ba, j, top);
+		dmg->what |= BA_DMG_HEAD;
+		return -EFAULT;
 	}
+	dmg->link_off = (u8 *)b - r->base;
+	n = next_of(b);
+	if (n != b && link_ok_locked(ba, n, j, head, top)) {
+		if (prev_of(n, key) == b)
+			return 0;
+		if (!link_ok_locked(ba, prev_of(n, key), j, head, top)) {
+			/* The next block was written over, not @b. */
+			count_unlinked_locked(ba, r, j);
+			cut_list_locked(ba, j, top);
+			dmg->what |= BA_DMG_LINK;
+			return 1;
+		}
+	}
+	/* A caller wrote over @b's links: it is held now. */
+	r->map[((u8 *)b - r->base) >> ba->min_order] = BA_HELD | j;
+	if (!r->primary)
+		r->free_bytes -= BIT(j);
+	cut_list_locked(ba, j, top);
+	dmg->what |= BA_DMG_LINK;
+	return -EFAULT;
+}
+
+/*
+ * Take a free block of at least @order off the free lists and split it down
+ * to @order; its region goes in *@rp.  The block is on no list and no
+ * longer counted free, but still tagged free of @order: the caller tags it
+ * live or held before it drops the lock.  Returns NULL when no block is
+ * large enough, ERR_PTR(-EFAULT) when the list it came from was damaged
+ * (it has been cut off, @dmg says where).
+ */
+static __always_inline u8 *take_block_locked(struct buddy_arena *ba,
+					     unsigned int order,
+					     struct buddy_region **rp,
+					     struct ba_damage *dmg)
+{
+	unsigned long avail = ba->avail >> order, idx, half, key;
+	unsigned int j, min = ba->min_order;
+	struct buddy_region *r, *top = NULL;
+	struct ba_link *head, *b, *n;
+	int ret;
+
+	lockdep_assert_held(&ba->lock);
+	if (unlikely(!avail))
+		return NULL;
+	j = order + __ffs(avail);
+	head = &ba->orders[j].head;
+	key = ba->orders[j].key;
+	/* The primary region's max_order blocks first, then the others'. */
+	if (unlikely(j == ba->max_order) && next_of(head) == head) {
+		top = list_first_entry(&ba->top_regions, struct buddy_region,
+				       top_node);
+		head = &top->top;
+		key = ba->top_key;
+	}
+	/* The first block is unlinked through @head, not its own prev link. */
+	b = next_of(head);
+	n = next_of(b);
+	r = ba->primary;
+	if (unlikely(top || !tagged_in(r, b, min, BA_HEAD | j) ||
+		     (n != head && !tagged_in(r, n, min, BA_HEAD | j)) ||
+		     prev_of(n, key) != b)) {
+		ret = take_check_locked(ba, head, b, j, top, dmg);
+		if (ret < 0)
+			return ERR_PTR(-EFAULT);
+		r = top ?: find_region_locked(ba, b);
+		if (ret)
+			goto split;
+	}
+	set_next(head, n);
+	set_prev(n, head, key);
+	if (unlikely(top)) {
+		ba->nr_own--;
+		if (!--top->nr_top)
+			list_del_init(&top->top_node);
+	}
+	if (!--ba->orders[j].nr_free)
+		__clear_bit(j, &ba->avail);
+
+split:
+	/*
+	 * @j is the smallest order >= @order with a free block, so each order
+	 * from @order to @j - 1 gets its first free block here, one upper half.
+	 */
+	idx = ((u8 *)b - r->base) >> min;
+	for (half = BIT(j); j > order; ) {
+		j--;
+		half >>= 1;
+		r->map[idx + (half >> min)] = BA_HEAD | j;
+		push_free_locked(ba, (struct ba_link *)((u8 *)b + half), j);
+	}
+	r->map[idx] = BA_HEAD | order;
+	if (!r->primary)
+		r->free_bytes -= BIT(order);
+	*rp = r;
+	return (u8 *)b;
 }
 
 static bool poison_ok(const u8 *block, unsigned int order)
 {
-	size_t skip = sizeof(struct list_head);
+	size_t skip = sizeof(struct ba_link);
 
 	if (BIT(order) <= skip)
 		return true;
 	return !memchr_inv(block + skip, POISON_FREE, BIT(order) - skip);
 }
 
-/*
- * Hand out the free block at unit @idx of @r, first splitting it down to
- * @order, for a request that leaves @slack units unused.  Returns the
- * block, or
- * ERR_PTR(-EFAULT) when it failed its poison check (it has been repaired
- * and is free again).
- */
-static void *take_block_locked(struct buddy_arena *ba, struct buddy_region *r,
-			       unsigned long idx, unsigned int order,
-			       unsigned long slack)
+/* The same for the invariant walk, a page at a time. */
+static bool __maybe_unused poison_ok_paged(const u8 *block, unsigned int order)
 {
-	unsigned int j = r->map[idx] & BA_ORDER, min = ba->min_order;
-	u8 *block = r->base + (idx << min);
-	unsigned long half;
+	size_t off = sizeof(struct ba_link), len;
 
-	lockdep_assert_held(&ba->lock);
-	unlink_free_locked(ba, block, j);
-	/*
-	 * @j is the smallest order >= @order with a free block, so each order
-	 * from @order to @j - 1 gets its first free block here, one upper half.
-	 */
-	if (j > order)
-		ba->avail |= BIT(j) - BIT(order);
-	for (half = BIT(j); j > order; ) {
-		j--;
-		half >>= 1;
-		r->map[idx + (half >> min)] = BA_HEAD | j;
-		link_block((struct list_head *)(block + half),
-			   &ba->free_area[j]);
-		ba->nr_free[j]++;
+	for (; off < BIT(order); off += len) {
+		len = min_t(size_t, BIT(order) - off, PAGE_SIZE);
+		if (memchr_inv(block + off, POISON_FREE, len))
+			return false;
 	}
-	if (!r->primary)
-		r->free_bytes -= BIT(order);
-
-	if (unlikely(ba->flags & BUDDY_ARENA_POISON) &&
-	    !poison_ok(block, order)) {
-		ba->invalid_frees++;
-		ap_report_invalid(&ba->ap, "poison overwritten in free block",
-				  true, block - r->base);
-		release_block_locked(ba, r, idx, order);
-		return ERR_PTR(-EFAULT);
-	}
-
-	r->map[idx] = BA_LIVE_HEAD | order;
-	put_slack(&r->map[idx], order - min, slack);
-	ba->slack_units += slack;
-	ba->allocs++;
-	return block;
-}
-
-/*
- * The general allocation path: take a block of @order for a request that
- * leaves @slack units of it unused, from any region.  Returns NULL when no block is large enough,
- * ERR_PTR(-EFAULT) when the block failed its poison check or a free list is
- * damaged.
- */
-static void *alloc_locked(struct buddy_arena *ba, unsigned int order,
-			  unsigned long slack)
-{
-	unsigned long avail = ba->avail >> order;
-	struct buddy_region *r;
-	unsigned int j;
-	u8 *block;
-
-	lockdep_assert_held(&ba->lock);
-	if (unlikely(!avail))
-		return NULL;
-	j = order + __ffs(avail);
-	block = (u8 *)ba->free_area[j].next;
-	r = find_region_locked(ba, block);
-	if (unlikely(!r || ((block - r->base) & ba->unit_mask) ||
-		     r->map[(block - r->base) >> ba->min_order] !=
-		     (BA_HEAD | j) || !links_ok((void *)block))) {
-		/* A caller wrote over a free block's links. */
-		ba->invalid_frees++;
-		ap_report_invalid(&ba->ap, "free list damaged", !!r,
-				  r ? block - r->base : 0);
-		return ERR_PTR(-EFAULT);
-	}
-	return take_block_locked(ba, r, (block - r->base) >> ba->min_order,
-				 order, slack);
+	return true;
 }
 
 static void region_free(struct buddy_region *r)
@@ -481,182 +938,286 @@ static void region_free(struct buddy_region *r)
 	kvfree(r);
 }
 
+/* Bytes of a region's metadata, or SIZE_MAX past what kvmalloc() takes. */
+static size_t region_meta_bytes(size_t units)
+{
+	size_t bytes = struct_size((struct buddy_region *)NULL, map,
+				   size_add(map_bytes(units), sizeof(u32)));
+
+	return bytes > INT_MAX ? SIZE_MAX : bytes;
+}
+
 /*
- * Allocate a region of @size bytes and carve it into free blocks on the
- * local lists @carved; nothing of the arena is touched.
+ * Allocate a region of @size bytes and carve it: its order map, and its
+ * max_order blocks on its own list.  Nothing of the arena is touched but
+ * the constant secret of the regions' own lists (or, for the primary
+ * region, made before the arena is visible to anyone, the max_order one),
+ * so this runs without the lock.
  */
 static struct buddy_region *region_new(struct buddy_arena *ba, size_t size,
-				       struct list_head *carved)
+				       bool primary)
 {
 	size_t units = size >> ba->min_order, usable, off, rem;
+	unsigned int k, max = ba->max_order;
+	/* The primary's go to the arena's list (see own_list()), now empty. */
+	unsigned long key = primary ? ba->orders[max].key : ba->top_key;
 	struct buddy_region *r;
-	unsigned int k;
+	u8 *base;
 
 	usable = units << ba->min_order;
-	r = kvzalloc(struct_size(r, map, map_bytes(units) + sizeof(u32)),
-		     GFP_KERNEL);
-	if (!r)
+	/* The data first: an impossible size fails there, cheaply. */
+	base = __vmalloc(usable, GFP_KERNEL | __GFP_NOWARN);
+	if (!base)
 		return NULL;
-	r->base = vmalloc(size);
-	if (!r->base) {
-		kvfree(r);
+	r = kvzalloc(region_meta_bytes(units), GFP_KERNEL | __GFP_NOWARN);
+	if (!r) {
+		vfree(base);
 		return NULL;
 	}
+	r->base = base;
+	r->primary = primary;
 	r->size = usable;
 	r->units = units;
 	r->free_bytes = usable;
 	r->canary_head = BA_CANARY;
 	r->canary_tail = (u32 *)(r->map + map_bytes(units));
 	*r->canary_tail = BA_CANARY;
+	INIT_LIST_HEAD(&r->top_node);
+	INIT_LIST_HEAD(&r->idle_node);
+	link_init(&r->top, key);
 	if (ba->flags & BUDDY_ARENA_POISON)
-		memset(r->base, POISON_FREE, usable);
+		memset(base, POISON_FREE, usable);
 
 	for (off = 0, rem = usable; rem >> ba->min_order; off += BIT(k),
 	     rem -= BIT(k)) {
 		k = carve_order(ba, rem);
 		r->map[off >> ba->min_order] = BA_HEAD | k;
-		list_add_tail((struct list_head *)(r->base + off), &carved[k]);
+		if (k < max)
+			continue;
+		/* In address order: the first block is handed out first. */
+		push_block(prev_of(&r->top, key),
+			   (struct ba_link *)(base + off), key);
+		r->nr_top++;
 	}
 	return r;
 }
 
-/* Move the blocks region_new() carved onto the arena's free lists. */
-static void splice_carved_locked(struct buddy_arena *ba, struct buddy_region *r,
-				 struct list_head *carved)
+/*
+ * Link the blocks of @r below max_order (one per set bit of its size, at
+ * most max_order - min_order) and its list of max_order blocks into the
+ * arena.
+ */
+static void splice_region_locked(struct buddy_arena *ba,
+				 struct buddy_region *r)
 {
-	size_t rem = r->size;
-	unsigned int k;
+	unsigned int k, max = ba->max_order;
+	size_t off = r->size >> max << max;
 
 	lockdep_assert_held(&ba->lock);
-	for (; rem >> ba->min_order; rem -= BIT(k)) {
-		k = carve_order(ba, rem);
-		ba->nr_free[k]++;
-	}
-	for (k = ba->min_order; k <= ba->max_order; k++) {
-		if (list_empty(&carved[k]))
+	for (k = max; k-- > ba->min_order; ) {
+		struct ba_order *o = &ba->orders[k];
+		struct ba_link *b = (struct ba_link *)(r->base + off);
+		struct ba_link *last = prev_of(&o->head, o->key);
+
+		if (!(r->size & BIT(k)))
 			continue;
-		list_splice_tail_init(&carved[k], &ba->free_area[k]);
-		ba->avail |= BIT(k);
+		/*
+		 * Last on the list: older regions' blocks go out first.  The
+		 * last block's next link is the head, so it is not read (a
+		 * client may have written over it).
+		 */
+		set_next(b, &o->head);
+		set_prev(b, last, o->key);
+		set_next(last, b);
+		set_prev(&o->head, b, o->key);
+		o->nr_free++;
+		__set_bit(k, &ba->avail);
+		off += BIT(k);
+	}
+	if (r->primary) {
+		/* Its whole list onto the arena's, which is empty yet. */
+		struct ba_link *head = &ba->orders[max].head;
+		struct ba_link *first = next_of(&r->top);
+		struct ba_link *last = prev_of(&r->top, ba->orders[max].key);
+
+		if (r->nr_top) {
+			set_next(head, first);
+			set_prev(first, head, ba->orders[max].key);
+			set_next(last, head);
+			set_prev(head, last, ba->orders[max].key);
+			ba->orders[max].nr_free += r->nr_top;
+			r->nr_top = 0;
+			__set_bit(max, &ba->avail);
+		}
+		link_init(&r->top, ba->top_key);
+	} else if (r->nr_top) {
+		list_add_tail(&r->top_node, &ba->top_regions);
+		ba->orders[max].nr_free += r->nr_top;
+		ba->nr_own += r->nr_top;
+		__set_bit(max, &ba->avail);
 	}
 	ba->size += r->size;
 	if (r->primary) {
 		ba->primary = r;
 		ba->fast_base = r->base;
+		ba->fast_map = r->map;
 		if (!(ba->flags & BUDDY_ARENA_POISON))
 			ba->fast_units = r->units;
 	}
 }
 
 /*
- * Add @r to the region table (growing the table if needed) and its blocks
- * to the free lists.
+ * Add @r to the arena: a new table with it in place, made outside the lock
+ * (the table does not change while @grow_lock is held), swapped in under
+ * it with the region's blocks.
  */
-static int insert_region(struct buddy_arena *ba, struct buddy_region *r,
-			 struct list_head *carved)
+static int region_insert(struct buddy_arena *ba, struct buddy_region *r)
 {
-	struct buddy_region **table, **old;
+	unsigned int i, n = ba->nr_regions;
+	struct buddy_region **table;
 	unsigned long flags;
-	unsigned int i, want;
 
-	might_sleep();
-	spin_lock_irqsave(&ba->lock, flags);
-	while (ba->nr_regions == ba->table_size) {
-		want = max_t(unsigned int, 2 * ba->table_size, BA_TABLE_MIN);
-		spin_unlock_irqrestore(&ba->lock, flags);
-		table = kmalloc_array(want, sizeof(*table), GFP_KERNEL);
-		if (!table)
-			return -ENOMEM;
-		spin_lock_irqsave(&ba->lock, flags);
-		old = NULL;
-		if (ba->table_size < want) {
-			if (ba->nr_regions)
-				memcpy(table, ba->regions,
-				       ba->nr_regions * sizeof(*table));
-			old = ba->regions;
-			ba->regions = table;
-			ba->table_size = want;
-			table = NULL;
-		}
-		spin_unlock_irqrestore(&ba->lock, flags);
-		kfree(old);
-		kfree(table);
-		spin_lock_irqsave(&ba->lock, flags);
-	}
-	for (i = ba->nr_regions; i && ba->regions[i - 1]->base > r->base; i--)
-		ba->regions[i] = ba->regions[i - 1];
-	ba->regions[i] = r;
-	ba->nr_regions++;
-	splice_carved_locked(ba, r, carved);
-	spin_unlock_irqrestore(&ba->lock, flags);
+	lockdep_assert_held(&ba->grow_lock);
+	table = kmalloc_array(n + 1, sizeof(*table), GFP_KERNEL | __GFP_NOWARN);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; i < n && ba->regions[i]->base < r->base; i++)
+		table[i] = ba->regions[i];
+	table[i] = r;
+	for (; i < n; i++)
+		table[i + 1] = ba->regions[i];
+
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	swap(ba->regions, table);
+	ba->nr_regions = n + 1;
+	splice_region_locked(ba, r);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	kfree(table);
 	return 0;
 }
 
-static int add_region(struct buddy_arena *ba, size_t size, bool primary)
+/*
+ * Add a region of @size bytes, allocating as a caller with @gfp may: in
+ * the memalloc scope it asks for.
+ */
+static int add_region(struct buddy_arena *ba, size_t size, bool primary,
+		      gfp_t gfp)
 {
-	struct list_head carved[BUDDY_ARENA_ORDERS];
 	struct buddy_region *r;
-	unsigned int k;
-	int ret;
+	unsigned int scope;
+	int ret = -ENOMEM;
 
-	for (k = 0; k < BUDDY_ARENA_ORDERS; k++)
-		INIT_LIST_HEAD(&carved[k]);
-	r = region_new(ba, size, carved);
-	if (!r)
-		return -ENOMEM;
-	r->primary = primary;
-	ret = insert_region(ba, r, carved);
-	if (ret)
-		region_free(r);
+	lockdep_assert_held(&ba->grow_lock);
+	scope = ap_memalloc_save(gfp);
+	r = region_new(ba, size, primary);
+	if (r) {
+		ret = region_insert(ba, r);
+		if (ret)
+			region_free(r);
+	}
+	ap_memalloc_restore(gfp, scope);
 	return ret;
 }
 
 /*
- * Take an entirely free region out of the arena: its blocks are exactly the
- * ones it was carved into, since everything in it has merged.
+ * Whether @r can be given back: not the primary, nothing tainted, and every
+ * block it was carved into free, of its carved order and soundly on its
+ * list (a cut-off block is not).  O(max_order - min_order).
  */
-static void unlink_region_locked(struct buddy_arena *ba, unsigned int i)
+static bool region_idle_locked(struct buddy_arena *ba, struct buddy_region *r)
 {
-	struct buddy_region *r = ba->regions[i];
-	size_t off, rem;
-	unsigned int k;
+	unsigned int k, max = ba->max_order;
+	size_t off = r->size >> max << max;
 
 	lockdep_assert_held(&ba->lock);
-	for (off = 0, rem = r->size; rem >> ba->min_order; off += BIT(k),
-	     rem -= BIT(k)) {
-		k = carve_order(ba, rem);
-		unlink_free_locked(ba, r->base + off, k);
-		r->map[off >> ba->min_order] = 0;
+	if (r->primary || r->tainted || r->free_bytes != r->size ||
+	    r->nr_top != r->size >> max)
+		return false;
+	for (k = max; k-- > ba->min_order; ) {
+		if (!(r->size & BIT(k)))
+			continue;
+		if (r->map[off >> ba->min_order] != (BA_HEAD | k) ||
+		    !links_sound_locked(ba, r, (void *)(r->base + off), k))
+			return false;
+		off += BIT(k);
 	}
-	ba->size -= r->size;
-	ba->nr_regions--;
-	memmove(&ba->regions[i], &ba->regions[i + 1],
-		(ba->nr_regions - i) * sizeof(*ba->regions));
+	return true;
 }
 
+/* Take the blocks of @r, which region_idle_locked() passed, off the lists. */
+static void detach_region_locked(struct buddy_arena *ba,
+				 struct buddy_region *r)
+{
+	unsigned int k, max = ba->max_order;
+	size_t off = r->size >> max << max;
+
+	lockdep_assert_held(&ba->lock);
+	for (k = max; k-- > ba->min_order; ) {
+		if (!(r->size & BIT(k)))
+			continue;
+		unlink_block_locked(ba, r, (void *)(r->base + off), k);
+		off += BIT(k);
+	}
+	if (r->nr_top) {
+		list_del_init(&r->top_node);
+		ba->orders[max].nr_free -= r->nr_top;
+		ba->nr_own -= r->nr_top;
+		if (!ba->orders[max].nr_free)
+			__clear_bit(max, &ba->avail);
+	}
+	ba->size -= r->size;
+}
+
+/*
+ * The give-back work: each region on the idle list is checked under the
+ * lock and, if it is still entirely free, taken out with a table made
+ * beforehand without it, then vfree'd.  Each lock hold is
+ * O(max_order - min_order).
+ */
 static void reclaim_work(struct work_struct *work)
 {
 	struct buddy_arena *ba = container_of(work, struct buddy_arena,
 					      reclaim);
-	struct buddy_region *r, *tmp;
+	struct buddy_region *r, **table;
+	unsigned int i, j, n;
 	unsigned long flags;
-	LIST_HEAD(gone);
-	unsigned int i;
+	bool gone;
 
-	spin_lock_irqsave(&ba->lock, flags);
-	for (i = 0; i < ba->nr_regions; ) {
-		r = ba->regions[i];
-		/* Re-check: the region may have been used again since. */
-		if (!r->idle || r->free_bytes != r->size) {
-			i++;
-			continue;
+	mutex_lock(&ba->grow_lock);
+	for (;;) {
+		raw_spin_lock_irqsave(&ba->lock, flags);
+		r = list_first_entry_or_null(&ba->idle, struct buddy_region,
+					     idle_node);
+		raw_spin_unlock_irqrestore(&ba->lock, flags);
+		if (!r)
+			break;
+		/*
+		 * Never the primary, so there is one region left at least.
+		 * Without memory for the table the region stays on the list,
+		 * for the next time the work runs.
+		 */
+		n = ba->nr_regions;
+		table = kmalloc_array(n - 1, sizeof(*table), GFP_KERNEL);
+		if (!table)
+			break;
+		for (i = 0, j = 0; i < n; i++)
+			if (ba->regions[i] != r)
+				table[j++] = ba->regions[i];
+
+		raw_spin_lock_irqsave(&ba->lock, flags);
+		list_del_init(&r->idle_node);
+		gone = region_idle_locked(ba, r);
+		if (gone) {
+			detach_region_locked(ba, r);
+			swap(ba->regions, table);
+			ba->nr_regions = n - 1;
 		}
-		unlink_region_locked(ba, i);
-		list_add(&r->node, &gone);
+		raw_spin_unlock_irqrestore(&ba->lock, flags);
+		kfree(table);
+		if (gone)
+			region_free(r);
 	}
-	spin_unlock_irqrestore(&ba->lock, flags);
-
-	list_for_each_entry_safe(r, tmp, &gone, node)
-		region_free(r);
+	mutex_unlock(&ba->grow_lock);
 }
 
 static bool order_args_valid(unsigned int min_order, unsigned int max_order)
@@ -665,11 +1226,14 @@ static bool order_args_valid(unsigned int min_order, unsigned int max_order)
 	       max_order <= BUDDY_ARENA_MAX_ORDER;
 }
 
+/*
+ * At least one block, and an order map kvmalloc() can hold (one byte per
+ * unit, so at most 2^31 units): larger sizes could never be met.
+ */
 static bool region_size_valid(const struct buddy_arena *ba, size_t size)
 {
-	/* The order map is indexed by unsigned int units. */
 	return size >= BIT(ba->min_order) &&
-	       (size >> ba->min_order) < UINT_MAX;
+	       region_meta_bytes(size >> ba->min_order) != SIZE_MAX;
 }
 
 static const struct ap_kind buddy_kind;
@@ -677,13 +1241,16 @@ static const struct ap_kind buddy_kind;
 /**
  * buddy_arena_create() - create a buddy arena over a vmalloc'd region
  * @name: the arena's name (1..31 characters of [A-Za-z0-9_.-])
- * @size: bytes of the first region; at least 2^@min_order
+ * @size: bytes of the first region; at least 2^@min_order, and at most
+ *        2^(@min_order + 31) or so (the order map takes a byte per
+ *        2^@min_order bytes)
  * @min_order: order of the smallest block, 4..@max_order
  * @max_order: order of the largest block, @min_order..30
  * @flags: BUDDY_ARENA_GROW, BUDDY_ARENA_POISON
  *
  * The region is carved into the largest blocks that fit, largest first,
- * down to 2^@min_order; a tail smaller than that is not used.
+ * down to 2^@min_order; a tail smaller than that is not used.  A refused
+ * order, flag or size and a failed allocation are each logged once.
  *
  * Context: process context; may sleep.
  * Return: the arena, or ERR_PTR(-EINVAL) for a bad name, order, size or
@@ -700,30 +1267,48 @@ struct buddy_arena *buddy_arena_create(const char *name, size_t size,
 	int ret;
 
 	might_sleep();
-	if (!ap_name_valid(name) || !order_args_valid(min_order, max_order) ||
-	    (flags & ~BA_FLAGS))
+	if (!ap_name_valid(name))
 		return ERR_PTR(-EINVAL);
+	if (!order_args_valid(min_order, max_order) || (flags & ~BA_FLAGS)) {
+		pr_warn("buddy/%s: orders %u..%u or flags %#x refused\n",
+			name, min_order, max_order, flags);
+		return ERR_PTR(-EINVAL);
+	}
 
 	ba = kzalloc(sizeof(*ba), GFP_KERNEL);
 	if (!ba)
 		return ERR_PTR(-ENOMEM);
-	spin_lock_init(&ba->lock);
+	raw_spin_lock_init(&ba->lock);
+	mutex_init(&ba->grow_lock);
 	ba->min_order = min_order;
 	ba->max_order = max_order;
 	ba->unit_mask = BIT(min_order) - 1;
 	ba->flags = flags;
-	for (k = 0; k < BUDDY_ARENA_ORDERS; k++)
-		INIT_LIST_HEAD(&ba->free_area[k]);
+	ba->rekey = get_random_long() | 1;
+	ba->top_key = get_random_long();
+	for (k = 0; k < BUDDY_ARENA_ORDERS; k++) {
+		ba->orders[k].key = get_random_long();
+		link_init(&ba->orders[k].head, ba->orders[k].key);
+	}
+	INIT_LIST_HEAD(&ba->top_regions);
+	INIT_LIST_HEAD(&ba->idle);
 	INIT_WORK(&ba->reclaim, reclaim_work);
 	if (!region_size_valid(ba, size)) {
+		pr_warn("buddy/%s: a region of %zu bytes cannot have blocks of 2^%u..2^%u bytes\n",
+			name, size, min_order, max_order);
 		ret = -EINVAL;
 		goto free_arena;
 	}
 	ba->grow_size = size;
 
-	ret = add_region(ba, size, true);
-	if (ret)
+	mutex_lock(&ba->grow_lock);
+	ret = add_region(ba, size, true, GFP_KERNEL);
+	mutex_unlock(&ba->grow_lock);
+	if (ret) {
+		pr_warn("buddy/%s: no memory for a region of %zu bytes\n",
+			name, size);
 		goto free_arena;
+	}
 	ret = ap_pool_register(&ba->ap, &buddy_kind, name);
 	if (ret)
 		goto free_region;
@@ -733,6 +1318,7 @@ free_region:
 	region_free(ba->regions[0]);
 	kfree(ba->regions);
 free_arena:
+	mutex_destroy(&ba->grow_lock);
 	kfree(ba);
 	return ERR_PTR(ret);
 }
@@ -743,7 +1329,8 @@ EXPORT_SYMBOL_NS_GPL(buddy_arena_create, ALLOCPOOLS_NS);
  * @ba: the arena; NULL and ERR_PTR values are ignored
  *
  * Blocks still allocated are freed with the arena, after one warning that
- * gives their number.
+ * gives their number.  The give-back work is cancelled (and waited for)
+ * before anything is freed.
  *
  * Context: process context; may sleep.  No other call on @ba may run
  * concurrently or follow.
@@ -762,6 +1349,7 @@ void buddy_arena_destroy(struct buddy_arena *ba)
 	for (i = 0; i < ba->nr_regions; i++)
 		region_free(ba->regions[i]);
 	kfree(ba->regions);
+	mutex_destroy(&ba->grow_lock);
 	kfree(ba);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_destroy, ALLOCPOOLS_NS);
@@ -773,63 +1361,270 @@ EXPORT_SYMBOL_NS_GPL(buddy_arena_destroy, ALLOCPOOLS_NS);
  *
  * The region is carved like the first one.  Blocks never merge across
  * regions.  With BUDDY_ARENA_GROW the region is given back once it has
- * been used and has become entirely free again.
+ * been used and has become entirely free again.  A refused size and a
+ * failed allocation are each logged once.
  *
  * Context: process context; may sleep.
  * Return: 0, -EINVAL for a bad size, -ENOMEM when memory runs out.
  */
 int buddy_arena_add_region(struct buddy_arena *ba, size_t size)
 {
+	int ret;
+
 	might_sleep();
-	if (!region_size_valid(ba, size))
+	if (!region_size_valid(ba, size)) {
+		pr_warn("buddy/%s: a region of %zu bytes refused\n",
+			ba->ap.name, size);
 		return -EINVAL;
-	return add_region(ba, size, false);
+	}
+	mutex_lock(&ba->grow_lock);
+	ret = add_region(ba, size, false, GFP_KERNEL);
+	mutex_unlock(&ba->grow_lock);
+	if (ret)
+		pr_warn("buddy/%s: no memory for a region of %zu bytes\n",
+			ba->ap.name, size);
+	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_add_region, ALLOCPOOLS_NS);
+
+/* Add what release_block_locked() returned to @dmg. */
+static void damage_add(struct ba_damage *dmg, unsigned long found)
+{
+	dmg->what |= found & (BA_DMG_LINK | BA_DMG_IDLE);
+	if (found & BA_DMG_LINK)
+		dmg->link_off = found >> BA_DMG_SHIFT;
+}
+
+/* Report what a call found once the lock is dropped; start the give-back. */
+static noinline void damage_report_slow(struct buddy_arena *ba,
+					const struct ba_damage *dmg)
+{
+	if (dmg->what & BA_DMG_POISON)
+		ap_report_invalid(&ba->ap, "poison overwritten in free block",
+				  true, dmg->poison_off);
+	if (dmg->what & BA_DMG_LINK)
+		ap_report_corruption(&ba->ap, "free-list link damaged",
+				     dmg->link_off);
+	if (dmg->what & BA_DMG_HEAD)
+		ap_report_corruption(&ba->ap, "free-list head damaged", 0);
+	if (dmg->what & BA_DMG_IDLE)
+		schedule_work(&ba->reclaim);
+}
+
+static __always_inline void damage_report(struct buddy_arena *ba,
+					  const struct ba_damage *dmg)
+{
+	if (unlikely(dmg->what))
+		damage_report_slow(ba, dmg);
+}
 
 /* A request no block can satisfy: counted, never queued for growth. */
 static noinline void *alloc_refused(struct buddy_arena *ba)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&ba->lock, flags);
+	raw_spin_lock_irqsave(&ba->lock, flags);
 	ba->failures++;
-	spin_unlock_irqrestore(&ba->lock, flags);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	return NULL;
 }
 
 /*
- * The general path of buddy_arena_alloc() for a block of @order of which
- * the request leaves @slack units unused, entered with ba->lock held (taken
- * with @flags) and nothing changed yet; it drops the lock.
+ * The arena has no block of @order and the caller may block: one grower at
+ * a time adds a region, the others wait for it and retry first.  Entered
+ * and left without the lock; returns a held block (region in *@rp), NULL
+ * or ERR_PTR(-EFAULT).
  */
-static noinline void *alloc_slow_locked(struct buddy_arena *ba,
-					unsigned int order, unsigned long slack,
-					gfp_t gfp, unsigned long flags)
+static u8 *grow_and_take(struct buddy_arena *ba, unsigned int order,
+			 gfp_t gfp, struct buddy_region **rp,
+			 struct ba_damage *dmg)
 {
 	unsigned int tries = 0;
-	void *p;
+	unsigned long flags;
+	u8 *p;
+
+	mutex_lock(&ba->grow_lock);
+	for (;;) {
+		raw_spin_lock_irqsave(&ba->lock, flags);
+		p = take_block_locked(ba, order, rp, dmg);
+		if (!IS_ERR_OR_NULL(p))
+			hold_block_locked(ba, *rp, (p - (*rp)->base) >>
+					  ba->min_order, order);
+		raw_spin_unlock_irqrestore(&ba->lock, flags);
+		if (p || tries++ == BA_GROW_TRIES ||
+		    add_region(ba, max_t(size_t, ba->grow_size, BIT(order)),
+			       false, gfp))
+			break;
+	}
+	mutex_unlock(&ba->grow_lock);
+	return p;
+}
+
+/*
+ * Check the poison of @p, a held block of @order in @r, with the lock
+ * dropped (taken with *@flags).  A mismatch is counted and the block
+ * repaired and freed again.  Returns with the lock held, whether it passed.
+ */
+static bool check_poison_unlocked(struct buddy_arena *ba,
+				  struct buddy_region *r, u8 *p,
+				  unsigned int order, unsigned long *flags,
+				  struct ba_damage *dmg)
+{
+	unsigned long idx = (p - r->base) >> ba->min_order;
+	bool ok;
+
+	raw_spin_unlock_irqrestore(&ba->lock, *flags);
+	ok = poison_ok(p, order);
+	if (!ok)
+		memset(p, POISON_FREE, BIT(order));
+	raw_spin_lock_irqsave(&ba->lock, *flags);
+	if (ok)
+		return true;
+	ba->held_units -= BIT(order - ba->min_order);
+	ba->invalid_frees++;
+	ba->corruptions++;
+	dmg->what |= BA_DMG_POISON;
+	dmg->poison_off = p - r->base;
+	damage_add(dmg, release_block_locked(ba, r, idx, order));
+	return false;
+}
+
+/*
+ * The rare ends of an allocation: growth and the poison check, which drop
+ * the lock, and failure.  Entered with the lock held (taken with @flags)
+ * and what take_block_locked() returned; drops the lock.
+ */
+static noinline void *alloc_finish_unlock(struct buddy_arena *ba, u8 *p,
+					  struct buddy_region *r,
+					  unsigned int order,
+					  unsigned long slack, gfp_t gfp,
+					  unsigned long flags,
+					  struct ba_damage *dmg)
+{
+	unsigned long idx;
 
 	lockdep_assert_held(&ba->lock);
-	for (;;) {
-		p = alloc_locked(ba, order, slack);
-		if (likely(p) || !(ba->flags & BUDDY_ARENA_GROW) ||
-		    !gfpflags_allow_blocking(gfp) || tries++ == BA_GROW_TRIES)
-			break;
-		spin_unlock_irqrestore(&ba->lock, flags);
-		if (add_region(ba, max_t(size_t, ba->grow_size, BIT(order)),
-			       false)) {
-			spin_lock_irqsave(&ba->lock, flags);
-			break;
-		}
-		spin_lock_irqsave(&ba->lock, flags);
+	if (IS_ERR(p)) {
+		/* A damaged list: cut off, reported below. */
+	} else if (p) {
+		/* Held while the lock is dropped for the poison check. */
+		hold_block_locked(ba, r, (p - r->base) >> ba->min_order, order);
+	} else if ((ba->flags & BUDDY_ARENA_GROW) &&
+		   gfpflags_allow_blocking(gfp)) {
+		raw_spin_unlock_irqrestore(&ba->lock, flags);
+		p = grow_and_take(ba, order, gfp, &r, dmg);
+		raw_spin_lock_irqsave(&ba->lock, flags);
 	}
-	if (IS_ERR_OR_NULL(p)) {
+	if (IS_ERR_OR_NULL(p) || ((ba->flags & BUDDY_ARENA_POISON) &&
+				  !check_poison_unlocked(ba, r, p, order,
+							 &flags, dmg))) {
 		ba->failures++;
-		p = NULL;
+		raw_spin_unlock_irqrestore(&ba->lock, flags);
+		damage_report(ba, dmg);
+		return NULL;
 	}
-	spin_unlock_irqrestore(&ba->lock, flags);
+	idx = (p - r->base) >> ba->min_order;
+	ba->held_units -= BIT(order - ba->min_order);
+	r->map[idx] = BA_LIVE_HEAD | order;
+	put_slack(&r->map[idx], order - ba->min_order, slack);
+	ba->slack_units += slack;
+	ba->allocs++;
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	damage_report(ba, dmg);
 	return p;
+}
+
+/*
+ * The general path of buddy_arena_alloc() for a request rounded up to a
+ * unit, minus one, of @x: any region, any list, growth, poison, damage.
+ * Entered with ba->lock held (taken with @flags) and nothing changed yet;
+ * it drops the lock.
+ */
+static noinline void *alloc_general_locked(struct buddy_arena *ba,
+					   unsigned long x, gfp_t gfp,
+					   unsigned long flags)
+{
+	unsigned int order = __fls(x) + 1;
+	unsigned long slack = x & (x + 1) ?
+			      (BIT(order) - 1 - x) >> ba->min_order : 0;
+	struct buddy_region *r = NULL;
+	struct ba_damage dmg;
+	unsigned long idx;
+	u8 *p;
+
+	lockdep_assert_held(&ba->lock);
+	dmg.what = 0;
+	p = take_block_locked(ba, order, &r, &dmg);
+	if (IS_ERR_OR_NULL(p) || unlikely(ba->flags & BUDDY_ARENA_POISON))
+		return alloc_finish_unlock(ba, p, r, order, slack, gfp, flags,
+					   &dmg);
+	idx = (p - r->base) >> ba->min_order;
+	r->map[idx] = BA_LIVE_HEAD | order;
+	put_slack(&r->map[idx], order - ba->min_order, slack);
+	ba->slack_units += slack;
+	ba->allocs++;
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	/* The block may come from a list cut off behind it. */
+	damage_report(ba, &dmg);
+	return p;
+}
+
+/*
+ * The out-of-line path of buddy_arena_alloc(), entered like
+ * alloc_general_locked(): the common case of a split in the primary
+ * region, whose lists' links stay in it, with nothing called; all else
+ * goes on to alloc_general_locked().
+ */
+static noinline void *alloc_slow_locked(struct buddy_arena *ba,
+					unsigned long x, gfp_t gfp,
+					unsigned long flags)
+{
+	unsigned int order = __fls(x) + 1, min = ba->min_order, j;
+	unsigned long avail = ba->avail >> order, idx, half, slack;
+	struct buddy_region *r = ba->primary;
+	struct ba_link *b, *n;
+	struct ba_order *o;
+
+	lockdep_assert_held(&ba->lock);
+	if (unlikely(!avail || (ba->flags & BUDDY_ARENA_POISON)))
+		goto general;
+	j = order + __ffs(avail);
+	o = &ba->orders[j];
+	/* The first block is unlinked through the head, not its prev link. */
+	b = next_of(&o->head);
+	n = next_of(b);
+	if (unlikely(!tagged_in(r, b, min, BA_HEAD | j) ||
+		     (n != &o->head && !tagged_in(r, n, min, BA_HEAD | j)) ||
+		     prev_of(n, o->key) != b))
+		goto general;
+	set_next(&o->head, n);
+	set_prev(n, &o->head, o->key);
+	if (!--o->nr_free)
+		__clear_bit(j, &ba->avail);
+
+	/*
+	 * @j is the smallest order >= @order with a free block, so each order
+	 * from @order to @j - 1 gets its first free block here, one upper half.
+	 */
+	idx = ((u8 *)b - r->base) >> min;
+	for (half = BIT(j); j > order; ) {
+		j--;
+		half >>= 1;
+		r->map[idx + (half >> min)] = BA_HEAD | j;
+		push_free_locked(ba, (struct ba_link *)((u8 *)b + half), j);
+	}
+	r->map[idx] = BA_LIVE_HEAD | order;
+	if (x & (x + 1)) {
+		slack = (BIT(order) - 1 - x) >> min;
+		put_slack(&r->map[idx], order - min, slack);
+		ba->slack_units += slack;
+	}
+	ba->allocs++;
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	return b;
+
+general:
+	return alloc_general_locked(ba, x, gfp, flags);
 }
 
 /**
@@ -841,56 +1636,77 @@ static noinline void *alloc_slow_locked(struct buddy_arena *ba,
  *
  * The block is 2^k bytes for the smallest k >= min_order that fits, and is
  * aligned to 2^k from the start of its region (regions are page aligned).
+ * A region added for growth is allocated with GFP_KERNEL in the memalloc
+ * scope @gfp asks for (no I/O or FS reclaim for GFP_NOIO or GFP_NOFS), by
+ * one caller at a time; the others wait, then try the arena again first.
  *
  * Context: any context, hard IRQ included; may sleep only when the arena
  * must grow and @gfp allows blocking.
- * Return: the block, or NULL for a bad size, a full arena, or a block that
- * failed its poison check (each counted in the failures).
+ * Return: the block, or NULL for a bad size, a full arena, a block that
+ * failed its poison check or a damaged free list (each counted in the
+ * failures).
  */
 void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 {
 	/* size 0 wraps to ~0UL and, like an oversized one, gives order 64 */
-	unsigned long x = (size - 1) | ba->unit_mask, flags, idx, slack = 0;
+	unsigned long x = (size - 1) | ba->unit_mask, flags, idx, nidx;
 	unsigned int order = __fls(x) + 1;
-	struct list_head *head, *block;
-	struct buddy_region *r;
+	struct ba_link *block, *next;
+	struct ba_order *o;
+	u8 *m;
 
 	if (unlikely(order > ba->max_order))
 		return alloc_refused(ba);
+
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	/*
+	 * A free block of the very order in the primary region, whose next
+	 * link is the head or another such block: no split, no region lookup.
+	 * Else the general path.  A head's next link needs no check: the
+	 * arena only ever stores a checked one there.  The head itself is no
+	 * block of the region: an empty list goes to the general path too.
+	 */
+	o = &ba->orders[order];
+	/* Or the compiler recomputes @o at every use, on the hottest path. */
+	OPTIMIZER_HIDE_VAR(o);
+	block = next_of(&o->head);
+	idx = fast_index(ba, block);
+	if (unlikely(idx >= ba->fast_units))
+		goto slow;
+	next = next_of(block);
+	nidx = fast_index(ba, next);
+	if (unlikely((nidx >= ba->fast_units ||
+		      ba->fast_map[nidx] != (BA_HEAD | order)) &&
+		     next != &o->head))
+		goto slow;
+	if (unlikely(prev_of(next, o->key) != block))
+		goto slow;
+	m = &ba->fast_map[idx];
 	/*
 	 * x is the request rounded up to a unit, minus one: all ones (x + 1
 	 * a power of two) exactly when the block has no slack.
 	 */
-	if (x & (x + 1))
-		slack = (BIT(order) - 1 - x) >> ba->min_order;
+	if (unlikely(x & (x + 1))) {
+		unsigned long slack = (BIT(order) - 1 - x) >> ba->min_order;
 
-	spin_lock_irqsave(&ba->lock, flags);
-	/* A free block of the very order: no split.  Else the general path. */
-	head = &ba->free_area[order];
-	block = head->next;
-	idx = unit_index((unsigned long)block - (unsigned long)ba->fast_base,
-			 ba->min_order);
-	r = ba->primary;
-	if (unlikely(block == head || idx >= ba->fast_units ||
-		     r->map[idx] != (BA_HEAD | order) ||
-		     block->next->prev != block ||
-		     (slack && order - ba->min_order > BA_SLACK_NARROW)))
-		return alloc_slow_locked(ba, order, slack, gfp, flags);
-
-	/* The first block: unlinked through @head, not its own prev link. */
-	head->next = block->next;
-	block->next->prev = head;
-	if (!--ba->nr_free[order])
-		__clear_bit(order, &ba->avail);
-	r->map[idx] = BA_LIVE_HEAD | order;
-	if (slack) {
-		r->map[idx] |= BA_SLACK;
-		r->map[idx + 1] = slack;
+		if (order - ba->min_order > BA_SLACK_NARROW)
+			goto slow;
+		m[1] = slack;
 		ba->slack_units += slack;
+		order |= BA_SLACK;
 	}
+
+	/* The first block: unlinked through the head, not its own prev link. */
+	set_next(&o->head, next);
+	set_prev(next, &o->head, o->key);
+	if (!--o->nr_free)
+		__clear_bit(order & BA_ORDER, &ba->avail);
+	*m = BA_LIVE_HEAD | order;
 	ba->allocs++;
-	spin_unlock_irqrestore(&ba->lock, flags);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	return block;
+slow:
+	return alloc_slow_locked(ba, x, gfp, flags);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_alloc, ALLOCPOOLS_NS);
 
@@ -910,9 +1726,39 @@ static const char *bad_free_reason_locked(struct buddy_arena *ba,
 	b = r->map[off >> ba->min_order];
 	if (!(b & BA_HEAD))
 		return "interior pointer";
+	if ((b & (BA_LIVE | BA_SLACK)) == BA_SLACK)
+		return "double free of a block being freed or cut off";
 	if (!(b & BA_LIVE))
 		return "double free or free of a free block";
 	return NULL;
+}
+
+/*
+ * Free the live block at unit @idx of @r in poison mode, then drop the
+ * lock (taken with @flags).  The block is held while it is poisoned with
+ * the lock dropped, so a second free of it meanwhile is refused.
+ */
+static noinline int free_poison_unlock(struct buddy_arena *ba,
+				       struct buddy_region *r,
+				       unsigned long idx, unsigned long flags)
+{
+	unsigned int order = r->map[idx] & BA_ORDER, min = ba->min_order;
+	struct ba_damage dmg;
+
+	lockdep_assert_held(&ba->lock);
+	dmg.what = 0;
+	ba->slack_units -= take_slack(&r->map[idx], order - min);
+	ba->frees++;
+	r->map[idx] = BA_HELD | order;
+	ba->held_units += BIT(order - min);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	memset(r->base + (idx << min), POISON_FREE, BIT(order));
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	ba->held_units -= BIT(order - min);
+	damage_add(&dmg, release_block_locked(ba, r, idx, order));
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	damage_report(ba, &dmg);
+	return 0;
 }
 
 /* Free the live block at unit @idx of @r, then drop the lock. */
@@ -921,12 +1767,21 @@ static noinline int free_release_unlock(struct buddy_arena *ba,
 					unsigned long idx, unsigned long flags)
 {
 	unsigned int order = r->map[idx] & BA_ORDER;
+	struct ba_damage dmg;
+	unsigned long found;
 
 	lockdep_assert_held(&ba->lock);
+	if (unlikely(ba->flags & BUDDY_ARENA_POISON))
+		return free_poison_unlock(ba, r, idx, flags);
 	ba->slack_units -= take_slack(&r->map[idx], order - ba->min_order);
 	ba->frees++;
-	release_block_locked(ba, r, idx, order);
-	spin_unlock_irqrestore(&ba->lock, flags);
+	found = release_block_locked(ba, r, idx, order);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	if (unlikely(found)) {
+		dmg.what = 0;
+		damage_add(&dmg, found);
+		damage_report_slow(ba, &dmg);
+	}
 	return 0;
 }
 
@@ -945,7 +1800,7 @@ static noinline int free_slow_locked(struct buddy_arena *ba, void *ptr,
 	r = find_region_locked(ba, ptr);
 	if (unlikely(!r)) {
 		ba->invalid_frees++;
-		spin_unlock_irqrestore(&ba->lock, flags);
+		raw_spin_unlock_irqrestore(&ba->lock, flags);
 		ap_report_invalid(&ba->ap, "free of a foreign pointer", false,
 				  0);
 		return -EINVAL;
@@ -956,7 +1811,7 @@ static noinline int free_slow_locked(struct buddy_arena *ba, void *ptr,
 		     !canaries_ok(r))) {
 		why = bad_free_reason_locked(ba, r, ptr);
 		ba->invalid_frees++;
-		spin_unlock_irqrestore(&ba->lock, flags);
+		raw_spin_unlock_irqrestore(&ba->lock, flags);
 		ap_report_invalid(&ba->ap, why, true, off);
 		return -EINVAL;
 	}
@@ -970,9 +1825,10 @@ static noinline int free_slow_locked(struct buddy_arena *ba, void *ptr,
  *
  * The block merges with its buddy as long as the buddy is free and of the
  * same order.  A pointer the arena did not hand out, an interior pointer,
- * a double free or a smashed order map is refused: the arena is left as it
- * was, invalid_frees counts it and one rate-limited error names the arena
- * and the offset.
+ * a double free (also while the first free of the block is still under
+ * way) or a smashed order map is refused: the arena is left as it was,
+ * invalid_frees counts it and one rate-limited error names the arena and
+ * the offset.
  *
  * Context: any context, hard IRQ included.
  * Return: 0 (NULL included), or -EINVAL for a refused pointer.
@@ -982,11 +1838,12 @@ int buddy_arena_free(struct buddy_arena *ba, void *ptr)
 	unsigned int order, min = ba->min_order;
 	struct buddy_region *r;
 	unsigned long flags, idx;
+	struct ba_order *o;
 	u8 b;
 
 	if (unlikely(!ptr))
 		return 0;
-	spin_lock_irqsave(&ba->lock, flags);
+	raw_spin_lock_irqsave(&ba->lock, flags);
 	/* One comparison: in the primary region, aligned to a unit. */
 	idx = unit_index((unsigned long)ptr - (unsigned long)ba->fast_base,
 			 min);
@@ -997,9 +1854,11 @@ int buddy_arena_free(struct buddy_arena *ba, void *ptr)
 	if (unlikely(b < BA_LIVE_HEAD || !canaries_ok(r)))
 		return free_slow_locked(ba, ptr, flags);
 	order = b & BA_ORDER;
-	/* A merge or a wide slack: the general path. */
-	if (unlikely((r->map[idx ^ BIT(order - min)] == (BA_HEAD | order) &&
-		      order < ba->max_order) ||
+	/*
+	 * A merge or a wide slack: the general path.  Two free max_order
+	 * buddies go there too, and do not merge.
+	 */
+	if (unlikely(r->map[idx ^ BIT(order - min)] == (BA_HEAD | order) ||
 		     ((b & BA_SLACK) && order - min > BA_SLACK_NARROW)))
 		return free_release_unlock(ba, r, idx, flags);
 
@@ -1008,8 +1867,13 @@ int buddy_arena_free(struct buddy_arena *ba, void *ptr)
 		r->map[idx + 1] = 0;
 	}
 	ba->frees++;
-	link_free_locked(ba, r->map, idx, ptr, order);
-	spin_unlock_irqrestore(&ba->lock, flags);
+	r->map[idx] = BA_HEAD | order;
+	o = &ba->orders[order];
+	OPTIMIZER_HIDE_VAR(o);
+	push_block(&o->head, ptr, o->key);
+	o->nr_free++;
+	__set_bit(order, &ba->avail);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_free, ALLOCPOOLS_NS);
@@ -1018,6 +1882,9 @@ EXPORT_SYMBOL_NS_GPL(buddy_arena_free, ALLOCPOOLS_NS);
  * buddy_arena_block_size() - the size of a live block
  * @ba: the arena
  * @ptr: a pointer to the start of a block
+ *
+ * A block in transit (its free, or its allocation's poison check, under
+ * way) is not live.
  *
  * Context: any context, hard IRQ included.
  * Return: the block's size in bytes, or 0 if @ptr is not a live block of
@@ -1032,7 +1899,7 @@ size_t buddy_arena_block_size(struct buddy_arena *ba, const void *ptr)
 
 	if (!ptr)
 		return 0;
-	spin_lock_irqsave(&ba->lock, flags);
+	raw_spin_lock_irqsave(&ba->lock, flags);
 	r = find_region_locked(ba, ptr);
 	if (r) {
 		off = (const u8 *)ptr - r->base;
@@ -1040,7 +1907,7 @@ size_t buddy_arena_block_size(struct buddy_arena *ba, const void *ptr)
 		if (!(off & ba->unit_mask) && b >= BA_LIVE_HEAD)
 			ret = BIT(b & BA_ORDER);
 	}
-	spin_unlock_irqrestore(&ba->lock, flags);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_block_size, ALLOCPOOLS_NS);
@@ -1072,54 +1939,111 @@ static int frag_index(const struct buddy_arena_stats *st)
  * @ba: the arena
  * @st: filled in
  *
- * requested_bytes sums the sizes asked for by the live blocks, each rounded
- * up to 2^min_order.  The byte figures are derived here from the per-order
- * counts and the slack total rather than kept on every call.
+ * free_blocks and free_bytes count the blocks on the free lists.
+ * allocated_bytes is the rest of the arena: the live blocks, and the
+ * blocks held, which are neither free nor live: those in transit (a free,
+ * or an allocation's poison check, under way in another context) and
+ * those cut off after corruption.  live_blocks counts the blocks handed out
+ * and not yet freed (a free counts from its start, an allocation once it
+ * returns), and requested_bytes sums the sizes asked for by the live
+ * blocks, each rounded up to 2^min_order.  invalid_frees counts refused
+ * frees and the damage found, which is reported alike; corruptions counts
+ * the damage alone: poison overwritten in a free block, a damaged free-list
+ * link.  The byte figures are derived here from the per-order counts and
+ * the slack and held totals rather than kept on every call.
  *
  * Context: any context, hard IRQ included.
  */
 void buddy_arena_stats(struct buddy_arena *ba, struct buddy_arena_stats *st)
 {
-	unsigned long flags, slack;
+	unsigned long flags, slack, held;
 	unsigned int k;
 
 	memset(st, 0, sizeof(*st));
-	spin_lock_irqsave(&ba->lock, flags);
+	raw_spin_lock_irqsave(&ba->lock, flags);
 	st->size = ba->size;
 	st->largest_free = ba->avail ? BIT(__fls(ba->avail)) : 0;
 	st->regions = ba->nr_regions;
 	st->min_order = ba->min_order;
 	st->max_order = ba->max_order;
 	st->live_blocks = ba->allocs - ba->frees;
-	memcpy(st->free_blocks, ba->nr_free, sizeof(st->free_blocks));
+	for (k = 0; k < BUDDY_ARENA_ORDERS; k++)
+		st->free_blocks[k] = ba->orders[k].nr_free;
 	slack = ba->slack_units;
+	held = ba->held_units;
 	st->allocs = ba->allocs;
 	st->frees = ba->frees;
 	st->failures = ba->failures;
 	st->invalid_frees = ba->invalid_frees;
-	spin_unlock_irqrestore(&ba->lock, flags);
+	st->corruptions = ba->corruptions;
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
 
 	for (k = st->min_order; k <= st->max_order; k++)
 		st->free_bytes += st->free_blocks[k] << k;
 	st->allocated_bytes = st->size - st->free_bytes;
-	st->requested_bytes = st->allocated_bytes - (slack << st->min_order);
+	st->requested_bytes = st->allocated_bytes -
+			      ((slack + held) << st->min_order);
 	st->frag_index = frag_index(st);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_stats, ALLOCPOOLS_NS);
 
 /*
+ * Count the blocks on the list at @head (order @k; of region @top when
+ * given), checking every link before following it, into *@n.  Returns 0
+ * when the list is sound; 1 when a link read from a block is damaged (the
+ * walk ends there); -1 when the head's own links, which only the arena
+ * writes, are wrong, or the list is longer than @limit.
+ */
+static int check_list_locked(struct buddy_arena *ba, struct ba_link *head,
+			     unsigned int k, struct buddy_region *top,
+			     unsigned long limit, unsigned long *n)
+{
+	unsigned long key = top ? ba->top_key : ba->orders[k].key;
+	struct ba_link *e = head, *next;
+
+	lockdep_assert_held(&ba->lock);
+	*n = 0;
+	if (!link_ok_locked(ba, next_of(head), k, head, top) ||
+	    !link_ok_locked(ba, prev_of(head, key), k, head, top)) {
+		pr_err("check: order %u list head damaged\n", k);
+		return -1;
+	}
+	for (;; ++*n) {
+		next = next_of(e);
+		if (!link_ok_locked(ba, next, k, head, top) ||
+		    prev_of(next, key) != e) {
+			pr_err("check: order %u list entry %lu: damaged link\n",
+			       k, *n);
+			return 1;
+		}
+		if (next == head)
+			return 0;
+		if (*n == limit) {
+			pr_err("check: order %u list longer than its blocks\n",
+			       k);
+			return -1;
+		}
+		e = next;
+	}
+}
+
+/*
  * Walk every block of every region and check the whole arena against its
  * counters, free lists and order bitmap; log the first thing that is wrong.
- * Tests call it after every mutation.  O(size / 2^min_order).
+ * Tests call it after every mutation: O(size / 2^min_order) under the lock.
+ * With @damaged, the arena has been written over on purpose: a damaged
+ * list is no error, and blocks may be cut off; everything else must hold.
  */
-static bool __maybe_unused buddy_check_locked(struct buddy_arena *ba)
+static bool __maybe_unused check_arena_locked(struct buddy_arena *ba,
+					      bool damaged)
 {
-	unsigned long nr_free[BUDDY_ARENA_ORDERS] = { 0 };
+	unsigned long map_free[BUDDY_ARENA_ORDERS] = { 0 };
 	size_t total = 0, off, unit = BIT(ba->min_order);
-	unsigned long live = 0, avail = 0, slack = 0, n;
-	unsigned int i, k, min = ba->min_order;
-	struct list_head *e;
-	bool primary;
+	unsigned long live = 0, avail = 0, slack = 0, held = 0, n;
+	unsigned long free_units = 0, listed_units = 0, nr_top = 0;
+	unsigned int i, k, min = ba->min_order, max = ba->max_order;
+	bool primary, lists_ok = true;
+	int ret;
 
 	lockdep_assert_held(&ba->lock);
 	for (i = 0; i < ba->nr_regions; i++) {
@@ -1144,18 +2068,18 @@ static bool __maybe_unused buddy_check_locked(struct buddy_arena *ba)
 		for (off = 0; off < r->size; off += BIT(k)) {
 			u8 *m = &r->map[off >> min], b = *m;
 			size_t u, units, slack_end = 1;
+			bool is_held = (b & (BA_LIVE | BA_SLACK)) == BA_SLACK;
 			unsigned long s = 0;
 
 			k = b & BA_ORDER;
-			if (!(b & BA_HEAD) || k < min || k > ba->max_order ||
-			    (off & (BIT(k) - 1)) || off + BIT(k) > r->size ||
-			    ((b & BA_SLACK) && !(b & BA_LIVE))) {
+			if (!(b & BA_HEAD) || k < min || k > max ||
+			    (off & (BIT(k) - 1)) || off + BIT(k) > r->size) {
 				pr_err("check: region %u offset %zu: bad block %#x\n",
 				       i, off, b);
 				return false;
 			}
 			units = BIT(k - min);
-			if (b & BA_SLACK) {
+			if ((b & BA_LIVE) && (b & BA_SLACK)) {
 				slack_end = k - min > BA_SLACK_NARROW ? 5 : 2;
 				for (u = slack_end - 1; u; u--)
 					s = s << BA_SLACK_BITS | m[u];
@@ -1177,16 +2101,23 @@ static bool __maybe_unused buddy_check_locked(struct buddy_arena *ba)
 				live++;
 				continue;
 			}
-			nr_free[k]++;
+			if (is_held) {
+				held += units;
+				continue;
+			}
+			map_free[k]++;
+			free_units += units;
 			rfree += BIT(k);
-			if (k < ba->max_order &&
+			if (damaged || ba->corruptions)
+				continue;
+			if (k < max &&
 			    r->map[(off ^ BIT(k)) >> min] == (BA_HEAD | k)) {
 				pr_err("check: region %u offset %zu: unmerged buddies\n",
 				       i, off);
 				return false;
 			}
 			if ((ba->flags & BUDDY_ARENA_POISON) &&
-			    !poison_ok(r->base + off, k)) {
+			    !poison_ok_paged(r->base + off, k)) {
 				pr_err("check: region %u offset %zu: poison\n",
 				       i, off);
 				return false;
@@ -1197,40 +2128,73 @@ static bool __maybe_unused buddy_check_locked(struct buddy_arena *ba)
 			       rfree, r->free_bytes);
 			return false;
 		}
+		ret = check_list_locked(ba, &r->top, max, r, r->size >> max,
+					&n);
+		if (ret < 0 || (ret && !damaged))
+			return false;
+		if (ret) {
+			lists_ok = false;
+		} else if (n != r->nr_top) {
+			pr_err("check: region %u: %lu top blocks listed, %lu counted\n",
+			       i, n, r->nr_top);
+			return false;
+		}
+		if (!!r->nr_top == list_empty(&r->top_node)) {
+			pr_err("check: region %u on the top list\n", i);
+			return false;
+		}
+		if (r->primary && r->nr_top) {
+			pr_err("check: primary region has its own list\n");
+			return false;
+		}
+		nr_top += r->nr_top;
 		total += r->size;
 		if (r->size & (unit - 1))
 			return false;
 	}
-	for (k = 0; k < BUDDY_ARENA_ORDERS; k++) {
-		n = 0;
-		list_for_each(e, &ba->free_area[k]) {
-			struct buddy_region *r = find_region_locked(ba, e);
-
-			if (!r || r->map[((u8 *)e - r->base) >> min] !=
-			    (BA_HEAD | k) || e->next->prev != e) {
-				pr_err("check: order %u list entry %lu is not a free block\n",
-				       k, n);
-				return false;
-			}
-			if (++n > nr_free[k])
-				break;
+	for (k = min; k <= max; k++) {
+		ret = check_list_locked(ba, &ba->orders[k].head, k, NULL,
+					map_free[k], &n);
+		if (ret < 0 || (ret && !damaged))
+			return false;
+		if (ret) {
+			lists_ok = false;
+			continue;
 		}
-		if (n != nr_free[k] || n != ba->nr_free[k]) {
-			pr_err("check: order %u: %lu listed, %lu in the map, %lu counted\n",
-			       k, n, nr_free[k], ba->nr_free[k]);
+		/* The regions' own lists hold the other max_order blocks. */
+		if (k == max)
+			n += nr_top;
+		if (k == max && nr_top != ba->nr_own) {
+			pr_err("check: %lu blocks on own lists, %lu counted\n",
+			       nr_top, ba->nr_own);
 			return false;
 		}
-		if (n)
-			avail |= BIT(k);
+		if (n != ba->orders[k].nr_free ||
+		    (n != map_free[k] && !damaged && !ba->corruptions)) {
+			pr_err("check: order %u: %lu listed, %lu in the map, %lu counted\n",
+			       k, n, map_free[k], ba->orders[k].nr_free);
+			return false;
+		}
+		listed_units += n << (k - min);
 	}
+	for (k = 0; k < BUDDY_ARENA_ORDERS; k++)
+		if (ba->orders[k].nr_free)
+			avail |= BIT(k);
 	if (avail != ba->avail || total != ba->size ||
-	    live != ba->allocs - ba->frees || slack != ba->slack_units) {
-		pr_err("check: counters: avail %#lx/%#lx size %zu/%zu live %lu/%llu slack %lu/%lu\n",
+	    live != ba->allocs - ba->frees || slack != ba->slack_units ||
+	    (lists_ok && held + free_units - listed_units != ba->held_units)) {
+		pr_err("check: counters: avail %#lx/%#lx size %zu/%zu live %lu/%llu slack %lu/%lu held %lu+%lu/%lu\n",
 		       avail, ba->avail, total, ba->size, live,
-		       ba->allocs - ba->frees, slack, ba->slack_units);
+		       ba->allocs - ba->frees, slack, ba->slack_units, held,
+		       free_units - listed_units, ba->held_units);
 		return false;
 	}
 	return true;
+}
+
+static bool __maybe_unused buddy_check_locked(struct buddy_arena *ba)
+{
+	return check_arena_locked(ba, false);
 }
 
 static void buddy_row(struct ap_pool *pool, struct ap_row *row)
@@ -1273,6 +2237,7 @@ static int buddy_stats_show(struct seq_file *m, struct ap_pool *pool)
 	seq_printf(m, "frees: %llu\n", st.frees);
 	seq_printf(m, "failures: %llu\n", st.failures);
 	seq_printf(m, "invalid_frees: %llu\n", st.invalid_frees);
+	seq_printf(m, "corruptions: %llu\n", st.corruptions);
 	return 0;
 }
 

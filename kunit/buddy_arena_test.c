@@ -22,9 +22,9 @@ static void ba_expect_valid(struct kunit *test, struct buddy_arena *ba)
 	unsigned long flags;
 	bool ok;
 
-	spin_lock_irqsave(&ba->lock, flags);
+	raw_spin_lock_irqsave(&ba->lock, flags);
 	ok = buddy_check_locked(ba);
-	spin_unlock_irqrestore(&ba->lock, flags);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	KUNIT_EXPECT_TRUE_MSG(test, ok, "arena invariant broken");
 }
 
@@ -592,6 +592,9 @@ static void buddy_arena_test_stats_files(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "allocated_bytes: 64\n"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, free_line));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf, "live_blocks: 1\n"));
+	/* corruptions follows invalid_frees */
+	KUNIT_EXPECT_NOT_NULL(test, strstr(m.buf,
+					   "invalid_frees: 0\ncorruptions: 0\n"));
 	m.count = 0;
 	memset(m.buf, 0, m.size);
 	KUNIT_EXPECT_EQ(test, buddy_orders_show(&m, &ba->ap), 0);
@@ -641,7 +644,7 @@ static void buddy_arena_test_random_ops(struct kunit *test)
 	while (n)
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[--n]), 0);
 	ba_expect_valid(test, ba);
-	KUNIT_EXPECT_EQ(test, ba->nr_free[BA_TEST_MAX], 1UL);
+	KUNIT_EXPECT_EQ(test, ba->orders[BA_TEST_MAX].nr_free, 1UL);
 }
 
 /* The bitmap of non-empty orders agrees with the lists after every call. */
@@ -650,16 +653,16 @@ static void ba_expect_avail(struct kunit *test, struct buddy_arena *ba)
 	unsigned long flags;
 	unsigned int k;
 
-	spin_lock_irqsave(&ba->lock, flags);
+	raw_spin_lock_irqsave(&ba->lock, flags);
 	for (k = 0; k < BUDDY_ARENA_ORDERS; k++) {
+		struct ba_link *head = &ba->orders[k].head;
+
 		KUNIT_EXPECT_EQ_MSG(test, !!test_bit(k, &ba->avail),
-				    !list_empty(&ba->free_area[k]),
-				    "order %u", k);
-		KUNIT_EXPECT_EQ_MSG(test, ba->nr_free[k] == 0,
-				    list_empty(&ba->free_area[k]),
-				    "order %u", k);
+				    next_of(head) != head, "order %u", k);
+		KUNIT_EXPECT_EQ_MSG(test, ba->orders[k].nr_free == 0,
+				    next_of(head) == head, "order %u", k);
 	}
-	spin_unlock_irqrestore(&ba->lock, flags);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
 }
 
 static void buddy_arena_test_avail_tracks_lists(struct kunit *test)
@@ -747,56 +750,280 @@ static void buddy_arena_test_requested_bytes_exact(struct kunit *test)
 }
 
 /*
- * A caller that writes over a free block's links makes the allocation that
- * would take it fail and be counted, and a free next to it not merge,
- * instead of writing through the bad link.
+ * A caller that writes an address over a free block's links makes the
+ * allocation that would take it fail, cut the block's list off and count
+ * one corruption, instead of writing through the bad link.  The block is
+ * never handed out again; the rest of the arena goes on serving.
  */
 static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 {
 	struct buddy_arena *ba = ba_main(test);
 	struct list_head decoy = { &decoy, &decoy };
 	struct buddy_arena_stats st;
-	struct list_head *victim, *saved;
+	struct ba_link *victim;
+	unsigned int n = 0;
+	void **blocks;
+	u8 *p;
+
+	blocks = kunit_kcalloc(test, BA_TEST_SIZE / 16, sizeof(*blocks),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	/* p's buddy is the one free order-4 block */
+	victim = (struct ba_link *)(p + 16);
+	KUNIT_ASSERT_EQ(test, ba->orders[BA_TEST_MIN].nr_free, 1UL);
+	KUNIT_ASSERT_PTR_EQ(test, next_of(&ba->orders[BA_TEST_MIN].head),
+			    victim);
+	victim->next = (unsigned long)&decoy;
+
+	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 16, GFP_KERNEL));
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 0UL);
+	KUNIT_EXPECT_PTR_EQ(test, decoy.next, &decoy);
+	KUNIT_EXPECT_PTR_EQ(test, decoy.prev, &decoy);
+	ba_expect_valid(test, ba);
+
+	/* p's free finds its buddy held: p is freed but not merged */
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 1UL);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
+	KUNIT_EXPECT_EQ(test, st.requested_bytes, (size_t)0);
+	KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ba, victim), (size_t)0);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, victim), -EINVAL);
+	ba_expect_valid(test, ba);
+
+	/* Everything but the cut-off block is served, and merges back. */
+	while (n < BA_TEST_SIZE / 16 &&
+	       (blocks[n] = buddy_arena_alloc(ba, 16, GFP_ATOMIC))) {
+		KUNIT_EXPECT_PTR_NE(test, blocks[n], (void *)victim);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, BA_TEST_SIZE / 16 - 1);
+	while (n)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, blocks[--n]), 0);
+	ba_expect_valid(test, ba);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
+}
+
+/*
+ * A write after free of 0x41 bytes over a free buddy's links: the free
+ * next to it used to follow 0x4141414141414141 and fault.  Now the merge
+ * is skipped and counted, and the allocation that reaches the damaged
+ * block cuts it off instead of handing it out.
+ */
+static void buddy_arena_test_free_list_damage_pattern(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	struct buddy_arena_stats st;
 	u8 *p, *q;
 
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	/* p's buddy is the one free order-4 block */
-	victim = (struct list_head *)(p + 16);
-	KUNIT_ASSERT_EQ(test, ba->nr_free[BA_TEST_MIN], 1UL);
-	KUNIT_ASSERT_PTR_EQ(test, ba->free_area[BA_TEST_MIN].next, victim);
-	saved = victim->next;
-	victim->next = &decoy;
-
+	memset(p + 16, 0x41, 16);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 2UL);
+	KUNIT_EXPECT_EQ(test, st.frees, 1ULL);
+	/* LIFO: p comes back first, sound. */
+	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	/* Then the damaged block: cut off, not handed out. */
 	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 16, GFP_KERNEL));
 	buddy_arena_stats(ba, &st);
-	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
-	KUNIT_EXPECT_PTR_EQ(test, decoy.next, &decoy);
-	KUNIT_EXPECT_PTR_EQ(test, decoy.prev, &decoy);
-
-	/* p's free finds its buddy damaged: p is freed but not merged */
-	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
-	buddy_arena_stats(ba, &st);
-	KUNIT_EXPECT_EQ(test, st.invalid_frees, 2ULL);
-	KUNIT_EXPECT_EQ(test, st.frees, 1ULL);
-	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 2UL);
-	KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ba, p), (size_t)0);
-	KUNIT_EXPECT_PTR_EQ(test, decoy.next, &decoy);
-
-	/*
-	 * Repaired (p now sits in front of the victim on the list), both
-	 * halves are taken and freed again, and merge.
-	 */
-	victim->next = saved;
-	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
-	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_ASSERT_NOT_NULL(test, q);
-	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 0UL);
+	ba_expect_valid(test, ba);
+	/* q's buddy is held: no merge, nothing more to count. */
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, q), 0);
 	ba_expect_valid(test, ba);
-	KUNIT_EXPECT_EQ(test, ba->nr_free[BA_TEST_MAX], 1UL);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
+}
+
+static DEFINE_RAW_SPINLOCK(ba_test_raw_lock);
+
+/* Every call that may come from any context, once. */
+static void ba_any_context_calls(struct kunit *test, struct buddy_arena *ba)
+{
+	static const size_t sizes[] = { 1, 16, 100, 4096, 5000 };
+	void *p[ARRAY_SIZE(sizes)];
+	struct buddy_arena_stats st;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p[i] = buddy_arena_alloc(ba, sizes[i], GFP_ATOMIC);
+		KUNIT_EXPECT_NOT_NULL(test, p[i]);
+		KUNIT_EXPECT_GE(test, buddy_arena_block_size(ba, p[i]),
+				sizes[i]);
+	}
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, (unsigned long)ARRAY_SIZE(p));
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, (u8 *)p[0] + 1), -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[0]), -EINVAL);
+}
+
+/*
+ * Under a caller's raw spinlock, with preemption and with interrupts off:
+ * the arena's own lock must nest inside a raw one (on PREEMPT_RT with
+ * PROVE_RAW_LOCK_NESTING, a spinlock_t there is an invalid wait context)
+ * and nothing may sleep (DEBUG_ATOMIC_SLEEP), poison mode included.
+ */
+static void buddy_arena_test_calls_atomic_contexts(struct kunit *test)
+{
+	struct buddy_arena *poison;
+	unsigned long flags;
+
+	poison = ba_other(test, SZ_64K, 4, 16,
+			  BUDDY_ARENA_POISON | BUDDY_ARENA_GROW);
+	KUNIT_ASSERT_NOT_NULL(test, poison);
+
+	raw_spin_lock_irqsave(&ba_test_raw_lock, flags);
+	ba_any_context_calls(test, ba_main(test));
+	ba_any_context_calls(test, poison);
+	raw_spin_unlock_irqrestore(&ba_test_raw_lock, flags);
+
+	preempt_disable();
+	ba_any_context_calls(test, poison);
+	preempt_enable();
+
+	local_irq_save(flags);
+	ba_any_context_calls(test, ba_main(test));
+	local_irq_restore(flags);
+
+	ba_expect_valid(test, ba_main(test));
+	ba_expect_valid(test, poison);
+	KUNIT_EXPECT_EQ(test, poison->nr_regions, 1U);
+	ba_other_destroy(test);
+}
+
+struct ba_huge {
+	size_t size;
+	unsigned int min;
+	const char *desc;
+};
+
+static const struct ba_huge ba_huges[] = {
+	{ (size_t)16 << 30, 4, "16 GiB of 16-byte units" },
+	{ (size_t)32 << 30, 4, "32 GiB of 16-byte units" },
+	{ (size_t)1 << 40, 12, "1 TiB of pages" },
+	{ (size_t)1 << 50, 30, "1 PiB of 1 GiB units" },
+	{ SIZE_MAX / 2, 4, "SIZE_MAX / 2" },
+	{ SIZE_MAX, 4, "SIZE_MAX, 16-byte units" },
+	{ SIZE_MAX, 30, "SIZE_MAX, 1 GiB units" },
+};
+
+static void ba_huge_desc(const struct ba_huge *h, char *desc)
+{
+	strscpy(desc, h->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(ba_huge, ba_huges, ba_huge_desc);
+
+/*
+ * A region no machine can hold is refused with -EINVAL or -ENOMEM, by
+ * create and by add_region alike: no WARN from kvmalloc() (sizes over
+ * INT_MAX) or vmalloc() (warn_alloc), which fail the layer.
+ */
+static void buddy_arena_test_create_huge_refused(struct kunit *test)
+{
+	const struct ba_huge *h = test->param_value;
+	struct buddy_arena *ba;
+	int ret;
+
+	ba = buddy_arena_create("kunit_huge", h->size, h->min, 30, 0);
+	KUNIT_EXPECT_TRUE(test, ba == ERR_PTR(-EINVAL) ||
+			  ba == ERR_PTR(-ENOMEM));
+	if (!IS_ERR(ba))
+		buddy_arena_destroy(ba);
+	ret = buddy_arena_add_region(ba_main(test), h->size);
+	KUNIT_EXPECT_TRUE(test, ret == -EINVAL || ret == -ENOMEM);
+	KUNIT_EXPECT_EQ(test, ba_main(test)->nr_regions, 1U);
+	ba_expect_valid(test, ba_main(test));
+}
+
+/*
+ * Freeing a poisoned 1 MiB block and allocating it again: the poison is
+ * written and checked with the arena's lock dropped; the block is neither
+ * live nor free meanwhile, and the counters are exact before and after.
+ */
+static void buddy_arena_test_poison_large_block(struct kunit *test)
+{
+	struct buddy_arena_stats st;
+	struct buddy_arena *ba;
+	u8 *p, *q;
+
+	ba = ba_other(test, SZ_4M, 12, 22, BUDDY_ARENA_POISON);
+	KUNIT_ASSERT_NOT_NULL(test, ba);
+	p = buddy_arena_alloc(ba, SZ_1M, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0, SZ_1M);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	KUNIT_EXPECT_EQ(test, p[SZ_1M - 1], POISON_FREE);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ba->held_units, 0UL);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)SZ_4M);
+	q = buddy_arena_alloc(ba, SZ_1M, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.requested_bytes, (size_t)SZ_1M);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 0ULL);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, q), 0);
+	ba_expect_valid(test, ba);
+	ba_other_destroy(test);
+}
+
+/*
+ * Growth for GFP_NOIO and GFP_NOFS callers (in their memalloc scope), none
+ * for GFP_ATOMIC; a grown region whose free half a client wrote over is
+ * not given back, even once all its bytes are free (it used to be
+ * vfree'd with the damaged half still on a free list).
+ */
+static void buddy_arena_test_grow_gfp_and_damage(struct kunit *test)
+{
+	struct list_head decoy = { &decoy, &decoy };
+	struct buddy_arena *ba;
+	void *full, *p, *q;
+
+	ba = ba_other(test, SZ_4K, 6, 12, BUDDY_ARENA_GROW);
+	KUNIT_ASSERT_NOT_NULL(test, ba);
+	full = buddy_arena_alloc(ba, SZ_4K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, full);
+	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 16, GFP_ATOMIC));
+	KUNIT_EXPECT_EQ(test, ba->nr_regions, 1U);
+	p = buddy_arena_alloc(ba, SZ_2K, GFP_NOIO);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, ba->nr_regions, 2U);
+	q = buddy_arena_alloc(ba, SZ_4K, GFP_NOFS);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, ba->nr_regions, 3U);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, q), 0);
+	flush_work(&ba->reclaim);
+	KUNIT_EXPECT_EQ(test, ba->nr_regions, 2U);
+
+	/* p's free half: an address written over its links. */
+	((struct ba_link *)((u8 *)p + SZ_2K))->next = (unsigned long)&decoy;
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	KUNIT_EXPECT_EQ(test, ba->corruptions, 1ULL);
+	flush_work(&ba->reclaim);
+	KUNIT_EXPECT_EQ(test, ba->nr_regions, 2U);
+	KUNIT_EXPECT_PTR_EQ(test, decoy.next, &decoy);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, full), 0);
+	ba_other_destroy(test);
 }
 
 /*
@@ -863,6 +1090,12 @@ static struct kunit_case buddy_arena_test_cases[] = {
 	KUNIT_CASE_PARAM(buddy_arena_test_requested_bytes_exact,
 			 ba_req_gen_params),
 	KUNIT_CASE(buddy_arena_test_free_list_damage_refused),
+	KUNIT_CASE(buddy_arena_test_free_list_damage_pattern),
+	KUNIT_CASE(buddy_arena_test_calls_atomic_contexts),
+	KUNIT_CASE_PARAM(buddy_arena_test_create_huge_refused,
+			 ba_huge_gen_params),
+	KUNIT_CASE(buddy_arena_test_poison_large_block),
+	KUNIT_CASE(buddy_arena_test_grow_gfp_and_damage),
 	KUNIT_CASE(buddy_arena_test_regions_both_paths),
 	{}
 };

@@ -26,7 +26,7 @@ struct buddy_arena_stats {
 	unsigned int regions, min_order, max_order;
 	unsigned long live_blocks, free_blocks[BUDDY_ARENA_ORDERS];
 	int frag_index;
-	u64 allocs, frees, failures, invalid_frees;
+	u64 allocs, frees, failures, invalid_frees, corruptions;
 };
 
 struct buddy_arena *buddy_arena_create(const char *name, size_t size,

@@ -11,9 +11,21 @@ static inline bool buddy_check(struct buddy_arena *ba)
 	unsigned long flags;
 	bool ok;
 
-	spin_lock_irqsave(&ba->lock, flags);
+	raw_spin_lock_irqsave(&ba->lock, flags);
 	ok = buddy_check_locked(ba);
-	spin_unlock_irqrestore(&ba->lock, flags);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	return ok;
+}
+
+/* The same, for an arena written over on purpose: see check_arena_locked(). */
+static inline bool buddy_check_damaged(struct buddy_arena *ba)
+{
+	unsigned long flags;
+	bool ok;
+
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	ok = check_arena_locked(ba, true);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	return ok;
 }
 

@@ -539,7 +539,7 @@ static void test_poison(void)
 	CHECK(q, "repaired block");
 	CHECK(buddy_arena_free(ba, q) == 0 && buddy_check(ba), "free");
 	buddy_arena_stats(ba, &st);
-	CHECK(st.free_bytes == 4096 && ba->nr_free[12] == 1, "merged");
+	CHECK(st.free_bytes == 4096 && ba->orders[12].nr_free == 1, "merged");
 out:
 	buddy_arena_destroy(ba);
 }
@@ -568,38 +568,60 @@ out:
 }
 
 /*
- * A free block whose links were written over is neither handed out nor
- * unlinked: the allocation fails and the merge is skipped, each counted and
- * reported once, and nothing is written through the bad link.
+ * A free block whose links were written over is never followed: taking it
+ * cuts its list off (the allocation fails), counted in corruptions and
+ * reported once, and nothing is written through the bad link.  The block
+ * is held from then on: never merged and never handed out again, while the
+ * rest of the arena goes on serving.
  */
 static void test_free_list_damage(void)
 {
-	struct list_head decoy = { &decoy, &decoy }, *victim, *saved;
+	struct list_head decoy = { &decoy, &decoy };
 	unsigned long err = ap_shim_nr_err;
+	struct buddy_arena_stats st;
 	struct buddy_arena *ba;
-	u8 *p, *q;
+	struct ba_link *victim;
+	void *blocks[256];
+	unsigned int n, i;
+	u8 *p;
 
 	ba = buddy_arena_create("damage", 4096, 4, 12, 0);
 	CHECK(!IS_ERR(ba), "create");
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	CHECK(p, "alloc");
-	victim = (struct list_head *)(p + 16);
-	CHECK(ba->free_area[4].next == victim, "buddy listed");
-	saved = victim->next;
-	victim->next = &decoy;
+	victim = (struct ba_link *)(p + 16);
+	CHECK(next_of(&ba->orders[4].head) == victim, "buddy listed");
+	/* Pointer-like data: an address the arena could write through. */
+	victim->next = (unsigned long)&decoy;
 	CHECK(!buddy_arena_alloc(ba, 16, GFP_KERNEL), "damaged block taken");
-	CHECK(ba->invalid_frees == 1 && ba->failures == 1, "counted");
+	CHECK(ba->corruptions == 1 && ba->failures == 1 &&
+	      ba->invalid_frees == 1, "counted");
+	CHECK(ba->orders[4].nr_free == 0 && ba->held_units == 1, "cut off");
 	CHECK(buddy_arena_free(ba, p) == 0, "free next to damage");
-	CHECK(ba->invalid_frees == 2 && ba->nr_free[4] == 2, "not merged");
+	CHECK(ba->orders[4].nr_free == 1 && ba->corruptions == 1,
+	      "merged with it");
 	CHECK(decoy.next == &decoy && decoy.prev == &decoy, "decoy written");
-	CHECK(ap_shim_nr_err == err + 2, "reported %lu times",
+	CHECK(ap_shim_nr_err == err + 1, "reported %lu times",
 	      ap_shim_nr_err - err);
-	victim->next = saved;
-	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
-	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
-	CHECK(p && q, "repaired");
-	CHECK(!buddy_arena_free(ba, p) && !buddy_arena_free(ba, q), "free");
-	CHECK(buddy_check(ba) && ba->nr_free[12] == 1, "merged");
+	CHECK(buddy_check(ba), "invariant after the cut");
+	buddy_arena_stats(ba, &st);
+	CHECK(st.free_bytes == 4096 - 16 && st.allocated_bytes == 16 &&
+	      st.requested_bytes == 0 && st.corruptions == 1,
+	      "stats: free %zu allocated %zu requested %zu", st.free_bytes,
+	      st.allocated_bytes, st.requested_bytes);
+	/* Everything else is served; the cut-off block never comes back. */
+	for (n = 0; n < ARRAY_SIZE(blocks); n++) {
+		blocks[n] = buddy_arena_alloc(ba, 16, GFP_ATOMIC);
+		if (!blocks[n])
+			break;
+		CHECK(blocks[n] != (void *)victim, "cut-off block handed out");
+	}
+	CHECK(n == 255, "%u blocks served", n);
+	for (i = 0; i < n; i++)
+		CHECK(!buddy_arena_free(ba, blocks[i]), "free %u", i);
+	CHECK(buddy_check(ba) && ba->corruptions == 1, "drained");
+	buddy_arena_stats(ba, &st);
+	CHECK(st.free_bytes == 4096 - 16 && !st.free_blocks[12], "layout");
 out:
 	buddy_arena_destroy(ba);
 }
@@ -621,7 +643,8 @@ static void test_debugfs(void)
 	      strstr(m.buf, "allocated_bytes: 64\n") &&
 	      strstr(m.buf, free_blocks_line) &&
 	      strstr(m.buf, "frag_index: -1000\n") &&
-	      strstr(m.buf, "invalid_frees: 0\n"), "stats:\n%s", m.buf);
+	      strstr(m.buf, "invalid_frees: 0\ncorruptions: 0\n"), "stats:\n%s",
+	      m.buf);
 	free(m.buf);
 	memset(&m, 0, sizeof(m));
 	buddy_orders_show(&m, &ba->ap);
