@@ -170,9 +170,11 @@ STRESS_KEYS = ["cpus", "ms", "period_us", "thread_ops", "ticks_min",
                "ticks_expected", "timer_ops", "pushed", "shifted", "stats",
                "alloc_failures", "bad"]
 # Each CPU's hard-IRQ timer must have fired at least this share of the
-# times its period allows; TCG and a busy host stretch the gaps, a timer
-# that never fires (or a stuck CPU) is what this is for.
-STRESS_MIN_TICK_SHARE = 0.2
+# times its period allows.  Under TCG it fires 25-50% of them (the threads
+# keep interrupts off much of the time, a late timer skips the periods it
+# missed, and the host is busy); a timer that stops firing, or a CPU stuck
+# with interrupts off, is what this is for.
+STRESS_MIN_TICK_SHARE = 0.1
 
 # Kernel log lines that fail the test whatever else passed: oopses, WARNs,
 # sanitizers, lockdep, sleeping in atomic context, lockups, leaks at rmmod.
