@@ -68,13 +68,14 @@ if smp:
         reports.append("expected %d CPUs: %s" % (
             smp, m.group(0) if m else "no 'smp: Brought up' line"))
 if want_kmemleak:
-    m = re.search(r"^@@@ kmemleak scanned\n(.*?)^@@@ kmemleak end", text,
-                  re.M | re.S)
+    # Kernel messages may share a line with the markers.
+    m = re.search(r"@@@ kmemleak scanned(.*?)@@@ kmemleak end", text, re.S)
     if not m:
         reports.append("no kmemleak scan after the suites (no '@@@ kmemleak "
                        "scanned ... end' in the log)")
-    elif m.group(1).strip():
-        reports.append("kmemleak: " + m.group(1).strip().splitlines()[0])
+    else:
+        for leak in re.findall(r"unreferenced object .*", m.group(1)):
+            reports.append("kmemleak: " + leak)
 for r in reports[:30]:
     print("kernel log: " + r)
 
