@@ -2,14 +2,18 @@
 #
 # allocpools - the front door.
 #
-#   make              build allocpools.ko (and the sample client) against KDIR
+#   make              build allocpools.ko, the sample and stress clients and
+#                     the benchmark module for KVER (below), or against KDIR
 #   make check        every test layer; ends with "N passed, N failed"
-#   make demo         boot Debian's kernel in QEMU, load allocpools and the
-#                     sample client, show the debugfs statistics
+#   make demo         boot Debian's kernel KVER in QEMU, load allocpools and
+#                     the sample client, show the debugfs statistics
 #   make kunit        KUnit suites under kunit.py on UML
 #   make kunit ARCH=x86_64   the same in QEMU with -smp 2, KASAN, lockdep,
 #                     kmemleak and UBSAN
-#   make qemu-test    the real-kernel test in QEMU
+#   make kunit ARCH=x86_64 KUNIT_KERNEL=6.12-rt   linux-source-6.12 with
+#                     PREEMPT_RT, lockdep (raw-lock nesting), atomic-sleep
+#                     checks and kmemleak
+#   make qemu-test    the real-kernel test in QEMU on Debian's kernel KVER
 #   make userspace    the userspace model tests and fuzzers (ASan/UBSan)
 #   make bench        benchmarks, in the kernel (QEMU, beside kmalloc,
 #                     kmem_cache, mempool, gen_pool, kfifo, alloc_pages) and
@@ -18,13 +22,13 @@
 #   make checkpatch   scripts/checkpatch.pl --strict on every C file
 #   make deps         install what the above need (apt-get, idempotent)
 
-# Newest installed Debian headers, when the running kernel has none.
-DEB_KVER := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
-	sed 's|.*/linux-headers-||' | sort -V | tail -n 1)
-ifneq ($(wildcard /lib/modules/$(shell uname -r)/build),)
-KDIR ?= /lib/modules/$(shell uname -r)/build
-else
-KDIR ?= /usr/src/linux-headers-$(DEB_KVER)
+# The kernel to build for (and boot, under QEMU): KVER is a release
+# (6.12.117+deb12-rt-amd64) or 6.1, 6.12, 6.12-rt; by default the running
+# kernel when its headers and image are installed, else the newest non-RT
+# kernel installed with both (scripts/kver.sh).  KDIR=<build tree> builds
+# against any other tree instead.
+ifeq ($(origin KDIR),undefined)
+KDIR := $(shell $(CURDIR)/scripts/kver.sh --kdir $(KVER) 2>/dev/null)
 endif
 
 PWD := $(shell pwd)
@@ -35,6 +39,7 @@ PWD := $(shell pwd)
 all: modules
 
 modules:
+	@test -n "$(KDIR)" || scripts/kver.sh --kdir $(KVER)
 	$(MAKE) -C $(KDIR) M=$(PWD) CONFIG_ALLOCPOOLS=m modules
 	$(MAKE) -C $(KDIR) M=$(PWD)/samples \
 		KBUILD_EXTRA_SYMBOLS=$(PWD)/Module.symvers modules
@@ -54,20 +59,20 @@ userspace:
 	$(MAKE) -C tools/testing check
 
 kunit:
-	scripts/kunit.sh $(if $(ARCH),--arch=$(ARCH))
+	scripts/kunit.sh $(if $(ARCH),--arch=$(ARCH)) $(if $(KUNIT_KERNEL),--kernel=$(KUNIT_KERNEL))
 
 qemu-test:
-	scripts/qemu.sh test
+	KVER="$(KVER)" scripts/qemu.sh test
 
 demo:
 	scripts/deps.sh
-	scripts/qemu.sh demo
+	KVER="$(KVER)" scripts/qemu.sh demo
 
 checkpatch:
 	scripts/checkpatch.sh
 
 bench:
-	scripts/bench.sh
+	KVER="$(KVER)" scripts/bench.sh
 
 check:
 	scripts/check.sh

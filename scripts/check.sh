@@ -5,12 +5,21 @@
 # "N passed, N failed, N skipped" summing them.  A layer that cannot run,
 # or that ends without its own count, counts as one failure, never a pass.
 #
-#   build       allocpools.ko and the sample against Debian's 6.1 headers
+#   build       allocpools.ko, the sample and stress clients and the bench
+#               module against the headers of each of Debian's kernels,
+#               6.1, 6.12 and 6.12-rt; a compiler or modpost warning fails
 #   checkpatch  scripts/checkpatch.pl --strict on every C file and header
 #   userspace   model tests and fuzzers under ASan/UBSan (tools/testing)
-#   kunit-um    the KUnit suites under kunit.py on UML
-#   kunit-x86_64  the same in QEMU -smp 2 with KASAN, lockdep, kmemleak, UBSAN
-#   qemu        Debian's kernel in QEMU: insmod, debugfs contents, rmmod
+#   kunit-um    the KUnit suites under kunit.py on UML (linux-source-6.1)
+#   kunit-x86_64  the same in QEMU -smp 2 with KASAN, lockdep, kmemleak
+#               (scanned after the suites), UBSAN
+#   kunit-x86_64-6.12-rt  linux-source-6.12 in QEMU -smp 2 with PREEMPT_RT,
+#               lockdep with raw-lock nesting checks, atomic-sleep checks
+#               and kmemleak
+#   qemu-6.1, qemu-6.12, qemu-6.12-rt  each of Debian's kernels in QEMU:
+#               insmod, debugfs contents, the stress client (threads and a
+#               hard-IRQ timer on every default pool), rmmod; a boot that
+#               fails before allocpools is loaded is retried once
 #
 # SKIP_LAYERS="kunit-x86_64 ..." leaves layers out; each one left out is
 # counted as skipped.
@@ -18,7 +27,10 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-logdir=${XDG_CACHE_HOME:-$HOME/.cache}/allocpools/check
+. scripts/qemu_lib.sh
+# Debian 12's kernels, as scripts/kver.sh names them.
+KERNELS="6.1 6.12 6.12-rt"
+logdir=$cache/check
 mkdir -p "$logdir"
 passed=0 failed=0 skipped=0
 
@@ -36,7 +48,7 @@ run_layer() {
 	local start=$SECONDS
 	# No "|| true" here: it would replace PIPESTATUS when grep matches
 	# nothing, and the layer's own exit code would be lost.
-	"$@" 2>&1 | tee "$log" | grep -E '^(FAIL|kernel log|qemu:|kunit-|userspace:|checkpatch:|build:)|^\[..:..:..\] .*(FAILED|CRASHED|Testing complete)|: [0-9]+ passed'
+	"$@" 2>&1 | tee "$log" | grep -E '^(FAIL|kernel log|qemu[-:]|kunit-|userspace:|checkpatch:|build:)|^\[..:..:..\] .*(FAILED|CRASHED|Testing complete)|: [0-9]+ passed'
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
@@ -57,11 +69,22 @@ run_layer() {
 	echo "    ($name took $((SECONDS - start)) s)"
 }
 
+# Each kernel's build goes where its QEMU layer will find it (qemu_lib.sh).
 build_layer() {
-	local ok=0
-	if make -s modules; then ok=1; fi
-	echo "build: $ok passed, $((1 - ok)) failed"
-	[ $ok = 1 ]
+	local v ok=0 bad=0
+	for v in $KERNELS; do
+		if kver=$(scripts/kver.sh "$v") &&
+		   kdir=$(scripts/kver.sh --kdir "$kver") &&
+		   qemu_build "$cache/qemu/$kver"; then
+			echo "build: $v ($kver) without warnings"
+			ok=$((ok + 1))
+		else
+			echo "FAIL: build against $v"
+			bad=$((bad + 1))
+		fi
+	done
+	echo "build: $ok passed, $bad failed"
+	[ $bad = 0 ]
 }
 
 if ! scripts/deps.sh; then
@@ -75,7 +98,10 @@ run_layer checkpatch scripts/checkpatch.sh
 run_layer userspace make -s -C tools/testing check
 run_layer kunit-um scripts/kunit.sh
 run_layer kunit-x86_64 scripts/kunit.sh --arch=x86_64
-run_layer qemu scripts/qemu.sh test
+run_layer kunit-x86_64-6.12-rt scripts/kunit.sh --arch=x86_64 --kernel=6.12-rt
+for v in $KERNELS; do
+	run_layer "qemu-$v" env LAYER="qemu-$v" KVER="$v" scripts/qemu.sh test
+done
 
 echo
 if [ "$skipped" -gt 0 ]; then

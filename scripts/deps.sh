@@ -4,9 +4,16 @@
 # Idempotent: does nothing when everything is there.  Usage: deps.sh [--bench]
 set -euo pipefail
 
+# Debian 12's three kernels, each with its headers (the QEMU layers boot
+# every one; kunit builds linux-source-6.1 and -6.12), and qemu-system-data
+# for qboot.rom.
 pkgs=(make gcc clang libclang-rt-14-dev python3 perl kmod cpio
-      busybox-static qemu-system-x86 linux-image-amd64 linux-headers-amd64
-      linux-source-6.1 flex bison bc libelf-dev libssl-dev rsync xz-utils)
+      busybox-static qemu-system-x86 qemu-system-data
+      linux-image-amd64 linux-headers-amd64
+      linux-image-6.12-amd64 linux-headers-6.12-amd64
+      linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
+      linux-source-6.1 linux-source-6.12
+      flex bison bc libelf-dev libssl-dev rsync xz-utils)
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(valgrind gnuplot-nox libjemalloc-dev)
 fi

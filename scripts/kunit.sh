@@ -1,36 +1,60 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run the allocpools KUnit suites with kunit.py from the cached
-# linux-source-6.1 tree (scripts/ksrc.sh).  The project's kernel sources are
-# copied to drivers/misc/allocpools/ in that tree (one line each in
+# Run the allocpools KUnit suites from a cached, extracted Debian kernel
+# source tree (scripts/ksrc.sh).  The project's kernel sources are copied to
+# drivers/misc/allocpools/ in that tree (one line each in
 # drivers/misc/Makefile and Kconfig) and built with O= under the cache.
 #
-#   kunit.sh                  UML
-#   kunit.sh --arch=x86_64    QEMU -smp 2 (CONFIG_SMP) with KASAN (+vmalloc),
-#                             lockdep, kmemleak, UBSAN, atomic-sleep and list
-#                             debugging
+#   kunit.sh                  linux-source-6.1 on UML (kunit.py run)
+#   kunit.sh --arch=x86_64    linux-source-6.1 in QEMU -smp 2 (CONFIG_SMP)
+#                             with KASAN (+vmalloc), lockdep, kmemleak, UBSAN,
+#                             atomic-sleep and list debugging
+#   kunit.sh --arch=x86_64 --kernel=6.12-rt
+#                             linux-source-6.12 in QEMU -smp 2 with
+#                             PREEMPT_RT, lockdep with raw-lock nesting
+#                             checks, atomic-sleep debugging and kmemleak
 #
-# Ends with "kunit-<arch>: N passed, N failed, N skipped"; a kernel log line
-# from a sanitizer, lockdep or WARN counts as one more failure.
+# On x86_64 kunit.py only builds the kernel: it boots here, with a busybox
+# initramfs whose /init (run after the built-in suites) asks kmemleak for a
+# scan and prints its report before rebooting, which kunit.py alone never
+# does; kunit.py parse then reads the suites' KTAP from the console log.
+#
+# Ends with "<layer>: N passed, N failed, N skipped", the layer being
+# kunit-um, kunit-x86_64 or kunit-x86_64-6.12-rt; a kernel log line from a
+# sanitizer, lockdep, kmemleak, atomic-sleep check or WARN counts as one more
+# failure, as do fewer than 2 CPUs or a missing kmemleak scan on x86_64.
+#
+# Each source tree has its own lock and each layer its own build directory
+# (kunit-um, kunit-x86_64, kunit-6.12-rt-x86_64 in the cache).
 set -euo pipefail
 
 arch=um
+kernel=6.1
 for a in "$@"; do
 	case $a in
 	--arch=*) arch=${a#--arch=} ;;
+	--kernel=*) kernel=${a#--kernel=} ;;
 	*) echo "kunit.sh: unknown argument $a" >&2; exit 2 ;;
 	esac
 done
+case $arch/$kernel in
+um/6.1 | x86_64/6.1) src=6.1 layer=kunit-$arch build_name=kunit-$arch ;;
+x86_64/6.12-rt)
+	src=6.12 layer=kunit-x86_64-6.12-rt build_name=kunit-6.12-rt-x86_64 ;;
+*) echo "kunit.sh: no layer for --arch=$arch --kernel=$kernel" >&2; exit 2 ;;
+esac
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/allocpools
 "$top/scripts/deps.sh"
-ksrc=$("$top/scripts/ksrc.sh")
+ksrc=$("$top/scripts/ksrc.sh" "$src")
 
-# One run at a time: all runs share the source tree they copy into.
+# One run per source tree at a time: runs share the tree they copy into.
+# The 6.1 lock keeps its old name, so older checkouts still exclude us.
 mkdir -p "$cache"
-exec 9>"$cache/kunit.lock"
+if [ "$src" = 6.1 ]; then lock=$cache/kunit.lock; else lock=$cache/kunit-$src.lock; fi
+exec 9>"$lock"
 flock 9
 
 # By content, with fresh mtimes for what changed: kbuild must rebuild any
@@ -49,23 +73,109 @@ grep -q 'drivers/misc/allocpools/Kconfig' "$ksrc/drivers/misc/Kconfig" ||
 	sed -i '$ s|^endmenu$|source "drivers/misc/allocpools/Kconfig"\nendmenu|' \
 		"$ksrc/drivers/misc/Kconfig"
 
-build=$cache/kunit-$arch
+build=$cache/$build_name
 mkdir -p "$build"
 json=$build/results.json
+log=$build/test.log
 rm -f "$json"
-args=(run --kunitconfig=drivers/misc/allocpools/kunit --build_dir="$build"
-      --jobs="$(nproc)" --timeout=1500 --json="$json")
-if [ "$arch" != um ]; then
-	args+=(--arch="$arch" --qemu_args='-smp 2 -m 2048')
-	# kunit.py's x86_64 config has no SMP: without it -smp 2 is one CPU.
-	for c in SMP DEBUG_KERNEL KASAN KASAN_GENERIC KASAN_VMALLOC PROVE_LOCKING \
-		 DEBUG_KMEMLEAK UBSAN DEBUG_ATOMIC_SLEEP DEBUG_LIST; do
-		args+=(--kconfig_add "CONFIG_$c=y")
-	done
+cd "$ksrc"
+kunit=(python3 tools/testing/kunit/kunit.py)
+
+# UML: kunit.py does it all.
+if [ "$arch" = um ]; then
+	rc=0
+	"${kunit[@]}" run --kunitconfig=drivers/misc/allocpools/kunit \
+		--build_dir="$build" --jobs="$(nproc)" --timeout=1500 \
+		--json="$json" >"$build/kunit.out" 2>&1 || rc=$?
+	grep -E '^\[..:..:..\] ' "$build/kunit.out" |
+		grep -vE '^\[..:..:..\] (Elapsed|Populating|Building|Starting)' |
+		tail -n 400 || true
+	exec python3 "$top/scripts/kunit_count.py" "$layer" "$json" "$log" "$rc"
 fi
 
-cd "$ksrc"
+# x86_64: kunit.py's config has no SMP (without it -smp 2 is one CPU) and
+# no initramfs support.
+opts=(SMP DEBUG_KERNEL BLK_DEV_INITRD DEBUG_FS DEBUG_KMEMLEAK PROVE_LOCKING
+      DEBUG_ATOMIC_SLEEP)
+if [ "$kernel" = 6.1 ]; then
+	opts+=(KASAN KASAN_GENERIC KASAN_VMALLOC UBSAN DEBUG_LIST)
+else
+	# PREEMPT_RT needs EXPERT.  No KASAN: the point here is the lock
+	# types, and the 6.1 layer has the sanitizers.
+	opts+=(EXPERT PREEMPT_RT PROVE_RAW_LOCK_NESTING)
+fi
+# A run takes 30-70 s under TCG here; ten times that is a hang.
+timeout=${KUNIT_TIMEOUT:-600}
+args=(build --kunitconfig=drivers/misc/allocpools/kunit --build_dir="$build"
+      --arch=x86_64 --jobs="$(nproc)")
+for c in "${opts[@]}"; do
+	args+=(--kconfig_add "CONFIG_$c=y")
+done
+if ! "${kunit[@]}" "${args[@]}" >"$build/kunit.out" 2>&1; then
+	tail -n 40 "$build/kunit.out"
+	echo "$layer: kernel build failed (log: $build/kunit.out)"
+	echo "$layer: 0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+# The suites run before /init; /init gives kmemleak's minimum object age
+# (5 s) time to pass, so what the last case leaked is reported too, and
+# scans twice: a scan does not report an object whose contents changed
+# since the one before (a first scan sees every object change).
+initrd=$build/initramfs
+rm -rf "$initrd" "$initrd.cpio"
+mkdir -p "$initrd"/{bin,proc,sys,dev}
+cp /bin/busybox "$initrd/bin/busybox"
+cat >"$initrd/init" <<'INIT'
+#!/bin/busybox sh
+B=/bin/busybox
+$B mount -t proc none /proc
+$B mount -t sysfs none /sys
+$B mount -t debugfs none /sys/kernel/debug
+echo "@@@ init"
+$B sleep 6
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	echo "@@@ kmemleak scanned"
+	$B cat /sys/kernel/debug/kmemleak
+	echo "@@@ kmemleak end"
+fi
+$B reboot -f
+INIT
+chmod +x "$initrd/init"
+(cd "$initrd" && find . | cpio -o -H newc --quiet) >"$initrd.cpio"
+
+# A hung guest gets an NMI and panics (unknown_nmi_panic), printing every
+# CPU's backtrace, before QEMU is stopped (qemu_stop, qemu_lib.sh).
+. "$top/scripts/qemu_lib.sh"
+bios=()
+[ -f /usr/share/qemu/qboot.rom ] && bios=(-bios qboot.rom)
+mon=$build/monitor.sock
+rm -f "$mon"
 rc=0
-python3 tools/testing/kunit/kunit.py "${args[@]}" >"$build/kunit.out" 2>&1 || rc=$?
-grep -E '^\[..:..:..\] ' "$build/kunit.out" | grep -vE '^\[..:..:..\] (Elapsed|Populating|Building|Starting)' | tail -n 400 || true
-exec python3 "$top/scripts/kunit_count.py" "$arch" "$json" "$build/test.log" "$rc"
+start=$SECONDS
+qemu-system-x86_64 -no-reboot -nodefaults -display none "${bios[@]}" \
+	-smp 2 -m 2048 -kernel "$build/arch/x86/boot/bzImage" \
+	-initrd "$initrd.cpio" \
+	-append "console=ttyS0 panic=-1 unknown_nmi_panic=1 panic_print=0x40" \
+	-serial "file:$log" -monitor "unix:$mon,server=on,wait=off" </dev/null &
+pid=$!
+while kill -0 "$pid" 2>/dev/null; do
+	if [ $((SECONDS - start)) -ge "$timeout" ]; then
+		echo "$layer: the guest hung: stopped (NMI, panic) after $timeout s"
+		qemu_stop "$pid" "$mon"
+		rc=124
+		break
+	fi
+	sleep 1
+done
+wait "$pid" 2>/dev/null || true
+echo "$layer: booted and ran in $((SECONDS - start)) s"
+
+# The KTAP ends where /init begins.
+sed '/@@@ init/q' "$log" >"$build/ktap.log"
+"${kunit[@]}" parse --json="$json" "$build/ktap.log" >"$build/kunit.out" 2>&1 || true
+grep -E '^\[..:..:..\] ' "$build/kunit.out" | tail -n 400 || true
+exec python3 "$top/scripts/kunit_count.py" "$layer" "$json" "$log" "$rc" \
+	--smp=2 --kmemleak

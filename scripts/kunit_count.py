@@ -1,16 +1,31 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Sum kunit.py's JSON results and scan the kernel log for reports that a
-KUnit verdict would miss (lockdep, UBSAN, kmemleak, WARN).  Prints
-"kunit-<arch>: N passed, N failed, N skipped" and exits non-zero on any
-failure, or when nothing ran."""
+"""kunit_count.py LAYER JSON LOG RC [--smp=N] [--kmemleak]
+
+Sum kunit.py's JSON results and scan the kernel log for reports that a
+KUnit verdict would miss (lockdep, UBSAN, KASAN, kmemleak, WARN, sleeping
+in atomic context).  --smp=N: the log must show N CPUs brought up.
+--kmemleak: the log must show the explicit kmemleak scan that
+scripts/kunit.sh's /init runs, and its report must be empty.  Prints
+"LAYER: N passed, N failed, N skipped" and exits non-zero on any failure,
+or when nothing ran."""
 
 import json
 import os
 import re
 import sys
 
-arch, path, log, rc = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+layer, path, log, rc = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+smp = 0
+want_kmemleak = False
+for opt in sys.argv[5:]:
+    if opt.startswith("--smp="):
+        smp = int(opt[6:])
+    elif opt == "--kmemleak":
+        want_kmemleak = True
+    else:
+        sys.exit("kunit_count.py: unknown option " + opt)
+
 counts = {"PASS": 0, "FAIL": 0, "SKIP": 0, "ERROR": 0}
 
 
@@ -28,32 +43,47 @@ if os.path.exists(path):
 # UML's virtual PCI driver warns at every boot when no PCI device exists;
 # that is the platform's, not ours.
 BENIGN = re.compile(r"arch/um/drivers/virt-pci\.c")
+# Lockdep's reports start with "WARNING:" or "BUG:" ("BUG: Invalid wait
+# context"), as do KASAN's, soft lockups and "scheduling while atomic".
+REPORT = re.compile(
+    r"WARNING:|BUG:|Oops|UBSAN:|possible circular locking|"
+    r"inconsistent lock state|Invalid wait context|kmemleak: .*new suspected|"
+    r"unreferenced object 0x|list_add corruption|list_del corruption|"
+    r"sleeping function called from invalid context|"
+    r"scheduling while atomic|INFO: task .* blocked for more than|"
+    r"rcu: INFO: .* detected stalls|Kernel panic")
 
 reports = []
+text = ""
 if os.path.exists(log):
-    for line in open(log, errors="replace"):
+    text = open(log, errors="replace").read().replace("\r", "")
+    for line in text.splitlines():
         if BENIGN.search(line):
             continue
-        if re.search(r"WARNING:|BUG:|Oops|UBSAN:|possible circular locking|"
-                     r"inconsistent lock state|kmemleak: .*new suspected|"
-                     r"list_add corruption|list_del corruption|"
-                     r"sleeping function called from invalid context", line):
+        if REPORT.search(line):
             reports.append(line.rstrip())
-# The x86_64 run is meant to have two CPUs; say so if it did not.
-if arch != "um" and os.path.exists(log):
-    text = open(log, errors="replace").read()
+if smp:
     m = re.search(r"smp: Brought up \d+ nodes?, (\d+) CPUs?", text)
-    if not m or int(m.group(1)) < 2:
-        reports.append("expected 2 CPUs: %s" % (m.group(0) if m else
-                                               "no 'smp: Brought up' line"))
+    if not m or int(m.group(1)) < smp:
+        reports.append("expected %d CPUs: %s" % (
+            smp, m.group(0) if m else "no 'smp: Brought up' line"))
+if want_kmemleak:
+    # Kernel messages may share a line with the markers.
+    m = re.search(r"@@@ kmemleak scanned(.*?)@@@ kmemleak end", text, re.S)
+    if not m:
+        reports.append("no kmemleak scan after the suites (no '@@@ kmemleak "
+                       "scanned ... end' in the log)")
+    else:
+        for leak in re.findall(r"unreferenced object .*", m.group(1)):
+            reports.append("kmemleak: " + leak)
 for r in reports[:30]:
     print("kernel log: " + r)
 
 passed = counts["PASS"]
 failed = counts["FAIL"] + counts["ERROR"] + (1 if reports else 0)
 if passed + failed == 0 or (rc and not failed):
-    print("kunit-%s: kunit.py exited %d without results" % (arch, rc))
+    print("%s: kunit exited %d without results" % (layer, rc))
     failed += 1
-print("kunit-%s: %d passed, %d failed, %d skipped" % (arch, passed, failed,
-                                                    counts["SKIP"]))
+print("%s: %d passed, %d failed, %d skipped" % (layer, passed, failed,
+                                               counts["SKIP"]))
 sys.exit(1 if failed else 0)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# qemu_bench.sh MODE OPS RUNS...: boot Debian's kernel in QEMU, load
+# qemu_bench.sh MODE OPS RUNS...: boot Debian's kernel KVER (scripts/kver.sh;
+# the modules are built against its headers) in QEMU, load
 # allocpools (no default pools) and run the benchmark module
 # (bench/allocpools_bench.c) once per RUN (ops, scale, threads) with
 # ops=OPS; print its "apbench:" lines.
@@ -14,9 +15,9 @@ set -euo pipefail
 mode=$1 ops=$2
 shift 2
 . "$(dirname "$0")/qemu_lib.sh"
-work=$cache/qemu-bench
-mkdir -p "$work"
 qemu_kernel
+work=$cache/qemu-bench/$kver
+mkdir -p "$work"
 qemu_build "$work"
 
 {

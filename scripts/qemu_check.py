@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Read the console log of scripts/qemu.sh and either show it (demo) or
-check it (test) against what samples/allocpools_sample.c does at load."""
+"""qemu_check.py MODE LOG KVER [LAYER]
+
+Read the console log of scripts/qemu.sh and either show it (demo) or
+check it (test) against what samples/allocpools_sample.c does at load and
+what samples/allocpools_stress.c reports; the result line is
+"LAYER: N passed, N failed" (LAYER "qemu" by default)."""
 
 import re
 import sys
@@ -161,6 +165,28 @@ EXPECT_LOG = [
 ]
 
 
+# The stress client's line (samples/allocpools_stress.c).
+STRESS_KEYS = ["cpus", "ms", "period_us", "thread_ops", "ticks_min",
+               "ticks_expected", "timer_ops", "pushed", "shifted", "stats",
+               "alloc_failures", "bad"]
+# Each CPU's hard-IRQ timer must have fired at least this share of the
+# times its period allows.  Under TCG it fires 25-50% of them (the threads
+# keep interrupts off much of the time, a late timer skips the periods it
+# missed, and the host is busy); a timer that stops firing, or a CPU stuck
+# with interrupts off, is what this is for.
+STRESS_MIN_TICK_SHARE = 0.1
+
+# Kernel log lines that fail the test whatever else passed: oopses, WARNs,
+# sanitizers, lockdep, sleeping in atomic context, lockups, leaks at rmmod.
+BAD_LOG = re.compile(
+    r"WARNING:|BUG:|Oops|general protection|UBSAN|kernel BUG|Call Trace|"
+    r"list_add corruption|list_del corruption|Invalid wait context|"
+    r"possible (circular|recursive) locking|inconsistent lock state|"
+    r"scheduling while atomic|sleeping function called|soft lockup|"
+    r"hard LOCKUP|rcu_.* detected stalls|blocked for more than|"
+    r"Kernel panic|destroyed with \d+ live objects")
+
+
 def parse(log):
     text = open(log, errors="replace").read().replace("\r", "")
     res = {"markers": {}, "files": {}, "pools": [], "modes": [], "dmesg": ""}
@@ -170,6 +196,12 @@ def parse(log):
                          text, re.M):
         res["markers"][m.group(1)] = int(m.group(2))
     res["done"] = "@@@ done" in text
+    m = re.search(r"allocpools_stress: (cpus=.*)", text)
+    res["stress"] = None
+    if m:
+        kv = dict(f.split("=", 1) for f in m.group(1).split() if "=" in f)
+        if all(k in kv and kv[k].isdigit() for k in STRESS_KEYS):
+            res["stress"] = {k: int(kv[k]) for k in STRESS_KEYS}
     m = re.search(r"^@@@ begin pools\n(.*?)^@@@ end pools", text, re.M | re.S)
     if m:
         res["pools"] = [l.split() for l in m.group(1).splitlines() if l.strip()]
@@ -309,11 +341,13 @@ def test(res):
           str([m for m in modes if m[0] != "400"]))
     check("sample pools gone after rmmod", res["markers"].get("sample gone") == 0)
     check("debugfs tree gone after rmmod", res["markers"].get("debugfs left") == 0)
+    stress_checks(res, check)
+    # The whole console, not just the dmesg the guest printed: a guest
+    # that hung or died never printed one.
+    bad = [l for l in res["text"].splitlines() if BAD_LOG.search(l)]
+    check("no warning, BUG, Oops, lockdep or atomic-sleep report in the log",
+          not bad, "\n".join(bad[:20]))
     dm = res["dmesg"]
-    bad = [l for l in dm.splitlines()
-           if re.search(r"WARNING:|BUG:|Oops|general protection|UBSAN|"
-                        r"kernel BUG|Call Trace|list_add corruption", l)]
-    check("no warning, BUG or Oops in the log", not bad, "\n".join(bad[:20]))
     ours = [l for l in dm.splitlines() if "allocpools" in l]
     leaks = [l for l in ours if re.search(r"\bffff[0-9a-f]{8,}", l)]
     check("no kernel address in our messages", not leaks, "\n".join(leaks))
@@ -328,11 +362,42 @@ def test(res):
     if failed:
         print("---- console log tail ----")
         print("\n".join(res["text"].splitlines()[-60:]))
-    print("qemu: %d passed, %d failed" % (passed, failed))
+    print("%s: %d passed, %d failed" % (LAYER, passed, failed))
     return 1 if failed else 0
+
+
+def stress_checks(res, check):
+    """The stress client ran on every CPU, its hard-IRQ timers fired often
+    enough, and nothing it did failed or came back damaged."""
+    check("insmod stress", res["markers"].get("insmod stress") == 0,
+          "rc=%s" % res["markers"].get("insmod stress"))
+    check("rmmod stress", res["markers"].get("rmmod stress") == 0,
+          "rc=%s" % res["markers"].get("rmmod stress"))
+    st = res["stress"]
+    check("stress: result line", st, "no 'allocpools_stress: cpus=...' line")
+    if not st:
+        return
+    check("stress: a thread and a timer on each of 2 CPUs", st["cpus"] >= 2,
+          "cpus=%d" % st["cpus"])
+    want = max(1, int(st["ticks_expected"] * STRESS_MIN_TICK_SHARE))
+    check("stress: each hard-IRQ timer fired often enough",
+          st["ticks_min"] >= want,
+          "ticks_min=%d, want >= %d of %d" % (st["ticks_min"], want,
+                                              st["ticks_expected"]))
+    check("stress: threads and timers did work",
+          st["thread_ops"] > 0 and st["timer_ops"] > 0 and st["stats"] > 0,
+          str(st))
+    check("stress: no failed allocation or push", st["alloc_failures"] == 0,
+          "alloc_failures=%d" % st["alloc_failures"])
+    check("stress: no damaged object or chunk, no refused free",
+          st["bad"] == 0, "bad=%d" % st["bad"])
+    check("stress: every chunk pushed was shifted once",
+          st["pushed"] == st["shifted"],
+          "pushed=%d shifted=%d" % (st["pushed"], st["shifted"]))
 
 
 if __name__ == "__main__":
     MODE, LOG, KVER = sys.argv[1], sys.argv[2], sys.argv[3]
+    LAYER = sys.argv[4] if len(sys.argv) > 4 else "qemu"
     r = parse(LOG)
     sys.exit(demo(r) if MODE == "demo" else test(r))
