@@ -1003,6 +1003,20 @@ static struct buddy_region *region_new(struct buddy_arena *ba, size_t size,
 }
 
 /*
+ * The block of order @k < max_order that @r was carved into past its
+ * max_order blocks, or NULL: a region has one such block per set bit of
+ * its size, largest first, so the block of order @k starts where the
+ * size rounded down to 2^(k + 1) ends.
+ */
+static inline struct ba_link *tail_block(const struct buddy_region *r,
+					 unsigned int k)
+{
+	if (!(r->size & BIT(k)))
+		return NULL;
+	return (struct ba_link *)(r->base + round_down(r->size, BIT(k + 1)));
+}
+
+/*
  * Link the blocks of @r below max_order (one per set bit of its size, at
  * most max_order - min_order) and its list of max_order blocks into the
  * arena.
@@ -1011,15 +1025,14 @@ static void splice_region_locked(struct buddy_arena *ba,
 				 struct buddy_region *r)
 {
 	unsigned int k, max = ba->max_order;
-	size_t off = r->size >> max << max;
 
 	lockdep_assert_held(&ba->lock);
 	for (k = max; k-- > ba->min_order; ) {
 		struct ba_order *o = &ba->orders[k];
-		struct ba_link *b = (struct ba_link *)(r->base + off);
+		struct ba_link *b = tail_block(r, k);
 		struct ba_link *last = prev_of(&o->head, o->key);
 
-		if (!(r->size & BIT(k)))
+		if (!b)
 			continue;
 		/*
 		 * Last on the list: older regions' blocks go out first.  The
@@ -1032,7 +1045,6 @@ static void splice_region_locked(struct buddy_arena *ba,
 		set_prev(&o->head, b, o->key);
 		o->nr_free++;
 		__set_bit(k, &ba->avail);
-		off += BIT(k);
 	}
 	if (r->primary) {
 		/* Its whole list onto the arena's, which is empty yet. */
@@ -1127,19 +1139,19 @@ static int add_region(struct buddy_arena *ba, size_t size, bool primary,
 static bool region_idle_locked(struct buddy_arena *ba, struct buddy_region *r)
 {
 	unsigned int k, max = ba->max_order;
-	size_t off = r->size >> max << max;
+	struct ba_link *b;
 
 	lockdep_assert_held(&ba->lock);
 	if (r->primary || r->tainted || r->free_bytes != r->size ||
 	    r->nr_top != r->size >> max)
 		return false;
 	for (k = max; k-- > ba->min_order; ) {
-		if (!(r->size & BIT(k)))
+		b = tail_block(r, k);
+		if (!b)
 			continue;
-		if (r->map[off >> ba->min_order] != (BA_HEAD | k) ||
-		    !links_sound_locked(ba, r, (void *)(r->base + off), k))
+		if (r->map[((u8 *)b - r->base) >> ba->min_order] !=
+		    (BA_HEAD | k) || !links_sound_locked(ba, r, b, k))
 			return false;
-		off += BIT(k);
 	}
 	return true;
 }
@@ -1149,14 +1161,13 @@ static void detach_region_locked(struct buddy_arena *ba,
 				 struct buddy_region *r)
 {
 	unsigned int k, max = ba->max_order;
-	size_t off = r->size >> max << max;
+	struct ba_link *b;
 
 	lockdep_assert_held(&ba->lock);
 	for (k = max; k-- > ba->min_order; ) {
-		if (!(r->size & BIT(k)))
-			continue;
-		unlink_block_locked(ba, r, (void *)(r->base + off), k);
-		off += BIT(k);
+		b = tail_block(r, k);
+		if (b)
+			unlink_block_locked(ba, r, b, k);
 	}
 	if (r->nr_top) {
 		list_del_init(&r->top_node);
