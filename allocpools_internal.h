@@ -19,6 +19,7 @@
 #include <linux/list.h>
 #include <linux/ratelimit.h>
 #include <linux/sched/mm.h>
+#include <linux/swab.h>
 #include <linux/types.h>
 #include <linux/version.h>
 #include <linux/export.h>
@@ -118,6 +119,29 @@ static inline void ap_memalloc_restore(gfp_t gfp, unsigned int flags)
 		memalloc_noio_restore(flags);
 	else if (!(gfp & __GFP_FS))
 		memalloc_nofs_restore(flags);
+}
+
+/*
+ * Free-list links kept inside free memory are where a client's write after
+ * free lands.  They are stored encoded, the way SLUB's
+ * CONFIG_SLAB_FREELIST_HARDENED stores its free pointer: XORed with a
+ * per-pool random secret and with the byte-swapped address of the slot that
+ * holds the link.  A write of ordinary data, or of a pointer the client
+ * chose, then decodes to a value unrelated to what was written, which the
+ * allocator's bounds and alignment check before any use refuses (NULL
+ * encodes to the mask itself, so zeroed memory is not a valid empty link
+ * either).  The secret comes from get_random_long() at create.
+ */
+static inline unsigned long ap_link_encode(unsigned long secret,
+					   const void *slot, const void *ptr)
+{
+	return (unsigned long)ptr ^ secret ^ swab((unsigned long)slot);
+}
+
+static inline void *ap_link_decode(unsigned long secret, const void *slot,
+				   unsigned long val)
+{
+	return (void *)(val ^ secret ^ swab((unsigned long)slot));
 }
 
 int ap_core_init(void);

@@ -81,6 +81,11 @@ void *ap_shim_kmalloc(size_t size, gfp_t gfp)
 		might_sleep();
 	slab_context_check();
 	ap_shim_last_gfp = current_gfp_context(gfp);
+	if (size > AP_SHIM_KMALLOC_MAX) {
+		if (!(gfp & __GFP_NOWARN))
+			ap_shim_lock_violation("kmalloc() beyond KMALLOC_MAX_SIZE without __GFP_NOWARN (a kernel WARNING)");
+		return NULL;
+	}
 	if (ap_shim_fail_hook && ap_shim_fail_hook(size))
 		return NULL;
 	p = (gfp & __GFP_ZERO) ? calloc(1, size ? size : 1) : malloc(size ? size : 1);
@@ -89,14 +94,28 @@ void *ap_shim_kmalloc(size_t size, gfp_t gfp)
 	return p;
 }
 
-void *ap_shim_vmalloc(size_t size, bool zero)
+/* kvmalloc() falls back to vmalloc(): any size up to INT_MAX may succeed. */
+void *ap_shim_kvmalloc(size_t size, gfp_t gfp)
+{
+	if (size > INT_MAX) {
+		if (!(gfp & __GFP_NOWARN))
+			ap_shim_lock_violation("kvmalloc() beyond INT_MAX without __GFP_NOWARN (a kernel WARNING)");
+		return NULL;
+	}
+	return ap_shim_kmalloc(size, size > AP_SHIM_KMALLOC_MAX ?
+			       gfp | __GFP_NOWARN : gfp);
+}
+
+static void *shim_vmalloc(size_t size, bool zero, gfp_t gfp)
 {
 	long n, max;
 	void *p;
 
 	might_sleep();
-	ap_shim_last_gfp = current_gfp_context(GFP_KERNEL);
-	if (!size || size > (1UL << 40))
+	ap_shim_last_gfp = current_gfp_context(gfp);
+	if (size > AP_SHIM_TOTALRAM && !(gfp & __GFP_NOWARN))
+		ap_shim_lock_violation("vmalloc() beyond the machine's RAM without __GFP_NOWARN (warn_alloc() Call Trace)");
+	if (!size || size > AP_SHIM_TOTALRAM)
 		return NULL;
 	n = __atomic_add_fetch(&ap_shim_vmalloc_inflight, 1, __ATOMIC_SEQ_CST);
 	max = __atomic_load_n(&ap_shim_vmalloc_inflight_max, __ATOMIC_RELAXED);
@@ -120,17 +139,16 @@ void *ap_shim_vmalloc(size_t size, bool zero)
 	return p;
 }
 
+void *ap_shim_vmalloc(size_t size, bool zero)
+{
+	return shim_vmalloc(size, zero, GFP_KERNEL);
+}
+
 void *ap_shim_vmalloc_gfp(size_t size, gfp_t gfp)
 {
-	void *p;
-
 	if (!gfpflags_allow_blocking(gfp))
 		ap_shim_lock_violation("__vmalloc() without a blocking gfp");
-	p = ap_shim_vmalloc(size, false);
-	ap_shim_last_gfp = current_gfp_context(gfp);
-	if (p && (gfp & __GFP_ZERO))
-		memset(p, 0, size);
-	return p;
+	return shim_vmalloc(size, gfp & __GFP_ZERO, gfp);
 }
 
 void ap_shim_vfree(const void *p)

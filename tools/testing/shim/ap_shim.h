@@ -520,6 +520,17 @@ static inline bool gfpflags_allow_blocking(gfp_t gfp)
 }
 
 /*
+ * Sizes at which the kernel complains out loud unless the gfp has
+ * __GFP_NOWARN: kmalloc() beyond KMALLOC_MAX_SIZE (a page allocation past
+ * MAX_ORDER: WARN), kvmalloc() beyond INT_MAX (WARN_ON_ONCE), vmalloc()
+ * beyond the machine's RAM (warn_alloc(): a Call Trace in the log).  The
+ * shim aborts on each, so a create that passes such a size through is
+ * caught in userspace.  AP_SHIM_TOTALRAM stands for a small machine.
+ */
+#define AP_SHIM_KMALLOC_MAX	(4UL << 20)
+#define AP_SHIM_TOTALRAM	(4UL << 30)
+
+/*
  * Failure injection: when set, called before every kmalloc/vmalloc; a true
  * answer makes that allocation fail.
  */
@@ -535,10 +546,11 @@ void ap_shim_free(const void *p);
 #define kzalloc(s, g)		ap_shim_kmalloc(s, (g) | __GFP_ZERO)
 #define kmalloc_array(n, s, g)	ap_shim_kmalloc(size_mul(n, s), g)
 #define kcalloc(n, s, g)	ap_shim_kmalloc(size_mul(n, s), (g) | __GFP_ZERO)
-#define kvmalloc(s, g)		ap_shim_kmalloc(s, g)
-#define kvzalloc(s, g)		ap_shim_kmalloc(s, (g) | __GFP_ZERO)
-#define kvmalloc_array(n, s, g)	ap_shim_kmalloc(size_mul(n, s), g)
-#define kvcalloc(n, s, g)	ap_shim_kmalloc(size_mul(n, s), (g) | __GFP_ZERO)
+void *ap_shim_kvmalloc(size_t size, gfp_t gfp);
+#define kvmalloc(s, g)		ap_shim_kvmalloc(s, g)
+#define kvzalloc(s, g)		ap_shim_kvmalloc(s, (g) | __GFP_ZERO)
+#define kvmalloc_array(n, s, g)	ap_shim_kvmalloc(size_mul(n, s), g)
+#define kvcalloc(n, s, g)	ap_shim_kvmalloc(size_mul(n, s), (g) | __GFP_ZERO)
 /* On PREEMPT_RT, slab calls are invalid in hard IRQ or under a raw lock. */
 void ap_shim_kfree(const void *p);
 #define kfree(p)		ap_shim_kfree(p)
