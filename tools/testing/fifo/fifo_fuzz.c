@@ -102,7 +102,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 					continue;
 			}
 			i += damage(iomb, off, data + i, size - i, arg >> 4);
-			dirty = ever_dirty = true;
+			dirty = true;
+			ever_dirty = true;
 			continue;
 		}
 		if (op >= 14)
