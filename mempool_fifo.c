@@ -43,9 +43,12 @@
  *   iom_shift(), iom_peek(), iom_iter_next()
  *                         copy one chunk out; under IOM_POISON a shift fills
  *                         the len + cookie bytes it frees.
- *   iom_peek_update(), iom_release()
- *                         O(1); under IOM_POISON they fill the len + cookie
- *                         bytes they free (and the one-byte gap marker).
+ *   iom_peek_update()     O(1); under IOM_POISON it fills the len + cookie
+ *                         bytes it frees.
+ *   iom_release()         finds the chunk's end, and any gap after it, in
+ *                         @ends: a scan of under 2 * 65538 bits; under
+ *                         IOM_POISON it fills the len + cookie bytes it
+ *                         frees (and the one-byte gap marker).
  *   iom_alloc()           O(1); under IOM_POISON checks len + cookie bytes and
  *                         fills those of them, and of the gap before them
  *                         (shorter than the chunk), that a drop left stale.
@@ -54,7 +57,8 @@
  *   iom_reset(), iom_reset_secure()
  *                         O(1) under the lock; a ring-wide fill (the zeroing
  *                         of iom_reset_secure(), the poison over chunks that
- *                         iom_reset() takes back from iom_alloc() callers)
+ *                         iom_reset() takes back from iom_alloc() callers,
+ *                         and clearing their bits in @ends)
  *                         runs with the lock dropped, 64 KiB at a time, while
  *                         the ring is marked IOM_WIPING: pushes meanwhile
  *                         fail with -EBUSY and allocations return NULL, both
@@ -71,10 +75,42 @@
  * rewinds an empty ring to offset 0 across it takes the whole ring as stale;
  * the poisoned bytes so covered go unchecked once.  No byte is ever
  * reported as overwritten that nothing wrote after the pool poisoned it.
+ *
+ * Corruption.  A client that overflows an iom_alloc() chunk, or writes into
+ * ring bytes it does not own, can rewrite the cookies and gap markers the
+ * pool reads back.  The format has no spare bits to check (the contract
+ * fixes a 1-byte cookie for 1..127 bytes, and every byte value is some
+ * cookie), so cookies are stored plain: XOR with a secret would only change
+ * which stray values pass, and plain ones catch the commonest overflow
+ * fills (zeroes: length 0; 0xff: a 32 KiB chunk) at once.  What is checked:
+ *
+ *   queue mode: every cookie read (shift, peek, iom_peek_update(), a
+ *     head drop, an iterator) must describe a chunk of 1.. bytes that fits
+ *     between it and @in, leaving at least 2 bytes for each chunk still
+ *     queued behind it, and the last chunk must end exactly at @in.  A
+ *     cookie that fails is never followed: it and every chunk after it are
+ *     cut off (dropped unread, counted in head_drops), the damage is
+ *     counted in corruptions and invalid_frees and reported, and the call
+ *     answers as on an empty queue (-ENODATA).  Nobody holds queued bytes,
+ *     so the space is free again at once.  A damaged length that still
+ *     fits cannot be told from a real one: the chunk comes out with wrong
+ *     bounds, but inside [out, in), and the misreading is caught at the
+ *     latest when the walk reaches @in with a chunk count that disagrees.
+ *   iom_alloc() mode: where each chunk ends is kept out of the ring, one
+ *     bit per ring byte (@ends, a ring's size / 8 bytes), and a release
+ *     goes by that, so a chunk a caller holds is never handed out again
+ *     whatever was written over the cookies.  A cookie or gap marker that
+ *     disagrees is counted and reported at the release that reads it, and
+ *     the release succeeds.
+ *
+ * Not caught: a write that leaves a cookie decoding to a length that fits
+ * (see above), writes into free space without IOM_POISON (nobody reads
+ * them), and writes into a chunk's own bytes, which are the client's.
  */
 
 #define pr_fmt(fmt) "allocpools: " fmt
 
+#include <linux/bitmap.h>
 #include <linux/err.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
@@ -130,7 +166,11 @@
  * @tail_drops: pushes refused under IOM_TAIL_DROP
  * @failures: pushes and allocations refused for any other reason
  * @invalid_frees: releases refused, and poison found overwritten
- * @corruptions: poison found overwritten (also counted in @invalid_frees)
+ * @corruptions: damage found: poison overwritten, a cookie or gap marker
+ *	that does not fit the queue (also counted in @invalid_frees)
+ * @ends: iom_alloc() chunks: one bit per ring byte, set at the last byte of
+ *	every chunk handed out and not yet released.  Kept out of the ring,
+ *	where no client can write it: a release goes by it, not by the cookie.
  */
 struct iom_buffer {
 	struct ap_pool ap;
@@ -149,6 +189,7 @@ struct iom_buffer {
 	size_t peak_used;
 	u64 pushes, shifts, allocs, releases, head_drops, tail_drops, failures,
 	    invalid_frees, corruptions;
+	unsigned long *ends;
 };
 
 static inline size_t ring_off(const struct iom_buffer *iomb, unsigned long i)
@@ -204,6 +245,50 @@ static size_t read_cookie_locked(const struct iom_buffer *iomb, unsigned long i,
 	}
 	*clen = 2;
 	return ((size_t)(b0 & 0x7f) << 8) | b1;
+}
+
+/*
+ * Can a chunk of @len bytes behind a @clen-byte cookie start at @i, with
+ * @left chunks (this one included, at least 1) queued from @i up to @in?
+ * Each of the others takes at least two bytes, and the last one must end
+ * exactly at @in.  A cookie a client overwrote fails this unless it decodes
+ * to a length that happens to fit; the next one checked then most likely
+ * fails, and the last one cannot end anywhere but at @in.  Either way no
+ * byte outside [@i, @in) is read on a cookie's word.
+ */
+static inline bool cookie_fits(unsigned long i, unsigned long in, size_t left,
+			       size_t clen, size_t len)
+{
+	size_t rest = in - i;
+
+	if (unlikely(!len || clen + len > rest))
+		return false;
+	rest -= clen + len;
+	return left == 1 ? !rest : rest >= 2 * (left - 1);
+}
+
+/*
+ * Queue mode: read the cookie at @i, the first of @left chunks up to @in,
+ * and check it.  Return: whether it fits, with its chunk's data at *@data
+ * and its length in *@len.
+ */
+static bool queued_chunk_locked(const struct iom_buffer *iomb, unsigned long i,
+				size_t left, unsigned long *data, size_t *len)
+{
+	size_t clen;
+
+	lockdep_assert_held(&iomb->lock);
+	*len = read_cookie_locked(iomb, i, &clen);
+	*data = i + clen;
+	return cookie_fits(i, iomb->in, left, clen, *len);
+}
+
+/* The cookie length of a chunk that takes @t bytes, cookie included. */
+static inline size_t total_clen(size_t t)
+{
+	if (t <= 128)
+		return 1;
+	return t <= IOM_LONG_BASE + 1 ? 2 : 3;
 }
 
 /* Copy @len bytes between the ring at @i and @buf: at most two memcpys. */
@@ -369,22 +454,17 @@ static void account_in_locked(struct iom_buffer *iomb)
 }
 
 /*
- * Make the end of the oldest chunk, @end, the new read index.  A gap that
- * iom_alloc() skipped right after it goes too, so that it stops counting
- * as used as soon as the chunk before it is released.  Under IOM_POISON
- * the chunk is poisoned, at most 65538 bytes, and so is the gap's marker
- * byte (the rest of a gap was never written); a @drop is not poisoned but
- * made stale, in O(1).
+ * The oldest chunk ends at @end; the read index moves to @out, which is
+ * past the gap when iom_alloc() skipped one right after the chunk, so that
+ * the gap stops counting as used as soon as the chunk before it is
+ * released.  Under IOM_POISON the chunk is poisoned, at most 65538 bytes,
+ * and so is the gap's marker byte (the rest of a gap was never written); a
+ * @drop is not poisoned but made stale, in O(1).
  */
 static void advance_out_locked(struct iom_buffer *iomb, unsigned long end,
-			       bool drop)
+			       unsigned long out, bool drop)
 {
-	unsigned long out = end;
-
 	lockdep_assert_held(&iomb->lock);
-	if (iomb->alloc_mode && iomb->chunks > 1 &&
-	    ring_byte(iomb, end) == IOM_GAP)
-		out += iomb->size - ring_off(iomb, end);
 	if (drop) {
 		stale_add_locked(iomb, iomb->out, out);
 	} else if (iomb->flags & IOM_POISON) {
@@ -402,29 +482,6 @@ static void advance_out_locked(struct iom_buffer *iomb, unsigned long end,
 	}
 }
 
-/* Where the oldest chunk ends; its data starts at *@data. */
-static unsigned long oldest_end_locked(const struct iom_buffer *iomb,
-				       unsigned long *data, size_t *len)
-{
-	unsigned long i = iomb->out;
-	size_t clen;
-
-	lockdep_assert_held(&iomb->lock);
-	*len = read_cookie_locked(iomb, i, &clen);
-	*data = i + clen;
-	return *data + *len;
-}
-
-static void drop_oldest_locked(struct iom_buffer *iomb)
-{
-	unsigned long data;
-	size_t len;
-
-	lockdep_assert_held(&iomb->lock);
-	advance_out_locked(iomb, oldest_end_locked(iomb, &data, &len), true);
-	iomb->head_drops++;
-}
-
 /*
  * Empty the ring in O(1).  The bytes in use are made stale, unless @wipe:
  * the caller then poisons them itself with the lock dropped, see
@@ -440,6 +497,57 @@ static void empty_locked(struct iom_buffer *iomb, bool wipe)
 	iomb->alloc_mode = false;
 	iomb->seq++;
 	rewind_locked(iomb, false);
+}
+
+/*
+ * Queue mode: the cookie at @i, after @kept chunks found sound, does not
+ * fit the queue: a client wrote over it.  Nothing may read through it, so
+ * it and every chunk after it are dropped unread (counted as head drops, so
+ * that the counters still add up) and the damage is counted; the caller
+ * reports it once the lock is dropped.  Queued bytes are referenced by
+ * nobody, so their space is free again; under IOM_POISON it becomes stale,
+ * as dropped bytes do.  O(1).
+ */
+static void cut_locked(struct iom_buffer *iomb, unsigned long i, size_t kept)
+{
+	unsigned long end;
+
+	lockdep_assert_held(&iomb->lock);
+	iomb->invalid_frees++;
+	iomb->corruptions++;
+	iomb->head_drops += iomb->chunks - kept;
+	if (!kept) {
+		empty_locked(iomb, false);
+		return;
+	}
+	if (iomb->flags & IOM_POISON) {
+		end = iomb->stale_len ? iomb->stale + iomb->stale_len : iomb->in;
+		iomb->stale = i;
+		iomb->stale_len = end - i;
+	}
+	iomb->in = i;
+	iomb->chunks = kept;
+	iomb->seq++;
+}
+
+/*
+ * IOM_HEAD_DROP: drop the oldest chunk.  Return: false when its cookie was
+ * damaged: the whole queue is cut off then, and *@bad is where.
+ */
+static bool drop_oldest_locked(struct iom_buffer *iomb, size_t *bad)
+{
+	unsigned long data;
+	size_t len;
+
+	lockdep_assert_held(&iomb->lock);
+	if (!queued_chunk_locked(iomb, iomb->out, iomb->chunks, &data, &len)) {
+		*bad = ring_off(iomb, iomb->out);
+		cut_locked(iomb, iomb->out, 0);
+		return false;
+	}
+	advance_out_locked(iomb, data + len, data + len, true);
+	iomb->head_drops++;
+	return true;
 }
 
 /*
@@ -462,6 +570,26 @@ static void wipe(struct iom_buffer *iomb, unsigned long i, int c, size_t len)
 	while (len) {
 		n = min_t(size_t, len, IOM_STEP);
 		fill(iomb, i, c, n);
+		i += n;
+		len -= n;
+		cond_resched();
+	}
+}
+
+/*
+ * Clear the chunk ends of iom_alloc() chunks that a reset took back, the
+ * @len ring bytes' worth from @i, without the lock (IOM_WIPING keeps
+ * iom_alloc() off them, and the ring is empty, so no release reads them).
+ */
+static void wipe_ends(struct iom_buffer *iomb, unsigned long i, size_t len)
+{
+	size_t off, n;
+
+	while (len) {
+		off = ring_off(iomb, i);
+		n = min_t(size_t, min(len, iomb->size - off),
+			  IOM_STEP * BITS_PER_BYTE);
+		bitmap_clear(iomb->ends, off, n);
 		i += n;
 		len -= n;
 		cond_resched();
@@ -511,11 +639,17 @@ static bool __maybe_unused iom_invariants_ok(struct iom_buffer *iomb)
 		len = read_cookie_locked(iomb, i, &clen);
 		data = i + clen;
 		if (!len || len > IOM_MAX_CHUNK || clen != cookie_len(len) ||
-		    (iomb->alloc_mode && ring_off(iomb, data) + len > iomb->size))
+		    (iomb->alloc_mode &&
+		     (ring_off(iomb, data) + len > iomb->size ||
+		      !test_bit(ring_off(iomb, data + len - 1), iomb->ends))))
 			ok = false;
 		i = data + len;
 	}
 	if (ok && n != iomb->chunks)
+		ok = false;
+	/* every chunk end found above is set, and nothing else */
+	if (ok && bitmap_weight(iomb->ends, iomb->size) !=
+	    (iomb->alloc_mode ? n : 0))
 		ok = false;
 	if (ok && (iomb->flags & IOM_POISON))
 		for (i = iomb->in; ok && i != iomb->out + iomb->size; i++)
@@ -601,17 +735,31 @@ struct iom_buffer *iom_create(const char *name, size_t size, unsigned int flags)
 	int ret;
 
 	might_sleep();
-	if (!ap_name_valid(name) || (flags & ~IOM_FLAGS) ||
-	    !is_power_of_2(size) || size < IOM_MIN_SIZE || size > IOM_MAX_SIZE)
+	if (!ap_name_valid(name) || (flags & ~IOM_FLAGS))
 		return ERR_PTR(-EINVAL);
+	if (!is_power_of_2(size) || size < IOM_MIN_SIZE || size > IOM_MAX_SIZE) {
+		pr_warn("iom/%s: ring size %zu is not a power of two from %lu to %lu\n",
+			name, size, IOM_MIN_SIZE, (unsigned long)IOM_MAX_SIZE);
+		return ERR_PTR(-EINVAL);
+	}
 
 	iomb = kzalloc(sizeof(*iomb), GFP_KERNEL);
 	if (!iomb)
 		return ERR_PTR(-ENOMEM);
-	iomb->ring = vmalloc(size);
+	/* sizes the caller chose: a failure is reported here, not by vmalloc */
+	iomb->ring = __vmalloc(size, GFP_KERNEL | __GFP_NOWARN);
 	if (!iomb->ring) {
+		pr_err("iom/%s: no memory for a %zu-byte ring\n", name, size);
 		ret = -ENOMEM;
 		goto free_iomb;
+	}
+	iomb->ends = kvzalloc(BITS_TO_LONGS(size) * sizeof(unsigned long),
+			      GFP_KERNEL | __GFP_NOWARN);
+	if (!iomb->ends) {
+		pr_err("iom/%s: no memory for the chunk map of a %zu-byte ring\n",
+		       name, size);
+		ret = -ENOMEM;
+		goto free_ring;
 	}
 	if (flags & IOM_POISON)
 		memset(iomb->ring, POISON_FREE, size);
@@ -621,9 +769,11 @@ struct iom_buffer *iom_create(const char *name, size_t size, unsigned int flags)
 
 	ret = ap_pool_register(&iomb->ap, &iom_kind, name);
 	if (ret)
-		goto free_ring;
+		goto free_ends;
 	return iomb;
 
+free_ends:
+	kvfree(iomb->ends);
 free_ring:
 	vfree(iomb->ring);
 free_iomb:
@@ -649,6 +799,7 @@ void iom_destroy(struct iom_buffer *iomb)
 	ap_pool_unregister(&iomb->ap);
 	if (iomb->chunks)
 		ap_warn_live(&iomb->ap, iomb->chunks);
+	kvfree(iomb->ends);
 	vfree(iomb->ring);
 	kfree(iomb);
 }
@@ -667,12 +818,14 @@ static noinline int push_refused(struct iom_buffer *iomb, int ret)
 /*
  * iom_push() off the fast path: iom_alloc() chunks, a reset under way, a
  * full ring, poison to check, or a chunk that wraps.  On -EIO, *@bad is
- * where the poison broke.  Dropping is O(1) per chunk and touches no data
- * (see the head comment), so the work done here stays bounded by @need.
+ * where the poison broke; *@cut is where IOM_HEAD_DROP found a damaged
+ * cookie and cut the queue off (it goes on, into the emptied ring).
+ * Dropping is O(1) per chunk and touches no data (see the head comment),
+ * so the work done here stays bounded by @need.
  */
 static int push_slow_locked(struct iom_buffer *iomb, const void *data,
 			    size_t len, size_t need, unsigned int mode,
-			    size_t *bad)
+			    size_t *bad, size_t *cut)
 {
 	lockdep_assert_held(&iomb->lock);
 	if (iomb->alloc_mode || (iomb->flags & IOM_WIPING)) {
@@ -688,8 +841,10 @@ static int push_slow_locked(struct iom_buffer *iomb, const void *data,
 			iomb->head_drops += iomb->chunks;
 			empty_locked(iomb, false);
 		}
-		while (need > iomb->size - (iomb->in - iomb->out))
-			drop_oldest_locked(iomb);
+		while (need > iomb->size - (iomb->in - iomb->out)) {
+			if (!drop_oldest_locked(iomb, cut))
+				break;
+		}
 	}
 	if ((iomb->flags & IOM_POISON) &&
 	    !claim_locked(iomb, iomb->in, iomb->in + need, false, bad)) {
@@ -707,13 +862,15 @@ static int push_slow_locked(struct iom_buffer *iomb, const void *data,
 static noinline int push_slow(struct iom_buffer *iomb, const void *data,
 			      size_t len, size_t need, unsigned int mode)
 {
+	size_t bad, cut = SIZE_MAX;
 	unsigned long flags;
-	size_t bad;
 	int ret;
 
 	raw_spin_lock_irqsave(&iomb->lock, flags);
-	ret = push_slow_locked(iomb, data, len, need, mode, &bad);
+	ret = push_slow_locked(iomb, data, len, need, mode, &bad, &cut);
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
+	if (unlikely(cut != SIZE_MAX))
+		ap_report_corruption(&iomb->ap, "chunk cookie damaged", cut);
 	if (ret == -EIO)
 		ap_report_invalid(&iomb->ap, "poison overwritten", true, bad);
 	return ret;
@@ -781,22 +938,29 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 EXPORT_SYMBOL_NS_GPL(iom_push, ALLOCPOOLS_NS);
 
 /*
- * Copy the chunk at the iterator position @i (or the oldest) to @buf; the
- * queue is not changed.  Returns the chunk's end through @end.
+ * Copy the chunk at @i, after @kept others (the iterator's position, or
+ * the oldest), to @buf; the queue is not changed.  Returns the chunk's end
+ * through @end.  A damaged cookie at @i cuts the queue off there: -ENODATA,
+ * as the queue now ends there, and *@bad is its offset, to be reported.
  */
 static int read_chunk_locked(struct iom_buffer *iomb, unsigned long i,
-			     void *buf, size_t *len, size_t bufsize,
-			     unsigned long *end)
+			     size_t kept, void *buf, size_t *len,
+			     size_t bufsize, unsigned long *end, size_t *bad)
 {
-	size_t clen, n;
+	unsigned long data;
+	size_t n;
 
 	lockdep_assert_held(&iomb->lock);
-	n = read_cookie_locked(iomb, i, &clen);
+	if (!queued_chunk_locked(iomb, i, iomb->chunks - kept, &data, &n)) {
+		*bad = ring_off(iomb, i);
+		cut_locked(iomb, i, kept);
+		return -ENODATA;
+	}
 	*len = n;
 	if (n > bufsize)
 		return -EMSGSIZE;
-	copy_out(iomb, i + clen, buf, n);
-	*end = i + clen + n;
+	copy_out(iomb, data, buf, n);
+	*end = data + n;
 	return 0;
 }
 
@@ -805,6 +969,7 @@ static noinline int peek_or_shift_slow(struct iom_buffer *iomb, void *buf,
 				       size_t *len, size_t bufsize, bool shift)
 {
 	unsigned long flags, end;
+	size_t bad = SIZE_MAX;
 	int ret;
 
 	raw_spin_lock_irqsave(&iomb->lock, flags);
@@ -813,14 +978,16 @@ static noinline int peek_or_shift_slow(struct iom_buffer *iomb, void *buf,
 	} else if (!iomb->chunks) {
 		ret = -ENODATA;
 	} else {
-		ret = read_chunk_locked(iomb, iomb->out, buf, len, bufsize,
-					&end);
+		ret = read_chunk_locked(iomb, iomb->out, 0, buf, len, bufsize,
+					&end, &bad);
 		if (!ret && shift) {
-			advance_out_locked(iomb, end, false);
+			advance_out_locked(iomb, end, end, false);
 			iomb->shifts++;
 		}
 	}
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
+	if (unlikely(bad != SIZE_MAX))
+		ap_report_corruption(&iomb->ap, "chunk cookie damaged", bad);
 	return ret;
 }
 
@@ -851,7 +1018,8 @@ static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 	}
 	if (likely(!iomb->alloc_mode && n < IOM_LONG_BASE &&
 		   n <= bufsize && off + clen + n <= iomb->size &&
-		   !(iomb->flags & IOM_POISON))) {
+		   !(iomb->flags & IOM_POISON) &&
+		   cookie_fits(iomb->out, iomb->in, iomb->chunks, clen, n))) {
 		/* The common case: a chunk that does not wrap. */
 		*len = n;
 		memcpy(buf, p + clen, n);
@@ -881,9 +1049,11 @@ slow:
  * @bufsize: bytes available at @buf
  *
  * Context: any context.
- * Return: 0; -ENODATA when the queue is empty; -EMSGSIZE when the chunk is
- * longer than @bufsize (it stays queued); -EBUSY when the ring holds
- * iom_alloc() chunks; -EINVAL for NULL arguments.
+ * Return: 0; -ENODATA when the queue is empty, or when the oldest chunk's
+ * cookie was found damaged and the queue was cut off (counted in
+ * corruptions); -EMSGSIZE when the chunk is longer than @bufsize (it stays
+ * queued); -EBUSY when the ring holds iom_alloc() chunks; -EINVAL for NULL
+ * arguments.
  */
 int iom_shift(struct iom_buffer *iomb, void *buf, size_t *len, size_t bufsize)
 {
@@ -914,13 +1084,14 @@ EXPORT_SYMBOL_NS_GPL(iom_peek, ALLOCPOOLS_NS);
  * Counted as a shift.
  *
  * Context: any context.
- * Return: 0; -ENODATA when the queue is empty; -EBUSY when the ring holds
- * iom_alloc() chunks; -EINVAL for a NULL ring.
+ * Return: 0; -ENODATA when the queue is empty, or cut off at a damaged
+ * cookie; -EBUSY when the ring holds iom_alloc() chunks; -EINVAL for a
+ * NULL ring.
  */
 int iom_peek_update(struct iom_buffer *iomb)
 {
+	size_t len, bad = SIZE_MAX;
 	unsigned long flags, data;
-	size_t len;
 	int ret = 0;
 
 	if (!iomb)
@@ -930,12 +1101,18 @@ int iom_peek_update(struct iom_buffer *iomb)
 		ret = -EBUSY;
 	} else if (!iomb->chunks) {
 		ret = -ENODATA;
+	} else if (!queued_chunk_locked(iomb, iomb->out, iomb->chunks, &data,
+				       &len)) {
+		bad = ring_off(iomb, iomb->out);
+		cut_locked(iomb, iomb->out, 0);
+		ret = -ENODATA;
 	} else {
-		advance_out_locked(iomb, oldest_end_locked(iomb, &data, &len),
-				   false);
+		advance_out_locked(iomb, data + len, data + len, false);
 		iomb->shifts++;
 	}
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
+	if (unlikely(bad != SIZE_MAX))
+		ap_report_corruption(&iomb->ap, "chunk cookie damaged", bad);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(iom_peek_update, ALLOCPOOLS_NS);
@@ -991,6 +1168,7 @@ void *iom_alloc(struct iom_buffer *iomb, size_t len)
 	}
 	write_cookie_locked(iomb, len);
 	iomb->in += need;
+	__set_bit(ring_off(iomb, iomb->in - 1), iomb->ends);
 	iomb->alloc_mode = true;
 	iomb->allocs++;
 	account_in_locked(iomb);
@@ -1005,6 +1183,52 @@ fail:
 }
 EXPORT_SYMBOL_NS_GPL(iom_alloc, ALLOCPOOLS_NS);
 
+/*
+ * iom_alloc() mode: release the oldest chunk if @p is its data.  Where it
+ * ends comes from @ends, which no client can write, not from its cookie:
+ * a cookie or gap marker that a client overwrote (an overflow of the chunk
+ * before it) is found, counted and reported, but never followed, so no
+ * chunk that a caller still holds can be handed out again.  Finding the
+ * end and any gap after it scans at most a chunk and a gap's worth of bits
+ * (under 2 * 65538).
+ *
+ * Return: 0; -EUCLEAN when released but the cookie or gap marker was
+ * damaged; -EINVAL, nothing changed, when @p is not the oldest chunk.
+ */
+static int release_oldest_locked(struct iom_buffer *iomb, const u8 *p)
+{
+	size_t off = ring_off(iomb, iomb->out), e, t, clen, c, len;
+	unsigned long end, out;
+	bool sound;
+
+	lockdep_assert_held(&iomb->lock);
+	e = find_next_bit(iomb->ends, iomb->size, off);
+	if (WARN_ON_ONCE(e >= iomb->size))
+		return -EINVAL;
+	t = e + 1 - off;
+	clen = total_clen(t);
+	if (p != iomb->ring + off + clen)
+		return -EINVAL;
+	len = read_cookie_locked(iomb, iomb->out, &c);
+	sound = c == clen && c + len == t;
+	__clear_bit(e, iomb->ends);
+	end = iomb->out + t;
+	out = end;
+	/* the next chunk's end is before the ring's, or it starts at 0 */
+	if (iomb->chunks > 1 && e + 1 < iomb->size &&
+	    find_next_bit(iomb->ends, iomb->size, e + 1) >= iomb->size) {
+		out += iomb->size - (e + 1);
+		sound &= iomb->ring[e + 1] == IOM_GAP;
+	}
+	advance_out_locked(iomb, end, out, false);
+	iomb->releases++;
+	if (likely(sound))
+		return 0;
+	iomb->invalid_frees++;
+	iomb->corruptions++;
+	return -EUCLEAN;
+}
+
 /**
  * iom_release() - give back the oldest iom_alloc() chunk
  * @iomb: the ring
@@ -1014,14 +1238,17 @@ EXPORT_SYMBOL_NS_GPL(iom_alloc, ALLOCPOOLS_NS);
  * pointer, a second release) is refused and leaves the ring as it was.
  *
  * Context: any context.
- * Return: 0; -EINVAL for a pointer that is not the oldest chunk (counted in
- * invalid_frees and reported); -EBUSY when the ring holds pushed chunks.
+ * Return: 0, also when the chunk's cookie or the gap marker after it was
+ * found overwritten (counted in corruptions and reported; the release goes
+ * by the pool's own map of chunk ends); -EINVAL for a pointer that is not
+ * the oldest chunk (counted in invalid_frees and reported); -EBUSY when the
+ * ring holds pushed chunks.
  */
 int iom_release(struct iom_buffer *iomb, const void *chunk)
 {
-	unsigned long flags, data, end;
+	unsigned long flags;
 	const u8 *p = chunk;
-	size_t len;
+	int ret;
 
 	if (!chunk)
 		return 0;
@@ -1032,18 +1259,18 @@ int iom_release(struct iom_buffer *iomb, const void *chunk)
 		raw_spin_unlock_irqrestore(&iomb->lock, flags);
 		return -EBUSY;
 	}
-	if (iomb->chunks) {
-		end = oldest_end_locked(iomb, &data, &len);
-		if (p == iomb->ring + ring_off(iomb, data)) {
-			advance_out_locked(iomb, end, false);
-			iomb->releases++;
-			raw_spin_unlock_irqrestore(&iomb->lock, flags);
-			return 0;
-		}
-	}
-	iomb->invalid_frees++;
+	ret = iomb->chunks ? release_oldest_locked(iomb, p) : -EINVAL;
+	if (ret == -EINVAL)
+		iomb->invalid_frees++;
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 
+	if (ret == -EUCLEAN) {
+		ap_report_corruption(&iomb->ap, "chunk cookie or gap marker damaged",
+				     p - iomb->ring);
+		return 0;
+	}
+	if (!ret)
+		return 0;
 	if (p >= iomb->ring && p < iomb->ring + iomb->size)
 		ap_report_invalid(&iomb->ap, "release of a chunk that is not the oldest",
 				  true, p - iomb->ring);
@@ -1058,35 +1285,37 @@ EXPORT_SYMBOL_NS_GPL(iom_release, ALLOCPOOLS_NS);
  * iom_reset() - empty the ring
  * @iomb: the ring; NULL is ignored
  *
- * Chunks handed out by iom_alloc() become invalid.  With IOM_POISON those
- * chunks are poisoned again, as iom_release() would have, with the lock
- * dropped: until that is done, pushes fail with -EBUSY and iom_alloc()
- * returns NULL.  Queued chunks, which nobody held, are dropped in O(1)
- * instead: their bytes are checked for poison no more, as after
- * IOM_DROP_ALL.
+ * Chunks handed out by iom_alloc() become invalid.  Their ends are cleared
+ * from the chunk map and, with IOM_POISON, the chunks are poisoned again,
+ * as iom_release() would have, with the lock dropped: until that is done,
+ * pushes fail with -EBUSY and iom_alloc() returns NULL.  Queued chunks,
+ * which nobody held, are dropped in O(1) instead: their bytes are checked
+ * for poison no more, as after IOM_DROP_ALL.
  *
  * Context: process context; may sleep.
  */
 void iom_reset(struct iom_buffer *iomb)
 {
 	unsigned long flags, from = 0;
-	bool repoison = false;
+	bool taken = false;
 	size_t len = 0;
 
 	if (!iomb)
 		return;
 	might_sleep();
 	raw_spin_lock_irqsave(&iomb->lock, flags);
-	if ((iomb->flags & IOM_POISON) && iomb->alloc_mode) {
-		repoison = true;
+	if (iomb->alloc_mode) {
+		taken = true;
 		from = iomb->out;
 		len = iomb->in - iomb->out;
 		wipe_begin_locked(iomb);
 	}
-	empty_locked(iomb, repoison);
+	empty_locked(iomb, taken && (iomb->flags & IOM_POISON));
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
-	if (repoison) {
-		wipe(iomb, from, POISON_FREE, len);
+	if (taken) {
+		if (iomb->flags & IOM_POISON)
+			wipe(iomb, from, POISON_FREE, len);
+		wipe_ends(iomb, from, len);
 		wipe_end(iomb);
 	}
 }
@@ -1107,6 +1336,7 @@ EXPORT_SYMBOL_NS_GPL(iom_reset, ALLOCPOOLS_NS);
 void iom_reset_secure(struct iom_buffer *iomb)
 {
 	unsigned long flags;
+	bool taken;
 	int c;
 
 	if (!iomb)
@@ -1114,12 +1344,15 @@ void iom_reset_secure(struct iom_buffer *iomb)
 	might_sleep();
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	c = (iomb->flags & IOM_POISON) ? POISON_FREE : 0;
+	taken = iomb->alloc_mode;
 	/* every byte is about to be written: none stays stale */
 	iomb->stale_len = 0;
 	empty_locked(iomb, true);
 	wipe_begin_locked(iomb);
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	wipe(iomb, 0, c, iomb->size);
+	if (taken)
+		wipe_ends(iomb, 0, iomb->size);
 	wipe_end(iomb);
 }
 EXPORT_SYMBOL_NS_GPL(iom_reset_secure, ALLOCPOOLS_NS);
@@ -1206,7 +1439,8 @@ EXPORT_SYMBOL_NS_GPL(iom_iter_init, ALLOCPOOLS_NS);
  * @bufsize: bytes available at @buf
  *
  * Context: any context.
- * Return: 0; -ENODATA past the last chunk; -EAGAIN if the ring changed since
+ * Return: 0; -ENODATA past the last chunk, or at a damaged cookie, where
+ * the queue is cut off; -EAGAIN if the ring changed since
  * iom_iter_init(); -EMSGSIZE when the chunk is longer than @bufsize (the
  * iterator stays on it); -EBUSY when the ring holds iom_alloc() chunks;
  * -EINVAL for NULL arguments.
@@ -1214,6 +1448,7 @@ EXPORT_SYMBOL_NS_GPL(iom_iter_init, ALLOCPOOLS_NS);
 int iom_iter_next(struct iom_buffer *iomb, struct iom_iter *it, void *buf,
 		  size_t *len, size_t bufsize)
 {
+	size_t bad = SIZE_MAX;
 	unsigned long flags, end;
 	int ret;
 
@@ -1227,10 +1462,15 @@ int iom_iter_next(struct iom_buffer *iomb, struct iom_iter *it, void *buf,
 	else if (it->pos == it->end)
 		ret = -ENODATA;
 	else
-		ret = read_chunk_locked(iomb, it->pos, buf, len, bufsize, &end);
-	if (!ret)
+		ret = read_chunk_locked(iomb, it->pos, it->nr, buf, len,
+					bufsize, &end, &bad);
+	if (!ret) {
 		it->pos = end;
+		it->nr++;
+	}
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
+	if (unlikely(bad != SIZE_MAX))
+		ap_report_corruption(&iomb->ap, "chunk cookie damaged", bad);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(iom_iter_next, ALLOCPOOLS_NS);

@@ -522,6 +522,65 @@ static void iom_test_alloc_never_wraps(struct kunit *test)
 	IOM_CHECK(test, iomb);
 }
 
+/*
+ * A driver writes through a pointer it kept after iom_release(): past the
+ * end of its old chunk, over the next chunk's cookie.  The release of that
+ * chunk goes by the pool's own map of chunk ends: it succeeds, the damage
+ * is counted once, and the chunk after it, still held, is never handed out
+ * again.
+ */
+static void iom_test_alloc_write_after_release_caught(struct kunit *test)
+{
+	struct iom_buffer *iomb = test->priv;
+	u8 *a, *b, *c, *d;
+
+	a = iom_alloc(iomb, 10);
+	b = iom_alloc(iomb, 10);
+	c = iom_alloc(iomb, 10);
+	KUNIT_ASSERT_TRUE(test, a && b && c);
+	KUNIT_ASSERT_EQ(test, iom_release(iomb, a), 0);
+	a[10] = 0x7f;		/* b's cookie now says 127 bytes */
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, b), 0);
+	KUNIT_EXPECT_EQ(test, iomb->corruptions, 1);
+	KUNIT_EXPECT_EQ(test, iom_used(iomb), 11);
+	d = iom_alloc(iomb, 900);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_EXPECT_TRUE(test, d + 900 <= c || d >= c + 10);
+	IOM_CHECK(test, iomb);
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, c), 0);
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, d), 0);
+	KUNIT_EXPECT_EQ(test, iomb->corruptions, 1);
+	IOM_CHECK(test, iomb);
+}
+
+/*
+ * A queued chunk's cookie overwritten (a write into ring bytes the writer
+ * no longer owned) is never followed: the shift that reads it cuts the
+ * queue off there and answers -ENODATA, and the ring goes on.
+ */
+static void iom_test_queue_damaged_cookie_cut_off(struct kunit *test)
+{
+	struct iom_buffer *iomb = test->priv;
+	u8 buf[16];
+	size_t len;
+	int k;
+
+	for (k = 0; k < 3; k++)
+		KUNIT_ASSERT_EQ(test, iom_push(iomb, "0123456789", 10,
+					       IOM_TAIL_DROP), 0);
+	iomb->ring[11] = 100;	/* the second cookie: more than is queued */
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), 0);
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), -ENODATA);
+	KUNIT_EXPECT_EQ(test, iomb->corruptions, 1);
+	KUNIT_EXPECT_EQ(test, iom_chunks(iomb), 0);
+	KUNIT_EXPECT_EQ(test, iom_used(iomb), 0);
+	IOM_CHECK(test, iomb);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, "abc", 3, IOM_TAIL_DROP), 0);
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), 0);
+	KUNIT_EXPECT_EQ(test, len, 3);
+	IOM_CHECK(test, iomb);
+}
+
 static void iom_test_release_bad_pointers_rejected(struct kunit *test)
 {
 	struct iom_buffer *iomb = test->priv;
@@ -1063,6 +1122,8 @@ static struct kunit_case iom_test_cases[] = {
 	KUNIT_CASE(iom_test_alloc_release_in_order),
 	KUNIT_CASE(iom_test_alloc_never_wraps),
 	KUNIT_CASE(iom_test_release_bad_pointers_rejected),
+	KUNIT_CASE(iom_test_alloc_write_after_release_caught),
+	KUNIT_CASE(iom_test_queue_damaged_cookie_cut_off),
 	KUNIT_CASE(iom_test_families_exclusive_ebusy),
 	KUNIT_CASE(iom_test_iter_walks_in_order),
 	KUNIT_CASE(iom_test_iter_notices_change),

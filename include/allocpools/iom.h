@@ -40,13 +40,14 @@ struct iom_iter {
 	unsigned long pos;
 	unsigned long end;
 	unsigned long seq;
+	unsigned long nr;
 };
 
 struct iom_stats {
 	size_t size, used, peak_used, chunks;
 	u64 pushes, shifts, allocs, releases, head_drops, tail_drops, failures,
 	    invalid_frees;
-	u64 corruptions;	/* damage found: IOM_POISON bytes overwritten */
+	u64 corruptions;	/* damage found: poison, cookies, gap markers */
 };
 
 struct iom_buffer *iom_create(const char *name, size_t size, unsigned int flags);

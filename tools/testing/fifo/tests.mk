@@ -5,3 +5,5 @@ MODEL_TESTS += fifo_bounded
 fifo_bounded_SRCS := $(TOP)/tools/testing/fifo/fifo_bounded.c
 FUZZERS += fifo_fuzz
 fifo_fuzz_SRCS := $(TOP)/tools/testing/fifo/fifo_fuzz.c
+MODEL_TESTS += fifo_hardening
+fifo_hardening_SRCS := $(TOP)/tools/testing/fifo/fifo_hardening.c
