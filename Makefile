@@ -13,6 +13,8 @@
 #   make kunit ARCH=x86_64 KUNIT_KERNEL=6.12-rt   linux-source-6.12 with
 #                     PREEMPT_RT, lockdep (raw-lock nesting), atomic-sleep
 #                     checks and kmemleak
+#   make kunit ARCH=x86_64 KUNIT_KERNEL=kcsan   linux-source-6.12 with KCSAN
+#                     (data races naming allocpools fail)
 #   make qemu-test    the real-kernel test in QEMU on Debian's kernel KVER
 #   make userspace    the userspace model tests and fuzzers (ASan/UBSan)
 #   make bench        benchmarks, in the kernel (QEMU, beside kmalloc,
