@@ -17,6 +17,9 @@
 #                     (data races naming allocpools fail)
 #   make qemu-test    the real-kernel test in QEMU on Debian's kernel KVER
 #   make userspace    the userspace model tests and fuzzers (ASan/UBSan)
+#   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 60)
+#                     from its seed corpus, FUZZ_JOBS (default nproc) at a
+#                     time; not part of make check
 #   make bench        benchmarks, in the kernel (QEMU, beside kmalloc,
 #                     kmem_cache, mempool, gen_pool, kfifo, alloc_pages) and
 #                     in userspace (beside glibc and jemalloc); writes
@@ -36,7 +39,7 @@ endif
 PWD := $(shell pwd)
 
 .PHONY: all modules clean check demo kunit qemu-test userspace checkpatch \
-	deps bench
+	deps bench fuzz
 
 all: modules
 
@@ -59,6 +62,9 @@ deps:
 
 userspace:
 	$(MAKE) -C tools/testing check
+
+fuzz:
+	$(MAKE) -C tools/testing fuzz
 
 kunit:
 	scripts/kunit.sh $(if $(ARCH),--arch=$(ARCH)) $(if $(KUNIT_KERNEL),--kernel=$(KUNIT_KERNEL))
