@@ -109,7 +109,7 @@ fi
 # no initramfs support.
 opts=(SMP DEBUG_KERNEL BLK_DEV_INITRD DEBUG_FS DEBUG_KMEMLEAK PROVE_LOCKING
       DEBUG_ATOMIC_SLEEP)
-kmemleak=--kmemleak
+extra=(--kmemleak)
 if [ "$kernel" = 6.1 ]; then
 	opts+=(KASAN KASAN_GENERIC KASAN_VMALLOC UBSAN DEBUG_LIST)
 elif [ "$kernel" = kcsan ]; then
@@ -123,7 +123,7 @@ elif [ "$kernel" = kcsan ]; then
 	# allocates in hard IRQ on the CPU whose task a watchpoint delays.
 	opts=(SMP DEBUG_KERNEL BLK_DEV_INITRD DEBUG_FS KCSAN
 	      KCSAN_INTERRUPT_WATCHER)
-	kmemleak=
+	extra=()
 else
 	# PREEMPT_RT needs EXPERT.  No KASAN: the point here is the lock
 	# types, and the 6.1 layer has the sanitizers.
@@ -204,7 +204,6 @@ sed '/@@@ init/q' "$log" >"$build/ktap.log"
 grep -E '^\[..:..:..\] ' "$build/kunit.out" | tail -n 400 || true
 # KCSAN's reports are judged by whether they name a function of ours:
 # every one the objects under drivers/misc/allocpools define.
-extra=($kmemleak)
 if [ "$kernel" = kcsan ]; then
 	find "$build/drivers/misc/allocpools" -name '*.o' ! -name '*.mod.o' \
 		-exec nm --defined-only {} + | awk '$2 ~ /^[tT]$/ { print $3 }' |
