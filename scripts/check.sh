@@ -52,7 +52,7 @@ run_layer() {
 	local start=$SECONDS
 	# No "|| true" here: it would replace PIPESTATUS when grep matches
 	# nothing, and the layer's own exit code would be lost.
-	"$@" 2>&1 | tee "$log" | grep -E '^(FAIL|kernel log|kcsan:|qemu[-:]|kunit-|userspace:|checkpatch:|build:)|^\[..:..:..\] .*(FAILED|CRASHED|Testing complete)|: [0-9]+ passed'
+	"$@" 2>&1 | tee "$log" | grep -E '^(FAIL|kernel log|kcsan:|cycles: ([0-9]+ in|unreclaimable)|qemu[-:]|kunit-|userspace:|checkpatch:|build:)|^\[..:..:..\] .*(FAILED|CRASHED|Testing complete)|: [0-9]+ passed'
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
