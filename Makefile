@@ -13,8 +13,13 @@
 #   make kunit ARCH=x86_64 KUNIT_KERNEL=6.12-rt   linux-source-6.12 with
 #                     PREEMPT_RT, lockdep (raw-lock nesting), atomic-sleep
 #                     checks and kmemleak
+#   make kunit ARCH=x86_64 KUNIT_KERNEL=kcsan   linux-source-6.12 with KCSAN
+#                     (data races naming allocpools fail)
 #   make qemu-test    the real-kernel test in QEMU on Debian's kernel KVER
 #   make userspace    the userspace model tests and fuzzers (ASan/UBSan)
+#   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 60)
+#                     from its seed corpus, FUZZ_JOBS (default nproc) at a
+#                     time; not part of make check
 #   make bench        benchmarks, in the kernel (QEMU, beside kmalloc,
 #                     kmem_cache, mempool, gen_pool, kfifo, alloc_pages) and
 #                     in userspace (beside glibc and jemalloc); writes
@@ -34,7 +39,7 @@ endif
 PWD := $(shell pwd)
 
 .PHONY: all modules clean check demo kunit qemu-test userspace checkpatch \
-	deps bench
+	deps bench fuzz
 
 all: modules
 
@@ -57,6 +62,9 @@ deps:
 
 userspace:
 	$(MAKE) -C tools/testing check
+
+fuzz:
+	$(MAKE) -C tools/testing fuzz
 
 kunit:
 	scripts/kunit.sh $(if $(ARCH),--arch=$(ARCH)) $(if $(KUNIT_KERNEL),--kernel=$(KUNIT_KERNEL))

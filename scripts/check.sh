@@ -16,10 +16,14 @@
 #   kunit-x86_64-6.12-rt  linux-source-6.12 in QEMU -smp 2 with PREEMPT_RT,
 #               lockdep with raw-lock nesting checks, atomic-sleep checks
 #               and kmemleak
+#   kunit-x86_64-kcsan  linux-source-6.12 in QEMU -smp 2 with KCSAN: a
+#               data race whose report names an allocpools function fails
 #   qemu-6.1, qemu-6.12, qemu-6.12-rt  each of Debian's kernels in QEMU:
 #               insmod, debugfs contents, the stress client (threads and a
 #               hard-IRQ timer on every default pool), rmmod; a boot that
-#               fails before allocpools is loaded is retried once
+#               fails before allocpools is loaded is retried once; qemu-6.12
+#               then loads and unloads allocpools and the sample 100 times
+#               and checks that vmalloc and slab come back
 #
 # SKIP_LAYERS="kunit-x86_64 ..." leaves layers out; each one left out is
 # counted as skipped.
@@ -48,7 +52,7 @@ run_layer() {
 	local start=$SECONDS
 	# No "|| true" here: it would replace PIPESTATUS when grep matches
 	# nothing, and the layer's own exit code would be lost.
-	"$@" 2>&1 | tee "$log" | grep -E '^(FAIL|kernel log|qemu[-:]|kunit-|userspace:|checkpatch:|build:)|^\[..:..:..\] .*(FAILED|CRASHED|Testing complete)|: [0-9]+ passed'
+	"$@" 2>&1 | tee "$log" | grep -E '^(FAIL|kernel log|kcsan:|cycles: ([0-9]+ in|unreclaimable)|qemu[-:]|kunit-|userspace:|checkpatch:|build:)|^\[..:..:..\] .*(FAILED|CRASHED|Testing complete)|: [0-9]+ passed'
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
@@ -99,8 +103,14 @@ run_layer userspace make -s -C tools/testing check
 run_layer kunit-um scripts/kunit.sh
 run_layer kunit-x86_64 scripts/kunit.sh --arch=x86_64
 run_layer kunit-x86_64-6.12-rt scripts/kunit.sh --arch=x86_64 --kernel=6.12-rt
+run_layer kunit-x86_64-kcsan scripts/kunit.sh --arch=x86_64 --kernel=kcsan
+# The 100 load/unload cycles (a minute under TCG) on one kernel only: the
+# three share the module's code, and warm make check stays under 15 min.
 for v in $KERNELS; do
-	run_layer "qemu-$v" env LAYER="qemu-$v" KVER="$v" scripts/qemu.sh test
+	cycles=0
+	[ "$v" = 6.12 ] && cycles=100
+	run_layer "qemu-$v" env LAYER="qemu-$v" KVER="$v" QEMU_CYCLES=$cycles \
+		scripts/qemu.sh test
 done
 
 echo

@@ -14,6 +14,9 @@
 #                             linux-source-6.12 in QEMU -smp 2 with
 #                             PREEMPT_RT, lockdep with raw-lock nesting
 #                             checks, atomic-sleep debugging and kmemleak
+#   kunit.sh --arch=x86_64 --kernel=kcsan
+#                             linux-source-6.12 in QEMU -smp 2 with KCSAN
+#                             (interruptible watchers on), no KASAN
 #
 # On x86_64 kunit.py only builds the kernel: it boots here, with a busybox
 # initramfs whose /init (run after the built-in suites) asks kmemleak for a
@@ -21,12 +24,15 @@
 # does; kunit.py parse then reads the suites' KTAP from the console log.
 #
 # Ends with "<layer>: N passed, N failed, N skipped", the layer being
-# kunit-um, kunit-x86_64 or kunit-x86_64-6.12-rt; a kernel log line from a
-# sanitizer, lockdep, kmemleak, atomic-sleep check or WARN counts as one more
-# failure, as do fewer than 2 CPUs or a missing kmemleak scan on x86_64.
+# kunit-um, kunit-x86_64, kunit-x86_64-6.12-rt or kunit-x86_64-kcsan; a
+# kernel log line from a sanitizer (KCSAN's data-race reports included),
+# lockdep, kmemleak, atomic-sleep check or WARN counts as one more failure,
+# as do fewer than 2 CPUs or a missing kmemleak scan on x86_64 (the KCSAN
+# kernel has no kmemleak).
 #
 # Each source tree has its own lock and each layer its own build directory
-# (kunit-um, kunit-x86_64, kunit-6.12-rt-x86_64 in the cache).
+# (kunit-um, kunit-x86_64, kunit-6.12-rt-x86_64, kunit-kcsan-x86_64 in the
+# cache).
 set -euo pipefail
 
 arch=um
@@ -42,6 +48,12 @@ case $arch/$kernel in
 um/6.1 | x86_64/6.1) src=6.1 layer=kunit-$arch build_name=kunit-$arch ;;
 x86_64/6.12-rt)
 	src=6.12 layer=kunit-x86_64-6.12-rt build_name=kunit-6.12-rt-x86_64 ;;
+# KCSAN on 6.12, not 6.1: 6.12's KCSAN has three more years of fixes for
+# GCC's instrumentation, and the 6.12 tree's lock is shared only with the
+# RT layer, while the 6.1 lock is taken by every engineer's UML run, which
+# a cold KCSAN build would hold off for its whole length.
+x86_64/kcsan)
+	src=6.12 layer=kunit-x86_64-kcsan build_name=kunit-kcsan-x86_64 ;;
 *) echo "kunit.sh: no layer for --arch=$arch --kernel=$kernel" >&2; exit 2 ;;
 esac
 
@@ -97,8 +109,29 @@ fi
 # no initramfs support.
 opts=(SMP DEBUG_KERNEL BLK_DEV_INITRD DEBUG_FS DEBUG_KMEMLEAK PROVE_LOCKING
       DEBUG_ATOMIC_SLEEP)
+extra=(--kmemleak)
+append=
 if [ "$kernel" = 6.1 ]; then
 	opts+=(KASAN KASAN_GENERIC KASAN_VMALLOC UBSAN DEBUG_LIST)
+elif [ "$kernel" = kcsan ]; then
+	# Only KCSAN (KASAN excludes it; lockdep and kmemleak would only
+	# slow it and are the other layers' job).  KCSAN_STRICT stays off:
+	# its reports of plain racy accesses the kernel itself tolerates
+	# would drown ours.  The defaults stay too: a race is reported once
+	# per 3 s (KCSAN_REPORT_ONCE_IN_MS), only when the watched value
+	# changed (KCSAN_REPORT_VALUE_CHANGE_ONLY), which is what makes a
+	# race real.  Interruptible watchers are on: allocpools_smp's hrtimer
+	# allocates in hard IRQ on the CPU whose task a watchpoint delays.
+	opts=(SMP DEBUG_KERNEL BLK_DEV_INITRD DEBUG_FS KCSAN
+	      KCSAN_INTERRUPT_WATCHER)
+	extra=()
+	# KCSAN sets a watchpoint on one access in KCSAN_SKIP_WATCH
+	# (randomized).  With its default, 4000, over the suites' few
+	# thousand operations per thread it missed a plain counter that
+	# allocpools_smp's two workers incremented on purpose; with 200 it
+	# reported it.  A watchpoint costs an 80 us delay: 200 makes the
+	# boot about three times longer (100 s to 300 s here under load).
+	append+=" kcsan.skip_watch=${KCSAN_SKIP_WATCH:-200}"
 else
 	# PREEMPT_RT needs EXPERT.  No KASAN: the point here is the lock
 	# types, and the 6.1 layer has the sanitizers.
@@ -158,7 +191,7 @@ start=$SECONDS
 qemu-system-x86_64 -no-reboot -nodefaults -display none "${bios[@]}" \
 	-smp 2 -m 2048 -kernel "$build/arch/x86/boot/bzImage" \
 	-initrd "$initrd.cpio" \
-	-append "console=ttyS0 panic=-1 unknown_nmi_panic=1 panic_print=0x40" \
+	-append "console=ttyS0 panic=-1 unknown_nmi_panic=1 panic_print=0x40$append" \
 	-serial "file:$log" -monitor "unix:$mon,server=on,wait=off" </dev/null &
 pid=$!
 while kill -0 "$pid" 2>/dev/null; do
@@ -177,5 +210,13 @@ echo "$layer: booted and ran in $((SECONDS - start)) s"
 sed '/@@@ init/q' "$log" >"$build/ktap.log"
 "${kunit[@]}" parse --json="$json" "$build/ktap.log" >"$build/kunit.out" 2>&1 || true
 grep -E '^\[..:..:..\] ' "$build/kunit.out" | tail -n 400 || true
+# KCSAN's reports are judged by whether they name a function of ours:
+# every one the objects under drivers/misc/allocpools define.
+if [ "$kernel" = kcsan ]; then
+	find "$build/drivers/misc/allocpools" -name '*.o' ! -name '*.mod.o' \
+		-exec nm --defined-only {} + | awk '$2 ~ /^[tT]$/ { print $3 }' |
+		sort -u >"$build/allocpools.syms"
+	extra+=(--kcsan="$build/allocpools.syms")
+fi
 exec python3 "$top/scripts/kunit_count.py" "$layer" "$json" "$log" "$rc" \
-	--smp=2 --kmemleak
+	--smp=2 "${extra[@]}"

@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""kunit_count.py LAYER JSON LOG RC [--smp=N] [--kmemleak]
+"""kunit_count.py LAYER JSON LOG RC [--smp=N] [--kmemleak] [--kcsan=SYMS]
 
 Sum kunit.py's JSON results and scan the kernel log for reports that a
 KUnit verdict would miss (lockdep, UBSAN, KASAN, kmemleak, WARN, sleeping
 in atomic context).  --smp=N: the log must show N CPUs brought up.
 --kmemleak: the log must show the explicit kmemleak scan that
-scripts/kunit.sh's /init runs, and its report must be empty.  Prints
+scripts/kunit.sh's /init runs, and its report must be empty.
+--kcsan=SYMS: each KCSAN report ("BUG: KCSAN: ...", to its closing rule)
+is printed whole and fails the layer if any of its frames names a function
+in SYMS (one name a line: every function allocpools and its tests define);
+one that names none is the kernel's own (KUnit's, the timer code's) and is
+only listed, not counted.  Prints
 "LAYER: N passed, N failed, N skipped" and exits non-zero on any failure,
 or when nothing ran."""
 
@@ -18,9 +23,13 @@ import sys
 layer, path, log, rc = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 smp = 0
 want_kmemleak = False
+kcsan_syms = None
 for opt in sys.argv[5:]:
     if opt.startswith("--smp="):
         smp = int(opt[6:])
+    elif opt.startswith("--kcsan="):
+        with open(opt[8:]) as f:
+            kcsan_syms = set(f.read().split())
     elif opt == "--kmemleak":
         want_kmemleak = True
     else:
@@ -57,6 +66,43 @@ reports = []
 text = ""
 if os.path.exists(log):
     text = open(log, errors="replace").read().replace("\r", "")
+if kcsan_syms is not None:
+    # A report runs from its "BUG: KCSAN:" line to the next rule of '='
+    # (the one KCSAN closes it with); a frame is " func+0x12/0x34".  The
+    # reports are taken out of the text so the scan below sees them once.
+    ours = others = 0
+    rest = []
+    block = None
+    for line in text.splitlines():
+        if block is None and "BUG: KCSAN:" in line:
+            block = [line]
+            continue
+        if block is None:
+            rest.append(line)
+            continue
+        block.append(line)
+        if re.search(r"^(\[[ .0-9]+\] )?={20,}", line) or len(block) > 200:
+            frames = set(re.findall(r"\b([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x",
+                                    "\n".join(block)))
+            title = block[0][block[0].index("BUG: KCSAN:"):]
+            if frames & kcsan_syms:
+                ours += 1
+                reports.append(title + "  (in allocpools: %s)" % ", ".join(
+                    sorted(frames & kcsan_syms)))
+                print("---- KCSAN report %d, naming allocpools ----" % ours)
+                print("\n".join(block[:-1]))
+            else:
+                others += 1
+                print("kcsan: not counted, no allocpools function in it: " +
+                      title)
+            block = None
+    if block is not None:
+        reports.append("KCSAN report cut off: " + block[0])
+        print("\n".join(block))
+    text = "\n".join(rest)
+    print("kcsan: %d report(s) naming allocpools, %d outside it" % (ours,
+                                                                      others))
+if text:
     for line in text.splitlines():
         if BENIGN.search(line):
             continue

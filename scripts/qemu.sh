@@ -9,7 +9,10 @@
 #                   then run the stress client (samples/allocpools_stress.c:
 #                   every default pool from a thread per CPU and a hard-IRQ
 #                   timer) and check its counts and the kernel log
-#                   (scripts/qemu_check.py); ends with
+#                   (scripts/qemu_check.py); then QEMU_CYCLES times
+#                   (default 100; 0: none) insmod allocpools and the
+#                   sample, rmmod both, and check that every step
+#                   succeeded and vmalloc and slab came back; ends with
 #                   "<layer>: N passed, N failed"
 #
 # KVER picks the kernel (scripts/kver.sh: a release, or 6.1, 6.12,
@@ -18,12 +21,14 @@
 # "qemu").  A boot that dies or hangs before allocpools is loaded (an
 # emulator or boot failure, nothing of ours has run) is retried once; once
 # allocpools is loaded every failure counts, and a guest that hangs is
-# killed after QEMU_TIMEOUT seconds (default 300; QEMU_BOOT_TIMEOUT, 180,
-# for the boot) and fails.
+# killed after QEMU_TIMEOUT seconds (default 300, and 3 s more per cycle;
+# QEMU_BOOT_TIMEOUT, 180, for the boot) and fails.
 set -euo pipefail
 
 mode=${1:-test}
 layer=${LAYER:-qemu}
+# Load/unload cycles after the test (QEMU_CYCLES=0: none).
+cycles=${QEMU_CYCLES:-100}
 . "$(dirname "$0")/qemu_lib.sh"
 
 "$top/scripts/deps.sh"
@@ -83,6 +88,77 @@ echo "@@@ debugfs left: $(ls -d $D 2>/dev/null | wc -l)"
 echo "@@@ begin dmesg"
 dmesg
 echo "@@@ end dmesg"
+INIT
+	# Load/unload cycles: allocpools, the sample (which creates and
+	# destroys pools of all four kinds), unload both; every insmod and
+	# rmmod must succeed.  Memory is read after WARM warm-up cycles, after
+	# half the CYCLES and after all, three times each a second apart:
+	# qemu_check.py compares the smallest of each count, so what lived
+	# only during one reading (a process exiting, an RCU callback
+	# pending) is not taken for a leak, and a leaked object, there in
+	# every reading, is.  Two first readings are thrown away: reading a
+	# sysfs file the first time creates its inode (with an LSM blob and
+	# kernfs attributes), some 900 objects for the slab files, cached
+	# after.
+	# Each cycle's kernel messages are drained into a file: the sample's
+	# deliberate ones, a few KiB a cycle, would overrun the log buffer.
+	#
+	# Slab is counted in objects per cache: each cache is shrunk first
+	# (its per-CPU slabs flushed), after which its "objects" is exact;
+	# reclaimable caches (dentries, inodes) are left out.  Kernel stacks
+	# (vmalloc'd, kept per CPU for reuse) and lazily freed areas not yet
+	# purged are left out of the vmalloc areas.
+	if [ "$mode" = test ] && [ "$cycles" -gt 0 ]; then
+		echo "CYCLES=$cycles WARM=20"
+		cat <<'INIT'
+dmesg -n 1
+dmesg -c >/cycles.dmesg
+fails=0
+cycle() {
+	for step in "insmod /mod/allocpools.ko" "insmod /mod/allocpools_sample.ko" \
+		"rmmod allocpools_sample" "rmmod allocpools"; do
+		$step >/dev/null 2>&1 || {
+			r=$?
+			fails=$((fails + 1))
+			[ $fails -le 5 ] && echo "@@@ cycle $1 failed: $step rc=$r"
+		}
+	done
+	dmesg -c >>/cycles.dmesg
+}
+snap() {
+	for d in /sys/kernel/slab/*; do
+		[ -L "$d" ] && continue
+		echo 1 >"$d/shrink" 2>/dev/null
+		read ra <"$d/reclaim_account"
+		[ "$ra" = 1 ] && continue
+		read n rest <"$d/objects"
+		read sz <"$d/object_size"
+		echo "@@@ slab $1 ${d##*/} $n $sz"
+	done
+	echo "@@@ mem $1" \
+		$(awk '!/alloc_thread_stack_node|kernel_clone|unpurged vm_area|vm_map_ram/ { n++; if (match($0, /pages=[0-9]+/)) p += substr($0, RSTART + 6, RLENGTH - 6) }
+			END { print "vmalloc_areas=" n + 0, "vmalloc_pages=" p + 0 }' /proc/vmallocinfo) \
+		$(awk '/^(MemFree|Slab|SUnreclaim|VmallocUsed):/ { sub(":", ""); printf "%s=%s ", $1, $2 }' /proc/meminfo)
+}
+i=0
+while [ $i -lt $WARM ]; do i=$((i + 1)); cycle warm-$i; done
+snap prime
+snap prime
+for r in 1 2 3; do sleep 1; snap before; done
+start=$(cut -d' ' -f1 /proc/uptime)
+i=0
+while [ $i -lt $((CYCLES / 2)) ]; do i=$((i + 1)); cycle $i; done
+for r in 1 2 3; do sleep 1; snap mid; done
+while [ $i -lt $CYCLES ]; do i=$((i + 1)); cycle $i; done
+end=$(cut -d' ' -f1 /proc/uptime)
+for r in 1 2 3; do sleep 1; snap after; done
+echo "@@@ cycles=$CYCLES warm=$WARM failed_steps=$fails start=$start end=$end"
+echo "@@@ begin cycles dmesg"
+cat /cycles.dmesg
+echo "@@@ end cycles dmesg"
+INIT
+	fi
+	cat <<'INIT'
 echo "@@@ done"
 poweroff -f
 INIT
@@ -92,7 +168,8 @@ log=$work/console.log
 
 # A run takes 10-30 s under TCG here; ten times that is a hang.
 export QEMU_MARK=$mark QEMU_BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-180}
-export QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
+# The cycles take about 0.5 s each.
+export QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((300 + 3 * cycles))}
 for attempt in 1 2; do
 	rc=0
 	start=$SECONDS
@@ -105,4 +182,5 @@ for attempt in 1 2; do
 done
 [ $rc = 3 ] && echo "$layer: the guest hung after allocpools was loaded: stopped (NMI, panic) after $QEMU_TIMEOUT s"
 
-exec python3 "$top/scripts/qemu_check.py" "$mode" "$log" "$kver" "$layer"
+exec python3 "$top/scripts/qemu_check.py" "$mode" "$log" "$kver" "$layer" \
+	"$cycles"
