@@ -686,20 +686,27 @@ damaged:
 /*
  * Is @n a sound node of the size tree, below @parent and sized strictly
  * between @lo and @hi: links of a free block of at least BGET_LARGE bytes
- * inside a region, heading its chain?  Checked before any of it is used.
+ * inside a region?  Checked before any of it is used.  (Whether it heads
+ * its chain is checked where that matters: a node taken out.)
  */
-static bool tnode_ok_locked(struct bget_pool *bp, const struct rb_node *n,
-			    const struct rb_node *parent, size_t lo, size_t hi)
+static __always_inline bool tnode_ok_locked(struct bget_pool *bp,
+					    const struct rb_node *n,
+					    const struct rb_node *parent,
+					    size_t lo, size_t hi)
 {
-	const struct bget_free *f = rb_entry(n, struct bget_free, rb);
-	const struct bget_hdr *h = links_blk(f);
+	const struct bget_hdr *h = rb_blk(n);
+	struct bget_region *r;
 	size_t size;
 
-	if (!blk_in_pool_locked(bp, h) || !blk_free(h))
+	if (unlikely(!IS_ALIGNED((unsigned long)h, BGET_QUANTUM)))
+		return false;
+	r = region_find_locked(bp, h);
+	if (unlikely(!r || h < reg_first(r) || !hdr_ok(h) || !blk_free(h)))
 		return false;
 	size = blk_size(h);
-	return size >= BGET_LARGE && size > lo && size < hi &&
-	       rb_parent(n) == parent && !get_pprev(bp, f, tree_salt(bp));
+	return likely(size >= BGET_LARGE && size > lo && size < hi &&
+		      size <= (size_t)((char *)reg_end(r) - (char *)h) &&
+		      rb_parent(n) == parent);
 }
 
 /* @n and @depth levels of nodes below it, each checked as above. */
@@ -727,36 +734,60 @@ struct tpath {
 };
 
 /*
- * Rebalancing after an insertion touches the nodes on the path and their
- * children; after an erase, also up to three levels below each node on the
- * path (sibling, nephews and their children).  These are the depths the
- * walks check before lib/rbtree.c may follow a pointer.
+ * What lib/rbtree.c may touch beyond the path from the root: rebalancing
+ * after an insertion (only when the new node's parent is red) touches the
+ * children of the nodes on the path; rebalancing after an erase (only when
+ * the node taken out of the tree is a black leaf) up to four levels below
+ * each node on the path (sibling, nephews, and two levels more after a
+ * rotation).  The walks check that much before the tree is changed.
  */
 #define TREE_HALO_INSERT	1
-#define TREE_HALO_ERASE		3
+#define TREE_HALO_ERASE		4
+
+static __always_inline bool rb_node_black(const struct rb_node *n)
+{
+	return n->__rb_parent_color & 1;
+}
 
 /*
  * Walk from the root toward @size, checking each node met and @halo levels
- * below it.  Returns the node of @size, or NULL with @tp the place it
- * would go; ERR_PTR(-EUCLEAN) if a check failed.  Bounds narrow strictly
- * at each step, so even a damaged tree cannot make the walk loop.
+ * below it.  Returns the node of @size (its children checked too), or NULL
+ * with @tp the place it would go; ERR_PTR(-EUCLEAN) if a check failed.
+ * Bounds narrow strictly at each step, so even a damaged tree cannot make
+ * the walk loop.
  */
 static struct rb_node *tree_path_locked(struct bget_pool *bp, size_t size,
 					int halo, struct tpath *tp)
 {
 	struct rb_node *n;
 	size_t s;
+	bool ok;
 
 	tp->link = &bp->size_tree.rb_node;
 	tp->parent = NULL;
 	tp->lo = 0;
 	tp->hi = SIZE_MAX;
 	while ((n = *tp->link)) {
-		if (!tsub_ok_locked(bp, n, tp->parent, tp->lo, tp->hi, halo))
+		if (!tnode_ok_locked(bp, n, tp->parent, tp->lo, tp->hi))
 			return ERR_PTR(-EUCLEAN);
 		s = blk_size(rb_blk(n));
-		if (size == s)
-			return n;
+		if (size == s) {
+			halo = max(halo, 1);
+			ok = tsub_ok_locked(bp, n->rb_left, n, tp->lo, s,
+					    halo - 1) &&
+			     tsub_ok_locked(bp, n->rb_right, n, s, tp->hi,
+					    halo - 1);
+			return ok ? n : ERR_PTR(-EUCLEAN);
+		}
+		/* The child off the path, and what lies below it. */
+		if (size < s)
+			ok = !halo || tsub_ok_locked(bp, n->rb_right, n, s,
+						     tp->hi, halo - 1);
+		else
+			ok = !halo || tsub_ok_locked(bp, n->rb_left, n, tp->lo,
+						     s, halo - 1);
+		if (!ok)
+			return ERR_PTR(-EUCLEAN);
 		tp->parent = n;
 		if (size < s) {
 			tp->hi = s;
@@ -767,6 +798,32 @@ static struct rb_node *tree_path_locked(struct bget_pool *bp, size_t size,
 		}
 	}
 	return NULL;
+}
+
+/*
+ * Check the path from @f's right child down to its successor, and @halo
+ * levels off it; @lo and @hi bound @f's right subtree.  Returns the
+ * successor, or NULL if a check failed.
+ */
+static struct rb_node *tree_succ_locked(struct bget_pool *bp,
+					struct rb_node *f, size_t lo,
+					size_t hi, int halo)
+{
+	struct rb_node *c = f->rb_right, *parent = f;
+	size_t s;
+
+	for (;;) {
+		if (!tnode_ok_locked(bp, c, parent, lo, hi))
+			return NULL;
+		s = blk_size(rb_blk(c));
+		if (!tsub_ok_locked(bp, c->rb_right, c, s, hi, max(halo, 1) - 1))
+			return NULL;
+		if (!c->rb_left)
+			return c;
+		parent = c;
+		hi = s;
+		c = c->rb_left;
+	}
 }
 
 /* Is chain member @c, read from @prev's next, a free block of @info? */
@@ -786,7 +843,10 @@ static void tree_insert_locked(struct bget_pool *bp, struct bget_free *f,
 	struct tpath tp;
 
 	lockdep_assert_held(&bp->lock);
-	n = tree_path_locked(bp, size, TREE_HALO_INSERT, &tp);
+	n = tree_path_locked(bp, size, 0, &tp);
+	/* A red parent means rebalancing: check what it may touch. */
+	if (!n && tp.parent && !rb_node_black(tp.parent))
+		n = tree_path_locked(bp, size, TREE_HALO_INSERT, &tp);
 	if (n && !IS_ERR(n)) {
 		/* That size is there: join its chain, O(1). */
 		head = rb_entry(n, struct bget_free, rb);
@@ -829,9 +889,9 @@ static bool tree_remove_locked(struct bget_pool *bp, struct bget_free *f,
 	struct bget_free **pp = get_pprev(bp, f, salt);
 	struct bget_free *n = get_next(bp, f), *nn;
 	u32 info = free_info(size);
-	struct rb_node *node, *c, *parent;
+	struct rb_node *node, *c;
 	struct tpath tp;
-	size_t lo;
+	bool rebalance;
 
 	lockdep_assert_held(&bp->lock);
 	if (pp) {
@@ -849,7 +909,7 @@ static bool tree_remove_locked(struct bget_pool *bp, struct bget_free *f,
 		bp->tree_bytes -= size;
 		return true;
 	}
-	node = tree_path_locked(bp, size, TREE_HALO_ERASE, &tp);
+	node = tree_path_locked(bp, size, 0, &tp);
 	if (IS_ERR(node))
 		goto cut;
 	if (node != &f->rb) {
@@ -871,16 +931,25 @@ static bool tree_remove_locked(struct bget_pool *bp, struct bget_free *f,
 		bp->tree_bytes -= size;
 		return true;
 	}
+	/*
+	 * The node taken out of the tree is @f or, with two children, its
+	 * successor; only if that is a black leaf does the tree rebalance.
+	 */
 	if (f->rb.rb_left && f->rb.rb_right) {
-		/* The successor moves up: its path is rebalanced too. */
-		parent = &f->rb;
-		lo = size;
-		for (c = f->rb.rb_right; c; parent = c, c = c->rb_left) {
-			if (!tsub_ok_locked(bp, c, parent, lo, tp.hi,
-					    TREE_HALO_ERASE))
-				goto cut;
-			tp.hi = blk_size(rb_blk(c));
-		}
+		c = tree_succ_locked(bp, &f->rb, size, tp.hi, 0);
+		if (!c)
+			goto cut;
+		rebalance = !c->rb_right && rb_node_black(c);
+	} else {
+		rebalance = !f->rb.rb_left && !f->rb.rb_right &&
+			    rb_node_black(&f->rb);
+	}
+	if (rebalance) {
+		if (tree_path_locked(bp, size, TREE_HALO_ERASE, &tp) != &f->rb)
+			goto cut;
+		if (f->rb.rb_left && f->rb.rb_right &&
+		    !tree_succ_locked(bp, &f->rb, size, tp.hi, TREE_HALO_ERASE))
+			goto cut;
 	}
 	rb_erase(&f->rb, &bp->size_tree);
 	bp->tree_bytes -= size;
@@ -1558,6 +1627,7 @@ static __always_inline void *take_lone_locked(struct bget_pool *bp,
 	/* The root is ours, but the block's header and links are not. */
 	if (unlikely(!tnode_ok_locked(bp, root, NULL, 0, SIZE_MAX)))
 		return NULL;
+	/* Alone in the tree and in its chain, or the slow path looks. */
 	h = rb_blk(root);
 	rest = blk_size(h) - need;
 	if (get_next(bp, blk_links(h)) || (ssize_t)rest < (ssize_t)BGET_LARGE)
@@ -2350,6 +2420,8 @@ static __maybe_unused bool walk_free_locked(struct bget_pool *bp,
 		if (!n)
 			break;
 		f = rb_entry(n, struct bget_free, rb);
+		if (get_pprev(bp, f, tree_salt(bp)))
+			return false;
 		for (c = f; c; f = c, c = get_next(bp, c)) {
 			if (c != f && !chain_ok_locked(bp, f, c, links_blk(f)->info))
 				return false;
@@ -2926,6 +2998,9 @@ static int check_tree_locked(struct bget_pool *bp, struct bget_check *c)
 			if (!c->node)
 				return 1;
 			f = rb_entry(c->node, struct bget_free, rb);
+			if (get_pprev(bp, f, tree_salt(bp)))
+				return vfail(c, "size tree: entry %lu is not a free block",
+					     c->indexed);
 			c->tree_size = blk_size(links_blk(f));
 		} else {
 			if (!link_ok_locked(bp, f, free_info(c->tree_size)) ||
