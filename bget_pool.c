@@ -97,6 +97,37 @@
  * is recognised and the free refused.  A free block holds
  * its index links right after its header: a bin or chain link (16 bytes)
  * and, for a large block heading its size's chain, an rb_node.
+ *
+ * A client that writes into memory it freed, or past the end of a buffer,
+ * lands on those headers and links.  What a damaged pool does:
+ *   - Bin and chain links are stored encoded with a per-pool secret and
+ *     their own address (ap_link_encode()), back links also salted with
+ *     how often their list was cut off.  A decoded link is followed only
+ *     after the safe-unlink checks: it points, aligned, into a region of
+ *     this pool at a block whose header is intact and says free with the
+ *     list's size, and whose link back points at us.  A header is trusted
+ *     only when its check word holds; a free block's size only when the
+ *     next block's boundary tag (prevfree) agrees and it ends inside its
+ *     region; a prevfree only when the block it names is free of that size.
+ *   - The size tree's rb_nodes cannot be encoded (lib/rbtree.c follows
+ *     them): every node on a walk is checked as above and against its
+ *     parent and the sizes bracketing it, and before the tree changes so is
+ *     every node a rebalance may reach (see TREE_HALO_*).
+ *   - Damage found is never followed.  It is counted in corruptions (and
+ *     invalid_frees), reported once (rate-limited) with its offset, and cut
+ *     off: a damaged bin, or the whole size tree, is dropped with all its
+ *     blocks (their bytes counted lost, never reused, and a region holding
+ *     them is never whole again, so never released); a damaged block found
+ *     beside a block being freed is quarantined and not merged.  The
+ *     allocation goes on with other bins, the tree, or growth; the pool
+ *     keeps serving.  bget_pool_validate() then reports the pool corrupt.
+ *   - Not caught: a write that reproduces a valid encoded link, or a valid
+ *     header (its check word is a fixed function of its address, not a
+ *     secret); writes into a live buffer's own bytes (they are the
+ *     client's); writes into a region's bookkeeping before its first block
+ *     (a client can reach it only by writing before a buffer's start).  A
+ *     live buffer whose own header or boundary tag was overwritten cannot
+ *     be freed any more (refused as a smashed header) and stays allocated.
  */
 
 #define pr_fmt(fmt) "allocpools: " fmt

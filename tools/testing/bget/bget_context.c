@@ -662,7 +662,6 @@ static void test_corruptions_counted(void)
 	bget_pool_destroy(bp);
 }
 
-
 /*
  * Memory outside the pool that a damaged link points at: the pool must
  * never write it.
@@ -866,7 +865,8 @@ static void fail_at(unsigned int n)
 
 static bool stats_equal(struct bget_stats a, struct bget_stats b)
 {
-	a.failures = b.failures = 0;
+	a.failures = 0;
+	b.failures = 0;
 	return !memcmp(&a, &b, sizeof(a));
 }
 
