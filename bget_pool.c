@@ -545,13 +545,25 @@ static __always_inline bool blk_in_pool_locked(struct bget_pool *bp,
 		      blk_size(h) <= (size_t)((char *)reg_end(r) - (char *)h));
 }
 
-/* Is @f, read from a link, the links of a free block with header @info? */
+/*
+ * Is @f, read from a link, the links of a free block with header @info,
+ * inside a region of @bp?  The caller then checks its link back, which
+ * only this pool's secret encodes: that, not the header's check word, is
+ * what makes the block ours.
+ */
 static __always_inline bool link_ok_locked(struct bget_pool *bp,
 					   const struct bget_free *f, u32 info)
 {
 	const struct bget_hdr *h = links_blk(f);
+	struct bget_region *r;
 
-	return blk_in_pool_locked(bp, h) && h->info == info;
+	if (unlikely(!IS_ALIGNED((unsigned long)h, BGET_QUANTUM)))
+		return false;
+	r = region_find_locked(bp, h);
+	return likely(r && h >= reg_first(r) &&
+		      ((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
+		      (size_t)((char *)reg_end(r) - (char *)h) &&
+		      h->info == info);
 }
 
 /* Damage noted under the lock, logged once it is dropped. */
