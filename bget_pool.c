@@ -2428,6 +2428,24 @@ static struct rb_node *tree_next_locked(struct bget_pool *bp, size_t size)
 	return n;
 }
 
+/* Bin @q's part of walk_free_locked(). */
+static __maybe_unused bool walk_bin_locked(struct bget_pool *bp, unsigned int q,
+			    unsigned long *count, size_t *bytes)
+{
+	size_t size = (size_t)q << BGET_QSHIFT;
+	struct bget_free *f, **pp;
+
+	for (pp = &bp->bins[q]; (f = pp == &bp->bins[q] ? *pp :
+			get_next(bp, (struct bget_free *)pp)); pp = next_slot(f)) {
+		if (!link_ok_locked(bp, f, free_info(size)) ||
+		    get_pprev(bp, f, bin_salt(bp, q)) != pp ||
+		    ++*count > bp->span / BGET_MIN_BLOCK)
+			return false;
+		*bytes += size;
+	}
+	return true;
+}
+
 /*
  * The free blocks in the index, and their bytes; walks all of it, for the
  * tests only, checking each link before it follows it.  False if it met
@@ -2436,25 +2454,21 @@ static struct rb_node *tree_next_locked(struct bget_pool *bp, size_t size)
 static __maybe_unused bool walk_free_locked(struct bget_pool *bp,
 					    unsigned long *count, size_t *bytes)
 {
-	struct bget_free *f, *c, **pp;
 	struct rb_node *n = NULL;
-	unsigned int q;
+	struct bget_free *f, *c;
+	unsigned int w;
+	unsigned long m;
 	size_t size;
 
 	lockdep_assert_held(&bp->lock);
 	*count = 0;
 	*bytes = 0;
-	for (q = 0; q < BGET_NBINS; q++) {
-		size = (size_t)q << BGET_QSHIFT;
-		for (pp = &bp->bins[q]; (f = pp == &bp->bins[q] ? *pp :
-				get_next(bp, (struct bget_free *)pp)); pp = next_slot(f)) {
-			if (!link_ok_locked(bp, f, free_info(size)) ||
-			    get_pprev(bp, f, bin_salt(bp, q)) != pp ||
-			    ++*count > bp->span / BGET_MIN_BLOCK)
+	/* The bitmap names the non-empty bins (validate checks it does). */
+	for (w = 0; w < BGET_MAP_WORDS; w++)
+		for (m = bp->bin_map[w]; m; m &= m - 1)
+			if (!walk_bin_locked(bp, w * BITS_PER_LONG + __ffs(m),
+					     count, bytes))
 				return false;
-			*bytes += size;
-		}
-	}
 	/* The tree in size order, each step a checked walk from the root. */
 	for (size = 0;; size = blk_size(rb_blk(n))) {
 		n = tree_next_locked(bp, size);
