@@ -2429,14 +2429,14 @@ static struct rb_node *tree_next_locked(struct bget_pool *bp, size_t size)
 }
 
 /* Bin @q's part of walk_free_locked(). */
-static __maybe_unused bool walk_bin_locked(struct bget_pool *bp, unsigned int q,
-			    unsigned long *count, size_t *bytes)
+static __maybe_unused bool walk_bin_locked(struct bget_pool *bp,
+					   unsigned int q,
+					   unsigned long *count, size_t *bytes)
 {
 	size_t size = (size_t)q << BGET_QSHIFT;
-	struct bget_free *f, **pp;
+	struct bget_free *f, **pp = &bp->bins[q];
 
-	for (pp = &bp->bins[q]; (f = pp == &bp->bins[q] ? *pp :
-			get_next(bp, (struct bget_free *)pp)); pp = next_slot(f)) {
+	for (f = *pp; f; pp = next_slot(f), f = get_next(bp, f)) {
 		if (!link_ok_locked(bp, f, free_info(size)) ||
 		    get_pprev(bp, f, bin_salt(bp, q)) != pp ||
 		    ++*count > bp->span / BGET_MIN_BLOCK)
