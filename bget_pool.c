@@ -97,6 +97,37 @@
  * is recognised and the free refused.  A free block holds
  * its index links right after its header: a bin or chain link (16 bytes)
  * and, for a large block heading its size's chain, an rb_node.
+ *
+ * A client that writes into memory it freed, or past the end of a buffer,
+ * lands on those headers and links.  What a damaged pool does:
+ *   - Bin and chain links are stored encoded with a per-pool secret and
+ *     their own address (ap_link_encode()), back links also salted with
+ *     how often their list was cut off.  A decoded link is followed only
+ *     after the safe-unlink checks: it points, aligned, into a region of
+ *     this pool at a block whose header is intact and says free with the
+ *     list's size, and whose link back points at us.  A header is trusted
+ *     only when its check word holds; a free block's size only when the
+ *     next block's boundary tag (prevfree) agrees and it ends inside its
+ *     region; a prevfree only when the block it names is free of that size.
+ *   - The size tree's rb_nodes cannot be encoded (lib/rbtree.c follows
+ *     them): every node on a walk is checked as above and against its
+ *     parent and the sizes bracketing it, and before the tree changes so is
+ *     every node a rebalance may reach (see TREE_HALO_*).
+ *   - Damage found is never followed.  It is counted in corruptions (and
+ *     invalid_frees), reported once (rate-limited) with its offset, and cut
+ *     off: a damaged bin, or the whole size tree, is dropped with all its
+ *     blocks (their bytes counted lost, never reused, and a region holding
+ *     them is never whole again, so never released); a damaged block found
+ *     beside a block being freed is quarantined and not merged.  The
+ *     allocation goes on with other bins, the tree, or growth; the pool
+ *     keeps serving.  bget_pool_validate() then reports the pool corrupt.
+ *   - Not caught: a write that reproduces a valid encoded link, or a valid
+ *     header (its check word is a fixed function of its address, not a
+ *     secret); writes into a live buffer's own bytes (they are the
+ *     client's); writes into a region's bookkeeping before its first block
+ *     (a client can reach it only by writing before a buffer's start).  A
+ *     live buffer whose own header or boundary tag was overwritten cannot
+ *     be freed any more (refused as a smashed header) and stays allocated.
  */
 
 #define pr_fmt(fmt) "allocpools: " fmt
@@ -110,6 +141,7 @@
 #include <linux/overflow.h>
 #include <linux/poison.h>
 #include <linux/printk.h>
+#include <linux/random.h>
 #include <linux/rbtree.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
@@ -176,8 +208,8 @@ struct bget_hdr {
  * block of that size) or is on such a chain (@pprev set, @rb unused).
  */
 struct bget_free {
-	struct bget_free *next;
-	struct bget_free **pprev;
+	unsigned long next;	/* struct bget_free *, encoded */
+	unsigned long pprev;	/* struct bget_free **, encoded and salted */
 	struct rb_node rb;
 };
 
@@ -240,7 +272,16 @@ struct bget_gone {
  * @ndrel: direct blocks released
  * @failures: refused or failed allocations
  * @invalid_frees: refused frees and poison mismatches
- * @corruptions: damage found: poison mismatches and smashed headers
+ * @corruptions: damage found: poison mismatches, smashed headers, damaged
+ * links and boundary tags
+ * @secret: the key of the links stored in free blocks (ap_link_encode())
+ * @bin_cut: times each bin was cut off; salts its blocks' back links
+ * @bin_n: blocks in each bin, so that a bin cut off is counted in @lost
+ * @tree_cut: times the size tree was cut off; salts its chains' back links
+ * @tree_bytes: bytes in the blocks of the size tree
+ * @lost: bytes in blocks cut off after damage: never used again
+ * @cut_what: damage found under the lock, to report once it is dropped
+ * @cut_off: where, as an offset in its region
  * @gone: buffers bget_vmalloc_ops released, for @gone_work to vfree()
  * @grow_lock: one blocking grower at a time (compact and acquire)
  * @gone_work: vfree()s what is on @gone, in process context
@@ -276,6 +317,14 @@ struct bget_pool {
 	u64 failures;
 	u64 invalid_frees;
 	u64 corruptions;
+	unsigned long secret;
+	u16 bin_cut[BGET_NBINS];
+	u32 bin_n[BGET_NBINS];
+	unsigned long tree_cut;
+	size_t tree_bytes;
+	size_t lost;
+	const char *cut_what;
+	size_t cut_off;
 	struct bget_gone *gone;
 	struct mutex grow_lock;	/* one blocking grower at a time */
 	struct work_struct gone_work;
@@ -385,6 +434,11 @@ static inline size_t reg_span(const struct bget_region *r)
 	return r->len - BGET_OVERHEAD;
 }
 
+static inline size_t reg_offset(const struct bget_region *r, const void *p)
+{
+	return (const char *)p - (const char *)r;
+}
+
 static inline bool pool_poison(const struct bget_pool *bp)
 {
 	return bp->flags & BGET_POISON;
@@ -405,64 +459,192 @@ static void poison_blk(struct bget_hdr *h, size_t size)
 
 /* ---- the free index ---- */
 
-static inline void bin_link(struct bget_free *f, struct bget_free **head)
+/*
+ * Hardened links.  Every link stored in a free block (bin and chain
+ * @next and @pprev) is kept encoded with the pool's secret and its own
+ * address (ap_link_encode()); @pprev is also salted with the number of
+ * times its list was cut off, so the blocks of a list cut off after damage
+ * no longer decode as members of the list that took its place, and are
+ * never merged with or handed out again.  A decoded link is followed only
+ * once it points, quantum aligned, at the links of a block inside one of
+ * the pool's regions whose header is intact and says free with the list's
+ * size, and whose back link points back (the safe-unlink check).  The bin
+ * heads and the size tree's root live in struct bget_pool, out of reach of
+ * a client.  The size tree's rb_nodes sit in free memory and cannot be
+ * encoded (lib/rbtree.c follows them): every node the code or a rebalance
+ * touches is checked first (tnode_ok_locked()).
+ */
+#define BGET_SALT_SHIFT	(BITS_PER_LONG - 16)
+
+static inline struct bget_region *region_find_locked(struct bget_pool *bp,
+						     const void *p);
+
+static __always_inline unsigned long bin_salt(const struct bget_pool *bp,
+					      unsigned int q)
 {
-	f->next = *head;
-	if (f->next)
-		f->next->pprev = &f->next;
-	*head = f;
-	f->pprev = head;
+	return (unsigned long)bp->bin_cut[q] << BGET_SALT_SHIFT;
 }
 
-static inline void bin_unlink(struct bget_free *f)
+static __always_inline unsigned long tree_salt(const struct bget_pool *bp)
 {
-	*f->pprev = f->next;
-	if (f->next)
-		f->next->pprev = f->pprev;
+	return (unsigned long)bp->tree_cut << BGET_SALT_SHIFT;
 }
 
-static void tree_insert_locked(struct bget_pool *bp, struct bget_free *f,
-			       size_t size)
+/* Where @f's next link is, as a back link holds it. */
+static __always_inline struct bget_free **next_slot(struct bget_free *f)
 {
-	struct rb_node **link = &bp->size_tree.rb_node, *parent = NULL;
+	return (struct bget_free **)&f->next;
+}
 
-	lockdep_assert_held(&bp->lock);
-	while (*link) {
-		size_t s = blk_size(rb_blk(*link));
+static __always_inline struct bget_free *get_next(const struct bget_pool *bp,
+						  const struct bget_free *f)
+{
+	return ap_link_decode(bp->secret, &f->next, f->next);
+}
 
-		parent = *link;
-		if (size < s) {
-			link = &parent->rb_left;
-		} else if (size > s) {
-			link = &parent->rb_right;
-		} else {
-			/* That size is there: join its chain, O(1). */
-			bin_link(f, &rb_entry(parent, struct bget_free, rb)->next);
-			return;
-		}
+static __always_inline void set_next(const struct bget_pool *bp,
+				     struct bget_free *f, struct bget_free *n)
+{
+	f->next = ap_link_encode(bp->secret, &f->next, n);
+}
+
+static __always_inline struct bget_free **
+get_pprev(const struct bget_pool *bp, const struct bget_free *f,
+	  unsigned long salt)
+{
+	return ap_link_decode(bp->secret ^ salt, &f->pprev, f->pprev);
+}
+
+static __always_inline void set_pprev(const struct bget_pool *bp,
+				      struct bget_free *f,
+				      struct bget_free **pp, unsigned long salt)
+{
+	f->pprev = ap_link_encode(bp->secret ^ salt, &f->pprev, pp);
+}
+
+/* The info word of a free block of @size bytes. */
+static __always_inline u32 free_info(size_t size)
+{
+	return (u32)(size >> BH_SSHIFT);
+}
+
+/*
+ * Is @h a header at a quantum boundary inside a region of @bp, intact,
+ * with a block that ends inside the region?  Nothing of @h is read before
+ * its address is known to be inside the region.
+ */
+static __always_inline bool blk_in_pool_locked(struct bget_pool *bp,
+					       const struct bget_hdr *h)
+{
+	struct bget_region *r;
+
+	if (unlikely(!IS_ALIGNED((unsigned long)h, BGET_QUANTUM)))
+		return false;
+	r = region_find_locked(bp, h);
+	return likely(r && h >= reg_first(r) && h < reg_end(r) && hdr_ok(h) &&
+		      blk_size(h) <= (size_t)((char *)reg_end(r) - (char *)h));
+}
+
+/*
+ * Is @f, read from a link, the links of a free block with header @info,
+ * inside a region of @bp?  The caller then checks its link back, which
+ * only this pool's secret encodes: that, not the header's check word, is
+ * what makes the block ours.
+ */
+static __always_inline bool link_ok_locked(struct bget_pool *bp,
+					   const struct bget_free *f, u32 info)
+{
+	const struct bget_hdr *h = links_blk(f);
+	struct bget_region *r;
+
+	if (unlikely(!IS_ALIGNED((unsigned long)h, BGET_QUANTUM)))
+		return false;
+	r = region_find_locked(bp, h);
+	return likely(r && h >= reg_first(r) &&
+		      ((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
+		      (size_t)((char *)reg_end(r) - (char *)h) &&
+		      h->info == info);
+}
+
+/* Damage noted under the lock, logged once it is dropped. */
+static noinline void note_damage_locked(struct bget_pool *bp,
+					const struct bget_hdr *h,
+					const char *what)
+{
+	struct bget_region *r = region_find_locked(bp, h);
+
+	bp->corruptions++;
+	bp->invalid_frees++;
+	bp->nchange++;
+	if (!bp->cut_what) {
+		bp->cut_what = what;
+		bp->cut_off = r ? reg_offset(r, h) : 0;
 	}
-	f->next = NULL;
-	f->pprev = NULL;
-	rb_link_node(&f->rb, parent, link);
-	rb_insert_color(&f->rb, &bp->size_tree);
 }
 
-static void tree_remove_locked(struct bget_pool *bp, struct bget_free *f)
+/* Log the damage noted under the lock; call with it dropped. */
+static void report_damage(struct bget_pool *bp)
 {
-	struct bget_free *n = f->next;
+	const char *what;
+	unsigned long flags;
+	size_t off;
 
-	lockdep_assert_held(&bp->lock);
-	if (f->pprev) {
-		bin_unlink(f);
-	} else if (n) {
-		/* The chain's next block heads it in f's place. */
-		rb_replace_node(&f->rb, &n->rb, &bp->size_tree);
-		n->pprev = NULL;
-		if (n->next)
-			n->next->pprev = &n->next;
-	} else {
-		rb_erase(&f->rb, &bp->size_tree);
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	what = bp->cut_what;
+	off = bp->cut_off;
+	bp->cut_what = NULL;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (what)
+		ap_report_corruption(&bp->ap, what, off);
+}
+
+/*
+ * Free block @h, found by its address (a neighbour) but not on the list
+ * its header names, or with a damaged header: it is taken out of use.
+ * Its bytes stay counted where they were (in a list not yet found damaged,
+ * or in @lost from an earlier cut), so nothing is counted twice.  A header
+ * that is still whole becomes quarantined, and the block above forgets
+ * that it was free, so a free of that block is still accepted.
+ */
+static noinline void drop_blk_locked(struct bget_pool *bp, struct bget_hdr *h,
+				     const char *what)
+{
+	note_damage_locked(bp, h, what);
+	if (blk_in_pool_locked(bp, h) && blk_size(h) >= BGET_MIN_BLOCK) {
+		set_hdr(h, blk_size(h), BH_QUAR);
+		next_blk(h)->prevfree = 0;
 	}
+}
+
+/*
+ * Bin @q is damaged: cut it off whole.  Its blocks are leaked (counted in
+ * @lost) and, with the bin's salt changed, never decode as members again.
+ * @h, a block of it, is quarantined as well.
+ */
+static noinline void bin_cut_locked(struct bget_pool *bp, unsigned int q,
+				    struct bget_hdr *h)
+{
+	bp->lost += (size_t)bp->bin_n[q] * ((size_t)q << BGET_QSHIFT);
+	bp->bin_n[q] = 0;
+	bp->bin_cut[q]++;
+	bp->bins[q] = NULL;
+	__clear_bit(q, bp->bin_map);
+	if (!bp->bin_map[q / BITS_PER_LONG])
+		__clear_bit(q / BITS_PER_LONG, &bp->bin_sum);
+	drop_blk_locked(bp, h, "free-list link damaged");
+}
+
+/* The size tree is damaged: cut it off whole, as bin_cut_locked(). */
+static noinline void tree_cut_locked(struct bget_pool *bp, struct bget_hdr *h)
+{
+	bp->lost += bp->tree_bytes;
+	bp->tree_bytes = 0;
+	bp->tree_cut++;
+	bp->size_tree = RB_ROOT;
+	if (h)
+		drop_blk_locked(bp, h, "size tree damaged");
+	else
+		note_damage_locked(bp, NULL, "size tree damaged");
 }
 
 static inline unsigned int size_bin(size_t size)
@@ -476,32 +658,349 @@ static __always_inline void bin_insert_locked(struct bget_pool *bp,
 					      unsigned int q)
 {
 	struct bget_free *first = bp->bins[q];
+	unsigned long salt = bin_salt(bp, q);
 
-	f->next = first;
-	f->pprev = &bp->bins[q];
+	set_next(bp, f, first);
+	set_pprev(bp, f, &bp->bins[q], salt);
 	bp->bins[q] = f;
+	bp->bin_n[q]++;
+	/* @first came from the head, out of a client's reach: a block of ours. */
 	if (first) {
-		first->pprev = &f->next;
+		set_pprev(bp, first, next_slot(f), salt);
 	} else {
 		__set_bit(q, bp->bin_map);
 		__set_bit(q / BITS_PER_LONG, &bp->bin_sum);
 	}
 }
 
-static __always_inline void bin_remove_locked(struct bget_pool *bp,
+/*
+ * Take small block @f of @q quanta off its bin, after the safe-unlink
+ * checks: its header, its back link (to the head or to a block of the bin
+ * whose next is @f) and its next block's back link.  False if they fail:
+ * the damage is dealt with (the bin cut off when @f is known to be on it,
+ * else @f alone dropped) and nothing is unlinked.
+ */
+static __always_inline bool bin_remove_locked(struct bget_pool *bp,
 					      struct bget_free *f,
 					      unsigned int q)
 {
-	struct bget_free *next = f->next;
+	unsigned long salt = bin_salt(bp, q);
+	struct bget_free **pp = get_pprev(bp, f, salt);
+	struct bget_free *next = get_next(bp, f);
+	u32 info = free_info((size_t)q << BGET_QSHIFT);
 
-	*f->pprev = next;
+	if (unlikely(links_blk(f)->info != info || !hdr_ok(links_blk(f))))
+		goto damaged;
+	if (pp == &bp->bins[q]) {
+		if (unlikely(bp->bins[q] != f))
+			goto damaged;
+	} else if (unlikely(!link_ok_locked(bp, (struct bget_free *)pp, info) ||
+			    get_next(bp, (struct bget_free *)pp) != f)) {
+		goto damaged;
+	}
+	if (next && unlikely(!link_ok_locked(bp, next, info) ||
+			     get_pprev(bp, next, salt) != next_slot(f))) {
+		/* @f is on the bin (its back link holds): cut the bin. */
+		bin_cut_locked(bp, q, links_blk(f));
+		return false;
+	}
+	if (pp == &bp->bins[q])
+		bp->bins[q] = next;
+	else
+		set_next(bp, (struct bget_free *)pp, next);
+	bp->bin_n[q]--;
 	if (next) {
-		next->pprev = f->pprev;
-	} else if (!bp->bins[q]) {
+		set_pprev(bp, next, pp, salt);
+	} else if (pp == &bp->bins[q]) {
 		__clear_bit(q, bp->bin_map);
 		if (!bp->bin_map[q / BITS_PER_LONG])
 			__clear_bit(q / BITS_PER_LONG, &bp->bin_sum);
 	}
+	return true;
+
+damaged:
+	if (bp->bins[q] == f)
+		bin_cut_locked(bp, q, links_blk(f));
+	else
+		drop_blk_locked(bp, links_blk(f), "free block damaged");
+	return false;
+}
+
+/*
+ * Is @n a sound node of the size tree, below @parent and sized strictly
+ * between @lo and @hi: links of a free block of at least BGET_LARGE bytes
+ * inside a region?  Checked before any of it is used.  (Whether it heads
+ * its chain is checked where that matters: a node taken out.)
+ */
+static __always_inline bool tnode_ok_locked(struct bget_pool *bp,
+					    const struct rb_node *n,
+					    const struct rb_node *parent,
+					    size_t lo, size_t hi)
+{
+	const struct bget_hdr *h = rb_blk(n);
+	struct bget_region *r;
+	size_t size;
+
+	if (unlikely(!IS_ALIGNED((unsigned long)h, BGET_QUANTUM)))
+		return false;
+	r = region_find_locked(bp, h);
+	if (unlikely(!r || h < reg_first(r) || !hdr_ok(h) || !blk_free(h)))
+		return false;
+	size = blk_size(h);
+	return likely(size >= BGET_LARGE && size > lo && size < hi &&
+		      size <= (size_t)((char *)reg_end(r) - (char *)h) &&
+		      rb_parent(n) == parent);
+}
+
+/* @n and @depth levels of nodes below it, each checked as above. */
+static bool tsub_ok_locked(struct bget_pool *bp, const struct rb_node *n,
+			   const struct rb_node *parent, size_t lo, size_t hi,
+			   int depth)
+{
+	size_t s;
+
+	if (!n)
+		return true;
+	if (!tnode_ok_locked(bp, n, parent, lo, hi))
+		return false;
+	if (!depth--)
+		return true;
+	s = blk_size(rb_blk(n));
+	return tsub_ok_locked(bp, n->rb_left, n, lo, s, depth) &&
+	       tsub_ok_locked(bp, n->rb_right, n, s, hi, depth);
+}
+
+/* Where a walk down the size tree ended. */
+struct tpath {
+	struct rb_node **link, *parent;
+	size_t lo, hi;
+};
+
+/*
+ * What lib/rbtree.c may touch beyond the path from the root: rebalancing
+ * after an insertion (only when the new node's parent is red) touches the
+ * children of the nodes on the path; rebalancing after an erase (only when
+ * the node taken out of the tree is a black leaf) up to four levels below
+ * each node on the path (sibling, nephews, and two levels more after a
+ * rotation).  The walks check that much before the tree is changed.
+ */
+#define TREE_HALO_INSERT	1
+#define TREE_HALO_ERASE		4
+
+static __always_inline bool rb_node_black(const struct rb_node *n)
+{
+	return n->__rb_parent_color & 1;
+}
+
+/*
+ * Walk from the root toward @size, checking each node met and @halo levels
+ * below it.  Returns the node of @size (its children checked too), or NULL
+ * with @tp the place it would go; ERR_PTR(-EUCLEAN) if a check failed.
+ * Bounds narrow strictly at each step, so even a damaged tree cannot make
+ * the walk loop.
+ */
+static struct rb_node *tree_path_locked(struct bget_pool *bp, size_t size,
+					int halo, struct tpath *tp)
+{
+	struct rb_node *n;
+	size_t s;
+	bool ok;
+
+	tp->link = &bp->size_tree.rb_node;
+	tp->parent = NULL;
+	tp->lo = 0;
+	tp->hi = SIZE_MAX;
+	while ((n = *tp->link)) {
+		if (!tnode_ok_locked(bp, n, tp->parent, tp->lo, tp->hi))
+			return ERR_PTR(-EUCLEAN);
+		s = blk_size(rb_blk(n));
+		if (size == s) {
+			halo = max(halo, 1);
+			ok = tsub_ok_locked(bp, n->rb_left, n, tp->lo, s,
+					    halo - 1) &&
+			     tsub_ok_locked(bp, n->rb_right, n, s, tp->hi,
+					    halo - 1);
+			return ok ? n : ERR_PTR(-EUCLEAN);
+		}
+		/* The child off the path, and what lies below it. */
+		if (size < s)
+			ok = !halo || tsub_ok_locked(bp, n->rb_right, n, s,
+						     tp->hi, halo - 1);
+		else
+			ok = !halo || tsub_ok_locked(bp, n->rb_left, n, tp->lo,
+						     s, halo - 1);
+		if (!ok)
+			return ERR_PTR(-EUCLEAN);
+		tp->parent = n;
+		if (size < s) {
+			tp->hi = s;
+			tp->link = &n->rb_left;
+		} else {
+			tp->lo = s;
+			tp->link = &n->rb_right;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Check the path from @f's right child down to its successor, and @halo
+ * levels off it; @lo and @hi bound @f's right subtree.  Returns the
+ * successor, or NULL if a check failed.
+ */
+static struct rb_node *tree_succ_locked(struct bget_pool *bp,
+					struct rb_node *f, size_t lo,
+					size_t hi, int halo)
+{
+	struct rb_node *c = f->rb_right, *parent = f;
+	size_t s;
+
+	for (;;) {
+		if (!tnode_ok_locked(bp, c, parent, lo, hi))
+			return NULL;
+		s = blk_size(rb_blk(c));
+		if (!tsub_ok_locked(bp, c->rb_right, c, s, hi, max(halo, 1) - 1))
+			return NULL;
+		if (!c->rb_left)
+			return c;
+		parent = c;
+		hi = s;
+		c = c->rb_left;
+	}
+}
+
+/* Is chain member @c, read from @prev's next, a free block of @info? */
+static bool chain_ok_locked(struct bget_pool *bp, struct bget_free *prev,
+			    struct bget_free *c, u32 info)
+{
+	return link_ok_locked(bp, c, info) &&
+	       get_pprev(bp, c, tree_salt(bp)) == next_slot(prev);
+}
+
+static void tree_insert_locked(struct bget_pool *bp, struct bget_free *f,
+			       size_t size)
+{
+	unsigned long salt = tree_salt(bp);
+	struct bget_free *head, *first;
+	struct rb_node *n;
+	struct tpath tp;
+
+	lockdep_assert_held(&bp->lock);
+	n = tree_path_locked(bp, size, 0, &tp);
+	/* A red parent means rebalancing: check what it may touch. */
+	if (!n && tp.parent && !rb_node_black(tp.parent))
+		n = tree_path_locked(bp, size, TREE_HALO_INSERT, &tp);
+	if (n && !IS_ERR(n)) {
+		/* That size is there: join its chain, O(1). */
+		head = rb_entry(n, struct bget_free, rb);
+		first = get_next(bp, head);
+		if (!first || chain_ok_locked(bp, head, first, free_info(size))) {
+			salt = tree_salt(bp);
+			set_next(bp, f, first);
+			set_pprev(bp, f, next_slot(head), salt);
+			set_next(bp, head, f);
+			if (first)
+				set_pprev(bp, first, next_slot(f), salt);
+			bp->tree_bytes += size;
+			return;
+		}
+		n = ERR_PTR(-EUCLEAN);
+	}
+	if (IS_ERR(n)) {
+		/* Damage on the way: the tree is cut off, @f starts a new one. */
+		tree_cut_locked(bp, NULL);
+		salt = tree_salt(bp);
+		tp.link = &bp->size_tree.rb_node;
+		tp.parent = NULL;
+	}
+	set_next(bp, f, NULL);
+	set_pprev(bp, f, NULL, salt);
+	rb_link_node(&f->rb, tp.parent, tp.link);
+	rb_insert_color(&f->rb, &bp->size_tree);
+	bp->tree_bytes += size;
+}
+
+/*
+ * Take large block @f of @size bytes out of the size tree, after checking
+ * every link its removal follows or rebalancing may touch.  False, with
+ * the damage dealt with, if a check fails.
+ */
+static bool tree_remove_locked(struct bget_pool *bp, struct bget_free *f,
+			       size_t size)
+{
+	unsigned long salt = tree_salt(bp);
+	struct bget_free **pp = get_pprev(bp, f, salt);
+	struct bget_free *n = get_next(bp, f), *nn;
+	u32 info = free_info(size);
+	struct rb_node *node, *c;
+	struct tpath tp;
+	bool rebalance;
+
+	lockdep_assert_held(&bp->lock);
+	if (pp) {
+		/* On a chain: the safe unlink of the bins. */
+		if (!link_ok_locked(bp, (struct bget_free *)pp, info) ||
+		    get_next(bp, (struct bget_free *)pp) != f) {
+			drop_blk_locked(bp, links_blk(f), "free block damaged");
+			return false;
+		}
+		if (n && !chain_ok_locked(bp, f, n, info))
+			goto cut;
+		set_next(bp, (struct bget_free *)pp, n);
+		if (n)
+			set_pprev(bp, n, pp, salt);
+		bp->tree_bytes -= size;
+		return true;
+	}
+	node = tree_path_locked(bp, size, 0, &tp);
+	if (IS_ERR(node))
+		goto cut;
+	if (node != &f->rb) {
+		/* Claims to head a chain of the tree, but does not. */
+		drop_blk_locked(bp, links_blk(f), "free block damaged");
+		return false;
+	}
+	if (n) {
+		if (!chain_ok_locked(bp, f, n, info))
+			goto cut;
+		nn = get_next(bp, n);
+		if (nn && !chain_ok_locked(bp, n, nn, info))
+			goto cut;
+		/* The chain's next block heads it in f's place. */
+		rb_replace_node(&f->rb, &n->rb, &bp->size_tree);
+		set_pprev(bp, n, NULL, salt);
+		if (nn)
+			set_pprev(bp, nn, next_slot(n), salt);
+		bp->tree_bytes -= size;
+		return true;
+	}
+	/*
+	 * The node taken out of the tree is @f or, with two children, its
+	 * successor; only if that is a black leaf does the tree rebalance.
+	 */
+	if (f->rb.rb_left && f->rb.rb_right) {
+		c = tree_succ_locked(bp, &f->rb, size, tp.hi, 0);
+		if (!c)
+			goto cut;
+		rebalance = !c->rb_right && rb_node_black(c);
+	} else {
+		rebalance = !f->rb.rb_left && !f->rb.rb_right &&
+			    rb_node_black(&f->rb);
+	}
+	if (rebalance) {
+		if (tree_path_locked(bp, size, TREE_HALO_ERASE, &tp) != &f->rb)
+			goto cut;
+		if (f->rb.rb_left && f->rb.rb_right &&
+		    !tree_succ_locked(bp, &f->rb, size, tp.hi, TREE_HALO_ERASE))
+			goto cut;
+	}
+	rb_erase(&f->rb, &bp->size_tree);
+	bp->tree_bytes -= size;
+	return true;
+
+cut:
+	tree_cut_locked(bp, links_blk(f));
+	return false;
 }
 
 static noinline void tree_insert_blk_locked(struct bget_pool *bp,
@@ -510,10 +1009,10 @@ static noinline void tree_insert_blk_locked(struct bget_pool *bp,
 	tree_insert_locked(bp, blk_links(h), blk_size(h));
 }
 
-static noinline void tree_remove_blk_locked(struct bget_pool *bp,
+static noinline bool tree_remove_blk_locked(struct bget_pool *bp,
 					    struct bget_hdr *h)
 {
-	tree_remove_locked(bp, blk_links(h));
+	return tree_remove_locked(bp, blk_links(h), blk_size(h));
 }
 
 static __always_inline void index_insert_locked(struct bget_pool *bp,
@@ -528,43 +1027,43 @@ static __always_inline void index_insert_locked(struct bget_pool *bp,
 		tree_insert_blk_locked(bp, h);
 }
 
-/* Call before the block's size changes: the bin comes from it. */
-static __always_inline void index_remove_locked(struct bget_pool *bp,
+/*
+ * Call before the block's size changes: the bin comes from it.  False if
+ * the block's links or header were found damaged (dealt with, see
+ * bin_remove_locked()): the block is no longer free to use.
+ */
+static __always_inline bool index_remove_locked(struct bget_pool *bp,
 						struct bget_hdr *h)
 {
 	size_t size = blk_size(h);
 
 	lockdep_assert_held(&bp->lock);
 	if (likely(size < BGET_LARGE))
-		bin_remove_locked(bp, blk_links(h), size_bin(size));
-	else
-		tree_remove_blk_locked(bp, h);
+		return bin_remove_locked(bp, blk_links(h), size_bin(size));
+	return tree_remove_blk_locked(bp, h);
 }
 
 /*
- * Can tree node @f, alone in its chain, take size @size in place?  Only if
- * its neighbours in the tree still bracket the new size.
+ * Can tree node @f, alone in its chain and a leaf, take size @size in
+ * place?  Only if the sizes on its path from the root still bracket it.
  */
-static bool tree_keeps_place(struct bget_free *f, size_t old, size_t size)
+static bool tree_keeps_place(struct bget_pool *bp, struct bget_free *f,
+			     size_t old, size_t size)
 {
 	struct rb_node *n;
+	struct tpath tp;
 
-	if (f->pprev || f->next)
+	if (get_next(bp, f) || get_pprev(bp, f, tree_salt(bp)) ||
+	    f->rb.rb_left || f->rb.rb_right)
 		return false;
-	/* The usual case: the one large block, often a region's untouched end. */
-	if (!f->rb.rb_left && !f->rb.rb_right && !rb_parent(&f->rb))
-		return true;
-	if (size < old) {
-		n = rb_prev(&f->rb);
-		return !n || blk_size(rb_blk(n)) < size;
-	}
-	n = rb_next(&f->rb);
-	return !n || blk_size(rb_blk(n)) > size;
+	n = tree_path_locked(bp, old, 0, &tp);
+	return n == &f->rb && size > tp.lo && size < tp.hi;
 }
 
 /*
  * Is @h the only large free block?  Then it may take any large size in
  * place: the usual case, as that is most often a region's untouched end.
+ * The root is ours; @h's header is checked by the caller.
  */
 static __always_inline bool tree_alone(struct bget_pool *bp,
 				       struct bget_hdr *h)
@@ -572,104 +1071,137 @@ static __always_inline bool tree_alone(struct bget_pool *bp,
 	struct bget_free *f = blk_links(h);
 
 	return bp->size_tree.rb_node == &f->rb && !f->rb.rb_left &&
-	       !f->rb.rb_right && !f->next;
+	       !f->rb.rb_right && !get_next(bp, f);
 }
 
-static noinline void resize_large_locked(struct bget_pool *bp,
+static noinline bool resize_large_locked(struct bget_pool *bp,
 					 struct bget_hdr *h, size_t size)
 {
 	size_t old = blk_size(h);
 
 	lockdep_assert_held(&bp->lock);
 	if (old >= BGET_LARGE && size >= BGET_LARGE &&
-	    tree_keeps_place(blk_links(h), old, size)) {
+	    tree_keeps_place(bp, blk_links(h), old, size)) {
 		set_hdr(h, size, 0);
-		return;
+		bp->tree_bytes += size - old;
+		return true;
 	}
-	index_remove_locked(bp, h);
+	if (!index_remove_locked(bp, h))
+		return false;
 	set_hdr(h, size, 0);
 	index_insert_locked(bp, h);
+	return true;
 }
 
-/* Give free block @h size @size, keeping the index in step. */
-static __always_inline void resize_free_locked(struct bget_pool *bp,
+/*
+ * Give free block @h size @size, keeping the index in step.  False if its
+ * links were found damaged: @h is then out of use, its size unchanged.
+ */
+static __always_inline bool resize_free_locked(struct bget_pool *bp,
 					       struct bget_hdr *h, size_t size)
 {
 	size_t old = blk_size(h);
 
 	lockdep_assert_held(&bp->lock);
 	if (likely(old < BGET_LARGE && size < BGET_LARGE)) {
-		bin_remove_locked(bp, blk_links(h), size_bin(old));
+		if (unlikely(!bin_remove_locked(bp, blk_links(h),
+						size_bin(old))))
+			return false;
 		set_hdr(h, size, 0);
 		bin_insert_locked(bp, blk_links(h), size_bin(size));
 	} else if (size >= BGET_LARGE && tree_alone(bp, h)) {
 		set_hdr(h, size, 0);
+		bp->tree_bytes += size - old;
 	} else {
-		resize_large_locked(bp, h, size);
+		return resize_large_locked(bp, h, size);
 	}
+	return true;
 }
 
-/* A free block of the smallest tree size >= @need, or NULL. */
+/*
+ * A free block of the smallest tree size >= @need, or NULL; every node
+ * met is checked, and damage cuts the tree off (NULL).
+ */
 static noinline struct bget_hdr *tree_fit_locked(struct bget_pool *bp,
 						 size_t need)
 {
-	struct rb_node *n = bp->size_tree.rb_node;
-	struct bget_free *fit = NULL;
+	struct rb_node *n = bp->size_tree.rb_node, *parent = NULL;
+	struct bget_free *fit = NULL, *c;
+	size_t lo = 0, hi = SIZE_MAX, s;
 
 	lockdep_assert_held(&bp->lock);
 	while (n) {
-		size_t s = blk_size(rb_blk(n));
-
+		if (!tnode_ok_locked(bp, n, parent, lo, hi))
+			goto cut;
+		s = blk_size(rb_blk(n));
+		parent = n;
 		if (s >= need) {
 			fit = rb_entry(n, struct bget_free, rb);
 			if (s == need)
 				break;
+			hi = s;
 			n = n->rb_left;
 		} else {
+			lo = s;
 			n = n->rb_right;
 		}
 	}
 	if (!fit)
 		return NULL;
 	/* A chained block leaves the tree as it is. */
-	return links_blk(fit->next ?: fit);
+	c = get_next(bp, fit);
+	if (!c)
+		return links_blk(fit);
+	if (chain_ok_locked(bp, fit, c, links_blk(fit)->info))
+		return links_blk(c);
+cut:
+	tree_cut_locked(bp, NULL);
+	return NULL;
 }
 
 /*
- * A free block of the smallest non-empty bin at or above @need's, or NULL:
- * one find-first-bit in @need's bitmap word, else one in the summary and
- * one in the word it names.  @need must be under BGET_LARGE.
+ * The smallest non-empty bin at or above @need's, or BGET_NBINS: one
+ * find-first-bit in @need's bitmap word, else one in the summary and one
+ * in the word it names.  @need must be under BGET_LARGE.
  */
-static __always_inline struct bget_hdr *bin_fit_locked(struct bget_pool *bp,
-						       size_t need)
+static __always_inline unsigned int bin_fit_locked(struct bget_pool *bp,
+						   size_t need)
 {
 	unsigned int q = size_bin(need), w = q / BITS_PER_LONG;
 	unsigned long m = bp->bin_map[w] & (~0UL << (q % BITS_PER_LONG));
 
 	lockdep_assert_held(&bp->lock);
 	if (likely(m))
-		return links_blk(bp->bins[w * BITS_PER_LONG + __ffs(m)]);
+		return w * BITS_PER_LONG + __ffs(m);
 	m = bp->bin_sum & (~1UL << w);
 	if (!m)
-		return NULL;
+		return BGET_NBINS;
 	w = __ffs(m);
-	return links_blk(bp->bins[w * BITS_PER_LONG + __ffs(bp->bin_map[w])]);
+	return w * BITS_PER_LONG + __ffs(bp->bin_map[w]);
 }
 
 /*
  * A free block of at least @need bytes, of the smallest size that fits
- * among the bins, else from the tree; NULL if none is free.
+ * among the bins, else from the tree; NULL if none is free.  The block's
+ * header is checked: a bin whose first block is damaged is cut off and the
+ * search goes on.
  */
 static __always_inline struct bget_hdr *
 find_fit_locked(struct bget_pool *bp, size_t need)
 {
 	struct bget_hdr *h;
+	unsigned int q;
 
 	lockdep_assert_held(&bp->lock);
-	if (likely(need < BGET_LARGE)) {
-		h = bin_fit_locked(bp, need);
-		if (likely(h))
+	while (likely(need < BGET_LARGE)) {
+		q = bin_fit_locked(bp, need);
+		if (q == BGET_NBINS)
+			break;
+		h = links_blk(bp->bins[q]);
+		if (likely(h->info == free_info((size_t)q << BGET_QSHIFT) &&
+			   hdr_ok(h)))
 			return h;
+		bin_cut_locked(bp, q, h);
 	}
 	return tree_fit_locked(bp, need);
 }
@@ -838,50 +1370,95 @@ static struct bget_region *region_from_locked(struct bget_pool *bp,
 	return found;
 }
 
-static size_t reg_offset(const struct bget_region *r, const void *p)
-{
-	return (const char *)p - (const char *)r;
-}
-
 /* ---- merging ---- */
 
 /*
- * Mark allocated (or in transit) block @h free and merge it with free
- * neighbours; O(1) index operations.  @poison: the pool poisons, and @h's
- * body, past its header and links, already holds the poison (written with
- * the lock dropped), so only the few header and link bytes that a merge
- * turns into free space are poisoned here.  Returns the free block that
- * now holds @h.
+ * Does free block @n (header intact) of @nsize bytes in region @r end
+ * where its upper neighbour's boundary tag says?  Checked before the merge
+ * it would steer.
+ */
+static __always_inline bool upper_ok(const struct bget_region *r,
+				     const struct bget_hdr *n, size_t nsize)
+{
+	const struct bget_hdr *e;
+
+	if (unlikely(nsize < BGET_MIN_BLOCK ||
+		     nsize > (size_t)((char *)reg_end(r) - (char *)n)))
+		return false;
+	e = blk_at(n, nsize);
+	return likely(hdr_ok(e) && e->prevfree == nsize);
+}
+
+/* Is @pf, @h's prevfree, the size of a free block just below it in @r? */
+static bool lower_ok(const struct bget_region *r, const struct bget_hdr *h,
+		     size_t pf)
+{
+	const struct bget_hdr *p;
+
+	if (!IS_ALIGNED(pf, BGET_QUANTUM) ||
+	    pf > (size_t)((char *)h - (char *)reg_first(r)))
+		return false;
+	p = blk_below(h, pf);
+	return hdr_ok(p) && blk_free(p) && blk_size(p) == pf;
+}
+
+/*
+ * Mark allocated (or in transit) block @h of region @r free and merge it
+ * with free neighbours; O(1) index operations.  @poison: the pool poisons,
+ * and @h's body, past its header and links, already holds the poison
+ * (written with the lock dropped), so only the few header and link bytes
+ * that a merge turns into free space are poisoned here; the lock was
+ * dropped meanwhile, so the neighbours' headers and tags are checked
+ * again.  A neighbour found damaged is left out of the merge (and out of
+ * use).  Returns the free block that now holds @h.
  */
 static __always_inline struct bget_hdr *
-coalesce_locked(struct bget_pool *bp, struct bget_hdr *h, bool poison)
+coalesce_locked(struct bget_pool *bp, struct bget_region *r,
+		struct bget_hdr *h, bool poison)
 {
 	size_t size = blk_size(h), hsize = size, pf = h->prevfree;
-	struct bget_hdr *n = next_blk(h);
+	struct bget_hdr *n = next_blk(h), *p;
 
 	lockdep_assert_held(&bp->lock);
-	if (blk_free(n)) {
+	if (blk_free(n) && (!poison || hdr_ok(n))) {
 		size_t nsize = blk_size(n);
 
-		index_remove_locked(bp, n);
-		if (unlikely(poison))
-			memset(n, POISON_FREE, poison_skip(nsize));
-		else
-			kill_hdr(n);
-		size += nsize;
+		if (unlikely(!upper_ok(r, n, nsize))) {
+			drop_blk_locked(bp, n, "boundary tag damaged");
+		} else if (likely(index_remove_locked(bp, n))) {
+			if (unlikely(poison))
+				memset(n, POISON_FREE, poison_skip(nsize));
+			else
+				kill_hdr(n);
+			size += nsize;
+		}
+	}
+	if (unlikely(pf && poison && !lower_ok(r, h, pf))) {
+		note_damage_locked(bp, h, "boundary tag damaged");
+		h->prevfree = 0;
+		pf = 0;
 	}
 	if (pf) {
+		/*
+		 * @h's header and links become free space of @p, before @p's
+		 * own links (a large block's reach into them) are written; if
+		 * @p is found damaged, @h stands alone and both are rewritten.
+		 */
 		if (unlikely(poison))
 			memset(h, POISON_FREE, poison_skip(hsize));
 		else
 			kill_hdr(h);
-		h = blk_below(h, pf);
-		size += pf;
-		resize_free_locked(bp, h, size);
-	} else {
-		set_hdr(h, size, 0);
-		index_insert_locked(bp, h);
+		p = blk_below(h, pf);
+		if (likely(resize_free_locked(bp, p, size + pf))) {
+			h = p;
+			size += pf;
+			goto done;
+		}
+		h->prevfree = 0;
 	}
+	set_hdr(h, size, 0);
+	index_insert_locked(bp, h);
+done:
 	next_blk(h)->prevfree = size;
 	return h;
 }
@@ -931,16 +1508,35 @@ static bool poison_ok(const struct bget_hdr *h, size_t from, size_t to)
  * upper neighbour's boundary tag cleared, so no neighbour merges with it
  * and no free of a pointer into it is accepted while the lock is dropped.
  */
-static void take_off_locked(struct bget_pool *bp, struct bget_hdr *h)
+static bool take_off_locked(struct bget_pool *bp, struct bget_hdr *h)
 {
 	size_t size = blk_size(h);
 
 	lockdep_assert_held(&bp->lock);
-	index_remove_locked(bp, h);
+	if (!index_remove_locked(bp, h))
+		return false;
 	set_hdr(h, size, BH_TRANSIT);
 	next_blk(h)->prevfree = 0;
 	bp->transit += size;
 	bp->nchange++;
+	return true;
+}
+
+/*
+ * Block @h of @size bytes was in transit with the lock dropped: is its
+ * header still what this call left there?  A client writing into memory it
+ * freed may have smashed it; the block is then lost (counted in @lost,
+ * never used again) and false returned.
+ */
+static bool transit_ok_locked(struct bget_pool *bp, struct bget_hdr *h,
+			      size_t size)
+{
+	lockdep_assert_held(&bp->lock);
+	if (likely(hdr_ok(h) && h->info == (free_info(size) | BH_TRANSIT)))
+		return true;
+	bp->lost += size;
+	note_damage_locked(bp, h, "header of a free block smashed");
+	return false;
 }
 
 /*
@@ -955,11 +1551,13 @@ static __always_inline void *carve_locked(struct bget_pool *bp,
 
 	lockdep_assert_held(&bp->lock);
 	if (rest >= BGET_MIN_BLOCK) {
-		resize_free_locked(bp, h, rest);
+		if (unlikely(!resize_free_locked(bp, h, rest)))
+			return NULL;
 		a = blk_at(h, rest);
 		a->prevfree = rest;
 	} else {
-		index_remove_locked(bp, h);
+		if (unlikely(!index_remove_locked(bp, h)))
+			return NULL;
 		a = h;
 		need = size;
 	}
@@ -975,7 +1573,8 @@ static __always_inline void *carve_locked(struct bget_pool *bp,
  * books and checked with the lock dropped (*@flags), then carved, or
  * quarantined whole on a mismatch (reported, NULL returned).  What is left
  * of @h goes back as a free block, merging with a lower neighbour freed in
- * the meantime.  Returns with the lock held.
+ * the meantime.  NULL too if @h's links or header were found damaged.
+ * Returns with the lock held.
  */
 static noinline void *carve_checked_locked(struct bget_pool *bp,
 					   struct bget_hdr *h, size_t need,
@@ -987,7 +1586,8 @@ static noinline void *carve_checked_locked(struct bget_pool *bp,
 	struct bget_hdr *a;
 	bool ok;
 
-	take_off_locked(bp, h);
+	if (!take_off_locked(bp, h))
+		return NULL;
 	raw_spin_unlock_irqrestore(&bp->lock, *flags);
 	/* A split hands out the high end, which may reach a large block's links. */
 	if (rest >= BGET_MIN_BLOCK)
@@ -996,6 +1596,8 @@ static noinline void *carve_checked_locked(struct bget_pool *bp,
 	raw_spin_lock_irqsave(&bp->lock, *flags);
 	bp->transit -= size;
 	bp->nchange++;
+	if (unlikely(!transit_ok_locked(bp, h, size)))
+		return NULL;
 	if (unlikely(!ok)) {
 		quarantine_locked(bp, h, &rep);
 		raw_spin_unlock_irqrestore(&bp->lock, *flags);
@@ -1017,21 +1619,23 @@ static noinline void *carve_checked_locked(struct bget_pool *bp,
 		memset((char *)h + BGET_SMALL_SKIP, POISON_FREE,
 		       min(rest, BGET_LARGE_SKIP) - BGET_SMALL_SKIP);
 	set_hdr(h, rest, BH_TRANSIT);
-	coalesce_locked(bp, h, true);
+	coalesce_locked(bp, region_find_locked(bp, h), h, true);
 	return blk_payload(a);
 }
 
 /*
- * The fast path of carve_locked(): small block @h from a bin, no poison.
+ * The fast path of carve_locked(): the first block of bin @q, no poison;
+ * NULL if it was found damaged.
  */
 static __always_inline void *take_small_locked(struct bget_pool *bp,
-					       struct bget_hdr *h, size_t need)
+					       unsigned int q, size_t need)
 {
-	size_t size = blk_size(h), rest = size - need;
-	struct bget_hdr *a;
+	struct bget_hdr *h = links_blk(bp->bins[q]), *a;
+	size_t size = (size_t)q << BGET_QSHIFT, rest = size - need;
 
 	lockdep_assert_held(&bp->lock);
-	bin_remove_locked(bp, blk_links(h), size_bin(size));
+	if (unlikely(!bin_remove_locked(bp, blk_links(h), q)))
+		return NULL;
 	if (rest >= BGET_MIN_BLOCK) {
 		set_hdr(h, rest, 0);
 		bin_insert_locked(bp, blk_links(h), size_bin(rest));
@@ -1063,11 +1667,16 @@ static __always_inline void *take_lone_locked(struct bget_pool *bp,
 	lockdep_assert_held(&bp->lock);
 	if (!root || root->rb_left || root->rb_right)
 		return NULL;
+	/* The root is ours, but the block's header and links are not. */
+	if (unlikely(!tnode_ok_locked(bp, root, NULL, 0, SIZE_MAX)))
+		return NULL;
+	/* Alone in the tree and in its chain, or the slow path looks. */
 	h = rb_blk(root);
 	rest = blk_size(h) - need;
-	if (blk_links(h)->next || (ssize_t)rest < (ssize_t)BGET_LARGE)
+	if (get_next(bp, blk_links(h)) || (ssize_t)rest < (ssize_t)BGET_LARGE)
 		return NULL;
 	set_hdr(h, rest, 0);
+	bp->tree_bytes -= need;
 	a = blk_at(h, rest);
 	a->prevfree = rest;
 	set_hdr(a, need, BH_ALLOC);
@@ -1088,10 +1697,12 @@ static __always_inline void *alloc_locked(struct bget_pool *bp, size_t need,
 	void *p;
 
 	lockdep_assert_held(&bp->lock);
+	/* Each block that fails to come is cut off, so this ends. */
 	while ((h = find_fit_locked(bp, need))) {
 		if (likely(!pool_poison(bp)))
-			return carve_locked(bp, h, need);
-		p = carve_checked_locked(bp, h, need, flags);
+			p = carve_locked(bp, h, need);
+		else
+			p = carve_checked_locked(bp, h, need, flags);
 		if (p)
 			return p;
 	}
@@ -1208,6 +1819,7 @@ static noinline void *grow(struct bget_pool *bp, size_t need, gfp_t gfp)
 		ap_memalloc_restore(gfp, scope);
 		mutex_unlock(&bp->grow_lock);
 	}
+	report_damage(bp);
 	return p;
 }
 
@@ -1217,6 +1829,7 @@ static noinline void *grow(struct bget_pool *bp, size_t need, gfp_t gfp)
  */
 static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
 {
+	const char *damaged;
 	unsigned long flags;
 	size_t need;
 	void *p;
@@ -1228,6 +1841,7 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
 		p = alloc_locked(bp, need, &flags);
 		if (unlikely(!p) && (bp->ops.compact || bp->ops.acquire)) {
 			raw_spin_unlock_irqrestore(&bp->lock, flags);
+			report_damage(bp);
 			return grow(bp, need, gfp);
 		}
 	}
@@ -1235,7 +1849,10 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
 		bp->nget++;
 	else
 		bp->failures++;
+	damaged = bp->cut_what;
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (unlikely(damaged))
+		report_damage(bp);
 	return p;
 }
 
@@ -1262,7 +1879,7 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
 void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 {
 	unsigned long flags;
-	struct bget_hdr *h;
+	unsigned int q;
 	size_t need;
 	void *p;
 
@@ -1271,14 +1888,11 @@ void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 	if (likely(size - 1 < BGET_LARGE - 2 * BGET_HDR && !pool_poison(bp))) {
 		need = max_t(size_t, ALIGN(size + BGET_HDR, BGET_QUANTUM),
 			     BGET_MIN_BLOCK);
-		h = bin_fit_locked(bp, need);
-		if (likely(h)) {
-			p = take_small_locked(bp, h, need);
-			bp->nget++;
-			raw_spin_unlock_irqrestore(&bp->lock, flags);
-			return p;
-		}
-		p = take_lone_locked(bp, need);
+		q = bin_fit_locked(bp, need);
+		if (likely(q < BGET_NBINS))
+			p = take_small_locked(bp, q, need);
+		else
+			p = take_lone_locked(bp, need);
 		if (likely(p)) {
 			bp->nget++;
 			raw_spin_unlock_irqrestore(&bp->lock, flags);
@@ -1386,7 +2000,7 @@ check_buf_locked(struct bget_pool *bp, void *buf, struct bget_region **rp,
  * free of it is refused and no neighbour merges with it; it is coalesced
  * once the lock is back.
  */
-static noinline void poison_unlocked(struct bget_pool *bp, struct bget_hdr *h,
+static noinline bool poison_unlocked(struct bget_pool *bp, struct bget_hdr *h,
 				     unsigned long *flags)
 {
 	size_t size = blk_size(h);
@@ -1400,17 +2014,23 @@ static noinline void poison_unlocked(struct bget_pool *bp, struct bget_hdr *h,
 	bp->transit -= size;
 	/* The walks must see that the block moves on (coalesce, below). */
 	bp->nchange++;
+	return transit_ok_locked(bp, h, size);
 }
 
-/* Give allocated block @h back: poisoned if the pool poisons, coalesced. */
+/*
+ * Give allocated block @h of region @r back: poisoned if the pool poisons,
+ * coalesced.  Returns the free block holding it, or NULL if its header was
+ * smashed meanwhile (the block is then lost).
+ */
 static struct bget_hdr *release_blk_locked(struct bget_pool *bp,
+					   struct bget_region *r,
 					   struct bget_hdr *h,
 					   unsigned long *flags)
 {
 	lockdep_assert_held(&bp->lock);
-	if (unlikely(pool_poison(bp)))
-		poison_unlocked(bp, h, flags);
-	return coalesce_locked(bp, h, pool_poison(bp));
+	if (unlikely(pool_poison(bp)) && !poison_unlocked(bp, h, flags))
+		return NULL;
+	return coalesce_locked(bp, r, h, pool_poison(bp));
 }
 
 /* Count a refused free (or realloc) of @buf; @rep is logged once unlocked. */
@@ -1464,20 +2084,24 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 		 * The region cannot go while @h is in transit: it is not
 		 * entirely free until @h is coalesced.
 		 */
-		h = release_blk_locked(bp, h, &flags);
+		h = release_blk_locked(bp, r, h, &flags);
+		/* A region holding a block cut off never becomes one free block. */
 		if (r->kind == BGET_REGION_EXPANSION && bp->ops.release &&
-		    h == reg_first(r) && blk_size(h) == reg_span(r)) {
-			index_remove_locked(bp, h);
+		    h == reg_first(r) && blk_size(h) == reg_span(r) &&
+		    index_remove_locked(bp, h)) {
 			region_unlink_locked(bp, r);
 			bp->nprel++;
 			release = bp->ops.release;
 			rbuf = r->buf;
 		}
 	}
+	what = bp->cut_what;
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	/* A direct block without a release callback stays the caller's. */
 	if (release)
 		release(bp, rbuf);
+	if (unlikely(what))
+		report_damage(bp);
 	return 0;
 }
 
@@ -1517,8 +2141,11 @@ int bget_free(struct bget_pool *bp, void *buf)
 		if (likely(h)) {
 			bp->nrel++;
 			bp->curalloc -= blk_size(h);
-			coalesce_locked(bp, h, false);
+			coalesce_locked(bp, r, h, false);
+			what = bp->cut_what;
 			raw_spin_unlock_irqrestore(&bp->lock, flags);
+			if (unlikely(what))
+				report_damage(bp);
 			return 0;
 		}
 	}
@@ -1572,27 +2199,35 @@ static int grow_in_place_locked(struct bget_pool *bp, struct bget_region *r,
 	nsize = blk_free(n) ? blk_size(n) : 0;
 	if (size + nsize < need)
 		return 0;
+	if (unlikely(!upper_ok(r, n, nsize))) {
+		drop_blk_locked(bp, n, "boundary tag damaged");
+		return 0;
+	}
 	if (unlikely(pool_poison(bp))) {
-		take_off_locked(bp, n);
+		if (!take_off_locked(bp, n))
+			return 0;
 		raw_spin_unlock_irqrestore(&bp->lock, *flags);
 		ok = poison_ok(n, poison_skip(nsize), nsize);
 		raw_spin_lock_irqsave(&bp->lock, *flags);
 		bp->transit -= nsize;
 		bp->nchange++;
+		if (!transit_ok_locked(bp, n, nsize))
+			return 0;
 		if (!ok) {
 			quarantine_locked(bp, n, rep);
 			return 0;
 		}
 		/* A free of @buf racing this realloc was not refused. */
 		if (check_blk_locked(r, buf, &what) != h) {
-			coalesce_locked(bp, n, true);
+			coalesce_locked(bp, r, n, true);
 			refuse_locked(bp, r, buf, what, rep);
 			return -EINVAL;
 		}
 		/* n's header and links join the buffer: the tail cut below is all poison. */
 		memset(n, POISON_FREE, poison_skip(nsize));
 	} else {
-		index_remove_locked(bp, n);
+		if (!index_remove_locked(bp, n))
+			return 0;
 		kill_hdr(n);
 	}
 	set_hdr(h, size + nsize, BH_ALLOC);
@@ -1601,7 +2236,7 @@ static int grow_in_place_locked(struct bget_pool *bp, struct bget_region *r,
 	bp->nchange++;
 	t = shrink_locked(bp, h, need);
 	if (t)
-		coalesce_locked(bp, t, pool_poison(bp));
+		coalesce_locked(bp, r, t, pool_poison(bp));
 	return 1;
 }
 
@@ -1653,14 +2288,17 @@ void *bget_realloc(struct bget_pool *bp, void *buf, size_t newsize, gfp_t gfp)
 	} else if (need <= old) {
 		t = shrink_locked(bp, h, need);
 		if (t)
-			release_blk_locked(bp, t, &flags);
+			release_blk_locked(bp, r, t, &flags);
 		done = 1;
 	} else {
 		done = grow_in_place_locked(bp, r, buf, h, need, &flags, &rep);
 	}
+	what = bp->cut_what;
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	if (rep.what)
 		report(bp, &rep);
+	if (unlikely(what))
+		report_damage(bp);
 	if (done)
 		return done > 0 ? buf : NULL;
 
@@ -1709,8 +2347,13 @@ int bget_pool_ctl(struct bget_pool *bp, const struct bget_ops *ops,
 
 	if (pool_incr && (!IS_ALIGNED(pool_incr, BGET_QUANTUM) ||
 			  pool_incr < BGET_OVERHEAD + BGET_MIN_BLOCK ||
-			  pool_incr - BGET_OVERHEAD > BGET_MAX_BLOCK))
+			  pool_incr - BGET_OVERHEAD > BGET_MAX_BLOCK)) {
+		pr_err("bget/%s: pool_incr %zu refused: 0, or a multiple of %u in %zu..%zu\n",
+		       bp->ap.name, pool_incr, BGET_QUANTUM,
+		       BGET_OVERHEAD + BGET_MIN_BLOCK,
+		       BGET_OVERHEAD + BGET_MAX_BLOCK);
 		return -EINVAL;
+	}
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	if (ops)
 		bp->ops = *ops;
@@ -1724,12 +2367,19 @@ EXPORT_SYMBOL_NS_GPL(bget_pool_ctl, ALLOCPOOLS_NS);
 
 static size_t largest_free_locked(struct bget_pool *bp)
 {
-	struct rb_node *n = rb_last(&bp->size_tree);
+	struct rb_node *n = bp->size_tree.rb_node, *parent = NULL;
+	size_t max = 0;
 	unsigned int w;
 
 	lockdep_assert_held(&bp->lock);
-	if (n)
-		return blk_size(rb_blk(n));
+	/* Down the right spine, each node checked; damage stops the walk. */
+	while (n && tnode_ok_locked(bp, n, parent, max, SIZE_MAX)) {
+		max = blk_size(rb_blk(n));
+		parent = n;
+		n = n->rb_right;
+	}
+	if (max)
+		return max;
 	if (!bp->bin_sum)
 		return 0;
 	w = __fls(bp->bin_sum);
@@ -1741,7 +2391,7 @@ static size_t totfree_locked(struct bget_pool *bp)
 {
 	lockdep_assert_held(&bp->lock);
 	return bp->span - (bp->curalloc - bp->direct) - bp->quarantined -
-	       bp->transit;
+	       bp->transit - bp->lost;
 }
 
 /* Live buffers: every successful allocation that was not freed. */
@@ -1751,24 +2401,102 @@ static unsigned long live_locked(struct bget_pool *bp)
 	return bp->nget - bp->nrel;
 }
 
-/* Free blocks in the index; walks all of it, for the tests only. */
-static __maybe_unused unsigned long count_free_locked(struct bget_pool *bp)
+/*
+ * The tree node of the smallest size above @size, or NULL; each node met
+ * on the way down is checked: ERR_PTR(-EUCLEAN) if one fails.
+ */
+static struct rb_node *tree_next_locked(struct bget_pool *bp, size_t size)
 {
-	unsigned long count = 0;
-	struct bget_free *f, *c;
-	struct rb_node *n;
-	unsigned int q;
+	struct rb_node *m = bp->size_tree.rb_node, *parent = NULL, *n = NULL;
+	size_t lo = 0, hi = SIZE_MAX, s;
 
 	lockdep_assert_held(&bp->lock);
-	for (q = 0; q < BGET_NBINS; q++)
-		for (f = bp->bins[q]; f; f = f->next)
-			count++;
-	for (n = rb_first(&bp->size_tree); n; n = rb_next(n)) {
-		f = rb_entry(n, struct bget_free, rb);
-		for (c = f; c; c = c->next)
-			count++;
+	while (m) {
+		if (!tnode_ok_locked(bp, m, parent, lo, hi))
+			return ERR_PTR(-EUCLEAN);
+		s = blk_size(rb_blk(m));
+		parent = m;
+		if (s > size) {
+			n = m;
+			hi = s;
+			m = m->rb_left;
+		} else {
+			lo = s;
+			m = m->rb_right;
+		}
 	}
-	return count;
+	return n;
+}
+
+/* Bin @q's part of walk_free_locked(). */
+static __maybe_unused bool walk_bin_locked(struct bget_pool *bp,
+					   unsigned int q,
+					   unsigned long *count, size_t *bytes)
+{
+	size_t size = (size_t)q << BGET_QSHIFT;
+	struct bget_free *f, **pp = &bp->bins[q];
+
+	for (f = *pp; f; pp = next_slot(f), f = get_next(bp, f)) {
+		if (!link_ok_locked(bp, f, free_info(size)) ||
+		    get_pprev(bp, f, bin_salt(bp, q)) != pp ||
+		    ++*count > bp->span / BGET_MIN_BLOCK)
+			return false;
+		*bytes += size;
+	}
+	return true;
+}
+
+/*
+ * The free blocks in the index, and their bytes; walks all of it, for the
+ * tests only, checking each link before it follows it.  False if it met
+ * damage not found yet (a walk of an intact index always succeeds).
+ */
+static __maybe_unused bool walk_free_locked(struct bget_pool *bp,
+					    unsigned long *count, size_t *bytes)
+{
+	struct rb_node *n = NULL;
+	struct bget_free *f, *c;
+	unsigned int w;
+	unsigned long m;
+	size_t size;
+
+	lockdep_assert_held(&bp->lock);
+	*count = 0;
+	*bytes = 0;
+	/* The bitmap names the non-empty bins (validate checks it does). */
+	for (w = 0; w < BGET_MAP_WORDS; w++)
+		for (m = bp->bin_map[w]; m; m &= m - 1)
+			if (!walk_bin_locked(bp, w * BITS_PER_LONG + __ffs(m),
+					     count, bytes))
+				return false;
+	/* The tree in size order, each step a checked walk from the root. */
+	for (size = 0;; size = blk_size(rb_blk(n))) {
+		n = tree_next_locked(bp, size);
+		if (IS_ERR(n))
+			return false;
+		if (!n)
+			break;
+		f = rb_entry(n, struct bget_free, rb);
+		if (get_pprev(bp, f, tree_salt(bp)))
+			return false;
+		for (c = f; c; f = c, c = get_next(bp, c)) {
+			if (c != f && !chain_ok_locked(bp, f, c, links_blk(f)->info))
+				return false;
+			if (++*count > bp->span / BGET_MIN_BLOCK)
+				return false;
+			*bytes += blk_size(rb_blk(n));
+		}
+	}
+	return true;
+}
+
+/* Free blocks in the index, for the tests only; 0 if damaged. */
+static __maybe_unused unsigned long count_free_locked(struct bget_pool *bp)
+{
+	unsigned long count;
+	size_t bytes;
+
+	return walk_free_locked(bp, &count, &bytes) ? count : 0;
 }
 
 static void stats_locked(struct bget_pool *bp, struct bget_stats *st)
@@ -2103,26 +2831,24 @@ static __printf(2, 3) int vfail(struct bget_check *c, const char *fmt, ...)
 /* Is free block @h where the free index says it is? */
 static bool indexed_locked(struct bget_pool *bp, struct bget_hdr *h)
 {
-	struct bget_free *f = blk_links(h);
+	struct bget_free *f = blk_links(h), *n = get_next(bp, f), **pp;
 	size_t size = blk_size(h);
-	struct rb_node *n;
+	unsigned long salt;
+	struct tpath tp;
 
 	lockdep_assert_held(&bp->lock);
-	if (f->next && f->next->pprev != &f->next)
+	salt = size < BGET_LARGE ? bin_salt(bp, size_bin(size)) : tree_salt(bp);
+	if (n && (!link_ok_locked(bp, n, h->info) ||
+		  get_pprev(bp, n, salt) != next_slot(f)))
 		return false;
-	if (size < BGET_LARGE)
-		return f->pprev && *f->pprev == f &&
-		       test_bit(size_bin(size), bp->bin_map);
-	if (f->pprev)
-		return *f->pprev == f;
-	for (n = bp->size_tree.rb_node; n;) {
-		size_t s = blk_size(rb_blk(n));
-
-		if (n == &f->rb)
-			return true;
-		n = size < s ? n->rb_left : n->rb_right;
-	}
-	return false;
+	pp = get_pprev(bp, f, salt);
+	if (size < BGET_LARGE && pp == &bp->bins[size_bin(size)])
+		return *pp == f && test_bit(size_bin(size), bp->bin_map);
+	if (pp)
+		return link_ok_locked(bp, (struct bget_free *)pp, h->info) &&
+		       get_next(bp, (struct bget_free *)pp) == f;
+	return size >= BGET_LARGE &&
+	       tree_path_locked(bp, size, 0, &tp) == &f->rb;
 }
 
 /* Start on the region after @c->r (or the first): 1 if there is none. */
@@ -2271,7 +2997,6 @@ static int check_regions_locked(struct bget_pool *bp, struct bget_check *c)
 static int check_bins_locked(struct bget_pool *bp, struct bget_check *c)
 {
 	struct bget_free *f;
-	struct bget_hdr *h;
 	unsigned int w;
 
 	lockdep_assert_held(&bp->lock);
@@ -2285,24 +3010,26 @@ static int check_bins_locked(struct bget_pool *bp, struct bget_check *c)
 	}
 	for (; c->q < BGET_NBINS; c->q++, c->pprev = NULL) {
 		if (!c->pprev) {
-			if (c->budget-- <= 0)
+			/* An empty bin is one load: 64 of them make a unit. */
+			if ((bp->bins[c->q] || !(c->q % BITS_PER_LONG)) &&
+			    c->budget-- <= 0)
 				return 0;
 			if (test_bit(c->q, bp->bin_map) != !!bp->bins[c->q])
 				return vfail(c, "bin %u: bitmap bit wrong", c->q);
 			c->pprev = &bp->bins[c->q];
 		}
-		while ((f = *c->pprev)) {
+		while ((f = c->pprev == &bp->bins[c->q] ? *c->pprev :
+			    get_next(bp, (struct bget_free *)c->pprev))) {
 			if (c->budget-- <= 0)
 				return 0;
-			h = links_blk(f);
-			if (f->pprev != c->pprev || !region_find_locked(bp, h) ||
-			    !hdr_ok(h) || !blk_free(h) ||
-			    size_bin(blk_size(h)) != c->q)
+			if (!link_ok_locked(bp, f,
+					    free_info((size_t)c->q << BGET_QSHIFT)) ||
+			    get_pprev(bp, f, bin_salt(bp, c->q)) != c->pprev)
 				return vfail(c, "bin %u: bad entry", c->q);
 			if (++c->indexed > c->nfree)
 				return vfail(c, "bin %u: more entries than free blocks",
 					     c->q);
-			c->pprev = &f->next;
+			c->pprev = next_slot(f);
 		}
 	}
 	c->started = false;
@@ -2313,43 +3040,34 @@ static int check_bins_locked(struct bget_pool *bp, struct bget_check *c)
 static int check_tree_locked(struct bget_pool *bp, struct bget_check *c)
 {
 	struct bget_free *f;
-	struct bget_hdr *h;
-	size_t size;
 
 	lockdep_assert_held(&bp->lock);
 	for (;;) {
 		if (c->budget-- <= 0)
 			return 0;
-		f = c->pprev ? *c->pprev : NULL;
+		f = c->pprev ? get_next(bp, (struct bget_free *)c->pprev) : NULL;
 		if (!f) {
-			/* The next tree node, heading the next size's chain. */
-			c->node = c->started ? rb_next(c->node) :
-					       rb_first(&bp->size_tree);
-			c->started = true;
+			/* The next size's chain: a checked walk from the root. */
+			c->node = tree_next_locked(bp, c->tree_size);
+			if (IS_ERR(c->node))
+				return vfail(c, "size tree: entry %lu is not a free block",
+					     c->indexed);
 			if (!c->node)
 				return 1;
 			f = rb_entry(c->node, struct bget_free, rb);
-			h = links_blk(f);
-			if (!region_find_locked(bp, h) || !hdr_ok(h) ||
-			    !blk_free(h) || f->pprev)
+			if (get_pprev(bp, f, tree_salt(bp)))
 				return vfail(c, "size tree: entry %lu is not a free block",
 					     c->indexed);
-			size = blk_size(h);
-			if (size < BGET_LARGE || size <= c->tree_size)
-				return vfail(c, "size tree: entry %lu out of order",
-					     c->indexed);
-			c->tree_size = size;
+			c->tree_size = blk_size(links_blk(f));
 		} else {
-			h = links_blk(f);
-			if (f->pprev != c->pprev || !region_find_locked(bp, h) ||
-			    !hdr_ok(h) || !blk_free(h) ||
-			    blk_size(h) != c->tree_size)
+			if (!link_ok_locked(bp, f, free_info(c->tree_size)) ||
+			    get_pprev(bp, f, tree_salt(bp)) != c->pprev)
 				return vfail(c, "size tree: bad chain entry for %zu bytes",
 					     c->tree_size);
 		}
 		if (++c->indexed > c->nfree)
 			return vfail(c, "size tree: more entries than free blocks");
-		c->pprev = &f->next;
+		c->pprev = next_slot(f);
 	}
 }
 
@@ -2588,8 +3306,12 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 		return ERR_PTR(-EINVAL);
 	/* vmalloc memory is page aligned: the region starts on its first byte. */
 	if (size && (size < BGET_OVERHEAD + BGET_MIN_BLOCK ||
-		     ALIGN_DOWN(size, BGET_QUANTUM) - BGET_OVERHEAD > BGET_MAX_BLOCK))
+		     ALIGN_DOWN(size, BGET_QUANTUM) - BGET_OVERHEAD > BGET_MAX_BLOCK)) {
+		pr_err("bget/%s: initial size %zu out of range %zu..%zu\n",
+		       name, size, BGET_OVERHEAD + BGET_MIN_BLOCK,
+		       BGET_OVERHEAD + BGET_MAX_BLOCK);
 		return ERR_PTR(-EINVAL);
+	}
 	bp = kzalloc(sizeof(*bp), GFP_KERNEL);
 	if (!bp)
 		return ERR_PTR(-ENOMEM);
@@ -2597,6 +3319,7 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 	mutex_init(&bp->grow_lock);
 	INIT_WORK(&bp->gone_work, bget_gone_work);
 	bp->flags = flags;
+	bp->secret = get_random_long();
 	bp->regions = RB_ROOT;
 	bp->size_tree = RB_ROOT;
 
@@ -2606,6 +3329,8 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 		/* A size the system cannot give is -ENOMEM, not a splat. */
 		buf = __vmalloc(size, GFP_KERNEL | __GFP_NOWARN);
 		if (!buf) {
+			pr_warn("bget/%s: no memory for an initial region of %zu bytes\n",
+				name, size);
 			ret = -ENOMEM;
 			goto free_pool;
 		}
@@ -2656,8 +3381,12 @@ int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 	struct bget_hdr *h;
 
 	might_sleep();
-	if (!buf || !region_len_ok(buf, len))
+	if (!buf || !region_len_ok(buf, len)) {
+		pr_err("bget/%s: add: buffer of %zu bytes refused (NULL, or not %zu..%zu usable bytes)\n",
+		       bp->ap.name, len, BGET_OVERHEAD + BGET_MIN_BLOCK,
+		       BGET_OVERHEAD + BGET_MAX_BLOCK);
 		return -EINVAL;
+	}
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	if (region_overlaps_locked(bp, buf, len)) {
 		raw_spin_unlock_irqrestore(&bp->lock, flags);

@@ -858,6 +858,64 @@ static void bget_pool_test_poison_write_after_free(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
 }
 
+/*
+ * A buggy driver writes into a buffer after freeing it, over the bin links
+ * the pool keeps there, with a pointer to memory outside the pool.  The
+ * pool must not follow it: the damage is counted, the damaged block is
+ * never handed out again, the pool serves everything else and is
+ * destroyed cleanly.  The write lands in memory the test had before and
+ * that no other buffer holds (the pool never hands it out again).
+ */
+static void bget_pool_test_write_after_free_links(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, SZ_64K, 0);
+	unsigned long *outside, *links;
+	unsigned char *b[5], *small[8], *p;
+	struct bget_stats st;
+	unsigned int i;
+
+	outside = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, outside);
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		b[i] = bget_alloc(bp, 200, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, b[i]);
+	}
+	KUNIT_ASSERT_EQ(test, bget_free(bp, b[1]), 0);
+	KUNIT_ASSERT_EQ(test, bget_free(bp, b[3]), 0);
+	/* The driver's bug: b[3]'s next and back links now lead outside. */
+	links = (unsigned long *)b[3];
+	links[0] = (unsigned long)&outside[2];
+	links[1] = (unsigned long)&outside[4];
+	for (i = 0; i < 4; i++) {
+		p = bget_alloc(bp, 200, GFP_KERNEL);
+		KUNIT_EXPECT_PTR_NE(test, p, (unsigned char *)b[3]);
+		if (p)
+			KUNIT_EXPECT_EQ(test, bget_free(bp, p), 0);
+	}
+	/* Freeing a neighbour would merge with b[3] and unlink it. */
+	KUNIT_EXPECT_EQ(test, bget_free(bp, b[2]), 0);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, b[4]), 0);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(outside, 0, 64));
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_GE(test, st.corruptions, 1);
+	/* It goes on: a large buffer, and small ones, none over b[3]. */
+	p = bget_alloc(bp, 20000, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, !p || p >= b[3] + 200 ||
+			  p + 20000 <= b[3] - BGET_HDR);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p), 0);
+	for (i = 0; i < ARRAY_SIZE(small); i++) {
+		small[i] = bget_alloc(bp, 64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, small[i]);
+		KUNIT_EXPECT_TRUE(test, small[i] >= b[3] + 200 ||
+				  small[i] + 64 <= b[3] - BGET_HDR);
+	}
+	for (i = 0; i < ARRAY_SIZE(small); i++)
+		KUNIT_EXPECT_EQ(test, bget_free(bp, small[i]), 0);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, b[0]), 0);
+	/* The test's exit destroys the pool, damaged block and all. */
+}
+
 static void bget_pool_test_validate_smashed_header(struct kunit *test)
 {
 	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
@@ -1184,6 +1242,7 @@ static struct kunit_case bget_pool_test_cases[] = {
 	KUNIT_CASE(bget_pool_test_direct_block_large_request),
 	KUNIT_CASE(bget_pool_test_add_buffers),
 	KUNIT_CASE(bget_pool_test_poison_write_after_free),
+	KUNIT_CASE(bget_pool_test_write_after_free_links),
 	KUNIT_CASE(bget_pool_test_validate_smashed_header),
 	KUNIT_CASE(bget_pool_test_debugfs_files_show),
 	KUNIT_CASE(bget_pool_test_calls_atomic_context),

@@ -662,6 +662,286 @@ static void test_corruptions_counted(void)
 	bget_pool_destroy(bp);
 }
 
+/*
+ * Memory outside the pool that a damaged link points at: the pool must
+ * never write it.
+ */
+static unsigned long victim[16];
+
+static bool victim_intact(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(victim); i++)
+		if (victim[i] != 0x5a5a5a5a5a5a5a5aUL)
+			return false;
+	return true;
+}
+
+/* Does [p, p + n) overlap any of @live's @nr buffers of @sz bytes? */
+static bool overlaps_any(const unsigned char *p, size_t n,
+			 unsigned char **live, unsigned int nr, size_t sz)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (live[i] && p < live[i] + sz && live[i] < p + n)
+			return true;
+	return false;
+}
+
+/*
+ * A write after free over a small free block's bin links (issue 11): the
+ * unlink must not write through them.  Two freed 200-byte buffers sit in
+ * one bin, apart; the client then writes pointers to memory outside the
+ * pool over the links of one.  Allocating from that bin and freeing the
+ * neighbours (which merges with it) must leave that memory alone, count
+ * the damage, hand none of the damaged block out, and go on serving.
+ */
+static void test_uaf_bin_links(void)
+{
+	struct bget_pool *bp = bget_pool_create("uafbin", 64 * 1024, 0);
+	unsigned char *b[7], *p[16];
+	unsigned long *links;
+	unsigned int i;
+
+	CHECK(!IS_ERR(bp), "create");
+	memset(victim, 0x5a, sizeof(victim));
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		b[i] = bget_alloc(bp, 200, GFP_KERNEL);
+		CHECK(b[i], "alloc");
+		fill(b[i], 200, i);
+	}
+	CHECK(!bget_free(bp, b[1]) && !bget_free(bp, b[3]) &&
+	      !bget_free(bp, b[5]), "free");
+	/* The client's bug: b[3] is used after its free. */
+	links = (unsigned long *)b[3];
+	links[0] = (unsigned long)&victim[4];
+	links[1] = (unsigned long)&victim[8];
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = bget_alloc(bp, 200, GFP_KERNEL);
+		CHECK(victim_intact(), "alloc %u wrote through a damaged link", i);
+		CHECK(!p[i] || p[i] + 200 <= b[3] - BGET_HDR ||
+		      p[i] >= b[3] + 200, "damaged block handed out");
+		CHECK(!p[i] || !overlaps_any(p[i], 200, b, ARRAY_SIZE(b), 200) ||
+		      p[i] == b[1] || p[i] == b[5], "overlap");
+	}
+	/* Free b[3]'s neighbours: a merge would unlink b[3]. */
+	CHECK(!bget_free(bp, b[2]) && !bget_free(bp, b[4]), "free neighbours");
+	CHECK(victim_intact(), "free wrote through a damaged link");
+	CHECK(stats(bp).corruptions >= 1, "corruptions %llu",
+	      stats(bp).corruptions);
+	for (i = 0; i < ARRAY_SIZE(b); i += 6)
+		CHECK(intact(b[i], 200, i), "live buffer %u changed", i);
+	/* The pool goes on: other sizes, and the freed ones again. */
+	b[2] = bget_alloc(bp, 1000, GFP_KERNEL);
+	CHECK(b[2] && (b[2] >= b[3] + 200 || b[2] + 1000 <= b[3] - BGET_HDR),
+	      "serves on");
+	CHECK(!bget_free(bp, b[2]), "free");
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		CHECK(!bget_free(bp, p[i]), "free p");
+	CHECK(!bget_free(bp, b[0]) && !bget_free(bp, b[6]), "free");
+	CHECK(victim_intact(), "victim");
+	bget_pool_destroy(bp);
+}
+
+/*
+ * The same over a large free block's size-tree node: lib/rbtree must not
+ * be handed a node whose pointers lead out of the pool.
+ */
+static void test_uaf_tree_links(void)
+{
+	struct bget_pool *bp = bget_pool_create("uaftree", 512 * 1024, 0);
+	size_t sz[] = { 40000, 20000, 30000, 20000, 50000, 20000 };
+	unsigned char *b[ARRAY_SIZE(sz)], *p;
+	unsigned long *links;
+	unsigned int i, k;
+
+	CHECK(!IS_ERR(bp), "create");
+	memset(victim, 0x5a, sizeof(victim));
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		b[i] = bget_alloc(bp, sz[i], GFP_KERNEL);
+		CHECK(b[i], "alloc");
+	}
+	/* Three large free blocks of different sizes: a tree of nodes. */
+	CHECK(!bget_free(bp, b[0]) && !bget_free(bp, b[2]) &&
+	      !bget_free(bp, b[4]), "free");
+	/* next, pprev, then the rb_node: all lead to the victim. */
+	links = (unsigned long *)b[2];
+	for (k = 0; k < 5; k++)
+		links[k] = (unsigned long)&victim[2 * k];
+	for (i = 0; i < 4; i++) {
+		p = bget_alloc(bp, 24000 + i * 8000, GFP_KERNEL);
+		CHECK(victim_intact(), "alloc %u wrote through a damaged node", i);
+		CHECK(!p || p + 24000 + i * 8000 <= b[2] - BGET_HDR ||
+		      p >= b[2] + sz[2], "damaged block handed out");
+		if (p)
+			CHECK(!bget_free(bp, p), "free");
+		CHECK(victim_intact(), "free %u wrote through a damaged node", i);
+	}
+	CHECK(!bget_free(bp, b[1]) && !bget_free(bp, b[3]), "free neighbours");
+	CHECK(victim_intact(), "merge wrote through a damaged node");
+	CHECK(stats(bp).corruptions >= 1, "corruptions %llu",
+	      stats(bp).corruptions);
+	p = bget_alloc(bp, 100, GFP_KERNEL);
+	CHECK(p, "serves on");
+	CHECK(!bget_free(bp, p) && !bget_free(bp, b[5]), "free");
+	bget_pool_destroy(bp);
+}
+
+/*
+ * Every size up to SIZE_MAX: refused with -EINVAL or -ENOMEM and an
+ * error message, never a WARN or vmalloc's warn_alloc (the shim aborts
+ * on those).
+ */
+static void test_sizes(void)
+{
+	static unsigned char buf[4096] __aligned(16);
+	struct bget_pool *bp, *big;
+	unsigned long errs;
+	unsigned int k;
+	int d;
+
+	bp = bget_pool_create("sizes", 0, 0);
+	CHECK(!IS_ERR(bp), "create");
+	for (k = 0; k <= 64; k++) {
+		for (d = -1; d <= 1; d++) {
+			size_t size = (k < 64 ? (size_t)1 << k : SIZE_MAX) + d;
+			long ret;
+
+			if (k == 64 && d > 0)
+				continue;
+			errs = ap_shim_nr_err + ap_shim_nr_warn;
+			big = bget_pool_create("sizes2", size, 0);
+			ret = IS_ERR(big) ? PTR_ERR(big) : 0;
+			CHECK(!ret || ret == -EINVAL || ret == -ENOMEM,
+			      "create %zu: %ld", size, ret);
+			CHECK(!ret || ap_shim_nr_err + ap_shim_nr_warn > errs,
+			      "create %zu refused without a message", size);
+			bget_pool_destroy(big);
+			errs = ap_shim_nr_err;
+			ret = bget_pool_ctl(bp, &bget_vmalloc_ops, size);
+			CHECK(!ret || ret == -EINVAL, "ctl %zu: %ld", size, ret);
+			CHECK(!ret || ap_shim_nr_err > errs,
+			      "ctl %zu refused without a message", size);
+			/* Only lengths refused before a byte is written. */
+			if (size > BGET_OVERHEAD + BGET_MAX_BLOCK + BGET_QUANTUM) {
+				errs = ap_shim_nr_err;
+				CHECK(bget_pool_add(bp, buf, size) == -EINVAL,
+				      "add %zu", size);
+				CHECK(ap_shim_nr_err > errs,
+				      "add %zu refused without a message", size);
+			}
+		}
+	}
+	/* Growth asks for what a request needs, up to the largest block. */
+	CHECK(!bget_pool_ctl(bp, &bget_vmalloc_ops, 4096), "ctl");
+	for (k = 0; k <= 64; k++) {
+		size_t size = k < 64 ? (size_t)1 << k : SIZE_MAX;
+		void *p = bget_alloc(bp, size, GFP_KERNEL);
+
+		CHECK(!p || size <= AP_SHIM_TOTALRAM, "alloc %zu", size);
+		if (p)
+			CHECK(!bget_free(bp, p), "free");
+	}
+	bget_pool_destroy(bp);
+	ap_shim_run_work();
+}
+
+/* Fault injection: the Nth allocation of the call fails. */
+static unsigned int fail_nth, fail_count;
+
+static bool fail_hook(size_t size)
+{
+	return ++fail_count == fail_nth;
+}
+
+static void fail_at(unsigned int n)
+{
+	fail_nth = n;
+	fail_count = 0;
+	ap_shim_fail_hook = n ? fail_hook : NULL;
+}
+
+static bool stats_equal(struct bget_stats a, struct bget_stats b)
+{
+	a.failures = 0;
+	b.failures = 0;
+	return !memcmp(&a, &b, sizeof(a));
+}
+
+/*
+ * Every allocation create, growth through the default (vmalloc) acquire
+ * and a direct block make fails in turn: -ENOMEM or NULL, the pool as it
+ * was, nothing leaked.
+ */
+static void test_fault_injection(void)
+{
+	static const struct { size_t size; unsigned int flags; } cf[] = {
+		{ 0, 0 }, { 4096, 0 }, { 4096, BGET_POISON },
+		{ 65536, BGET_BEST_FIT | BGET_POISON },
+	};
+	struct bget_stats before;
+	struct bget_pool *bp;
+	unsigned int i, n;
+	long live;
+	void *p;
+
+	for (i = 0; i < ARRAY_SIZE(cf); i++) {
+		for (n = 1;; n++) {
+			live = ap_shim_live_allocs;
+			fail_at(n);
+			bp = bget_pool_create("faults", cf[i].size, cf[i].flags);
+			fail_at(0);
+			if (!IS_ERR(bp))
+				break;
+			CHECK(PTR_ERR(bp) == -ENOMEM, "create %u/%u: %ld", i, n,
+			      PTR_ERR(bp));
+			CHECK(ap_shim_live_allocs == live, "create %u/%u leaked",
+			      i, n);
+		}
+		CHECK(fail_count < n, "create %u succeeded past failure %u", i,
+		      n);
+		CHECK(!bget_pool_ctl(bp, &bget_vmalloc_ops, 8192), "ctl");
+		/* Growth: an expansion block, then a direct block. */
+		for (n = 1;; n++) {
+			before = stats(bp);
+			live = ap_shim_live_allocs;
+			fail_at(n);
+			p = bget_alloc(bp, 6000, GFP_KERNEL);
+			fail_at(0);
+			if (p)
+				break;
+			CHECK(stats_equal(stats(bp), before), "grow %u/%u changed the pool",
+			      i, n);
+			CHECK(ap_shim_live_allocs == live, "grow %u/%u leaked", i, n);
+		}
+		for (n = 1;; n++) {
+			void *q;
+
+			before = stats(bp);
+			live = ap_shim_live_allocs;
+			fail_at(n);
+			q = bget_alloc(bp, 100000, GFP_KERNEL);
+			fail_at(0);
+			if (q) {
+				CHECK(!bget_free(bp, q), "free direct");
+				break;
+			}
+			CHECK(stats_equal(stats(bp), before), "direct %u/%u changed the pool",
+			      i, n);
+			CHECK(ap_shim_live_allocs == live, "direct %u/%u leaked", i, n);
+		}
+		CHECK(!bget_free(bp, p), "free");
+		p = bget_alloc(bp, 100, GFP_KERNEL);
+		CHECK(p && !bget_free(bp, p), "alloc/free after the failures");
+		live = ap_shim_live_allocs;
+		bget_pool_destroy(bp);
+		ap_shim_run_work();
+		CHECK(ap_shim_live_allocs < live, "destroy freed nothing");
+	}
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -677,6 +957,10 @@ static const struct {
 	{ "threads", test_threads },
 	{ "walk_across_windows", test_walk_across_windows },
 	{ "corruptions_counted", test_corruptions_counted },
+	{ "uaf_bin_links", test_uaf_bin_links },
+	{ "uaf_tree_links", test_uaf_tree_links },
+	{ "sizes", test_sizes },
+	{ "fault_injection", test_fault_injection },
 };
 
 int main(int argc, char **argv)
