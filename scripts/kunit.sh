@@ -9,7 +9,8 @@
 #   kunit.sh                  linux-source-6.1 on UML (kunit.py run)
 #   kunit.sh --arch=x86_64    linux-source-6.1 in QEMU -smp 2 (CONFIG_SMP)
 #                             with KASAN (+vmalloc), lockdep, kmemleak, UBSAN,
-#                             atomic-sleep and list debugging
+#                             atomic-sleep and list debugging, and fault
+#                             injection for allocpools_faults
 #   kunit.sh --arch=x86_64 --kernel=6.12-rt
 #                             linux-source-6.12 in QEMU -smp 2 with
 #                             PREEMPT_RT, lockdep with raw-lock nesting
@@ -113,6 +114,11 @@ extra=(--kmemleak)
 append=
 if [ "$kernel" = 6.1 ]; then
 	opts+=(KASAN KASAN_GENERIC KASAN_VMALLOC UBSAN DEBUG_LIST)
+	# allocpools_faults fails each allocation of create, add_region and
+	# growth in turn (fail_nth through failslab and fail_page_alloc).  It
+	# runs here, where kmemleak and KASAN see what a failed call leaves;
+	# the other kernels report its cases skipped.
+	opts+=(FAULT_INJECTION FAILSLAB FAIL_PAGE_ALLOC FAULT_INJECTION_DEBUG_FS)
 elif [ "$kernel" = kcsan ]; then
 	# Only KCSAN (KASAN excludes it; lockdep and kmemleak would only
 	# slow it and are the other layers' job).  KCSAN_STRICT stays off:
