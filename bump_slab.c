@@ -6,7 +6,8 @@
  * that fits.  Every object is preceded by an 8-byte header: the class index,
  * then seven marker bytes, 0xff while the object is allocated and 0xfe while
  * it sits on a free list, so a double free is seen in O(1) from the header.
- * A free object's list link lives in its first 8 bytes.
+ * A free object's list link lives in its first 8 bytes, stored encoded
+ * (see "Corruption" below).
  *
  *   header                  object (8 << cls bytes)
  *   +-----+----------------+---------------------------------------+
@@ -83,10 +84,22 @@
  * paths.  Whoever needs the pool lock and a cache lock takes the pool lock
  * first; a second cache lock (a steal) is only taken with the pool lock
  * held, which orders them (and is named to lockdep as their nest lock).
- * The arena is never called with a lock of ours held: buddy_arena_alloc()
- * may sleep, and buddy_arena_free() may poison a block (work that grows
- * with the block), so the pool lock is dropped around every arena call and
- * the state re-checked after.  A free of a heap object takes no lock to
+ * The arena is never asked for or given a block with a lock of ours held:
+ * buddy_arena_alloc() may sleep, and buddy_arena_free() may poison a block
+ * (work that grows with the block), so the pool lock is dropped around
+ * those calls and the state re-checked after.  buddy_arena_block_size()
+ * (one map byte under the arena's raw lock) is the exception: a buddy-mode
+ * free or size asks it with the pool lock held, so the arena's lock nests
+ * inside ours (the arena never calls us).  That is what makes a lookup
+ * safe from another CPU giving the slab back: every slab of ours stays
+ * ours while the pool lock is held, a slab is unlisted (its magic cleared)
+ * under it before its block goes back, and a block on its way back is
+ * named in bs->returning until buddy_arena_free() has returned, so a
+ * lookup reads nothing at a page unless the arena has just said, under
+ * our lock, that a live block starts there and it is not one we are
+ * giving back (before, the arena was asked first and the slab read after
+ * the lock was taken: in between the slab could go back and its region
+ * be vfree'd).  A free of a heap object takes no lock to
  * validate it: the heap, its size and the map entry of a live object do
  * not change, and the header goes from live to free with one cmpxchg, so
  * of two racing frees of one object exactly one wins and the other is
@@ -97,6 +110,34 @@
  * is marked free (header) before it is poisoned and put on a list after,
  * and an object taken off a list is checked before its header says live,
  * so a second free of the same pointer meanwhile is refused.
+ *
+ * Corruption: a client that writes into an object after freeing it, or
+ * past the end of a live one, can reach the allocator's own data there:
+ * the link in a free object's first word and the 8-byte headers.  Links
+ * are stored as ap_link_encode() makes them (XORed with a per-pool random
+ * secret and the byte-swapped address of the word), and every link is
+ * decoded and checked before it is followed: in heap mode it must be NULL
+ * exactly where the list's out-of-band count says the list ends, and
+ * otherwise the place of a header of the list's class in the side map
+ * (inside the heap, aligned, the right class); in buddy mode an object
+ * carved in the same slab, at a whole stride, and the object popped must
+ * have a free header.  A link that fails is never followed: the damage is
+ * counted (corruptions and invalid_frees) and reported once, ratelimited,
+ * with its offset; the object holding it and every object behind it on
+ * that list are cut off (counted in the class's bad objects, never handed
+ * out or given back to the arena; the heap or the slab keeps their memory
+ * until destroy); and the allocation goes on with another list, the bump
+ * pointer or another slab, so the pool keeps serving.  A header is checked
+ * against the side map (heap) or the slab (buddy) before it steers a
+ * free, so a smashed header makes that object's free a refused one.  With
+ * BUMP_SLAB_POISON a write anywhere in a free object is found when it is
+ * reused, as before.  Not caught: a write that reproduces a valid encoded
+ * link exactly (it takes the secret); a write into a free object's bytes
+ * past its link without poisoning (harmless to the pool: it is the
+ * client's data that is lost); a write into a live object's own bytes,
+ * which is not the allocator's to see; in buddy mode, a write that
+ * reaches a slab's own header at the start of its block (only an overflow
+ * from the arena block before it can), which is trusted.
  *
  * Worst-case lock hold times; none grows with the pool's or an object's
  * size, and none takes more than three locks at once:
@@ -113,15 +154,20 @@
  *                    few stores.
  *                    buddy: the pool lock for O(1) list operations and
  *                    counters, no memory touched beyond slab headers and
- *                    an object's header and link; again to count a failure
- *                    or a damaged object.
+ *                    an object's header and link, and at most two damaged
+ *                    links cut off; again to count a failure or a damaged
+ *                    object, and once more after a slab block given back
+ *                    (BS_RETURNING entries).
  *   bump_slab_free   heap: no lock to validate; one cache lock for one push
  *                    and, on the push that overfills the cache, the pool
  *                    lock and that cache lock to move BS_CACHE_MAX + 1
  *                    links.  A refused free: the pool lock for a counter.
- *                    buddy: the pool lock for O(1) list operations, twice
- *                    with poisoning (before and after the fill).
- *   bump_slab_size   heap: no lock.  buddy: the pool lock for O(1) checks.
+ *                    buddy: the pool lock for O(1) list operations and
+ *                    the arena's block_size (its lock nested, O(log
+ *                    regions)), twice with poisoning (before and after the
+ *                    fill), and once more after a slab given back.
+ *   bump_slab_size   heap: no lock.  buddy: the pool lock for O(1) checks
+ *                    and the arena's block_size.
  *   bump_slab_stats  the pool lock to copy the pool's own counters
  *                    (BUMP_SLAB_CLASSES of each); the per-CPU counters are
  *                    summed after it without any lock, with READ_ONCE, as
@@ -493,8 +539,10 @@ static __always_inline bool heap_link_ok(struct bump_slab *bs, void *next,
 	if (!more)
 		return !next;
 	unit = hdr_unit(bs, next);
-	return unit < bs->units &&
-	       data_race(bs->map[unit >> 1]) == map_code(c, unit);
+	if (unit >= bs->units)
+		return false;
+	/* Written once, under the pool lock, before the object was first used. */
+	return data_race(bs->map[unit >> 1]) == map_code(c, unit);
 }
 
 static void *bump_locked(struct bump_slab *bs, unsigned int c)
@@ -918,8 +966,8 @@ static struct bs_slab *slab_lookup(struct bump_slab *bs, const void *ptr,
 }
 
 /*
- * The slab holding @ptr, under the pool lock, which keeps every slab of
- * ours ours while it is held: a slab is unlisted under it before its
+ * The slab holding @ptr, under the pool lock, which keeps each of our
+ * slabs in our hands while it is held: a slab is unlisted under it before its
  * block goes back to the arena.  Nothing at @ptr's page is read before
  * the arena has said, under our lock, that a live block starts there, and
  * a page whose block we are giving back (bs->returning) is not read at
@@ -1283,6 +1331,10 @@ static noinline void *alloc_slow(struct bump_slab *bs, unsigned int c,
  * BUMP_SLAB_POISON, an object that comes back from a free list has its
  * poison checked with no lock held; a damaged one is reported, counted in
  * invalid_frees and corruptions, kept out of use, and another is taken.
+ * A free-list link that fails its check (a write after free over it) is
+ * never followed: it is reported and counted the same way, the list
+ * behind it is cut off for good, and the object comes from another list,
+ * the bump pointer or another slab.
  *
  * Context: any context, hard IRQ included, on PREEMPT_RT too, with a gfp
  * that does not block; a blocking @gfp lets a buddy-mode pool's arena grow
@@ -1595,7 +1647,6 @@ static int init_caches(struct bump_slab *bs)
  *	8-byte header from it, and the heap does not grow
  * @flags: 0 or BUMP_SLAB_POISON
  *
- * Context: process context; may sleep.
  * Every @heap_size up to SIZE_MAX is answered: over BS_HEAP_MAX with
  * -EINVAL, and one vmalloc cannot give with -ENOMEM, each with a message
  * of ours and never the page allocator's warning (the size is the

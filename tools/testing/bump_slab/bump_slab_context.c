@@ -112,10 +112,12 @@ static inline void *hooked_memchr_inv(const void *s, int c, size_t n)
 static void (*lock_hook)(raw_spinlock_t *lock);
 #undef raw_spin_lock_irqsave
 #define raw_spin_lock_irqsave(x, f) do {				\
+	raw_spinlock_t *__hooked = (x);					\
+									\
 	if (lock_hook)							\
-		lock_hook(x);						\
+		lock_hook(__hooked);					\
 	(f) = 0;							\
-	raw_spin_lock(x);						\
+	raw_spin_lock(__hooked);					\
 } while (0)
 
 #include "../../../bump_slab.c"

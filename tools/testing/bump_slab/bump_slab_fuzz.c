@@ -34,7 +34,6 @@ static struct slot slots[SLOTS];
 static u8 *freed[FREED];	/* recently freed objects, for writes after free */
 static unsigned int nfreed;
 
-
 static void fuzz_assert(bool ok, const char *what)
 {
 	if (!ok) {
