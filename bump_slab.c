@@ -160,8 +160,9 @@
  *                    (BS_RETURNING entries).
  *   bump_slab_free   heap: no lock to validate; one cache lock for one push
  *                    and, on the push that overfills the cache, the pool
- *                    lock and that cache lock to move BS_CACHE_MAX + 1
- *                    links.  A refused free: the pool lock for a counter.
+ *                    lock and that cache lock to splice BS_CACHE_MAX + 1
+ *                    objects at its tail (O(1)).  A refused free: the
+ *                    pool lock for a counter.
  *                    buddy: the pool lock for O(1) list operations and
  *                    the arena's block_size (its lock nested, O(log
  *                    regions)), twice with poisoning (before and after the
@@ -281,11 +282,14 @@ struct bs_class {
  * Heap mode: one CPU's cache of one class.  @l links the free objects,
  * most recently freed first, through their first word; past BS_CACHE_MAX
  * of them they all go to the pool list.  @marked mirrors this CPU's bit in
- * the class's mask (see mark_locked()).  @allocs and @frees count what was
- * done through this cache; stats read them without the lock.
+ * the class's mask (see mark_locked()).  @tail is the last object on @l
+ * while it holds any, so a flush splices @l onto the pool list without
+ * following a link.  @allocs and @frees count what was done through this
+ * cache; stats read them without the lock.
  */
 struct bs_cache {
 	struct bs_list l;
+	void *tail;
 	bool marked;
 	u64 allocs, frees;
 };
@@ -568,7 +572,7 @@ static void *bump_locked(struct bump_slab *bs, unsigned int c)
  */
 static unsigned long move_objs(struct bump_slab *bs, unsigned int c,
 			       struct bs_list *from, struct bs_list *to,
-			       unsigned long n, size_t *dmg)
+			       unsigned long n, void **tail, size_t *dmg)
 {
 	void *first = from->head, *obj = first, *last = NULL, *next = NULL;
 	unsigned long i;
@@ -592,6 +596,7 @@ static unsigned long move_objs(struct bump_slab *bs, unsigned int c,
 		set_link(bs, last, to->head);
 		to->head = first;
 		to->n += i;
+		*tail = last;
 	}
 	return i;
 }
@@ -659,8 +664,9 @@ static bool steal_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 		other = per_cpu_ptr(bs->pcpu, cpu);
 		raw_spin_lock_nest_lock(&other->lock, &bs->lock);
 		o = &other->cache[c];
+		/* Into our empty cache: its tail is the last one moved. */
 		n = move_objs(bs, c, &o->l, &k->l, DIV_ROUND_UP(o->l.n, 2),
-			      dmg);
+			      &k->tail, dmg);
 		if (!o->l.head)
 			unmark_locked(bs, other, c);
 		raw_spin_unlock(&other->lock);
@@ -686,7 +692,8 @@ static void *heap_pop_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 	lockdep_assert_held(&pc->lock);
 	*fresh = false;
 	if (!k->l.head) {
-		move_objs(bs, c, &bs->cls[c].l, &k->l, BS_BATCH, dmg);
+		move_objs(bs, c, &bs->cls[c].l, &k->l, BS_BATCH, &k->tail,
+			  dmg);
 		if (!k->l.head && !steal_locked(bs, pc, c, dmg))
 			goto bump;
 		mark_locked(bs, pc, c);
@@ -812,18 +819,25 @@ static noinline void heap_flush(struct bump_slab *bs, struct bs_pcpu *pc,
 				unsigned int c)
 {
 	struct bs_cache *k = &pc->cache[c];
-	size_t dmg = SIZE_MAX;
+	struct bs_list *pool = &bs->cls[c].l;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&bs->lock, flags);
 	raw_spin_lock(&pc->lock);
 	if (k->l.n > BS_CACHE_MAX) {
-		move_objs(bs, c, &k->l, &bs->cls[c].l, ULONG_MAX, &dmg);
+		/*
+		 * Spliced at our own tail: no link is followed here, each is
+		 * checked when an allocation or a refill follows it.
+		 */
+		set_link(bs, k->tail, pool->head);
+		pool->head = k->l.head;
+		pool->n += k->l.n;
+		k->l.head = NULL;
+		k->l.n = 0;
 		unmark_locked(bs, pc, c);
 	}
 	raw_spin_unlock(&pc->lock);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
-	report_damage(bs, dmg);
 }
 
 /* Heap mode: refuse @ptr and say why. */
@@ -877,6 +891,8 @@ static __always_inline int heap_free(struct bump_slab *bs, void *ptr,
 	pc = raw_cpu_ptr(bs->pcpu);
 	raw_spin_lock_irqsave(&pc->lock, flags);
 	k = &pc->cache[c];
+	if (!k->l.n)
+		k->tail = ptr;
 	set_link(bs, ptr, k->l.head);
 	k->l.head = ptr;
 	k->frees++;
@@ -1912,8 +1928,14 @@ static bool caches_ok(struct bump_slab *bs, unsigned int c, unsigned long *n)
 		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
 		struct bs_cache *kc = &pc->cache[c];
 
-		if (!heap_list_ok(bs, &kc->l, c, n) ||
-		    kc->l.n > BS_CACHE_MAX ||
+		void *last = kc->l.head;
+		unsigned long i;
+
+		if (!heap_list_ok(bs, &kc->l, c, n))
+			return false;
+		for (i = 1; i < kc->l.n; i++)
+			last = get_link(bs, last);
+		if ((kc->l.n && last != kc->tail) || kc->l.n > BS_CACHE_MAX ||
 		    pc->cpu != cpu || (kc->l.head && !kc->marked) ||
 		    kc->marked != test_bit(cpu, cls_mask(bs, c)))
 			return false;
