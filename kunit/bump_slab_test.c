@@ -56,8 +56,8 @@ static u64 bs_digest_caches(struct bump_slab *bs)
 		for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
 			const struct bs_cache *k = &pc->cache[c];
 
-			d = d * 31 + (unsigned long)k->head;
-			d = d * 31 + k->count;
+			d = d * 31 + (unsigned long)k->l.head;
+			d = d * 31 + k->l.n;
 			d = d * 31 + k->marked;
 			d = d * 31 + k->allocs;
 			d = d * 31 + k->frees;
@@ -811,18 +811,17 @@ static void bs_count_free(struct bump_slab *bs, unsigned int c,
 			  unsigned long *cached, unsigned long *listed)
 {
 	unsigned long flags, in_caches = 0, on_list = 0;
-	void *obj;
 	int cpu;
 
+	/* The counts; BS_CHECK() walks the lists against them. */
 	raw_spin_lock_irqsave(&bs->lock, flags);
-	for (obj = bs->cls[c].head; obj; obj = *(void **)obj)
-		on_list++;
+	on_list = bs->cls[c].l.n;
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	for_each_possible_cpu(cpu) {
 		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
 
 		raw_spin_lock_irqsave(&pc->lock, flags);
-		in_caches += pc->cache[c].count;
+		in_caches += pc->cache[c].l.n;
 		raw_spin_unlock_irqrestore(&pc->lock, flags);
 	}
 	*cached = in_caches;
