@@ -1069,8 +1069,16 @@ static struct bs_slab *new_slab(struct bump_slab *bs, unsigned int c,
 static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
+	unsigned int i;
 
 	lockdep_assert_held(&bs->lock);
+	/*
+	 * The arena gave this block back to us: a give-back of it still
+	 * booked in bs->returning is done with it, and must not hide it.
+	 */
+	for (i = 0; i < BS_RETURNING; i++)
+		if (bs->returning[i] == (unsigned long)slab)
+			bs->returning[i] = 0;
 	WRITE_ONCE(slab->magic, BS_SLAB_MAGIC);
 	list_add(&slab->node, &k->partial);
 	k->slabs++;
