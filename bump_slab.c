@@ -6,7 +6,8 @@
  * that fits.  Every object is preceded by an 8-byte header: the class index,
  * then seven marker bytes, 0xff while the object is allocated and 0xfe while
  * it sits on a free list, so a double free is seen in O(1) from the header.
- * A free object's list link lives in its first 8 bytes.
+ * A free object's list link lives in its first 8 bytes, stored encoded
+ * (see "Corruption" below).
  *
  *   header                  object (8 << cls bytes)
  *   +-----+----------------+---------------------------------------+
@@ -83,10 +84,22 @@
  * paths.  Whoever needs the pool lock and a cache lock takes the pool lock
  * first; a second cache lock (a steal) is only taken with the pool lock
  * held, which orders them (and is named to lockdep as their nest lock).
- * The arena is never called with a lock of ours held: buddy_arena_alloc()
- * may sleep, and buddy_arena_free() may poison a block (work that grows
- * with the block), so the pool lock is dropped around every arena call and
- * the state re-checked after.  A free of a heap object takes no lock to
+ * The arena is never asked for or given a block with a lock of ours held:
+ * buddy_arena_alloc() may sleep, and buddy_arena_free() may poison a block
+ * (work that grows with the block), so the pool lock is dropped around
+ * those calls and the state re-checked after.  buddy_arena_block_size()
+ * (one map byte under the arena's raw lock) is the exception: a buddy-mode
+ * free or size asks it with the pool lock held, so the arena's lock nests
+ * inside ours (the arena never calls us).  That is what makes a lookup
+ * safe from another CPU giving the slab back: every slab of ours stays
+ * ours while the pool lock is held, a slab is unlisted (its magic cleared)
+ * under it before its block goes back, and a block on its way back is
+ * named in bs->returning until buddy_arena_free() has returned, so a
+ * lookup reads nothing at a page unless the arena has just said, under
+ * our lock, that a live block starts there and it is not one we are
+ * giving back (before, the arena was asked first and the slab read after
+ * the lock was taken: in between the slab could go back and its region
+ * be vfree'd).  A free of a heap object takes no lock to
  * validate it: the heap, its size and the map entry of a live object do
  * not change, and the header goes from live to free with one cmpxchg, so
  * of two racing frees of one object exactly one wins and the other is
@@ -97,6 +110,34 @@
  * is marked free (header) before it is poisoned and put on a list after,
  * and an object taken off a list is checked before its header says live,
  * so a second free of the same pointer meanwhile is refused.
+ *
+ * Corruption: a client that writes into an object after freeing it, or
+ * past the end of a live one, can reach the allocator's own data there:
+ * the link in a free object's first word and the 8-byte headers.  Links
+ * are stored as ap_link_encode() makes them (XORed with a per-pool random
+ * secret and the byte-swapped address of the word), and every link is
+ * decoded and checked before it is followed: in heap mode it must be NULL
+ * exactly where the list's out-of-band count says the list ends, and
+ * otherwise the place of a header of the list's class in the side map
+ * (inside the heap, aligned, the right class); in buddy mode an object
+ * carved in the same slab, at a whole stride, and the object popped must
+ * have a free header.  A link that fails is never followed: the damage is
+ * counted (corruptions and invalid_frees) and reported once, ratelimited,
+ * with its offset; the object holding it and every object behind it on
+ * that list are cut off (counted in the class's bad objects, never handed
+ * out or given back to the arena; the heap or the slab keeps their memory
+ * until destroy); and the allocation goes on with another list, the bump
+ * pointer or another slab, so the pool keeps serving.  A header is checked
+ * against the side map (heap) or the slab (buddy) before it steers a
+ * free, so a smashed header makes that object's free a refused one.  With
+ * BUMP_SLAB_POISON a write anywhere in a free object is found when it is
+ * reused, as before.  Not caught: a write that reproduces a valid encoded
+ * link exactly (it takes the secret); a write into a free object's bytes
+ * past its link without poisoning (harmless to the pool: it is the
+ * client's data that is lost); a write into a live object's own bytes,
+ * which is not the allocator's to see; in buddy mode, a write that
+ * reaches a slab's own header at the start of its block (only an overflow
+ * from the arena block before it can), which is trusted.
  *
  * Worst-case lock hold times; none grows with the pool's or an object's
  * size, and none takes more than three locks at once:
@@ -113,15 +154,21 @@
  *                    few stores.
  *                    buddy: the pool lock for O(1) list operations and
  *                    counters, no memory touched beyond slab headers and
- *                    an object's header and link; again to count a failure
- *                    or a damaged object.
+ *                    an object's header and link, and at most two damaged
+ *                    links cut off; again to count a failure or a damaged
+ *                    object, and once more after a slab block given back
+ *                    (BS_RETURNING entries).
  *   bump_slab_free   heap: no lock to validate; one cache lock for one push
  *                    and, on the push that overfills the cache, the pool
- *                    lock and that cache lock to move BS_CACHE_MAX + 1
- *                    links.  A refused free: the pool lock for a counter.
- *                    buddy: the pool lock for O(1) list operations, twice
- *                    with poisoning (before and after the fill).
- *   bump_slab_size   heap: no lock.  buddy: the pool lock for O(1) checks.
+ *                    lock and that cache lock to splice BS_CACHE_MAX + 1
+ *                    objects at its tail (O(1)).  A refused free: the
+ *                    pool lock for a counter.
+ *                    buddy: the pool lock for O(1) list operations and
+ *                    the arena's block_size (its lock nested, O(log
+ *                    regions)), twice with poisoning (before and after the
+ *                    fill), and once more after a slab given back.
+ *   bump_slab_size   heap: no lock.  buddy: the pool lock for O(1) checks
+ *                    and the arena's block_size.
  *   bump_slab_stats  the pool lock to copy the pool's own counters
  *                    (BUMP_SLAB_CLASSES of each); the per-CPU counters are
  *                    summed after it without any lock, with READ_ONCE, as
@@ -143,6 +190,7 @@
 #include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/poison.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
@@ -169,8 +217,16 @@
 
 #define BS_SLAB_HDR	64	/* first object of a slab; its header at 56 */
 #define BS_SLAB_MAGIC	0x62736c62U
+#define BS_RETURNING	8	/* slab blocks on their way back to the arena */
 
 #define BS_FLAGS	BUMP_SLAB_POISON
+
+/*
+ * The largest heap asked of vmalloc: past it the arithmetic on offsets and
+ * the side map's size would overflow.  Anything below is refused by
+ * vmalloc itself if the machine lacks the memory.
+ */
+#define BS_HEAP_MAX	(SIZE_MAX >> 4)
 
 /*
  * A slab, at the start of its buddy block.  Guarded by the pool lock.
@@ -182,6 +238,7 @@
 struct bs_slab {
 	u32 magic;
 	u8 cls;
+	u8 cut;
 	u16 nr;
 	u16 carved;
 	u16 inuse;
@@ -193,13 +250,25 @@ struct bs_slab {
 };
 
 /*
+ * Heap mode: a LIFO list of free objects of one class, linked through
+ * their first word (encoded, see set_link()), and how many it holds.  The
+ * count is what a damaged link is checked against and what a list cut off
+ * at a damaged link is known to have lost.
+ */
+struct bs_list {
+	void *head;
+	unsigned long n;
+};
+
+/*
  * Per-class state, guarded by the pool lock.  live = allocs - frees (here
  * in buddy mode, in the per-CPU caches in heap mode); carved counts the
  * objects the class has made (heap: from the bump pointer; buddy: in slabs
- * it holds); bad the free objects found modified and kept out of use.
+ * it holds); bad the free objects found modified, or lost behind a damaged
+ * link, and kept out of use.
  */
 struct bs_class {
-	void *head;			/* heap: the pool list, behind the caches */
+	struct bs_list l;		/* heap: the pool list, behind the caches */
 	u64 allocs, frees;		/* buddy mode */
 	unsigned long carved, bad, slabs;
 	struct list_head partial;	/* buddy: slabs with a free object */
@@ -210,15 +279,17 @@ struct bs_class {
 };
 
 /*
- * Heap mode: one CPU's cache of one class.  @head links the free objects,
+ * Heap mode: one CPU's cache of one class.  @l links the free objects,
  * most recently freed first, through their first word; past BS_CACHE_MAX
  * of them they all go to the pool list.  @marked mirrors this CPU's bit in
- * the class's mask (see mark_locked()).  @allocs and @frees count what was
- * done through this cache; stats read them without the lock.
+ * the class's mask (see mark_locked()).  @tail is the last object on @l
+ * while it holds any, so a flush splices @l onto the pool list without
+ * following a link.  @allocs and @frees count what was done through this
+ * cache; stats read them without the lock.
  */
 struct bs_cache {
-	void *head;
-	unsigned int count;
+	struct bs_list l;
+	void *tail;
 	bool marked;
 	u64 allocs, frees;
 };
@@ -242,15 +313,19 @@ struct bs_pcpu {
  *	whose cache may hold objects of the class (atomic bitops)
  * @mask_longs: words of one class's mask
  * @slow: buddy mode or poisoning: off the heap fast paths
+ * @secret: the per-pool key free-list links are stored encoded with
  * @heap_size: heap mode: bytes of @heap
  * @flags: create flags
  * @lock: guards every field below it
  * @bump: heap mode: offset of the first never-used heap byte
  * @slabs: buddy mode: slabs held
  * @slab_bytes: buddy mode: bytes of the blocks of those slabs
+ * @returning: buddy mode: the page address of each slab block being given
+ *	back to the arena (0: a free entry), never read through
  * @failures: failed allocations
  * @invalid_frees: rejected frees and modified free objects found
- * @corruptions: modified free objects found (poison or header)
+ * @corruptions: damage found: a modified free object (poison, header)
+ *	or a free-list link that fails its check
  * @cls: the classes
  */
 struct bump_slab {
@@ -263,6 +338,7 @@ struct bump_slab {
 	unsigned long *masks;
 	unsigned int mask_longs;
 	bool slow;
+	unsigned long secret;
 	size_t heap_size;
 	unsigned int flags;
 
@@ -271,6 +347,7 @@ struct bump_slab {
 	size_t bump;
 	unsigned long slabs;
 	size_t slab_bytes;
+	unsigned long returning[BS_RETURNING];
 	u64 failures;
 	u64 invalid_frees;
 	u64 corruptions;
@@ -381,6 +458,49 @@ static void quarantine_locked(struct bump_slab *bs, void *obj, unsigned int c)
 	bs->corruptions++;
 }
 
+/*
+ * Free-list links live in the first word of a free object, where a
+ * client's write after free lands: stored encoded with the pool's secret
+ * and their own address (see ap_link_encode()), read once, and checked by
+ * the caller before they are followed.
+ */
+static __always_inline void set_link(struct bump_slab *bs, void *obj,
+				     void *next)
+{
+	*(unsigned long *)obj = ap_link_encode(bs->secret, obj, next);
+}
+
+static __always_inline void *get_link(struct bump_slab *bs, void *obj)
+{
+	return ap_link_decode(bs->secret, obj,
+			      READ_ONCE(*(unsigned long *)obj));
+}
+
+/*
+ * A link of class @c failed its check in @obj, the object that holds it:
+ * @lost objects, @obj and those behind it, are cut off with their list
+ * and never used again (counted in bad, given back only at destroy).  The
+ * first damage a call finds is reported, through *@dmg, once the lock is
+ * dropped (see report_damage()).
+ */
+static noinline void cut_locked(struct bump_slab *bs, unsigned int c,
+				const void *obj, unsigned long lost,
+				size_t *dmg)
+{
+	lockdep_assert_held(&bs->lock);
+	bs->cls[c].bad += lost;
+	bs->invalid_frees++;
+	bs->corruptions++;
+	if (*dmg == SIZE_MAX)
+		*dmg = report_offset(bs, obj);
+}
+
+static void report_damage(struct bump_slab *bs, size_t dmg)
+{
+	if (unlikely(dmg != SIZE_MAX))
+		ap_report_corruption(&bs->ap, "free-list link damaged", dmg);
+}
+
 /* ---- heap mode ---- */
 
 /*
@@ -409,6 +529,26 @@ static __always_inline u64 live_cls(u64 w)
 	return le64_to_cpu((__force __le64)w) ^ BS_LIVE_NUM;
 }
 
+/*
+ * @next, decoded from a link of a list of class @c, is what the list says
+ * it must be: NULL at its end (when @more is false), else an object of
+ * class @c the side map knows (inside the heap, at a header's place), so
+ * it is safe to follow.  The map of an object never changes once bumped.
+ */
+static __always_inline bool heap_link_ok(struct bump_slab *bs, void *next,
+					 unsigned int c, bool more)
+{
+	u64 unit;
+
+	if (!more)
+		return !next;
+	unit = hdr_unit(bs, next);
+	if (unit >= bs->units)
+		return false;
+	/* Written once, under the pool lock, before the object was first used. */
+	return data_race(bs->map[unit >> 1]) == map_code(c, unit);
+}
+
 static void *bump_locked(struct bump_slab *bs, unsigned int c)
 {
 	size_t need = cls_size(c) + BS_HDR;
@@ -425,21 +565,39 @@ static void *bump_locked(struct bump_slab *bs, unsigned int c)
 }
 
 /*
- * Move up to @n objects from the front of the list *@from to the front of
- * *@to, in their order; return how many moved.  Walks as many links.
+ * Move up to @n objects of class @c from the front of @from to the front
+ * of @to, in their order; return how many moved.  Walks as many links,
+ * each checked before it is followed: at a damaged one, the objects
+ * before it move and the rest of @from is cut off (cut_locked()).
  */
-static unsigned int move_objs(void **from, void **to, unsigned int n)
+static unsigned long move_objs(struct bump_slab *bs, unsigned int c,
+			       struct bs_list *from, struct bs_list *to,
+			       unsigned long n, void **tail, size_t *dmg)
 {
-	void *first = *from, *last = first;
-	unsigned int i;
+	void *first = from->head, *obj = first, *last = NULL, *next = NULL;
+	unsigned long i;
 
-	if (!first)
-		return 0;
-	for (i = 1; i < n && *(void **)last; i++)
-		last = *(void **)last;
-	*from = *(void **)last;
-	*(void **)last = *to;
-	*to = first;
+	lockdep_assert_held(&bs->lock);
+	n = min(n, from->n);
+	for (i = 0; i < n; i++) {
+		next = get_link(bs, obj);
+		if (unlikely(!heap_link_ok(bs, next, c, i + 1 < from->n))) {
+			cut_locked(bs, c, obj, from->n - i, dmg);
+			from->n = i;
+			next = NULL;
+			break;
+		}
+		last = obj;
+		obj = next;
+	}
+	from->head = next;
+	from->n -= i;
+	if (last) {
+		set_link(bs, last, to->head);
+		to->head = first;
+		to->n += i;
+		*tail = last;
+	}
 	return i;
 }
 
@@ -483,12 +641,12 @@ static void unmark_locked(struct bump_slab *bs, struct bs_pcpu *pc,
  * whether it got any.
  */
 static bool steal_locked(struct bump_slab *bs, struct bs_pcpu *pc,
-			 unsigned int c)
+			 unsigned int c, size_t *dmg)
 {
 	const unsigned long *mask = cls_mask(bs, c);
 	struct bs_cache *k = &pc->cache[c];
-	unsigned long cpu = pc->cpu;
-	unsigned int tries, n;
+	unsigned long cpu = pc->cpu, n;
+	unsigned int tries;
 
 	lockdep_assert_held(&bs->lock);
 	lockdep_assert_held(&pc->lock);
@@ -506,10 +664,10 @@ static bool steal_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 		other = per_cpu_ptr(bs->pcpu, cpu);
 		raw_spin_lock_nest_lock(&other->lock, &bs->lock);
 		o = &other->cache[c];
-		n = move_objs(&o->head, &k->head, DIV_ROUND_UP(o->count, 2));
-		o->count -= n;
-		k->count += n;
-		if (!o->head)
+		/* Into our empty cache: its tail is the last one moved. */
+		n = move_objs(bs, c, &o->l, &k->l, DIV_ROUND_UP(o->l.n, 2),
+			      &k->tail, dmg);
+		if (!o->l.head)
 			unmark_locked(bs, other, c);
 		raw_spin_unlock(&other->lock);
 		if (n)
@@ -525,29 +683,41 @@ static bool steal_locked(struct bump_slab *bs, struct bs_pcpu *pc,
  * allocated in @pc's cache; NULL when the heap is full.
  */
 static void *heap_pop_locked(struct bump_slab *bs, struct bs_pcpu *pc,
-			     unsigned int c, bool *fresh)
+			     unsigned int c, bool *fresh, size_t *dmg)
 {
 	struct bs_cache *k = &pc->cache[c];
-	void *obj;
+	void *obj, *next;
 
 	lockdep_assert_held(&bs->lock);
 	lockdep_assert_held(&pc->lock);
 	*fresh = false;
-	if (!k->head) {
-		k->count += move_objs(&bs->cls[c].head, &k->head, BS_BATCH);
-		if (!k->head && !steal_locked(bs, pc, c)) {
-			obj = bump_locked(bs, c);
-			if (!obj)
-				return NULL;
-			*fresh = true;
-			k->allocs++;
-			return obj;
-		}
+	if (!k->l.head) {
+		move_objs(bs, c, &bs->cls[c].l, &k->l, BS_BATCH, &k->tail,
+			  dmg);
+		if (!k->l.head && !steal_locked(bs, pc, c, dmg))
+			goto bump;
 		mark_locked(bs, pc, c);
 	}
-	obj = k->head;
-	k->head = *(void **)obj;
-	k->count--;
+	obj = k->l.head;
+	next = get_link(bs, obj);
+	if (unlikely(!heap_link_ok(bs, next, c, k->l.n > 1))) {
+		/* The whole cache is behind @obj's link: bump instead. */
+		cut_locked(bs, c, obj, k->l.n, dmg);
+		k->l.head = NULL;
+		k->l.n = 0;
+		unmark_locked(bs, pc, c);
+		goto bump;
+	}
+	k->l.head = next;
+	k->l.n--;
+	k->allocs++;
+	return obj;
+
+bump:
+	obj = bump_locked(bs, c);
+	if (!obj)
+		return NULL;
+	*fresh = true;
 	k->allocs++;
 	return obj;
 }
@@ -582,21 +752,24 @@ static noinline void *heap_alloc_slow(struct bump_slab *bs, unsigned int c)
 {
 	struct bs_pcpu *pc;
 	unsigned long flags;
+	size_t dmg;
 	bool fresh;
 	void *obj;
 
 	for (;;) {
+		dmg = SIZE_MAX;
 		raw_spin_lock_irqsave(&bs->lock, flags);
 		pc = raw_cpu_ptr(bs->pcpu);
 		/* A steal may take a second cache lock: see steal_locked(). */
 		raw_spin_lock_nest_lock(&pc->lock, &bs->lock);
-		obj = heap_pop_locked(bs, pc, c, &fresh);
+		obj = heap_pop_locked(bs, pc, c, &fresh, &dmg);
 		if (!obj)
 			bs->failures++;
 		else if (fresh || !poisoned(bs))
 			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
 		raw_spin_unlock(&pc->lock);
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
+		report_damage(bs, dmg);
 		/* A bumped object was never freed: it has no poison yet. */
 		if (!obj || fresh || !poisoned(bs))
 			return obj;
@@ -614,21 +787,27 @@ static __always_inline void *heap_alloc(struct bump_slab *bs, unsigned long c)
 	struct bs_pcpu *pc = raw_cpu_ptr(bs->pcpu);
 	struct bs_cache *k;
 	unsigned long flags;
-	void *obj;
+	void *obj, *next;
 
 	raw_spin_lock_irqsave(&pc->lock, flags);
 	k = &pc->cache[c];
-	obj = k->head;
-	if (unlikely(!obj)) {
-		raw_spin_unlock_irqrestore(&pc->lock, flags);
-		return heap_alloc_slow(bs, c);
-	}
-	k->head = *(void **)obj;
-	k->count--;
+	obj = k->l.head;
+	if (unlikely(!obj))
+		goto slow;
+	next = get_link(bs, obj);
+	/* A damaged link is cut off on the slow path, under the pool lock. */
+	if (unlikely(!heap_link_ok(bs, next, c, k->l.n > 1)))
+		goto slow;
+	k->l.head = next;
+	k->l.n--;
 	k->allocs++;
 	WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
 	raw_spin_unlock_irqrestore(&pc->lock, flags);
 	return obj;
+
+slow:
+	raw_spin_unlock_irqrestore(&pc->lock, flags);
+	return heap_alloc_slow(bs, c);
 }
 
 /*
@@ -640,12 +819,21 @@ static noinline void heap_flush(struct bump_slab *bs, struct bs_pcpu *pc,
 				unsigned int c)
 {
 	struct bs_cache *k = &pc->cache[c];
+	struct bs_list *pool = &bs->cls[c].l;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&bs->lock, flags);
 	raw_spin_lock(&pc->lock);
-	if (k->count > BS_CACHE_MAX) {
-		k->count -= move_objs(&k->head, &bs->cls[c].head, UINT_MAX);
+	if (k->l.n > BS_CACHE_MAX) {
+		/*
+		 * Spliced at our own tail: no link is followed here, each is
+		 * checked when an allocation or a refill follows it.
+		 */
+		set_link(bs, k->tail, pool->head);
+		pool->head = k->l.head;
+		pool->n += k->l.n;
+		k->l.head = NULL;
+		k->l.n = 0;
 		unmark_locked(bs, pc, c);
 	}
 	raw_spin_unlock(&pc->lock);
@@ -703,12 +891,14 @@ static __always_inline int heap_free(struct bump_slab *bs, void *ptr,
 	pc = raw_cpu_ptr(bs->pcpu);
 	raw_spin_lock_irqsave(&pc->lock, flags);
 	k = &pc->cache[c];
-	*(void **)ptr = k->head;
-	k->head = ptr;
+	if (!k->l.n)
+		k->tail = ptr;
+	set_link(bs, ptr, k->l.head);
+	k->l.head = ptr;
 	k->frees++;
 	if (unlikely(!k->marked))
 		mark_locked(bs, pc, c);
-	if (unlikely(++k->count > BS_CACHE_MAX)) {
+	if (unlikely(++k->l.n > BS_CACHE_MAX)) {
 		raw_spin_unlock_irqrestore(&pc->lock, flags);
 		heap_flush(bs, pc, c);
 		return 0;
@@ -751,50 +941,103 @@ static void *slab_obj(struct bs_slab *slab, unsigned int i)
 }
 
 /*
- * Buddy mode, before the pool lock is taken: the size of the arena block
- * that starts at @ptr's page, 0 if there is none or @ptr cannot be an
- * object of a slab.  The arena vouches for the page before it is read.
+ * Whether @ptr is the place of an object @slab has carved: in its page,
+ * at a whole number of strides from the first.  Reads @slab's own header
+ * only, the slab's and not a client's.
  */
-static size_t slab_block(struct bump_slab *bs, const void *ptr)
+static bool slab_has(struct bump_slab *bs, const struct bs_slab *slab,
+		     const void *ptr)
 {
-	size_t off = ((unsigned long)ptr & ~PAGE_MASK) - BS_SLAB_HDR;
+	unsigned long addr = (unsigned long)ptr;
+	size_t off = (addr & ~PAGE_MASK) - BS_SLAB_HDR;
+	u32 i;
 
-	if (off >= PAGE_SIZE || (off & (BS_HDR - 1)))
-		return 0;
-	return buddy_arena_block_size(bs->arena, (void *)((unsigned long)ptr &
-							  PAGE_MASK));
+	if ((addr & PAGE_MASK) != (unsigned long)slab || off >= PAGE_SIZE)
+		return false;
+	i = ((u64)off * bs->cls[slab->cls].recip) >> 32;
+	return i < slab->carved &&
+	       (size_t)i * (cls_size(slab->cls) + BS_HDR) == off;
 }
 
 /*
  * The slab holding @ptr, if @ptr is an object this pool carved and @block
- * is what slab_block() said of it.  Under the pool lock (or on a quiet
- * pool: see bump_slab_check()).
+ * is the size the arena gives the block at @ptr's page.  Under the pool
+ * lock (or on a quiet pool: see bump_slab_check()).  The magic is read
+ * first and alone: a block the arena gave out but that is not one of our
+ * listed slabs never has it (it is set under the pool lock when a slab is
+ * listed and cleared under it when the slab is unlisted), and nothing
+ * else of the block is read then.
  */
 static struct bs_slab *slab_lookup(struct bump_slab *bs, const void *ptr,
 				   size_t block)
 {
-	unsigned long addr = (unsigned long)ptr;
-	struct bs_slab *slab = (struct bs_slab *)(addr & PAGE_MASK);
-	size_t off = (addr & ~PAGE_MASK) - BS_SLAB_HDR;
-	const struct bs_class *k;
-	u32 i;
+	struct bs_slab *slab = (struct bs_slab *)((unsigned long)ptr &
+						  PAGE_MASK);
 
-	if (!block || slab->magic != BS_SLAB_MAGIC || slab->owner != bs ||
-	    slab->block != block || slab->cls >= BUMP_SLAB_CLASSES)
-		return NULL;
-	k = &bs->cls[slab->cls];
-	i = ((u64)off * k->recip) >> 32;
-	if (i >= slab->carved ||
-	    (size_t)i * (cls_size(slab->cls) + BS_HDR) != off)
+	if (!block || READ_ONCE(slab->magic) != BS_SLAB_MAGIC ||
+	    slab->owner != bs || slab->block != block ||
+	    slab->cls >= BUMP_SLAB_CLASSES || !slab_has(bs, slab, ptr))
 		return NULL;
 	return slab;
 }
 
-static struct bs_slab *find_slab_locked(struct bump_slab *bs, const void *ptr,
-					size_t block)
+/*
+ * The slab holding @ptr, under the pool lock, which keeps each of our
+ * slabs in our hands while it is held: a slab is unlisted under it before its
+ * block goes back to the arena.  Nothing at @ptr's page is read before
+ * the arena has said, under our lock, that a live block starts there, and
+ * a page whose block we are giving back (bs->returning) is not read at
+ * all: the arena may be poisoning it or have given it to someone else.
+ * The arena's lock nests inside ours; the arena never calls us.
+ */
+static struct bs_slab *find_slab_locked(struct bump_slab *bs, const void *ptr)
 {
+	unsigned long page = (unsigned long)ptr & PAGE_MASK;
+	size_t off = ((unsigned long)ptr & ~PAGE_MASK) - BS_SLAB_HDR;
+	unsigned int i;
+
 	lockdep_assert_held(&bs->lock);
-	return slab_lookup(bs, ptr, block);
+	if (off >= PAGE_SIZE || (off & (BS_HDR - 1)))
+		return NULL;
+	for (i = 0; i < BS_RETURNING; i++)
+		if (bs->returning[i] == page)
+			return NULL;
+	return slab_lookup(bs, ptr,
+			   buddy_arena_block_size(bs->arena, (void *)page));
+}
+
+/*
+ * Book @block (a slab's, unlisted, or a new one never listed) as going
+ * back to the arena, so that find_slab_locked() does not read it while
+ * buddy_arena_free() works on it.  False if every entry is taken (as
+ * many give-backs under way at once): the caller keeps the block.
+ */
+static bool start_return_locked(struct bump_slab *bs, void *block)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&bs->lock);
+	for (i = 0; i < BS_RETURNING; i++) {
+		if (!bs->returning[i]) {
+			bs->returning[i] = (unsigned long)block;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Give back a block booked by start_return_locked(); no lock of ours held. */
+static void give_back(struct bump_slab *bs, void *block)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	buddy_arena_free(bs->arena, block);
+	raw_spin_lock_irqsave(&bs->lock, flags);
+	for (i = 0; i < BS_RETURNING; i++)
+		if (bs->returning[i] == (unsigned long)block)
+			bs->returning[i] = 0;
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
 }
 
 /* A new slab for class @c; the arena grows only if @gfp lets it block. */
@@ -806,11 +1049,18 @@ static struct bs_slab *new_slab(struct bump_slab *bs, unsigned int c,
 	slab = buddy_arena_alloc(bs->arena, bs->cls[c].request, gfp);
 	if (!slab)
 		return NULL;
-	memset(slab, 0, sizeof(*slab));
-	slab->magic = BS_SLAB_MAGIC;
+	/*
+	 * Everything but the magic, which add_slab_locked() sets: a stale
+	 * pointer's lookup may read it meanwhile (see slab_lookup()).
+	 */
 	slab->cls = c;
+	slab->cut = 0;
 	slab->nr = bs->cls[c].per_slab;
+	slab->carved = 0;
+	slab->inuse = 0;
+	slab->bad = 0;
 	slab->owner = bs;
+	slab->free = NULL;
 	slab->block = buddy_arena_block_size(bs->arena, slab);
 	INIT_LIST_HEAD(&slab->node);
 	return slab;
@@ -819,8 +1069,17 @@ static struct bs_slab *new_slab(struct bump_slab *bs, unsigned int c,
 static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
+	unsigned int i;
 
 	lockdep_assert_held(&bs->lock);
+	/*
+	 * The arena gave this block back to us: a give-back of it still
+	 * booked in bs->returning is done with it, and must not hide it.
+	 */
+	for (i = 0; i < BS_RETURNING; i++)
+		if (bs->returning[i] == (unsigned long)slab)
+			bs->returning[i] = 0;
+	WRITE_ONCE(slab->magic, BS_SLAB_MAGIC);
 	list_add(&slab->node, &k->partial);
 	k->slabs++;
 	bs->slabs++;
@@ -843,24 +1102,55 @@ static void unlist_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 	k->bad -= slab->bad;
 	bs->slabs--;
 	bs->slab_bytes -= slab->block;
-	slab->magic = 0;
+	WRITE_ONCE(slab->magic, 0);
+}
+
+/*
+ * The free object @obj at the head of @slab's list has a damaged header or
+ * link: it and every free object behind it are cut off, counted in @inuse
+ * and @bad, so the slab, which holds them, never goes back to the arena
+ * before destroy.
+ */
+static noinline void slab_cut_locked(struct bump_slab *bs,
+				     struct bs_slab *slab, void *obj,
+				     size_t *dmg)
+{
+	struct bs_class *k = &bs->cls[slab->cls];
+	unsigned int lost = slab->carved - slab->inuse;
+
+	cut_locked(bs, slab->cls, obj, lost, dmg);
+	slab->free = NULL;
+	slab->inuse += lost;
+	slab->bad += lost;
+	slab->cut = 1;
+	if (slab->carved == slab->nr)
+		list_move(&slab->node, &k->full);
 }
 
 /*
  * Pop a free object of @slab (a partial one), or carve its next one;
  * *@recycled says which.  Moves the slab to the full list when it has no
- * more.  O(1).
+ * more.  O(1).  NULL if the object at the head of the list has a damaged
+ * header or link: the list is cut off (slab_cut_locked()).
  */
 static void *slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab,
-			     bool *recycled)
+			     bool *recycled, size_t *dmg)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
-	void *obj = slab->free;
+	void *obj = slab->free, *next;
 
 	lockdep_assert_held(&bs->lock);
 	*recycled = obj;
 	if (obj) {
-		slab->free = *(void **)obj;
+		next = get_link(bs, obj);
+		if (unlikely(READ_ONCE(*obj_hdr(obj)) !=
+			     hdr_word(slab->cls, BS_FREE) ||
+			     (slab->carved - slab->inuse > 1 ?
+			      !slab_has(bs, slab, next) : !!next))) {
+			slab_cut_locked(bs, slab, obj, dmg);
+			return NULL;
+		}
+		slab->free = next;
 	} else {
 		obj = slab_obj(slab, slab->carved++);
 		k->carved++;
@@ -882,12 +1172,13 @@ static struct bs_slab *slab_push_locked(struct bump_slab *bs,
 	struct bs_class *k = &bs->cls[slab->cls];
 
 	lockdep_assert_held(&bs->lock);
-	*(void **)ptr = slab->free;
+	set_link(bs, ptr, slab->free);
 	WRITE_ONCE(*obj_hdr(ptr), hdr_word(slab->cls, BS_FREE));
 	if (!slab->free && slab->carved == slab->nr)
 		list_move(&slab->node, &k->partial);
 	slab->free = ptr;
-	if (--slab->inuse)
+	/* All free: it goes back, unless as many are on their way already. */
+	if (--slab->inuse || !start_return_locked(bs, slab))
 		return NULL;
 	unlist_slab_locked(bs, slab);
 	return slab;
@@ -918,6 +1209,8 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 {
 	struct bs_class *k = &bs->cls[c];
 	struct bs_slab *slab, *fresh = NULL;
+	size_t dmg = SIZE_MAX;
+	unsigned int cuts = 0;
 	unsigned long flags;
 	void *obj = NULL;
 	bool recycled;
@@ -941,16 +1234,32 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 				break;
 			continue;
 		}
-		obj = slab_pop_locked(bs, slab, &recycled);
+		obj = slab_pop_locked(bs, slab, &recycled, &dmg);
+		/*
+		 * A damaged list, cut off: the slab carves or another is
+		 * taken; one cut per call, so the lock hold stays O(1).
+		 */
+		if (unlikely(!obj)) {
+			if (!cuts++)
+				continue;
+			slab = NULL;
+			break;
+		}
 		k->allocs++;
 		if (!recycled || !poisoned(bs)) {
 			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
 			break;
 		}
 		/* Checked with no lock held, then handed out. */
+		if (fresh && !start_return_locked(bs, fresh)) {
+			add_slab_locked(bs, fresh);
+			fresh = NULL;
+		}
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
+		report_damage(bs, dmg);
+		dmg = SIZE_MAX;
 		if (fresh)
-			buddy_arena_free(bs->arena, fresh);
+			give_back(bs, fresh);
 		fresh = NULL;
 		if (free_obj_intact(bs, obj, c)) {
 			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
@@ -961,16 +1270,20 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 	}
 	if (!slab)
 		bs->failures++;
-	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	/* Another CPU filled the class while we were out: give it back. */
+	if (fresh && !start_return_locked(bs, fresh)) {
+		add_slab_locked(bs, fresh);
+		fresh = NULL;
+	}
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	report_damage(bs, dmg);
 	if (fresh)
-		buddy_arena_free(bs->arena, fresh);
+		give_back(bs, fresh);
 	return slab ? obj : NULL;
 }
 
 static int slab_free(struct bump_slab *bs, void *ptr)
 {
-	size_t block = slab_block(bs, ptr);
 	struct bs_slab *slab, *gone;
 	u64 *hdr = obj_hdr(ptr);
 	unsigned long flags;
@@ -978,7 +1291,7 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 	unsigned int c;
 
 	raw_spin_lock_irqsave(&bs->lock, flags);
-	slab = find_slab_locked(bs, ptr, block);
+	slab = find_slab_locked(bs, ptr);
 	if (unlikely(!slab)) {
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
 		return refuse(bs, "free of a pointer not allocated here", ptr,
@@ -1005,7 +1318,7 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 	gone = slab_push_locked(bs, slab, ptr);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	if (gone)
-		buddy_arena_free(bs->arena, gone);
+		give_back(bs, gone);
 	return 0;
 }
 
@@ -1042,6 +1355,10 @@ static noinline void *alloc_slow(struct bump_slab *bs, unsigned int c,
  * BUMP_SLAB_POISON, an object that comes back from a free list has its
  * poison checked with no lock held; a damaged one is reported, counted in
  * invalid_frees and corruptions, kept out of use, and another is taken.
+ * A free-list link that fails its check (a write after free over it) is
+ * never followed: it is reported and counted the same way, the list
+ * behind it is cut off for good, and the object comes from another list,
+ * the bump pointer or another slab.
  *
  * Context: any context, hard IRQ included, on PREEMPT_RT too, with a gfp
  * that does not block; a blocking @gfp lets a buddy-mode pool's arena grow
@@ -1109,7 +1426,7 @@ size_t bump_slab_size(struct bump_slab *bs, const void *ptr)
 {
 	struct bs_slab *slab;
 	unsigned long flags;
-	size_t block, ret = 0;
+	size_t ret = 0;
 	u64 unit, c;
 
 	if (!ptr)
@@ -1125,9 +1442,8 @@ size_t bump_slab_size(struct bump_slab *bs, const void *ptr)
 			return 0;
 		return cls_size(c);
 	}
-	block = slab_block(bs, ptr);
 	raw_spin_lock_irqsave(&bs->lock, flags);
-	slab = find_slab_locked(bs, ptr, block);
+	slab = find_slab_locked(bs, ptr);
 	if (slab && *obj_hdr((void *)ptr) == hdr_word(slab->cls, BS_LIVE))
 		ret = cls_size(slab->cls);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
@@ -1313,6 +1629,7 @@ static struct bump_slab *alloc_pool(const char *name, unsigned int flags)
 	bs = kzalloc(sizeof(*bs), GFP_KERNEL);
 	if (!bs)
 		return ERR_PTR(-ENOMEM);
+	bs->secret = get_random_long();
 	bs->flags = flags;
 	bs->slow = poisoned(bs);
 	raw_spin_lock_init(&bs->lock);
@@ -1354,10 +1671,15 @@ static int init_caches(struct bump_slab *bs)
  *	8-byte header from it, and the heap does not grow
  * @flags: 0 or BUMP_SLAB_POISON
  *
+ * Every @heap_size up to SIZE_MAX is answered: over BS_HEAP_MAX with
+ * -EINVAL, and one vmalloc cannot give with -ENOMEM, each with a message
+ * of ours and never the page allocator's warning (the size is the
+ * caller's, so its allocations pass __GFP_NOWARN).
+ *
  * Context: process context; may sleep.
  * Return: the pool, or ERR_PTR(-EINVAL) for a bad name, an unknown flag or
- * a @heap_size of 0, ERR_PTR(-EEXIST) if a bump_slab pool has @name
- * already, ERR_PTR(-ENOMEM).
+ * a @heap_size of 0 or over BS_HEAP_MAX, ERR_PTR(-EEXIST) if a bump_slab
+ * pool has @name already, ERR_PTR(-ENOMEM).
  */
 struct bump_slab *bump_slab_create(const char *name, size_t heap_size,
 				   unsigned int flags)
@@ -1368,16 +1690,22 @@ struct bump_slab *bump_slab_create(const char *name, size_t heap_size,
 	might_sleep();
 	if (!heap_size)
 		return ERR_PTR(-EINVAL);
+	if (heap_size > BS_HEAP_MAX) {
+		pr_err("allocpools: bump_slab: a heap of %zu bytes refused (at most %zu)\n",
+		       heap_size, (size_t)BS_HEAP_MAX);
+		return ERR_PTR(-EINVAL);
+	}
 	bs = alloc_pool(name, flags);
 	if (IS_ERR(bs))
 		return bs;
 	ret = -ENOMEM;
 	bs->heap_size = heap_size;
-	bs->heap = vmalloc(heap_size);
+	bs->heap = __vmalloc(heap_size, GFP_KERNEL | __GFP_NOWARN);
 	if (!bs->heap)
-		goto free_pool;
+		goto no_mem;
 	bs->units = heap_size / BS_HDR;
-	bs->map = vzalloc(DIV_ROUND_UP(heap_size, 2 * BS_HDR));
+	bs->map = __vmalloc(DIV_ROUND_UP(heap_size, 2 * BS_HDR),
+			    GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!bs->map)
 		goto free_heap;
 	ret = init_caches(bs);
@@ -1395,7 +1723,10 @@ free_map:
 	vfree(bs->map);
 free_heap:
 	vfree(bs->heap);
-free_pool:
+no_mem:
+	if (ret == -ENOMEM)
+		pr_warn("allocpools: bump_slab/%s: no memory for a heap of %zu bytes\n",
+			name, heap_size);
 	kfree(bs);
 	return ERR_PTR(ret);
 }
@@ -1574,38 +1905,48 @@ EXPORT_SYMBOL_NS_GPL(bump_slab_destroy, ALLOCPOOLS_NS);
  * walks grows with the pool.
  */
 
-/* A free list of class @c: each object a free one of the heap's. */
-static bool heap_list_ok(struct bump_slab *bs, void *obj, unsigned int c,
-			 unsigned long limit, unsigned long *n)
+/*
+ * A free list of class @c: as long as it says, each link sound and each
+ * object a free one of the heap's (its header is not checked once the
+ * pool has seen damage: a client may have written it).
+ */
+static bool heap_list_ok(struct bump_slab *bs, const struct bs_list *l,
+			 unsigned int c, unsigned long *n)
 {
-	for (; obj; obj = *(void **)obj) {
-		u64 unit = hdr_unit(bs, obj);
+	void *obj = l->head;
+	unsigned long i;
 
-		if ((*n)++ >= limit || unit >= bs->units ||
-		    bs->map[unit >> 1] != map_code(c, unit) ||
-		    *obj_hdr(obj) != hdr_word(c, BS_FREE))
+	for (i = 0; i < l->n; i++) {
+		if (!heap_link_ok(bs, obj, c, true) ||
+		    (!bs->corruptions &&
+		     *obj_hdr(obj) != hdr_word(c, BS_FREE)))
 			return false;
+		obj = get_link(bs, obj);
 	}
-	return true;
+	*n += l->n;
+	return !obj;
 }
 
 /* The caches of class @c: their lists, counts and marks. */
-static bool caches_ok(struct bump_slab *bs, unsigned int c,
-		      unsigned long limit, unsigned long *n)
+static bool caches_ok(struct bump_slab *bs, unsigned int c, unsigned long *n)
 {
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
 		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
 		struct bs_cache *kc = &pc->cache[c];
-		unsigned long mine = 0;
 
-		if (!heap_list_ok(bs, kc->head, c, limit, &mine) ||
-		    mine != kc->count || kc->count > BS_CACHE_MAX ||
-		    pc->cpu != cpu || (kc->head && !kc->marked) ||
+		void *last = kc->l.head;
+		unsigned long i;
+
+		if (!heap_list_ok(bs, &kc->l, c, n))
+			return false;
+		for (i = 1; i < kc->l.n; i++)
+			last = get_link(bs, last);
+		if ((kc->l.n && last != kc->tail) || kc->l.n > BS_CACHE_MAX ||
+		    pc->cpu != cpu || (kc->l.head && !kc->marked) ||
 		    kc->marked != test_bit(cpu, cls_mask(bs, c)))
 			return false;
-		*n += mine;
 	}
 	return true;
 }
@@ -1616,15 +1957,16 @@ static bool heap_check(struct bump_slab *bs, unsigned long *seen)
 	u64 allocs, frees;
 	unsigned int c;
 
+	/* Headers are found through the map, which no client can write. */
 	while (off < bs->bump) {
 		u64 w = *(u64 *)(bs->heap + off);
 		size_t unit = off / BS_HDR;
+		u8 m = bs->map[unit >> 1];
 
-		c = bs->heap[off];
-		if (c >= BUMP_SLAB_CLASSES ||
-		    bs->map[unit >> 1] != map_code(c, unit) ||
-		    (w != hdr_word(c, BS_LIVE) && w != hdr_word(c, BS_FREE) &&
-		     w != hdr_word(c, BS_BAD)))
+		c = (m >> 1) - 1;
+		if (!m || c >= BUMP_SLAB_CLASSES || m != map_code(c, unit) ||
+		    (!bs->corruptions && w != hdr_word(c, BS_LIVE) &&
+		     w != hdr_word(c, BS_FREE) && w != hdr_word(c, BS_BAD)))
 			return false;
 		seen[c]++;
 		starts++;
@@ -1641,9 +1983,8 @@ static bool heap_check(struct bump_slab *bs, unsigned long *seen)
 		struct bs_class *k = &bs->cls[c];
 		unsigned long n = 0;
 
-		if (seen[c] != k->carved ||
-		    !heap_list_ok(bs, k->head, c, k->carved, &n) ||
-		    !caches_ok(bs, c, k->carved, &n))
+		if (seen[c] != k->carved || !heap_list_ok(bs, &k->l, c, &n) ||
+		    !caches_ok(bs, c, &n))
 			return false;
 		pcpu_counts(bs, c, &allocs, &frees);
 		if (k->allocs || k->frees || n > k->carved ||
@@ -1659,9 +2000,11 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 	unsigned int i, live = 0, free = 0, bad = 0;
 	void *obj;
 
+	/* An empty slab is kept when BS_RETURNING give-backs are under way. */
 	if (slab->magic != BS_SLAB_MAGIC || slab->owner != bs ||
 	    slab->cls != c || slab->nr != bs->cls[c].per_slab ||
-	    slab->carved > slab->nr || !slab->inuse ||
+	    slab->carved > slab->nr || slab->inuse > slab->carved ||
+	    slab->bad > slab->inuse ||
 	    buddy_arena_block_size(bs->arena, slab) != slab->block)
 		return false;
 	for (i = 0; i < slab->carved; i++) {
@@ -1673,12 +2016,17 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 			free++;
 		else if (w == hdr_word(c, BS_BAD))
 			bad++;
-		else
+		else if (!bs->corruptions)
 			return false;
 	}
-	if (live + bad != slab->inuse || bad != slab->bad)
+	/*
+	 * Objects cut off behind a damaged link are counted bad with their
+	 * header still free, or as a client wrote it.
+	 */
+	if (!slab->cut && (live + bad != slab->inuse || bad != slab->bad))
 		return false;
-	for (i = 0, obj = slab->free; obj; obj = *(void **)obj, i++) {
+	free = slab->carved - slab->inuse;
+	for (i = 0, obj = slab->free; obj; obj = get_link(bs, obj), i++) {
 		if (i >= free || slab_lookup(bs, obj, slab->block) != slab ||
 		    *obj_hdr(obj) != hdr_word(c, BS_FREE))
 			return false;

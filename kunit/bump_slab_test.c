@@ -56,8 +56,8 @@ static u64 bs_digest_caches(struct bump_slab *bs)
 		for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
 			const struct bs_cache *k = &pc->cache[c];
 
-			d = d * 31 + (unsigned long)k->head;
-			d = d * 31 + k->count;
+			d = d * 31 + (unsigned long)k->l.head;
+			d = d * 31 + k->l.n;
 			d = d * 31 + k->marked;
 			d = d * 31 + k->allocs;
 			d = d * 31 + k->frees;
@@ -603,6 +603,63 @@ static void bs_mode_desc(const bool *buddy, char *desc)
 
 KUNIT_ARRAY_PARAM(bs_mode, bs_modes, bs_mode_desc);
 
+/*
+ * A buggy driver writes ordinary data over the first word of an object it
+ * freed, where the pool keeps its free-list link (no poisoning, the pool's
+ * fastest path).  The link fails its check: counted as a corruption, the
+ * list behind it cut off, the damaged objects never handed out again, and
+ * the pool goes on serving.  The write goes through the pointer the test
+ * kept, before the pool reuses the object.  Preemption is off from the
+ * frees to the allocation so that both meet one CPU's cache.
+ */
+static void bump_slab_test_link_write_after_free(struct kunit *test)
+{
+	const bool *buddy = test->param_value;
+	struct bump_slab *bs = bs_pool(test, *buddy);
+	struct bump_slab_stats st;
+	u8 *keep, *a, *b, *q[8];
+	unsigned int i;
+
+	keep = bump_slab_alloc(bs, 64, GFP_KERNEL);
+	b = bump_slab_alloc(bs, 64, GFP_KERNEL);
+	a = bump_slab_alloc(bs, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	preempt_disable();
+	bump_slab_free(bs, b);
+	bump_slab_free(bs, a);
+	memset(a, 0x41, sizeof(void *));	/* the driver's write after free */
+	for (i = 0; i < ARRAY_SIZE(q); i++)
+		q[i] = bump_slab_alloc(bs, 64, GFP_ATOMIC);
+	preempt_enable();
+	for (i = 0; i < ARRAY_SIZE(q); i++) {
+		KUNIT_EXPECT_NOT_NULL(test, q[i]);
+		KUNIT_EXPECT_PTR_NE(test, q[i], a);
+		KUNIT_EXPECT_PTR_NE(test, q[i], b);
+	}
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_GE(test, st.corruptions, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[size_to_cls(64)].live,
+			(unsigned long)ARRAY_SIZE(q) + 1);
+	/* The cut-off objects are nobody's: not live, not to be freed. */
+	KUNIT_EXPECT_EQ(test, bump_slab_size(bs, a), 0UL);
+	KUNIT_EXPECT_EQ(test, bump_slab_size(bs, b), 0UL);
+	for (i = 0; i < ARRAY_SIZE(q); i++)
+		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, q[i]), 0);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, keep), 0);
+	/* Still serving, other classes and this one. */
+	q[0] = bump_slab_alloc(bs, 64, GFP_KERNEL);
+	q[1] = bump_slab_alloc(bs, 1000, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, q[0]);
+	KUNIT_EXPECT_NOT_NULL(test, q[1]);
+	KUNIT_EXPECT_PTR_NE(test, q[0], a);
+	KUNIT_EXPECT_PTR_NE(test, q[0], b);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, q[0]), 0);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, q[1]), 0);
+	BS_CHECK(test, bs);
+}
+
 /* ---- buddy mode: slabs ---- */
 
 static void bump_slab_test_slab_give_back_all_free(struct kunit *test)
@@ -754,18 +811,17 @@ static void bs_count_free(struct bump_slab *bs, unsigned int c,
 			  unsigned long *cached, unsigned long *listed)
 {
 	unsigned long flags, in_caches = 0, on_list = 0;
-	void *obj;
 	int cpu;
 
+	/* The counts; BS_CHECK() walks the lists against them. */
 	raw_spin_lock_irqsave(&bs->lock, flags);
-	for (obj = bs->cls[c].head; obj; obj = *(void **)obj)
-		on_list++;
+	on_list = bs->cls[c].l.n;
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	for_each_possible_cpu(cpu) {
 		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
 
 		raw_spin_lock_irqsave(&pc->lock, flags);
-		in_caches += pc->cache[c].count;
+		in_caches += pc->cache[c].l.n;
 		raw_spin_unlock_irqrestore(&pc->lock, flags);
 	}
 	*cached = in_caches;
@@ -1297,6 +1353,8 @@ static struct kunit_case bs_test_cases[] = {
 	KUNIT_CASE(bump_slab_test_size_not_live_zero),
 	KUNIT_CASE(bump_slab_test_poison_fills_free),
 	KUNIT_CASE_PARAM(bump_slab_test_poison_write_after_free,
+			 bs_mode_gen_params),
+	KUNIT_CASE_PARAM(bump_slab_test_link_write_after_free,
 			 bs_mode_gen_params),
 	KUNIT_CASE(bump_slab_test_slab_give_back_all_free),
 	KUNIT_CASE(bump_slab_test_slab_memory_moves_between_classes),
