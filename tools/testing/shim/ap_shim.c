@@ -94,7 +94,12 @@ void *ap_shim_kmalloc(size_t size, gfp_t gfp)
 	return p;
 }
 
-/* kvmalloc() falls back to vmalloc(): any size up to INT_MAX may succeed. */
+static void *shim_vmalloc(size_t size, bool zero, gfp_t gfp);
+
+/*
+ * kvmalloc() falls back to vmalloc() past what kmalloc() takes: any size
+ * up to INT_MAX may succeed.
+ */
 void *ap_shim_kvmalloc(size_t size, gfp_t gfp)
 {
 	if (size > INT_MAX) {
@@ -102,8 +107,9 @@ void *ap_shim_kvmalloc(size_t size, gfp_t gfp)
 			ap_shim_lock_violation("kvmalloc() beyond INT_MAX without __GFP_NOWARN (a kernel WARNING)");
 		return NULL;
 	}
-	return ap_shim_kmalloc(size, size > AP_SHIM_KMALLOC_MAX ?
-			       gfp | __GFP_NOWARN : gfp);
+	if (size > AP_SHIM_KMALLOC_MAX)
+		return shim_vmalloc(size, gfp & __GFP_ZERO, gfp);
+	return ap_shim_kmalloc(size, gfp);
 }
 
 static void *shim_vmalloc(size_t size, bool zero, gfp_t gfp)
