@@ -658,9 +658,11 @@ static void ba_expect_avail(struct kunit *test, struct buddy_arena *ba)
 		struct ba_link *head = &ba->orders[k].head;
 
 		KUNIT_EXPECT_EQ_MSG(test, !!test_bit(k, &ba->avail),
-				    next_of(head) != head, "order %u", k);
+				    next_of(head, ba->orders[k].key) != head,
+				    "order %u", k);
 		KUNIT_EXPECT_EQ_MSG(test, ba->orders[k].nr_free == 0,
-				    next_of(head) == head, "order %u", k);
+				    next_of(head, ba->orders[k].key) == head,
+				    "order %u", k);
 	}
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 }
@@ -773,7 +775,8 @@ static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 	/* p's buddy is the one free order-4 block */
 	victim = (struct ba_link *)(p + 16);
 	KUNIT_ASSERT_EQ(test, ba->orders[BA_TEST_MIN].nr_free, 1UL);
-	KUNIT_ASSERT_PTR_EQ(test, next_of(&ba->orders[BA_TEST_MIN].head),
+	KUNIT_ASSERT_PTR_EQ(test, next_of(&ba->orders[BA_TEST_MIN].head,
+				    ba->orders[BA_TEST_MIN].key),
 			    victim);
 	victim->next = (unsigned long)&decoy;
 

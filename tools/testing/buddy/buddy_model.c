@@ -590,7 +590,8 @@ static void test_free_list_damage(void)
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	CHECK(p, "alloc");
 	victim = (struct ba_link *)(p + 16);
-	CHECK(next_of(&ba->orders[4].head) == victim, "buddy listed");
+	CHECK(next_of(&ba->orders[4].head, ba->orders[4].key) == victim,
+	      "buddy listed");
 	/* Pointer-like data: an address the arena could write through. */
 	victim->next = (unsigned long)&decoy;
 	CHECK(!buddy_arena_alloc(ba, 16, GFP_KERNEL), "damaged block taken");
