@@ -345,6 +345,88 @@ static bool fail_huge(size_t size)
 	return size >= (1UL << 30);
 }
 
+static bool fail_big(size_t size)
+{
+	return size >= (1UL << 26);
+}
+
+/*
+ * create and add_region with 2^k - 1, 2^k and 2^k + 1 bytes for every k
+ * up to 63, SIZE_MAX and odd sizes, with the orders at their limits: each
+ * either succeeds with a usable arena or region, or is refused with
+ * -EINVAL or -ENOMEM and exactly one message; never a WARN (the shim
+ * aborts on a kmalloc(), kvmalloc() or vmalloc() the kernel would WARN
+ * about), nothing leaked.
+ */
+static bool every_size(void)
+{
+	static const unsigned int orders[][2] = {
+		{ 4, 4 }, { 4, 30 }, { 12, 30 }, { 30, 30 },
+	};
+	static const size_t odd[] = { 1, 15, 17, 4095, 4097, 3000, 12345,
+				      SIZE_MAX, SIZE_MAX - 1, SIZE_MAX / 3 };
+	unsigned long msgs, warns = ap_shim_nr_WARN;
+	long live = ap_shim_live_allocs;
+	struct buddy_arena *ba, *one;
+	unsigned int k, d, o;
+	size_t size;
+	int ret;
+
+	one = buddy_arena_create("ctx-every", 4096, 4, 12, 0);
+	if (IS_ERR(one))
+		return false;
+	/* A smaller machine than test_sizes()'s, to keep the run short. */
+	ap_shim_fail_hook = fail_big;
+	for (k = 0; k < 64 * 3 + ARRAY_SIZE(odd); k++) {
+		if (k < 64 * 3) {
+			d = k % 3;
+			size = (1UL << (k / 3)) + d - 1;
+		} else {
+			size = odd[k - 64 * 3];
+		}
+		for (o = 0; o < ARRAY_SIZE(orders); o++) {
+			msgs = ap_shim_nr_err + ap_shim_nr_warn;
+			ba = buddy_arena_create("ctx-every2", size, orders[o][0],
+						orders[o][1], 0);
+			if (!IS_ERR(ba)) {
+				void *p = buddy_arena_alloc(ba, 1, GFP_KERNEL);
+
+				if (!p || size < BIT(orders[o][0]) ||
+				    buddy_arena_free(ba, p)) {
+					fprintf(stderr, "size %zu/%u: bad arena\n",
+						size, orders[o][0]);
+					buddy_arena_destroy(ba);
+					goto fail;
+				}
+				buddy_arena_destroy(ba);
+				continue;
+			}
+			if ((ba != ERR_PTR(-EINVAL) && ba != ERR_PTR(-ENOMEM)) ||
+			    ap_shim_nr_err + ap_shim_nr_warn != msgs + 1) {
+				fprintf(stderr, "size %zu/%u: %ld, %lu messages\n",
+					size, orders[o][0], PTR_ERR(ba),
+					ap_shim_nr_err + ap_shim_nr_warn - msgs);
+				goto fail;
+			}
+		}
+		msgs = ap_shim_nr_err + ap_shim_nr_warn;
+		ret = buddy_arena_add_region(one, size);
+		if (ret ? (ret != -EINVAL && ret != -ENOMEM) ||
+			  ap_shim_nr_err + ap_shim_nr_warn != msgs + 1 :
+			  size < 16) {
+			fprintf(stderr, "add %zu: %d\n", size, ret);
+			goto fail;
+		}
+	}
+	ap_shim_fail_hook = NULL;
+	buddy_arena_destroy(one);
+	return ap_shim_nr_WARN == warns && ap_shim_live_allocs == live;
+fail:
+	ap_shim_fail_hook = NULL;
+	buddy_arena_destroy(one);
+	return false;
+}
+
 /*
  * Sizes no arena can have: -EINVAL or -ENOMEM with one message, never a
  * WARN (in the kernel: kvmalloc()'s over INT_MAX, vmalloc()'s warn_alloc),
@@ -394,6 +476,7 @@ static void test_sizes(void)
 	one = NULL;
 	CHECK(ap_shim_live_allocs == live, "leaked %ld",
 	      ap_shim_live_allocs - live);
+	CHECK(every_size(), "every size");
 	printf("buddy_context: create/add_region sizes up to SIZE_MAX refused with one message\n");
 out:
 	ap_shim_fail_hook = NULL;
