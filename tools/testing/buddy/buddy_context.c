@@ -578,6 +578,102 @@ out:
 	buddy_arena_destroy(ba);
 }
 
+/*
+ * Issue 11's first defect as a buggy driver meets it, through the public
+ * API alone: it frees a block, keeps the pointer and writes 0x41 bytes
+ * through it, then frees the block's buddy.  The arena used to follow
+ * 0x4141414141414141 there (a general protection fault; here, a SEGV).
+ * Now the damage is counted, the block is never handed out again, and
+ * everything else is.
+ */
+static void test_uaf_pattern(void)
+{
+	struct buddy_arena_stats st;
+	struct buddy_arena *ba;
+	void *blocks[256];
+	unsigned int n = 0, nulls = 0;
+	u8 *p, *q;
+
+	ba = buddy_arena_create("ctx-uaf", 4096, 4, 12, 0);
+	CHECK(!IS_ERR(ba), "create");
+	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	CHECK(p && q == p + 16, "buddies");
+	CHECK(!buddy_arena_free(ba, q), "free");
+	memset(q, 0x41, 16);
+	CHECK(!buddy_arena_free(ba, p), "free next to the damage");
+	buddy_arena_stats(ba, &st);
+	CHECK(st.corruptions >= 1, "counted %llu", st.corruptions);
+	while (n < ARRAY_SIZE(blocks) && nulls < 2) {
+		blocks[n] = buddy_arena_alloc(ba, 16, GFP_ATOMIC);
+		if (!blocks[n]) {
+			nulls++;
+			continue;
+		}
+		CHECK(blocks[n++] != q, "damaged block handed out");
+	}
+	CHECK(n == 255, "%u blocks served", n);
+	while (n)
+		CHECK(!buddy_arena_free(ba, blocks[--n]), "free");
+	buddy_arena_stats(ba, &st);
+	CHECK(st.free_bytes == 4096 - 16 && st.live_blocks == 0,
+	      "free %zu", st.free_bytes);
+	printf("buddy_context: a driver's 0x41 write after free: counted, cut off\n");
+out:
+	buddy_arena_destroy(ba);
+}
+
+/*
+ * The pointer-like form, in a grown region: the driver writes an address
+ * (of its other, live block) over the links of the block it freed, then
+ * frees that other block.  The arena used to skip the merge but count the
+ * region entirely free, and the give-back work vfree'd it with the damaged
+ * block still listed: the next allocations read freed memory (ASan) and
+ * the free count underflowed.  Now the region is kept, the damaged block
+ * never handed out, and the rest served.
+ */
+static void test_uaf_pointer(void)
+{
+	struct buddy_arena_stats st;
+	struct buddy_arena *ba;
+	void *full = NULL, *r1 = NULL, *r2 = NULL;
+	u8 *p, *q;
+
+	ba = buddy_arena_create("ctx-uafp", 4096, 6, 12, BUDDY_ARENA_GROW);
+	CHECK(!IS_ERR(ba), "create");
+	full = buddy_arena_alloc(ba, 4096, GFP_KERNEL);
+	p = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
+	q = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
+	buddy_arena_stats(ba, &st);
+	CHECK(full && p && q == p + 2048 && st.regions == 2, "grown");
+	CHECK(!buddy_arena_free(ba, q), "free");
+	((void **)q)[0] = p;
+	((void **)q)[1] = p;
+	CHECK(!buddy_arena_free(ba, p), "free next to the damage");
+	ap_shim_run_work();
+	buddy_arena_stats(ba, &st);
+	CHECK(st.corruptions >= 1 && st.regions == 2,
+	      "counted %llu, regions %u", st.corruptions, st.regions);
+	r1 = buddy_arena_alloc(ba, 2048, GFP_ATOMIC);
+	r2 = buddy_arena_alloc(ba, 2048, GFP_ATOMIC);
+	CHECK(r1 == p && r2 != q, "served %p %p", r1, r2);
+	CHECK(!buddy_arena_free(ba, r1) && !buddy_arena_free(ba, r2) &&
+	      !buddy_arena_free(ba, full), "free");
+	r1 = r2 = full = NULL;
+	ap_shim_run_work();
+	buddy_arena_stats(ba, &st);
+	CHECK(st.regions == 2 && st.live_blocks == 0 &&
+	      st.free_bytes == st.size - 2048, "regions %u free %zu",
+	      st.regions, st.free_bytes);
+	printf("buddy_context: a driver's pointer write after free in a grown region: kept, cut off\n");
+out:
+	buddy_arena_free(ba, r1);
+	buddy_arena_free(ba, r2);
+	buddy_arena_free(ba, full);
+	buddy_arena_destroy(ba);
+	ap_shim_run_work();
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -590,6 +686,8 @@ static const struct {
 	{ "sizes", test_sizes },
 	{ "damaged_region_kept", test_damaged_region_kept },
 	{ "write_after_free_pattern", test_write_after_free_pattern },
+	{ "uaf_pattern", test_uaf_pattern },
+	{ "uaf_pointer", test_uaf_pointer },
 };
 
 /* buddy_context [test]: all of them, or the one named. */
