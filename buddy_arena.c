@@ -109,6 +109,34 @@
  * the map and back-link checks are what keep a damaged link from being
  * followed, the encoding what makes a forged prev link fail them.)
  *
+ * What a client's memory bug does to an arena.  All the arena's metadata
+ * but the two links of a free block lives outside the blocks, in the order
+ * map and the arena and region structs, where no client write reaches
+ * (a write past a region's end is not the arena's to see; the map's
+ * canaries catch a stray write into the map at the next free).  So:
+ *
+ *   caught    any write over a free block's links (a write after free, or
+ *             an overflow from the live block before it) that makes them
+ *             fail the checks above: data, addresses of blocks or list
+ *             heads, links encoded with another secret or copied from
+ *             another slot.  The list is cut off, or the merge skipped,
+ *             counted in corruptions and invalid_frees, one rate-limited
+ *             message names the arena and the offset; the allocation that
+ *             found it fails (the next one is served from what is left),
+ *             the block is never handed out, merged or given back, and its
+ *             region never vfree'd.  With BUDDY_ARENA_POISON, any write
+ *             into a free block past its links, found when the block is
+ *             handed out again (it is refilled and freed again, counted).
+ *   missed    a write that leaves the links as they were, or writes back
+ *             exactly the values they held (a next link must name the
+ *             block whose prev link names this one, so no other value
+ *             passes; a prev link that passes needs the secret); without
+ *             poisoning, a write into a free block past its first 16
+ *             bytes, which the arena never reads; a write into a live
+ *             block, which is its owner's, not the arena's.  Even then the arena only ever
+ *             follows a link to a free block of the list's order in one
+ *             of its regions, so it never writes outside its own blocks.
+ *
  * Cost: allocation and free take O(max_order - min_order) steps: a bitmask
  * of non-empty free lists picks the order, and splitting or merging goes one
  * order per step.  A pointer is found in its region by one range check for

@@ -775,7 +775,8 @@ static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 	/* p's buddy is the one free order-4 block */
 	victim = (struct ba_link *)(p + 16);
 	KUNIT_ASSERT_EQ(test, ba->orders[BA_TEST_MIN].nr_free, 1UL);
-	KUNIT_ASSERT_PTR_EQ(test, next_of(&ba->orders[BA_TEST_MIN].head,
+	KUNIT_ASSERT_PTR_EQ(test,
+			    next_of(&ba->orders[BA_TEST_MIN].head,
 				    ba->orders[BA_TEST_MIN].key),
 			    victim);
 	victim->next = (unsigned long)&decoy;
@@ -853,6 +854,69 @@ static void buddy_arena_test_free_list_damage_pattern(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.corruptions, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
+}
+
+/*
+ * A buggy driver: it frees a block, keeps the pointer and writes through
+ * it (0x41 bytes, or with @pointer the address of its other block), then
+ * frees that block's buddy.  The damage is counted, the damaged block is
+ * never handed out again, every other block is, and destroy (in .exit)
+ * works.  The write lands in the block the test was handed, before the
+ * arena hands it out again.
+ */
+static void ba_driver_write_after_free(struct kunit *test, bool pointer)
+{
+	struct buddy_arena *ba = ba_main(test);
+	struct buddy_arena_stats st;
+	unsigned int n = 0;
+	void **blocks;
+	u8 *p, *q;
+
+	blocks = kunit_kcalloc(test, BA_TEST_SIZE / 16, sizeof(*blocks),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_PTR_EQ(test, q, p + 16);
+	KUNIT_ASSERT_EQ(test, buddy_arena_free(ba, q), 0);
+	if (pointer) {
+		((void **)q)[0] = p;
+		((void **)q)[1] = p;
+	} else {
+		memset(q, 0x41, 16);
+	}
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_GE(test, st.corruptions, 1ULL);
+	ba_expect_valid(test, ba);
+	/* Everything but the damaged block, past the one failure. */
+	while (n < BA_TEST_SIZE / 16) {
+		blocks[n] = buddy_arena_alloc(ba, 16, GFP_ATOMIC);
+		if (!blocks[n])
+			blocks[n] = buddy_arena_alloc(ba, 16, GFP_ATOMIC);
+		if (!blocks[n])
+			break;
+		KUNIT_EXPECT_PTR_NE(test, blocks[n], (void *)q);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, BA_TEST_SIZE / 16 - 1);
+	while (n)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, blocks[--n]), 0);
+	ba_expect_valid(test, ba);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
+}
+
+static void buddy_arena_test_write_after_free_pattern_driver(struct kunit *test)
+{
+	ba_driver_write_after_free(test, false);
+}
+
+static void buddy_arena_test_write_after_free_pointer_driver(struct kunit *test)
+{
+	ba_driver_write_after_free(test, true);
 }
 
 static DEFINE_RAW_SPINLOCK(ba_test_raw_lock);
@@ -1094,6 +1158,8 @@ static struct kunit_case buddy_arena_test_cases[] = {
 			 ba_req_gen_params),
 	KUNIT_CASE(buddy_arena_test_free_list_damage_refused),
 	KUNIT_CASE(buddy_arena_test_free_list_damage_pattern),
+	KUNIT_CASE(buddy_arena_test_write_after_free_pattern_driver),
+	KUNIT_CASE(buddy_arena_test_write_after_free_pointer_driver),
 	KUNIT_CASE(buddy_arena_test_calls_atomic_contexts),
 	KUNIT_CASE_PARAM(buddy_arena_test_create_huge_refused,
 			 ba_huge_gen_params),
