@@ -752,6 +752,33 @@ static void buddy_arena_test_requested_bytes_exact(struct kunit *test)
 }
 
 /*
+ * Every 16-byte block the main arena serves, past @failures failed
+ * allocations (the one that finds the damage), is taken into @blocks:
+ * all but @victim, which is never among them.  Then all are freed.
+ */
+static void ba_serve_all_but(struct kunit *test, struct buddy_arena *ba,
+			     void **blocks, const void *victim,
+			     unsigned int failures)
+{
+	unsigned int n = 0;
+
+	while (n < BA_TEST_SIZE / 16) {
+		blocks[n] = buddy_arena_alloc(ba, 16, GFP_ATOMIC);
+		if (!blocks[n]) {
+			if (!failures--)
+				break;
+			continue;
+		}
+		KUNIT_EXPECT_PTR_NE(test, blocks[n], victim);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, BA_TEST_SIZE / 16 - 1);
+	while (n)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, blocks[--n]), 0);
+	ba_expect_valid(test, ba);
+}
+
+/*
  * A caller that writes an address over a free block's links makes the
  * allocation that would take it fail, cut the block's list off and count
  * one corruption, instead of writing through the bad link.  The block is
@@ -763,7 +790,6 @@ static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 	struct list_head decoy = { &decoy, &decoy };
 	struct buddy_arena_stats st;
 	struct ba_link *victim;
-	unsigned int n = 0;
 	void **blocks;
 	u8 *p;
 
@@ -803,15 +829,7 @@ static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 	ba_expect_valid(test, ba);
 
 	/* Everything but the cut-off block is served, and merges back. */
-	while (n < BA_TEST_SIZE / 16 &&
-	       (blocks[n] = buddy_arena_alloc(ba, 16, GFP_ATOMIC))) {
-		KUNIT_EXPECT_PTR_NE(test, blocks[n], (void *)victim);
-		n++;
-	}
-	KUNIT_EXPECT_EQ(test, n, BA_TEST_SIZE / 16 - 1);
-	while (n)
-		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, blocks[--n]), 0);
-	ba_expect_valid(test, ba);
+	ba_serve_all_but(test, ba, blocks, victim, 0);
 	buddy_arena_stats(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
@@ -868,7 +886,6 @@ static void ba_driver_write_after_free(struct kunit *test, bool pointer)
 {
 	struct buddy_arena *ba = ba_main(test);
 	struct buddy_arena_stats st;
-	unsigned int n = 0;
 	void **blocks;
 	u8 *p, *q;
 
@@ -891,19 +908,7 @@ static void ba_driver_write_after_free(struct kunit *test, bool pointer)
 	KUNIT_EXPECT_GE(test, st.corruptions, 1ULL);
 	ba_expect_valid(test, ba);
 	/* Everything but the damaged block, past the one failure. */
-	while (n < BA_TEST_SIZE / 16) {
-		blocks[n] = buddy_arena_alloc(ba, 16, GFP_ATOMIC);
-		if (!blocks[n])
-			blocks[n] = buddy_arena_alloc(ba, 16, GFP_ATOMIC);
-		if (!blocks[n])
-			break;
-		KUNIT_EXPECT_PTR_NE(test, blocks[n], (void *)q);
-		n++;
-	}
-	KUNIT_EXPECT_EQ(test, n, BA_TEST_SIZE / 16 - 1);
-	while (n)
-		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, blocks[--n]), 0);
-	ba_expect_valid(test, ba);
+	ba_serve_all_but(test, ba, blocks, q, 1);
 	buddy_arena_stats(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
