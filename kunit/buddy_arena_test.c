@@ -658,9 +658,11 @@ static void ba_expect_avail(struct kunit *test, struct buddy_arena *ba)
 		struct ba_link *head = &ba->orders[k].head;
 
 		KUNIT_EXPECT_EQ_MSG(test, !!test_bit(k, &ba->avail),
-				    next_of(head) != head, "order %u", k);
+				    next_of(head, ba->orders[k].key) != head,
+				    "order %u", k);
 		KUNIT_EXPECT_EQ_MSG(test, ba->orders[k].nr_free == 0,
-				    next_of(head) == head, "order %u", k);
+				    next_of(head, ba->orders[k].key) == head,
+				    "order %u", k);
 	}
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 }
@@ -750,6 +752,33 @@ static void buddy_arena_test_requested_bytes_exact(struct kunit *test)
 }
 
 /*
+ * Every 16-byte block the main arena serves, past @failures failed
+ * allocations (the one that finds the damage), is taken into @blocks:
+ * all but @victim, which is never among them.  Then all are freed.
+ */
+static void ba_serve_all_but(struct kunit *test, struct buddy_arena *ba,
+			     void **blocks, const void *victim,
+			     unsigned int failures)
+{
+	unsigned int n = 0;
+
+	while (n < BA_TEST_SIZE / 16) {
+		blocks[n] = buddy_arena_alloc(ba, 16, GFP_ATOMIC);
+		if (!blocks[n]) {
+			if (!failures--)
+				break;
+			continue;
+		}
+		KUNIT_EXPECT_PTR_NE(test, blocks[n], victim);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, BA_TEST_SIZE / 16 - 1);
+	while (n)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, blocks[--n]), 0);
+	ba_expect_valid(test, ba);
+}
+
+/*
  * A caller that writes an address over a free block's links makes the
  * allocation that would take it fail, cut the block's list off and count
  * one corruption, instead of writing through the bad link.  The block is
@@ -761,7 +790,6 @@ static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 	struct list_head decoy = { &decoy, &decoy };
 	struct buddy_arena_stats st;
 	struct ba_link *victim;
-	unsigned int n = 0;
 	void **blocks;
 	u8 *p;
 
@@ -773,7 +801,9 @@ static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 	/* p's buddy is the one free order-4 block */
 	victim = (struct ba_link *)(p + 16);
 	KUNIT_ASSERT_EQ(test, ba->orders[BA_TEST_MIN].nr_free, 1UL);
-	KUNIT_ASSERT_PTR_EQ(test, next_of(&ba->orders[BA_TEST_MIN].head),
+	KUNIT_ASSERT_PTR_EQ(test,
+			    next_of(&ba->orders[BA_TEST_MIN].head,
+				    ba->orders[BA_TEST_MIN].key),
 			    victim);
 	victim->next = (unsigned long)&decoy;
 
@@ -799,15 +829,7 @@ static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 	ba_expect_valid(test, ba);
 
 	/* Everything but the cut-off block is served, and merges back. */
-	while (n < BA_TEST_SIZE / 16 &&
-	       (blocks[n] = buddy_arena_alloc(ba, 16, GFP_ATOMIC))) {
-		KUNIT_EXPECT_PTR_NE(test, blocks[n], (void *)victim);
-		n++;
-	}
-	KUNIT_EXPECT_EQ(test, n, BA_TEST_SIZE / 16 - 1);
-	while (n)
-		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, blocks[--n]), 0);
-	ba_expect_valid(test, ba);
+	ba_serve_all_but(test, ba, blocks, victim, 0);
 	buddy_arena_stats(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
@@ -850,6 +872,59 @@ static void buddy_arena_test_free_list_damage_pattern(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.corruptions, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
+}
+
+/*
+ * A buggy driver: it frees a block, keeps the pointer and writes through
+ * it (0x41 bytes, or with @pointer the address of its other block), then
+ * frees that block's buddy.  The damage is counted, the damaged block is
+ * never handed out again, every other block is, and destroy (in .exit)
+ * works.  The write lands in the block the test was handed, before the
+ * arena hands it out again.
+ */
+static void ba_driver_write_after_free(struct kunit *test, bool pointer)
+{
+	struct buddy_arena *ba = ba_main(test);
+	struct buddy_arena_stats st;
+	void **blocks;
+	u8 *p, *q;
+
+	blocks = kunit_kcalloc(test, BA_TEST_SIZE / 16, sizeof(*blocks),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_PTR_EQ(test, q, p + 16);
+	KUNIT_ASSERT_EQ(test, buddy_arena_free(ba, q), 0);
+	if (pointer) {
+		((void **)q)[0] = p;
+		((void **)q)[1] = p;
+	} else {
+		memset(q, 0x41, 16);
+	}
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_GE(test, st.corruptions, 1ULL);
+	/*
+	 * Everything but the damaged block, past the one failure; the arena
+	 * is walked once that block is cut off (the strict walk refuses it
+	 * while it is still listed).
+	 */
+	ba_serve_all_but(test, ba, blocks, q, 1);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
+}
+
+static void buddy_arena_test_write_after_free_pattern_driver(struct kunit *test)
+{
+	ba_driver_write_after_free(test, false);
+}
+
+static void buddy_arena_test_write_after_free_pointer_driver(struct kunit *test)
+{
+	ba_driver_write_after_free(test, true);
 }
 
 static DEFINE_RAW_SPINLOCK(ba_test_raw_lock);
@@ -1091,6 +1166,8 @@ static struct kunit_case buddy_arena_test_cases[] = {
 			 ba_req_gen_params),
 	KUNIT_CASE(buddy_arena_test_free_list_damage_refused),
 	KUNIT_CASE(buddy_arena_test_free_list_damage_pattern),
+	KUNIT_CASE(buddy_arena_test_write_after_free_pattern_driver),
+	KUNIT_CASE(buddy_arena_test_write_after_free_pointer_driver),
 	KUNIT_CASE(buddy_arena_test_calls_atomic_contexts),
 	KUNIT_CASE_PARAM(buddy_arena_test_create_huge_refused,
 			 ba_huge_gen_params),

@@ -345,6 +345,88 @@ static bool fail_huge(size_t size)
 	return size >= (1UL << 30);
 }
 
+static bool fail_big(size_t size)
+{
+	return size >= (1UL << 26);
+}
+
+/*
+ * create and add_region with 2^k - 1, 2^k and 2^k + 1 bytes for every k
+ * up to 63, SIZE_MAX and odd sizes, with the orders at their limits: each
+ * either succeeds with a usable arena or region, or is refused with
+ * -EINVAL or -ENOMEM and exactly one message; never a WARN (the shim
+ * aborts on a kmalloc(), kvmalloc() or vmalloc() the kernel would WARN
+ * about), nothing leaked.
+ */
+static bool every_size(void)
+{
+	static const unsigned int orders[][2] = {
+		{ 4, 4 }, { 4, 30 }, { 12, 30 }, { 30, 30 },
+	};
+	static const size_t odd[] = { 1, 15, 17, 4095, 4097, 3000, 12345,
+				      SIZE_MAX, SIZE_MAX - 1, SIZE_MAX / 3 };
+	unsigned long msgs, warns = ap_shim_nr_WARN;
+	long live = ap_shim_live_allocs;
+	struct buddy_arena *ba, *one;
+	unsigned int k, d, o;
+	size_t size;
+	int ret;
+
+	one = buddy_arena_create("ctx-every", 4096, 4, 12, 0);
+	if (IS_ERR(one))
+		return false;
+	/* A smaller machine than test_sizes()'s, to keep the run short. */
+	ap_shim_fail_hook = fail_big;
+	for (k = 0; k < 64 * 3 + ARRAY_SIZE(odd); k++) {
+		if (k < 64 * 3) {
+			d = k % 3;
+			size = (1UL << (k / 3)) + d - 1;
+		} else {
+			size = odd[k - 64 * 3];
+		}
+		for (o = 0; o < ARRAY_SIZE(orders); o++) {
+			msgs = ap_shim_nr_err + ap_shim_nr_warn;
+			ba = buddy_arena_create("ctx-every2", size, orders[o][0],
+						orders[o][1], 0);
+			if (!IS_ERR(ba)) {
+				void *p = buddy_arena_alloc(ba, 1, GFP_KERNEL);
+
+				if (!p || size < BIT(orders[o][0]) ||
+				    buddy_arena_free(ba, p)) {
+					fprintf(stderr, "size %zu/%u: bad arena\n",
+						size, orders[o][0]);
+					buddy_arena_destroy(ba);
+					goto fail;
+				}
+				buddy_arena_destroy(ba);
+				continue;
+			}
+			if ((ba != ERR_PTR(-EINVAL) && ba != ERR_PTR(-ENOMEM)) ||
+			    ap_shim_nr_err + ap_shim_nr_warn != msgs + 1) {
+				fprintf(stderr, "size %zu/%u: %ld, %lu messages\n",
+					size, orders[o][0], PTR_ERR(ba),
+					ap_shim_nr_err + ap_shim_nr_warn - msgs);
+				goto fail;
+			}
+		}
+		msgs = ap_shim_nr_err + ap_shim_nr_warn;
+		ret = buddy_arena_add_region(one, size);
+		if (!ret ? size < 16 :
+		    (ret != -EINVAL && ret != -ENOMEM) ||
+		    ap_shim_nr_err + ap_shim_nr_warn != msgs + 1) {
+			fprintf(stderr, "add %zu: %d\n", size, ret);
+			goto fail;
+		}
+	}
+	ap_shim_fail_hook = NULL;
+	buddy_arena_destroy(one);
+	return ap_shim_nr_WARN == warns && ap_shim_live_allocs == live;
+fail:
+	ap_shim_fail_hook = NULL;
+	buddy_arena_destroy(one);
+	return false;
+}
+
 /*
  * Sizes no arena can have: -EINVAL or -ENOMEM with one message, never a
  * WARN (in the kernel: kvmalloc()'s over INT_MAX, vmalloc()'s warn_alloc),
@@ -394,6 +476,7 @@ static void test_sizes(void)
 	one = NULL;
 	CHECK(ap_shim_live_allocs == live, "leaked %ld",
 	      ap_shim_live_allocs - live);
+	CHECK(every_size(), "every size");
 	printf("buddy_context: create/add_region sizes up to SIZE_MAX refused with one message\n");
 out:
 	ap_shim_fail_hook = NULL;
@@ -495,6 +578,104 @@ out:
 	buddy_arena_destroy(ba);
 }
 
+/*
+ * Issue 11's first defect as a buggy driver meets it, through the public
+ * API alone: it frees a block, keeps the pointer and writes 0x41 bytes
+ * through it, then frees the block's buddy.  The arena used to follow
+ * 0x4141414141414141 there (a general protection fault; here, a SEGV).
+ * Now the damage is counted, the block is never handed out again, and
+ * everything else is.
+ */
+static void test_uaf_pattern(void)
+{
+	struct buddy_arena_stats st;
+	struct buddy_arena *ba;
+	void *blocks[256];
+	unsigned int n = 0, nulls = 0;
+	u8 *p, *q;
+
+	ba = buddy_arena_create("ctx-uaf", 4096, 4, 12, 0);
+	CHECK(!IS_ERR(ba), "create");
+	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	CHECK(p && q == p + 16, "buddies");
+	CHECK(!buddy_arena_free(ba, q), "free");
+	memset(q, 0x41, 16);
+	CHECK(!buddy_arena_free(ba, p), "free next to the damage");
+	buddy_arena_stats(ba, &st);
+	CHECK(st.corruptions >= 1, "counted %llu", st.corruptions);
+	while (n < ARRAY_SIZE(blocks) && nulls < 2) {
+		blocks[n] = buddy_arena_alloc(ba, 16, GFP_ATOMIC);
+		if (!blocks[n]) {
+			nulls++;
+			continue;
+		}
+		CHECK(blocks[n++] != q, "damaged block handed out");
+	}
+	CHECK(n == 255, "%u blocks served", n);
+	while (n)
+		CHECK(!buddy_arena_free(ba, blocks[--n]), "free");
+	buddy_arena_stats(ba, &st);
+	CHECK(st.free_bytes == 4096 - 16 && st.live_blocks == 0,
+	      "free %zu", st.free_bytes);
+	printf("buddy_context: a driver's 0x41 write after free: counted, cut off\n");
+out:
+	buddy_arena_destroy(ba);
+}
+
+/*
+ * The pointer-like form, in a grown region: the driver writes an address
+ * (of its other, live block) over the links of the block it freed, then
+ * frees that other block.  The arena used to skip the merge but count the
+ * region entirely free, and the give-back work vfree'd it with the damaged
+ * block still listed: the next allocations read freed memory (ASan) and
+ * the free count underflowed.  Now the region is kept, the damaged block
+ * never handed out, and the rest served.
+ */
+static void test_uaf_pointer(void)
+{
+	struct buddy_arena_stats st;
+	struct buddy_arena *ba;
+	void *full = NULL, *r1 = NULL, *r2 = NULL;
+	u8 *p, *q;
+
+	ba = buddy_arena_create("ctx-uafp", 4096, 6, 12, BUDDY_ARENA_GROW);
+	CHECK(!IS_ERR(ba), "create");
+	full = buddy_arena_alloc(ba, 4096, GFP_KERNEL);
+	p = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
+	q = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
+	buddy_arena_stats(ba, &st);
+	CHECK(full && p && q == p + 2048 && st.regions == 2, "grown");
+	CHECK(!buddy_arena_free(ba, q), "free");
+	((void **)q)[0] = p;
+	((void **)q)[1] = p;
+	CHECK(!buddy_arena_free(ba, p), "free next to the damage");
+	ap_shim_run_work();
+	buddy_arena_stats(ba, &st);
+	CHECK(st.corruptions >= 1 && st.regions == 2,
+	      "counted %llu, regions %u", st.corruptions, st.regions);
+	r1 = buddy_arena_alloc(ba, 2048, GFP_ATOMIC);
+	r2 = buddy_arena_alloc(ba, 2048, GFP_ATOMIC);
+	CHECK(r1 == p && r2 != q, "served %p %p", r1, r2);
+	CHECK(!buddy_arena_free(ba, r1) && !buddy_arena_free(ba, r2) &&
+	      !buddy_arena_free(ba, full), "free");
+	r1 = NULL;
+	r2 = NULL;
+	full = NULL;
+	ap_shim_run_work();
+	buddy_arena_stats(ba, &st);
+	CHECK(st.regions == 2 && st.live_blocks == 0 &&
+	      st.free_bytes == st.size - 2048, "regions %u free %zu",
+	      st.regions, st.free_bytes);
+	printf("buddy_context: a driver's pointer write after free in a grown region: kept\n");
+out:
+	buddy_arena_free(ba, r1);
+	buddy_arena_free(ba, r2);
+	buddy_arena_free(ba, full);
+	buddy_arena_destroy(ba);
+	ap_shim_run_work();
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -507,6 +688,8 @@ static const struct {
 	{ "sizes", test_sizes },
 	{ "damaged_region_kept", test_damaged_region_kept },
 	{ "write_after_free_pattern", test_write_after_free_pattern },
+	{ "uaf_pattern", test_uaf_pattern },
+	{ "uaf_pointer", test_uaf_pointer },
 };
 
 /* buddy_context [test]: all of them, or the one named. */

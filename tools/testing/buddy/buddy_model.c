@@ -363,13 +363,6 @@ static bool fail_all(size_t size)
 	return true;
 }
 
-static int fail_countdown;
-
-static bool fail_nth(size_t size)
-{
-	return fail_countdown-- == 0;
-}
-
 #undef CHECK
 #define CHECK(cond, ...) do {						\
 	if (!(cond)) {							\
@@ -493,29 +486,168 @@ out:
 	ap_shim_run_work();
 }
 
-static void test_alloc_failures(void)
-{
-	struct buddy_arena *ba;
-	long live = ap_shim_live_allocs;
-	int i;
+/* Allocation calls seen since the count was reset, and the one to fail. */
+static unsigned int fault_calls, fault_at;
 
-	for (i = 0; i <= 4; i++) {
-		fail_countdown = i;
-		ap_shim_fail_hook = fail_nth;
-		ba = buddy_arena_create("fail", 1 << 16, 4, 16, 0);
-		ap_shim_fail_hook = NULL;
-		if (!IS_ERR(ba)) {
-			CHECK(i == 4, "create survived failure %d", i);
-			buddy_arena_destroy(ba);
-		} else {
-			CHECK(PTR_ERR(ba) == -ENOMEM, "create: %ld",
+static bool fail_at_nth(size_t size)
+{
+	return fault_calls++ == fault_at;
+}
+
+/* Start failing allocation number @n (from 0) of what follows. */
+static void inject_fault(unsigned int n)
+{
+	fault_calls = 0;
+	fault_at = n;
+	ap_shim_fail_hook = fail_at_nth;
+}
+
+/* Whether an arena still serves: a block out and back, the walk sound. */
+static bool still_serves(struct buddy_arena *ba)
+{
+	void *p = buddy_arena_alloc(ba, 64, GFP_ATOMIC);
+
+	return p && !buddy_arena_free(ba, p) && buddy_check(ba);
+}
+
+/*
+ * Every allocation buddy_arena_create() makes fails in turn, for every
+ * flag combination and for an order map large enough that kvzalloc()
+ * takes it from vmalloc(): -ENOMEM each time, no WARN, nothing leaked,
+ * until a create with no failure injected succeeds.
+ */
+static void test_fault_create(void)
+{
+	static const struct {
+		size_t size;
+		unsigned int min, max, flags;
+	} shapes[] = {
+		{ 3000, 6, 12, 0 },
+		{ 3000, 6, 12, BUDDY_ARENA_GROW },
+		{ 3000, 6, 12, BUDDY_ARENA_POISON },
+		{ 3000, 6, 12, BUDDY_ARENA_GROW | BUDDY_ARENA_POISON },
+		{ 1UL << 27, 4, 20, 0 },
+	};
+	unsigned long warns = ap_shim_nr_WARN;
+	long live = ap_shim_live_allocs;
+	struct buddy_arena *ba = NULL;
+	unsigned int i, n;
+
+	for (i = 0; i < ARRAY_SIZE(shapes); i++) {
+		for (n = 0; ; n++) {
+			inject_fault(n);
+			ba = buddy_arena_create("fault", shapes[i].size,
+						shapes[i].min, shapes[i].max,
+						shapes[i].flags);
+			ap_shim_fail_hook = NULL;
+			if (!IS_ERR(ba))
+				break;
+			CHECK(PTR_ERR(ba) == -ENOMEM && n < fault_calls,
+			      "shape %u, allocation %u failed: %ld", i, n,
 			      PTR_ERR(ba));
+			CHECK(ap_shim_live_allocs == live,
+			      "shape %u, allocation %u failed: leaked %ld", i,
+			      n, ap_shim_live_allocs - live);
 		}
+		CHECK(n >= 3 && fault_calls <= n,
+		      "shape %u: survived failure %u of %u", i, n, fault_calls);
+		CHECK(still_serves(ba), "shape %u", i);
+		buddy_arena_destroy(ba);
+		ba = NULL;
+		CHECK(ap_shim_live_allocs == live, "shape %u: leaked %ld", i,
+		      ap_shim_live_allocs - live);
 	}
-	CHECK(ap_shim_live_allocs == live, "leak %ld", ap_shim_live_allocs -
-	      live);
+	CHECK(ap_shim_nr_WARN == warns, "%lu WARNs", ap_shim_nr_WARN - warns);
 out:
 	ap_shim_fail_hook = NULL;
+	buddy_arena_destroy(ba);
+}
+
+/*
+ * After a call that failed: the stats as in @before, as many allocations
+ * as @live, and the arena still serving.
+ */
+static bool unchanged(struct buddy_arena *ba,
+		      const struct buddy_arena_stats *before, long live)
+{
+	struct buddy_arena_stats after;
+
+	buddy_arena_stats(ba, &after);
+	if (memcmp(before, &after, sizeof(after))) {
+		fprintf(stderr, "arena changed\n");
+		return false;
+	}
+	if (ap_shim_live_allocs != live) {
+		fprintf(stderr, "leaked %ld\n", ap_shim_live_allocs - live);
+		return false;
+	}
+	return still_serves(ba);
+}
+
+/*
+ * Every allocation of buddy_arena_add_region() and of growth fails in
+ * turn: -ENOMEM or NULL, the arena exactly as it was (but for the failed
+ * allocation counted), nothing leaked, and it goes on serving.
+ */
+static void test_fault_grow(void)
+{
+	struct buddy_arena_stats before;
+	long live, live0 = ap_shim_live_allocs;
+	struct buddy_arena *ba;
+	unsigned int n;
+	void *full = NULL, *p = NULL;
+	int ret;
+
+	ba = buddy_arena_create("fault", 4096, 6, 12, BUDDY_ARENA_GROW);
+	CHECK(!IS_ERR(ba), "create");
+	for (n = 0; ; n++) {
+		buddy_arena_stats(ba, &before);
+		live = ap_shim_live_allocs;
+		inject_fault(n);
+		ret = buddy_arena_add_region(ba, 3000);
+		ap_shim_fail_hook = NULL;
+		if (!ret)
+			break;
+		CHECK(ret == -ENOMEM && n < fault_calls, "add %u: %d", n, ret);
+		CHECK(unchanged(ba, &before, live), "add %u", n);
+	}
+	CHECK(n >= 3 && fault_calls <= n && ba->nr_regions == 2,
+	      "add survived failure %u of %u", n, fault_calls);
+
+	/* Growth: the arena has no 4096-byte block left. */
+	full = buddy_arena_alloc(ba, 4096, GFP_KERNEL);
+	CHECK(full && ba->nr_regions == 2, "fill");
+	for (n = 0; ; n++) {
+		buddy_arena_stats(ba, &before);
+		live = ap_shim_live_allocs;
+		inject_fault(n);
+		p = buddy_arena_alloc(ba, 4096, GFP_KERNEL);
+		ap_shim_fail_hook = NULL;
+		if (p)
+			break;
+		before.failures++;
+		CHECK(n < fault_calls, "growth %u: no failure", n);
+		CHECK(unchanged(ba, &before, live), "growth %u", n);
+	}
+	CHECK(n >= 3 && fault_calls <= n && ba->nr_regions == 3,
+	      "growth survived failure %u of %u", n, fault_calls);
+	CHECK(!buddy_arena_free(ba, p) && !buddy_arena_free(ba, full),
+	      "free");
+	p = NULL;
+	full = NULL;
+	ap_shim_run_work();
+	CHECK(buddy_check(ba), "given back");
+out:
+	ap_shim_fail_hook = NULL;
+	buddy_arena_free(ba, p);
+	buddy_arena_free(ba, full);
+	buddy_arena_destroy(ba);
+	ap_shim_run_work();
+	if (ap_shim_live_allocs != live0) {
+		fprintf(stderr, "FAIL: fault_grow leaked %ld\n",
+			ap_shim_live_allocs - live0);
+		failed++;
+	}
 }
 
 static void test_poison(void)
@@ -590,7 +722,8 @@ static void test_free_list_damage(void)
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	CHECK(p, "alloc");
 	victim = (struct ba_link *)(p + 16);
-	CHECK(next_of(&ba->orders[4].head) == victim, "buddy listed");
+	CHECK(next_of(&ba->orders[4].head, ba->orders[4].key) == victim,
+	      "buddy listed");
 	/* Pointer-like data: an address the arena could write through. */
 	victim->next = (unsigned long)&decoy;
 	CHECK(!buddy_arena_alloc(ba, 16, GFP_KERNEL), "damaged block taken");
@@ -684,7 +817,8 @@ int main(int argc, char **argv)
 	ap_shim_quiet = 2;
 
 	test_args();
-	test_alloc_failures();
+	test_fault_create();
+	test_fault_grow();
 	test_growth();
 	test_poison();
 	test_canary();
