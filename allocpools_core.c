@@ -92,14 +92,19 @@ static struct dentry *kind_dir_locked(const struct ap_kind *kind)
 	if (!ap_root)
 		return NULL;
 	for (i = 0; i < AP_MAX_KINDS; i++) {
-		if (ap_kind_dirs[i].kind == kind)
-			return ap_kind_dirs[i].dir;
-		if (!ap_kind_dirs[i].kind) {
+		if (ap_kind_dirs[i].kind && ap_kind_dirs[i].kind != kind)
+			continue;
+		/*
+		 * A directory that could not be made (no memory at the
+		 * time) is tried again by the kind's next pool, rather than
+		 * leaving every later pool of the kind without one.
+		 */
+		if (IS_ERR_OR_NULL(ap_kind_dirs[i].dir)) {
 			ap_kind_dirs[i].kind = kind;
 			ap_kind_dirs[i].dir = debugfs_create_dir(kind->name,
 								 ap_root);
-			return ap_kind_dirs[i].dir;
 		}
+		return ap_kind_dirs[i].dir;
 	}
 	return NULL;
 }
