@@ -404,14 +404,20 @@ static inline struct bget_free *blk_links(struct bget_hdr *h)
 	return (struct bget_free *)(h + 1);
 }
 
+/*
+ * These two run on links and nodes not yet checked, which may hold any
+ * value a client wrote: integer arithmetic, so that a wild value is only a
+ * number until the checks have placed it in a region.
+ */
 static inline struct bget_hdr *links_blk(const struct bget_free *f)
 {
-	return (struct bget_hdr *)f - 1;
+	return (struct bget_hdr *)((unsigned long)f - sizeof(struct bget_hdr));
 }
 
 static inline struct bget_hdr *rb_blk(const struct rb_node *n)
 {
-	return links_blk(rb_entry(n, struct bget_free, rb));
+	return links_blk((struct bget_free *)((unsigned long)n -
+					      offsetof(struct bget_free, rb)));
 }
 
 static inline void *blk_payload(struct bget_hdr *h)
