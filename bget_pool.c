@@ -790,6 +790,7 @@ struct tpath {
  * each node on the path (sibling, nephews, and two levels more after a
  * rotation).  The walks check that much before the tree is changed.
  */
+#define TREE_HALO_NONE		(-1)	/* not even the found node's children */
 #define TREE_HALO_INSERT	1
 #define TREE_HALO_ERASE		4
 
@@ -800,8 +801,10 @@ static __always_inline bool rb_node_black(const struct rb_node *n)
 
 /*
  * Walk from the root toward @size, checking each node met and @halo levels
- * below it.  Returns the node of @size (its children checked too), or NULL
- * with @tp the place it would go; ERR_PTR(-EUCLEAN) if a check failed.
+ * below it.  Returns the node of @size (its children checked too, unless
+ * @halo is TREE_HALO_NONE: a caller that only joins or resizes that node's
+ * chain follows nothing below it), or NULL with @tp the place it would go;
+ * ERR_PTR(-EUCLEAN) if a check failed.
  * Bounds narrow strictly at each step, so even a damaged tree cannot make
  * the walk loop.
  */
@@ -821,6 +824,9 @@ static struct rb_node *tree_path_locked(struct bget_pool *bp, size_t size,
 			return ERR_PTR(-EUCLEAN);
 		s = blk_size(rb_blk(n));
 		if (size == s) {
+			/* Nothing below the node is followed: joining its chain. */
+			if (halo < 0)
+				return n;
 			halo = max(halo, 1);
 			ok = tsub_ok_locked(bp, n->rb_left, n, tp->lo, s,
 					    halo - 1) &&
@@ -830,10 +836,10 @@ static struct rb_node *tree_path_locked(struct bget_pool *bp, size_t size,
 		}
 		/* The child off the path, and what lies below it. */
 		if (size < s)
-			ok = !halo || tsub_ok_locked(bp, n->rb_right, n, s,
+			ok = halo <= 0 || tsub_ok_locked(bp, n->rb_right, n, s,
 						     tp->hi, halo - 1);
 		else
-			ok = !halo || tsub_ok_locked(bp, n->rb_left, n, tp->lo,
+			ok = halo <= 0 || tsub_ok_locked(bp, n->rb_left, n, tp->lo,
 						     s, halo - 1);
 		if (!ok)
 			return ERR_PTR(-EUCLEAN);
@@ -892,7 +898,7 @@ static void tree_insert_locked(struct bget_pool *bp, struct bget_free *f,
 	struct tpath tp;
 
 	lockdep_assert_held(&bp->lock);
-	n = tree_path_locked(bp, size, 0, &tp);
+	n = tree_path_locked(bp, size, TREE_HALO_NONE, &tp);
 	/* A red parent means rebalancing: check what it may touch. */
 	if (!n && tp.parent && !rb_node_black(tp.parent))
 		n = tree_path_locked(bp, size, TREE_HALO_INSERT, &tp);
@@ -1062,7 +1068,7 @@ static bool tree_keeps_place(struct bget_pool *bp, struct bget_free *f,
 	if (get_next(bp, f) || get_pprev(bp, f, tree_salt(bp)) ||
 	    f->rb.rb_left || f->rb.rb_right)
 		return false;
-	n = tree_path_locked(bp, old, 0, &tp);
+	n = tree_path_locked(bp, old, TREE_HALO_NONE, &tp);
 	return n == &f->rb && size > tp.lo && size < tp.hi;
 }
 
