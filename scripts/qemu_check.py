@@ -274,7 +274,9 @@ def test(res):
                "rmmod allocpools"):
         check(mk, res["markers"].get(mk) == 0,
               "rc=%s" % res["markers"].get(mk))
-    for mk in ("insmod bad fifo_size", "insmod bad buddy_min_order"):
+    for mk in ("insmod bad fifo_size", "insmod bad buddy_min_order",
+               "insmod huge fifo_size", "insmod huge buddy_size",
+               "insmod huge bget_size", "insmod huge slab_size"):
         check(mk + " fails the load", res["markers"].get(mk, 0) != 0,
               "rc=%s" % res["markers"].get(mk))
     check("failed loads leave no debugfs tree",
