@@ -5,9 +5,9 @@
  * 22 classes of 8 B .. 16 MiB (8 << i).  A request takes the smallest class
  * that fits.  Every object is preceded by an 8-byte header: the class index,
  * then seven marker bytes, 0xff while the object is allocated and 0xfe while
- * it sits on a free list, so a double free is seen in O(1) from the header.
- * A free object's list link lives in its first 8 bytes, stored encoded
- * (see "Corruption" below).
+ * it is free, so a double free is seen in O(1) from the header.  A free
+ * object on a linked list (buddy mode; heap mode's pool list) has its link
+ * in its first 8 bytes, stored encoded (see "Corruption" below).
  *
  *   header                  object (8 << cls bytes)
  *   +-----+----------------+---------------------------------------+
@@ -18,24 +18,29 @@
  *
  * Heap mode (bump_slab_create): one vmalloc'd heap.  A class whose free
  * objects are all gone takes header + class size from the bump pointer; a
- * free pushes the object on a LIFO list and an allocation pops the most
+ * free pushes the object on a LIFO stack and an allocation pops the most
  * recently freed one.  Objects never change class.  A side map with one
- * byte per 16 bytes of heap says where headers start and of what class
- * (two headers are at least 16 bytes apart), so a foreign, interior or
- * misaligned pointer, or a class byte overwritten with another valid one,
- * is refused without trusting anything the caller could write.
+ * byte per 16 bytes of heap says where headers start, of what class (two
+ * headers are at least 16 bytes apart) and where a free object is, so a
+ * foreign, interior or misaligned pointer, a class byte overwritten with
+ * another valid one, or a free of a free object, is refused without
+ * trusting anything the caller could write.
  *
  *   heap: [hdr|obj 8][hdr|obj 32     ][hdr|obj 8][hdr|obj 1024 ...]   free
  *         0                                                  bump ^    end
  *   map:  one byte per 16 heap bytes: 0, or (class + 1) * 2 + bit 3 of the
- *         header's offset, for the one header that starts in those 16 bytes
+ *         header's offset, for the one header that starts in those 16
+ *         bytes, plus BS_MAP_CACHED (0x40) while its object is free in a
+ *         CPU's cache or BS_MAP_LISTED (0x80) while it is on the pool list
  *
- * The free objects of a class sit on per-CPU caches (each a LIFO list of at
- * most BS_CACHE_MAX objects) in front of the class's pool-wide list.  A free
- * pushes on this CPU's cache and a full cache moves to the front of the
- * pool list; an allocation pops from this CPU's cache, and an empty cache
- * takes a batch from the pool list or, if that is empty too, half of
- * another CPU's cache before anything is bumped.  To find such a cache
+ * The free objects of a class sit in per-CPU caches (each an array of at
+ * most BS_CACHE_MAX pointers in the per-CPU area, out of any client's
+ * reach) in front of the class's pool-wide list, which links free objects
+ * through their first word.  A free pushes on this CPU's cache, and a full
+ * cache first sends its BS_BATCH oldest to the front of the pool list; an
+ * allocation pops from this CPU's cache, and an empty cache takes a batch
+ * from the pool list or, if that is empty too, half of another CPU's cache
+ * before anything is bumped.  To find such a cache
  * without looking at every CPU, each class has a mask of the CPUs whose
  * cache may hold objects of it: a CPU's bit is set, under its cache lock,
  * when its cache gains objects, and cleared by whoever finds that cache
@@ -113,15 +118,19 @@
  *
  * Corruption: a client that writes into an object after freeing it, or
  * past the end of a live one, can reach the allocator's own data there:
- * the link in a free object's first word and the 8-byte headers.  Links
- * are stored as ap_link_encode() makes them (XORed with a per-pool random
- * secret and the byte-swapped address of the word), and every link is
- * decoded and checked before it is followed: in heap mode it must be NULL
- * exactly where the list's out-of-band count says the list ends, and
- * otherwise the place of a header of the list's class in the side map
- * (inside the heap, aligned, the right class); in buddy mode an object
- * carved in the same slab, at a whole stride, and the object popped must
- * have a free header.  A link that fails is never followed: the damage is
+ * the link in a free object's first word and the 8-byte headers.  In heap
+ * mode only the pool list has links: the caches, where the fast paths
+ * work, are arrays no client can reach, so a pop or push follows nothing a
+ * client wrote.  Links are stored as ap_link_encode() makes them (XORed
+ * with a per-pool random secret and the byte-swapped address of the
+ * word), and every link is decoded and checked before it is followed: in
+ * heap mode (a refill from the pool list, which ends by its out-of-band
+ * count) it must lead inside the heap to a header's place that the side
+ * map says is of the list's class and on the pool list, so that no object
+ * in a cache, none already taken off the list and none live is ever
+ * reached through a link; in buddy mode an object carved in the same
+ * slab, at a whole stride, and the object popped must have a free
+ * header.  A link that fails is never followed: the damage is
  * counted (corruptions and invalid_frees) and reported once, ratelimited,
  * with its offset; the object holding it and every object behind it on
  * that list are cut off (counted in the class's bad objects, never handed
@@ -129,13 +138,19 @@
  * until destroy); and the allocation goes on with another list, the bump
  * pointer or another slab, so the pool keeps serving.  A header is checked
  * against the side map (heap) or the slab (buddy) before it steers a
- * free, so a smashed header makes that object's free a refused one.  With
- * BUMP_SLAB_POISON a write anywhere in a free object is found when it is
+ * free, so a smashed header makes that object's free a refused one; in
+ * heap mode the map alone refuses a second free, even of an object whose
+ * header was rewritten to say live.  With BUMP_SLAB_POISON a write
+ * anywhere in a free object past its first word is found when it is
  * reused, as before.  Not caught: a write that reproduces a valid encoded
- * link exactly (it takes the secret); a write into a free object's bytes
- * past its link without poisoning (harmless to the pool: it is the
- * client's data that is lost); a write into a live object's own bytes,
- * which is not the allocator's to see; in buddy mode, a write that
+ * link exactly (it takes the secret); a write that turns a link into one
+ * naming another free object of the same list or one cut off before (only
+ * a partial overwrite that lands on such an object can: it is handed out
+ * once, never while live, and its list's count is off from then on); a
+ * write into a free object's bytes past its link without poisoning, or
+ * into the first word of one in a heap cache (harmless to the pool: it is
+ * the client's data that is lost); a write into a live object's own
+ * bytes, which is not the allocator's to see; in buddy mode, a write that
  * reaches a slab's own header at the start of its block (only an overflow
  * from the arena block before it can), which is trusted.
  *
@@ -145,13 +160,13 @@
  *   bump_slab_alloc  heap: one cache lock for one pop.  When this CPU's
  *                    cache is empty (or the pool poisons): the pool lock
  *                    and this CPU's cache lock for a pop plus one of: a
- *                    batch of BS_BATCH links from the pool list; a scan of
- *                    the class's CPU mask (nr_cpu_ids / BITS_PER_LONG
- *                    words) and at most BS_STEAL_TRIES other cache locks,
- *                    one at a time, each for at most BS_CACHE_MAX / 2
- *                    links; or one bump.  A damaged object found by the
- *                    poison check: the pool lock and a cache lock for a
- *                    few stores.
+ *                    batch of BS_BATCH checked links from the pool list; a
+ *                    scan of the class's CPU mask (nr_cpu_ids /
+ *                    BITS_PER_LONG words) and at most BS_STEAL_TRIES other
+ *                    cache locks, one at a time, each for a copy of at
+ *                    most BS_CACHE_MAX / 2 pointers; or one bump.  A
+ *                    damaged object found by the poison check: the pool
+ *                    lock and a cache lock for a few stores.
  *                    buddy: the pool lock for O(1) list operations and
  *                    counters, no memory touched beyond slab headers and
  *                    an object's header and link, and at most two damaged
@@ -159,10 +174,10 @@
  *                    object, and once more after a slab block given back
  *                    (BS_RETURNING entries).
  *   bump_slab_free   heap: no lock to validate; one cache lock for one push
- *                    and, on the push that overfills the cache, the pool
- *                    lock and that cache lock to splice BS_CACHE_MAX + 1
- *                    objects at its tail (O(1)).  A refused free: the
- *                    pool lock for a counter.
+ *                    and, on a push into a full (or empty) cache, the pool
+ *                    lock and that cache lock to send BS_BATCH objects to
+ *                    the pool list (BS_BATCH links written) and push.  A
+ *                    refused free: the pool lock for a counter.
  *                    buddy: the pool lock for O(1) list operations and
  *                    the arena's block_size (its lock nested, O(log
  *                    regions)), twice with poisoning (before and after the
@@ -322,7 +337,9 @@ struct bs_pcpu {
  * @slabs: buddy mode: slabs held
  * @slab_bytes: buddy mode: bytes of the blocks of those slabs
  * @returning: buddy mode: the page address of each slab block being given
- *	back to the arena (0: a free entry), never read through
+ *	back to the arena (0: a free entry; BS_RETURN_DONE: one whose block
+ *	came back to us meanwhile), never read through
+ * @nr_returning: buddy mode: entries of @returning taken
  * @failures: failed allocations
  * @invalid_frees: rejected frees and modified free objects found
  * @corruptions: damage found: a modified free object (poison, header)
@@ -350,6 +367,7 @@ struct bump_slab {
 	unsigned long slabs;
 	size_t slab_bytes;
 	unsigned long returning[BS_RETURNING];
+	unsigned int nr_returning;
 	u64 failures;
 	u64 invalid_frees;
 	u64 corruptions;
@@ -371,15 +389,14 @@ static __always_inline unsigned int size_to_cls(size_t size)
 	return fls64((size - 1) | (BUMP_SLAB_MIN_SIZE - 1)) - 3;
 }
 
-/* The header word as memory holds it, byte 0 first, on either endianness. */
+/*
+ * The header word as memory holds it, byte 0 first, on either endianness:
+ * @c (< 256), then seven bytes @mark.  One OR when @mark is a constant.
+ */
 static __always_inline u64 hdr_word(unsigned int c, u8 mark)
 {
-	union {
-		u8 b[BS_HDR];
-		u64 w;
-	} h = { .b = { c, mark, mark, mark, mark, mark, mark, mark } };
-
-	return h.w;
+	return (__force u64)cpu_to_le64((u64)c |
+					(u64)mark * 0x0101010101010100ULL);
 }
 
 static __always_inline u64 *obj_hdr(void *obj)
@@ -632,6 +649,7 @@ static void refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 	m = obj_map(bs, obj);
 	for (i = 0; i < want; i++) {
 		mo = m;
+		/* Frees of it read its map byte without a lock. */
 		data_race(*mo ^= BS_MAP_LISTED ^ BS_MAP_CACHED);
 		next = ap_link_decode(secret, obj,
 				      READ_ONCE(*(unsigned long *)obj));
@@ -640,6 +658,7 @@ static void refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 			if (unlikely(unit >= units))
 				goto cut;
 			m = &map[unit >> 1];
+			/* Written by frees with no lock, but not of listed ones. */
 			if (unlikely(data_race(*m) != (listed | (unit & 1))))
 				goto cut;
 		}
@@ -652,7 +671,7 @@ static void refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 	return;
 
 cut:
-	/* @obj is cut off with the rest: listed, as they are. */
+	/* @obj is cut off with the rest: listed, as they are (racy as above). */
 	data_race(*mo ^= BS_MAP_LISTED ^ BS_MAP_CACHED);
 	cut_locked(bs, c, obj, avail - i, dmg);
 	l->head = NULL;
@@ -760,6 +779,7 @@ static void *heap_pop_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 		mark_locked(bs, pc, c);
 	}
 	obj = pc->objs[c][--k->n];
+	/* Live by the map again: frees of it read this without a lock. */
 	data_race(*obj_map(bs, obj) &= ~BS_MAP_CACHED);
 	k->allocs++;
 	return obj;
@@ -1046,7 +1066,8 @@ static struct bs_slab *find_slab_locked(struct bump_slab *bs, const void *ptr)
 	lockdep_assert_held(&bs->lock);
 	if (off >= PAGE_SIZE || (off & (BS_HDR - 1)))
 		return NULL;
-	for (i = 0; i < BS_RETURNING; i++)
+	/* Most of the time no give-back is under way: nothing to look at. */
+	for (i = 0; bs->nr_returning && i < BS_RETURNING; i++)
 		if (bs->returning[i] == page)
 			return NULL;
 	return slab_lookup(bs, ptr,
@@ -1068,6 +1089,7 @@ static int start_return_locked(struct bump_slab *bs, void *block)
 	for (i = 0; i < BS_RETURNING; i++) {
 		if (!bs->returning[i]) {
 			bs->returning[i] = (unsigned long)block;
+			bs->nr_returning++;
 			return i;
 		}
 	}
@@ -1087,6 +1109,7 @@ static void give_back(struct bump_slab *bs, void *block, int slot)
 	buddy_arena_free(bs->arena, block);
 	raw_spin_lock_irqsave(&bs->lock, flags);
 	bs->returning[slot] = 0;
+	bs->nr_returning--;
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 }
 
