@@ -5,9 +5,9 @@
  * 22 classes of 8 B .. 16 MiB (8 << i).  A request takes the smallest class
  * that fits.  Every object is preceded by an 8-byte header: the class index,
  * then seven marker bytes, 0xff while the object is allocated and 0xfe while
- * it sits on a free list, so a double free is seen in O(1) from the header.
- * A free object's list link lives in its first 8 bytes, stored encoded
- * (see "Corruption" below).
+ * it is free, so a double free is seen in O(1) from the header.  A free
+ * object on a linked list (buddy mode; heap mode's pool list) has its link
+ * in its first 8 bytes, stored encoded (see "Corruption" below).
  *
  *   header                  object (8 << cls bytes)
  *   +-----+----------------+---------------------------------------+
@@ -18,24 +18,29 @@
  *
  * Heap mode (bump_slab_create): one vmalloc'd heap.  A class whose free
  * objects are all gone takes header + class size from the bump pointer; a
- * free pushes the object on a LIFO list and an allocation pops the most
+ * free pushes the object on a LIFO stack and an allocation pops the most
  * recently freed one.  Objects never change class.  A side map with one
- * byte per 16 bytes of heap says where headers start and of what class
- * (two headers are at least 16 bytes apart), so a foreign, interior or
- * misaligned pointer, or a class byte overwritten with another valid one,
- * is refused without trusting anything the caller could write.
+ * byte per 16 bytes of heap says where headers start, of what class (two
+ * headers are at least 16 bytes apart) and where a free object is, so a
+ * foreign, interior or misaligned pointer, a class byte overwritten with
+ * another valid one, or a free of a free object, is refused without
+ * trusting anything the caller could write.
  *
  *   heap: [hdr|obj 8][hdr|obj 32     ][hdr|obj 8][hdr|obj 1024 ...]   free
  *         0                                                  bump ^    end
  *   map:  one byte per 16 heap bytes: 0, or (class + 1) * 2 + bit 3 of the
- *         header's offset, for the one header that starts in those 16 bytes
+ *         header's offset, for the one header that starts in those 16
+ *         bytes, plus BS_MAP_CACHED (0x40) while its object is free in a
+ *         CPU's cache or BS_MAP_LISTED (0x80) while it is on the pool list
  *
- * The free objects of a class sit on per-CPU caches (each a LIFO list of at
- * most BS_CACHE_MAX objects) in front of the class's pool-wide list.  A free
- * pushes on this CPU's cache and a full cache moves to the front of the
- * pool list; an allocation pops from this CPU's cache, and an empty cache
- * takes a batch from the pool list or, if that is empty too, half of
- * another CPU's cache before anything is bumped.  To find such a cache
+ * The free objects of a class sit in per-CPU caches (each an array of at
+ * most BS_CACHE_MAX pointers in the per-CPU area, out of any client's
+ * reach) in front of the class's pool-wide list, which links free objects
+ * through their first word.  A free pushes on this CPU's cache, and a full
+ * cache first sends its BS_BATCH oldest to the front of the pool list; an
+ * allocation pops from this CPU's cache, and an empty cache takes a batch
+ * from the pool list or, if that is empty too, half of another CPU's cache
+ * before anything is bumped.  To find such a cache
  * without looking at every CPU, each class has a mask of the CPUs whose
  * cache may hold objects of it: a CPU's bit is set, under its cache lock,
  * when its cache gains objects, and cleared by whoever finds that cache
@@ -113,15 +118,19 @@
  *
  * Corruption: a client that writes into an object after freeing it, or
  * past the end of a live one, can reach the allocator's own data there:
- * the link in a free object's first word and the 8-byte headers.  Links
- * are stored as ap_link_encode() makes them (XORed with a per-pool random
- * secret and the byte-swapped address of the word), and every link is
- * decoded and checked before it is followed: in heap mode it must be NULL
- * exactly where the list's out-of-band count says the list ends, and
- * otherwise the place of a header of the list's class in the side map
- * (inside the heap, aligned, the right class); in buddy mode an object
- * carved in the same slab, at a whole stride, and the object popped must
- * have a free header.  A link that fails is never followed: the damage is
+ * the link in a free object's first word and the 8-byte headers.  In heap
+ * mode only the pool list has links: the caches, where the fast paths
+ * work, are arrays no client can reach, so a pop or push follows nothing a
+ * client wrote.  Links are stored as ap_link_encode() makes them (XORed
+ * with a per-pool random secret and the byte-swapped address of the
+ * word), and every link is decoded and checked before it is followed: in
+ * heap mode (a refill from the pool list, which ends by its out-of-band
+ * count) it must lead inside the heap to a header's place that the side
+ * map says is of the list's class and on the pool list, so that no object
+ * in a cache, none already taken off the list and none live is ever
+ * reached through a link; in buddy mode an object carved in the same
+ * slab, at a whole stride, and the object popped must have a free
+ * header.  A link that fails is never followed: the damage is
  * counted (corruptions and invalid_frees) and reported once, ratelimited,
  * with its offset; the object holding it and every object behind it on
  * that list are cut off (counted in the class's bad objects, never handed
@@ -129,13 +138,19 @@
  * until destroy); and the allocation goes on with another list, the bump
  * pointer or another slab, so the pool keeps serving.  A header is checked
  * against the side map (heap) or the slab (buddy) before it steers a
- * free, so a smashed header makes that object's free a refused one.  With
- * BUMP_SLAB_POISON a write anywhere in a free object is found when it is
+ * free, so a smashed header makes that object's free a refused one; in
+ * heap mode the map alone refuses a second free, even of an object whose
+ * header was rewritten to say live.  With BUMP_SLAB_POISON a write
+ * anywhere in a free object past its first word is found when it is
  * reused, as before.  Not caught: a write that reproduces a valid encoded
- * link exactly (it takes the secret); a write into a free object's bytes
- * past its link without poisoning (harmless to the pool: it is the
- * client's data that is lost); a write into a live object's own bytes,
- * which is not the allocator's to see; in buddy mode, a write that
+ * link exactly (it takes the secret); a write that turns a link into one
+ * naming another free object of the same list or one cut off before (only
+ * a partial overwrite that lands on such an object can: it is handed out
+ * once, never while live, and its list's count is off from then on); a
+ * write into a free object's bytes past its link without poisoning, or
+ * into the first word of one in a heap cache (harmless to the pool: it is
+ * the client's data that is lost); a write into a live object's own
+ * bytes, which is not the allocator's to see; in buddy mode, a write that
  * reaches a slab's own header at the start of its block (only an overflow
  * from the arena block before it can), which is trusted.
  *
@@ -145,13 +160,13 @@
  *   bump_slab_alloc  heap: one cache lock for one pop.  When this CPU's
  *                    cache is empty (or the pool poisons): the pool lock
  *                    and this CPU's cache lock for a pop plus one of: a
- *                    batch of BS_BATCH links from the pool list; a scan of
- *                    the class's CPU mask (nr_cpu_ids / BITS_PER_LONG
- *                    words) and at most BS_STEAL_TRIES other cache locks,
- *                    one at a time, each for at most BS_CACHE_MAX / 2
- *                    links; or one bump.  A damaged object found by the
- *                    poison check: the pool lock and a cache lock for a
- *                    few stores.
+ *                    batch of BS_BATCH checked links from the pool list; a
+ *                    scan of the class's CPU mask (nr_cpu_ids /
+ *                    BITS_PER_LONG words) and at most BS_STEAL_TRIES other
+ *                    cache locks, one at a time, each for a copy of at
+ *                    most BS_CACHE_MAX / 2 pointers; or one bump.  A
+ *                    damaged object found by the poison check: the pool
+ *                    lock and a cache lock for a few stores.
  *                    buddy: the pool lock for O(1) list operations and
  *                    counters, no memory touched beyond slab headers and
  *                    an object's header and link, and at most two damaged
@@ -159,10 +174,10 @@
  *                    object, and once more after a slab block given back
  *                    (BS_RETURNING entries).
  *   bump_slab_free   heap: no lock to validate; one cache lock for one push
- *                    and, on the push that overfills the cache, the pool
- *                    lock and that cache lock to splice BS_CACHE_MAX + 1
- *                    objects at its tail (O(1)).  A refused free: the
- *                    pool lock for a counter.
+ *                    and, on a push into a full (or empty) cache, the pool
+ *                    lock and that cache lock to send BS_BATCH objects to
+ *                    the pool list (BS_BATCH links written) and push.  A
+ *                    refused free: the pool lock for a counter.
  *                    buddy: the pool lock for O(1) list operations and
  *                    the arena's block_size (its lock nested, O(log
  *                    regions)), twice with poisoning (before and after the
@@ -211,13 +226,14 @@
 /* A live header read as a little-endian number, less its class byte. */
 #define BS_LIVE_NUM	0xffffffffffffff00ULL
 
-#define BS_CACHE_MAX	64	/* heap mode: most objects a CPU caches per class */
-#define BS_BATCH	32	/* objects a cache takes from the pool list */
+#define BS_CACHE_MAX	64	/* heap mode: objects a CPU caches per class */
+#define BS_BATCH	32	/* objects a full cache sends to the pool list */
 #define BS_STEAL_TRIES	4	/* marked caches an allocation looks at */
 
 #define BS_SLAB_HDR	64	/* first object of a slab; its header at 56 */
 #define BS_SLAB_MAGIC	0x62736c62U
 #define BS_RETURNING	8	/* slab blocks on their way back to the arena */
+#define BS_RETURN_DONE	1UL	/* such an entry whose block came back to us */
 
 #define BS_FLAGS	BUMP_SLAB_POISON
 
@@ -250,9 +266,9 @@ struct bs_slab {
 };
 
 /*
- * Heap mode: a LIFO list of free objects of one class, linked through
- * their first word (encoded, see set_link()), and how many it holds.  The
- * count is what a damaged link is checked against and what a list cut off
+ * Heap mode: the pool list of a class, a LIFO list of free objects linked
+ * through their first word (encoded, see set_link()), and how many it
+ * holds: the list ends by its count, and the count is what a list cut off
  * at a damaged link is known to have lost.
  */
 struct bs_list {
@@ -279,26 +295,25 @@ struct bs_class {
 };
 
 /*
- * Heap mode: one CPU's cache of one class.  @l links the free objects,
- * most recently freed first, through their first word; past BS_CACHE_MAX
- * of them they all go to the pool list.  @marked mirrors this CPU's bit in
- * the class's mask (see mark_locked()).  @tail is the last object on @l
- * while it holds any, so a flush splices @l onto the pool list without
- * following a link.  @allocs and @frees count what was done through this
+ * Heap mode: one CPU's cache of one class, a stack of the @n free objects
+ * in the CPU's objs[class], the most recently freed on top (objs[c][n -
+ * 1]).  It lives out of any client's reach, so the fast paths trust it and
+ * follow no link.  @marked mirrors this CPU's bit in the class's mask (see
+ * mark_locked()).  @allocs and @frees count what was done through this
  * cache; stats read them without the lock.
  */
 struct bs_cache {
-	struct bs_list l;
-	void *tail;
-	bool marked;
 	u64 allocs, frees;
-};
+	unsigned int n;
+	bool marked;
+} __aligned(32);	/* indexed by a shift on the fast paths */
 
 /* Heap mode: one CPU's caches; @lock guards them. */
 struct bs_pcpu {
-	raw_spinlock_t lock;	/* guards @cache */
+	raw_spinlock_t lock;	/* guards @cache and @objs */
 	unsigned int cpu;	/* whose caches these are; set at create */
 	struct bs_cache cache[BUMP_SLAB_CLASSES];
+	void *objs[BUMP_SLAB_CLASSES][BS_CACHE_MAX];
 };
 
 /**
@@ -307,6 +322,7 @@ struct bs_pcpu {
  * @arena: the backing buddy arena, NULL in heap mode
  * @heap: heap mode: the vmalloc'd heap
  * @map: heap mode: one byte per 16 heap bytes, see map_code()
+ * @map_bias: heap mode: @map less the heap's address over 16, see obj_map()
  * @units: heap mode: 8-byte units of @heap
  * @pcpu: heap mode: the per-CPU caches
  * @masks: heap mode: per class, @mask_longs words with a bit per CPU
@@ -321,7 +337,9 @@ struct bs_pcpu {
  * @slabs: buddy mode: slabs held
  * @slab_bytes: buddy mode: bytes of the blocks of those slabs
  * @returning: buddy mode: the page address of each slab block being given
- *	back to the arena (0: a free entry), never read through
+ *	back to the arena (0: a free entry; BS_RETURN_DONE: one whose block
+ *	came back to us meanwhile), never read through
+ * @nr_returning: buddy mode: entries of @returning taken
  * @failures: failed allocations
  * @invalid_frees: rejected frees and modified free objects found
  * @corruptions: damage found: a modified free object (poison, header)
@@ -333,6 +351,7 @@ struct bump_slab {
 	struct buddy_arena *arena;
 	u8 *heap;
 	u8 *map;
+	unsigned long map_bias;
 	size_t units;
 	struct bs_pcpu __percpu *pcpu;
 	unsigned long *masks;
@@ -348,6 +367,7 @@ struct bump_slab {
 	unsigned long slabs;
 	size_t slab_bytes;
 	unsigned long returning[BS_RETURNING];
+	unsigned int nr_returning;
 	u64 failures;
 	u64 invalid_frees;
 	u64 corruptions;
@@ -355,7 +375,7 @@ struct bump_slab {
 };
 
 static_assert(sizeof(struct bs_slab) <= BS_SLAB_HDR - BS_HDR);
-/* A refill leaves room in the cache before it must flush. */
+/* A full cache keeps objects after it sends a batch to the pool list. */
 static_assert(BS_BATCH < BS_CACHE_MAX);
 
 static __always_inline size_t cls_size(unsigned int c)
@@ -369,15 +389,14 @@ static __always_inline unsigned int size_to_cls(size_t size)
 	return fls64((size - 1) | (BUMP_SLAB_MIN_SIZE - 1)) - 3;
 }
 
-/* The header word as memory holds it, byte 0 first, on either endianness. */
+/*
+ * The header word as memory holds it, byte 0 first, on either endianness:
+ * @c (< 256), then seven bytes @mark.  One OR when @mark is a constant.
+ */
 static __always_inline u64 hdr_word(unsigned int c, u8 mark)
 {
-	union {
-		u8 b[BS_HDR];
-		u64 w;
-	} h = { .b = { c, mark, mark, mark, mark, mark, mark, mark } };
-
-	return h.w;
+	return (__force u64)cpu_to_le64((u64)c |
+					(u64)mark * 0x0101010101010100ULL);
 }
 
 static __always_inline u64 *obj_hdr(void *obj)
@@ -505,11 +524,25 @@ static void report_damage(struct bump_slab *bs, size_t dmg)
 
 /*
  * The map byte of a header of class @c (< BUMP_SLAB_CLASSES) at 8-byte
- * unit @unit of the heap; never 0.
+ * unit @unit of the heap, while its object is live (or being checked, or
+ * kept out of use); never 0.  A free object's byte says where it is:
+ * BS_MAP_CACHED is added while it is in a CPU's cache, BS_MAP_LISTED while
+ * it is on the pool list (or cut off with it).
  */
 static __always_inline u64 map_code(u64 c, u64 unit)
 {
 	return ((c + 1) << 1) | (unit & 1);
+}
+
+#define BS_MAP_CACHED	0x40
+#define BS_MAP_LISTED	0x80
+#define BS_MAP_STATE	(BS_MAP_CACHED | BS_MAP_LISTED)
+static_assert(((BUMP_SLAB_CLASSES << 1) | 1) < BS_MAP_CACHED);
+
+/* The class a map byte @m says, any number >= BUMP_SLAB_CLASSES if none. */
+static __always_inline unsigned int map_cls(u8 m)
+{
+	return ((m & ~BS_MAP_STATE) >> 1) - 1;
 }
 
 /*
@@ -519,8 +552,8 @@ static __always_inline u64 map_code(u64 c, u64 unit)
  */
 static __always_inline u64 hdr_unit(struct bump_slab *bs, const void *ptr)
 {
-	return ror64((unsigned long)obj_hdr((void *)ptr) -
-		     (unsigned long)bs->heap, 3);
+	/* On numbers: @ptr may be anything a damaged link decodes to. */
+	return ror64((unsigned long)ptr - BS_HDR - (unsigned long)bs->heap, 3);
 }
 
 /* The class of the live header @w; any other number if @w is none. */
@@ -530,23 +563,14 @@ static __always_inline u64 live_cls(u64 w)
 }
 
 /*
- * @next, decoded from a link of a list of class @c, is what the list says
- * it must be: NULL at its end (when @more is false), else an object of
- * class @c the side map knows (inside the heap, at a header's place), so
- * it is safe to follow.  The map of an object never changes once bumped.
+ * The map byte of @obj's header; @obj is known to be a heap object.  The
+ * heap is page-aligned, so the byte's index is the header's address over
+ * 16 less the heap's: see bs->map_bias.
  */
-static __always_inline bool heap_link_ok(struct bump_slab *bs, void *next,
-					 unsigned int c, bool more)
+static __always_inline u8 *obj_map(struct bump_slab *bs, const void *obj)
 {
-	u64 unit;
-
-	if (!more)
-		return !next;
-	unit = hdr_unit(bs, next);
-	if (unit >= bs->units)
-		return false;
-	/* Written once, under the pool lock, before the object was first used. */
-	return data_race(bs->map[unit >> 1]) == map_code(c, unit);
+	return (u8 *)(bs->map_bias +
+		      (((unsigned long)obj - BS_HDR) >> 4));
 }
 
 static void *bump_locked(struct bump_slab *bs, unsigned int c)
@@ -565,40 +589,95 @@ static void *bump_locked(struct bump_slab *bs, unsigned int c)
 }
 
 /*
- * Move up to @n objects of class @c from the front of @from to the front
- * of @to, in their order; return how many moved.  Walks as many links,
- * each checked before it is followed: at a damaged one, the objects
- * before it move and the rest of @from is cut off (cut_locked()).
+ * Move the BS_BATCH oldest objects of the full cache of class @c in @pc to
+ * the front of the pool list, in order, so that the pool list stays the
+ * rest of the LIFO stack: BS_BATCH encoded links written, none followed.
  */
-static unsigned long move_objs(struct bump_slab *bs, unsigned int c,
-			       struct bs_list *from, struct bs_list *to,
-			       unsigned long n, void **tail, size_t *dmg)
+static void flush_locked(struct bump_slab *bs, struct bs_pcpu *pc,
+			 unsigned int c)
 {
-	void *first = from->head, *obj = first, *last = NULL, *next = NULL;
-	unsigned long i;
+	struct bs_cache *k = &pc->cache[c];
+	struct bs_list *l = &bs->cls[c].l;
+	unsigned long secret = bs->secret;
+	void **objs = pc->objs[c], *head = l->head;
+	unsigned int i;
 
 	lockdep_assert_held(&bs->lock);
-	n = min(n, from->n);
-	for (i = 0; i < n; i++) {
-		next = get_link(bs, obj);
-		if (unlikely(!heap_link_ok(bs, next, c, i + 1 < from->n))) {
-			cut_locked(bs, c, obj, from->n - i, dmg);
-			from->n = i;
-			next = NULL;
-			break;
+	lockdep_assert_held(&pc->lock);
+	for (i = 0; i < BS_BATCH; i++) {
+		void *obj = objs[i];
+
+		/* Frees of it read its map byte without a lock. */
+		data_race(*obj_map(bs, obj) ^= BS_MAP_CACHED ^ BS_MAP_LISTED);
+		*(unsigned long *)obj = ap_link_encode(secret, obj, head);
+		head = obj;
+	}
+	l->head = head;
+	l->n += BS_BATCH;
+	k->n -= BS_BATCH;
+	memmove(objs, objs + BS_BATCH, k->n * sizeof(void *));
+}
+
+/*
+ * The empty cache of class @c in @pc takes up to BS_BATCH objects from the
+ * front of the pool list, the newest on top.  Each link is checked before
+ * it is followed (unless the list's count says it ends there): it must
+ * lead inside the heap, to a header's place that the map (which no client
+ * can write) says is of class @c and on the pool list.  Each object's map
+ * byte says cached before its link is checked, so a link that leads back
+ * into the batch fails.  At a link that fails, the object holding it and
+ * the rest of the list are cut off (cut_locked()), the objects before it
+ * kept.
+ */
+static void refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
+			  unsigned int c, size_t *dmg)
+{
+	struct bs_list *l = &bs->cls[c].l;
+	unsigned long avail = l->n, want = min_t(unsigned long, avail, BS_BATCH);
+	unsigned long secret = bs->secret, units = bs->units;
+	unsigned long base = (unsigned long)bs->heap + BS_HDR;
+	u8 listed = map_code(c, 0) | BS_MAP_LISTED, *map = bs->map, *m, *mo;
+	void **top = pc->objs[c] + want, *obj = l->head, *next;
+	unsigned long i;
+	u64 unit;
+
+	lockdep_assert_held(&bs->lock);
+	lockdep_assert_held(&pc->lock);
+	if (!want)
+		return;
+	/* The head was checked when it became the head, or was flushed. */
+	m = obj_map(bs, obj);
+	for (i = 0; i < want; i++) {
+		mo = m;
+		/* Frees of it read its map byte without a lock. */
+		data_race(*mo ^= BS_MAP_LISTED ^ BS_MAP_CACHED);
+		next = ap_link_decode(secret, obj,
+				      READ_ONCE(*(unsigned long *)obj));
+		if (i + 1 < avail) {
+			unit = ror64((unsigned long)next - base, 3);
+			if (unlikely(unit >= units))
+				goto cut;
+			m = &map[unit >> 1];
+			/* Written by frees with no lock, but not of listed ones. */
+			if (unlikely(data_race(*m) != (listed | (unit & 1))))
+				goto cut;
 		}
-		last = obj;
+		top[-1 - i] = obj;
 		obj = next;
 	}
-	from->head = next;
-	from->n -= i;
-	if (last) {
-		set_link(bs, last, to->head);
-		to->head = first;
-		to->n += i;
-		*tail = last;
-	}
-	return i;
+	l->head = obj;
+	l->n = avail - want;
+	pc->cache[c].n = want;
+	return;
+
+cut:
+	/* @obj is cut off with the rest: listed, as they are (racy as above). */
+	data_race(*mo ^= BS_MAP_LISTED ^ BS_MAP_CACHED);
+	cut_locked(bs, c, obj, avail - i, dmg);
+	l->head = NULL;
+	l->n = 0;
+	memmove(pc->objs[c], top - i, i * sizeof(void *));
+	pc->cache[c].n = i;
 }
 
 static unsigned long *cls_mask(struct bump_slab *bs, unsigned int c)
@@ -637,16 +716,16 @@ static void unmark_locked(struct bump_slab *bs, struct bs_pcpu *pc,
  * the newer half of the cache of another CPU whose bit is set in the
  * class's mask, looking at BS_STEAL_TRIES of them at most, from the CPU
  * after this one round.  Each cache looked at either gives objects or is
- * found empty and loses its mark, so stale marks do not pile up.  Returns
- * whether it got any.
+ * found empty and loses its mark, so stale marks do not pile up.  Caches
+ * hold no links: nothing is followed.  Returns whether it got any.
  */
 static bool steal_locked(struct bump_slab *bs, struct bs_pcpu *pc,
-			 unsigned int c, size_t *dmg)
+			 unsigned int c)
 {
 	const unsigned long *mask = cls_mask(bs, c);
 	struct bs_cache *k = &pc->cache[c];
-	unsigned long cpu = pc->cpu, n;
-	unsigned int tries;
+	unsigned long cpu = pc->cpu;
+	unsigned int tries, n;
 
 	lockdep_assert_held(&bs->lock);
 	lockdep_assert_held(&pc->lock);
@@ -664,10 +743,11 @@ static bool steal_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 		other = per_cpu_ptr(bs->pcpu, cpu);
 		raw_spin_lock_nest_lock(&other->lock, &bs->lock);
 		o = &other->cache[c];
-		/* Into our empty cache: its tail is the last one moved. */
-		n = move_objs(bs, c, &o->l, &k->l, DIV_ROUND_UP(o->l.n, 2),
-			      &k->tail, dmg);
-		if (!o->l.head)
+		n = DIV_ROUND_UP(o->n, 2);
+		o->n -= n;
+		memcpy(pc->objs[c], other->objs[c] + o->n, n * sizeof(void *));
+		k->n = n;
+		if (!o->n)
 			unmark_locked(bs, other, c);
 		raw_spin_unlock(&other->lock);
 		if (n)
@@ -680,36 +760,27 @@ static bool steal_locked(struct bump_slab *bs, struct bs_pcpu *pc,
  * Pop an object of class @c for this CPU: from its cache; if that is
  * empty, from a batch of the pool list or a steal; if there is none, from
  * the bump pointer (*@fresh then says so).  The object is counted as
- * allocated in @pc's cache; NULL when the heap is full.
+ * allocated in @pc's cache, and live in the map; NULL when the heap is
+ * full.
  */
 static void *heap_pop_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 			     unsigned int c, bool *fresh, size_t *dmg)
 {
 	struct bs_cache *k = &pc->cache[c];
-	void *obj, *next;
+	void *obj;
 
 	lockdep_assert_held(&bs->lock);
 	lockdep_assert_held(&pc->lock);
 	*fresh = false;
-	if (!k->l.head) {
-		move_objs(bs, c, &bs->cls[c].l, &k->l, BS_BATCH, &k->tail,
-			  dmg);
-		if (!k->l.head && !steal_locked(bs, pc, c, dmg))
+	if (!k->n) {
+		refill_locked(bs, pc, c, dmg);
+		if (!k->n && !steal_locked(bs, pc, c))
 			goto bump;
 		mark_locked(bs, pc, c);
 	}
-	obj = k->l.head;
-	next = get_link(bs, obj);
-	if (unlikely(!heap_link_ok(bs, next, c, k->l.n > 1))) {
-		/* The whole cache is behind @obj's link: bump instead. */
-		cut_locked(bs, c, obj, k->l.n, dmg);
-		k->l.head = NULL;
-		k->l.n = 0;
-		unmark_locked(bs, pc, c);
-		goto bump;
-	}
-	k->l.head = next;
-	k->l.n--;
+	obj = pc->objs[c][--k->n];
+	/* Live by the map again: frees of it read this without a lock. */
+	data_race(*obj_map(bs, obj) &= ~BS_MAP_CACHED);
 	k->allocs++;
 	return obj;
 
@@ -781,61 +852,57 @@ static noinline void *heap_alloc_slow(struct bump_slab *bs, unsigned int c)
 	}
 }
 
-/* Heap mode: pop this CPU's most recently freed object of class @c. */
+/*
+ * Heap mode: pop this CPU's most recently freed object of class @c.  The
+ * cache is ours alone, out of any client's reach: nothing to check.
+ */
 static __always_inline void *heap_alloc(struct bump_slab *bs, unsigned long c)
 {
 	struct bs_pcpu *pc = raw_cpu_ptr(bs->pcpu);
 	struct bs_cache *k;
 	unsigned long flags;
-	void *obj, *next;
+	unsigned int n;
+	void *obj;
 
 	raw_spin_lock_irqsave(&pc->lock, flags);
 	k = &pc->cache[c];
-	obj = k->l.head;
-	if (unlikely(!obj))
-		goto slow;
-	next = get_link(bs, obj);
-	/* A damaged link is cut off on the slow path, under the pool lock. */
-	if (unlikely(!heap_link_ok(bs, next, c, k->l.n > 1)))
-		goto slow;
-	k->l.head = next;
-	k->l.n--;
+	n = k->n;
+	if (unlikely(!n)) {
+		raw_spin_unlock_irqrestore(&pc->lock, flags);
+		return heap_alloc_slow(bs, c);
+	}
+	obj = pc->objs[c][--n];
+	k->n = n;
 	k->allocs++;
 	WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+	/* Live by the map again: frees of it read this without a lock. */
+	data_race(*obj_map(bs, obj) &= ~BS_MAP_CACHED);
 	raw_spin_unlock_irqrestore(&pc->lock, flags);
 	return obj;
-
-slow:
-	raw_spin_unlock_irqrestore(&pc->lock, flags);
-	return heap_alloc_slow(bs, c);
 }
 
 /*
- * The cache of class @c in @pc went over its limit: all of it goes to the
- * front of the pool list, in order, so the pool list stays the rest of
- * the LIFO stack, and the next allocation here takes the newest back.
+ * The cache of class @c is full on the CPU a free of @obj runs on: its
+ * oldest BS_BATCH objects go to the pool list (flush_locked()) and @obj on
+ * top of what is left.  The CPU may have changed since the caller found
+ * the cache full: this is a push onto the cache of the CPU it runs on now.
  */
-static noinline void heap_flush(struct bump_slab *bs, struct bs_pcpu *pc,
-				unsigned int c)
+static noinline void heap_free_full(struct bump_slab *bs, void *obj,
+				    unsigned int c)
 {
-	struct bs_cache *k = &pc->cache[c];
-	struct bs_list *pool = &bs->cls[c].l;
+	struct bs_pcpu *pc;
+	struct bs_cache *k;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&bs->lock, flags);
+	pc = raw_cpu_ptr(bs->pcpu);
 	raw_spin_lock(&pc->lock);
-	if (k->l.n > BS_CACHE_MAX) {
-		/*
-		 * Spliced at our own tail: no link is followed here, each is
-		 * checked when an allocation or a refill follows it.
-		 */
-		set_link(bs, k->tail, pool->head);
-		pool->head = k->l.head;
-		pool->n += k->l.n;
-		k->l.head = NULL;
-		k->l.n = 0;
-		unmark_locked(bs, pc, c);
-	}
+	k = &pc->cache[c];
+	if (k->n == BS_CACHE_MAX)
+		flush_locked(bs, pc, c);
+	pc->objs[c][k->n++] = obj;
+	k->frees++;
+	mark_locked(bs, pc, c);
 	raw_spin_unlock(&pc->lock);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 }
@@ -850,18 +917,17 @@ static noinline int heap_reject(struct bump_slab *bs, const void *ptr)
 	if (unit < bs->units)
 		m = READ_ONCE(bs->map[unit >> 1]);
 	if (m && (m & 1) == (unit & 1))
-		what = READ_ONCE(*obj_hdr((void *)ptr)) ==
-		       hdr_word((m >> 1) - 1, BS_FREE) ?
-		       "double free" : "free with a bad header";
+		what = m & BS_MAP_STATE ? "double free" :
+		       "free with a bad header";
 	return refuse(bs, what, ptr, heap_offset(bs, ptr) < bs->heap_size);
 }
 
 /*
  * Heap mode.  No lock is needed to validate @ptr: the heap's place and
- * size and the map entry of an object never change, and only the cmpxchg
- * decides between two frees of one object.  From the cmpxchg on, the
- * object is on its way to a list: poisoned with no lock held, and a
- * second free of it is refused.
+ * size never change, the map entry of an object changes only while it is
+ * free, and only the cmpxchg decides between two frees of one object.
+ * From the cmpxchg on, the object is on its way to the cache: poisoned
+ * with no lock held, and a second free of it is refused.
  */
 static __always_inline int heap_free(struct bump_slab *bs, void *ptr,
 				     bool poison)
@@ -871,6 +937,7 @@ static __always_inline int heap_free(struct bump_slab *bs, void *ptr,
 	struct bs_pcpu *pc;
 	struct bs_cache *k;
 	unsigned long flags;
+	unsigned int n;
 	u64 w, c;
 	u8 m;
 
@@ -878,7 +945,7 @@ static __always_inline int heap_free(struct bump_slab *bs, void *ptr,
 		goto invalid;
 	w = READ_ONCE(*hdr);
 	c = live_cls(w);
-	/* Written before the object was handed out, or a bad free. */
+	/* Says live from before the object was handed out, or a bad free. */
 	m = data_race(bs->map[unit >> 1]);
 	if (unlikely(c >= BUMP_SLAB_CLASSES || map_code(c, unit) != m))
 		goto invalid;
@@ -888,21 +955,21 @@ static __always_inline int heap_free(struct bump_slab *bs, void *ptr,
 		goto invalid;
 	if (poison)
 		poison_obj(bs, ptr, c);
+	/* Cached by the map: a second free is refused even past the header. */
+	WRITE_ONCE(bs->map[unit >> 1], m | BS_MAP_CACHED);
 	pc = raw_cpu_ptr(bs->pcpu);
 	raw_spin_lock_irqsave(&pc->lock, flags);
 	k = &pc->cache[c];
-	if (!k->l.n)
-		k->tail = ptr;
-	set_link(bs, ptr, k->l.head);
-	k->l.head = ptr;
-	k->frees++;
-	if (unlikely(!k->marked))
-		mark_locked(bs, pc, c);
-	if (unlikely(++k->l.n > BS_CACHE_MAX)) {
+	n = k->n;
+	/* Full, or empty and so maybe not marked: see heap_free_full(). */
+	if (unlikely(n - 1 >= BS_CACHE_MAX - 1)) {
 		raw_spin_unlock_irqrestore(&pc->lock, flags);
-		heap_flush(bs, pc, c);
+		heap_free_full(bs, ptr, c);
 		return 0;
 	}
+	pc->objs[c][n] = ptr;
+	k->n = n + 1;
+	k->frees++;
 	raw_spin_unlock_irqrestore(&pc->lock, flags);
 	return 0;
 
@@ -999,7 +1066,8 @@ static struct bs_slab *find_slab_locked(struct bump_slab *bs, const void *ptr)
 	lockdep_assert_held(&bs->lock);
 	if (off >= PAGE_SIZE || (off & (BS_HDR - 1)))
 		return NULL;
-	for (i = 0; i < BS_RETURNING; i++)
+	/* Most of the time no give-back is under way: nothing to look at. */
+	for (i = 0; bs->nr_returning && i < BS_RETURNING; i++)
 		if (bs->returning[i] == page)
 			return NULL;
 	return slab_lookup(bs, ptr,
@@ -1009,10 +1077,11 @@ static struct bs_slab *find_slab_locked(struct bump_slab *bs, const void *ptr)
 /*
  * Book @block (a slab's, unlisted, or a new one never listed) as going
  * back to the arena, so that find_slab_locked() does not read it while
- * buddy_arena_free() works on it.  False if every entry is taken (as
- * many give-backs under way at once): the caller keeps the block.
+ * buddy_arena_free() works on it.  Returns the entry, which the give-back
+ * owns until give_back() frees it; -1 if every entry is taken (as many
+ * give-backs under way at once): the caller keeps the block.
  */
-static bool start_return_locked(struct bump_slab *bs, void *block)
+static int start_return_locked(struct bump_slab *bs, void *block)
 {
 	unsigned int i;
 
@@ -1020,23 +1089,27 @@ static bool start_return_locked(struct bump_slab *bs, void *block)
 	for (i = 0; i < BS_RETURNING; i++) {
 		if (!bs->returning[i]) {
 			bs->returning[i] = (unsigned long)block;
-			return true;
+			bs->nr_returning++;
+			return i;
 		}
 	}
-	return false;
+	return -1;
 }
 
-/* Give back a block booked by start_return_locked(); no lock of ours held. */
-static void give_back(struct bump_slab *bs, void *block)
+/*
+ * Give back a block booked in entry @slot by start_return_locked(); no
+ * lock of ours held.  Only that entry is freed: a later give-back of the
+ * same block (the arena may have handed it to us again meanwhile, see
+ * add_slab_locked()) has an entry of its own, which stays.
+ */
+static void give_back(struct bump_slab *bs, void *block, int slot)
 {
 	unsigned long flags;
-	unsigned int i;
 
 	buddy_arena_free(bs->arena, block);
 	raw_spin_lock_irqsave(&bs->lock, flags);
-	for (i = 0; i < BS_RETURNING; i++)
-		if (bs->returning[i] == (unsigned long)block)
-			bs->returning[i] = 0;
+	bs->returning[slot] = 0;
+	bs->nr_returning--;
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 }
 
@@ -1075,10 +1148,12 @@ static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 	/*
 	 * The arena gave this block back to us: a give-back of it still
 	 * booked in bs->returning is done with it, and must not hide it.
+	 * Its entry names no page from now on but stays taken until that
+	 * give-back frees it, so no later give-back shares it.
 	 */
 	for (i = 0; i < BS_RETURNING; i++)
 		if (bs->returning[i] == (unsigned long)slab)
-			bs->returning[i] = 0;
+			bs->returning[i] = BS_RETURN_DONE;
 	WRITE_ONCE(slab->magic, BS_SLAB_MAGIC);
 	list_add(&slab->node, &k->partial);
 	k->slabs++;
@@ -1167,7 +1242,8 @@ static void *slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab,
  * back to the arena once the lock is dropped.
  */
 static struct bs_slab *slab_push_locked(struct bump_slab *bs,
-					struct bs_slab *slab, void *ptr)
+					struct bs_slab *slab, void *ptr,
+					int *slot)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
 
@@ -1178,7 +1254,10 @@ static struct bs_slab *slab_push_locked(struct bump_slab *bs,
 		list_move(&slab->node, &k->partial);
 	slab->free = ptr;
 	/* All free: it goes back, unless as many are on their way already. */
-	if (--slab->inuse || !start_return_locked(bs, slab))
+	if (--slab->inuse)
+		return NULL;
+	*slot = start_return_locked(bs, slab);
+	if (*slot < 0)
 		return NULL;
 	unlist_slab_locked(bs, slab);
 	return slab;
@@ -1214,6 +1293,7 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 	unsigned long flags;
 	void *obj = NULL;
 	bool recycled;
+	int slot;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	raw_spin_lock_irqsave(&bs->lock, flags);
@@ -1251,15 +1331,18 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 			break;
 		}
 		/* Checked with no lock held, then handed out. */
-		if (fresh && !start_return_locked(bs, fresh)) {
-			add_slab_locked(bs, fresh);
-			fresh = NULL;
+		if (fresh) {
+			slot = start_return_locked(bs, fresh);
+			if (slot < 0) {
+				add_slab_locked(bs, fresh);
+				fresh = NULL;
+			}
 		}
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
 		report_damage(bs, dmg);
 		dmg = SIZE_MAX;
 		if (fresh)
-			give_back(bs, fresh);
+			give_back(bs, fresh, slot);
 		fresh = NULL;
 		if (free_obj_intact(bs, obj, c)) {
 			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
@@ -1271,14 +1354,17 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 	if (!slab)
 		bs->failures++;
 	/* Another CPU filled the class while we were out: give it back. */
-	if (fresh && !start_return_locked(bs, fresh)) {
-		add_slab_locked(bs, fresh);
-		fresh = NULL;
+	if (fresh) {
+		slot = start_return_locked(bs, fresh);
+		if (slot < 0) {
+			add_slab_locked(bs, fresh);
+			fresh = NULL;
+		}
 	}
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	report_damage(bs, dmg);
 	if (fresh)
-		give_back(bs, fresh);
+		give_back(bs, fresh, slot);
 	return slab ? obj : NULL;
 }
 
@@ -1289,6 +1375,7 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 	unsigned long flags;
 	const char *what;
 	unsigned int c;
+	int slot;
 
 	raw_spin_lock_irqsave(&bs->lock, flags);
 	slab = find_slab_locked(bs, ptr);
@@ -1315,10 +1402,10 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 		poison_obj(bs, ptr, c);
 		raw_spin_lock_irqsave(&bs->lock, flags);
 	}
-	gone = slab_push_locked(bs, slab, ptr);
+	gone = slab_push_locked(bs, slab, ptr, &slot);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	if (gone)
-		give_back(bs, gone);
+		give_back(bs, gone, slot);
 	return 0;
 }
 
@@ -1708,6 +1795,8 @@ struct bump_slab *bump_slab_create(const char *name, size_t heap_size,
 			    GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!bs->map)
 		goto free_heap;
+	bs->map_bias = (unsigned long)bs->map -
+		       ((unsigned long)bs->heap >> 4);
 	ret = init_caches(bs);
 	if (ret)
 		goto free_map;
@@ -1906,10 +1995,21 @@ EXPORT_SYMBOL_NS_GPL(bump_slab_destroy, ALLOCPOOLS_NS);
  */
 
 /*
- * A free list of class @c: as long as it says, each link sound and each
- * object a free one of the heap's (its header is not checked once the
- * pool has seen damage: a client may have written it).
+ * Whether @obj is a free object of class @c by the map, in the state
+ * @state says (its header is not checked once the pool has seen damage:
+ * a client may have written it).
  */
+static bool heap_free_ok(struct bump_slab *bs, void *obj, unsigned int c,
+			 u8 state)
+{
+	u64 unit = hdr_unit(bs, obj);
+
+	return unit < bs->units &&
+	       bs->map[unit >> 1] == (map_code(c, unit) | state) &&
+	       (bs->corruptions || *obj_hdr(obj) == hdr_word(c, BS_FREE));
+}
+
+/* The pool list of class @c: as long as it says, each link sound. */
 static bool heap_list_ok(struct bump_slab *bs, const struct bs_list *l,
 			 unsigned int c, unsigned long *n)
 {
@@ -1917,17 +2017,15 @@ static bool heap_list_ok(struct bump_slab *bs, const struct bs_list *l,
 	unsigned long i;
 
 	for (i = 0; i < l->n; i++) {
-		if (!heap_link_ok(bs, obj, c, true) ||
-		    (!bs->corruptions &&
-		     *obj_hdr(obj) != hdr_word(c, BS_FREE)))
+		if (!heap_free_ok(bs, obj, c, BS_MAP_LISTED))
 			return false;
 		obj = get_link(bs, obj);
 	}
 	*n += l->n;
-	return !obj;
+	return true;
 }
 
-/* The caches of class @c: their lists, counts and marks. */
+/* The caches of class @c: their objects, counts and marks. */
 static bool caches_ok(struct bump_slab *bs, unsigned int c, unsigned long *n)
 {
 	int cpu;
@@ -1935,18 +2033,17 @@ static bool caches_ok(struct bump_slab *bs, unsigned int c, unsigned long *n)
 	for_each_possible_cpu(cpu) {
 		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
 		struct bs_cache *kc = &pc->cache[c];
+		unsigned int i;
 
-		void *last = kc->l.head;
-		unsigned long i;
-
-		if (!heap_list_ok(bs, &kc->l, c, n))
-			return false;
-		for (i = 1; i < kc->l.n; i++)
-			last = get_link(bs, last);
-		if ((kc->l.n && last != kc->tail) || kc->l.n > BS_CACHE_MAX ||
-		    pc->cpu != cpu || (kc->l.head && !kc->marked) ||
+		if (kc->n > BS_CACHE_MAX || pc->cpu != cpu ||
+		    (kc->n && !kc->marked) ||
 		    kc->marked != test_bit(cpu, cls_mask(bs, c)))
 			return false;
+		for (i = 0; i < kc->n; i++)
+			if (!heap_free_ok(bs, pc->objs[c][i], c,
+					  BS_MAP_CACHED))
+				return false;
+		*n += kc->n;
 	}
 	return true;
 }
@@ -1963,10 +2060,14 @@ static bool heap_check(struct bump_slab *bs, unsigned long *seen)
 		size_t unit = off / BS_HDR;
 		u8 m = bs->map[unit >> 1];
 
-		c = (m >> 1) - 1;
-		if (!m || c >= BUMP_SLAB_CLASSES || m != map_code(c, unit) ||
-		    (!bs->corruptions && w != hdr_word(c, BS_LIVE) &&
-		     w != hdr_word(c, BS_FREE) && w != hdr_word(c, BS_BAD)))
+		/* Free by the map exactly when the header says free. */
+		c = map_cls(m);
+		if (!m || c >= BUMP_SLAB_CLASSES ||
+		    (m & ~BS_MAP_STATE) != map_code(c, unit) ||
+		    (m & BS_MAP_STATE) == BS_MAP_STATE ||
+		    (!bs->corruptions &&
+		     w != hdr_word(c, m & BS_MAP_STATE ? BS_FREE : BS_LIVE) &&
+		     (m & BS_MAP_STATE || w != hdr_word(c, BS_BAD))))
 			return false;
 		seen[c]++;
 		starts++;

@@ -56,8 +56,9 @@ static u64 bs_digest_caches(struct bump_slab *bs)
 		for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
 			const struct bs_cache *k = &pc->cache[c];
 
-			d = d * 31 + (unsigned long)k->l.head;
-			d = d * 31 + k->l.n;
+			d = d * 31 + (k->n ? (unsigned long)pc->objs[c][k->n - 1] :
+				       0);
+			d = d * 31 + k->n;
 			d = d * 31 + k->marked;
 			d = d * 31 + k->allocs;
 			d = d * 31 + k->frees;
@@ -606,46 +607,58 @@ KUNIT_ARRAY_PARAM(bs_mode, bs_modes, bs_mode_desc);
 /*
  * A buggy driver writes ordinary data over the first word of an object it
  * freed, where the pool keeps its free-list link (no poisoning, the pool's
- * fastest path).  The link fails its check: counted as a corruption, the
- * list behind it cut off, the damaged objects never handed out again, and
- * the pool goes on serving.  The write goes through the pointer the test
- * kept, before the pool reuses the object.  Preemption is off from the
- * frees to the allocation so that both meet one CPU's cache.
+ * fastest path): in buddy mode the newest free object of a slab; in heap
+ * mode, where links are only on the pool list, the head of that list,
+ * where a full cache sent its BS_BATCH oldest.  The link fails its check:
+ * counted as a corruption, the list behind it cut off, the damaged
+ * objects never handed out again, and the pool goes on serving.  The
+ * write goes through the pointer the test kept, before the pool reuses
+ * the object.  Preemption is off from the allocations to the last one so
+ * that all meet one CPU's cache.
  */
 static void bump_slab_test_link_write_after_free(struct kunit *test)
 {
 	const bool *buddy = test->param_value;
 	struct bump_slab *bs = bs_pool(test, *buddy);
+	unsigned int n = *buddy ? 2 : BS_CACHE_MAX + 1;
+	unsigned int at = *buddy ? 1 : BS_BATCH - 1;
 	struct bump_slab_stats st;
-	u8 *keep, *a, *b, *q[8];
-	unsigned int i;
+	unsigned int i, j;
+	void **p, **q;
+	u8 *keep;
 
+	p = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	q = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
 	keep = bump_slab_alloc(bs, 64, GFP_KERNEL);
-	b = bump_slab_alloc(bs, 64, GFP_KERNEL);
-	a = bump_slab_alloc(bs, 64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, keep);
-	KUNIT_ASSERT_NOT_NULL(test, a);
-	KUNIT_ASSERT_NOT_NULL(test, b);
 	preempt_disable();
-	bump_slab_free(bs, b);
-	bump_slab_free(bs, a);
-	memset(a, 0x41, sizeof(void *));	/* the driver's write after free */
-	for (i = 0; i < ARRAY_SIZE(q); i++)
+	for (i = 0; i < n; i++)
+		p[i] = bump_slab_alloc(bs, 64, GFP_ATOMIC);
+	for (i = 0; i < n; i++)
+		bump_slab_free(bs, p[i]);
+	/* The driver's write after free, over the link p[at] holds. */
+	if (p[at])
+		memset(p[at], 0x41, sizeof(void *));
+	for (i = 0; i < n; i++)
 		q[i] = bump_slab_alloc(bs, 64, GFP_ATOMIC);
 	preempt_enable();
-	for (i = 0; i < ARRAY_SIZE(q); i++) {
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_NOT_NULL(test, p[i]);
 		KUNIT_EXPECT_NOT_NULL(test, q[i]);
-		KUNIT_EXPECT_PTR_NE(test, q[i], a);
-		KUNIT_EXPECT_PTR_NE(test, q[i], b);
+		/* p[at] and those listed behind it are cut off. */
+		for (j = 0; j <= at; j++)
+			KUNIT_EXPECT_PTR_NE(test, q[i], p[j]);
 	}
 	bump_slab_stats(bs, &st);
 	KUNIT_EXPECT_GE(test, st.corruptions, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.classes[size_to_cls(64)].live,
-			(unsigned long)ARRAY_SIZE(q) + 1);
+			(unsigned long)n + 1);
 	/* The cut-off objects are nobody's: not live, not to be freed. */
-	KUNIT_EXPECT_EQ(test, bump_slab_size(bs, a), 0UL);
-	KUNIT_EXPECT_EQ(test, bump_slab_size(bs, b), 0UL);
-	for (i = 0; i < ARRAY_SIZE(q); i++)
+	for (j = 0; j <= at; j++)
+		KUNIT_EXPECT_EQ(test, bump_slab_size(bs, p[j]), 0UL);
+	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, q[i]), 0);
 	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, keep), 0);
 	/* Still serving, other classes and this one. */
@@ -653,8 +666,8 @@ static void bump_slab_test_link_write_after_free(struct kunit *test)
 	q[1] = bump_slab_alloc(bs, 1000, GFP_KERNEL);
 	KUNIT_EXPECT_NOT_NULL(test, q[0]);
 	KUNIT_EXPECT_NOT_NULL(test, q[1]);
-	KUNIT_EXPECT_PTR_NE(test, q[0], a);
-	KUNIT_EXPECT_PTR_NE(test, q[0], b);
+	for (j = 0; j <= at; j++)
+		KUNIT_EXPECT_PTR_NE(test, q[0], p[j]);
 	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, q[0]), 0);
 	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, q[1]), 0);
 	BS_CHECK(test, bs);
@@ -821,7 +834,7 @@ static void bs_count_free(struct bump_slab *bs, unsigned int c,
 		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
 
 		raw_spin_lock_irqsave(&pc->lock, flags);
-		in_caches += pc->cache[c].l.n;
+		in_caches += pc->cache[c].n;
 		raw_spin_unlock_irqrestore(&pc->lock, flags);
 	}
 	*cached = in_caches;
@@ -874,8 +887,9 @@ static void bs_two_cpus(int *a, int *b)
 #define BS_OVER	(BS_CACHE_MAX + 1)
 
 /*
- * One more free than a cache holds moves the whole cache to the pool list;
- * allocations then take it back in batches, still most recent first.
+ * One more free than a cache holds sends its BS_BATCH oldest objects to
+ * the pool list; allocations take the cache's first, then the pool list's
+ * in a batch, still most recent first.
  */
 static void bump_slab_test_cache_flush_refill_lifo(struct kunit *test)
 {
@@ -895,20 +909,20 @@ static void bump_slab_test_cache_flush_refill_lifo(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
 	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_free_n, &w), 0);
 	bs_count_free(bs, 3, &cached, &listed);
-	KUNIT_EXPECT_EQ(test, cached, 0UL);
-	KUNIT_EXPECT_EQ(test, listed, (unsigned long)BS_OVER);
+	KUNIT_EXPECT_EQ(test, cached, (unsigned long)BS_OVER - BS_BATCH);
+	KUNIT_EXPECT_EQ(test, listed, (unsigned long)BS_BATCH);
 	bump_slab_stats(bs, &st);
 	KUNIT_EXPECT_EQ(test, st.classes[3].free_listed, (unsigned long)BS_OVER);
 	KUNIT_EXPECT_EQ(test, st.classes[3].live, 0UL);
 	BS_CHECK(test, bs);
 
-	/* The first allocation takes a batch to the cache and pops one. */
+	/* The first allocation pops the cache's newest. */
 	w.objs = back;
 	w.n = 1;
 	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
 	bs_count_free(bs, 3, &cached, &listed);
-	KUNIT_EXPECT_EQ(test, cached, (unsigned long)BS_BATCH - 1);
-	KUNIT_EXPECT_EQ(test, listed, (unsigned long)BS_OVER - BS_BATCH);
+	KUNIT_EXPECT_EQ(test, cached, (unsigned long)BS_OVER - BS_BATCH - 1);
+	KUNIT_EXPECT_EQ(test, listed, (unsigned long)BS_BATCH);
 	BS_CHECK(test, bs);
 	w.objs = back + 1;
 	w.n = BS_OVER - 1;

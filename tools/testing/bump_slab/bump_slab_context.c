@@ -29,9 +29,10 @@
  *               the lock): nothing of the block is read (ASan).
  *  - corrupt:   a write after free over a free object's link (ordinary
  *               data, a raw pointer, a link encoded with another secret)
- *               and over its header, in both modes, on the fast path, a
- *               refill, a steal and a flush: counted, cut off, never
- *               handed out, and the pool goes on.
+ *               and over its header, in both modes (heap mode: at the
+ *               head of the pool list and further down it, found by a
+ *               refill): counted, cut off, never handed out, and the pool
+ *               goes on.
  *  - faults:    every kmalloc/vmalloc of create (heap and buddy mode,
  *               both flags) and of a slab's arena growth fails in turn:
  *               NULL or -ENOMEM, the pool as it was, nothing leaked.
@@ -557,52 +558,57 @@ static bool inside(struct bump_slab *bs, const u8 *p, size_t size)
 }
 
 /*
- * Heap mode: a write over the link of a free object on this CPU's cache
- * (the fast path), on the pool list (a refill, after a flush), and on
- * another CPU's cache (a steal); then over a free object's header.
+ * Heap mode: links are only on the pool list (a CPU's cache is an array
+ * out of a client's reach).  A full cache sends its BS_BATCH oldest to the
+ * pool list, p[BS_BATCH - 1] at its head; a write over the link of the
+ * head (where 0) or of an object further down (where 1) is found by the
+ * refill that follows it: the objects before it come back, it and those
+ * behind it never do.  A write over a cached object's first word (where
+ * 2) is the client's own data lost: nothing to find, nothing harmed.
  */
 static void corrupt_heap(unsigned int how)
 {
 	struct bump_slab *bs = heap_pool(how & 4 ? BUMP_SLAB_POISON : 0);
-	void *p[BS_CACHE_MAX + 1], *a, *b, *q;
+	void *p[BS_CACHE_MAX + 1], *q[BS_CACHE_MAX + 1], *a, *b;
+	const unsigned int n = BS_CACHE_MAX + 1;
 	struct bump_slab_stats st;
-	unsigned int i, where;
+	unsigned int i, j, where, at;
 	u64 dmg = 0;
 
 	/* A class of its own for each, so each starts with empty lists. */
 	for (where = 0; where < 3; where++) {
-		unsigned int n = where == 1 ? BS_CACHE_MAX + 1 : 3;
 		size_t size = 64 << where;
 
 		for (i = 0; i < n; i++)
 			CHECK(p[i] = bump_slab_alloc(bs, size, GFP_ATOMIC));
-		if (where == 2)
-			ap_shim_cpu = 5;
 		for (i = 0; i < n; i++)
 			CHECK(bump_slab_free(bs, p[i]) == 0);
-		ap_shim_cpu = 0;
-		/* The newest free object: the head of its list. */
-		a = p[n - 1];
-		b = p[n - 2];
+		/* p[0 .. BS_BATCH - 1] are listed, the newest first. */
+		at = where == 0 ? BS_BATCH - 1 : where == 1 ? BS_BATCH / 2 :
+		     n - 1;
+		a = p[at];
+		b = p[at - 1];
 		*(unsigned long *)a = bad_link(bs, a, b, how);
-		dmg++;
+		dmg += where < 2;
 		for (i = 0; i < n; i++) {
-			CHECK(q = bump_slab_alloc(bs, size, GFP_ATOMIC));
-			CHECK(inside(bs, q, size));
-			CHECK(q != a && q != b);
-			p[i] = q;
+			CHECK(q[i] = bump_slab_alloc(bs, size, GFP_ATOMIC));
+			CHECK(inside(bs, q[i], size));
+			/* Listed ones from @a on are cut off. */
+			for (j = 0; where < 2 && j <= at; j++)
+				CHECK(q[i] != p[j]);
 		}
 		bump_slab_stats(bs, &st);
 		CHECK(st.corruptions == dmg);
+		CHECK(st.classes[size_to_cls(size)].live == n);
 		CHECK(bump_slab_check(bs));
 		for (i = 0; i < n; i++)
-			CHECK(bump_slab_free(bs, p[i]) == 0);
+			CHECK(bump_slab_free(bs, q[i]) == 0);
 		for (i = 0; i < n; i++) {
-			CHECK(p[i] = bump_slab_alloc(bs, size, GFP_ATOMIC));
-			CHECK(p[i] != a && p[i] != b);
+			CHECK(q[i] = bump_slab_alloc(bs, size, GFP_ATOMIC));
+			CHECK(where == 2 || q[i] != a);
 		}
 		for (i = 0; i < n; i++)
-			CHECK(bump_slab_free(bs, p[i]) == 0);
+			CHECK(bump_slab_free(bs, q[i]) == 0);
 		CHECK(bump_slab_check(bs));
 	}
 	bump_slab_stats(bs, &st);
