@@ -16,7 +16,12 @@
  * an rbtree keyed by size with one node per distinct size; blocks of a size
  * already in the tree hang on that node's chain, so inserting and removing
  * them is O(1) and a search is O(log d) in the number of distinct large
- * sizes.  BGET_BEST_FIT takes a block of the smallest size that fits.  The
+ * sizes.  The tree and its chains live out of band, out of a client's
+ * reach: each region that can hold a large block has a kvmalloc'd array
+ * of nodes (struct bget_tnode, 56 bytes), one slot per 16 KiB window of
+ * the region, as no two free blocks of 16 KiB or more can start in one
+ * window; a large free block's node is the slot of the window it starts
+ * in.  BGET_BEST_FIT takes a block of the smallest size that fits.  The
  * default, first fit, takes the first fitting block met searching the index
  * in size order, which is a block of that same smallest size: the two
  * policies place blocks alike, both exactly, and neither fails while a
@@ -27,9 +32,10 @@
  *
  * Blocks are split from their high end, so a free block keeps its header.
  * A region's 64 bytes of bookkeeping and each buffer's 16-byte header come
- * out of the region.  Counters kept on the fast paths are few (bytes in
- * use, allocations, frees); free bytes, free blocks and live buffers are
- * derived from them when read.
+ * out of the region; the node array of a region of 16 KiB and more is
+ * allocated with it (create, add, growth) and freed with it.  Counters
+ * kept on the fast paths are few (bytes in use, allocations, frees); free
+ * bytes, free blocks and live buffers are derived from them when read.
  *
  * Context: bget_alloc(), bget_zalloc(), bget_realloc(), bget_free(),
  * bget_pool_stats() and bget_dump_buf() may be called from any context,
@@ -39,11 +45,16 @@
  * callbacks, in the memalloc scope its gfp asks for (ap_memalloc_save());
  * the others wait, then try the pool again before growing themselves.
  * Callers that may not block run the callbacks unserialized with their own
- * gfp, which the default acquire refuses.  A release callback runs inside
+ * gfp, which the default acquire refuses; they get no expansion block big
+ * enough to hold a large block (pool_incr of BGET_LARGE + 64 bytes and
+ * more), as its node array cannot be allocated without blocking: that
+ * growth fails, counted in failures, and the acquire callback is not
+ * called.  Direct blocks need no array.  A release callback runs inside
  * the bget_free() that freed the block, once the lock is dropped, in that
  * caller's context, and must suit it; bget_vmalloc_ops' release only
  * queues the block for the pool's work item, which vfree()s it in process
- * context (bget_pool_destroy() waits for it).  Process context only:
+ * context (bget_pool_destroy() waits for it); a released expansion
+ * region's node array goes to that work item too.  Process context only:
  * create, destroy, add, ctl, validate and dump.
  *
  * Locking: one raw spinlock per pool, taken with irqsave, guards every
@@ -94,13 +105,13 @@
  * block's state (free, allocated, in transit, quarantined) in its two low
  * bits; check is a hash of info and the header's own address, so a
  * pointer that does not start a block, or a header that was overwritten,
- * is recognised and the free refused.  A free block holds
- * its index links right after its header: a bin or chain link (16 bytes)
- * and, for a large block heading its size's chain, an rb_node.
+ * is recognised and the free refused.  A small free block holds its bin
+ * links (16 bytes) right after its header; a large one holds nothing but
+ * its header, its tree node being out of band.
  *
  * A client that writes into memory it freed, or past the end of a buffer,
  * lands on those headers and links.  What a damaged pool does:
- *   - Bin and chain links are stored encoded with a per-pool secret and
+ *   - Bin links are stored encoded with a per-pool secret and
  *     their own address (ap_link_encode()), back links also salted with
  *     how often their list was cut off.  A decoded link is followed only
  *     after the safe-unlink checks: it points, aligned, into a region of
@@ -109,15 +120,18 @@
  *     only when its check word holds; a free block's size only when the
  *     next block's boundary tag (prevfree) agrees and it ends inside its
  *     region; a prevfree only when the block it names is free of that size.
- *   - The size tree's rb_nodes cannot be encoded (lib/rbtree.c follows
- *     them): every node on a walk is checked as above and against its
- *     parent and the sizes bracketing it, and before the tree changes so is
- *     every node a rebalance may reach (see TREE_HALO_*).
+ *   - The size tree (lib/rbtree.c's nodes and the same-size chains) is out
+ *     of band and needs no checks.  A block its node hands out is checked
+ *     first (header intact, free with the node's size, boundary tag
+ *     agreeing); a large block found by address (a neighbour to merge) is
+ *     taken out of the tree only if its slot names it with its header's
+ *     size.  A block failing that loses its node and is cut off alone.
  *   - Damage found is never followed.  It is counted in corruptions (and
  *     invalid_frees), reported once (rate-limited) with its offset, and cut
- *     off: a damaged bin, or the whole size tree, is dropped with all its
- *     blocks (their bytes counted lost, never reused, and a region holding
- *     them is never whole again, so never released); a damaged block found
+ *     off: a damaged bin is dropped with all its blocks, a damaged large
+ *     block alone (their bytes counted lost, never reused, and a region
+ *     holding them is never whole again, so never released); a damaged
+ *     block found
  *     beside a block being freed is quarantined and not merged.  The
  *     allocation goes on with other bins, the tree, or growth; the pool
  *     keeps serving.  bget_pool_validate() then reports the pool corrupt.
@@ -125,7 +139,8 @@
  *     header (its check word is a fixed function of its address, not a
  *     secret); writes into a live buffer's own bytes (they are the
  *     client's); writes into a region's bookkeeping before its first block
- *     (a client can reach it only by writing before a buffer's start).  A
+ *     (a client can reach it only by writing before a buffer's start; it
+ *     holds the region tree's node and the node array's address).  A
  *     live buffer whose own header or boundary tag was overwritten cannot
  *     be freed any more (refused as a smashed header) and stays allocated.
  */
@@ -202,37 +217,55 @@ struct bget_hdr {
 };
 
 /*
- * The links of a free block, right after its header.  A small block uses
- * @next and @pprev for its bin list.  A large block either heads the chain
- * of its size (@pprev NULL, @rb in the size tree, @next the first other
- * block of that size) or is on such a chain (@pprev set, @rb unused).
+ * The links of a small free block, right after its header: its bin list.
+ * A large block holds no links: its node is out of band.
  */
 struct bget_free {
 	unsigned long next;	/* struct bget_free *, encoded */
 	unsigned long pprev;	/* struct bget_free **, encoded and salted */
-	struct rb_node rb;
 };
 
-/* Lives at the start of each region, 16-byte aligned. */
+/*
+ * The size tree's node of a large free block, out of a client's reach: in
+ * its region's array, one slot per BGET_LARGE window of the region (two
+ * blocks of BGET_LARGE bytes or more cannot start in one window).  A block
+ * either heads the chain of its size (@pprev NULL, @rb in the size tree,
+ * @next the first other block of that size) or is on such a chain (@pprev
+ * set, @rb unused).  @blk NULL: the slot is empty.
+ */
+struct bget_tnode {
+	struct rb_node rb;
+	struct bget_tnode *next;
+	struct bget_tnode **pprev;
+	struct bget_hdr *blk;
+	size_t size;		/* the key: @blk's size when it was indexed */
+};
+
+/*
+ * Lives at the start of each region, 16-byte aligned.  An initial,
+ * expansion or direct region starts on the first byte of its buffer (they
+ * are page or quantum aligned), so that is what is released.
+ */
 struct bget_region {
 	struct rb_node node;	/* in bget_pool.regions, by address */
 	size_t len;		/* bytes from this struct to the sentinel's end */
-	void *buf;		/* what was vmalloc'd, added or acquired */
+	struct bget_tnode *tnodes; /* kvmalloc'd; NULL: no large block fits */
 	unsigned int id;	/* for dumps and messages */
 	unsigned int kind;
 };
 
 #define BGET_HDR	sizeof(struct bget_hdr)
 /* Bytes at the start of a free block that hold header and links, unpoisoned. */
-#define BGET_SMALL_SKIP	(BGET_HDR + offsetof(struct bget_free, rb))
-#define BGET_LARGE_SKIP	(BGET_HDR + sizeof(struct bget_free))
+#define BGET_SKIP	(BGET_HDR + sizeof(struct bget_free))
 #define BGET_MIN_BLOCK	(3 * BGET_QUANTUM)
 #define BGET_REG_HDR	ALIGN(sizeof(struct bget_region), BGET_QUANTUM)
 #define BGET_OVERHEAD	(BGET_REG_HDR + BGET_HDR)
 #define BGET_MAX_BLOCK	((size_t)BH_SMASK << BH_SSHIFT)
 
-static_assert(BGET_MIN_BLOCK >= BGET_SMALL_SKIP);
-static_assert(BGET_LARGE >= BGET_LARGE_SKIP);
+static_assert(BGET_MIN_BLOCK >= BGET_SKIP);
+/* log2(BGET_LARGE): a large block's slot in its region's node array */
+#define BGET_TSHIFT	14
+static_assert(BGET_LARGE == (size_t)1 << BGET_TSHIFT);
 static_assert(BGET_NBINS % BITS_PER_LONG == 0);
 static_assert(BGET_MAP_WORDS <= BITS_PER_LONG);
 
@@ -277,12 +310,13 @@ struct bget_gone {
  * @secret: the key of the links stored in free blocks (ap_link_encode())
  * @bin_cut: times each bin was cut off; salts its blocks' back links
  * @bin_n: blocks in each bin, so that a bin cut off is counted in @lost
- * @tree_cut: times the size tree was cut off; salts its chains' back links
  * @tree_bytes: bytes in the blocks of the size tree
  * @lost: bytes in blocks cut off after damage: never used again
  * @cut_what: damage found under the lock, to report once it is dropped
  * @cut_off: where, as an offset in its region
  * @gone: buffers bget_vmalloc_ops released, for @gone_work to vfree()
+ * @tn_gone: node arrays of released expansion regions, for @gone_work to
+ * kvfree()
  * @grow_lock: one blocking grower at a time (compact and acquire)
  * @gone_work: vfree()s what is on @gone, in process context
  *
@@ -320,12 +354,12 @@ struct bget_pool {
 	unsigned long secret;
 	u16 bin_cut[BGET_NBINS];
 	u32 bin_n[BGET_NBINS];
-	unsigned long tree_cut;
 	size_t tree_bytes;
 	size_t lost;
 	const char *cut_what;
 	size_t cut_off;
 	struct bget_gone *gone;
+	struct bget_gone *tn_gone;
 	struct mutex grow_lock;	/* one blocking grower at a time */
 	struct work_struct gone_work;
 };
@@ -414,12 +448,6 @@ static inline struct bget_hdr *links_blk(const struct bget_free *f)
 	return (struct bget_hdr *)((unsigned long)f - sizeof(struct bget_hdr));
 }
 
-static inline struct bget_hdr *rb_blk(const struct rb_node *n)
-{
-	return links_blk((struct bget_free *)((unsigned long)n -
-					      offsetof(struct bget_free, rb)));
-}
-
 static inline void *blk_payload(struct bget_hdr *h)
 {
 	return h + 1;
@@ -453,7 +481,7 @@ static inline bool pool_poison(const struct bget_pool *bp)
 /* Bytes at the start of a free block of @size that poison leaves alone. */
 static inline size_t poison_skip(size_t size)
 {
-	return size >= BGET_LARGE ? BGET_LARGE_SKIP : BGET_SMALL_SKIP;
+	return BGET_SKIP;
 }
 
 static void poison_blk(struct bget_hdr *h, size_t size)
@@ -466,8 +494,8 @@ static void poison_blk(struct bget_hdr *h, size_t size)
 /* ---- the free index ---- */
 
 /*
- * Hardened links.  Every link stored in a free block (bin and chain
- * @next and @pprev) is kept encoded with the pool's secret and its own
+ * Hardened links.  Every link stored in a free block (a bin's @next and
+ * @pprev) is kept encoded with the pool's secret and its own
  * address (ap_link_encode()); @pprev is also salted with the number of
  * times its list was cut off, so the blocks of a list cut off after damage
  * no longer decode as members of the list that took its place, and are
@@ -475,10 +503,8 @@ static void poison_blk(struct bget_hdr *h, size_t size)
  * once it points, quantum aligned, at the links of a block inside one of
  * the pool's regions whose header is intact and says free with the list's
  * size, and whose back link points back (the safe-unlink check).  The bin
- * heads and the size tree's root live in struct bget_pool, out of reach of
- * a client.  The size tree's rb_nodes sit in free memory and cannot be
- * encoded (lib/rbtree.c follows them): every node the code or a rebalance
- * touches is checked first (tnode_ok_locked()).
+ * heads live in struct bget_pool, out of reach of a client; so does the
+ * size tree, with its nodes in the regions' node arrays.
  */
 #define BGET_SALT_SHIFT	(BITS_PER_LONG - 16)
 
@@ -489,11 +515,6 @@ static __always_inline unsigned long bin_salt(const struct bget_pool *bp,
 					      unsigned int q)
 {
 	return (unsigned long)bp->bin_cut[q] << BGET_SALT_SHIFT;
-}
-
-static __always_inline unsigned long tree_salt(const struct bget_pool *bp)
-{
-	return (unsigned long)bp->tree_cut << BGET_SALT_SHIFT;
 }
 
 /* Where @f's next link is, as a back link holds it. */
@@ -640,19 +661,6 @@ static noinline void bin_cut_locked(struct bget_pool *bp, unsigned int q,
 	drop_blk_locked(bp, h, "free-list link damaged");
 }
 
-/* The size tree is damaged: cut it off whole, as bin_cut_locked(). */
-static noinline void tree_cut_locked(struct bget_pool *bp, struct bget_hdr *h)
-{
-	bp->lost += bp->tree_bytes;
-	bp->tree_bytes = 0;
-	bp->tree_cut++;
-	bp->size_tree = RB_ROOT;
-	if (h)
-		drop_blk_locked(bp, h, "size tree damaged");
-	else
-		note_damage_locked(bp, NULL, "size tree damaged");
-}
-
 static inline unsigned int size_bin(size_t size)
 {
 	return size >> BGET_QSHIFT;
@@ -733,298 +741,163 @@ damaged:
 }
 
 /*
- * Is @n a sound node of the size tree, below @parent and sized strictly
- * between @lo and @hi: links of a free block of at least BGET_LARGE bytes
- * inside a region?  Checked before any of it is used.  (Whether it heads
- * its chain is checked where that matters: a node taken out.)
+ * Does free block @n (header intact) of @nsize bytes in region @r end
+ * where its upper neighbour's boundary tag says?  Checked before the merge
+ * it would steer.
  */
-static __always_inline bool tnode_ok_locked(struct bget_pool *bp,
-					    const struct rb_node *n,
-					    const struct rb_node *parent,
-					    size_t lo, size_t hi)
+static __always_inline bool upper_ok(const struct bget_region *r,
+				     const struct bget_hdr *n, size_t nsize)
 {
-	const struct bget_hdr *h = rb_blk(n);
-	struct bget_region *r;
-	size_t size;
+	const struct bget_hdr *e;
 
-	if (unlikely(!IS_ALIGNED((unsigned long)h, BGET_QUANTUM)))
+	if (unlikely(nsize < BGET_MIN_BLOCK ||
+		     nsize > (size_t)((char *)reg_end(r) - (char *)n)))
 		return false;
-	r = region_find_locked(bp, h);
-	if (unlikely(!r || h < reg_first(r) || !hdr_ok(h) || !blk_free(h)))
-		return false;
-	size = blk_size(h);
-	return likely(size >= BGET_LARGE && size > lo && size < hi &&
-		      size <= (size_t)((char *)reg_end(r) - (char *)h) &&
-		      rb_parent(n) == parent);
-}
-
-/* @n and @depth levels of nodes below it, each checked as above. */
-static bool tsub_ok_locked(struct bget_pool *bp, const struct rb_node *n,
-			   const struct rb_node *parent, size_t lo, size_t hi,
-			   int depth)
-{
-	size_t s;
-
-	if (!n)
-		return true;
-	if (!tnode_ok_locked(bp, n, parent, lo, hi))
-		return false;
-	if (!depth--)
-		return true;
-	s = blk_size(rb_blk(n));
-	return tsub_ok_locked(bp, n->rb_left, n, lo, s, depth) &&
-	       tsub_ok_locked(bp, n->rb_right, n, s, hi, depth);
-}
-
-/* Where a walk down the size tree ended. */
-struct tpath {
-	struct rb_node **link, *parent;
-	size_t lo, hi;
-};
-
-/*
- * What lib/rbtree.c may touch beyond the path from the root: rebalancing
- * after an insertion (only when the new node's parent is red) touches the
- * children of the nodes on the path; rebalancing after an erase (only when
- * the node taken out of the tree is a black leaf) up to four levels below
- * each node on the path (sibling, nephews, and two levels more after a
- * rotation).  The walks check that much before the tree is changed.
- */
-#define TREE_HALO_NONE		(-1)	/* not even the found node's children */
-#define TREE_HALO_INSERT	1
-#define TREE_HALO_ERASE		4
-
-static __always_inline bool rb_node_black(const struct rb_node *n)
-{
-	return n->__rb_parent_color & 1;
+	e = blk_at(n, nsize);
+	return likely(hdr_ok(e) && e->prevfree == nsize);
 }
 
 /*
- * Walk from the root toward @size, checking each node met and @halo levels
- * below it.  Returns the node of @size (its children checked too, unless
- * @halo is TREE_HALO_NONE: a caller that only joins or resizes that node's
- * chain follows nothing below it), or NULL with @tp the place it would go;
- * ERR_PTR(-EUCLEAN) if a check failed.
- * Bounds narrow strictly at each step, so even a damaged tree cannot make
- * the walk loop.
+ * The size tree lives out of band, in the regions' node arrays (see struct
+ * bget_tnode): lib/rbtree.c and the same-size chains only ever follow
+ * memory of the pool's own, so the tree needs no checks.  What a client
+ * can reach is the blocks' headers and boundary tags: a block is checked
+ * when its node hands it out (tnode_blk_ok_locked()), and a block found by
+ * address (a neighbour to merge) only once its slot names it back.
  */
-static struct rb_node *tree_path_locked(struct bget_pool *bp, size_t size,
-					int halo, struct tpath *tp)
+static __always_inline struct bget_tnode *
+tnode_of(const struct bget_region *r, const struct bget_hdr *h)
 {
-	struct rb_node *n;
-	size_t s;
-	bool ok;
-
-	tp->link = &bp->size_tree.rb_node;
-	tp->parent = NULL;
-	tp->lo = 0;
-	tp->hi = SIZE_MAX;
-	while ((n = *tp->link)) {
-		if (!tnode_ok_locked(bp, n, tp->parent, tp->lo, tp->hi))
-			return ERR_PTR(-EUCLEAN);
-		s = blk_size(rb_blk(n));
-		if (size == s) {
-			/* Nothing below the node is followed: joining its chain. */
-			if (halo < 0)
-				return n;
-			halo = max(halo, 1);
-			ok = tsub_ok_locked(bp, n->rb_left, n, tp->lo, s,
-					    halo - 1) &&
-			     tsub_ok_locked(bp, n->rb_right, n, s, tp->hi,
-					    halo - 1);
-			return ok ? n : ERR_PTR(-EUCLEAN);
-		}
-		/* The child off the path, and what lies below it. */
-		if (size < s)
-			ok = halo <= 0 || tsub_ok_locked(bp, n->rb_right, n, s,
-						     tp->hi, halo - 1);
-		else
-			ok = halo <= 0 || tsub_ok_locked(bp, n->rb_left, n, tp->lo,
-						     s, halo - 1);
-		if (!ok)
-			return ERR_PTR(-EUCLEAN);
-		tp->parent = n;
-		if (size < s) {
-			tp->hi = s;
-			tp->link = &n->rb_left;
-		} else {
-			tp->lo = s;
-			tp->link = &n->rb_right;
-		}
-	}
-	return NULL;
+	return &r->tnodes[reg_offset(r, h) >> BGET_TSHIFT];
 }
 
-/*
- * Check the path from @f's right child down to its successor, and @halo
- * levels off it; @lo and @hi bound @f's right subtree.  Returns the
- * successor, or NULL if a check failed.
- */
-static struct rb_node *tree_succ_locked(struct bget_pool *bp,
-					struct rb_node *f, size_t lo,
-					size_t hi, int halo)
+static __always_inline struct bget_tnode *tnode_rb(struct rb_node *n)
 {
-	struct rb_node *c = f->rb_right, *parent = f;
-	size_t s;
-
-	for (;;) {
-		if (!tnode_ok_locked(bp, c, parent, lo, hi))
-			return NULL;
-		s = blk_size(rb_blk(c));
-		if (!tsub_ok_locked(bp, c->rb_right, c, s, hi, max(halo, 1) - 1))
-			return NULL;
-		if (!c->rb_left)
-			return c;
-		parent = c;
-		hi = s;
-		c = c->rb_left;
-	}
+	return rb_entry(n, struct bget_tnode, rb);
 }
 
-/* Is chain member @c, read from @prev's next, a free block of @info? */
-static bool chain_ok_locked(struct bget_pool *bp, struct bget_free *prev,
-			    struct bget_free *c, u32 info)
+/* Is @tn's block, in @r, intact: a free block of @tn's size, tag agreeing? */
+static __always_inline bool tnode_blk_ok_locked(const struct bget_region *r,
+						const struct bget_tnode *tn)
 {
-	return link_ok_locked(bp, c, info) &&
-	       get_pprev(bp, c, tree_salt(bp)) == next_slot(prev);
+	const struct bget_hdr *h = tn->blk;
+
+	return likely(h->info == free_info(tn->size) && hdr_ok(h) &&
+		      upper_ok(r, h, tn->size));
 }
 
-static void tree_insert_locked(struct bget_pool *bp, struct bget_free *f,
-			       size_t size)
+/* Take @tn out of the tree or its chain: O(1) but for an rb_erase(). */
+static void tnode_unlink_locked(struct bget_pool *bp, struct bget_tnode *tn)
 {
-	unsigned long salt = tree_salt(bp);
-	struct bget_free *head, *first;
-	struct rb_node *n;
-	struct tpath tp;
+	struct bget_tnode *n = tn->next;
 
-	lockdep_assert_held(&bp->lock);
-	n = tree_path_locked(bp, size, TREE_HALO_NONE, &tp);
-	/* A red parent means rebalancing: check what it may touch. */
-	if (!n && tp.parent && !rb_node_black(tp.parent))
-		n = tree_path_locked(bp, size, TREE_HALO_INSERT, &tp);
-	if (n && !IS_ERR(n)) {
-		/* That size is there: join its chain, O(1). */
-		head = rb_entry(n, struct bget_free, rb);
-		first = get_next(bp, head);
-		if (!first || chain_ok_locked(bp, head, first, free_info(size))) {
-			salt = tree_salt(bp);
-			set_next(bp, f, first);
-			set_pprev(bp, f, next_slot(head), salt);
-			set_next(bp, head, f);
-			if (first)
-				set_pprev(bp, first, next_slot(f), salt);
-			bp->tree_bytes += size;
-			return;
-		}
-		n = ERR_PTR(-EUCLEAN);
-	}
-	if (IS_ERR(n)) {
-		/* Damage on the way: the tree is cut off, @f starts a new one. */
-		tree_cut_locked(bp, NULL);
-		salt = tree_salt(bp);
-		tp.link = &bp->size_tree.rb_node;
-		tp.parent = NULL;
-	}
-	set_next(bp, f, NULL);
-	set_pprev(bp, f, NULL, salt);
-	rb_link_node(&f->rb, tp.parent, tp.link);
-	rb_insert_color(&f->rb, &bp->size_tree);
-	bp->tree_bytes += size;
-}
-
-/*
- * Take large block @f of @size bytes out of the size tree, after checking
- * every link its removal follows or rebalancing may touch.  False, with
- * the damage dealt with, if a check fails.
- */
-static bool tree_remove_locked(struct bget_pool *bp, struct bget_free *f,
-			       size_t size)
-{
-	unsigned long salt = tree_salt(bp);
-	struct bget_free **pp = get_pprev(bp, f, salt);
-	struct bget_free *n = get_next(bp, f), *nn;
-	u32 info = free_info(size);
-	struct rb_node *node, *c;
-	struct tpath tp;
-	bool rebalance;
-
-	lockdep_assert_held(&bp->lock);
-	if (pp) {
-		/* On a chain: the safe unlink of the bins. */
-		if (!link_ok_locked(bp, (struct bget_free *)pp, info) ||
-		    get_next(bp, (struct bget_free *)pp) != f) {
-			drop_blk_locked(bp, links_blk(f), "free block damaged");
-			return false;
-		}
-		if (n && !chain_ok_locked(bp, f, n, info))
-			goto cut;
-		set_next(bp, (struct bget_free *)pp, n);
+	if (tn->pprev) {
+		*tn->pprev = n;
 		if (n)
-			set_pprev(bp, n, pp, salt);
-		bp->tree_bytes -= size;
-		return true;
-	}
-	node = tree_path_locked(bp, size, 0, &tp);
-	if (IS_ERR(node))
-		goto cut;
-	if (node != &f->rb) {
-		/* Claims to head a chain of the tree, but does not. */
-		drop_blk_locked(bp, links_blk(f), "free block damaged");
-		return false;
-	}
-	if (n) {
-		if (!chain_ok_locked(bp, f, n, info))
-			goto cut;
-		nn = get_next(bp, n);
-		if (nn && !chain_ok_locked(bp, n, nn, info))
-			goto cut;
-		/* The chain's next block heads it in f's place. */
-		rb_replace_node(&f->rb, &n->rb, &bp->size_tree);
-		set_pprev(bp, n, NULL, salt);
-		if (nn)
-			set_pprev(bp, nn, next_slot(n), salt);
-		bp->tree_bytes -= size;
-		return true;
-	}
-	/*
-	 * The node taken out of the tree is @f or, with two children, its
-	 * successor; only if that is a black leaf does the tree rebalance.
-	 */
-	if (f->rb.rb_left && f->rb.rb_right) {
-		c = tree_succ_locked(bp, &f->rb, size, tp.hi, 0);
-		if (!c)
-			goto cut;
-		rebalance = !c->rb_right && rb_node_black(c);
+			n->pprev = tn->pprev;
+	} else if (n) {
+		/* The chain's next block heads it in @tn's place. */
+		rb_replace_node(&tn->rb, &n->rb, &bp->size_tree);
+		n->pprev = NULL;
 	} else {
-		rebalance = !f->rb.rb_left && !f->rb.rb_right &&
-			    rb_node_black(&f->rb);
+		rb_erase(&tn->rb, &bp->size_tree);
 	}
-	if (rebalance) {
-		if (tree_path_locked(bp, size, TREE_HALO_ERASE, &tp) != &f->rb)
-			goto cut;
-		if (f->rb.rb_left && f->rb.rb_right &&
-		    !tree_succ_locked(bp, &f->rb, size, tp.hi, TREE_HALO_ERASE))
-			goto cut;
-	}
-	rb_erase(&f->rb, &bp->size_tree);
-	bp->tree_bytes -= size;
-	return true;
+	bp->tree_bytes -= tn->size;
+	tn->blk = NULL;
+	tn->size = 0;
+}
 
-cut:
-	tree_cut_locked(bp, links_blk(f));
-	return false;
+/*
+ * @tn's block failed its checks: the node goes, the block is cut off (its
+ * bytes lost) and quarantined if its header is still whole.
+ */
+static noinline void tnode_cut_locked(struct bget_pool *bp,
+				      struct bget_tnode *tn, const char *what)
+{
+	struct bget_hdr *h = tn->blk;
+
+	bp->lost += tn->size;
+	tnode_unlink_locked(bp, tn);
+	drop_blk_locked(bp, h, what);
+}
+
+static void tree_insert_locked(struct bget_pool *bp, struct bget_region *r,
+			       struct bget_hdr *h, size_t size)
+{
+	struct rb_node **link = &bp->size_tree.rb_node, *parent = NULL;
+	struct bget_tnode *tn, *t;
+
+	lockdep_assert_held(&bp->lock);
+	tn = tnode_of(r, h);
+	/*
+	 * Two free blocks of BGET_LARGE bytes or more cannot start in one
+	 * window: a slot still naming another block means that block's header
+	 * was rewritten behind the index's back.
+	 */
+	if (unlikely(tn->blk))
+		tnode_cut_locked(bp, tn, "free block damaged");
+	while (*link) {
+		parent = *link;
+		t = tnode_rb(parent);
+		if (size == t->size) {
+			/* That size is there: join its chain, O(1). */
+			tn->next = t->next;
+			tn->pprev = &t->next;
+			if (t->next)
+				t->next->pprev = &tn->next;
+			t->next = tn;
+			goto done;
+		}
+		link = size < t->size ? &parent->rb_left : &parent->rb_right;
+	}
+	tn->next = NULL;
+	tn->pprev = NULL;
+	rb_link_node(&tn->rb, parent, link);
+	rb_insert_color(&tn->rb, &bp->size_tree);
+done:
+	tn->blk = h;
+	tn->size = size;
+	bp->tree_bytes += size;
 }
 
 static noinline void tree_insert_blk_locked(struct bget_pool *bp,
 					    struct bget_hdr *h)
 {
-	tree_insert_locked(bp, blk_links(h), blk_size(h));
+	tree_insert_locked(bp, region_find_locked(bp, h), h, blk_size(h));
 }
 
+/*
+ * Take large free block @h, found by address or handed out by its node,
+ * out of the tree: only if its slot names it with its size and the block
+ * is intact.  False, with the damage dealt with, otherwise.
+ */
 static noinline bool tree_remove_blk_locked(struct bget_pool *bp,
 					    struct bget_hdr *h)
 {
-	return tree_remove_locked(bp, blk_links(h), blk_size(h));
+	struct bget_region *r = region_find_locked(bp, h);
+	struct bget_tnode *tn;
+
+	lockdep_assert_held(&bp->lock);
+	if (unlikely(!r || !r->tnodes))
+		goto drop;
+	tn = tnode_of(r, h);
+	if (unlikely(tn->blk != h))
+		goto drop;
+	/*
+	 * Only the header: a merge has checked or already rewritten the
+	 * boundary tag above @h.
+	 */
+	if (unlikely(tn->size != blk_size(h) ||
+		     h->info != free_info(tn->size) || !hdr_ok(h))) {
+		tnode_cut_locked(bp, tn, "free block damaged");
+		return false;
+	}
+	tnode_unlink_locked(bp, tn);
+	return true;
+drop:
+	/* Says it is a large free block, but the index does not know it. */
+	drop_blk_locked(bp, h, "free block damaged");
+	return false;
 }
 
 static __always_inline void index_insert_locked(struct bget_pool *bp,
@@ -1056,47 +929,69 @@ static __always_inline bool index_remove_locked(struct bget_pool *bp,
 }
 
 /*
- * Can tree node @f, alone in its chain and a leaf, take size @size in
- * place?  Only if the sizes on its path from the root still bracket it.
+ * The tree node of block @h if it heads its size alone and is a leaf
+ * whose place the sizes on its path from the root still bracket with
+ * @size; NULL otherwise.
  */
-static bool tree_keeps_place(struct bget_pool *bp, struct bget_free *f,
-			     size_t old, size_t size)
+static struct bget_tnode *tree_keeps_place(struct bget_pool *bp,
+					   struct bget_hdr *h, size_t old,
+					   size_t size)
 {
-	struct rb_node *n;
-	struct tpath tp;
+	struct rb_node *n = bp->size_tree.rb_node;
+	size_t lo = 0, hi = SIZE_MAX;
+	struct bget_tnode *t;
 
-	if (get_next(bp, f) || get_pprev(bp, f, tree_salt(bp)) ||
-	    f->rb.rb_left || f->rb.rb_right)
-		return false;
-	n = tree_path_locked(bp, old, TREE_HALO_NONE, &tp);
-	return n == &f->rb && size > tp.lo && size < tp.hi;
+	while (n) {
+		t = tnode_rb(n);
+		if (old == t->size) {
+			if (t->blk != h || t->next || n->rb_left || n->rb_right ||
+			    size <= lo || size >= hi)
+				return NULL;
+			return t;
+		}
+		if (old < t->size) {
+			hi = t->size;
+			n = n->rb_left;
+		} else {
+			lo = t->size;
+			n = n->rb_right;
+		}
+	}
+	return NULL;
 }
 
 /*
- * Is @h the only large free block?  Then it may take any large size in
- * place: the usual case, as that is most often a region's untouched end.
- * The root is ours; @h's header is checked by the caller.
+ * The node of @h if it is the only large free block: then it may take any
+ * large size in place, the usual case, as that is most often a region's
+ * untouched end.  NULL otherwise.
  */
-static __always_inline bool tree_alone(struct bget_pool *bp,
-				       struct bget_hdr *h)
+static __always_inline struct bget_tnode *tree_alone(struct bget_pool *bp,
+						     struct bget_hdr *h)
 {
-	struct bget_free *f = blk_links(h);
+	struct rb_node *root = bp->size_tree.rb_node;
+	struct bget_tnode *t;
 
-	return bp->size_tree.rb_node == &f->rb && !f->rb.rb_left &&
-	       !f->rb.rb_right && !get_next(bp, f);
+	if (!root || root->rb_left || root->rb_right)
+		return NULL;
+	t = tnode_rb(root);
+	return t->blk == h && !t->next ? t : NULL;
 }
 
 static noinline bool resize_large_locked(struct bget_pool *bp,
 					 struct bget_hdr *h, size_t size)
 {
 	size_t old = blk_size(h);
+	struct bget_tnode *t;
 
 	lockdep_assert_held(&bp->lock);
-	if (old >= BGET_LARGE && size >= BGET_LARGE &&
-	    tree_keeps_place(bp, blk_links(h), old, size)) {
-		set_hdr(h, size, 0);
-		bp->tree_bytes += size - old;
-		return true;
+	if (old >= BGET_LARGE && size >= BGET_LARGE) {
+		t = tree_keeps_place(bp, h, old, size);
+		if (t) {
+			set_hdr(h, size, 0);
+			t->size = size;
+			bp->tree_bytes += size - old;
+			return true;
+		}
 	}
 	if (!index_remove_locked(bp, h))
 		return false;
@@ -1113,6 +1008,7 @@ static __always_inline bool resize_free_locked(struct bget_pool *bp,
 					       struct bget_hdr *h, size_t size)
 {
 	size_t old = blk_size(h);
+	struct bget_tnode *t;
 
 	lockdep_assert_held(&bp->lock);
 	if (likely(old < BGET_LARGE && size < BGET_LARGE)) {
@@ -1121,54 +1017,53 @@ static __always_inline bool resize_free_locked(struct bget_pool *bp,
 			return false;
 		set_hdr(h, size, 0);
 		bin_insert_locked(bp, blk_links(h), size_bin(size));
-	} else if (size >= BGET_LARGE && tree_alone(bp, h)) {
-		set_hdr(h, size, 0);
-		bp->tree_bytes += size - old;
-	} else {
-		return resize_large_locked(bp, h, size);
+		return true;
 	}
-	return true;
+	t = size >= BGET_LARGE ? tree_alone(bp, h) : NULL;
+	if (t && likely(t->size == old)) {
+		set_hdr(h, size, 0);
+		t->size = size;
+		bp->tree_bytes += size - old;
+		return true;
+	}
+	return resize_large_locked(bp, h, size);
 }
 
 /*
- * A free block of the smallest tree size >= @need, or NULL; every node
- * met is checked, and damage cuts the tree off (NULL).
+ * A free block of the smallest tree size >= @need, or NULL.  The block is
+ * checked before it is handed out; one found damaged is cut off and the
+ * search goes on.
  */
 static noinline struct bget_hdr *tree_fit_locked(struct bget_pool *bp,
 						 size_t need)
 {
-	struct rb_node *n = bp->size_tree.rb_node, *parent = NULL;
-	struct bget_free *fit = NULL, *c;
-	size_t lo = 0, hi = SIZE_MAX, s;
+	struct bget_tnode *fit, *t;
+	struct rb_node *n;
 
 	lockdep_assert_held(&bp->lock);
-	while (n) {
-		if (!tnode_ok_locked(bp, n, parent, lo, hi))
-			goto cut;
-		s = blk_size(rb_blk(n));
-		parent = n;
-		if (s >= need) {
-			fit = rb_entry(n, struct bget_free, rb);
-			if (s == need)
-				break;
-			hi = s;
-			n = n->rb_left;
-		} else {
-			lo = s;
-			n = n->rb_right;
+	for (;;) {
+		fit = NULL;
+		n = bp->size_tree.rb_node;
+		while (n) {
+			t = tnode_rb(n);
+			if (t->size >= need) {
+				fit = t;
+				if (t->size == need)
+					break;
+				n = n->rb_left;
+			} else {
+				n = n->rb_right;
+			}
 		}
+		if (!fit)
+			return NULL;
+		/* A chained block leaves the tree as it is. */
+		if (fit->next)
+			fit = fit->next;
+		if (tnode_blk_ok_locked(region_find_locked(bp, fit->blk), fit))
+			return fit->blk;
+		tnode_cut_locked(bp, fit, "free block damaged");
 	}
-	if (!fit)
-		return NULL;
-	/* A chained block leaves the tree as it is. */
-	c = get_next(bp, fit);
-	if (!c)
-		return links_blk(fit);
-	if (chain_ok_locked(bp, fit, c, links_blk(fit)->info))
-		return links_blk(c);
-cut:
-	tree_cut_locked(bp, NULL);
-	return NULL;
 }
 
 /*
@@ -1291,7 +1186,6 @@ static struct bget_region *region_init(void *buf, size_t len,
 
 	memset(r, 0, sizeof(*r));
 	r->len = end - start;
-	r->buf = buf;
 	r->kind = kind;
 	h = reg_first(r);
 	s = reg_end(r);
@@ -1305,6 +1199,31 @@ static struct bget_region *region_init(void *buf, size_t len,
 	}
 	set_hdr(s, 0, BH_ALLOC);
 	return r;
+}
+
+/*
+ * Slots in the node array of a region laid out in @len bytes: one per
+ * BGET_LARGE window, none if no large block fits.
+ */
+static size_t tnodes_count(size_t len)
+{
+	if (len < BGET_OVERHEAD + BGET_LARGE)
+		return 0;
+	return DIV_ROUND_UP(len, BGET_LARGE);
+}
+
+/*
+ * The node array for a region of @len bytes, zeroed, or NULL (none needed,
+ * or no memory: tell them apart with tnodes_count()).  Process context, or
+ * inside the memalloc scope of a blocking grower.
+ */
+static struct bget_tnode *tnodes_alloc(size_t len)
+{
+	size_t n = tnodes_count(len);
+
+	if (!n)
+		return NULL;
+	return kvcalloc(n, sizeof(struct bget_tnode), GFP_KERNEL | __GFP_NOWARN);
 }
 
 /* Is [buf, buf + len) big enough, once aligned, to hold one block? */
@@ -1383,23 +1302,6 @@ static struct bget_region *region_from_locked(struct bget_pool *bp,
 }
 
 /* ---- merging ---- */
-
-/*
- * Does free block @n (header intact) of @nsize bytes in region @r end
- * where its upper neighbour's boundary tag says?  Checked before the merge
- * it would steer.
- */
-static __always_inline bool upper_ok(const struct bget_region *r,
-				     const struct bget_hdr *n, size_t nsize)
-{
-	const struct bget_hdr *e;
-
-	if (unlikely(nsize < BGET_MIN_BLOCK ||
-		     nsize > (size_t)((char *)reg_end(r) - (char *)n)))
-		return false;
-	e = blk_at(n, nsize);
-	return likely(hdr_ok(e) && e->prevfree == nsize);
-}
 
 /* Is @pf, @h's prevfree, the size of a free block just below it in @r? */
 static bool lower_ok(const struct bget_region *r, const struct bget_hdr *h,
@@ -1626,10 +1528,6 @@ static noinline void *carve_checked_locked(struct bget_pool *bp,
 	a->prevfree = 0;
 	set_hdr(a, need, BH_ALLOC);
 	bp->curalloc += need;
-	/* Tree links a small rest no longer holds are poison again. */
-	if (size >= BGET_LARGE && rest < BGET_LARGE)
-		memset((char *)h + BGET_SMALL_SKIP, POISON_FREE,
-		       min(rest, BGET_LARGE_SKIP) - BGET_SMALL_SKIP);
 	set_hdr(h, rest, BH_TRANSIT);
 	coalesce_locked(bp, region_find_locked(bp, h), h, true);
 	return blk_payload(a);
@@ -1673,21 +1571,24 @@ static __always_inline void *take_lone_locked(struct bget_pool *bp,
 					      size_t need)
 {
 	struct rb_node *root = bp->size_tree.rb_node;
+	struct bget_tnode *t;
 	struct bget_hdr *h, *a;
 	size_t rest;
 
 	lockdep_assert_held(&bp->lock);
 	if (!root || root->rb_left || root->rb_right)
 		return NULL;
-	/* The root is ours, but the block's header and links are not. */
-	if (unlikely(!tnode_ok_locked(bp, root, NULL, 0, SIZE_MAX)))
-		return NULL;
 	/* Alone in the tree and in its chain, or the slow path looks. */
-	h = rb_blk(root);
-	rest = blk_size(h) - need;
-	if (get_next(bp, blk_links(h)) || (ssize_t)rest < (ssize_t)BGET_LARGE)
+	t = tnode_rb(root);
+	rest = t->size - need;
+	if (t->next || (ssize_t)rest < (ssize_t)BGET_LARGE)
+		return NULL;
+	/* The node is ours, but the block's header and tag are not. */
+	h = t->blk;
+	if (unlikely(!tnode_blk_ok_locked(region_find_locked(bp, h), t)))
 		return NULL;
 	set_hdr(h, rest, 0);
+	t->size = rest;
 	bp->tree_bytes -= need;
 	a = blk_at(h, rest);
 	a->prevfree = rest;
@@ -1733,6 +1634,7 @@ static noinline void *grow_locked(struct bget_pool *bp, size_t need,
 	void *(*acquire)(struct bget_pool *bp, size_t size, gfp_t gfp);
 	int (*compact)(struct bget_pool *bp, size_t sizereq, int sequence);
 	void (*release)(struct bget_pool *bp, void *buf);
+	struct bget_tnode *tn = NULL;
 	struct bget_region *r;
 	size_t incr, len;
 	int seq = 0;
@@ -1760,12 +1662,24 @@ static noinline void *grow_locked(struct bget_pool *bp, size_t need,
 	if (incr >= BGET_OVERHEAD + BGET_MIN_BLOCK &&
 	    need <= incr - BGET_OVERHEAD) {
 		raw_spin_unlock_irqrestore(&bp->lock, *flags);
+		/*
+		 * A region that can hold a large block needs its node array,
+		 * which only a caller that may block can have allocated.
+		 */
+		if (tnodes_count(incr)) {
+			if (!gfpflags_allow_blocking(gfp))
+				goto relock;
+			tn = tnodes_alloc(incr);
+			if (!tn)
+				goto relock;
+		}
 		buf = acquire(bp, incr, gfp);
 		if (!buf)
 			goto relock;
 		if (!IS_ALIGNED((unsigned long)buf, BGET_QUANTUM))
 			goto misaligned;
 		r = region_init(buf, incr, BGET_REGION_EXPANSION, 0, BH_FREE);
+		r->tnodes = tn;
 		if (pool_poison(bp))
 			poison_blk(reg_first(r), reg_span(r));
 		raw_spin_lock_irqsave(&bp->lock, *flags);
@@ -1794,6 +1708,9 @@ misaligned:
 	if (release)
 		release(bp, buf);
 relock:
+	/* Only a blocking caller has an array to free. */
+	if (tn)
+		kvfree(tn);
 	raw_spin_lock_irqsave(&bp->lock, *flags);
 	return NULL;
 }
@@ -2070,6 +1987,7 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 	struct bget_region *r;
 	unsigned long flags;
 	struct bget_hdr *h;
+	struct bget_gone *tn = NULL;
 	const char *what;
 	void *rbuf = NULL;
 	size_t size;
@@ -2090,7 +2008,7 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 		bp->direct -= size;
 		bp->ndrel++;
 		release = bp->ops.release;
-		rbuf = r->buf;
+		rbuf = r;
 	} else {
 		/*
 		 * The region cannot go while @h is in transit: it is not
@@ -2104,11 +2022,19 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 			region_unlink_locked(bp, r);
 			bp->nprel++;
 			release = bp->ops.release;
-			rbuf = r->buf;
+			rbuf = r;
+			/* Its node array goes to the work item, as vfree()s do. */
+			tn = (struct bget_gone *)r->tnodes;
+			if (tn) {
+				tn->next = bp->tn_gone;
+				bp->tn_gone = tn;
+			}
 		}
 	}
 	what = bp->cut_what;
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (tn && !tn->next)
+		schedule_work(&bp->gone_work);
 	/* A direct block without a release callback stays the caller's. */
 	if (release)
 		release(bp, rbuf);
@@ -2379,19 +2305,15 @@ EXPORT_SYMBOL_NS_GPL(bget_pool_ctl, ALLOCPOOLS_NS);
 
 static size_t largest_free_locked(struct bget_pool *bp)
 {
-	struct rb_node *n = bp->size_tree.rb_node, *parent = NULL;
-	size_t max = 0;
+	struct rb_node *n = bp->size_tree.rb_node;
 	unsigned int w;
 
 	lockdep_assert_held(&bp->lock);
-	/* Down the right spine, each node checked; damage stops the walk. */
-	while (n && tnode_ok_locked(bp, n, parent, max, SIZE_MAX)) {
-		max = blk_size(rb_blk(n));
-		parent = n;
-		n = n->rb_right;
+	if (n) {
+		while (n->rb_right)
+			n = n->rb_right;
+		return tnode_rb(n)->size;
 	}
-	if (max)
-		return max;
 	if (!bp->bin_sum)
 		return 0;
 	w = __fls(bp->bin_sum);
@@ -2413,31 +2335,32 @@ static unsigned long live_locked(struct bget_pool *bp)
 	return bp->nget - bp->nrel;
 }
 
-/*
- * The tree node of the smallest size above @size, or NULL; each node met
- * on the way down is checked: ERR_PTR(-EUCLEAN) if one fails.
- */
-static struct rb_node *tree_next_locked(struct bget_pool *bp, size_t size)
+/* The tree node of the smallest size above @size, or NULL. */
+static struct bget_tnode *tree_next_locked(struct bget_pool *bp, size_t size)
 {
-	struct rb_node *m = bp->size_tree.rb_node, *parent = NULL, *n = NULL;
-	size_t lo = 0, hi = SIZE_MAX, s;
+	struct rb_node *m = bp->size_tree.rb_node;
+	struct bget_tnode *n = NULL, *t;
 
 	lockdep_assert_held(&bp->lock);
 	while (m) {
-		if (!tnode_ok_locked(bp, m, parent, lo, hi))
-			return ERR_PTR(-EUCLEAN);
-		s = blk_size(rb_blk(m));
-		parent = m;
-		if (s > size) {
-			n = m;
-			hi = s;
+		t = tnode_rb(m);
+		if (t->size > size) {
+			n = t;
 			m = m->rb_left;
 		} else {
-			lo = s;
 			m = m->rb_right;
 		}
 	}
 	return n;
+}
+
+/* Is node @t in its block's slot, and the block intact? */
+static bool tnode_sound_locked(struct bget_pool *bp, struct bget_tnode *t)
+{
+	struct bget_region *r = region_find_locked(bp, t->blk);
+
+	return r && r->tnodes && tnode_of(r, t->blk) == t &&
+	       t->blk >= reg_first(r) && tnode_blk_ok_locked(r, t);
 }
 
 /* Bin @q's part of walk_free_locked(). */
@@ -2466,8 +2389,7 @@ static __maybe_unused bool walk_bin_locked(struct bget_pool *bp,
 static __maybe_unused bool walk_free_locked(struct bget_pool *bp,
 					    unsigned long *count, size_t *bytes)
 {
-	struct rb_node *n = NULL;
-	struct bget_free *f, *c;
+	struct bget_tnode *n, *c;
 	unsigned int w;
 	unsigned long m;
 	size_t size;
@@ -2481,22 +2403,13 @@ static __maybe_unused bool walk_free_locked(struct bget_pool *bp,
 			if (!walk_bin_locked(bp, w * BITS_PER_LONG + __ffs(m),
 					     count, bytes))
 				return false;
-	/* The tree in size order, each step a checked walk from the root. */
-	for (size = 0;; size = blk_size(rb_blk(n))) {
-		n = tree_next_locked(bp, size);
-		if (IS_ERR(n))
-			return false;
-		if (!n)
-			break;
-		f = rb_entry(n, struct bget_free, rb);
-		if (get_pprev(bp, f, tree_salt(bp)))
-			return false;
-		for (c = f; c; f = c, c = get_next(bp, c)) {
-			if (c != f && !chain_ok_locked(bp, f, c, links_blk(f)->info))
+	/* The tree in size order, each block checked. */
+	for (size = 0; (n = tree_next_locked(bp, size)); size = n->size) {
+		for (c = n; c; c = c->next) {
+			if (c->size != n->size || !tnode_sound_locked(bp, c) ||
+			    ++*count > bp->span / BGET_MIN_BLOCK)
 				return false;
-			if (++*count > bp->span / BGET_MIN_BLOCK)
-				return false;
-			*bytes += blk_size(rb_blk(n));
+			*bytes += c->size;
 		}
 	}
 	return true;
@@ -2822,7 +2735,7 @@ struct bget_check {
 	bool started;
 	unsigned int q;
 	struct bget_free *f, **pprev;
-	struct rb_node *node;
+	struct bget_tnode *tn;
 	size_t tree_size;
 	/* totals */
 	unsigned long nfree, live, indexed;
@@ -2843,24 +2756,30 @@ static __printf(2, 3) int vfail(struct bget_check *c, const char *fmt, ...)
 /* Is free block @h where the free index says it is? */
 static bool indexed_locked(struct bget_pool *bp, struct bget_hdr *h)
 {
-	struct bget_free *f = blk_links(h), *n = get_next(bp, f), **pp;
+	struct bget_free *f = blk_links(h), *n, **pp;
 	size_t size = blk_size(h);
+	struct bget_region *r;
+	struct bget_tnode *t;
 	unsigned long salt;
-	struct tpath tp;
 
 	lockdep_assert_held(&bp->lock);
-	salt = size < BGET_LARGE ? bin_salt(bp, size_bin(size)) : tree_salt(bp);
+	if (size >= BGET_LARGE) {
+		r = region_find_locked(bp, h);
+		if (!r || !r->tnodes)
+			return false;
+		t = tnode_of(r, h);
+		return t->blk == h && t->size == size;
+	}
+	n = get_next(bp, f);
+	salt = bin_salt(bp, size_bin(size));
 	if (n && (!link_ok_locked(bp, n, h->info) ||
 		  get_pprev(bp, n, salt) != next_slot(f)))
 		return false;
 	pp = get_pprev(bp, f, salt);
-	if (size < BGET_LARGE && pp == &bp->bins[size_bin(size)])
+	if (pp == &bp->bins[size_bin(size)])
 		return *pp == f && test_bit(size_bin(size), bp->bin_map);
-	if (pp)
-		return link_ok_locked(bp, (struct bget_free *)pp, h->info) &&
-		       get_next(bp, (struct bget_free *)pp) == f;
-	return size >= BGET_LARGE &&
-	       tree_path_locked(bp, size, 0, &tp) == &f->rb;
+	return pp && link_ok_locked(bp, (struct bget_free *)pp, h->info) &&
+	       get_next(bp, (struct bget_free *)pp) == f;
 }
 
 /* Start on the region after @c->r (or the first): 1 if there is none. */
@@ -3051,35 +2970,26 @@ static int check_bins_locked(struct bget_pool *bp, struct bget_check *c)
 /* The size tree: sizes strictly ascending, chains of equal sizes. */
 static int check_tree_locked(struct bget_pool *bp, struct bget_check *c)
 {
-	struct bget_free *f;
+	struct bget_tnode *t;
 
 	lockdep_assert_held(&bp->lock);
 	for (;;) {
 		if (c->budget-- <= 0)
 			return 0;
-		f = c->pprev ? get_next(bp, (struct bget_free *)c->pprev) : NULL;
-		if (!f) {
-			/* The next size's chain: a checked walk from the root. */
-			c->node = tree_next_locked(bp, c->tree_size);
-			if (IS_ERR(c->node))
-				return vfail(c, "size tree: entry %lu is not a free block",
-					     c->indexed);
-			if (!c->node)
+		t = c->tn;
+		if (!t) {
+			/* The next size's chain. */
+			t = tree_next_locked(bp, c->tree_size);
+			if (!t)
 				return 1;
-			f = rb_entry(c->node, struct bget_free, rb);
-			if (get_pprev(bp, f, tree_salt(bp)))
-				return vfail(c, "size tree: entry %lu is not a free block",
-					     c->indexed);
-			c->tree_size = blk_size(links_blk(f));
-		} else {
-			if (!link_ok_locked(bp, f, free_info(c->tree_size)) ||
-			    get_pprev(bp, f, tree_salt(bp)) != c->pprev)
-				return vfail(c, "size tree: bad chain entry for %zu bytes",
-					     c->tree_size);
+			c->tree_size = t->size;
 		}
+		if (t->size != c->tree_size || !tnode_sound_locked(bp, t))
+			return vfail(c, "size tree: entry %lu is not a free block of %zu bytes",
+				     c->indexed, c->tree_size);
 		if (++c->indexed > c->nfree)
 			return vfail(c, "size tree: more entries than free blocks");
-		c->pprev = next_slot(f);
+		c->tn = t->next;
 	}
 }
 
@@ -3275,20 +3185,30 @@ static const struct ap_kind bget_kind = {
 
 /* ---- create, add, destroy ---- */
 
-/* vfree() what bget_vmalloc_ops released, in process context. */
+/*
+ * vfree() what bget_vmalloc_ops released, and kvfree() the node arrays of
+ * released expansion regions, in process context.
+ */
 static void bget_gone_work(struct work_struct *work)
 {
 	struct bget_pool *bp = container_of(work, struct bget_pool, gone_work);
-	struct bget_gone *g, *next;
+	struct bget_gone *g, *t, *next;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	g = bp->gone;
 	bp->gone = NULL;
+	t = bp->tn_gone;
+	bp->tn_gone = NULL;
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	for (; g; g = next) {
 		next = g->next;
 		vfree(g);
+		cond_resched();
+	}
+	for (; t; t = next) {
+		next = t->next;
+		kvfree(t);
 		cond_resched();
 	}
 }
@@ -3308,6 +3228,7 @@ static void bget_gone_work(struct work_struct *work)
 struct bget_pool *bget_pool_create(const char *name, size_t size,
 				   unsigned int flags)
 {
+	struct bget_tnode *tn = NULL;
 	struct bget_pool *bp;
 	struct bget_region *r;
 	void *buf;
@@ -3346,7 +3267,15 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 			ret = -ENOMEM;
 			goto free_pool;
 		}
+		tn = tnodes_alloc(size);
+		if (!tn && tnodes_count(size)) {
+			pr_warn("bget/%s: no memory for the size tree of an initial region of %zu bytes\n",
+				name, size);
+			ret = -ENOMEM;
+			goto free_region;
+		}
 		r = region_init(buf, size, BGET_REGION_INITIAL, 0, BH_FREE);
+		r->tnodes = tn;
 		if (pool_poison(bp))
 			poison_blk(reg_first(r), reg_span(r));
 		raw_spin_lock_irqsave(&bp->lock, irqflags);
@@ -3359,6 +3288,7 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 	return bp;
 
 free_region:
+	kvfree(tn);
 	if (size)
 		vfree(buf);
 free_pool:
@@ -3383,11 +3313,13 @@ EXPORT_SYMBOL_NS_GPL(bget_pool_create, ALLOCPOOLS_NS);
  *
  * Context: process context.
  * Return: 0, or -EINVAL (NULL @buf, fewer than 112 usable bytes once
- * aligned, a region over 16 GiB, or an overlap).
+ * aligned, a region over 16 GiB, or an overlap), or -ENOMEM (no memory for
+ * the region's size-tree nodes, kvmalloc'd: 56 bytes per 16 KiB).
  */
 int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 {
 	bool poison = pool_poison(bp);
+	struct bget_tnode *tn;
 	struct bget_region *r;
 	unsigned long flags;
 	struct bget_hdr *h;
@@ -3399,9 +3331,16 @@ int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 		       BGET_OVERHEAD + BGET_MAX_BLOCK);
 		return -EINVAL;
 	}
+	tn = tnodes_alloc(len);
+	if (!tn && tnodes_count(len)) {
+		pr_warn("bget/%s: add: no memory for the size tree of %zu bytes\n",
+			bp->ap.name, len);
+		return -ENOMEM;
+	}
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	if (region_overlaps_locked(bp, buf, len)) {
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
+		kvfree(tn);
 		return -EINVAL;
 	}
 	/*
@@ -3410,6 +3349,7 @@ int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 	 */
 	r = region_init(buf, len, BGET_REGION_CALLER, 0,
 			poison ? BH_TRANSIT : BH_FREE);
+	r->tnodes = tn;
 	region_link_locked(bp, r);
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	if (!poison)
@@ -3457,7 +3397,8 @@ void bget_pool_destroy(struct bget_pool *bp)
 	while ((n = rb_first(&bp->regions))) {
 		r = rb_entry(n, struct bget_region, node);
 		rb_erase(n, &bp->regions);
-		buf = r->buf;
+		kvfree(r->tnodes);
+		buf = r;
 		if (r->kind == BGET_REGION_INITIAL)
 			vfree(buf);
 		else if (r->kind != BGET_REGION_CALLER && release)

@@ -916,6 +916,54 @@ static void bget_pool_test_write_after_free_links(struct kunit *test)
 	/* The test's exit destroys the pool, damaged block and all. */
 }
 
+/*
+ * The same over a large free block: its size-tree node is out of the
+ * client's reach, its header is not.  A header smashed after the free
+ * (with a pointer outside the pool) must not steer the pool: the damage is
+ * counted, the block is not handed out again, the pool serves on.  Its
+ * neighbours' frees are refused (their tags name the smashed header).
+ */
+static void bget_pool_test_write_after_free_large_header(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, SZ_256K, 0);
+	unsigned long *outside, *hdr;
+	unsigned char *b[5], *p;
+	struct bget_stats st;
+	unsigned int i;
+
+	outside = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, outside);
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		b[i] = bget_alloc(bp, 20000 + i * 4000, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, b[i]);
+	}
+	KUNIT_ASSERT_EQ(test, bget_free(bp, b[1]), 0);
+	KUNIT_ASSERT_EQ(test, bget_free(bp, b[3]), 0);
+	/* The driver's bug: b[3]'s header (prevfree, info|check) smashed. */
+	hdr = (unsigned long *)(b[3] - BGET_HDR);
+	hdr[0] = (unsigned long)&outside[2];
+	hdr[1] = (unsigned long)&outside[4];
+	for (i = 0; i < 3; i++) {
+		p = bget_alloc(bp, 30000, GFP_KERNEL);
+		KUNIT_EXPECT_TRUE(test, !p || p >= b[3] + 32000 ||
+				  p + 30000 <= b[3] - BGET_HDR);
+		if (p)
+			KUNIT_EXPECT_EQ(test, bget_free(bp, p), 0);
+	}
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(outside, 0, 64));
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_GE(test, st.corruptions, 1);
+	KUNIT_EXPECT_FALSE(test, bget_pool_validate(bp));
+	KUNIT_EXPECT_EQ(test, bget_free(bp, b[2]), -EINVAL);
+	p = bget_alloc(bp, 100, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	if (p)
+		KUNIT_EXPECT_EQ(test, bget_free(bp, p), 0);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, b[0]), 0);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(outside, 0, 64));
+	/* The test's exit destroys the pool, damaged block and all. */
+}
+
 static void bget_pool_test_validate_smashed_header(struct kunit *test)
 {
 	struct bget_pool *bp = ((struct bget_test *)test->priv)->bp;
@@ -1243,6 +1291,7 @@ static struct kunit_case bget_pool_test_cases[] = {
 	KUNIT_CASE(bget_pool_test_add_buffers),
 	KUNIT_CASE(bget_pool_test_poison_write_after_free),
 	KUNIT_CASE(bget_pool_test_write_after_free_links),
+	KUNIT_CASE(bget_pool_test_write_after_free_large_header),
 	KUNIT_CASE(bget_pool_test_validate_smashed_header),
 	KUNIT_CASE(bget_pool_test_debugfs_files_show),
 	KUNIT_CASE(bget_pool_test_calls_atomic_context),
