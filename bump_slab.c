@@ -1284,6 +1284,24 @@ static noinline void slab_quarantine(struct bump_slab *bs, void *obj,
 			  report_offset(bs, obj));
 }
 
+/*
+ * A slab carved for an allocation that did not need it after all: start
+ * giving it back to the arena (the caller finishes with give_back() once
+ * the lock is dropped), or, with no return slot free, keep it listed.
+ * Returns the block still to give back, or NULL.
+ */
+static struct bs_slab *fresh_unused_locked(struct bump_slab *bs,
+					   struct bs_slab *fresh, int *slot)
+{
+	if (!fresh)
+		return NULL;
+	*slot = start_return_locked(bs, fresh);
+	if (*slot >= 0)
+		return fresh;
+	add_slab_locked(bs, fresh);
+	return NULL;
+}
+
 static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 {
 	struct bs_class *k = &bs->cls[c];
@@ -1331,13 +1349,7 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 			break;
 		}
 		/* Checked with no lock held, then handed out. */
-		if (fresh) {
-			slot = start_return_locked(bs, fresh);
-			if (slot < 0) {
-				add_slab_locked(bs, fresh);
-				fresh = NULL;
-			}
-		}
+		fresh = fresh_unused_locked(bs, fresh, &slot);
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
 		report_damage(bs, dmg);
 		dmg = SIZE_MAX;
@@ -1354,13 +1366,7 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 	if (!slab)
 		bs->failures++;
 	/* Another CPU filled the class while we were out: give it back. */
-	if (fresh) {
-		slot = start_return_locked(bs, fresh);
-		if (slot < 0) {
-			add_slab_locked(bs, fresh);
-			fresh = NULL;
-		}
-	}
+	fresh = fresh_unused_locked(bs, fresh, &slot);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	report_damage(bs, dmg);
 	if (fresh)
