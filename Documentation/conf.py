@@ -37,7 +37,9 @@ author = 'the allocpools authors'
 extensions = ['kerneldoc']
 kerneldoc_bin = os.path.join(ksrc, 'scripts', 'kernel-doc')
 kerneldoc_srctree = top
-# Keep kernel-doc's own stderr in the build log even on success.
+# Pass kernel-doc's stderr through even when it succeeds: htmldocs.sh
+# fails a build that printed anything, so a warning KDOC_WERROR missed
+# is still seen.
 kerneldoc_verbosity = 1
 
 primary_domain = 'c'
@@ -56,7 +58,7 @@ c_id_attributes = [
 ]
 
 master_doc = 'index'
-# Build outputs and the bench plot's source data are not pages.
+# scripts/htmldocs.sh builds into Documentation/output/: not a page.
 exclude_patterns = ['output']
 html_theme = 'alabaster'
 html_static_path = []
