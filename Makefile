@@ -25,6 +25,8 @@
 #                     in userspace (beside glibc and jemalloc); writes
 #                     BENCHMARKS.md
 #   make checkpatch   scripts/checkpatch.pl --strict on every C file
+#   make htmldocs     Documentation/ as HTML (Sphinx, the kernel's kernel-doc)
+#                     into Documentation/output/html/, warning-free
 #   make deps         install what the above need (apt-get, idempotent)
 
 # The kernel to build for (and boot, under QEMU): KVER is a release
@@ -39,7 +41,7 @@ endif
 PWD := $(shell pwd)
 
 .PHONY: all modules clean check demo kunit qemu-test userspace checkpatch \
-	deps bench fuzz
+	deps bench fuzz htmldocs
 
 all: modules
 
@@ -78,6 +80,9 @@ demo:
 
 checkpatch:
 	scripts/checkpatch.sh
+
+htmldocs:
+	scripts/htmldocs.sh
 
 bench:
 	KVER="$(KVER)" scripts/bench.sh

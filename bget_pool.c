@@ -3215,7 +3215,7 @@ static void bget_gone_work(struct work_struct *work)
 
 /**
  * bget_pool_create() - create a BGET pool
- * @name: 1..31 characters of [A-Za-z0-9_.-], unique among BGET pools
+ * @name: 1..31 characters of ``[A-Za-z0-9_.-]``, unique among BGET pools
  * @size: bytes of the initial vmalloc'd region, or 0 for an empty pool to
  * be fed with bget_pool_add() or the acquire callback
  * @flags: BGET_BEST_FIT, BGET_POISON

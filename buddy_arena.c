@@ -1292,7 +1292,7 @@ static const struct ap_kind buddy_kind;
 
 /**
  * buddy_arena_create() - create a buddy arena over a vmalloc'd region
- * @name: the arena's name (1..31 characters of [A-Za-z0-9_.-])
+ * @name: the arena's name (1..31 characters of ``[A-Za-z0-9_.-]``)
  * @size: bytes of the first region; at least 2^@min_order, and at most
  *        2^(@min_order + 31) or so (the order map takes a byte per
  *        2^@min_order bytes)

@@ -1759,7 +1759,7 @@ static int init_caches(struct bump_slab *bs)
 
 /**
  * bump_slab_create() - create a pool over one vmalloc'd heap
- * @name: the pool's name, 1..31 characters of [A-Za-z0-9_.-]
+ * @name: the pool's name, 1..31 characters of ``[A-Za-z0-9_.-]``
  * @heap_size: bytes of heap; each object takes its class size plus an
  *	8-byte header from it, and the heap does not grow
  * @flags: 0 or BUMP_SLAB_POISON
@@ -1854,7 +1854,7 @@ static void size_classes(struct bump_slab *bs, unsigned int min_order)
 /**
  * bump_slab_create_on() - create a pool whose classes take slabs from a
  *	buddy arena
- * @name: the pool's name, 1..31 characters of [A-Za-z0-9_.-]
+ * @name: the pool's name, 1..31 characters of ``[A-Za-z0-9_.-]``
  * @backing: the arena; it must outlive the pool
  * @flags: 0 or BUMP_SLAB_POISON
  *

@@ -721,7 +721,7 @@ static const struct ap_kind iom_kind = {
 
 /**
  * iom_create() - create a FIFO ring
- * @name: pool name, 1..31 characters of [A-Za-z0-9_.-], unique among rings
+ * @name: pool name, 1..31 characters of ``[A-Za-z0-9_.-]``, unique among rings
  * @size: ring size in bytes, a power of two from 64 B to 1 GiB
  * @flags: IOM_MAINLY_EMPTY, IOM_POISON
  *

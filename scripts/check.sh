@@ -9,6 +9,7 @@
 #               module against the headers of each of Debian's kernels,
 #               6.1, 6.12 and 6.12-rt; a compiler or modpost warning fails
 #   checkpatch  scripts/checkpatch.pl --strict on every C file and header
+#   htmldocs    Documentation/ built warning-free, every export documented
 #   userspace   model tests and fuzzers under ASan/UBSan (tools/testing)
 #   kunit-um    the KUnit suites under kunit.py on UML (linux-source-6.1)
 #   kunit-x86_64  the same in QEMU -smp 2 with KASAN, lockdep, kmemleak
@@ -99,6 +100,7 @@ fi
 
 run_layer build build_layer
 run_layer checkpatch scripts/checkpatch.sh
+run_layer htmldocs scripts/htmldocs.sh
 run_layer userspace make -s -C tools/testing check
 run_layer kunit-um scripts/kunit.sh
 run_layer kunit-x86_64 scripts/kunit.sh --arch=x86_64

@@ -12,6 +12,26 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 
+/**
+ * DOC: BGET pool flags
+ *
+ * Flags of bget_pool_create():
+ *
+ * ``BGET_BEST_FIT``
+ *	exact best fit: the smallest free block that fits.
+ * ``BGET_POISON``
+ *	fill freed buffers with ``POISON_FREE`` and check them when they are
+ *	handed out again.
+ *
+ * Buffers are multiples of, and aligned to, ``BGET_QUANTUM`` (16) bytes.
+ *
+ * ``bget_vmalloc_ops`` (exported) is a ready set of callbacks for
+ * bget_pool_ctl(): expansion blocks come from __vmalloc() with the
+ * allocating caller's gfp mask, only when it may block, and go back
+ * through a work item of the pool that vfree()s them, so that bget_free()
+ * never sleeps; there is no compaction.
+ */
+
 /*
  * Exact best fit.  First fit, the default, takes the first block that fits
  * in the pool's free index, which is ordered by size, so that it too gives
@@ -26,7 +46,16 @@
 
 struct bget_pool;
 
-/*
+/**
+ * struct bget_ops - a BGET pool's compact, acquire and release callbacks
+ * @compact: asked to free memory when a request of @sizereq bytes cannot be
+ *	met, with @sequence 1, 2, ... for that request, while it returns
+ *	nonzero and the request still fails
+ * @acquire: asked for a new expansion block (or a direct block for a large
+ *	request); returns it, or NULL
+ * @release: handed an expansion block once it is entirely free, and a
+ *	direct block when it is freed
+ *
  * The callbacks run without the pool lock.  compact and acquire run in the
  * allocating caller's context with its gfp mask; release runs in the
  * context of the bget_free() that freed the block (any context, hard IRQ
@@ -38,6 +67,24 @@ struct bget_ops {
 	void (*release)(struct bget_pool *bp, void *buf);
 };
 
+/**
+ * struct bget_stats - a BGET pool's counters, filled by bget_pool_stats()
+ * @curalloc: bytes in allocated blocks, headers included (BGET's bstats)
+ * @totfree: bytes in free blocks, headers included
+ * @maxfree: the largest buffer one allocation could get without growing
+ * @nget: successful allocations
+ * @nrel: frees
+ * @pool_incr: expansion block size (BGET's bstatse)
+ * @npool: regions on the books (not direct blocks)
+ * @npget: expansion blocks acquired
+ * @nprel: expansion blocks released
+ * @ndget: direct blocks acquired
+ * @ndrel: direct blocks released
+ * @failures: allocations that returned NULL
+ * @invalid_frees: refused frees, and damage found (reported alike)
+ * @corruptions: damage found alone: poison overwritten, a damaged header,
+ *	boundary tag or free-list link
+ */
 struct bget_stats {
 	size_t curalloc, totfree, maxfree;	/* bstats */
 	long nget, nrel;

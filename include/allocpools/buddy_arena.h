@@ -12,6 +12,22 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 
+/**
+ * DOC: buddy arena flags and limits
+ *
+ * Flags of buddy_arena_create():
+ *
+ * ``BUDDY_ARENA_GROW``
+ *	add a region when the arena is full and the caller's gfp may block;
+ *	a grown region that becomes entirely free is given back.
+ * ``BUDDY_ARENA_POISON``
+ *	fill freed blocks with ``POISON_FREE`` and check them when they are
+ *	handed out again.
+ *
+ * Orders run from ``BUDDY_ARENA_MIN_ORDER`` (4, 16-byte blocks) to
+ * ``BUDDY_ARENA_MAX_ORDER`` (30, 1 GiB blocks); ``BUDDY_ARENA_ORDERS`` is
+ * the length of &struct buddy_arena_stats' @free_blocks.
+ */
 #define BUDDY_ARENA_GROW	BIT(0)	/* add a region when full (blocking gfp only) */
 #define BUDDY_ARENA_POISON	BIT(1)
 
@@ -21,6 +37,30 @@
 
 struct buddy_arena;
 
+/**
+ * struct buddy_arena_stats - a buddy arena's counters, filled by
+ *	buddy_arena_stats()
+ * @size: usable bytes in all regions
+ * @free_bytes: bytes in the blocks on the free lists
+ * @allocated_bytes: the rest: live blocks, and blocks in transit or cut off
+ *	after corruption
+ * @requested_bytes: the sizes asked for by the live blocks, each rounded up
+ *	to 2^min_order
+ * @largest_free: the largest free block, in bytes; 0 when none is free
+ * @regions: regions the arena owns
+ * @min_order: the smallest block is 2^@min_order bytes
+ * @max_order: the largest block is 2^@max_order bytes
+ * @live_blocks: blocks handed out and not yet freed
+ * @free_blocks: per order, free blocks of that order, as /proc/buddyinfo
+ * @frag_index: mm/vmstat.c's fragmentation index for @max_order, in
+ *	thousandths; -1000 when a block of that order is free
+ * @allocs: successful allocations
+ * @frees: successful frees
+ * @failures: allocations that returned NULL
+ * @invalid_frees: refused frees, and damage found (reported alike)
+ * @corruptions: damage found alone: poison overwritten in a free block, a
+ *	damaged free-list link
+ */
 struct buddy_arena_stats {
 	size_t size, free_bytes, allocated_bytes, requested_bytes, largest_free;
 	unsigned int regions, min_order, max_order;

@@ -12,6 +12,19 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 
+/**
+ * DOC: size-class flags and limits
+ *
+ * Flag of bump_slab_create() and bump_slab_create_on():
+ *
+ * ``BUMP_SLAB_POISON``
+ *	fill freed objects with ``POISON_FREE`` and check them when they are
+ *	handed out again.
+ *
+ * There are ``BUMP_SLAB_CLASSES`` (22) classes, of ``BUMP_SLAB_MIN_SIZE``
+ * (8 bytes) to ``BUMP_SLAB_MAX_SIZE`` (16 MiB); class i holds objects of
+ * 8 << i bytes, each after an 8-byte header.
+ */
 #define BUMP_SLAB_POISON	BIT(0)
 
 #define BUMP_SLAB_CLASSES	22
@@ -21,6 +34,25 @@
 struct bump_slab;
 struct buddy_arena;
 
+/**
+ * struct bump_slab_stats - a size-class pool's counters, filled by
+ *	bump_slab_stats()
+ * @heap_size: heap mode: the heap's size; 0 on a buddy arena
+ * @bump_offset: heap mode: how far the bump pointer has gone; 0 on a buddy
+ *	arena
+ * @slabs: buddy mode: slabs taken from the arena
+ * @classes: one entry per class
+ * @classes.size: the class's object size
+ * @classes.live: objects handed out and not yet freed
+ * @classes.free_listed: free objects the class holds
+ * @classes.slabs: buddy mode: the class's slabs
+ * @classes.allocs: successful allocations
+ * @classes.frees: successful frees
+ * @failures: allocations that returned NULL
+ * @invalid_frees: refused frees, and damage found (reported alike)
+ * @corruptions: damage found alone: poison overwritten, a damaged header or
+ *	free-list link
+ */
 struct bump_slab_stats {
 	size_t heap_size, bump_offset;		/* heap mode; 0 on a buddy arena */
 	unsigned long slabs;			/* buddy mode */

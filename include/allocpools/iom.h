@@ -16,6 +16,31 @@
 #include <linux/sizes.h>
 #include <linux/types.h>
 
+/**
+ * DOC: FIFO queue pool flags and push modes
+ *
+ * Flags of iom_create():
+ *
+ * ``IOM_MAINLY_EMPTY``
+ *	rewind to offset 0 whenever the queue drains, so that chunks of a
+ *	queue that is mostly empty rarely wrap.
+ * ``IOM_POISON``
+ *	fill freed bytes with ``POISON_FREE`` and check them when they are
+ *	handed out again.
+ *
+ * Modes of iom_push(), for a chunk that does not fit:
+ *
+ * ``IOM_TAIL_DROP``
+ *	refuse the new chunk with -ENOBUFS (the default, 0).
+ * ``IOM_HEAD_DROP``
+ *	drop the oldest chunks until it fits.
+ * ``IOM_DROP_ALL``
+ *	empty the queue, then push.
+ *
+ * Rings are powers of two from ``IOM_MIN_SIZE`` (64 bytes) to
+ * ``IOM_MAX_SIZE`` (1 GiB); a chunk is at most ``IOM_MAX_CHUNK`` (65535)
+ * bytes, the longest a cookie can describe.
+ */
 #define IOM_MAINLY_EMPTY	BIT(0)	/* rewind to offset 0 whenever the queue drains */
 #define IOM_POISON		BIT(1)	/* fill freed bytes with POISON_FREE, check on reuse */
 
@@ -32,9 +57,13 @@
 
 struct iom_buffer;
 
-/*
- * Iterator over the queued chunks.  Its fields are the pool's business:
- * callers only declare one and hand it to iom_iter_init()/iom_iter_next().
+/**
+ * struct iom_iter - iterator over the queued chunks
+ * @pos: the pool's business, as are the other fields: callers only declare
+ *	an iterator and hand it to iom_iter_init() and iom_iter_next()
+ * @end: where the queue ended at iom_iter_init()
+ * @seq: the queue's change count then, so that a change is noticed
+ * @nr: chunks visited
  */
 struct iom_iter {
 	unsigned long pos;
@@ -43,6 +72,25 @@ struct iom_iter {
 	unsigned long nr;
 };
 
+/**
+ * struct iom_stats - a FIFO queue pool's counters, filled by iom_stats()
+ * @size: ring size in bytes
+ * @used: bytes in use, cookies and gaps included
+ * @peak_used: most bytes ever in use
+ * @chunks: chunks queued or allocated
+ * @pushes: chunks pushed
+ * @shifts: chunks shifted, iom_peek_update() included
+ * @allocs: chunks handed out by iom_alloc()
+ * @releases: chunks given back by iom_release()
+ * @head_drops: chunks dropped to make room (IOM_HEAD_DROP, IOM_DROP_ALL)
+ * @tail_drops: pushes refused under IOM_TAIL_DROP
+ * @failures: pushes and allocations refused for any other reason
+ * @invalid_frees: releases refused, and damage found
+ * @corruptions: damage found: poison overwritten, a cookie or gap marker
+ *	that does not fit the queue (also counted in @invalid_frees)
+ *
+ * The debugfs file ``stats`` prints the same fields, by these names.
+ */
 struct iom_stats {
 	size_t size, used, peak_used, chunks;
 	u64 pushes, shifts, allocs, releases, head_drops, tail_drops, failures,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
- * The symbol namespace of allocpools' exports.
+/**
+ * DOC: The symbol namespace of allocpools' exports
  *
  * The namespace argument of EXPORT_SYMBOL_NS_GPL() and MODULE_IMPORT_NS()
  * became a string literal in 6.13; before, it was a bare token that the
