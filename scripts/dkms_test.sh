@@ -30,6 +30,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd) && cd "$top" || exit 1
 logdir=${XDG_CACHE_HOME:-$HOME/.cache}/allocpools/dkms
 mkdir -p "$logdir"
+: >"$logdir/cleanup.log"
 src_tree=/usr/src
 dkms_tree=/var/lib/dkms
 marker=.allocpools-dkms-test
