@@ -143,7 +143,8 @@ check() {
 		# dkms keeps the failed build's log in its build directory.
 		cp "$dkms_tree/$name/$version/build/make.log" \
 			"$logdir/$k.make.log" 2>/dev/null
-		tail -n 20 "$logdir/$k.make.log" "$log" 2>/dev/null
+		grep -hE '(Error!|error:|\*\*\*)' "$log" "$logdir/$k.make.log" \
+			2>/dev/null | head -n 10
 		echo "FAIL: dkms build for $k (see $log, $logdir/$k.make.log)"
 		return 1
 	fi
