@@ -75,33 +75,47 @@ src=$src_tree/$name-$version
 # One run at a time: dkms keeps its state in files without locking them.
 { exec 9<"$dkms_tree" && flock 9; } || fatal "cannot lock $dkms_tree"
 
-# forget VERSION: remove a test run's leftovers of allocpools VERSION.  If
-# dkms cannot remove it (its sources half gone), what dkms would have
-# removed is removed by hand: the registration and the installed modules.
+# forget VERSION: remove a test run's leftovers of allocpools VERSION.  dkms
+# remove may fail or stop half-way (its exit status is not to be trusted
+# when the sources are gone), so what it leaves is removed by hand: each
+# kernel-KVER-ARCH link dkms keeps for an installed module of VERSION, that
+# module, the registration and the copy.
 forget() {
-	local v=$1 k
+	local v=$1 l t k
 	[ -d "$dkms_tree/$name/$v" ] &&
-		! dkms remove "$name/$v" --all >>"$logdir/cleanup.log" 2>&1 &&
-		for k in /lib/modules/*/; do
-			k=${k%/}
-			k=${k##*/}
-			rm -f /lib/modules/"$k"/updates/dkms/"$name".ko*
-			depmod -a "$k" >>"$logdir/cleanup.log" 2>&1
-		done
+		dkms remove "$name/$v" --all >>"$logdir/cleanup.log" 2>&1
+	for l in "$dkms_tree/$name"/kernel-*; do
+		t=$(readlink "$l") || continue
+		[[ $t == "$v"/*/* ]] || continue
+		k=${t#"$v"/}
+		k=${k%/*}
+		echo "dkms: removing $name $v from $k by hand" >>"$logdir/cleanup.log"
+		rm -f "$l" /lib/modules/"$k"/updates/dkms/"$name".ko*
+		rmdir /lib/modules/"$k"/updates/dkms \
+			/lib/modules/"$k"/updates 2>/dev/null
+		depmod -a "$k" >>"$logdir/cleanup.log" 2>&1
+	done
 	rm -rf "${dkms_tree:?}/$name/$v" "${src_tree:?}/$name-$v"
 	rmdir "$dkms_tree/$name" 2>/dev/null
 	return 0
 }
 
-# A registration or a copy is the test's when its sources carry the marker
-# (or are gone); anything else belongs to whoever installed allocpools.
-for d in "$dkms_tree/$name"/*/ "$src_tree/$name"-*/; do
-	[ -d "$d" ] || continue
-	d=${d%/}
+# Every version of allocpools that dkms or /usr/src knows: a registration
+# (VERSION/), a kernel-KVER-ARCH link to an installed VERSION/KVER/ARCH
+# (left even when the registration is gone), a copy in /usr/src.  One is
+# the test's when its sources carry the marker or are gone (nothing can
+# use it then); anything else belongs to whoever installed allocpools.
+known=()
+for d in "$dkms_tree/$name"/* "$src_tree/$name"-*; do
 	case $d in
-	"$dkms_tree"/*) v=${d##*/} s=$d/source ;;
-	*) v=${d#"$src_tree/$name-"} s=$d ;;
+	*/kernel-*) t=$(readlink "$d") && known+=("${t%%/*}") ;;
+	"$src_tree"/*) [ -d "$d" ] && known+=("${d#"$src_tree/$name-"}") ;;
+	*) [ -d "$d" ] && known+=("${d##*/}") ;;
 	esac
+done
+for v in $(printf '%s\n' "${known[@]}" | sort -u); do
+	s=$src_tree/$name-$v
+	[ -e "$s/dkms.conf" ] || s=$dkms_tree/$name/$v/source
 	if [ -e "$s/$marker" ] || [ ! -e "$s/dkms.conf" ]; then
 		echo "dkms: removing $name $v left by an earlier run" >>"$logdir/cleanup.log"
 		forget "$v"
