@@ -141,6 +141,13 @@ while IFS= read -r -d '' f; do
 	[ -e "$f" ] || continue
 	mkdir -p "$src/$(dirname "$f")" && cp -p "$f" "$src/$f" || exit 1
 done || fatal "cannot copy the sources to $src"
+# A developer's build outputs in the copy would be a user's too: kbuild
+# trusts an allocpools.mod or a .cmd file it finds there.
+(cd "$src" && find . -type f | sort) >"$logdir/sources.list"
+if grep -E '\.(o|ko|mod|mod\.c|cmd|symvers|order)$' "$logdir/sources.list"; then
+	forget "$version"
+	fatal "build outputs copied to $src (see $logdir/sources.list)"
+fi
 
 if ! dkms add -m "$name" -v "$version" >"$logdir/add.log" 2>&1; then
 	tail -n 20 "$logdir/add.log"
