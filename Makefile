@@ -27,6 +27,10 @@
 #   make checkpatch   scripts/checkpatch.pl --strict on every C file
 #   make htmldocs     Documentation/ as HTML (Sphinx, the kernel's kernel-doc)
 #                     into Documentation/output/html/, warning-free
+#   make dkms-test    dkms add, build, install, modinfo and remove of
+#                     allocpools.ko for every installed kernel with headers
+#                     (as root; installs Debian's dkms if missing)
+#   make core         allocpools.ko alone, what dkms.conf builds
 #   make deps         install what the above need (apt-get, idempotent)
 
 # The kernel to build for (and boot, under QEMU): KVER is a release
@@ -41,20 +45,25 @@ endif
 PWD := $(shell pwd)
 
 .PHONY: all modules clean check demo kunit qemu-test userspace checkpatch \
-	deps bench fuzz htmldocs
+	deps bench fuzz htmldocs dkms-test core core-clean
 
 all: modules
 
-modules:
-	@test -n "$(KDIR)" || scripts/kver.sh --kdir $(KVER)
-	$(MAKE) -C $(KDIR) M=$(PWD) CONFIG_ALLOCPOOLS=m modules
+modules: core
 	$(MAKE) -C $(KDIR) M=$(PWD)/samples \
 		KBUILD_EXTRA_SYMBOLS=$(PWD)/Module.symvers modules
 	$(MAKE) -C $(KDIR) M=$(PWD)/bench \
 		KBUILD_EXTRA_SYMBOLS=$(PWD)/Module.symvers modules
 
-clean:
+# allocpools.ko alone: DKMS installs nothing else (dkms.conf).
+core:
+	@test -n "$(KDIR)" || scripts/kver.sh --kdir $(KVER)
+	$(MAKE) -C $(KDIR) M=$(PWD) CONFIG_ALLOCPOOLS=m modules
+
+core-clean:
 	-$(MAKE) -C $(KDIR) M=$(PWD) clean
+
+clean: core-clean
 	-$(MAKE) -C $(KDIR) M=$(PWD)/samples clean
 	-$(MAKE) -C $(KDIR) M=$(PWD)/bench clean
 	$(MAKE) -C tools/testing clean
@@ -83,6 +92,9 @@ checkpatch:
 
 htmldocs:
 	scripts/htmldocs.sh
+
+dkms-test:
+	scripts/dkms_test.sh
 
 bench:
 	KVER="$(KVER)" scripts/bench.sh

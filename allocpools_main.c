@@ -194,3 +194,5 @@ module_exit(allocpools_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("allocpools developers");
 MODULE_DESCRIPTION("FIFO, buddy, BGET and size-class pool allocators over vmalloc'd regions");
+/* The release: dkms.conf reads its PACKAGE_VERSION from this line. */
+MODULE_VERSION("0.1.0");

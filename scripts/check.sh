@@ -8,6 +8,7 @@
 #   build       allocpools.ko, the sample and stress clients and the bench
 #               module against the headers of each of Debian's kernels,
 #               6.1, 6.12 and 6.12-rt; a compiler or modpost warning fails
+#   dkms        dkms add, build, install, modinfo, remove (dkms_test.sh)
 #   checkpatch  scripts/checkpatch.pl --strict on every C file and header
 #   htmldocs    Documentation/ built warning-free, every export documented
 #   userspace   model tests and fuzzers under ASan/UBSan (tools/testing)
@@ -99,6 +100,7 @@ if ! scripts/deps.sh; then
 fi
 
 run_layer build build_layer
+run_layer dkms scripts/dkms_test.sh
 run_layer checkpatch scripts/checkpatch.sh
 run_layer htmldocs scripts/htmldocs.sh
 run_layer userspace make -s -C tools/testing check
