@@ -537,6 +537,8 @@ static __always_inline u64 map_code(u64 c, u64 unit)
 #define BS_MAP_CACHED	0x40
 #define BS_MAP_LISTED	0x80
 #define BS_MAP_STATE	(BS_MAP_CACHED | BS_MAP_LISTED)
+/* What a free object's map byte flips by between a cache and the list. */
+#define BS_MAP_MOVE	(BS_MAP_CACHED ^ BS_MAP_LISTED)
 static_assert(((BUMP_SLAB_CLASSES << 1) | 1) < BS_MAP_CACHED);
 
 /* The class a map byte @m says, any number >= BUMP_SLAB_CLASSES if none. */
@@ -598,7 +600,8 @@ static void flush_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 {
 	struct bs_cache *k = &pc->cache[c];
 	struct bs_list *l = &bs->cls[c].l;
-	unsigned long secret = bs->secret;
+	/* In locals: a byte store to the map may alias any field of @bs. */
+	unsigned long secret = bs->secret, bias = bs->map_bias;
 	void **objs = pc->objs[c], *head = l->head;
 	unsigned int i;
 
@@ -606,9 +609,10 @@ static void flush_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 	lockdep_assert_held(&pc->lock);
 	for (i = 0; i < BS_BATCH; i++) {
 		void *obj = objs[i];
+		u8 *m = (u8 *)(bias + (((unsigned long)obj - BS_HDR) >> 4));
 
 		/* Frees of it read its map byte without a lock. */
-		data_race(*obj_map(bs, obj) ^= BS_MAP_CACHED ^ BS_MAP_LISTED);
+		data_race(*m ^= BS_MAP_MOVE);
 		*(unsigned long *)obj = ap_link_encode(secret, obj, head);
 		head = obj;
 	}
@@ -621,49 +625,51 @@ static void flush_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 /*
  * The empty cache of class @c in @pc takes up to BS_BATCH objects from the
  * front of the pool list, the newest on top.  Each link is checked before
- * it is followed (unless the list's count says it ends there): it must
- * lead inside the heap, to a header's place that the map (which no client
- * can write) says is of class @c and on the pool list.  Each object's map
- * byte says cached before its link is checked, so a link that leads back
- * into the batch fails.  At a link that fails, the object holding it and
- * the rest of the list are cut off (cut_locked()), the objects before it
- * kept.
+ * it is followed (unless the list's count says it ends there), with one
+ * range test (inside the heap and 8-byte aligned: see hdr_unit()) and one
+ * load of the map, which no client can write: it must say a header of
+ * class @c on the pool list.  Each object's map byte says cached before
+ * its link is checked, so a link that leads back into the batch fails.
+ * At a link that fails, the object holding it and the rest of the list
+ * are cut off (cut_locked()), the objects before it kept.  The pool list
+ * is not empty.  Not inlined: the loop wants every register.
  */
-static void refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
-			  unsigned int c, size_t *dmg)
+static noinline void refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
+				   unsigned int c, size_t *dmg)
 {
 	struct bs_list *l = &bs->cls[c].l;
 	unsigned long avail = l->n, want = min_t(unsigned long, avail, BS_BATCH);
 	unsigned long secret = bs->secret, units = bs->units;
-	unsigned long base = (unsigned long)bs->heap + BS_HDR;
-	u8 listed = map_code(c, 0) | BS_MAP_LISTED, *map = bs->map, *m, *mo;
-	void **top = pc->objs[c] + want, *obj = l->head, *next;
-	unsigned long i;
-	u64 unit;
+	unsigned long base = (unsigned long)bs->heap + BS_HDR, next, unit;
+	u8 listed = map_code(c, 0) | BS_MAP_LISTED, *map = bs->map, *m, *nm;
+	void **bottom = pc->objs[c], **top = bottom + want, *obj = l->head;
+	/* The last object's link is not followed if the list ends there. */
+	void **last = bottom + (avail == want);
 
 	lockdep_assert_held(&bs->lock);
 	lockdep_assert_held(&pc->lock);
-	if (!want)
-		return;
 	/* The head was checked when it became the head, or was flushed. */
 	m = obj_map(bs, obj);
-	for (i = 0; i < want; i++) {
-		mo = m;
+	while (top > last) {
 		/* Frees of it read its map byte without a lock. */
-		data_race(*mo ^= BS_MAP_LISTED ^ BS_MAP_CACHED);
-		next = ap_link_decode(secret, obj,
-				      READ_ONCE(*(unsigned long *)obj));
-		if (i + 1 < avail) {
-			unit = ror64((unsigned long)next - base, 3);
-			if (unlikely(unit >= units))
-				goto cut;
-			m = &map[unit >> 1];
-			/* Written by frees with no lock, but not of listed ones. */
-			if (unlikely(data_race(*m) != (listed | (unit & 1))))
-				goto cut;
-		}
-		top[-1 - i] = obj;
-		obj = next;
+		data_race(*m ^= BS_MAP_MOVE);
+		*--top = obj;
+		next = (unsigned long)ap_link_decode(secret, obj,
+					READ_ONCE(*(unsigned long *)obj));
+		unit = ror64(next - base, 3);
+		if (unlikely(unit >= units))
+			goto cut;
+		nm = map + (unit >> 1);
+		/* Written by frees with no lock, but not of listed ones. */
+		if (unlikely(data_race(*nm) != (listed | (unit & 1))))
+			goto cut;
+		m = nm;
+		obj = (void *)next;
+	}
+	if (top > bottom) {
+		data_race(*m ^= BS_MAP_MOVE);
+		*--top = obj;
+		obj = NULL;
 	}
 	l->head = obj;
 	l->n = avail - want;
@@ -672,12 +678,13 @@ static void refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 
 cut:
 	/* @obj is cut off with the rest: listed, as they are (racy as above). */
-	data_race(*mo ^= BS_MAP_LISTED ^ BS_MAP_CACHED);
-	cut_locked(bs, c, obj, avail - i, dmg);
+	data_race(*m ^= BS_MAP_MOVE);
+	want = bottom + want - top - 1;
+	cut_locked(bs, c, obj, avail - want, dmg);
 	l->head = NULL;
 	l->n = 0;
-	memmove(pc->objs[c], top - i, i * sizeof(void *));
-	pc->cache[c].n = i;
+	memmove(bottom, top + 1, want * sizeof(void *));
+	pc->cache[c].n = want;
 }
 
 static unsigned long *cls_mask(struct bump_slab *bs, unsigned int c)
@@ -725,12 +732,17 @@ static bool steal_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 	const unsigned long *mask = cls_mask(bs, c);
 	struct bs_cache *k = &pc->cache[c];
 	unsigned long cpu = pc->cpu;
-	unsigned int tries, n;
+	unsigned int tries, n, w;
 
 	lockdep_assert_held(&bs->lock);
 	lockdep_assert_held(&pc->lock);
 	/* Our own bit is clear (our cache is empty) and only we can set it. */
 	unmark_locked(bs, pc, c);
+	/* Mostly no other cache has any (a class that bumps): one word read. */
+	for (w = 0; w < bs->mask_longs && !READ_ONCE(mask[w]); w++)
+		;
+	if (w == bs->mask_longs)
+		return false;
 	for (tries = 0; tries < BS_STEAL_TRIES; tries++) {
 		struct bs_pcpu *other;
 		struct bs_cache *o;
@@ -773,7 +785,8 @@ static void *heap_pop_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 	lockdep_assert_held(&pc->lock);
 	*fresh = false;
 	if (!k->n) {
-		refill_locked(bs, pc, c, dmg);
+		if (bs->cls[c].l.n)
+			refill_locked(bs, pc, c, dmg);
 		if (!k->n && !steal_locked(bs, pc, c))
 			goto bump;
 		mark_locked(bs, pc, c);
