@@ -7,7 +7,8 @@
  * then seven marker bytes, 0xff while the object is allocated and 0xfe while
  * it is free, so a double free is seen in O(1) from the header.  A free
  * object on a linked list (buddy mode; heap mode's pool list) has its link
- * in its first 8 bytes, stored encoded (see "Corruption" below).
+ * in its first 8 bytes (the next object's address in heap mode, its index
+ * in the slab in buddy mode), stored encoded (see "Corruption" below).
  *
  *   header                  object (8 << cls bytes)
  *   +-----+----------------+---------------------------------------+
@@ -128,11 +129,13 @@
  * count) it must lead inside the heap to a header's place that the side
  * map says is of the list's class and on the pool list, so that no object
  * in a cache, none already taken off the list and none live is ever
- * reached through a link; in buddy mode an object carved in the same
- * slab, at a whole stride, and the object popped must have a free
- * header.  A link that fails is never followed: the damage is
- * counted (corruptions and invalid_frees) and reported once, ratelimited,
- * with its offset; the object holding it and every object behind it on
+ * reached through a link; in buddy mode a link is the index of the next
+ * free object in its slab (a slab's list also ends by its count), which
+ * must be below the number of objects the slab has carved, so it can
+ * only name an object of that slab at a whole stride, and the object
+ * popped must have a free header.  A link that fails is never followed:
+ * the damage is counted (corruptions and invalid_frees) and reported
+ * once, ratelimited, with its offset; the object holding it and every object behind it on
  * that list are cut off (counted in the class's bad objects, never handed
  * out or given back to the arena; the heap or the slab keeps their memory
  * until destroy); and the allocation goes on with another list, the bump
@@ -234,6 +237,7 @@
 #define BS_SLAB_MAGIC	0x62736c62U
 #define BS_RETURNING	8	/* slab blocks on their way back to the arena */
 #define BS_RETURN_DONE	1UL	/* such an entry whose block came back to us */
+#define BS_SLAB_END	U16_MAX	/* the link of a slab's last free object */
 
 #define BS_FLAGS	BUMP_SLAB_POISON
 
@@ -246,10 +250,12 @@
 
 /*
  * A slab, at the start of its buddy block.  Guarded by the pool lock.
- * @free links the slab's free objects through their first word; objects
- * past @carved have never been handed out and hold nothing.  @inuse counts
- * the objects that are not on @free: live, quarantined, or on their way
- * between the two (being checked after a pop or poisoned before a push).
+ * @free is the index of the first of the slab's free objects (BS_SLAB_END
+ * if none), each of which holds the index of the next in its first word;
+ * objects past @carved have never been handed out and hold nothing.
+ * @inuse counts the objects that are not on the list: live, quarantined,
+ * or on their way between the two (being checked after a pop or poisoned
+ * before a push).
  */
 struct bs_slab {
 	u32 magic;
@@ -259,15 +265,15 @@ struct bs_slab {
 	u16 carved;
 	u16 inuse;
 	u16 bad;
+	u16 free;
 	struct bump_slab *owner;
-	void *free;
 	struct list_head node;
 	size_t block;
 };
 
 /*
  * Heap mode: the pool list of a class, a LIFO list of free objects linked
- * through their first word (encoded, see set_link()), and how many it
+ * through their first word (encoded, see get_link()), and how many it
  * holds: the list ends by its count, and the count is what a list cut off
  * at a damaged link is known to have lost.
  */
@@ -290,6 +296,7 @@ struct bs_class {
 	struct list_head partial;	/* buddy: slabs with a free object */
 	struct list_head full;		/* buddy: slabs without one */
 	size_t request;			/* buddy: bytes asked of the arena */
+	size_t block;			/* buddy: the block it gives for them */
 	u32 recip;			/* buddy: 2^32 / stride, rounded up */
 	u16 per_slab;			/* buddy: objects per slab */
 };
@@ -483,12 +490,6 @@ static void quarantine_locked(struct bump_slab *bs, void *obj, unsigned int c)
  * and their own address (see ap_link_encode()), read once, and checked by
  * the caller before they are followed.
  */
-static __always_inline void set_link(struct bump_slab *bs, void *obj,
-				     void *next)
-{
-	*(unsigned long *)obj = ap_link_encode(bs->secret, obj, next);
-}
-
 static __always_inline void *get_link(struct bump_slab *bs, void *obj)
 {
 	return ap_link_decode(bs->secret, obj,
@@ -667,6 +668,7 @@ static noinline void refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 		obj = (void *)next;
 	}
 	if (top > bottom) {
+		/* The last one; racy as above. */
 		data_race(*m ^= BS_MAP_MOVE);
 		*--top = obj;
 		obj = NULL;
@@ -1014,63 +1016,70 @@ static void pcpu_counts(struct bump_slab *bs, unsigned int c, u64 *allocs,
 
 /* ---- buddy mode ---- */
 
-static void *slab_obj(struct bs_slab *slab, unsigned int i)
+static __always_inline void *slab_obj(const struct bs_slab *slab,
+				      unsigned int i)
 {
 	return (u8 *)slab + BS_SLAB_HDR +
 	       (size_t)i * (cls_size(slab->cls) + BS_HDR);
 }
 
 /*
- * Whether @ptr is the place of an object @slab has carved: in its page,
- * at a whole number of strides from the first.  Reads @slab's own header
- * only, the slab's and not a client's.
+ * The index of the object @slab has carved at @ptr, or U32_MAX if there is
+ * none: @ptr must be in @slab's page at a whole number of strides from
+ * the first object.  Reads @slab's own header only, the slab's and not a
+ * client's.
  */
-static bool slab_has(struct bump_slab *bs, const struct bs_slab *slab,
-		     const void *ptr)
+static __always_inline u32
+slab_index(struct bump_slab *bs, const struct bs_slab *slab, const void *ptr)
 {
 	unsigned long addr = (unsigned long)ptr;
 	size_t off = (addr & ~PAGE_MASK) - BS_SLAB_HDR;
 	u32 i;
 
 	if ((addr & PAGE_MASK) != (unsigned long)slab || off >= PAGE_SIZE)
-		return false;
+		return U32_MAX;
 	i = ((u64)off * bs->cls[slab->cls].recip) >> 32;
-	return i < slab->carved &&
-	       (size_t)i * (cls_size(slab->cls) + BS_HDR) == off;
+	if (i >= slab->carved ||
+	    (size_t)i * (cls_size(slab->cls) + BS_HDR) != off)
+		return U32_MAX;
+	return i;
 }
 
 /*
  * The slab holding @ptr, if @ptr is an object this pool carved and @block
- * is the size the arena gives the block at @ptr's page.  Under the pool
- * lock (or on a quiet pool: see bump_slab_check()).  The magic is read
- * first and alone: a block the arena gave out but that is not one of our
- * listed slabs never has it (it is set under the pool lock when a slab is
- * listed and cleared under it when the slab is unlisted), and nothing
- * else of the block is read then.
+ * is the size the arena gives the block at @ptr's page; *@idx is then the
+ * object's index.  Under the pool lock (or on a quiet pool: see
+ * bump_slab_check()).  The magic is read first and alone: a block the
+ * arena gave out but that is not one of our listed slabs never has it (it
+ * is set under the pool lock when a slab is listed and cleared under it
+ * when the slab is unlisted), and nothing else of the block is read then.
  */
-static struct bs_slab *slab_lookup(struct bump_slab *bs, const void *ptr,
-				   size_t block)
+static __always_inline struct bs_slab *
+slab_lookup(struct bump_slab *bs, const void *ptr, size_t block, u32 *idx)
 {
 	struct bs_slab *slab = (struct bs_slab *)((unsigned long)ptr &
 						  PAGE_MASK);
 
 	if (!block || READ_ONCE(slab->magic) != BS_SLAB_MAGIC ||
 	    slab->owner != bs || slab->block != block ||
-	    slab->cls >= BUMP_SLAB_CLASSES || !slab_has(bs, slab, ptr))
+	    slab->cls >= BUMP_SLAB_CLASSES)
 		return NULL;
-	return slab;
+	*idx = slab_index(bs, slab, ptr);
+	return *idx == U32_MAX ? NULL : slab;
 }
 
 /*
- * The slab holding @ptr, under the pool lock, which keeps each of our
- * slabs in our hands while it is held: a slab is unlisted under it before its
- * block goes back to the arena.  Nothing at @ptr's page is read before
- * the arena has said, under our lock, that a live block starts there, and
- * a page whose block we are giving back (bs->returning) is not read at
- * all: the arena may be poisoning it or have given it to someone else.
- * The arena's lock nests inside ours; the arena never calls us.
+ * The slab holding @ptr, and in *@idx the object's index, under the pool
+ * lock, which keeps each of our slabs in our hands while it is held: a
+ * slab is unlisted under it before its block goes back to the arena.
+ * Nothing at @ptr's page is read before the arena has said, under our
+ * lock, that a live block starts there, and a page whose block we are
+ * giving back (bs->returning) is not read at all: the arena may be
+ * poisoning it or have given it to someone else.  The arena's lock nests
+ * inside ours; the arena never calls us.
  */
-static struct bs_slab *find_slab_locked(struct bump_slab *bs, const void *ptr)
+static __always_inline struct bs_slab *
+find_slab_locked(struct bump_slab *bs, const void *ptr, u32 *idx)
 {
 	unsigned long page = (unsigned long)ptr & PAGE_MASK;
 	size_t off = ((unsigned long)ptr & ~PAGE_MASK) - BS_SLAB_HDR;
@@ -1084,7 +1093,8 @@ static struct bs_slab *find_slab_locked(struct bump_slab *bs, const void *ptr)
 		if (bs->returning[i] == page)
 			return NULL;
 	return slab_lookup(bs, ptr,
-			   buddy_arena_block_size(bs->arena, (void *)page));
+			   buddy_arena_block_size(bs->arena, (void *)page),
+			   idx);
 }
 
 /*
@@ -1146,8 +1156,8 @@ static struct bs_slab *new_slab(struct bump_slab *bs, unsigned int c,
 	slab->inuse = 0;
 	slab->bad = 0;
 	slab->owner = bs;
-	slab->free = NULL;
-	slab->block = buddy_arena_block_size(bs->arena, slab);
+	slab->free = BS_SLAB_END;
+	slab->block = bs->cls[c].block;
 	INIT_LIST_HEAD(&slab->node);
 	return slab;
 }
@@ -1162,9 +1172,10 @@ static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 	 * The arena gave this block back to us: a give-back of it still
 	 * booked in bs->returning is done with it, and must not hide it.
 	 * Its entry names no page from now on but stays taken until that
-	 * give-back frees it, so no later give-back shares it.
+	 * give-back frees it, so no later give-back shares it.  Mostly none
+	 * is under way: one compare.
 	 */
-	for (i = 0; i < BS_RETURNING; i++)
+	for (i = 0; bs->nr_returning && i < BS_RETURNING; i++)
 		if (bs->returning[i] == (unsigned long)slab)
 			bs->returning[i] = BS_RETURN_DONE;
 	WRITE_ONCE(slab->magic, BS_SLAB_MAGIC);
@@ -1207,7 +1218,7 @@ static noinline void slab_cut_locked(struct bump_slab *bs,
 	unsigned int lost = slab->carved - slab->inuse;
 
 	cut_locked(bs, slab->cls, obj, lost, dmg);
-	slab->free = NULL;
+	slab->free = BS_SLAB_END;
 	slab->inuse += lost;
 	slab->bad += lost;
 	slab->cut = 1;
@@ -1216,25 +1227,50 @@ static noinline void slab_cut_locked(struct bump_slab *bs,
 }
 
 /*
+ * Buddy mode: a slab's links are object indices, stored encoded as heap
+ * links are (see get_link()), so that a write over one decodes to a
+ * number that is almost never below the slab's carved count, and one that
+ * is names an object of this slab, which is checked before it is used.
+ */
+static __always_inline void set_slab_link(struct bump_slab *bs, void *obj,
+					  unsigned long next)
+{
+	*(unsigned long *)obj = ap_link_encode(bs->secret, obj, (void *)next);
+}
+
+static __always_inline unsigned long get_slab_link(struct bump_slab *bs,
+						   void *obj)
+{
+	return (unsigned long)ap_link_decode(bs->secret, obj,
+					     READ_ONCE(*(unsigned long *)obj));
+}
+
+/*
  * Pop a free object of @slab (a partial one), or carve its next one;
  * *@recycled says which.  Moves the slab to the full list when it has no
- * more.  O(1).  NULL if the object at the head of the list has a damaged
- * header or link: the list is cut off (slab_cut_locked()).
+ * more.  O(1).  The link of the object popped must be the index of an
+ * object the slab has carved, or BS_SLAB_END if the count says it is the
+ * last free one, and its header must say free; if not, NULL: the list is
+ * cut off there (slab_cut_locked()).
  */
-static void *slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab,
-			     bool *recycled, size_t *dmg)
+static __always_inline void *
+slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab, bool *recycled,
+		size_t *dmg)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
-	void *obj = slab->free, *next;
+	unsigned int i = slab->free;
+	unsigned long next;
+	void *obj;
 
 	lockdep_assert_held(&bs->lock);
-	*recycled = obj;
-	if (obj) {
-		next = get_link(bs, obj);
+	*recycled = i != BS_SLAB_END;
+	if (i != BS_SLAB_END) {
+		obj = slab_obj(slab, i);
+		next = get_slab_link(bs, obj);
 		if (unlikely(READ_ONCE(*obj_hdr(obj)) !=
 			     hdr_word(slab->cls, BS_FREE) ||
 			     (slab->carved - slab->inuse > 1 ?
-			      !slab_has(bs, slab, next) : !!next))) {
+			      next >= slab->carved : next != BS_SLAB_END))) {
 			slab_cut_locked(bs, slab, obj, dmg);
 			return NULL;
 		}
@@ -1244,28 +1280,28 @@ static void *slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab,
 		k->carved++;
 	}
 	slab->inuse++;
-	if (!slab->free && slab->carved == slab->nr)
+	if (slab->free == BS_SLAB_END && slab->carved == slab->nr)
 		list_move(&slab->node, &k->full);
 	return obj;
 }
 
 /*
- * Put the free object @ptr of @slab on the slab's list.  Returns the slab
- * if it is now entirely free and off the books, for the caller to give
- * back to the arena once the lock is dropped.
+ * Put the free object @ptr, index @i, of @slab on the slab's list.
+ * Returns the slab if it is now entirely free and off the books, for the
+ * caller to give back to the arena once the lock is dropped.
  */
 static struct bs_slab *slab_push_locked(struct bump_slab *bs,
 					struct bs_slab *slab, void *ptr,
-					int *slot)
+					unsigned int i, int *slot)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
 
 	lockdep_assert_held(&bs->lock);
-	set_link(bs, ptr, slab->free);
+	set_slab_link(bs, ptr, slab->free);
 	WRITE_ONCE(*obj_hdr(ptr), hdr_word(slab->cls, BS_FREE));
-	if (!slab->free && slab->carved == slab->nr)
+	if (slab->free == BS_SLAB_END && slab->carved == slab->nr)
 		list_move(&slab->node, &k->partial);
-	slab->free = ptr;
+	slab->free = i;
 	/* All free: it goes back, unless as many are on their way already. */
 	if (--slab->inuse)
 		return NULL;
@@ -1328,6 +1364,19 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	raw_spin_lock_irqsave(&bs->lock, flags);
+	/* Mostly a listed slab has one, and there is nothing to check after. */
+	slab = list_first_entry_or_null(&k->partial, struct bs_slab, node);
+	if (likely(slab && !poisoned(bs))) {
+		obj = slab_pop_locked(bs, slab, &recycled, &dmg);
+		if (likely(obj)) {
+			k->allocs++;
+			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+			raw_spin_unlock_irqrestore(&bs->lock, flags);
+			return obj;
+		}
+		/* Cut off: the loop below tries once more. */
+		cuts = 1;
+	}
 	for (;;) {
 		slab = list_first_entry_or_null(&k->partial, struct bs_slab,
 						node);
@@ -1395,9 +1444,10 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 	const char *what;
 	unsigned int c;
 	int slot;
+	u32 i;
 
 	raw_spin_lock_irqsave(&bs->lock, flags);
-	slab = find_slab_locked(bs, ptr);
+	slab = find_slab_locked(bs, ptr, &i);
 	if (unlikely(!slab)) {
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
 		return refuse(bs, "free of a pointer not allocated here", ptr,
@@ -1421,7 +1471,7 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 		poison_obj(bs, ptr, c);
 		raw_spin_lock_irqsave(&bs->lock, flags);
 	}
-	gone = slab_push_locked(bs, slab, ptr, &slot);
+	gone = slab_push_locked(bs, slab, ptr, i, &slot);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	if (gone)
 		give_back(bs, gone, slot);
@@ -1534,6 +1584,7 @@ size_t bump_slab_size(struct bump_slab *bs, const void *ptr)
 	unsigned long flags;
 	size_t ret = 0;
 	u64 unit, c;
+	u32 i;
 
 	if (!ptr)
 		return 0;
@@ -1549,7 +1600,7 @@ size_t bump_slab_size(struct bump_slab *bs, const void *ptr)
 		return cls_size(c);
 	}
 	raw_spin_lock_irqsave(&bs->lock, flags);
-	slab = find_slab_locked(bs, ptr);
+	slab = find_slab_locked(bs, ptr, &i);
 	if (slab && *obj_hdr((void *)ptr) == hdr_word(slab->cls, BS_LIVE))
 		ret = cls_size(slab->cls);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
@@ -1861,6 +1912,9 @@ static void size_classes(struct bump_slab *bs, unsigned int min_order)
 			k->request = BS_SLAB_HDR + cls_size(c);
 		}
 		k->recip = DIV_ROUND_UP(1ULL << 32, stride);
+		/* The smallest block that holds the request, as DESIGN says. */
+		k->block = max_t(size_t, roundup_pow_of_two(k->request),
+				 1UL << min_order);
 	}
 }
 
@@ -2118,6 +2172,7 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 		       unsigned int c, bool full)
 {
 	unsigned int i, live = 0, free = 0, bad = 0;
+	unsigned long idx;
 	void *obj;
 
 	/* An empty slab is kept when BS_RETURNING give-backs are under way. */
@@ -2146,14 +2201,17 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 	if (!slab->cut && (live + bad != slab->inuse || bad != slab->bad))
 		return false;
 	free = slab->carved - slab->inuse;
-	for (i = 0, obj = slab->free; obj; obj = get_link(bs, obj), i++) {
-		if (i >= free || slab_lookup(bs, obj, slab->block) != slab ||
-		    *obj_hdr(obj) != hdr_word(c, BS_FREE))
+	for (i = 0, idx = slab->free; i < free; i++) {
+		if (idx >= slab->carved)
 			return false;
+		obj = slab_obj(slab, idx);
+		if (*obj_hdr(obj) != hdr_word(c, BS_FREE))
+			return false;
+		idx = get_slab_link(bs, obj);
 	}
-	if (i != free)
+	if (idx != BS_SLAB_END)
 		return false;
-	return full == (!slab->free && slab->carved == slab->nr);
+	return full == (slab->free == BS_SLAB_END && slab->carved == slab->nr);
 }
 
 static bool arena_check(struct bump_slab *bs)
