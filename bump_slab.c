@@ -7,7 +7,8 @@
  * then seven marker bytes, 0xff while the object is allocated and 0xfe while
  * it is free, so a double free is seen in O(1) from the header.  A free
  * object on a linked list (buddy mode; heap mode's pool list) has its link
- * in its first 8 bytes, stored encoded (see "Corruption" below).
+ * in its first 8 bytes (the next object's address in heap mode, its index
+ * in the slab in buddy mode), stored encoded (see "Corruption" below).
  *
  *   header                  object (8 << cls bytes)
  *   +-----+----------------+---------------------------------------+
@@ -128,11 +129,13 @@
  * count) it must lead inside the heap to a header's place that the side
  * map says is of the list's class and on the pool list, so that no object
  * in a cache, none already taken off the list and none live is ever
- * reached through a link; in buddy mode an object carved in the same
- * slab, at a whole stride, and the object popped must have a free
- * header.  A link that fails is never followed: the damage is
- * counted (corruptions and invalid_frees) and reported once, ratelimited,
- * with its offset; the object holding it and every object behind it on
+ * reached through a link; in buddy mode a link is the index of the next
+ * free object in its slab (a slab's list also ends by its count), which
+ * must be below the number of objects the slab has carved, so it can
+ * only name an object of that slab at a whole stride, and the object
+ * popped must have a free header.  A link that fails is never followed:
+ * the damage is counted (corruptions and invalid_frees) and reported
+ * once, ratelimited, with its offset; the object holding it and every object behind it on
  * that list are cut off (counted in the class's bad objects, never handed
  * out or given back to the arena; the heap or the slab keeps their memory
  * until destroy); and the allocation goes on with another list, the bump
@@ -234,6 +237,7 @@
 #define BS_SLAB_MAGIC	0x62736c62U
 #define BS_RETURNING	8	/* slab blocks on their way back to the arena */
 #define BS_RETURN_DONE	1UL	/* such an entry whose block came back to us */
+#define BS_SLAB_END	U16_MAX	/* the link of a slab's last free object */
 
 #define BS_FLAGS	BUMP_SLAB_POISON
 
@@ -246,10 +250,12 @@
 
 /*
  * A slab, at the start of its buddy block.  Guarded by the pool lock.
- * @free links the slab's free objects through their first word; objects
- * past @carved have never been handed out and hold nothing.  @inuse counts
- * the objects that are not on @free: live, quarantined, or on their way
- * between the two (being checked after a pop or poisoned before a push).
+ * @free is the index of the first of the slab's free objects (BS_SLAB_END
+ * if none), each of which holds the index of the next in its first word;
+ * objects past @carved have never been handed out and hold nothing.
+ * @inuse counts the objects that are not on the list: live, quarantined,
+ * or on their way between the two (being checked after a pop or poisoned
+ * before a push).
  */
 struct bs_slab {
 	u32 magic;
@@ -259,15 +265,15 @@ struct bs_slab {
 	u16 carved;
 	u16 inuse;
 	u16 bad;
+	u16 free;
 	struct bump_slab *owner;
-	void *free;
 	struct list_head node;
 	size_t block;
 };
 
 /*
  * Heap mode: the pool list of a class, a LIFO list of free objects linked
- * through their first word (encoded, see set_link()), and how many it
+ * through their first word (encoded, see get_link()), and how many it
  * holds: the list ends by its count, and the count is what a list cut off
  * at a damaged link is known to have lost.
  */
@@ -290,6 +296,7 @@ struct bs_class {
 	struct list_head partial;	/* buddy: slabs with a free object */
 	struct list_head full;		/* buddy: slabs without one */
 	size_t request;			/* buddy: bytes asked of the arena */
+	size_t block;			/* buddy: the block it gives for them */
 	u32 recip;			/* buddy: 2^32 / stride, rounded up */
 	u16 per_slab;			/* buddy: objects per slab */
 };
@@ -483,12 +490,6 @@ static void quarantine_locked(struct bump_slab *bs, void *obj, unsigned int c)
  * and their own address (see ap_link_encode()), read once, and checked by
  * the caller before they are followed.
  */
-static __always_inline void set_link(struct bump_slab *bs, void *obj,
-				     void *next)
-{
-	*(unsigned long *)obj = ap_link_encode(bs->secret, obj, next);
-}
-
 static __always_inline void *get_link(struct bump_slab *bs, void *obj)
 {
 	return ap_link_decode(bs->secret, obj,
@@ -537,6 +538,8 @@ static __always_inline u64 map_code(u64 c, u64 unit)
 #define BS_MAP_CACHED	0x40
 #define BS_MAP_LISTED	0x80
 #define BS_MAP_STATE	(BS_MAP_CACHED | BS_MAP_LISTED)
+/* What a free object's map byte flips by between a cache and the list. */
+#define BS_MAP_MOVE	(BS_MAP_CACHED ^ BS_MAP_LISTED)
 static_assert(((BUMP_SLAB_CLASSES << 1) | 1) < BS_MAP_CACHED);
 
 /* The class a map byte @m says, any number >= BUMP_SLAB_CLASSES if none. */
@@ -598,7 +601,8 @@ static void flush_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 {
 	struct bs_cache *k = &pc->cache[c];
 	struct bs_list *l = &bs->cls[c].l;
-	unsigned long secret = bs->secret;
+	/* In locals: a byte store to the map may alias any field of @bs. */
+	unsigned long secret = bs->secret, bias = bs->map_bias;
 	void **objs = pc->objs[c], *head = l->head;
 	unsigned int i;
 
@@ -606,9 +610,10 @@ static void flush_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 	lockdep_assert_held(&pc->lock);
 	for (i = 0; i < BS_BATCH; i++) {
 		void *obj = objs[i];
+		u8 *m = (u8 *)(bias + (((unsigned long)obj - BS_HDR) >> 4));
 
 		/* Frees of it read its map byte without a lock. */
-		data_race(*obj_map(bs, obj) ^= BS_MAP_CACHED ^ BS_MAP_LISTED);
+		data_race(*m ^= BS_MAP_MOVE);
 		*(unsigned long *)obj = ap_link_encode(secret, obj, head);
 		head = obj;
 	}
@@ -621,49 +626,52 @@ static void flush_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 /*
  * The empty cache of class @c in @pc takes up to BS_BATCH objects from the
  * front of the pool list, the newest on top.  Each link is checked before
- * it is followed (unless the list's count says it ends there): it must
- * lead inside the heap, to a header's place that the map (which no client
- * can write) says is of class @c and on the pool list.  Each object's map
- * byte says cached before its link is checked, so a link that leads back
- * into the batch fails.  At a link that fails, the object holding it and
- * the rest of the list are cut off (cut_locked()), the objects before it
- * kept.
+ * it is followed (unless the list's count says it ends there), with one
+ * range test (inside the heap and 8-byte aligned: see hdr_unit()) and one
+ * load of the map, which no client can write: it must say a header of
+ * class @c on the pool list.  Each object's map byte says cached before
+ * its link is checked, so a link that leads back into the batch fails.
+ * At a link that fails, the object holding it and the rest of the list
+ * are cut off (cut_locked()), the objects before it kept.  The pool list
+ * is not empty.  Not inlined: the loop wants every register.
  */
-static void refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
-			  unsigned int c, size_t *dmg)
+static noinline void refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
+				   unsigned int c, size_t *dmg)
 {
 	struct bs_list *l = &bs->cls[c].l;
 	unsigned long avail = l->n, want = min_t(unsigned long, avail, BS_BATCH);
 	unsigned long secret = bs->secret, units = bs->units;
-	unsigned long base = (unsigned long)bs->heap + BS_HDR;
-	u8 listed = map_code(c, 0) | BS_MAP_LISTED, *map = bs->map, *m, *mo;
-	void **top = pc->objs[c] + want, *obj = l->head, *next;
-	unsigned long i;
-	u64 unit;
+	unsigned long base = (unsigned long)bs->heap + BS_HDR, next, unit;
+	u8 listed = map_code(c, 0) | BS_MAP_LISTED, *map = bs->map, *m, *nm;
+	void **bottom = pc->objs[c], **top = bottom + want, *obj = l->head;
+	/* The last object's link is not followed if the list ends there. */
+	void **last = bottom + (avail == want);
 
 	lockdep_assert_held(&bs->lock);
 	lockdep_assert_held(&pc->lock);
-	if (!want)
-		return;
 	/* The head was checked when it became the head, or was flushed. */
 	m = obj_map(bs, obj);
-	for (i = 0; i < want; i++) {
-		mo = m;
+	while (top > last) {
 		/* Frees of it read its map byte without a lock. */
-		data_race(*mo ^= BS_MAP_LISTED ^ BS_MAP_CACHED);
-		next = ap_link_decode(secret, obj,
-				      READ_ONCE(*(unsigned long *)obj));
-		if (i + 1 < avail) {
-			unit = ror64((unsigned long)next - base, 3);
-			if (unlikely(unit >= units))
-				goto cut;
-			m = &map[unit >> 1];
-			/* Written by frees with no lock, but not of listed ones. */
-			if (unlikely(data_race(*m) != (listed | (unit & 1))))
-				goto cut;
-		}
-		top[-1 - i] = obj;
-		obj = next;
+		data_race(*m ^= BS_MAP_MOVE);
+		*--top = obj;
+		next = (unsigned long)ap_link_decode(secret, obj,
+					READ_ONCE(*(unsigned long *)obj));
+		unit = ror64(next - base, 3);
+		if (unlikely(unit >= units))
+			goto cut;
+		nm = map + (unit >> 1);
+		/* Written by frees with no lock, but not of listed ones. */
+		if (unlikely(data_race(*nm) != (listed | (unit & 1))))
+			goto cut;
+		m = nm;
+		obj = (void *)next;
+	}
+	if (top > bottom) {
+		/* The last one; racy as above. */
+		data_race(*m ^= BS_MAP_MOVE);
+		*--top = obj;
+		obj = NULL;
 	}
 	l->head = obj;
 	l->n = avail - want;
@@ -672,12 +680,13 @@ static void refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 
 cut:
 	/* @obj is cut off with the rest: listed, as they are (racy as above). */
-	data_race(*mo ^= BS_MAP_LISTED ^ BS_MAP_CACHED);
-	cut_locked(bs, c, obj, avail - i, dmg);
+	data_race(*m ^= BS_MAP_MOVE);
+	want = bottom + want - top - 1;
+	cut_locked(bs, c, obj, avail - want, dmg);
 	l->head = NULL;
 	l->n = 0;
-	memmove(pc->objs[c], top - i, i * sizeof(void *));
-	pc->cache[c].n = i;
+	memmove(bottom, top + 1, want * sizeof(void *));
+	pc->cache[c].n = want;
 }
 
 static unsigned long *cls_mask(struct bump_slab *bs, unsigned int c)
@@ -725,12 +734,17 @@ static bool steal_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 	const unsigned long *mask = cls_mask(bs, c);
 	struct bs_cache *k = &pc->cache[c];
 	unsigned long cpu = pc->cpu;
-	unsigned int tries, n;
+	unsigned int tries, n, w;
 
 	lockdep_assert_held(&bs->lock);
 	lockdep_assert_held(&pc->lock);
 	/* Our own bit is clear (our cache is empty) and only we can set it. */
 	unmark_locked(bs, pc, c);
+	/* Mostly no other cache has any (a class that bumps): one word read. */
+	for (w = 0; w < bs->mask_longs && !READ_ONCE(mask[w]); w++)
+		;
+	if (w == bs->mask_longs)
+		return false;
 	for (tries = 0; tries < BS_STEAL_TRIES; tries++) {
 		struct bs_pcpu *other;
 		struct bs_cache *o;
@@ -773,7 +787,8 @@ static void *heap_pop_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 	lockdep_assert_held(&pc->lock);
 	*fresh = false;
 	if (!k->n) {
-		refill_locked(bs, pc, c, dmg);
+		if (bs->cls[c].l.n)
+			refill_locked(bs, pc, c, dmg);
 		if (!k->n && !steal_locked(bs, pc, c))
 			goto bump;
 		mark_locked(bs, pc, c);
@@ -1001,63 +1016,70 @@ static void pcpu_counts(struct bump_slab *bs, unsigned int c, u64 *allocs,
 
 /* ---- buddy mode ---- */
 
-static void *slab_obj(struct bs_slab *slab, unsigned int i)
+static __always_inline void *slab_obj(const struct bs_slab *slab,
+				      unsigned int i)
 {
 	return (u8 *)slab + BS_SLAB_HDR +
 	       (size_t)i * (cls_size(slab->cls) + BS_HDR);
 }
 
 /*
- * Whether @ptr is the place of an object @slab has carved: in its page,
- * at a whole number of strides from the first.  Reads @slab's own header
- * only, the slab's and not a client's.
+ * The index of the object @slab has carved at @ptr, or U32_MAX if there is
+ * none: @ptr must be in @slab's page at a whole number of strides from
+ * the first object.  Reads @slab's own header only, the slab's and not a
+ * client's.
  */
-static bool slab_has(struct bump_slab *bs, const struct bs_slab *slab,
-		     const void *ptr)
+static __always_inline u32
+slab_index(struct bump_slab *bs, const struct bs_slab *slab, const void *ptr)
 {
 	unsigned long addr = (unsigned long)ptr;
 	size_t off = (addr & ~PAGE_MASK) - BS_SLAB_HDR;
 	u32 i;
 
 	if ((addr & PAGE_MASK) != (unsigned long)slab || off >= PAGE_SIZE)
-		return false;
+		return U32_MAX;
 	i = ((u64)off * bs->cls[slab->cls].recip) >> 32;
-	return i < slab->carved &&
-	       (size_t)i * (cls_size(slab->cls) + BS_HDR) == off;
+	if (i >= slab->carved ||
+	    (size_t)i * (cls_size(slab->cls) + BS_HDR) != off)
+		return U32_MAX;
+	return i;
 }
 
 /*
  * The slab holding @ptr, if @ptr is an object this pool carved and @block
- * is the size the arena gives the block at @ptr's page.  Under the pool
- * lock (or on a quiet pool: see bump_slab_check()).  The magic is read
- * first and alone: a block the arena gave out but that is not one of our
- * listed slabs never has it (it is set under the pool lock when a slab is
- * listed and cleared under it when the slab is unlisted), and nothing
- * else of the block is read then.
+ * is the size the arena gives the block at @ptr's page; *@idx is then the
+ * object's index.  Under the pool lock (or on a quiet pool: see
+ * bump_slab_check()).  The magic is read first and alone: a block the
+ * arena gave out but that is not one of our listed slabs never has it (it
+ * is set under the pool lock when a slab is listed and cleared under it
+ * when the slab is unlisted), and nothing else of the block is read then.
  */
-static struct bs_slab *slab_lookup(struct bump_slab *bs, const void *ptr,
-				   size_t block)
+static __always_inline struct bs_slab *
+slab_lookup(struct bump_slab *bs, const void *ptr, size_t block, u32 *idx)
 {
 	struct bs_slab *slab = (struct bs_slab *)((unsigned long)ptr &
 						  PAGE_MASK);
 
 	if (!block || READ_ONCE(slab->magic) != BS_SLAB_MAGIC ||
 	    slab->owner != bs || slab->block != block ||
-	    slab->cls >= BUMP_SLAB_CLASSES || !slab_has(bs, slab, ptr))
+	    slab->cls >= BUMP_SLAB_CLASSES)
 		return NULL;
-	return slab;
+	*idx = slab_index(bs, slab, ptr);
+	return *idx == U32_MAX ? NULL : slab;
 }
 
 /*
- * The slab holding @ptr, under the pool lock, which keeps each of our
- * slabs in our hands while it is held: a slab is unlisted under it before its
- * block goes back to the arena.  Nothing at @ptr's page is read before
- * the arena has said, under our lock, that a live block starts there, and
- * a page whose block we are giving back (bs->returning) is not read at
- * all: the arena may be poisoning it or have given it to someone else.
- * The arena's lock nests inside ours; the arena never calls us.
+ * The slab holding @ptr, and in *@idx the object's index, under the pool
+ * lock, which keeps each of our slabs in our hands while it is held: a
+ * slab is unlisted under it before its block goes back to the arena.
+ * Nothing at @ptr's page is read before the arena has said, under our
+ * lock, that a live block starts there, and a page whose block we are
+ * giving back (bs->returning) is not read at all: the arena may be
+ * poisoning it or have given it to someone else.  The arena's lock nests
+ * inside ours; the arena never calls us.
  */
-static struct bs_slab *find_slab_locked(struct bump_slab *bs, const void *ptr)
+static __always_inline struct bs_slab *
+find_slab_locked(struct bump_slab *bs, const void *ptr, u32 *idx)
 {
 	unsigned long page = (unsigned long)ptr & PAGE_MASK;
 	size_t off = ((unsigned long)ptr & ~PAGE_MASK) - BS_SLAB_HDR;
@@ -1071,7 +1093,8 @@ static struct bs_slab *find_slab_locked(struct bump_slab *bs, const void *ptr)
 		if (bs->returning[i] == page)
 			return NULL;
 	return slab_lookup(bs, ptr,
-			   buddy_arena_block_size(bs->arena, (void *)page));
+			   buddy_arena_block_size(bs->arena, (void *)page),
+			   idx);
 }
 
 /*
@@ -1133,8 +1156,8 @@ static struct bs_slab *new_slab(struct bump_slab *bs, unsigned int c,
 	slab->inuse = 0;
 	slab->bad = 0;
 	slab->owner = bs;
-	slab->free = NULL;
-	slab->block = buddy_arena_block_size(bs->arena, slab);
+	slab->free = BS_SLAB_END;
+	slab->block = bs->cls[c].block;
 	INIT_LIST_HEAD(&slab->node);
 	return slab;
 }
@@ -1149,9 +1172,10 @@ static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 	 * The arena gave this block back to us: a give-back of it still
 	 * booked in bs->returning is done with it, and must not hide it.
 	 * Its entry names no page from now on but stays taken until that
-	 * give-back frees it, so no later give-back shares it.
+	 * give-back frees it, so no later give-back shares it.  Mostly none
+	 * is under way: one compare.
 	 */
-	for (i = 0; i < BS_RETURNING; i++)
+	for (i = 0; bs->nr_returning && i < BS_RETURNING; i++)
 		if (bs->returning[i] == (unsigned long)slab)
 			bs->returning[i] = BS_RETURN_DONE;
 	WRITE_ONCE(slab->magic, BS_SLAB_MAGIC);
@@ -1194,7 +1218,7 @@ static noinline void slab_cut_locked(struct bump_slab *bs,
 	unsigned int lost = slab->carved - slab->inuse;
 
 	cut_locked(bs, slab->cls, obj, lost, dmg);
-	slab->free = NULL;
+	slab->free = BS_SLAB_END;
 	slab->inuse += lost;
 	slab->bad += lost;
 	slab->cut = 1;
@@ -1203,25 +1227,50 @@ static noinline void slab_cut_locked(struct bump_slab *bs,
 }
 
 /*
+ * Buddy mode: a slab's links are object indices, stored encoded as heap
+ * links are (see get_link()), so that a write over one decodes to a
+ * number that is almost never below the slab's carved count, and one that
+ * is names an object of this slab, which is checked before it is used.
+ */
+static __always_inline void set_slab_link(struct bump_slab *bs, void *obj,
+					  unsigned long next)
+{
+	*(unsigned long *)obj = ap_link_encode(bs->secret, obj, (void *)next);
+}
+
+static __always_inline unsigned long get_slab_link(struct bump_slab *bs,
+						   void *obj)
+{
+	return (unsigned long)ap_link_decode(bs->secret, obj,
+					     READ_ONCE(*(unsigned long *)obj));
+}
+
+/*
  * Pop a free object of @slab (a partial one), or carve its next one;
  * *@recycled says which.  Moves the slab to the full list when it has no
- * more.  O(1).  NULL if the object at the head of the list has a damaged
- * header or link: the list is cut off (slab_cut_locked()).
+ * more.  O(1).  The link of the object popped must be the index of an
+ * object the slab has carved, or BS_SLAB_END if the count says it is the
+ * last free one, and its header must say free; if not, NULL: the list is
+ * cut off there (slab_cut_locked()).
  */
-static void *slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab,
-			     bool *recycled, size_t *dmg)
+static __always_inline void *
+slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab, bool *recycled,
+		size_t *dmg)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
-	void *obj = slab->free, *next;
+	unsigned int i = slab->free;
+	unsigned long next;
+	void *obj;
 
 	lockdep_assert_held(&bs->lock);
-	*recycled = obj;
-	if (obj) {
-		next = get_link(bs, obj);
+	*recycled = i != BS_SLAB_END;
+	if (i != BS_SLAB_END) {
+		obj = slab_obj(slab, i);
+		next = get_slab_link(bs, obj);
 		if (unlikely(READ_ONCE(*obj_hdr(obj)) !=
 			     hdr_word(slab->cls, BS_FREE) ||
 			     (slab->carved - slab->inuse > 1 ?
-			      !slab_has(bs, slab, next) : !!next))) {
+			      next >= slab->carved : next != BS_SLAB_END))) {
 			slab_cut_locked(bs, slab, obj, dmg);
 			return NULL;
 		}
@@ -1231,28 +1280,28 @@ static void *slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab,
 		k->carved++;
 	}
 	slab->inuse++;
-	if (!slab->free && slab->carved == slab->nr)
+	if (slab->free == BS_SLAB_END && slab->carved == slab->nr)
 		list_move(&slab->node, &k->full);
 	return obj;
 }
 
 /*
- * Put the free object @ptr of @slab on the slab's list.  Returns the slab
- * if it is now entirely free and off the books, for the caller to give
- * back to the arena once the lock is dropped.
+ * Put the free object @ptr, index @i, of @slab on the slab's list.
+ * Returns the slab if it is now entirely free and off the books, for the
+ * caller to give back to the arena once the lock is dropped.
  */
 static struct bs_slab *slab_push_locked(struct bump_slab *bs,
 					struct bs_slab *slab, void *ptr,
-					int *slot)
+					unsigned int i, int *slot)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
 
 	lockdep_assert_held(&bs->lock);
-	set_link(bs, ptr, slab->free);
+	set_slab_link(bs, ptr, slab->free);
 	WRITE_ONCE(*obj_hdr(ptr), hdr_word(slab->cls, BS_FREE));
-	if (!slab->free && slab->carved == slab->nr)
+	if (slab->free == BS_SLAB_END && slab->carved == slab->nr)
 		list_move(&slab->node, &k->partial);
-	slab->free = ptr;
+	slab->free = i;
 	/* All free: it goes back, unless as many are on their way already. */
 	if (--slab->inuse)
 		return NULL;
@@ -1315,6 +1364,19 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	raw_spin_lock_irqsave(&bs->lock, flags);
+	/* Mostly a listed slab has one, and there is nothing to check after. */
+	slab = list_first_entry_or_null(&k->partial, struct bs_slab, node);
+	if (likely(slab && !poisoned(bs))) {
+		obj = slab_pop_locked(bs, slab, &recycled, &dmg);
+		if (likely(obj)) {
+			k->allocs++;
+			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+			raw_spin_unlock_irqrestore(&bs->lock, flags);
+			return obj;
+		}
+		/* Cut off: the loop below tries once more. */
+		cuts = 1;
+	}
 	for (;;) {
 		slab = list_first_entry_or_null(&k->partial, struct bs_slab,
 						node);
@@ -1382,9 +1444,10 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 	const char *what;
 	unsigned int c;
 	int slot;
+	u32 i;
 
 	raw_spin_lock_irqsave(&bs->lock, flags);
-	slab = find_slab_locked(bs, ptr);
+	slab = find_slab_locked(bs, ptr, &i);
 	if (unlikely(!slab)) {
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
 		return refuse(bs, "free of a pointer not allocated here", ptr,
@@ -1408,7 +1471,7 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 		poison_obj(bs, ptr, c);
 		raw_spin_lock_irqsave(&bs->lock, flags);
 	}
-	gone = slab_push_locked(bs, slab, ptr, &slot);
+	gone = slab_push_locked(bs, slab, ptr, i, &slot);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	if (gone)
 		give_back(bs, gone, slot);
@@ -1521,6 +1584,7 @@ size_t bump_slab_size(struct bump_slab *bs, const void *ptr)
 	unsigned long flags;
 	size_t ret = 0;
 	u64 unit, c;
+	u32 i;
 
 	if (!ptr)
 		return 0;
@@ -1536,7 +1600,7 @@ size_t bump_slab_size(struct bump_slab *bs, const void *ptr)
 		return cls_size(c);
 	}
 	raw_spin_lock_irqsave(&bs->lock, flags);
-	slab = find_slab_locked(bs, ptr);
+	slab = find_slab_locked(bs, ptr, &i);
 	if (slab && *obj_hdr((void *)ptr) == hdr_word(slab->cls, BS_LIVE))
 		ret = cls_size(slab->cls);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
@@ -1848,6 +1912,9 @@ static void size_classes(struct bump_slab *bs, unsigned int min_order)
 			k->request = BS_SLAB_HDR + cls_size(c);
 		}
 		k->recip = DIV_ROUND_UP(1ULL << 32, stride);
+		/* The smallest block that holds the request, as DESIGN says. */
+		k->block = max_t(size_t, roundup_pow_of_two(k->request),
+				 1UL << min_order);
 	}
 }
 
@@ -2105,6 +2172,7 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 		       unsigned int c, bool full)
 {
 	unsigned int i, live = 0, free = 0, bad = 0;
+	unsigned long idx;
 	void *obj;
 
 	/* An empty slab is kept when BS_RETURNING give-backs are under way. */
@@ -2133,14 +2201,17 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 	if (!slab->cut && (live + bad != slab->inuse || bad != slab->bad))
 		return false;
 	free = slab->carved - slab->inuse;
-	for (i = 0, obj = slab->free; obj; obj = get_link(bs, obj), i++) {
-		if (i >= free || slab_lookup(bs, obj, slab->block) != slab ||
-		    *obj_hdr(obj) != hdr_word(c, BS_FREE))
+	for (i = 0, idx = slab->free; i < free; i++) {
+		if (idx >= slab->carved)
 			return false;
+		obj = slab_obj(slab, idx);
+		if (*obj_hdr(obj) != hdr_word(c, BS_FREE))
+			return false;
+		idx = get_slab_link(bs, obj);
 	}
-	if (i != free)
+	if (idx != BS_SLAB_END)
 		return false;
-	return full == (!slab->free && slab->carved == slab->nr);
+	return full == (slab->free == BS_SLAB_END && slab->carved == slab->nr);
 }
 
 static bool arena_check(struct bump_slab *bs)

@@ -28,10 +28,12 @@
  *               vfree'd, just before the pool lock is taken (a hook on
  *               the lock): nothing of the block is read (ASan).
  *  - corrupt:   a write after free over a free object's link (ordinary
- *               data, a raw pointer, a link encoded with another secret)
- *               and over its header, in both modes (heap mode: at the
- *               head of the pool list and further down it, found by a
- *               refill): counted, cut off, never handed out, and the pool
+ *               data, a raw pointer, a link encoded with another secret,
+ *               in buddy mode also an index past the slab's carved
+ *               objects encoded with the pool's own) and over its
+ *               header, in both modes (heap mode: at the head of the
+ *               pool list and further down it, found by a refill):
+ *               counted, cut off, never handed out, and the pool
  *               goes on.
  *  - faults:    every kmalloc/vmalloc of create (heap and buddy mode,
  *               both flags) and of a slab's arena growth fails in turn:
@@ -618,7 +620,11 @@ static void corrupt_heap(unsigned int how)
 
 /*
  * Buddy mode: a write over the link, or the header, of the free object at
- * the head of a slab's list; a live object keeps the slab.
+ * the head of a slab's list; a live object keeps the slab.  A link is an
+ * object's index in its slab: one encoded with the pool's own secret (the
+ * strongest forgery, a client that knew it) naming the first index the
+ * slab has not carved (how 16) or one past its page (how 17) must be
+ * refused as surely as garbage.
  */
 static void corrupt_buddy(unsigned int how)
 {
@@ -626,6 +632,7 @@ static void corrupt_buddy(unsigned int how)
 	struct bump_slab_stats st;
 	struct bump_slab *bs;
 	u8 *keep, *a, *b, *q;
+	unsigned long past;
 	unsigned int i;
 
 	CHECK(!IS_ERR(ba));
@@ -636,10 +643,18 @@ static void corrupt_buddy(unsigned int how)
 	CHECK(a = bump_slab_alloc(bs, 64, GFP_KERNEL));
 	CHECK(bump_slab_free(bs, b) == 0);
 	CHECK(bump_slab_free(bs, a) == 0);
-	if (how & 8)
+	if (how & 16) {
+		/* keep, b and a: the slab has carved indices 0 .. 2. */
+		CHECK(((struct bs_slab *)((unsigned long)a & PAGE_MASK))->carved
+		      == 3);
+		past = 3 + (how & 1 ? PAGE_SIZE : 0);
+		*(unsigned long *)a = ap_link_encode(bs->secret, a,
+						     (void *)past);
+	} else if (how & 8) {
 		a[-BS_HDR] ^= 0x10;	/* the class byte */
-	else
+	} else {
 		*(unsigned long *)a = bad_link(bs, a, b, how);
+	}
 	for (i = 0; i < 100; i++) {
 		CHECK(q = bump_slab_alloc(bs, 64, GFP_KERNEL));
 		if (q == a || q == b)
@@ -664,6 +679,8 @@ static void case_corrupt(void)
 		corrupt_heap(how);
 	for (how = 0; how < 16; how++)
 		corrupt_buddy(how);
+	corrupt_buddy(16);
+	corrupt_buddy(17);
 	CHECK(ap_shim_nr_err > errs);
 	CHECK(!ap_shim_nr_WARN);
 }

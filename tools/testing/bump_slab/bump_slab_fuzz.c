@@ -65,6 +65,7 @@ static bool pool_span(struct bump_slab *bs, const u8 *p, const u8 **lo,
 {
 	struct bs_slab *slab;
 	unsigned long flags;
+	u32 idx;
 
 	if (!bs->arena) {
 		*lo = bs->heap;
@@ -72,7 +73,7 @@ static bool pool_span(struct bump_slab *bs, const u8 *p, const u8 **lo,
 		return true;
 	}
 	raw_spin_lock_irqsave(&bs->lock, flags);
-	slab = find_slab_locked(bs, p);
+	slab = find_slab_locked(bs, p, &idx);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	if (!slab)
 		return false;
