@@ -44,6 +44,7 @@ struct bget_stats {
 	size_t pool_incr;			/* bstatse */
 	long npool, npget, nprel, ndget, ndrel;
 	u64 failures, invalid_frees, corruptions;
+	u64 injected;		/* failed on purpose by fail/; not in failures */
 };
 
 struct bget_pool *bget_pool_create(const char *name, size_t size,

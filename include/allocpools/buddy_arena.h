@@ -27,6 +27,7 @@ struct buddy_arena_stats {
 	unsigned long live_blocks, free_blocks[BUDDY_ARENA_ORDERS];
 	int frag_index;
 	u64 allocs, frees, failures, invalid_frees, corruptions;
+	u64 injected;		/* failed on purpose by fail/; not in failures */
 };
 
 struct buddy_arena *buddy_arena_create(const char *name, size_t size,

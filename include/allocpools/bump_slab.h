@@ -30,6 +30,7 @@ struct bump_slab_stats {
 		u64 allocs, frees;
 	} classes[BUMP_SLAB_CLASSES];
 	u64 failures, invalid_frees, corruptions;
+	u64 injected;		/* failed on purpose by fail/; not in failures */
 };
 
 struct bump_slab *bump_slab_create(const char *name, size_t heap_size,

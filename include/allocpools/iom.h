@@ -48,6 +48,7 @@ struct iom_stats {
 	u64 pushes, shifts, allocs, releases, head_drops, tail_drops, failures,
 	    invalid_frees;
 	u64 corruptions;	/* damage found: poison, cookies, gap markers */
+	u64 injected;		/* failed on purpose by fail/; not in failures */
 };
 
 struct iom_buffer *iom_create(const char *name, size_t size, unsigned int flags);
