@@ -9,7 +9,9 @@
  * the way that call fails when the pool is out of memory, counted in
  * injected and nowhere else: failures unchanged, the successful calls
  * counted as usual, no object or byte accounted to the failed ones.  Then
- * times reads 0, the next allocation succeeds, and everything is freed.
+ * times reads 0, the next allocation succeeds, everything is freed, and
+ * fail/ goes with the pool.  In hard IRQ an armed attribute fails nothing
+ * (see ap_fault_inject()).
  *
  * The files are found with debugfs_lookup() under allocpools/<kind>/<name>/
  * fail/; a debugfs u32, bool, atomic_t or unsigned long file keeps the
@@ -24,9 +26,11 @@
 
 #include <kunit/test.h>
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/dcache.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 
@@ -417,6 +421,11 @@ static void fa_run(struct kunit *test, const struct fa_kind *kind)
 	want.live = 0;
 	kind->view(ctx->pool, &v);
 	fa_expect_view(test, &v, &want, "after the frees");
+
+	kind->destroy(ctx->pool);
+	ctx->pool = NULL;
+	KUNIT_EXPECT_NULL_MSG(test, fa_knob(kind->dir, "probability"),
+			      "fail/ outlived its pool");
 }
 
 static void fail_test_iom_push(struct kunit *test)
@@ -444,10 +453,79 @@ static void fail_test_bump_slab_alloc(struct kunit *test)
 	fa_run(test, &fa_bs);
 }
 
+struct fa_irq {
+	struct hrtimer timer;
+	struct completion done;
+	void *pool;
+	void *obj;
+	bool hardirq;
+};
+
+static enum hrtimer_restart fa_irq_alloc(struct hrtimer *t)
+{
+	struct fa_irq *irq = container_of(t, struct fa_irq, timer);
+
+	irq->hardirq = in_hardirq();
+	irq->obj = buddy_arena_alloc(irq->pool, FA_LEN, GFP_ATOMIC);
+	complete(&irq->done);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * should_fail() takes a lock that sleeps on PREEMPT_RT and may dump the
+ * stack: in hard IRQ an armed attribute is not asked, the allocation
+ * succeeds and times is left as it was.  Back in the task, it fails.
+ */
+static void fail_test_buddy_alloc_hardirq(struct kunit *test)
+{
+	struct fa_ctx *ctx = test->priv;
+	struct buddy_arena_stats st;
+	unsigned long left;
+	struct fa_irq *irq;
+	atomic_t *times;
+	int err;
+
+	if (!IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS))
+		kunit_skip(test, "needs CONFIG_FAULT_INJECTION_DEBUG_FS");
+	irq = kunit_kzalloc(test, sizeof(*irq), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, irq);
+	ctx->kind = &fa_ba;
+	ctx->pool = fa_ba.create();
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(ctx->pool));
+	fa_arm(test, fa_ba.dir);
+	times = fa_knob(fa_ba.dir, "times");
+	KUNIT_ASSERT_NOT_NULL(test, times);
+
+	irq->pool = ctx->pool;
+	init_completion(&irq->done);
+	hrtimer_init(&irq->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	irq->timer.function = fa_irq_alloc;
+	hrtimer_start(&irq->timer, ns_to_ktime(NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	left = wait_for_completion_timeout(&irq->done, 10 * HZ);
+	hrtimer_cancel(&irq->timer);
+	KUNIT_ASSERT_NE_MSG(test, left, 0, "the timer never fired");
+	KUNIT_ASSERT_TRUE(test, irq->hardirq);
+
+	KUNIT_EXPECT_NOT_NULL(test, irq->obj);
+	KUNIT_EXPECT_EQ(test, atomic_read(times), FA_TIMES);
+	buddy_arena_stats(ctx->pool, &st);
+	KUNIT_EXPECT_EQ(test, st.injected, 0);
+	KUNIT_EXPECT_EQ(test, st.allocs, irq->obj ? 1 : 0);
+
+	KUNIT_EXPECT_NULL(test, fa_ba_alloc(ctx->pool, 0, &err));
+	buddy_arena_stats(ctx->pool, &st);
+	KUNIT_EXPECT_EQ(test, st.injected, 1);
+	KUNIT_EXPECT_EQ(test, st.failures, 0);
+	if (irq->obj)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ctx->pool, irq->obj), 0);
+}
+
 static struct kunit_case allocpools_fail_test_cases[] = {
 	KUNIT_CASE(fail_test_iom_push),
 	KUNIT_CASE(fail_test_iom_alloc),
 	KUNIT_CASE(fail_test_buddy_alloc),
+	KUNIT_CASE(fail_test_buddy_alloc_hardirq),
 	KUNIT_CASE(fail_test_bget_alloc),
 	KUNIT_CASE(fail_test_bump_slab_alloc),
 	{}
