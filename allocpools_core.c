@@ -6,6 +6,7 @@
  *
  *   /sys/kernel/debug/allocpools/pools
  *   /sys/kernel/debug/allocpools/<kind>/<name>/{stats,...}
+ *   /sys/kernel/debug/allocpools/<kind>/<name>/fail/   (fault injection)
  *
  * Context: process context only (registration sleeps on ap_mutex and creates
  * debugfs entries).  A debugfs failure never fails a pool's creation: the
@@ -15,6 +16,7 @@
 #define pr_fmt(fmt) "allocpools: " fmt
 
 #include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
@@ -109,6 +111,90 @@ static struct dentry *kind_dir_locked(const struct ap_kind *kind)
 	return NULL;
 }
 
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+/*
+ * Each pool has its own attribute, as failslab has one for the slab
+ * allocator: probability, interval, times, space, verbose and task-filter
+ * in <pool>/fail/ (Documentation/fault-injection/fault-injection.rst).
+ * The defaults are failslab's: probability 0, so nothing fails until
+ * someone writes one.
+ */
+static void fault_init(struct ap_pool *pool)
+{
+	pool->fault = (struct fault_attr)FAULT_ATTR_INITIALIZER;
+	/*
+	 * The initializer's ratelimit lock is meant for a static attribute:
+	 * in a pool's memory it needs lockdep's class from an init call.
+	 */
+	ratelimit_state_init(&pool->fault.ratelimit_state, 0,
+			     DEFAULT_RATELIMIT_BURST);
+	atomic64_set(&pool->injected, 0);
+}
+
+static void fault_create_files_locked(struct ap_pool *pool)
+{
+	lockdep_assert_held(&ap_mutex);
+	/* Like every file here, optional: the pool works without it. */
+	fault_create_debugfs_attr("fail", pool->dir, &pool->fault);
+}
+
+/*
+ * Up to 6.1 fault_create_debugfs_attr() keeps a reference on the directory
+ * it made (attr->dname = dget(dir)) that nothing drops: harmless for a
+ * static attribute, a leaked dentry for every destroyed pool.  Later
+ * kernels copy the name instead (FAULT_ATTR_DNAME_LEN) and hold nothing.
+ * Called once the directory is removed.
+ */
+static void fault_release(struct ap_pool *pool)
+{
+#ifndef FAULT_ATTR_DNAME_LEN
+	dput(pool->fault.dname);
+	pool->fault.dname = NULL;
+#endif
+}
+
+/**
+ * ap_fault_inject() - consult a pool's armed fault attribute
+ * @pool: the pool an allocation is about to be made from
+ * @size: the bytes asked for (what the attribute's "space" counts)
+ *
+ * The slow half of ap_should_fail(), once the attribute is armed.  A size
+ * of 0 is left to fail as the caller's mistake it is.  should_fail() draws
+ * get_random_u32(), whose per-CPU batch sits behind a local_lock (a
+ * sleeping lock on PREEMPT_RT), and may print and dump the stack: so it is
+ * not asked in hard IRQ or NMI, nor on PREEMPT_RT where preemption is off
+ * (a raw lock held, interrupts off).  Allocations made there never fail on
+ * purpose.
+ *
+ * Context: any context.
+ * Return: true if the allocation is to fail; counted in the pool's
+ * injected failures.
+ */
+bool ap_fault_inject(struct ap_pool *pool, size_t size)
+{
+	if (!size || in_hardirq() || in_nmi())
+		return false;
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible())
+		return false;
+	if (!should_fail(&pool->fault, min_t(size_t, size, SSIZE_MAX)))
+		return false;
+	atomic64_inc(&pool->injected);
+	return true;
+}
+#else
+static void fault_init(struct ap_pool *pool)
+{
+}
+
+static void fault_create_files_locked(struct ap_pool *pool)
+{
+}
+
+static void fault_release(struct ap_pool *pool)
+{
+}
+#endif
+
 static void create_files_locked(struct ap_pool *pool)
 {
 	struct dentry *parent = kind_dir_locked(pool->kind);
@@ -129,6 +215,7 @@ static void create_files_locked(struct ap_pool *pool)
 		debugfs_create_file(pool->kind->files[i].name, 0400, pool->dir,
 				    &pool->refs[i], &ap_file_fops);
 	}
+	fault_create_files_locked(pool);
 }
 
 /**
@@ -159,6 +246,7 @@ int ap_pool_register(struct ap_pool *pool, const struct ap_kind *kind,
 	pool->kind = kind;
 	strscpy(pool->name, name, sizeof(pool->name));
 	ratelimit_default_init(&pool->rs);
+	fault_init(pool);
 	list_add_tail(&pool->node, &ap_pools);
 	create_files_locked(pool);
 	mutex_unlock(&ap_mutex);
@@ -169,8 +257,8 @@ int ap_pool_register(struct ap_pool *pool, const struct ap_kind *kind,
  * ap_pool_unregister() - remove a pool's row and debugfs directory
  * @pool: a registered pool
  *
- * Waits for debugfs readers of the pool's files to finish, so the pool may
- * be freed once this returns.
+ * Waits for debugfs readers and writers of the pool's files (fail/
+ * included) to finish, so the pool may be freed once this returns.
  *
  * Context: process context; takes ap_mutex.
  */
@@ -180,6 +268,7 @@ void ap_pool_unregister(struct ap_pool *pool)
 	list_del(&pool->node);
 	debugfs_remove_recursive(pool->dir);
 	pool->dir = NULL;
+	fault_release(pool);
 	mutex_unlock(&ap_mutex);
 	if (pool->rs.missed)
 		pr_warn("%s/%s: %d reports suppressed by the rate limit\n",

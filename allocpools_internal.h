@@ -15,6 +15,8 @@
 #ifndef _ALLOCPOOLS_INTERNAL_H
 #define _ALLOCPOOLS_INTERNAL_H
 
+#include <linux/atomic.h>
+#include <linux/fault-inject.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/ratelimit.h>
@@ -73,6 +75,11 @@ struct ap_file_ref {
  * the registry mutex; @kind and @name do not change while registered.  @rs
  * limits this pool's reports alone, so a noisy pool hides no other pool's
  * (it has its own raw lock: reports may come from any context).
+ *
+ * With CONFIG_FAULT_INJECTION_DEBUG_FS, @fault is the pool's own fault
+ * attribute, shown as fail/ in its directory, and @injected counts the
+ * allocations it failed.  Without debugfs nothing could arm the attribute,
+ * so it is compiled out with it (and is on no Debian kernel).
  */
 struct ap_pool {
 	const struct ap_kind *kind;
@@ -81,6 +88,10 @@ struct ap_pool {
 	struct dentry *dir;
 	struct ratelimit_state rs;
 	struct ap_file_ref refs[AP_MAX_FILES];
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	struct fault_attr fault;
+	atomic64_t injected;
+#endif
 };
 
 bool ap_name_valid(const char *name);
@@ -92,6 +103,41 @@ void ap_report_invalid(struct ap_pool *pool, const char *what,
 void ap_report_corruption(struct ap_pool *pool, const char *what,
 			  size_t offset);
 void ap_warn_live(const struct ap_pool *pool, unsigned long live);
+
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+bool ap_fault_inject(struct ap_pool *pool, size_t size);
+
+/*
+ * Should this allocation of @size bytes from @pool fail on purpose?  Every
+ * allocating entry point asks once, before it takes any lock, and on true
+ * fails as it does when the pool is out of memory, changing nothing but
+ * @injected.  An attribute nobody armed (probability 0, the default) costs
+ * one load and never reaches should_fail(), which would otherwise consume
+ * the task's fail_nth: that count belongs to the kernel allocations that
+ * create and growth make (failslab, fail_page_alloc), which the
+ * allocpools_faults suite enumerates with it.
+ */
+static inline bool ap_should_fail(struct ap_pool *pool, size_t size)
+{
+	return unlikely(READ_ONCE(pool->fault.probability)) &&
+	       ap_fault_inject(pool, size);
+}
+
+static inline u64 ap_injected(const struct ap_pool *pool)
+{
+	return atomic64_read(&pool->injected);
+}
+#else
+static inline bool ap_should_fail(struct ap_pool *pool, size_t size)
+{
+	return false;
+}
+
+static inline u64 ap_injected(const struct ap_pool *pool)
+{
+	return 0;
+}
+#endif
 
 /*
  * Growth on behalf of a caller: the allocations a pool makes to grow (a

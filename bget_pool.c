@@ -1812,6 +1812,8 @@ void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 	size_t need;
 	void *p;
 
+	if (ap_should_fail(&bp->ap, size))
+		return NULL;
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	/* Fast path: a small request met from the bins, no poison to check. */
 	if (likely(size - 1 < BGET_LARGE - 2 * BGET_HDR && !pool_poison(bp))) {
@@ -2444,6 +2446,7 @@ static void stats_locked(struct bget_pool *bp, struct bget_stats *st)
 	st->failures = bp->failures;
 	st->invalid_frees = bp->invalid_frees;
 	st->corruptions = bp->corruptions;
+	st->injected = ap_injected(&bp->ap);
 }
 
 /**
@@ -2461,6 +2464,8 @@ static void stats_locked(struct bget_pool *bp, struct bget_stats *st)
  * allocation once it is handed out.
  * corruptions counts damage found: poison overwritten in a free block and
  * frees refused for a smashed header (both count in invalid_frees too).
+ * injected counts the allocations failed on purpose by the pool's fail/
+ * fault attribute; failures does not count them.
  *
  * Context: any context, hard IRQ included.
  */
@@ -3157,6 +3162,7 @@ static int bget_stats_show(struct seq_file *m, struct ap_pool *pool)
 	seq_printf(m, "failures: %llu\n", st.failures);
 	seq_printf(m, "invalid_frees: %llu\n", st.invalid_frees);
 	seq_printf(m, "corruptions: %llu\n", st.corruptions);
+	seq_printf(m, "injected: %llu\n", st.injected);
 	return 0;
 }
 

@@ -1709,6 +1709,8 @@ void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 
 	if (unlikely(order > ba->max_order))
 		return alloc_refused(ba);
+	if (ap_should_fail(&ba->ap, size))
+		return NULL;
 
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	/*
@@ -2003,6 +2005,8 @@ static int frag_index(const struct buddy_arena_stats *st)
  * the damage alone: poison overwritten in a free block, a damaged free-list
  * link.  The byte figures are derived here from the per-order counts and
  * the slack and held totals rather than kept on every call.
+ * injected counts the allocations failed on purpose by the arena's fail/
+ * fault attribute; failures does not count them.
  *
  * Context: any context, hard IRQ included.
  */
@@ -2028,6 +2032,7 @@ void buddy_arena_stats(struct buddy_arena *ba, struct buddy_arena_stats *st)
 	st->failures = ba->failures;
 	st->invalid_frees = ba->invalid_frees;
 	st->corruptions = ba->corruptions;
+	st->injected = ap_injected(&ba->ap);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 
 	for (k = st->min_order; k <= st->max_order; k++)
@@ -2290,6 +2295,7 @@ static int buddy_stats_show(struct seq_file *m, struct ap_pool *pool)
 	seq_printf(m, "failures: %llu\n", st.failures);
 	seq_printf(m, "invalid_frees: %llu\n", st.invalid_frees);
 	seq_printf(m, "corruptions: %llu\n", st.corruptions);
+	seq_printf(m, "injected: %llu\n", st.injected);
 	return 0;
 }
 

@@ -1530,6 +1530,8 @@ void *bump_slab_alloc(struct bump_slab *bs, size_t size, gfp_t gfp)
 
 	if (unlikely(size - 1 >= BUMP_SLAB_MAX_SIZE))
 		return refuse_size(bs);
+	if (ap_should_fail(&bs->ap, size))
+		return NULL;
 	c = size_to_cls(size);
 	if (unlikely(bs->slow))
 		return alloc_slow(bs, c, gfp);
@@ -1624,6 +1626,7 @@ static void stats_locked(struct bump_slab *bs, struct bump_slab_stats *st)
 	st->failures = bs->failures;
 	st->invalid_frees = bs->invalid_frees;
 	st->corruptions = bs->corruptions;
+	st->injected = ap_injected(&bs->ap);
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
 		const struct bs_class *k = &bs->cls[c];
 
@@ -1645,7 +1648,8 @@ static void stats_locked(struct bump_slab *bs, struct bump_slab_stats *st)
  * pool are summed without their locks: the figures are exact and
  * consistent with each other when nothing else uses the pool, and a
  * moment's view (live and free_listed kept within 0 .. carved) while
- * others do.
+ * others do.  injected counts the allocations failed on purpose by the
+ * pool's fail/ fault attribute; failures does not count them.
  *
  * Context: any context, hard IRQ included, on PREEMPT_RT too.  The pool
  * lock is held only to copy the pool's own counters.
@@ -1739,6 +1743,7 @@ static int bs_stats_show(struct seq_file *m, struct ap_pool *pool)
 	seq_printf(m, "failures: %llu\n", st->failures);
 	seq_printf(m, "invalid_frees: %llu\n", st->invalid_frees);
 	seq_printf(m, "corruptions: %llu\n", st->corruptions);
+	seq_printf(m, "injected: %llu\n", st->injected);
 	kfree(st);
 	return 0;
 }

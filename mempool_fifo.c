@@ -705,6 +705,7 @@ static int iom_stats_show(struct seq_file *m, struct ap_pool *pool)
 	seq_printf(m, "head_drops: %llu\ntail_drops: %llu\nfailures: %llu\ninvalid_frees: %llu\n",
 		   st.head_drops, st.tail_drops, st.failures, st.invalid_frees);
 	seq_printf(m, "corruptions: %llu\n", st.corruptions);
+	seq_printf(m, "injected: %llu\n", st.injected);
 	return 0;
 }
 
@@ -888,7 +889,8 @@ static noinline int push_slow(struct iom_buffer *iomb, const void *data,
  * Context: any context.
  * Return: 0; -EINVAL for a zero length, a NULL pointer or an unknown mode;
  * -EMSGSIZE for a chunk longer than 65535 bytes or than an empty ring holds;
- * -ENOBUFS when full under IOM_TAIL_DROP; -EBUSY when the ring holds
+ * -ENOBUFS when full under IOM_TAIL_DROP, or failed on purpose by the
+ * ring's fail/ fault attribute in any mode; -EBUSY when the ring holds
  * iom_alloc() chunks or iom_reset()/iom_reset_secure() is wiping it; -EIO
  * when IOM_POISON found the free space overwritten (counted in
  * invalid_frees and corruptions; the poison is restored, so a retry may
@@ -908,6 +910,9 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 	need = len + cookie_len(len);
 	if (unlikely(len > IOM_MAX_CHUNK || need > iomb->size))
 		return push_refused(iomb, -EMSGSIZE);
+	/* As a full ring under IOM_TAIL_DROP, in any mode: nothing dropped. */
+	if (ap_should_fail(&iomb->ap, len))
+		return -ENOBUFS;
 
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	in = iomb->in;
@@ -1139,6 +1144,8 @@ void *iom_alloc(struct iom_buffer *iomb, size_t len)
 	void *chunk = NULL;
 
 	if (!iomb)
+		return NULL;
+	if (ap_should_fail(&iomb->ap, len))
 		return NULL;
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (!len || len > IOM_MAX_CHUNK || (iomb->chunks && !iomb->alloc_mode) ||
@@ -1480,6 +1487,9 @@ EXPORT_SYMBOL_NS_GPL(iom_iter_next, ALLOCPOOLS_NS);
  * @iomb: the ring
  * @st: filled in; zeroed for a NULL ring
  *
+ * injected counts the pushes and allocations failed on purpose by the
+ * ring's fail/ fault attribute; failures and tail_drops do not count them.
+ *
  * Context: any context.
  */
 void iom_stats(struct iom_buffer *iomb, struct iom_stats *st)
@@ -1505,6 +1515,7 @@ void iom_stats(struct iom_buffer *iomb, struct iom_stats *st)
 	st->failures = iomb->failures;
 	st->invalid_frees = iomb->invalid_frees;
 	st->corruptions = iomb->corruptions;
+	st->injected = ap_injected(&iomb->ap);
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(iom_stats, ALLOCPOOLS_NS);

@@ -80,10 +80,12 @@ struct bget_ops {
  * @nprel: expansion blocks released
  * @ndget: direct blocks acquired
  * @ndrel: direct blocks released
- * @failures: allocations that returned NULL
+ * @failures: allocations that returned NULL for want of memory
  * @invalid_frees: refused frees, and damage found (reported alike)
  * @corruptions: damage found alone: poison overwritten, a damaged header,
  *	boundary tag or free-list link
+ * @injected: allocations failed on purpose through the pool's fail/
+ *	knobs (fault injection); not counted in @failures
  */
 struct bget_stats {
 	size_t curalloc, totfree, maxfree;	/* bstats */
@@ -91,6 +93,7 @@ struct bget_stats {
 	size_t pool_incr;			/* bstatse */
 	long npool, npget, nprel, ndget, ndrel;
 	u64 failures, invalid_frees, corruptions;
+	u64 injected;
 };
 
 struct bget_pool *bget_pool_create(const char *name, size_t size,

@@ -56,10 +56,12 @@ struct buddy_arena;
  *	thousandths; -1000 when a block of that order is free
  * @allocs: successful allocations
  * @frees: successful frees
- * @failures: allocations that returned NULL
+ * @failures: allocations that returned NULL for want of memory
  * @invalid_frees: refused frees, and damage found (reported alike)
  * @corruptions: damage found alone: poison overwritten in a free block, a
  *	damaged free-list link
+ * @injected: allocations failed on purpose through the pool's fail/
+ *	knobs (fault injection); not counted in @failures
  */
 struct buddy_arena_stats {
 	size_t size, free_bytes, allocated_bytes, requested_bytes, largest_free;
@@ -67,6 +69,7 @@ struct buddy_arena_stats {
 	unsigned long live_blocks, free_blocks[BUDDY_ARENA_ORDERS];
 	int frag_index;
 	u64 allocs, frees, failures, invalid_frees, corruptions;
+	u64 injected;
 };
 
 struct buddy_arena *buddy_arena_create(const char *name, size_t size,

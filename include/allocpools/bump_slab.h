@@ -48,10 +48,12 @@ struct buddy_arena;
  * @classes.slabs: buddy mode: the class's slabs
  * @classes.allocs: successful allocations
  * @classes.frees: successful frees
- * @failures: allocations that returned NULL
+ * @failures: allocations that returned NULL for want of memory
  * @invalid_frees: refused frees, and damage found (reported alike)
  * @corruptions: damage found alone: poison overwritten, a damaged header or
  *	free-list link
+ * @injected: allocations failed on purpose through the pool's fail/
+ *	knobs (fault injection); not counted in @failures
  */
 struct bump_slab_stats {
 	size_t heap_size, bump_offset;		/* heap mode; 0 on a buddy arena */
@@ -62,6 +64,7 @@ struct bump_slab_stats {
 		u64 allocs, frees;
 	} classes[BUMP_SLAB_CLASSES];
 	u64 failures, invalid_frees, corruptions;
+	u64 injected;
 };
 
 struct bump_slab *bump_slab_create(const char *name, size_t heap_size,

@@ -88,6 +88,9 @@ struct iom_iter {
  * @invalid_frees: releases refused, and damage found
  * @corruptions: damage found: poison overwritten, a cookie or gap marker
  *	that does not fit the queue (also counted in @invalid_frees)
+ * @injected: pushes and allocations failed on purpose through the pool's
+ *	fail/ knobs (fault injection); not counted in @failures or
+ *	@tail_drops
  *
  * The debugfs file ``stats`` prints the same fields, by these names.
  */
@@ -96,6 +99,7 @@ struct iom_stats {
 	u64 pushes, shifts, allocs, releases, head_drops, tail_drops, failures,
 	    invalid_frees;
 	u64 corruptions;	/* damage found: poison, cookies, gap markers */
+	u64 injected;
 };
 
 struct iom_buffer *iom_create(const char *name, size_t size, unsigned int flags);
