@@ -281,6 +281,8 @@ struct bget_gone {
  * and every block header
  * @flags: BGET_* create flags, constant
  * @hint: the region the last lookup found, or NULL; only a shortcut
+ * @win_lo: where @hint's first block starts (0 when @hint is NULL)
+ * @win_len: bytes from @win_lo to @hint's sentinel (0 when @hint is NULL)
  * @regions: the regions on the books and the direct blocks, by address
  * @size_tree: free blocks of BGET_LARGE bytes or more, one node per size
  * @bin_sum: bit w set iff @bin_map[w] is not zero
@@ -331,6 +333,8 @@ struct bget_pool {
 	raw_spinlock_t lock;	/* guards what @lock above says */
 	unsigned int flags;
 	struct bget_region *hint;
+	unsigned long win_lo;
+	size_t win_len;
 	struct rb_root regions;
 	struct rb_root size_tree;
 	unsigned long bin_sum;
@@ -572,14 +576,9 @@ static __always_inline bool blk_in_pool_locked(struct bget_pool *bp,
 		      blk_size(h) <= (size_t)((char *)reg_end(r) - (char *)h));
 }
 
-/*
- * Is @f, read from a link, the links of a free block with header @info,
- * inside a region of @bp?  The caller then checks its link back, which
- * only this pool's secret encodes: that, not the header's check word, is
- * what makes the block ours.
- */
-static __always_inline bool link_ok_locked(struct bget_pool *bp,
-					   const struct bget_free *f, u32 info)
+/* link_ok_locked() for a block outside the hint's window: search. */
+static noinline bool link_ok_slow_locked(struct bget_pool *bp,
+					 const struct bget_free *f, u32 info)
 {
 	const struct bget_hdr *h = links_blk(f);
 	struct bget_region *r;
@@ -587,10 +586,31 @@ static __always_inline bool link_ok_locked(struct bget_pool *bp,
 	if (unlikely(!IS_ALIGNED((unsigned long)h, BGET_QUANTUM)))
 		return false;
 	r = region_find_locked(bp, h);
-	return likely(r && h >= reg_first(r) &&
-		      ((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
-		      (size_t)((char *)reg_end(r) - (char *)h) &&
-		      h->info == info);
+	return r && h >= reg_first(r) &&
+	       ((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
+	       (size_t)((char *)reg_end(r) - (char *)h) &&
+	       h->info == info;
+}
+
+/*
+ * Is @f, read from a link, the links of a free block with header @info,
+ * inside a region of @bp?  The caller then checks its link back, which
+ * only this pool's secret encodes: that, not the header's check word, is
+ * what makes the block ours.  Most links point into the region of the
+ * last lookup, whose blocks span [@win_lo, @win_lo + @win_len): an
+ * aligned offset below @win_len is a header in that region, found with
+ * no search; others are looked up.
+ */
+static __always_inline bool link_ok_locked(struct bget_pool *bp,
+					   const struct bget_free *f, u32 info)
+{
+	const struct bget_hdr *h = links_blk(f);
+	unsigned long off = (unsigned long)h - bp->win_lo;
+
+	if (unlikely(off >= bp->win_len || !IS_ALIGNED(off, BGET_QUANTUM)))
+		return link_ok_slow_locked(bp, f, info);
+	return likely(((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
+		      bp->win_len - off && h->info == info);
 }
 
 /* Damage noted under the lock, logged once it is dropped. */
@@ -688,6 +708,39 @@ static __always_inline void bin_insert_locked(struct bget_pool *bp,
 }
 
 /*
+ * Is @next, read from @f's next link, a block of @f's bin (header @info)
+ * whose link back names @f's next link?  @key: the bin's salted key.
+ */
+static __always_inline bool next_ok_locked(struct bget_pool *bp,
+					   struct bget_free *f,
+					   struct bget_free *next, u32 info,
+					   unsigned long key)
+{
+	return link_ok_locked(bp, next, info) &&
+	       ap_link_decode(key, &next->pprev, next->pprev) == next_slot(f);
+}
+
+/* @f, now off its bin @q, is followed by @next: link them up. */
+static __always_inline void bin_relink_locked(struct bget_pool *bp,
+					      struct bget_free **pp,
+					      struct bget_free *next,
+					      unsigned int q, unsigned long key)
+{
+	if (pp == &bp->bins[q])
+		bp->bins[q] = next;
+	else
+		set_next(bp, (struct bget_free *)pp, next);
+	bp->bin_n[q]--;
+	if (next) {
+		next->pprev = ap_link_encode(key, &next->pprev, pp);
+	} else if (pp == &bp->bins[q]) {
+		__clear_bit(q, bp->bin_map);
+		if (!bp->bin_map[q / BITS_PER_LONG])
+			__clear_bit(q / BITS_PER_LONG, &bp->bin_sum);
+	}
+}
+
+/*
  * Take small block @f of @q quanta off its bin, after the safe-unlink
  * checks: its header, its back link (to the head or to a block of the bin
  * whose next is @f) and its next block's back link.  False if they fail:
@@ -698,13 +751,13 @@ static __always_inline bool bin_remove_locked(struct bget_pool *bp,
 					      struct bget_free *f,
 					      unsigned int q)
 {
-	unsigned long salt = bin_salt(bp, q);
-	struct bget_free **pp = get_pprev(bp, f, salt);
-	struct bget_free *next = get_next(bp, f);
+	unsigned long key = bp->secret ^ bin_salt(bp, q);
 	u32 info = free_info((size_t)q << BGET_QSHIFT);
+	struct bget_free **pp, *next;
 
 	if (unlikely(links_blk(f)->info != info || !hdr_ok(links_blk(f))))
 		goto damaged;
+	pp = ap_link_decode(key, &f->pprev, f->pprev);
 	if (pp == &bp->bins[q]) {
 		if (unlikely(bp->bins[q] != f))
 			goto damaged;
@@ -712,24 +765,13 @@ static __always_inline bool bin_remove_locked(struct bget_pool *bp,
 			    get_next(bp, (struct bget_free *)pp) != f)) {
 		goto damaged;
 	}
-	if (next && unlikely(!link_ok_locked(bp, next, info) ||
-			     get_pprev(bp, next, salt) != next_slot(f))) {
+	next = get_next(bp, f);
+	if (next && unlikely(!next_ok_locked(bp, f, next, info, key))) {
 		/* @f is on the bin (its back link holds): cut the bin. */
 		bin_cut_locked(bp, q, links_blk(f));
 		return false;
 	}
-	if (pp == &bp->bins[q])
-		bp->bins[q] = next;
-	else
-		set_next(bp, (struct bget_free *)pp, next);
-	bp->bin_n[q]--;
-	if (next) {
-		set_pprev(bp, next, pp, salt);
-	} else if (pp == &bp->bins[q]) {
-		__clear_bit(q, bp->bin_map);
-		if (!bp->bin_map[q / BITS_PER_LONG])
-			__clear_bit(q / BITS_PER_LONG, &bp->bin_sum);
-	}
+	bin_relink_locked(bp, pp, next, q, key);
 	return true;
 
 damaged:
@@ -738,6 +780,34 @@ damaged:
 	else
 		drop_blk_locked(bp, links_blk(f), "free block damaged");
 	return false;
+}
+
+/*
+ * bin_remove_locked() for the first block of bin @q, which the head (out
+ * of a client's reach) names: its header, back link and next block's back
+ * link are checked.  The block, or NULL if the bin was found damaged (and
+ * cut off).
+ */
+static __always_inline struct bget_hdr *bin_pop_locked(struct bget_pool *bp,
+						       unsigned int q)
+{
+	struct bget_free *f = bp->bins[q], *next;
+	unsigned long key = bp->secret ^ bin_salt(bp, q);
+	u32 info = free_info((size_t)q << BGET_QSHIFT);
+	struct bget_hdr *h = links_blk(f);
+
+	if (unlikely(h->info != info || !hdr_ok(h) ||
+		     ap_link_decode(key, &f->pprev, f->pprev) != &bp->bins[q]))
+		goto damaged;
+	next = get_next(bp, f);
+	if (next && unlikely(!next_ok_locked(bp, f, next, info, key)))
+		goto damaged;
+	bin_relink_locked(bp, &bp->bins[q], next, q, key);
+	return h;
+
+damaged:
+	bin_cut_locked(bp, q, h);
+	return NULL;
 }
 
 /*
@@ -776,14 +846,17 @@ static __always_inline struct bget_tnode *tnode_rb(struct rb_node *n)
 	return rb_entry(n, struct bget_tnode, rb);
 }
 
-/* Is @tn's block, in @r, intact: a free block of @tn's size, tag agreeing? */
-static __always_inline bool tnode_blk_ok_locked(const struct bget_region *r,
-						const struct bget_tnode *tn)
+/*
+ * Is @tn's block intact: a free block of @tn's size, tag agreeing?  The
+ * node is out of band, so its block and size are ours: the block lies in
+ * its region and so does its upper neighbour's header, with no lookup.
+ */
+static __always_inline bool tnode_blk_ok_locked(const struct bget_tnode *tn)
 {
-	const struct bget_hdr *h = tn->blk;
+	const struct bget_hdr *h = tn->blk, *e = blk_at(h, tn->size);
 
 	return likely(h->info == free_info(tn->size) && hdr_ok(h) &&
-		      upper_ok(r, h, tn->size));
+		      e->prevfree == tn->size && hdr_ok(e));
 }
 
 /* Take @tn out of the tree or its chain: O(1) but for an rb_erase(). */
@@ -1060,7 +1133,7 @@ static noinline struct bget_hdr *tree_fit_locked(struct bget_pool *bp,
 		/* A chained block leaves the tree as it is. */
 		if (fit->next)
 			fit = fit->next;
-		if (tnode_blk_ok_locked(region_find_locked(bp, fit->blk), fit))
+		if (tnode_blk_ok_locked(fit))
 			return fit->blk;
 		tnode_cut_locked(bp, fit, "free block damaged");
 	}
@@ -1115,6 +1188,14 @@ find_fit_locked(struct bget_pool *bp, size_t need)
 
 /* ---- regions ---- */
 
+/* @r, or NULL, is tried first by the next lookup: see link_ok_locked(). */
+static void set_hint_locked(struct bget_pool *bp, struct bget_region *r)
+{
+	bp->hint = r;
+	bp->win_lo = r ? (unsigned long)reg_first(r) : 0;
+	bp->win_len = r ? (unsigned long)reg_end(r) - bp->win_lo : 0;
+}
+
 static noinline struct bget_region *
 region_search_locked(struct bget_pool *bp, const void *p)
 {
@@ -1129,7 +1210,7 @@ region_search_locked(struct bget_pool *bp, const void *p)
 		} else if ((const char *)p >= (const char *)r + r->len) {
 			n = n->rb_right;
 		} else {
-			bp->hint = r;
+			set_hint_locked(bp, r);
 			return r;
 		}
 	}
@@ -1271,7 +1352,7 @@ static void region_unlink_locked(struct bget_pool *bp, struct bget_region *r)
 {
 	lockdep_assert_held(&bp->lock);
 	if (bp->hint == r)
-		bp->hint = NULL;
+		set_hint_locked(bp, NULL);
 	rb_erase(&r->node, &bp->regions);
 	bp->managed -= r->len;
 	bp->nchange++;
@@ -1540,11 +1621,12 @@ static noinline void *carve_checked_locked(struct bget_pool *bp,
 static __always_inline void *take_small_locked(struct bget_pool *bp,
 					       unsigned int q, size_t need)
 {
-	struct bget_hdr *h = links_blk(bp->bins[q]), *a;
 	size_t size = (size_t)q << BGET_QSHIFT, rest = size - need;
+	struct bget_hdr *h, *a;
 
 	lockdep_assert_held(&bp->lock);
-	if (unlikely(!bin_remove_locked(bp, blk_links(h), q)))
+	h = bin_pop_locked(bp, q);
+	if (unlikely(!h))
 		return NULL;
 	if (rest >= BGET_MIN_BLOCK) {
 		set_hdr(h, rest, 0);
@@ -1585,7 +1667,7 @@ static __always_inline void *take_lone_locked(struct bget_pool *bp,
 		return NULL;
 	/* The node is ours, but the block's header and tag are not. */
 	h = t->blk;
-	if (unlikely(!tnode_blk_ok_locked(region_find_locked(bp, h), t)))
+	if (unlikely(!tnode_blk_ok_locked(t)))
 		return NULL;
 	set_hdr(h, rest, 0);
 	t->size = rest;
@@ -2360,7 +2442,8 @@ static bool tnode_sound_locked(struct bget_pool *bp, struct bget_tnode *t)
 	struct bget_region *r = region_find_locked(bp, t->blk);
 
 	return r && r->tnodes && tnode_of(r, t->blk) == t &&
-	       t->blk >= reg_first(r) && tnode_blk_ok_locked(r, t);
+	       t->blk >= reg_first(r) && upper_ok(r, t->blk, t->size) &&
+	       tnode_blk_ok_locked(t);
 }
 
 /* Bin @q's part of walk_free_locked(). */
