@@ -283,6 +283,9 @@ struct bget_gone {
  * @hint: the region the last lookup found, or NULL; only a shortcut
  * @win_lo: where @hint's first block starts (0 when @hint is NULL)
  * @win_len: bytes from @win_lo to @hint's sentinel (0 when @hint is NULL)
+ * @free_lo: @hint when bget_free() may take its fast path there (an initial
+ * or caller's region, no poison), else 0
+ * @free_len: @hint's length when @free_lo is set, else 0
  * @regions: the regions on the books and the direct blocks, by address
  * @size_tree: free blocks of BGET_LARGE bytes or more, one node per size
  * @bin_sum: bit w set iff @bin_map[w] is not zero
@@ -335,6 +338,8 @@ struct bget_pool {
 	struct bget_region *hint;
 	unsigned long win_lo;
 	size_t win_len;
+	unsigned long free_lo;
+	size_t free_len;
 	struct rb_root regions;
 	struct rb_root size_tree;
 	unsigned long bin_sum;
@@ -599,16 +604,18 @@ static noinline bool link_ok_slow_locked(struct bget_pool *bp,
  * what makes the block ours.  Most links point into the region of the
  * last lookup, whose blocks span [@win_lo, @win_lo + @win_len): an
  * aligned offset below @win_len is a header in that region, found with
- * no search; others are looked up.
+ * no search; others are looked up if @search, else refused (a fast path
+ * that must not call out leaves them to its slow path).
  */
 static __always_inline bool link_ok_locked(struct bget_pool *bp,
-					   const struct bget_free *f, u32 info)
+					   const struct bget_free *f, u32 info,
+					   bool search)
 {
 	const struct bget_hdr *h = links_blk(f);
 	unsigned long off = (unsigned long)h - bp->win_lo;
 
 	if (unlikely(off >= bp->win_len || !IS_ALIGNED(off, BGET_QUANTUM)))
-		return link_ok_slow_locked(bp, f, info);
+		return search && link_ok_slow_locked(bp, f, info);
 	return likely(((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
 		      bp->win_len - off && h->info == info);
 }
@@ -686,21 +693,23 @@ static inline unsigned int size_bin(size_t size)
 	return size >> BGET_QSHIFT;
 }
 
-/* Small block @f of @q quanta goes on the head of its bin. */
+/*
+ * Small block @f of @q quanta goes on the head of its bin.  The head's
+ * back link is never read (the head is known by @bins[q]), so it is not
+ * written: it is set when a block goes on top.
+ */
 static __always_inline void bin_insert_locked(struct bget_pool *bp,
 					      struct bget_free *f,
 					      unsigned int q)
 {
 	struct bget_free *first = bp->bins[q];
-	unsigned long salt = bin_salt(bp, q);
 
 	set_next(bp, f, first);
-	set_pprev(bp, f, &bp->bins[q], salt);
 	bp->bins[q] = f;
 	bp->bin_n[q]++;
 	/* @first came from the head, out of a client's reach: a block of ours. */
 	if (first) {
-		set_pprev(bp, first, next_slot(f), salt);
+		set_pprev(bp, first, next_slot(f), bin_salt(bp, q));
 	} else {
 		__set_bit(q, bp->bin_map);
 		__set_bit(q / BITS_PER_LONG, &bp->bin_sum);
@@ -709,105 +718,119 @@ static __always_inline void bin_insert_locked(struct bget_pool *bp,
 
 /*
  * Is @next, read from @f's next link, a block of @f's bin (header @info)
- * whose link back names @f's next link?  @key: the bin's salted key.
+ * whose link back names @f's next link?  @key: the bin's salted key;
+ * @search: see link_ok_locked().
  */
 static __always_inline bool next_ok_locked(struct bget_pool *bp,
 					   struct bget_free *f,
 					   struct bget_free *next, u32 info,
-					   unsigned long key)
+					   unsigned long key, bool search)
 {
-	return link_ok_locked(bp, next, info) &&
+	return link_ok_locked(bp, next, info, search) &&
 	       ap_link_decode(key, &next->pprev, next->pprev) == next_slot(f);
 }
 
-/* @f, now off its bin @q, is followed by @next: link them up. */
-static __always_inline void bin_relink_locked(struct bget_pool *bp,
-					      struct bget_free **pp,
-					      struct bget_free *next,
-					      unsigned int q, unsigned long key)
+/*
+ * May the first block of bin @q, @f, leave the bin?  The safe-unlink
+ * checks: its header, and its next block's back link (the head, out of a
+ * client's reach, names @f, so @f's own back link is not needed).  Reads
+ * only; *@nextp is the next block once it passes.  @search: see
+ * link_ok_locked().
+ */
+static __always_inline bool bin_head_ok_locked(struct bget_pool *bp,
+					       unsigned int q,
+					       struct bget_free *f,
+					       struct bget_free **nextp,
+					       bool search)
 {
-	if (pp == &bp->bins[q])
-		bp->bins[q] = next;
-	else
-		set_next(bp, (struct bget_free *)pp, next);
-	bp->bin_n[q]--;
-	if (next) {
-		next->pprev = ap_link_encode(key, &next->pprev, pp);
-	} else if (pp == &bp->bins[q]) {
+	u32 info = free_info((size_t)q << BGET_QSHIFT);
+	const struct bget_hdr *h = links_blk(f);
+	struct bget_free *next;
+
+	if (unlikely(h->info != info || !hdr_ok(h)))
+		return false;
+	next = get_next(bp, f);
+	*nextp = next;
+	return likely(!next || next_ok_locked(bp, f, next, info,
+					      bp->secret ^ bin_salt(bp, q),
+					      search));
+}
+
+/*
+ * The checked first block of bin @q leaves it: @next becomes the head,
+ * its back link left as it is.
+ */
+static __always_inline void bin_behead_locked(struct bget_pool *bp,
+					      unsigned int q,
+					      struct bget_free *next)
+{
+	if (!next) {
 		__clear_bit(q, bp->bin_map);
 		if (!bp->bin_map[q / BITS_PER_LONG])
 			__clear_bit(q / BITS_PER_LONG, &bp->bin_sum);
 	}
+	bp->bins[q] = next;
+	bp->bin_n[q]--;
 }
 
 /*
- * Take small block @f of @q quanta off its bin, after the safe-unlink
- * checks: its header, its back link (to the head or to a block of the bin
- * whose next is @f) and its next block's back link.  False if they fail:
- * the damage is dealt with (the bin cut off when @f is known to be on it,
- * else @f alone dropped) and nothing is unlinked.
- */
-static __always_inline bool bin_remove_locked(struct bget_pool *bp,
-					      struct bget_free *f,
-					      unsigned int q)
-{
-	unsigned long key = bp->secret ^ bin_salt(bp, q);
-	u32 info = free_info((size_t)q << BGET_QSHIFT);
-	struct bget_free **pp, *next;
-
-	if (unlikely(links_blk(f)->info != info || !hdr_ok(links_blk(f))))
-		goto damaged;
-	pp = ap_link_decode(key, &f->pprev, f->pprev);
-	if (pp == &bp->bins[q]) {
-		if (unlikely(bp->bins[q] != f))
-			goto damaged;
-	} else if (unlikely(!link_ok_locked(bp, (struct bget_free *)pp, info) ||
-			    get_next(bp, (struct bget_free *)pp) != f)) {
-		goto damaged;
-	}
-	next = get_next(bp, f);
-	if (next && unlikely(!next_ok_locked(bp, f, next, info, key))) {
-		/* @f is on the bin (its back link holds): cut the bin. */
-		bin_cut_locked(bp, q, links_blk(f));
-		return false;
-	}
-	bin_relink_locked(bp, pp, next, q, key);
-	return true;
-
-damaged:
-	if (bp->bins[q] == f)
-		bin_cut_locked(bp, q, links_blk(f));
-	else
-		drop_blk_locked(bp, links_blk(f), "free block damaged");
-	return false;
-}
-
-/*
- * bin_remove_locked() for the first block of bin @q, which the head (out
- * of a client's reach) names: its header, back link and next block's back
- * link are checked.  The block, or NULL if the bin was found damaged (and
- * cut off).
+ * The first block of bin @q, taken off it after the safe-unlink checks, or
+ * NULL if the bin was found damaged (and cut off).
  */
 static __always_inline struct bget_hdr *bin_pop_locked(struct bget_pool *bp,
 						       unsigned int q)
 {
 	struct bget_free *f = bp->bins[q], *next;
-	unsigned long key = bp->secret ^ bin_salt(bp, q);
-	u32 info = free_info((size_t)q << BGET_QSHIFT);
-	struct bget_hdr *h = links_blk(f);
 
-	if (unlikely(h->info != info || !hdr_ok(h) ||
-		     ap_link_decode(key, &f->pprev, f->pprev) != &bp->bins[q]))
+	if (unlikely(!bin_head_ok_locked(bp, q, f, &next, true))) {
+		bin_cut_locked(bp, q, links_blk(f));
+		return NULL;
+	}
+	bin_behead_locked(bp, q, next);
+	return links_blk(f);
+}
+
+/*
+ * Take small block @f of @q quanta off its bin, after the safe-unlink
+ * checks: its header, its back link (unless the head names it: see
+ * bin_pop_locked()) to a block of the bin whose next is @f, and its next
+ * block's back link.  False if they fail: the damage is dealt with (the
+ * bin cut off when @f is known to be on it, else @f alone dropped) and
+ * nothing is unlinked.
+ */
+static __always_inline bool bin_remove_locked(struct bget_pool *bp,
+					      struct bget_free *f,
+					      unsigned int q)
+{
+	u32 info = free_info((size_t)q << BGET_QSHIFT);
+	struct bget_free **pp, *next;
+	unsigned long key;
+
+	if (bp->bins[q] == f)
+		return bin_pop_locked(bp, q);
+	if (unlikely(links_blk(f)->info != info || !hdr_ok(links_blk(f))))
+		goto damaged;
+	key = bp->secret ^ bin_salt(bp, q);
+	pp = ap_link_decode(key, &f->pprev, f->pprev);
+	if (unlikely(!link_ok_locked(bp, (struct bget_free *)pp, info, true) ||
+		     get_next(bp, (struct bget_free *)pp) != f))
 		goto damaged;
 	next = get_next(bp, f);
-	if (next && unlikely(!next_ok_locked(bp, f, next, info, key)))
-		goto damaged;
-	bin_relink_locked(bp, &bp->bins[q], next, q, key);
-	return h;
+	if (next) {
+		if (unlikely(!next_ok_locked(bp, f, next, info, key, true))) {
+			/* @f is on the bin (its back link holds): cut the bin. */
+			bin_cut_locked(bp, q, links_blk(f));
+			return false;
+		}
+		next->pprev = ap_link_encode(key, &next->pprev, pp);
+	}
+	set_next(bp, (struct bget_free *)pp, next);
+	bp->bin_n[q]--;
+	return true;
 
 damaged:
-	bin_cut_locked(bp, q, h);
-	return NULL;
+	drop_blk_locked(bp, links_blk(f), "free block damaged");
+	return false;
 }
 
 /*
@@ -1194,6 +1217,14 @@ static void set_hint_locked(struct bget_pool *bp, struct bget_region *r)
 	bp->hint = r;
 	bp->win_lo = r ? (unsigned long)reg_first(r) : 0;
 	bp->win_len = r ? (unsigned long)reg_end(r) - bp->win_lo : 0;
+	/* A region that stays, no poison: one compare picks the fast path. */
+	if (r && r->kind <= BGET_REGION_CALLER && !pool_poison(bp)) {
+		bp->free_lo = (unsigned long)r;
+		bp->free_len = r->len;
+	} else {
+		bp->free_lo = 0;
+		bp->free_len = 0;
+	}
 }
 
 static noinline struct bget_region *
@@ -1616,18 +1647,21 @@ static noinline void *carve_checked_locked(struct bget_pool *bp,
 
 /*
  * The fast path of carve_locked(): the first block of bin @q, no poison;
- * NULL if it was found damaged.
+ * NULL, with nothing changed, if it fails a check (the slow path then
+ * deals with the damage).
  */
 static __always_inline void *take_small_locked(struct bget_pool *bp,
 					       unsigned int q, size_t need)
 {
 	size_t size = (size_t)q << BGET_QSHIFT, rest = size - need;
-	struct bget_hdr *h, *a;
+	struct bget_free *f = bp->bins[q], *next;
+	struct bget_hdr *h = links_blk(f), *a;
 
 	lockdep_assert_held(&bp->lock);
-	h = bin_pop_locked(bp, q);
-	if (unlikely(!h))
+	/* A next block out of the window: the slow path searches. */
+	if (unlikely(!bin_head_ok_locked(bp, q, f, &next, false)))
 		return NULL;
+	bin_behead_locked(bp, q, next);
 	if (rest >= BGET_MIN_BLOCK) {
 		set_hdr(h, rest, 0);
 		bin_insert_locked(bp, blk_links(h), size_bin(rest));
@@ -1867,6 +1901,22 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
 	return p;
 }
 
+/*
+ * bget_alloc()'s fast path when no bin fits a small request of @size
+ * bytes (@need with the header): carve it from the only large block, or
+ * go the slow way.  Called with the lock held (@flags), drops it.
+ */
+static noinline void *alloc_lone(struct bget_pool *bp, size_t size,
+				 size_t need, gfp_t gfp, unsigned long flags)
+{
+	void *p = take_lone_locked(bp, need);
+
+	if (likely(p))
+		bp->nget++;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	return p ?: alloc_slow(bp, size, gfp);
+}
+
 /**
  * bget_alloc() - allocate a buffer from a BGET pool
  * @bp: the pool
@@ -1900,10 +1950,9 @@ void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 		need = max_t(size_t, ALIGN(size + BGET_HDR, BGET_QUANTUM),
 			     BGET_MIN_BLOCK);
 		q = bin_fit_locked(bp, need);
-		if (likely(q < BGET_NBINS))
-			p = take_small_locked(bp, q, need);
-		else
-			p = take_lone_locked(bp, need);
+		if (unlikely(q == BGET_NBINS))
+			return alloc_lone(bp, size, need, gfp, flags);
+		p = take_small_locked(bp, q, need);
 		if (likely(p)) {
 			bp->nget++;
 			raw_spin_unlock_irqrestore(&bp->lock, flags);
@@ -2125,6 +2174,45 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 	return 0;
 }
 
+/*
+ * Block @h of @size bytes, checked, being freed: if the free block below
+ * it, which check_blk_locked() found intact, is the only large free block,
+ * @h joins it and true is returned; false, nothing changed, otherwise.
+ */
+static __always_inline bool grow_lone_locked(struct bget_pool *bp,
+					     struct bget_hdr *h, size_t size)
+{
+	struct bget_hdr *p = blk_below(h, h->prevfree);
+	struct bget_tnode *t = tree_alone(bp, p);
+
+	if (!t || unlikely(t->size != h->prevfree))
+		return false;
+	kill_hdr(h);
+	size += t->size;
+	set_hdr(p, size, 0);
+	bp->tree_bytes += size - t->size;
+	t->size = size;
+	blk_at(p, size)->prevfree = size;
+	return true;
+}
+
+/*
+ * bget_free()'s fast path for a block with a free neighbour, or a large
+ * one: coalesce it, drop the lock (@flags) and log any damage found.
+ */
+static noinline int free_merge(struct bget_pool *bp, struct bget_region *r,
+			       struct bget_hdr *h, unsigned long flags)
+{
+	const char *what;
+
+	coalesce_locked(bp, r, h, false);
+	what = bp->cut_what;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (unlikely(what))
+		report_damage(bp);
+	return 0;
+}
+
 /**
  * bget_free() - return a buffer to its BGET pool
  * @bp: the pool
@@ -2146,27 +2234,42 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 int bget_free(struct bget_pool *bp, void *buf)
 {
 	struct bget_region *r;
+	struct bget_hdr *h, *n;
 	unsigned long flags;
-	struct bget_hdr *h;
 	const char *what;
+	size_t size;
 
 	if (!buf)
 		return 0;
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	/* Fast path: a region that stays, no poison; all checks still made. */
-	r = bp->hint;
-	if (likely(r && (unsigned long)buf - (unsigned long)r < r->len &&
-		   r->kind <= BGET_REGION_CALLER && !pool_poison(bp))) {
+	if (likely((unsigned long)buf - bp->free_lo < bp->free_len)) {
+		r = (struct bget_region *)bp->free_lo;
 		h = check_blk_locked(r, buf, &what);
 		if (likely(h)) {
+			size = blk_size(h);
+			n = blk_at(h, size);
 			bp->nrel++;
-			bp->curalloc -= blk_size(h);
-			coalesce_locked(bp, r, h, false);
-			what = bp->cut_what;
-			raw_spin_unlock_irqrestore(&bp->lock, flags);
-			if (unlikely(what))
-				report_damage(bp);
-			return 0;
+			bp->curalloc -= size;
+			/* Both neighbours in use: the block goes on its bin. */
+			if (likely(!h->prevfree && !blk_free(n) &&
+				   size < BGET_LARGE)) {
+				set_hdr(h, size, 0);
+				bin_insert_locked(bp, blk_links(h), size_bin(size));
+				n->prevfree = size;
+				raw_spin_unlock_irqrestore(&bp->lock, flags);
+				return 0;
+			}
+			/*
+			 * Freed just above the only large free block (often a
+			 * region's untouched end): it grows in place.
+			 */
+			if (likely(!blk_free(n) && h->prevfree >= BGET_LARGE &&
+				   grow_lone_locked(bp, h, size))) {
+				raw_spin_unlock_irqrestore(&bp->lock, flags);
+				return 0;
+			}
+			return free_merge(bp, r, h, flags);
 		}
 	}
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
@@ -2455,8 +2558,10 @@ static __maybe_unused bool walk_bin_locked(struct bget_pool *bp,
 	struct bget_free *f, **pp = &bp->bins[q];
 
 	for (f = *pp; f; pp = next_slot(f), f = get_next(bp, f)) {
-		if (!link_ok_locked(bp, f, free_info(size)) ||
-		    get_pprev(bp, f, bin_salt(bp, q)) != pp ||
+		/* The head's back link is not kept (bin_insert_locked()). */
+		if (!link_ok_locked(bp, f, free_info(size), true) ||
+		    (pp != &bp->bins[q] &&
+		     get_pprev(bp, f, bin_salt(bp, q)) != pp) ||
 		    ++*count > bp->span / BGET_MIN_BLOCK)
 			return false;
 		*bytes += size;
@@ -2855,13 +2960,13 @@ static bool indexed_locked(struct bget_pool *bp, struct bget_hdr *h)
 	}
 	n = get_next(bp, f);
 	salt = bin_salt(bp, size_bin(size));
-	if (n && (!link_ok_locked(bp, n, h->info) ||
+	if (n && (!link_ok_locked(bp, n, h->info, true) ||
 		  get_pprev(bp, n, salt) != next_slot(f)))
 		return false;
+	if (bp->bins[size_bin(size)] == f)
+		return test_bit(size_bin(size), bp->bin_map);
 	pp = get_pprev(bp, f, salt);
-	if (pp == &bp->bins[size_bin(size)])
-		return *pp == f && test_bit(size_bin(size), bp->bin_map);
-	return pp && link_ok_locked(bp, (struct bget_free *)pp, h->info) &&
+	return pp && link_ok_locked(bp, (struct bget_free *)pp, h->info, true) &&
 	       get_next(bp, (struct bget_free *)pp) == f;
 }
 
@@ -3037,8 +3142,10 @@ static int check_bins_locked(struct bget_pool *bp, struct bget_check *c)
 			if (c->budget-- <= 0)
 				return 0;
 			if (!link_ok_locked(bp, f,
-					    free_info((size_t)c->q << BGET_QSHIFT)) ||
-			    get_pprev(bp, f, bin_salt(bp, c->q)) != c->pprev)
+					    free_info((size_t)c->q << BGET_QSHIFT),
+					    true) ||
+			    (c->pprev != &bp->bins[c->q] &&
+			     get_pprev(bp, f, bin_salt(bp, c->q)) != c->pprev))
 				return vfail(c, "bin %u: bad entry", c->q);
 			if (++c->indexed > c->nfree)
 				return vfail(c, "bin %u: more entries than free blocks",
