@@ -917,21 +917,14 @@ static noinline void tnode_cut_locked(struct bget_pool *bp,
 	drop_blk_locked(bp, h, what);
 }
 
-static void tree_insert_locked(struct bget_pool *bp, struct bget_region *r,
-			       struct bget_hdr *h, size_t size)
+/* Empty slot @tn takes block @h of @size bytes into the tree. */
+static void tree_place_locked(struct bget_pool *bp, struct bget_tnode *tn,
+			      struct bget_hdr *h, size_t size)
 {
 	struct rb_node **link = &bp->size_tree.rb_node, *parent = NULL;
-	struct bget_tnode *tn, *t;
+	struct bget_tnode *t;
 
 	lockdep_assert_held(&bp->lock);
-	tn = tnode_of(r, h);
-	/*
-	 * Two free blocks of BGET_LARGE bytes or more cannot start in one
-	 * window: a slot still naming another block means that block's header
-	 * was rewritten behind the index's back.
-	 */
-	if (unlikely(tn->blk))
-		tnode_cut_locked(bp, tn, "free block damaged");
 	while (*link) {
 		parent = *link;
 		t = tnode_rb(parent);
@@ -956,24 +949,43 @@ done:
 	bp->tree_bytes += size;
 }
 
+static void tree_insert_locked(struct bget_pool *bp, struct bget_region *r,
+			       struct bget_hdr *h, size_t size)
+{
+	struct bget_tnode *tn = tnode_of(r, h);
+
+	/*
+	 * Two free blocks of BGET_LARGE bytes or more cannot start in one
+	 * window: a slot still naming another block means that block's header
+	 * was rewritten behind the index's back.
+	 */
+	if (unlikely(tn->blk))
+		tnode_cut_locked(bp, tn, "free block damaged");
+	tree_place_locked(bp, tn, h, size);
+}
+
+/* @r: the region holding @h, or NULL to look it up. */
 static noinline void tree_insert_blk_locked(struct bget_pool *bp,
+					    struct bget_region *r,
 					    struct bget_hdr *h)
 {
-	tree_insert_locked(bp, region_find_locked(bp, h), h, blk_size(h));
+	tree_insert_locked(bp, r ?: region_find_locked(bp, h), h, blk_size(h));
 }
 
 /*
  * Take large free block @h, found by address or handed out by its node,
  * out of the tree: only if its slot names it with its size and the block
- * is intact.  False, with the damage dealt with, otherwise.
+ * is intact.  @r: the region holding @h, or NULL to look it up.  False, with the damage dealt with, otherwise.
  */
 static noinline bool tree_remove_blk_locked(struct bget_pool *bp,
+					    struct bget_region *r,
 					    struct bget_hdr *h)
 {
-	struct bget_region *r = region_find_locked(bp, h);
 	struct bget_tnode *tn;
 
 	lockdep_assert_held(&bp->lock);
+	if (!r)
+		r = region_find_locked(bp, h);
 	if (unlikely(!r || !r->tnodes))
 		goto drop;
 	tn = tnode_of(r, h);
@@ -997,6 +1009,7 @@ drop:
 }
 
 static __always_inline void index_insert_locked(struct bget_pool *bp,
+						struct bget_region *r,
 						struct bget_hdr *h)
 {
 	size_t size = blk_size(h);
@@ -1005,7 +1018,7 @@ static __always_inline void index_insert_locked(struct bget_pool *bp,
 	if (likely(size < BGET_LARGE))
 		bin_insert_locked(bp, blk_links(h), size_bin(size));
 	else
-		tree_insert_blk_locked(bp, h);
+		tree_insert_blk_locked(bp, r, h);
 }
 
 /*
@@ -1014,6 +1027,7 @@ static __always_inline void index_insert_locked(struct bget_pool *bp,
  * bin_remove_locked()): the block is no longer free to use.
  */
 static __always_inline bool index_remove_locked(struct bget_pool *bp,
+						struct bget_region *r,
 						struct bget_hdr *h)
 {
 	size_t size = blk_size(h);
@@ -1021,7 +1035,7 @@ static __always_inline bool index_remove_locked(struct bget_pool *bp,
 	lockdep_assert_held(&bp->lock);
 	if (likely(size < BGET_LARGE))
 		return bin_remove_locked(bp, blk_links(h), size_bin(size));
-	return tree_remove_blk_locked(bp, h);
+	return tree_remove_blk_locked(bp, r, h);
 }
 
 /*
@@ -1074,6 +1088,7 @@ static __always_inline struct bget_tnode *tree_alone(struct bget_pool *bp,
 }
 
 static noinline bool resize_large_locked(struct bget_pool *bp,
+					 struct bget_region *r,
 					 struct bget_hdr *h, size_t size)
 {
 	size_t old = blk_size(h);
@@ -1089,18 +1104,20 @@ static noinline bool resize_large_locked(struct bget_pool *bp,
 			return true;
 		}
 	}
-	if (!index_remove_locked(bp, h))
+	if (!index_remove_locked(bp, r, h))
 		return false;
 	set_hdr(h, size, 0);
-	index_insert_locked(bp, h);
+	index_insert_locked(bp, r, h);
 	return true;
 }
 
 /*
  * Give free block @h size @size, keeping the index in step.  False if its
  * links were found damaged: @h is then out of use, its size unchanged.
+ * @r: the region holding @h, or NULL to look it up if need be.
  */
 static __always_inline bool resize_free_locked(struct bget_pool *bp,
+					       struct bget_region *r,
 					       struct bget_hdr *h, size_t size)
 {
 	size_t old = blk_size(h);
@@ -1122,7 +1139,7 @@ static __always_inline bool resize_free_locked(struct bget_pool *bp,
 		bp->tree_bytes += size - old;
 		return true;
 	}
-	return resize_large_locked(bp, h, size);
+	return resize_large_locked(bp, r, h, size);
 }
 
 /*
@@ -1130,8 +1147,8 @@ static __always_inline bool resize_free_locked(struct bget_pool *bp,
  * checked before it is handed out; one found damaged is cut off and the
  * search goes on.
  */
-static noinline struct bget_hdr *tree_fit_locked(struct bget_pool *bp,
-						 size_t need)
+static noinline struct bget_tnode *tree_fit_locked(struct bget_pool *bp,
+						   size_t need)
 {
 	struct bget_tnode *fit, *t;
 	struct rb_node *n;
@@ -1157,7 +1174,7 @@ static noinline struct bget_hdr *tree_fit_locked(struct bget_pool *bp,
 		if (fit->next)
 			fit = fit->next;
 		if (tnode_blk_ok_locked(fit))
-			return fit->blk;
+			return fit;
 		tnode_cut_locked(bp, fit, "free block damaged");
 	}
 }
@@ -1185,17 +1202,19 @@ static __always_inline unsigned int bin_fit_locked(struct bget_pool *bp,
 
 /*
  * A free block of at least @need bytes, of the smallest size that fits
- * among the bins, else from the tree; NULL if none is free.  The block's
- * header is checked: a bin whose first block is damaged is cut off and the
- * search goes on.
+ * among the bins, else from the tree (*@tnp its node, else NULL); NULL if
+ * none is free.  The block's header is checked: a bin whose first block is
+ * damaged is cut off and the search goes on.
  */
 static __always_inline struct bget_hdr *
-find_fit_locked(struct bget_pool *bp, size_t need)
+find_fit_locked(struct bget_pool *bp, size_t need, struct bget_tnode **tnp)
 {
+	struct bget_tnode *tn;
 	struct bget_hdr *h;
 	unsigned int q;
 
 	lockdep_assert_held(&bp->lock);
+	*tnp = NULL;
 	while (likely(need < BGET_LARGE)) {
 		q = bin_fit_locked(bp, need);
 		if (q == BGET_NBINS)
@@ -1206,7 +1225,9 @@ find_fit_locked(struct bget_pool *bp, size_t need)
 			return h;
 		bin_cut_locked(bp, q, h);
 	}
-	return tree_fit_locked(bp, need);
+	tn = tree_fit_locked(bp, need);
+	*tnp = tn;
+	return tn ? tn->blk : NULL;
 }
 
 /* ---- regions ---- */
@@ -1374,7 +1395,7 @@ static void region_link_locked(struct bget_pool *bp, struct bget_region *r)
 	bp->npool++;
 	bp->span += reg_span(r);
 	if (blk_free(h))
-		index_insert_locked(bp, h);
+		index_insert_locked(bp, r, h);
 	else
 		bp->transit += reg_span(r);
 }
@@ -1451,7 +1472,7 @@ coalesce_locked(struct bget_pool *bp, struct bget_region *r,
 
 		if (unlikely(!upper_ok(r, n, nsize))) {
 			drop_blk_locked(bp, n, "boundary tag damaged");
-		} else if (likely(index_remove_locked(bp, n))) {
+		} else if (likely(index_remove_locked(bp, r, n))) {
 			if (unlikely(poison))
 				memset(n, POISON_FREE, poison_skip(nsize));
 			else
@@ -1475,7 +1496,7 @@ coalesce_locked(struct bget_pool *bp, struct bget_region *r,
 		else
 			kill_hdr(h);
 		p = blk_below(h, pf);
-		if (likely(resize_free_locked(bp, p, size + pf))) {
+		if (likely(resize_free_locked(bp, r, p, size + pf))) {
 			h = p;
 			size += pf;
 			goto done;
@@ -1483,7 +1504,7 @@ coalesce_locked(struct bget_pool *bp, struct bget_region *r,
 		h->prevfree = 0;
 	}
 	set_hdr(h, size, 0);
-	index_insert_locked(bp, h);
+	index_insert_locked(bp, r, h);
 done:
 	next_blk(h)->prevfree = size;
 	return h;
@@ -1539,7 +1560,7 @@ static bool take_off_locked(struct bget_pool *bp, struct bget_hdr *h)
 	size_t size = blk_size(h);
 
 	lockdep_assert_held(&bp->lock);
-	if (!index_remove_locked(bp, h))
+	if (!index_remove_locked(bp, NULL, h))
 		return false;
 	set_hdr(h, size, BH_TRANSIT);
 	next_blk(h)->prevfree = 0;
@@ -1577,13 +1598,56 @@ static __always_inline void *carve_locked(struct bget_pool *bp,
 
 	lockdep_assert_held(&bp->lock);
 	if (rest >= BGET_MIN_BLOCK) {
-		if (unlikely(!resize_free_locked(bp, h, rest)))
+		if (unlikely(!resize_free_locked(bp, NULL, h, rest)))
 			return NULL;
 		a = blk_at(h, rest);
 		a->prevfree = rest;
 	} else {
-		if (unlikely(!index_remove_locked(bp, h)))
+		if (unlikely(!index_remove_locked(bp, NULL, h)))
 			return NULL;
+		a = h;
+		need = size;
+	}
+	set_hdr(a, need, BH_ALLOC);
+	next_blk(a)->prevfree = 0;
+	bp->curalloc += need;
+	return blk_payload(a);
+}
+
+/*
+ * carve_locked() for a large block that its node @tn, just checked, hands
+ * out: the node, out of band, gives the block and its size, so nothing is
+ * looked up or checked again.  The block keeps its header, so its slot.
+ */
+static noinline void *carve_tnode_locked(struct bget_pool *bp,
+					 struct bget_tnode *tn, size_t need)
+{
+	struct bget_hdr *h = tn->blk, *a;
+	size_t size = tn->size, rest = size - need;
+	struct bget_tnode *t;
+
+	lockdep_assert_held(&bp->lock);
+	if (rest >= BGET_LARGE) {
+		t = tree_keeps_place(bp, h, size, rest);
+		if (t) {
+			t->size = rest;
+			bp->tree_bytes -= need;
+		} else {
+			tnode_unlink_locked(bp, tn);
+			tree_place_locked(bp, tn, h, rest);
+		}
+		set_hdr(h, rest, 0);
+	} else {
+		tnode_unlink_locked(bp, tn);
+		if (rest >= BGET_MIN_BLOCK) {
+			set_hdr(h, rest, 0);
+			bin_insert_locked(bp, blk_links(h), size_bin(rest));
+		}
+	}
+	if (rest >= BGET_MIN_BLOCK) {
+		a = blk_at(h, rest);
+		a->prevfree = rest;
+	} else {
 		a = h;
 		need = size;
 	}
@@ -1646,34 +1710,24 @@ static noinline void *carve_checked_locked(struct bget_pool *bp,
 }
 
 /*
- * The fast path of carve_locked(): the first block of bin @q, no poison;
- * NULL, with nothing changed, if it fails a check (the slow path then
- * deals with the damage).
+ * bget_alloc()'s fast path has taken free block @h, of @size bytes, off
+ * its bin: hand out its high @need bytes, the rest going back as a free
+ * block.  Drops the lock (@flags).
  */
-static __always_inline void *take_small_locked(struct bget_pool *bp,
-					       unsigned int q, size_t need)
+static noinline void *alloc_split(struct bget_pool *bp, struct bget_hdr *h,
+				  size_t size, size_t need, unsigned long flags)
 {
-	size_t size = (size_t)q << BGET_QSHIFT, rest = size - need;
-	struct bget_free *f = bp->bins[q], *next;
-	struct bget_hdr *h = links_blk(f), *a;
+	size_t rest = size - need;
+	struct bget_hdr *a = blk_at(h, rest);
 
-	lockdep_assert_held(&bp->lock);
-	/* A next block out of the window: the slow path searches. */
-	if (unlikely(!bin_head_ok_locked(bp, q, f, &next, false)))
-		return NULL;
-	bin_behead_locked(bp, q, next);
-	if (rest >= BGET_MIN_BLOCK) {
-		set_hdr(h, rest, 0);
-		bin_insert_locked(bp, blk_links(h), size_bin(rest));
-		a = blk_at(h, rest);
-		a->prevfree = rest;
-	} else {
-		a = h;
-		need = size;
-	}
+	set_hdr(h, rest, 0);
+	bin_insert_locked(bp, blk_links(h), size_bin(rest));
+	a->prevfree = rest;
 	set_hdr(a, need, BH_ALLOC);
-	next_blk(a)->prevfree = 0;
+	blk_at(a, need)->prevfree = 0;
 	bp->curalloc += need;
+	bp->nget++;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return blk_payload(a);
 }
 
@@ -1722,16 +1776,19 @@ static __always_inline void *take_lone_locked(struct bget_pool *bp,
 static __always_inline void *alloc_locked(struct bget_pool *bp, size_t need,
 					  unsigned long *flags)
 {
+	struct bget_tnode *tn;
 	struct bget_hdr *h;
 	void *p;
 
 	lockdep_assert_held(&bp->lock);
 	/* Each block that fails to come is cut off, so this ends. */
-	while ((h = find_fit_locked(bp, need))) {
-		if (likely(!pool_poison(bp)))
-			p = carve_locked(bp, h, need);
-		else
+	while ((h = find_fit_locked(bp, need, &tn))) {
+		if (unlikely(pool_poison(bp)))
 			p = carve_checked_locked(bp, h, need, flags);
+		else if (tn)
+			return carve_tnode_locked(bp, tn, need);
+		else
+			p = carve_locked(bp, h, need);
 		if (p)
 			return p;
 	}
@@ -1939,10 +1996,11 @@ static noinline void *alloc_lone(struct bget_pool *bp, size_t size,
  */
 void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 {
+	struct bget_free *f, *next;
+	size_t need, bsize;
 	unsigned long flags;
+	struct bget_hdr *h;
 	unsigned int q;
-	size_t need;
-	void *p;
 
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	/* Fast path: a small request met from the bins, no poison to check. */
@@ -1952,11 +2010,24 @@ void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 		q = bin_fit_locked(bp, need);
 		if (unlikely(q == BGET_NBINS))
 			return alloc_lone(bp, size, need, gfp, flags);
-		p = take_small_locked(bp, q, need);
-		if (likely(p)) {
+		/*
+		 * The first block of the bin, checked; any doubt (a next
+		 * block out of the window included) and the slow path looks
+		 * again and deals with the damage.
+		 */
+		f = bp->bins[q];
+		if (likely(bin_head_ok_locked(bp, q, f, &next, false))) {
+			bin_behead_locked(bp, q, next);
+			h = links_blk(f);
+			bsize = (size_t)q << BGET_QSHIFT;
+			if (bsize - need >= BGET_MIN_BLOCK)
+				return alloc_split(bp, h, bsize, need, flags);
+			set_hdr(h, bsize, BH_ALLOC);
+			blk_at(h, bsize)->prevfree = 0;
+			bp->curalloc += bsize;
 			bp->nget++;
 			raw_spin_unlock_irqrestore(&bp->lock, flags);
-			return p;
+			return blk_payload(h);
 		}
 	}
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
@@ -2149,7 +2220,7 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 		/* A region holding a block cut off never becomes one free block. */
 		if (r->kind == BGET_REGION_EXPANSION && bp->ops.release &&
 		    h == reg_first(r) && blk_size(h) == reg_span(r) &&
-		    index_remove_locked(bp, h)) {
+		    index_remove_locked(bp, r, h)) {
 			region_unlink_locked(bp, r);
 			bp->nprel++;
 			release = bp->ops.release;
@@ -2349,7 +2420,7 @@ static int grow_in_place_locked(struct bget_pool *bp, struct bget_region *r,
 		/* n's header and links join the buffer: the tail cut below is all poison. */
 		memset(n, POISON_FREE, poison_skip(nsize));
 	} else {
-		if (!index_remove_locked(bp, n))
+		if (!index_remove_locked(bp, r, n))
 			return 0;
 		kill_hdr(n);
 	}
@@ -3551,7 +3622,7 @@ int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 	bp->nchange++;
 	set_hdr(h, reg_span(r), BH_FREE);
 	reg_end(r)->prevfree = reg_span(r);
-	index_insert_locked(bp, h);
+	index_insert_locked(bp, r, h);
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return 0;
 }
