@@ -185,7 +185,6 @@
 #define BH_QUAR		3u		/* held back: poison was overwritten */
 #define BH_SMASK	(~BH_STATE)	/* block size >> 2 */
 #define BH_SSHIFT	2
-#define BH_MAGIC	0x6b9e7c15u
 
 #define BGET_QSHIFT	4
 
@@ -402,11 +401,13 @@ static inline bool blk_free(const struct bget_hdr *h)
 
 /*
  * Two instructions, but ties the header to its address: a header copied
- * elsewhere, or bytes that merely repeat (info == check), fail it.
+ * elsewhere, or bytes that merely repeat (info == check: only a header
+ * whose quantum number is 0 mod 2^32 could pass), fail it.  A constant
+ * mixed in would only move that one address in 64 GiB elsewhere.
  */
 static inline u32 hdr_sum(const struct bget_hdr *h, u32 info)
 {
-	return (u32)((unsigned long)h >> BGET_QSHIFT) ^ info ^ BH_MAGIC;
+	return (u32)((unsigned long)h >> BGET_QSHIFT) ^ info;
 }
 
 static inline bool hdr_ok(const struct bget_hdr *h)
@@ -975,7 +976,8 @@ static noinline void tree_insert_blk_locked(struct bget_pool *bp,
 /*
  * Take large free block @h, found by address or handed out by its node,
  * out of the tree: only if its slot names it with its size and the block
- * is intact.  @r: the region holding @h, or NULL to look it up.  False, with the damage dealt with, otherwise.
+ * is intact.  False, with the damage dealt with, otherwise.  @r: the
+ * region holding @h, or NULL to look it up.
  */
 static noinline bool tree_remove_blk_locked(struct bget_pool *bp,
 					    struct bget_region *r,
@@ -1587,24 +1589,22 @@ static bool transit_ok_locked(struct bget_pool *bp, struct bget_hdr *h,
 }
 
 /*
- * Hand out @need bytes of free block @h, splitting off its high end when
- * the rest can stand as a block.  No poison.
+ * Free block @h, of @size bytes, has left the index, but for its low
+ * @size - @need bytes when they can stand as a block (they are back on it,
+ * @h's header and links theirs): hand out the high @need bytes, or all of
+ * @h.
  */
-static __always_inline void *carve_locked(struct bget_pool *bp,
-					  struct bget_hdr *h, size_t need)
+static __always_inline void *hand_out_locked(struct bget_pool *bp,
+					     struct bget_hdr *h, size_t size,
+					     size_t need)
 {
-	size_t size = blk_size(h), rest = size - need;
+	size_t rest = size - need;
 	struct bget_hdr *a;
 
-	lockdep_assert_held(&bp->lock);
 	if (rest >= BGET_MIN_BLOCK) {
-		if (unlikely(!resize_free_locked(bp, NULL, h, rest)))
-			return NULL;
 		a = blk_at(h, rest);
 		a->prevfree = rest;
 	} else {
-		if (unlikely(!index_remove_locked(bp, NULL, h)))
-			return NULL;
 		a = h;
 		need = size;
 	}
@@ -1615,6 +1615,25 @@ static __always_inline void *carve_locked(struct bget_pool *bp,
 }
 
 /*
+ * Hand out @need bytes of free block @h, splitting off its high end when
+ * the rest can stand as a block.  No poison.
+ */
+static __always_inline void *carve_locked(struct bget_pool *bp,
+					  struct bget_hdr *h, size_t need)
+{
+	size_t size = blk_size(h), rest = size - need;
+
+	lockdep_assert_held(&bp->lock);
+	if (rest >= BGET_MIN_BLOCK) {
+		if (unlikely(!resize_free_locked(bp, NULL, h, rest)))
+			return NULL;
+	} else if (unlikely(!index_remove_locked(bp, NULL, h))) {
+		return NULL;
+	}
+	return hand_out_locked(bp, h, size, need);
+}
+
+/*
  * carve_locked() for a large block that its node @tn, just checked, hands
  * out: the node, out of band, gives the block and its size, so nothing is
  * looked up or checked again.  The block keeps its header, so its slot.
@@ -1622,7 +1641,7 @@ static __always_inline void *carve_locked(struct bget_pool *bp,
 static noinline void *carve_tnode_locked(struct bget_pool *bp,
 					 struct bget_tnode *tn, size_t need)
 {
-	struct bget_hdr *h = tn->blk, *a;
+	struct bget_hdr *h = tn->blk;
 	size_t size = tn->size, rest = size - need;
 	struct bget_tnode *t;
 
@@ -1644,17 +1663,7 @@ static noinline void *carve_tnode_locked(struct bget_pool *bp,
 			bin_insert_locked(bp, blk_links(h), size_bin(rest));
 		}
 	}
-	if (rest >= BGET_MIN_BLOCK) {
-		a = blk_at(h, rest);
-		a->prevfree = rest;
-	} else {
-		a = h;
-		need = size;
-	}
-	set_hdr(a, need, BH_ALLOC);
-	next_blk(a)->prevfree = 0;
-	bp->curalloc += need;
-	return blk_payload(a);
+	return hand_out_locked(bp, h, size, need);
 }
 
 /*
@@ -1783,10 +1792,11 @@ static __always_inline void *alloc_locked(struct bget_pool *bp, size_t need,
 	lockdep_assert_held(&bp->lock);
 	/* Each block that fails to come is cut off, so this ends. */
 	while ((h = find_fit_locked(bp, need, &tn))) {
+		/* A block its node handed out was checked: it comes. */
+		if (tn && likely(!pool_poison(bp)))
+			return carve_tnode_locked(bp, tn, need);
 		if (unlikely(pool_poison(bp)))
 			p = carve_checked_locked(bp, h, need, flags);
-		else if (tn)
-			return carve_tnode_locked(bp, tn, need);
 		else
 			p = carve_locked(bp, h, need);
 		if (p)
@@ -2002,11 +2012,11 @@ void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 	struct bget_hdr *h;
 	unsigned int q;
 
-	raw_spin_lock_irqsave(&bp->lock, flags);
 	/* Fast path: a small request met from the bins, no poison to check. */
 	if (likely(size - 1 < BGET_LARGE - 2 * BGET_HDR && !pool_poison(bp))) {
 		need = max_t(size_t, ALIGN(size + BGET_HDR, BGET_QUANTUM),
 			     BGET_MIN_BLOCK);
+		raw_spin_lock_irqsave(&bp->lock, flags);
 		q = bin_fit_locked(bp, need);
 		if (unlikely(q == BGET_NBINS))
 			return alloc_lone(bp, size, need, gfp, flags);
@@ -2029,8 +2039,8 @@ void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 			raw_spin_unlock_irqrestore(&bp->lock, flags);
 			return blk_payload(h);
 		}
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
 	}
-	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return alloc_slow(bp, size, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(bget_alloc, ALLOCPOOLS_NS);
