@@ -116,7 +116,10 @@
  *     how often their list was cut off.  A decoded link is followed only
  *     after the safe-unlink checks: it points, aligned, into a region of
  *     this pool at a block whose header is intact and says free with the
- *     list's size, and whose link back points at us.  A header is trusted
+ *     list's size, and whose link back points at us (a bin's first block
+ *     is named by the bin's head, out of reach, and keeps no link back).
+ *     Most links point into the region of the last lookup: two compares
+ *     place them there; others are looked up.  A header is trusted
  *     only when its check word holds; a free block's size only when the
  *     next block's boundary tag (prevfree) agrees and it ends inside its
  *     region; a prevfree only when the block it names is free of that size.
@@ -514,7 +517,9 @@ static void poison_blk(struct bget_hdr *h, size_t size)
  * the pool's regions whose header is intact and says free with the list's
  * size, and whose back link points back (the safe-unlink check).  The bin
  * heads live in struct bget_pool, out of reach of a client; so does the
- * size tree, with its nodes in the regions' node arrays.
+ * size tree, with its nodes in the regions' node arrays.  The first block
+ * of a bin is known by its head, so its own back link is neither kept nor
+ * read: it is written when a block goes on top of it.
  */
 #define BGET_SALT_SHIFT	(BITS_PER_LONG - 16)
 
