@@ -116,7 +116,10 @@
  *     how often their list was cut off.  A decoded link is followed only
  *     after the safe-unlink checks: it points, aligned, into a region of
  *     this pool at a block whose header is intact and says free with the
- *     list's size, and whose link back points at us.  A header is trusted
+ *     list's size, and whose link back points at us (a bin's first block
+ *     is named by the bin's head, out of reach, and keeps no link back).
+ *     Most links point into the region of the last lookup: two compares
+ *     place them there; others are looked up.  A header is trusted
  *     only when its check word holds; a free block's size only when the
  *     next block's boundary tag (prevfree) agrees and it ends inside its
  *     region; a prevfree only when the block it names is free of that size.
@@ -185,7 +188,6 @@
 #define BH_QUAR		3u		/* held back: poison was overwritten */
 #define BH_SMASK	(~BH_STATE)	/* block size >> 2 */
 #define BH_SSHIFT	2
-#define BH_MAGIC	0x6b9e7c15u
 
 #define BGET_QSHIFT	4
 
@@ -281,6 +283,11 @@ struct bget_gone {
  * and every block header
  * @flags: BGET_* create flags, constant
  * @hint: the region the last lookup found, or NULL; only a shortcut
+ * @win_lo: where @hint's first block starts (0 when @hint is NULL)
+ * @win_len: bytes from @win_lo to @hint's sentinel (0 when @hint is NULL)
+ * @free_lo: @hint when bget_free() may take its fast path there (an initial
+ * or caller's region, no poison), else 0
+ * @free_len: @hint's length when @free_lo is set, else 0
  * @regions: the regions on the books and the direct blocks, by address
  * @size_tree: free blocks of BGET_LARGE bytes or more, one node per size
  * @bin_sum: bit w set iff @bin_map[w] is not zero
@@ -331,6 +338,10 @@ struct bget_pool {
 	raw_spinlock_t lock;	/* guards what @lock above says */
 	unsigned int flags;
 	struct bget_region *hint;
+	unsigned long win_lo;
+	size_t win_len;
+	unsigned long free_lo;
+	size_t free_len;
 	struct rb_root regions;
 	struct rb_root size_tree;
 	unsigned long bin_sum;
@@ -393,11 +404,13 @@ static inline bool blk_free(const struct bget_hdr *h)
 
 /*
  * Two instructions, but ties the header to its address: a header copied
- * elsewhere, or bytes that merely repeat (info == check), fail it.
+ * elsewhere, or bytes that merely repeat (info == check: only a header
+ * whose quantum number is 0 mod 2^32 could pass), fail it.  A constant
+ * mixed in would only move that one address in 64 GiB elsewhere.
  */
 static inline u32 hdr_sum(const struct bget_hdr *h, u32 info)
 {
-	return (u32)((unsigned long)h >> BGET_QSHIFT) ^ info ^ BH_MAGIC;
+	return (u32)((unsigned long)h >> BGET_QSHIFT) ^ info;
 }
 
 static inline bool hdr_ok(const struct bget_hdr *h)
@@ -504,7 +517,9 @@ static void poison_blk(struct bget_hdr *h, size_t size)
  * the pool's regions whose header is intact and says free with the list's
  * size, and whose back link points back (the safe-unlink check).  The bin
  * heads live in struct bget_pool, out of reach of a client; so does the
- * size tree, with its nodes in the regions' node arrays.
+ * size tree, with its nodes in the regions' node arrays.  The first block
+ * of a bin is known by its head, so its own back link is neither kept nor
+ * read: it is written when a block goes on top of it.
  */
 #define BGET_SALT_SHIFT	(BITS_PER_LONG - 16)
 
@@ -572,14 +587,9 @@ static __always_inline bool blk_in_pool_locked(struct bget_pool *bp,
 		      blk_size(h) <= (size_t)((char *)reg_end(r) - (char *)h));
 }
 
-/*
- * Is @f, read from a link, the links of a free block with header @info,
- * inside a region of @bp?  The caller then checks its link back, which
- * only this pool's secret encodes: that, not the header's check word, is
- * what makes the block ours.
- */
-static __always_inline bool link_ok_locked(struct bget_pool *bp,
-					   const struct bget_free *f, u32 info)
+/* link_ok_locked() for a block outside the hint's window: search. */
+static noinline bool link_ok_slow_locked(struct bget_pool *bp,
+					 const struct bget_free *f, u32 info)
 {
 	const struct bget_hdr *h = links_blk(f);
 	struct bget_region *r;
@@ -587,10 +597,33 @@ static __always_inline bool link_ok_locked(struct bget_pool *bp,
 	if (unlikely(!IS_ALIGNED((unsigned long)h, BGET_QUANTUM)))
 		return false;
 	r = region_find_locked(bp, h);
-	return likely(r && h >= reg_first(r) &&
-		      ((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
-		      (size_t)((char *)reg_end(r) - (char *)h) &&
-		      h->info == info);
+	return r && h >= reg_first(r) &&
+	       ((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
+	       (size_t)((char *)reg_end(r) - (char *)h) &&
+	       h->info == info;
+}
+
+/*
+ * Is @f, read from a link, the links of a free block with header @info,
+ * inside a region of @bp?  The caller then checks its link back, which
+ * only this pool's secret encodes: that, not the header's check word, is
+ * what makes the block ours.  Most links point into the region of the
+ * last lookup, whose blocks span [@win_lo, @win_lo + @win_len): an
+ * aligned offset below @win_len is a header in that region, found with
+ * no search; others are looked up if @search, else refused (a fast path
+ * that must not call out leaves them to its slow path).
+ */
+static __always_inline bool link_ok_locked(struct bget_pool *bp,
+					   const struct bget_free *f, u32 info,
+					   bool search)
+{
+	const struct bget_hdr *h = links_blk(f);
+	unsigned long off = (unsigned long)h - bp->win_lo;
+
+	if (unlikely(off >= bp->win_len || !IS_ALIGNED(off, BGET_QUANTUM)))
+		return search && link_ok_slow_locked(bp, f, info);
+	return likely(((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
+		      bp->win_len - off && h->info == info);
 }
 
 /* Damage noted under the lock, logged once it is dropped. */
@@ -666,21 +699,23 @@ static inline unsigned int size_bin(size_t size)
 	return size >> BGET_QSHIFT;
 }
 
-/* Small block @f of @q quanta goes on the head of its bin. */
+/*
+ * Small block @f of @q quanta goes on the head of its bin.  The head's
+ * back link is never read (the head is known by @bins[q]), so it is not
+ * written: it is set when a block goes on top.
+ */
 static __always_inline void bin_insert_locked(struct bget_pool *bp,
 					      struct bget_free *f,
 					      unsigned int q)
 {
 	struct bget_free *first = bp->bins[q];
-	unsigned long salt = bin_salt(bp, q);
 
 	set_next(bp, f, first);
-	set_pprev(bp, f, &bp->bins[q], salt);
 	bp->bins[q] = f;
 	bp->bin_n[q]++;
 	/* @first came from the head, out of a client's reach: a block of ours. */
 	if (first) {
-		set_pprev(bp, first, next_slot(f), salt);
+		set_pprev(bp, first, next_slot(f), bin_salt(bp, q));
 	} else {
 		__set_bit(q, bp->bin_map);
 		__set_bit(q / BITS_PER_LONG, &bp->bin_sum);
@@ -688,55 +723,119 @@ static __always_inline void bin_insert_locked(struct bget_pool *bp,
 }
 
 /*
+ * Is @next, read from @f's next link, a block of @f's bin (header @info)
+ * whose link back names @f's next link?  @key: the bin's salted key;
+ * @search: see link_ok_locked().
+ */
+static __always_inline bool next_ok_locked(struct bget_pool *bp,
+					   struct bget_free *f,
+					   struct bget_free *next, u32 info,
+					   unsigned long key, bool search)
+{
+	return link_ok_locked(bp, next, info, search) &&
+	       ap_link_decode(key, &next->pprev, next->pprev) == next_slot(f);
+}
+
+/*
+ * May the first block of bin @q, @f, leave the bin?  The safe-unlink
+ * checks: its header, and its next block's back link (the head, out of a
+ * client's reach, names @f, so @f's own back link is not needed).  Reads
+ * only; *@nextp is the next block once it passes.  @search: see
+ * link_ok_locked().
+ */
+static __always_inline bool bin_head_ok_locked(struct bget_pool *bp,
+					       unsigned int q,
+					       struct bget_free *f,
+					       struct bget_free **nextp,
+					       bool search)
+{
+	u32 info = free_info((size_t)q << BGET_QSHIFT);
+	const struct bget_hdr *h = links_blk(f);
+	struct bget_free *next;
+
+	if (unlikely(h->info != info || !hdr_ok(h)))
+		return false;
+	next = get_next(bp, f);
+	*nextp = next;
+	return likely(!next || next_ok_locked(bp, f, next, info,
+					      bp->secret ^ bin_salt(bp, q),
+					      search));
+}
+
+/*
+ * The checked first block of bin @q leaves it: @next becomes the head,
+ * its back link left as it is.
+ */
+static __always_inline void bin_behead_locked(struct bget_pool *bp,
+					      unsigned int q,
+					      struct bget_free *next)
+{
+	if (!next) {
+		__clear_bit(q, bp->bin_map);
+		if (!bp->bin_map[q / BITS_PER_LONG])
+			__clear_bit(q / BITS_PER_LONG, &bp->bin_sum);
+	}
+	bp->bins[q] = next;
+	bp->bin_n[q]--;
+}
+
+/*
+ * The first block of bin @q, taken off it after the safe-unlink checks, or
+ * NULL if the bin was found damaged (and cut off).
+ */
+static __always_inline struct bget_hdr *bin_pop_locked(struct bget_pool *bp,
+						       unsigned int q)
+{
+	struct bget_free *f = bp->bins[q], *next;
+
+	if (unlikely(!bin_head_ok_locked(bp, q, f, &next, true))) {
+		bin_cut_locked(bp, q, links_blk(f));
+		return NULL;
+	}
+	bin_behead_locked(bp, q, next);
+	return links_blk(f);
+}
+
+/*
  * Take small block @f of @q quanta off its bin, after the safe-unlink
- * checks: its header, its back link (to the head or to a block of the bin
- * whose next is @f) and its next block's back link.  False if they fail:
- * the damage is dealt with (the bin cut off when @f is known to be on it,
- * else @f alone dropped) and nothing is unlinked.
+ * checks: its header, its back link (unless the head names it: see
+ * bin_pop_locked()) to a block of the bin whose next is @f, and its next
+ * block's back link.  False if they fail: the damage is dealt with (the
+ * bin cut off when @f is known to be on it, else @f alone dropped) and
+ * nothing is unlinked.
  */
 static __always_inline bool bin_remove_locked(struct bget_pool *bp,
 					      struct bget_free *f,
 					      unsigned int q)
 {
-	unsigned long salt = bin_salt(bp, q);
-	struct bget_free **pp = get_pprev(bp, f, salt);
-	struct bget_free *next = get_next(bp, f);
 	u32 info = free_info((size_t)q << BGET_QSHIFT);
+	struct bget_free **pp, *next;
+	unsigned long key;
 
+	if (bp->bins[q] == f)
+		return bin_pop_locked(bp, q);
 	if (unlikely(links_blk(f)->info != info || !hdr_ok(links_blk(f))))
 		goto damaged;
-	if (pp == &bp->bins[q]) {
-		if (unlikely(bp->bins[q] != f))
-			goto damaged;
-	} else if (unlikely(!link_ok_locked(bp, (struct bget_free *)pp, info) ||
-			    get_next(bp, (struct bget_free *)pp) != f)) {
+	key = bp->secret ^ bin_salt(bp, q);
+	pp = ap_link_decode(key, &f->pprev, f->pprev);
+	if (unlikely(!link_ok_locked(bp, (struct bget_free *)pp, info, true) ||
+		     get_next(bp, (struct bget_free *)pp) != f))
 		goto damaged;
-	}
-	if (next && unlikely(!link_ok_locked(bp, next, info) ||
-			     get_pprev(bp, next, salt) != next_slot(f))) {
-		/* @f is on the bin (its back link holds): cut the bin. */
-		bin_cut_locked(bp, q, links_blk(f));
-		return false;
-	}
-	if (pp == &bp->bins[q])
-		bp->bins[q] = next;
-	else
-		set_next(bp, (struct bget_free *)pp, next);
-	bp->bin_n[q]--;
+	next = get_next(bp, f);
 	if (next) {
-		set_pprev(bp, next, pp, salt);
-	} else if (pp == &bp->bins[q]) {
-		__clear_bit(q, bp->bin_map);
-		if (!bp->bin_map[q / BITS_PER_LONG])
-			__clear_bit(q / BITS_PER_LONG, &bp->bin_sum);
+		if (unlikely(!next_ok_locked(bp, f, next, info, key, true))) {
+			/* @f is on the bin (its back link holds): cut the bin. */
+			bin_cut_locked(bp, q, links_blk(f));
+			return false;
+		}
+		next->pprev = ap_link_encode(key, &next->pprev, pp);
 	}
+	set_next(bp, (struct bget_free *)pp, next);
+	bp->bin_n[q]--;
 	return true;
 
 damaged:
-	if (bp->bins[q] == f)
-		bin_cut_locked(bp, q, links_blk(f));
-	else
-		drop_blk_locked(bp, links_blk(f), "free block damaged");
+	drop_blk_locked(bp, links_blk(f), "free block damaged");
 	return false;
 }
 
@@ -776,14 +875,17 @@ static __always_inline struct bget_tnode *tnode_rb(struct rb_node *n)
 	return rb_entry(n, struct bget_tnode, rb);
 }
 
-/* Is @tn's block, in @r, intact: a free block of @tn's size, tag agreeing? */
-static __always_inline bool tnode_blk_ok_locked(const struct bget_region *r,
-						const struct bget_tnode *tn)
+/*
+ * Is @tn's block intact: a free block of @tn's size, tag agreeing?  The
+ * node is out of band, so its block and size are ours: the block lies in
+ * its region and so does its upper neighbour's header, with no lookup.
+ */
+static __always_inline bool tnode_blk_ok_locked(const struct bget_tnode *tn)
 {
-	const struct bget_hdr *h = tn->blk;
+	const struct bget_hdr *h = tn->blk, *e = blk_at(h, tn->size);
 
 	return likely(h->info == free_info(tn->size) && hdr_ok(h) &&
-		      upper_ok(r, h, tn->size));
+		      e->prevfree == tn->size && hdr_ok(e));
 }
 
 /* Take @tn out of the tree or its chain: O(1) but for an rb_erase(). */
@@ -821,21 +923,14 @@ static noinline void tnode_cut_locked(struct bget_pool *bp,
 	drop_blk_locked(bp, h, what);
 }
 
-static void tree_insert_locked(struct bget_pool *bp, struct bget_region *r,
-			       struct bget_hdr *h, size_t size)
+/* Empty slot @tn takes block @h of @size bytes into the tree. */
+static void tree_place_locked(struct bget_pool *bp, struct bget_tnode *tn,
+			      struct bget_hdr *h, size_t size)
 {
 	struct rb_node **link = &bp->size_tree.rb_node, *parent = NULL;
-	struct bget_tnode *tn, *t;
+	struct bget_tnode *t;
 
 	lockdep_assert_held(&bp->lock);
-	tn = tnode_of(r, h);
-	/*
-	 * Two free blocks of BGET_LARGE bytes or more cannot start in one
-	 * window: a slot still naming another block means that block's header
-	 * was rewritten behind the index's back.
-	 */
-	if (unlikely(tn->blk))
-		tnode_cut_locked(bp, tn, "free block damaged");
 	while (*link) {
 		parent = *link;
 		t = tnode_rb(parent);
@@ -860,24 +955,44 @@ done:
 	bp->tree_bytes += size;
 }
 
+static void tree_insert_locked(struct bget_pool *bp, struct bget_region *r,
+			       struct bget_hdr *h, size_t size)
+{
+	struct bget_tnode *tn = tnode_of(r, h);
+
+	/*
+	 * Two free blocks of BGET_LARGE bytes or more cannot start in one
+	 * window: a slot still naming another block means that block's header
+	 * was rewritten behind the index's back.
+	 */
+	if (unlikely(tn->blk))
+		tnode_cut_locked(bp, tn, "free block damaged");
+	tree_place_locked(bp, tn, h, size);
+}
+
+/* @r: the region holding @h, or NULL to look it up. */
 static noinline void tree_insert_blk_locked(struct bget_pool *bp,
+					    struct bget_region *r,
 					    struct bget_hdr *h)
 {
-	tree_insert_locked(bp, region_find_locked(bp, h), h, blk_size(h));
+	tree_insert_locked(bp, r ?: region_find_locked(bp, h), h, blk_size(h));
 }
 
 /*
  * Take large free block @h, found by address or handed out by its node,
  * out of the tree: only if its slot names it with its size and the block
- * is intact.  False, with the damage dealt with, otherwise.
+ * is intact.  False, with the damage dealt with, otherwise.  @r: the
+ * region holding @h, or NULL to look it up.
  */
 static noinline bool tree_remove_blk_locked(struct bget_pool *bp,
+					    struct bget_region *r,
 					    struct bget_hdr *h)
 {
-	struct bget_region *r = region_find_locked(bp, h);
 	struct bget_tnode *tn;
 
 	lockdep_assert_held(&bp->lock);
+	if (!r)
+		r = region_find_locked(bp, h);
 	if (unlikely(!r || !r->tnodes))
 		goto drop;
 	tn = tnode_of(r, h);
@@ -901,6 +1016,7 @@ drop:
 }
 
 static __always_inline void index_insert_locked(struct bget_pool *bp,
+						struct bget_region *r,
 						struct bget_hdr *h)
 {
 	size_t size = blk_size(h);
@@ -909,7 +1025,7 @@ static __always_inline void index_insert_locked(struct bget_pool *bp,
 	if (likely(size < BGET_LARGE))
 		bin_insert_locked(bp, blk_links(h), size_bin(size));
 	else
-		tree_insert_blk_locked(bp, h);
+		tree_insert_blk_locked(bp, r, h);
 }
 
 /*
@@ -918,6 +1034,7 @@ static __always_inline void index_insert_locked(struct bget_pool *bp,
  * bin_remove_locked()): the block is no longer free to use.
  */
 static __always_inline bool index_remove_locked(struct bget_pool *bp,
+						struct bget_region *r,
 						struct bget_hdr *h)
 {
 	size_t size = blk_size(h);
@@ -925,7 +1042,7 @@ static __always_inline bool index_remove_locked(struct bget_pool *bp,
 	lockdep_assert_held(&bp->lock);
 	if (likely(size < BGET_LARGE))
 		return bin_remove_locked(bp, blk_links(h), size_bin(size));
-	return tree_remove_blk_locked(bp, h);
+	return tree_remove_blk_locked(bp, r, h);
 }
 
 /*
@@ -978,6 +1095,7 @@ static __always_inline struct bget_tnode *tree_alone(struct bget_pool *bp,
 }
 
 static noinline bool resize_large_locked(struct bget_pool *bp,
+					 struct bget_region *r,
 					 struct bget_hdr *h, size_t size)
 {
 	size_t old = blk_size(h);
@@ -993,18 +1111,20 @@ static noinline bool resize_large_locked(struct bget_pool *bp,
 			return true;
 		}
 	}
-	if (!index_remove_locked(bp, h))
+	if (!index_remove_locked(bp, r, h))
 		return false;
 	set_hdr(h, size, 0);
-	index_insert_locked(bp, h);
+	index_insert_locked(bp, r, h);
 	return true;
 }
 
 /*
  * Give free block @h size @size, keeping the index in step.  False if its
  * links were found damaged: @h is then out of use, its size unchanged.
+ * @r: the region holding @h, or NULL to look it up if need be.
  */
 static __always_inline bool resize_free_locked(struct bget_pool *bp,
+					       struct bget_region *r,
 					       struct bget_hdr *h, size_t size)
 {
 	size_t old = blk_size(h);
@@ -1026,7 +1146,7 @@ static __always_inline bool resize_free_locked(struct bget_pool *bp,
 		bp->tree_bytes += size - old;
 		return true;
 	}
-	return resize_large_locked(bp, h, size);
+	return resize_large_locked(bp, r, h, size);
 }
 
 /*
@@ -1034,8 +1154,8 @@ static __always_inline bool resize_free_locked(struct bget_pool *bp,
  * checked before it is handed out; one found damaged is cut off and the
  * search goes on.
  */
-static noinline struct bget_hdr *tree_fit_locked(struct bget_pool *bp,
-						 size_t need)
+static noinline struct bget_tnode *tree_fit_locked(struct bget_pool *bp,
+						   size_t need)
 {
 	struct bget_tnode *fit, *t;
 	struct rb_node *n;
@@ -1060,8 +1180,8 @@ static noinline struct bget_hdr *tree_fit_locked(struct bget_pool *bp,
 		/* A chained block leaves the tree as it is. */
 		if (fit->next)
 			fit = fit->next;
-		if (tnode_blk_ok_locked(region_find_locked(bp, fit->blk), fit))
-			return fit->blk;
+		if (tnode_blk_ok_locked(fit))
+			return fit;
 		tnode_cut_locked(bp, fit, "free block damaged");
 	}
 }
@@ -1089,17 +1209,19 @@ static __always_inline unsigned int bin_fit_locked(struct bget_pool *bp,
 
 /*
  * A free block of at least @need bytes, of the smallest size that fits
- * among the bins, else from the tree; NULL if none is free.  The block's
- * header is checked: a bin whose first block is damaged is cut off and the
- * search goes on.
+ * among the bins, else from the tree (*@tnp its node, else NULL); NULL if
+ * none is free.  The block's header is checked: a bin whose first block is
+ * damaged is cut off and the search goes on.
  */
 static __always_inline struct bget_hdr *
-find_fit_locked(struct bget_pool *bp, size_t need)
+find_fit_locked(struct bget_pool *bp, size_t need, struct bget_tnode **tnp)
 {
+	struct bget_tnode *tn;
 	struct bget_hdr *h;
 	unsigned int q;
 
 	lockdep_assert_held(&bp->lock);
+	*tnp = NULL;
 	while (likely(need < BGET_LARGE)) {
 		q = bin_fit_locked(bp, need);
 		if (q == BGET_NBINS)
@@ -1110,10 +1232,28 @@ find_fit_locked(struct bget_pool *bp, size_t need)
 			return h;
 		bin_cut_locked(bp, q, h);
 	}
-	return tree_fit_locked(bp, need);
+	tn = tree_fit_locked(bp, need);
+	*tnp = tn;
+	return tn ? tn->blk : NULL;
 }
 
 /* ---- regions ---- */
+
+/* @r, or NULL, is tried first by the next lookup: see link_ok_locked(). */
+static void set_hint_locked(struct bget_pool *bp, struct bget_region *r)
+{
+	bp->hint = r;
+	bp->win_lo = r ? (unsigned long)reg_first(r) : 0;
+	bp->win_len = r ? (unsigned long)reg_end(r) - bp->win_lo : 0;
+	/* A region that stays, no poison: one compare picks the fast path. */
+	if (r && r->kind <= BGET_REGION_CALLER && !pool_poison(bp)) {
+		bp->free_lo = (unsigned long)r;
+		bp->free_len = r->len;
+	} else {
+		bp->free_lo = 0;
+		bp->free_len = 0;
+	}
+}
 
 static noinline struct bget_region *
 region_search_locked(struct bget_pool *bp, const void *p)
@@ -1129,7 +1269,7 @@ region_search_locked(struct bget_pool *bp, const void *p)
 		} else if ((const char *)p >= (const char *)r + r->len) {
 			n = n->rb_right;
 		} else {
-			bp->hint = r;
+			set_hint_locked(bp, r);
 			return r;
 		}
 	}
@@ -1262,7 +1402,7 @@ static void region_link_locked(struct bget_pool *bp, struct bget_region *r)
 	bp->npool++;
 	bp->span += reg_span(r);
 	if (blk_free(h))
-		index_insert_locked(bp, h);
+		index_insert_locked(bp, r, h);
 	else
 		bp->transit += reg_span(r);
 }
@@ -1271,7 +1411,7 @@ static void region_unlink_locked(struct bget_pool *bp, struct bget_region *r)
 {
 	lockdep_assert_held(&bp->lock);
 	if (bp->hint == r)
-		bp->hint = NULL;
+		set_hint_locked(bp, NULL);
 	rb_erase(&r->node, &bp->regions);
 	bp->managed -= r->len;
 	bp->nchange++;
@@ -1339,7 +1479,7 @@ coalesce_locked(struct bget_pool *bp, struct bget_region *r,
 
 		if (unlikely(!upper_ok(r, n, nsize))) {
 			drop_blk_locked(bp, n, "boundary tag damaged");
-		} else if (likely(index_remove_locked(bp, n))) {
+		} else if (likely(index_remove_locked(bp, r, n))) {
 			if (unlikely(poison))
 				memset(n, POISON_FREE, poison_skip(nsize));
 			else
@@ -1363,7 +1503,7 @@ coalesce_locked(struct bget_pool *bp, struct bget_region *r,
 		else
 			kill_hdr(h);
 		p = blk_below(h, pf);
-		if (likely(resize_free_locked(bp, p, size + pf))) {
+		if (likely(resize_free_locked(bp, r, p, size + pf))) {
 			h = p;
 			size += pf;
 			goto done;
@@ -1371,7 +1511,7 @@ coalesce_locked(struct bget_pool *bp, struct bget_region *r,
 		h->prevfree = 0;
 	}
 	set_hdr(h, size, 0);
-	index_insert_locked(bp, h);
+	index_insert_locked(bp, r, h);
 done:
 	next_blk(h)->prevfree = size;
 	return h;
@@ -1427,7 +1567,7 @@ static bool take_off_locked(struct bget_pool *bp, struct bget_hdr *h)
 	size_t size = blk_size(h);
 
 	lockdep_assert_held(&bp->lock);
-	if (!index_remove_locked(bp, h))
+	if (!index_remove_locked(bp, NULL, h))
 		return false;
 	set_hdr(h, size, BH_TRANSIT);
 	next_blk(h)->prevfree = 0;
@@ -1454,24 +1594,22 @@ static bool transit_ok_locked(struct bget_pool *bp, struct bget_hdr *h,
 }
 
 /*
- * Hand out @need bytes of free block @h, splitting off its high end when
- * the rest can stand as a block.  No poison.
+ * Free block @h, of @size bytes, has left the index, but for its low
+ * @size - @need bytes when they can stand as a block (they are back on it,
+ * @h's header and links theirs): hand out the high @need bytes, or all of
+ * @h.
  */
-static __always_inline void *carve_locked(struct bget_pool *bp,
-					  struct bget_hdr *h, size_t need)
+static __always_inline void *hand_out_locked(struct bget_pool *bp,
+					     struct bget_hdr *h, size_t size,
+					     size_t need)
 {
-	size_t size = blk_size(h), rest = size - need;
+	size_t rest = size - need;
 	struct bget_hdr *a;
 
-	lockdep_assert_held(&bp->lock);
 	if (rest >= BGET_MIN_BLOCK) {
-		if (unlikely(!resize_free_locked(bp, h, rest)))
-			return NULL;
 		a = blk_at(h, rest);
 		a->prevfree = rest;
 	} else {
-		if (unlikely(!index_remove_locked(bp, h)))
-			return NULL;
 		a = h;
 		need = size;
 	}
@@ -1479,6 +1617,58 @@ static __always_inline void *carve_locked(struct bget_pool *bp,
 	next_blk(a)->prevfree = 0;
 	bp->curalloc += need;
 	return blk_payload(a);
+}
+
+/*
+ * Hand out @need bytes of free block @h, splitting off its high end when
+ * the rest can stand as a block.  No poison.
+ */
+static __always_inline void *carve_locked(struct bget_pool *bp,
+					  struct bget_hdr *h, size_t need)
+{
+	size_t size = blk_size(h), rest = size - need;
+
+	lockdep_assert_held(&bp->lock);
+	if (rest >= BGET_MIN_BLOCK) {
+		if (unlikely(!resize_free_locked(bp, NULL, h, rest)))
+			return NULL;
+	} else if (unlikely(!index_remove_locked(bp, NULL, h))) {
+		return NULL;
+	}
+	return hand_out_locked(bp, h, size, need);
+}
+
+/*
+ * carve_locked() for a large block that its node @tn, just checked, hands
+ * out: the node, out of band, gives the block and its size, so nothing is
+ * looked up or checked again.  The block keeps its header, so its slot.
+ */
+static noinline void *carve_tnode_locked(struct bget_pool *bp,
+					 struct bget_tnode *tn, size_t need)
+{
+	struct bget_hdr *h = tn->blk;
+	size_t size = tn->size, rest = size - need;
+	struct bget_tnode *t;
+
+	lockdep_assert_held(&bp->lock);
+	if (rest >= BGET_LARGE) {
+		t = tree_keeps_place(bp, h, size, rest);
+		if (t) {
+			t->size = rest;
+			bp->tree_bytes -= need;
+		} else {
+			tnode_unlink_locked(bp, tn);
+			tree_place_locked(bp, tn, h, rest);
+		}
+		set_hdr(h, rest, 0);
+	} else {
+		tnode_unlink_locked(bp, tn);
+		if (rest >= BGET_MIN_BLOCK) {
+			set_hdr(h, rest, 0);
+			bin_insert_locked(bp, blk_links(h), size_bin(rest));
+		}
+	}
+	return hand_out_locked(bp, h, size, need);
 }
 
 /*
@@ -1534,30 +1724,24 @@ static noinline void *carve_checked_locked(struct bget_pool *bp,
 }
 
 /*
- * The fast path of carve_locked(): the first block of bin @q, no poison;
- * NULL if it was found damaged.
+ * bget_alloc()'s fast path has taken free block @h, of @size bytes, off
+ * its bin: hand out its high @need bytes, the rest going back as a free
+ * block.  Drops the lock (@flags).
  */
-static __always_inline void *take_small_locked(struct bget_pool *bp,
-					       unsigned int q, size_t need)
+static noinline void *alloc_split(struct bget_pool *bp, struct bget_hdr *h,
+				  size_t size, size_t need, unsigned long flags)
 {
-	struct bget_hdr *h = links_blk(bp->bins[q]), *a;
-	size_t size = (size_t)q << BGET_QSHIFT, rest = size - need;
+	size_t rest = size - need;
+	struct bget_hdr *a = blk_at(h, rest);
 
-	lockdep_assert_held(&bp->lock);
-	if (unlikely(!bin_remove_locked(bp, blk_links(h), q)))
-		return NULL;
-	if (rest >= BGET_MIN_BLOCK) {
-		set_hdr(h, rest, 0);
-		bin_insert_locked(bp, blk_links(h), size_bin(rest));
-		a = blk_at(h, rest);
-		a->prevfree = rest;
-	} else {
-		a = h;
-		need = size;
-	}
+	set_hdr(h, rest, 0);
+	bin_insert_locked(bp, blk_links(h), size_bin(rest));
+	a->prevfree = rest;
 	set_hdr(a, need, BH_ALLOC);
-	next_blk(a)->prevfree = 0;
+	blk_at(a, need)->prevfree = 0;
 	bp->curalloc += need;
+	bp->nget++;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return blk_payload(a);
 }
 
@@ -1585,7 +1769,7 @@ static __always_inline void *take_lone_locked(struct bget_pool *bp,
 		return NULL;
 	/* The node is ours, but the block's header and tag are not. */
 	h = t->blk;
-	if (unlikely(!tnode_blk_ok_locked(region_find_locked(bp, h), t)))
+	if (unlikely(!tnode_blk_ok_locked(t)))
 		return NULL;
 	set_hdr(h, rest, 0);
 	t->size = rest;
@@ -1606,16 +1790,20 @@ static __always_inline void *take_lone_locked(struct bget_pool *bp,
 static __always_inline void *alloc_locked(struct bget_pool *bp, size_t need,
 					  unsigned long *flags)
 {
+	struct bget_tnode *tn;
 	struct bget_hdr *h;
 	void *p;
 
 	lockdep_assert_held(&bp->lock);
 	/* Each block that fails to come is cut off, so this ends. */
-	while ((h = find_fit_locked(bp, need))) {
-		if (likely(!pool_poison(bp)))
-			p = carve_locked(bp, h, need);
-		else
+	while ((h = find_fit_locked(bp, need, &tn))) {
+		/* A block its node handed out was checked: it comes. */
+		if (tn && likely(!pool_poison(bp)))
+			return carve_tnode_locked(bp, tn, need);
+		if (unlikely(pool_poison(bp)))
 			p = carve_checked_locked(bp, h, need, flags);
+		else
+			p = carve_locked(bp, h, need);
 		if (p)
 			return p;
 	}
@@ -1785,6 +1973,22 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
 	return p;
 }
 
+/*
+ * bget_alloc()'s fast path when no bin fits a small request of @size
+ * bytes (@need with the header): carve it from the only large block, or
+ * go the slow way.  Called with the lock held (@flags), drops it.
+ */
+static noinline void *alloc_lone(struct bget_pool *bp, size_t size,
+				 size_t need, gfp_t gfp, unsigned long flags)
+{
+	void *p = take_lone_locked(bp, need);
+
+	if (likely(p))
+		bp->nget++;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	return p ?: alloc_slow(bp, size, gfp);
+}
+
 /**
  * bget_alloc() - allocate a buffer from a BGET pool
  * @bp: the pool
@@ -1807,30 +2011,43 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
  */
 void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 {
+	struct bget_free *f, *next;
+	size_t need, bsize;
 	unsigned long flags;
+	struct bget_hdr *h;
 	unsigned int q;
-	size_t need;
-	void *p;
 
 	if (ap_should_fail(&bp->ap, size))
 		return NULL;
-	raw_spin_lock_irqsave(&bp->lock, flags);
 	/* Fast path: a small request met from the bins, no poison to check. */
 	if (likely(size - 1 < BGET_LARGE - 2 * BGET_HDR && !pool_poison(bp))) {
 		need = max_t(size_t, ALIGN(size + BGET_HDR, BGET_QUANTUM),
 			     BGET_MIN_BLOCK);
+		raw_spin_lock_irqsave(&bp->lock, flags);
 		q = bin_fit_locked(bp, need);
-		if (likely(q < BGET_NBINS))
-			p = take_small_locked(bp, q, need);
-		else
-			p = take_lone_locked(bp, need);
-		if (likely(p)) {
+		if (unlikely(q == BGET_NBINS))
+			return alloc_lone(bp, size, need, gfp, flags);
+		/*
+		 * The first block of the bin, checked; any doubt (a next
+		 * block out of the window included) and the slow path looks
+		 * again and deals with the damage.
+		 */
+		f = bp->bins[q];
+		if (likely(bin_head_ok_locked(bp, q, f, &next, false))) {
+			bin_behead_locked(bp, q, next);
+			h = links_blk(f);
+			bsize = (size_t)q << BGET_QSHIFT;
+			if (bsize - need >= BGET_MIN_BLOCK)
+				return alloc_split(bp, h, bsize, need, flags);
+			set_hdr(h, bsize, BH_ALLOC);
+			blk_at(h, bsize)->prevfree = 0;
+			bp->curalloc += bsize;
 			bp->nget++;
 			raw_spin_unlock_irqrestore(&bp->lock, flags);
-			return p;
+			return blk_payload(h);
 		}
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
 	}
-	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return alloc_slow(bp, size, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(bget_alloc, ALLOCPOOLS_NS);
@@ -2020,7 +2237,7 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 		/* A region holding a block cut off never becomes one free block. */
 		if (r->kind == BGET_REGION_EXPANSION && bp->ops.release &&
 		    h == reg_first(r) && blk_size(h) == reg_span(r) &&
-		    index_remove_locked(bp, h)) {
+		    index_remove_locked(bp, r, h)) {
 			region_unlink_locked(bp, r);
 			bp->nprel++;
 			release = bp->ops.release;
@@ -2040,6 +2257,45 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 	/* A direct block without a release callback stays the caller's. */
 	if (release)
 		release(bp, rbuf);
+	if (unlikely(what))
+		report_damage(bp);
+	return 0;
+}
+
+/*
+ * Block @h of @size bytes, checked, being freed: if the free block below
+ * it, which check_blk_locked() found intact, is the only large free block,
+ * @h joins it and true is returned; false, nothing changed, otherwise.
+ */
+static __always_inline bool grow_lone_locked(struct bget_pool *bp,
+					     struct bget_hdr *h, size_t size)
+{
+	struct bget_hdr *p = blk_below(h, h->prevfree);
+	struct bget_tnode *t = tree_alone(bp, p);
+
+	if (!t || unlikely(t->size != h->prevfree))
+		return false;
+	kill_hdr(h);
+	size += t->size;
+	set_hdr(p, size, 0);
+	bp->tree_bytes += size - t->size;
+	t->size = size;
+	blk_at(p, size)->prevfree = size;
+	return true;
+}
+
+/*
+ * bget_free()'s fast path for a block with a free neighbour, or a large
+ * one: coalesce it, drop the lock (@flags) and log any damage found.
+ */
+static noinline int free_merge(struct bget_pool *bp, struct bget_region *r,
+			       struct bget_hdr *h, unsigned long flags)
+{
+	const char *what;
+
+	coalesce_locked(bp, r, h, false);
+	what = bp->cut_what;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	if (unlikely(what))
 		report_damage(bp);
 	return 0;
@@ -2066,27 +2322,42 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 int bget_free(struct bget_pool *bp, void *buf)
 {
 	struct bget_region *r;
+	struct bget_hdr *h, *n;
 	unsigned long flags;
-	struct bget_hdr *h;
 	const char *what;
+	size_t size;
 
 	if (!buf)
 		return 0;
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	/* Fast path: a region that stays, no poison; all checks still made. */
-	r = bp->hint;
-	if (likely(r && (unsigned long)buf - (unsigned long)r < r->len &&
-		   r->kind <= BGET_REGION_CALLER && !pool_poison(bp))) {
+	if (likely((unsigned long)buf - bp->free_lo < bp->free_len)) {
+		r = (struct bget_region *)bp->free_lo;
 		h = check_blk_locked(r, buf, &what);
 		if (likely(h)) {
+			size = blk_size(h);
+			n = blk_at(h, size);
 			bp->nrel++;
-			bp->curalloc -= blk_size(h);
-			coalesce_locked(bp, r, h, false);
-			what = bp->cut_what;
-			raw_spin_unlock_irqrestore(&bp->lock, flags);
-			if (unlikely(what))
-				report_damage(bp);
-			return 0;
+			bp->curalloc -= size;
+			/* Both neighbours in use: the block goes on its bin. */
+			if (likely(!h->prevfree && !blk_free(n) &&
+				   size < BGET_LARGE)) {
+				set_hdr(h, size, 0);
+				bin_insert_locked(bp, blk_links(h), size_bin(size));
+				n->prevfree = size;
+				raw_spin_unlock_irqrestore(&bp->lock, flags);
+				return 0;
+			}
+			/*
+			 * Freed just above the only large free block (often a
+			 * region's untouched end): it grows in place.
+			 */
+			if (likely(!blk_free(n) && h->prevfree >= BGET_LARGE &&
+				   grow_lone_locked(bp, h, size))) {
+				raw_spin_unlock_irqrestore(&bp->lock, flags);
+				return 0;
+			}
+			return free_merge(bp, r, h, flags);
 		}
 	}
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
@@ -2166,7 +2437,7 @@ static int grow_in_place_locked(struct bget_pool *bp, struct bget_region *r,
 		/* n's header and links join the buffer: the tail cut below is all poison. */
 		memset(n, POISON_FREE, poison_skip(nsize));
 	} else {
-		if (!index_remove_locked(bp, n))
+		if (!index_remove_locked(bp, r, n))
 			return 0;
 		kill_hdr(n);
 	}
@@ -2362,7 +2633,8 @@ static bool tnode_sound_locked(struct bget_pool *bp, struct bget_tnode *t)
 	struct bget_region *r = region_find_locked(bp, t->blk);
 
 	return r && r->tnodes && tnode_of(r, t->blk) == t &&
-	       t->blk >= reg_first(r) && tnode_blk_ok_locked(r, t);
+	       t->blk >= reg_first(r) && upper_ok(r, t->blk, t->size) &&
+	       tnode_blk_ok_locked(t);
 }
 
 /* Bin @q's part of walk_free_locked(). */
@@ -2374,8 +2646,10 @@ static __maybe_unused bool walk_bin_locked(struct bget_pool *bp,
 	struct bget_free *f, **pp = &bp->bins[q];
 
 	for (f = *pp; f; pp = next_slot(f), f = get_next(bp, f)) {
-		if (!link_ok_locked(bp, f, free_info(size)) ||
-		    get_pprev(bp, f, bin_salt(bp, q)) != pp ||
+		/* The head's back link is not kept (bin_insert_locked()). */
+		if (!link_ok_locked(bp, f, free_info(size), true) ||
+		    (pp != &bp->bins[q] &&
+		     get_pprev(bp, f, bin_salt(bp, q)) != pp) ||
 		    ++*count > bp->span / BGET_MIN_BLOCK)
 			return false;
 		*bytes += size;
@@ -2777,13 +3051,13 @@ static bool indexed_locked(struct bget_pool *bp, struct bget_hdr *h)
 	}
 	n = get_next(bp, f);
 	salt = bin_salt(bp, size_bin(size));
-	if (n && (!link_ok_locked(bp, n, h->info) ||
+	if (n && (!link_ok_locked(bp, n, h->info, true) ||
 		  get_pprev(bp, n, salt) != next_slot(f)))
 		return false;
+	if (bp->bins[size_bin(size)] == f)
+		return test_bit(size_bin(size), bp->bin_map);
 	pp = get_pprev(bp, f, salt);
-	if (pp == &bp->bins[size_bin(size)])
-		return *pp == f && test_bit(size_bin(size), bp->bin_map);
-	return pp && link_ok_locked(bp, (struct bget_free *)pp, h->info) &&
+	return pp && link_ok_locked(bp, (struct bget_free *)pp, h->info, true) &&
 	       get_next(bp, (struct bget_free *)pp) == f;
 }
 
@@ -2959,8 +3233,10 @@ static int check_bins_locked(struct bget_pool *bp, struct bget_check *c)
 			if (c->budget-- <= 0)
 				return 0;
 			if (!link_ok_locked(bp, f,
-					    free_info((size_t)c->q << BGET_QSHIFT)) ||
-			    get_pprev(bp, f, bin_salt(bp, c->q)) != c->pprev)
+					    free_info((size_t)c->q << BGET_QSHIFT),
+					    true) ||
+			    (c->pprev != &bp->bins[c->q] &&
+			     get_pprev(bp, f, bin_salt(bp, c->q)) != c->pprev))
 				return vfail(c, "bin %u: bad entry", c->q);
 			if (++c->indexed > c->nfree)
 				return vfail(c, "bin %u: more entries than free blocks",
@@ -3367,7 +3643,7 @@ int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 	bp->nchange++;
 	set_hdr(h, reg_span(r), BH_FREE);
 	reg_end(r)->prevfree = reg_span(r);
-	index_insert_locked(bp, h);
+	index_insert_locked(bp, r, h);
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return 0;
 }

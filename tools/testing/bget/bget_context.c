@@ -747,6 +747,97 @@ static void test_uaf_bin_links(void)
 }
 
 /*
+ * A forged link that passes every check but the back link: a write after
+ * free over a bin head's next link, well encoded (as a link read back
+ * from freed memory may be), pointing at the live buffer just above, whose
+ * header the same write (past the freed block's end) made say free of the
+ * bin's size.  Only the live buffer's back link, which the client owns but
+ * cannot encode, tells the lie: the allocation that pops the head must
+ * count the damage, and no allocation may hand the live buffer out.
+ */
+static void test_forged_next_link(void)
+{
+	struct bget_pool *bp = bget_pool_create("forged", 64 * 1024, 0);
+	unsigned char *b[5], *p[8];
+	struct bget_free *f;
+	struct bget_hdr *h;
+	unsigned int i;
+
+	CHECK(!IS_ERR(bp), "create");
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		b[i] = bget_alloc(bp, 200, GFP_KERNEL);
+		CHECK(b[i], "alloc");
+		fill(b[i], 200, i);
+	}
+	/* Split from the high end: b[3]'s block ends where b[2]'s header is. */
+	h = (struct bget_hdr *)b[2] - 1;
+	CHECK((unsigned char *)h == b[3] + blk_size((struct bget_hdr *)b[3] - 1)
+	      - BGET_HDR, "layout");
+	CHECK(!bget_free(bp, b[1]) && !bget_free(bp, b[3]), "free");
+	f = (struct bget_free *)b[3];
+	CHECK(bp->bins[size_bin(blk_size(h))] == f, "b[3] heads its bin");
+	set_next(bp, f, blk_links(h));
+	set_hdr(h, blk_size(h), 0);
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = bget_alloc(bp, 200, GFP_KERNEL);
+		CHECK(p[i], "alloc %u", i);
+		CHECK(!overlaps_any(p[i], 200, b, ARRAY_SIZE(b), 200) ||
+		      p[i] == b[1] || p[i] == b[3], "live buffer handed out");
+		if (!i)
+			CHECK(stats(bp).corruptions >= 1,
+			      "forged link not counted at the pop");
+	}
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		CHECK(!bget_free(bp, p[i]), "free p");
+	CHECK(intact(b[0], 200, 0) && intact(b[4], 200, 4), "live buffers");
+	CHECK(!bget_free(bp, b[0]) && !bget_free(bp, b[4]), "free");
+	bget_pool_destroy(bp);
+}
+
+/*
+ * A forged boundary tag and header that agree with each other but not
+ * with the size tree: a free lands just above a live buffer, below which
+ * is the only large free block.  The driver's overflow rewrote the freed
+ * block's tag and that large block's header to span the live buffer too.
+ * The free's fast path grows the large block only if its out-of-band node
+ * agrees: the damage must be counted, and the live buffer never handed
+ * out.
+ */
+static void test_forged_lower_tag(void)
+{
+	struct bget_pool *bp = bget_pool_create("forgedtag", 256 * 1024, 0);
+	unsigned char *a, *c, *p;
+	struct bget_hdr *ha, *lo;
+	size_t span;
+	unsigned int i;
+
+	CHECK(!IS_ERR(bp), "create");
+	/* A first free finds the region: later frees take the fast path. */
+	a = bget_alloc(bp, 100, GFP_KERNEL);
+	CHECK(a && !bget_free(bp, a), "warm up");
+	a = bget_alloc(bp, 100, GFP_KERNEL);
+	c = bget_alloc(bp, 100, GFP_KERNEL);
+	CHECK(a && c && c < a, "alloc");
+	fill(c, 100, 7);
+	ha = (struct bget_hdr *)a - 1;
+	lo = reg_first(rb_entry(rb_first(&bp->regions), struct bget_region, node));
+	CHECK(blk_free(lo) && blk_size(lo) >= BGET_LARGE, "lone block below");
+	span = (char *)ha - (char *)lo;
+	ha->prevfree = span;
+	set_hdr(lo, span, 0);
+	CHECK(!bget_free(bp, a), "free");
+	CHECK(stats(bp).corruptions >= 1, "forged tag not counted");
+	for (i = 0; i < 64; i++) {
+		p = bget_alloc(bp, 1000, GFP_KERNEL);
+		if (!p)
+			break;
+		CHECK(p + 1000 <= c || p >= c + 100, "live buffer handed out");
+	}
+	CHECK(intact(c, 100, 7), "live buffer changed");
+	bget_pool_destroy(bp);
+}
+
+/*
  * The same over a large free block: its size-tree node is out of band, so
  * what a client reaches is its header.  A smashed header must not steer
  * the allocator out of the pool, and the block must not be handed out.
@@ -969,6 +1060,8 @@ static const struct {
 	{ "walk_across_windows", test_walk_across_windows },
 	{ "corruptions_counted", test_corruptions_counted },
 	{ "uaf_bin_links", test_uaf_bin_links },
+	{ "forged_next_link", test_forged_next_link },
+	{ "forged_lower_tag", test_forged_lower_tag },
 	{ "uaf_tree_links", test_uaf_tree_links },
 	{ "sizes", test_sizes },
 	{ "fault_injection", test_fault_injection },
