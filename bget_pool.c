@@ -169,6 +169,7 @@
 #include <allocpools/bget_pool.h>
 
 #include "allocpools_internal.h"
+#include "allocpools_trace.h"
 
 #define BGET_KNOWN_FLAGS	(BGET_BEST_FIT | BGET_POISON)
 
@@ -1685,6 +1686,7 @@ static noinline void *grow_locked(struct bget_pool *bp, size_t need,
 		raw_spin_lock_irqsave(&bp->lock, *flags);
 		region_link_locked(bp, r);
 		bp->npget++;
+		trace_allocpools_grow(&bp->ap, r->id, r->len);
 		return alloc_locked(bp, need, flags);
 	}
 
@@ -1700,6 +1702,7 @@ static noinline void *grow_locked(struct bget_pool *bp, size_t need,
 	raw_spin_lock_irqsave(&bp->lock, *flags);
 	region_link_locked(bp, r);
 	bp->ndget++;
+	trace_allocpools_grow(&bp->ap, r->id, r->len);
 	bp->curalloc += need;
 	bp->direct += need;
 	return blk_payload(reg_first(r));
@@ -1785,6 +1788,33 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
 	return p;
 }
 
+/*
+ * For the trace events: @p's region (its id, as in dumps) and offset from
+ * the region's start, and the bytes its block holds for the caller if @p
+ * is where a buffer starts (the header is read under the lock; a client
+ * may have overwritten it).
+ */
+static void bget_where(struct ap_pool *pool, const void *p,
+		       struct ap_where *w)
+{
+	struct bget_pool *bp = container_of(pool, struct bget_pool, ap);
+	const struct bget_hdr *h = (const struct bget_hdr *)p - 1;
+	struct bget_region *r;
+	unsigned long flags;
+
+	w->size = 0;
+	w->order = -1;
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	r = region_find_locked(bp, p);
+	w->region = r ? r->id : AP_NO_REGION;
+	w->offset = r ? (unsigned long)p - (unsigned long)r : 0;
+	if (r && w->offset >= BGET_OVERHEAD &&
+	    IS_ALIGNED((unsigned long)p, BGET_QUANTUM) &&
+	    blk_size(h) > BGET_HDR)
+		w->size = blk_size(h) - BGET_HDR;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+}
+
 /**
  * bget_alloc() - allocate a buffer from a BGET pool
  * @bp: the pool
@@ -1825,11 +1855,14 @@ void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 		if (likely(p)) {
 			bp->nget++;
 			raw_spin_unlock_irqrestore(&bp->lock, flags);
+			ap_trace_alloc(&bp->ap, p, size, bget_where, _RET_IP_);
 			return p;
 		}
 	}
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
-	return alloc_slow(bp, size, gfp);
+	p = alloc_slow(bp, size, gfp);
+	ap_trace_alloc(&bp->ap, p, size, bget_where, _RET_IP_);
+	return p;
 }
 EXPORT_SYMBOL_NS_GPL(bget_alloc, ALLOCPOOLS_NS);
 
@@ -2007,6 +2040,7 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 		region_unlink_locked(bp, r);
 		bp->direct -= size;
 		bp->ndrel++;
+		trace_allocpools_give_back(&bp->ap, r->id, r->len);
 		release = bp->ops.release;
 		rbuf = r;
 	} else {
@@ -2021,6 +2055,7 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 		    index_remove_locked(bp, h)) {
 			region_unlink_locked(bp, r);
 			bp->nprel++;
+			trace_allocpools_give_back(&bp->ap, r->id, r->len);
 			release = bp->ops.release;
 			rbuf = r;
 			/* Its node array goes to the work item, as vfree()s do. */
@@ -2065,11 +2100,14 @@ int bget_free(struct bget_pool *bp, void *buf)
 {
 	struct bget_region *r;
 	unsigned long flags;
+	struct ap_loc loc;
 	struct bget_hdr *h;
 	const char *what;
+	int ret;
 
 	if (!buf)
 		return 0;
+	loc = ap_trace_where_gone(&bp->ap, buf, bget_where, false);
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	/* Fast path: a region that stays, no poison; all checks still made. */
 	r = bp->hint;
@@ -2084,11 +2122,16 @@ int bget_free(struct bget_pool *bp, void *buf)
 			raw_spin_unlock_irqrestore(&bp->lock, flags);
 			if (unlikely(what))
 				report_damage(bp);
+			ap_trace_gone(&bp->ap, buf, loc, 0, false,
+				      bget_where, _RET_IP_);
 			return 0;
 		}
 	}
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
-	return free_slow(bp, buf);
+	ret = free_slow(bp, buf);
+	ap_trace_gone(&bp->ap, buf, loc, ret, false, bget_where,
+		      _RET_IP_);
+	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(bget_free, ALLOCPOOLS_NS);
 
@@ -3351,6 +3394,7 @@ int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 			poison ? BH_TRANSIT : BH_FREE);
 	r->tnodes = tn;
 	region_link_locked(bp, r);
+	trace_allocpools_grow(&bp->ap, r->id, r->len);
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	if (!poison)
 		return 0;

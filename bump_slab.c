@@ -218,6 +218,7 @@
 #include <allocpools/bump_slab.h>
 
 #include "allocpools_internal.h"
+#include "allocpools_trace.h"
 
 #define BS_HDR		8	/* object header: class byte + 7 marker bytes */
 #define BS_LIVE		0xff	/* marker of an allocated object */
@@ -1436,6 +1437,27 @@ static noinline void *alloc_slow(struct bump_slab *bs, unsigned int c,
 	return heap_alloc_slow(bs, c);
 }
 
+/*
+ * For the trace events: in heap mode the heap is region 0; in buddy mode
+ * an object is placed as the arena places it (the arena's region, the
+ * offset in it).  bump_slab_size() is the lookup that is safe for any
+ * pointer: it gives the class of a live object.
+ */
+static void bs_where(struct ap_pool *pool, const void *p, struct ap_where *w)
+{
+	struct bump_slab *bs = container_of(pool, struct bump_slab, ap);
+	size_t size = bump_slab_size(bs, p);
+
+	if (bs->arena) {
+		buddy_arena_where(bs->arena, p, w);
+	} else {
+		w->offset = heap_offset(bs, p);
+		w->region = w->offset < bs->heap_size ? 0 : AP_NO_REGION;
+	}
+	w->size = size;
+	w->order = size ? ilog2(size) : -1;
+}
+
 /**
  * bump_slab_alloc() - allocate from the smallest class that fits
  * @bs: the pool
@@ -1464,13 +1486,17 @@ static noinline void *alloc_slow(struct bump_slab *bs, unsigned int c,
 void *bump_slab_alloc(struct bump_slab *bs, size_t size, gfp_t gfp)
 {
 	unsigned long c;
+	void *p;
 
 	if (unlikely(size - 1 >= BUMP_SLAB_MAX_SIZE))
 		return refuse_size(bs);
 	c = size_to_cls(size);
 	if (unlikely(bs->slow))
-		return alloc_slow(bs, c, gfp);
-	return heap_alloc(bs, c);
+		p = alloc_slow(bs, c, gfp);
+	else
+		p = heap_alloc(bs, c);
+	ap_trace_alloc(&bs->ap, p, size, bs_where, _RET_IP_);
+	return p;
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_alloc, ALLOCPOOLS_NS);
 
@@ -1498,11 +1524,19 @@ static noinline int free_slow(struct bump_slab *bs, void *ptr)
  */
 int bump_slab_free(struct bump_slab *bs, void *ptr)
 {
+	struct ap_loc loc;
+	int ret;
+
 	if (!ptr)
 		return 0;
+	loc = ap_trace_where_gone(&bs->ap, ptr, bs_where, false);
 	if (unlikely(bs->slow))
-		return free_slow(bs, ptr);
-	return heap_free(bs, ptr, false);
+		ret = free_slow(bs, ptr);
+	else
+		ret = heap_free(bs, ptr, false);
+	ap_trace_gone(&bs->ap, ptr, loc, ret, false, bs_where,
+		      _RET_IP_);
+	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_free, ALLOCPOOLS_NS);
 
