@@ -23,6 +23,18 @@ void ap_trace_alloc_event(struct ap_pool *pool, const void *p, size_t req,
 	trace_allocpools_alloc(pool, &w, req, call_site);
 }
 
+void ap_trace_free_event(struct ap_pool *pool, const void *p,
+			 ap_where_fn where, unsigned long call_site)
+{
+	struct ap_where w;
+
+	where(pool, p, &w);
+	if (w.live)
+		trace_allocpools_free(pool, &w, 0, call_site);
+	else
+		trace_allocpools_free_refused(pool, &w, -EINVAL, call_site);
+}
+
 struct ap_loc ap_trace_locate(struct ap_pool *pool, const void *p,
 			      ap_where_fn where)
 {

@@ -19,12 +19,12 @@
  * beyond what the caller holds anyway.  The ap_trace_*() helpers test the
  * key first and only then, out of line, ask the pool where an object is
  * (the kind's where() callback, which may take the pool's raw lock).  A
- * free also keeps two words across its work, where its object was before
- * it (struct ap_loc), which are set to "nothing looked up" while its event
- * is off.  The helpers are called from the exported functions, with no
- * lock of the pool held; a region's growth and give-back are traced where
- * they happen.  Tracepoints are safe in any context, hard IRQ and
- * PREEMPT_RT included.
+ * free is traced on entry, with the verdict the pool will come to; a FIFO
+ * release, whose verdict depends on the ring's order, once it is known,
+ * keeping two words (struct ap_loc) across its work.  The helpers are
+ * called from the exported functions, with no lock of the pool held; a
+ * region's growth and give-back are traced where they happen.
+ * Tracepoints are safe in any context, hard IRQ and PREEMPT_RT included.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM allocpools
@@ -45,12 +45,14 @@ struct ap_pool;
  * @offset: from the region's start
  * @size: bytes the pool holds for the object (the block, the class), or 0
  * @order: log2 of @size for buddy blocks and bump_slab classes, else -1
+ * @live: a free of @p now would be accepted: a live object starts there
  */
 struct ap_where {
 	unsigned int region;
 	size_t offset;
 	size_t size;
 	int order;
+	bool live;
 };
 
 /**
@@ -59,9 +61,9 @@ struct ap_where {
  *	when nothing was looked up
  * @size: the size, and the order + 1 above AP_LOC_ORDER_SHIFT
  *
- * What a free keeps of where its object was until it knows the free went
- * through: two words come back from a call in registers, where a struct
- * ap_where would live in the freeing function's frame, zeroed (with
+ * What a release keeps of where its chunk was until it knows the release
+ * went through: two words come back from a call in registers, where a
+ * struct ap_where would live in the caller's frame, zeroed (with
  * CONFIG_INIT_STACK_ALL_ZERO) and guarded by the stack protector on every
  * call, the events off included.  Regions are far below 2^40 bytes and
  * sizes below 2^56.
@@ -250,6 +252,8 @@ DEFINE_EVENT(allocpools_region, allocpools_give_back,
  */
 void ap_trace_alloc_event(struct ap_pool *pool, const void *p, size_t req,
 			  ap_where_fn where, unsigned long call_site);
+void ap_trace_free_event(struct ap_pool *pool, const void *p,
+			 ap_where_fn where, unsigned long call_site);
 struct ap_loc ap_trace_locate(struct ap_pool *pool, const void *p,
 			      ap_where_fn where);
 void ap_trace_gone_event(struct ap_pool *pool, struct ap_loc loc,
@@ -268,9 +272,27 @@ static __always_inline void ap_trace_alloc(struct ap_pool *pool,
 }
 
 /*
- * Before a free (or a FIFO release, @release) of non-NULL @p: where the
- * object is while it still is one, for ap_trace_gone() to trace once the
- * free went through.
+ * On entry to a free of non-NULL @p: the pool is asked, under its lock,
+ * whether it holds a live object there, and the free is traced as a free
+ * or, if not, as refused, the verdict the free itself comes to (two frees
+ * of one object racing on two CPUs may both be traced as frees: one of
+ * them is refused and counted).  A free traced on entry keeps its tail
+ * calls, and its object is still there to be looked up.
+ */
+static __always_inline void ap_trace_free(struct ap_pool *pool,
+					  const void *p, ap_where_fn where,
+					  unsigned long call_site)
+{
+	if (trace_allocpools_free_enabled() ||
+	    trace_allocpools_free_refused_enabled())
+		ap_trace_free_event(pool, p, where, call_site);
+}
+
+/*
+ * Before a release (or a free, @release false) of non-NULL @p that is
+ * traced once it is known to have gone through: where the object is while
+ * it still is one, for ap_trace_gone().  Which chunk a FIFO release takes
+ * depends on the ring's order, so iom_release() is traced that way.
  */
 static __always_inline struct ap_loc ap_trace_where_gone(struct ap_pool *pool,
 							 const void *p,

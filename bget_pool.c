@@ -1788,32 +1788,8 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
 	return p;
 }
 
-/*
- * For the trace events: @p's region (its id, as in dumps) and offset from
- * the region's start, and the bytes its block holds for the caller if @p
- * is where a buffer starts (the header is read under the lock; a client
- * may have overwritten it).
- */
 static void bget_where(struct ap_pool *pool, const void *p,
-		       struct ap_where *w)
-{
-	struct bget_pool *bp = container_of(pool, struct bget_pool, ap);
-	const struct bget_hdr *h = (const struct bget_hdr *)p - 1;
-	struct bget_region *r;
-	unsigned long flags;
-
-	w->size = 0;
-	w->order = -1;
-	raw_spin_lock_irqsave(&bp->lock, flags);
-	r = region_find_locked(bp, p);
-	w->region = r ? r->id : AP_NO_REGION;
-	w->offset = r ? (unsigned long)p - (unsigned long)r : 0;
-	if (r && w->offset >= BGET_OVERHEAD &&
-	    IS_ALIGNED((unsigned long)p, BGET_QUANTUM) &&
-	    blk_size(h) > BGET_HDR)
-		w->size = blk_size(h) - BGET_HDR;
-	raw_spin_unlock_irqrestore(&bp->lock, flags);
-}
+		       struct ap_where *w);
 
 /**
  * bget_alloc() - allocate a buffer from a BGET pool
@@ -1954,6 +1930,30 @@ check_buf_locked(struct bget_pool *bp, void *buf, struct bget_region **rp,
 		return NULL;
 	}
 	return check_blk_locked(r, buf, what);
+}
+
+/*
+ * For the trace events: @p's region (its id, as in dumps), its offset from
+ * the region's start, and, if a free of @p would be accepted now, the
+ * bytes its block holds for the caller.
+ */
+static void bget_where(struct ap_pool *pool, const void *p,
+		       struct ap_where *w)
+{
+	struct bget_pool *bp = container_of(pool, struct bget_pool, ap);
+	struct bget_region *r;
+	struct bget_hdr *h;
+	unsigned long flags;
+	const char *what;
+
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	h = check_buf_locked(bp, (void *)p, &r, &what);
+	w->region = r ? r->id : AP_NO_REGION;
+	w->offset = r ? (unsigned long)p - (unsigned long)r : 0;
+	w->size = h ? blk_size(h) - BGET_HDR : 0;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	w->order = -1;
+	w->live = h;
 }
 
 /*
@@ -2100,14 +2100,12 @@ int bget_free(struct bget_pool *bp, void *buf)
 {
 	struct bget_region *r;
 	unsigned long flags;
-	struct ap_loc loc;
 	struct bget_hdr *h;
 	const char *what;
-	int ret;
 
 	if (!buf)
 		return 0;
-	loc = ap_trace_where_gone(&bp->ap, buf, bget_where, false);
+	ap_trace_free(&bp->ap, buf, bget_where, _RET_IP_);
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	/* Fast path: a region that stays, no poison; all checks still made. */
 	r = bp->hint;
@@ -2122,16 +2120,11 @@ int bget_free(struct bget_pool *bp, void *buf)
 			raw_spin_unlock_irqrestore(&bp->lock, flags);
 			if (unlikely(what))
 				report_damage(bp);
-			ap_trace_gone(&bp->ap, buf, loc, 0, false,
-				      bget_where, _RET_IP_);
 			return 0;
 		}
 	}
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
-	ret = free_slow(bp, buf);
-	ap_trace_gone(&bp->ap, buf, loc, ret, false, bget_where,
-		      _RET_IP_);
-	return ret;
+	return free_slow(bp, buf);
 }
 EXPORT_SYMBOL_NS_GPL(bget_free, ALLOCPOOLS_NS);
 

@@ -1707,6 +1707,8 @@ void buddy_arena_where(struct buddy_arena *ba, const void *p,
 	w->offset = r ? (const u8 *)p - r->base : 0;
 	if (r && !(w->offset & ba->unit_mask))
 		b = r->map[w->offset >> ba->min_order];
+	/* What free_slow_locked() accepts. */
+	w->live = b >= BA_LIVE_HEAD && canaries_ok(r);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	w->order = b & BA_HEAD ? b & BA_ORDER : -1;
 	w->size = b & BA_HEAD ? BIT(b & BA_ORDER) : 0;
@@ -1931,34 +1933,30 @@ int buddy_arena_free(struct buddy_arena *ba, void *ptr)
 	unsigned int order, min = ba->min_order;
 	struct buddy_region *r;
 	unsigned long flags, idx;
-	struct ap_loc loc;
 	struct ba_order *o;
-	int ret;
 	u8 b;
 
 	if (unlikely(!ptr))
 		return 0;
-	loc = ap_trace_where_gone(&ba->ap, ptr, ba_where, false);
+	ap_trace_free(&ba->ap, ptr, ba_where, _RET_IP_);
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	/* One comparison: in the primary region, aligned to a unit. */
 	idx = unit_index((unsigned long)ptr - (unsigned long)ba->fast_base,
 			 min);
 	if (unlikely(idx >= ba->fast_units))
-		goto slow;
+		return free_slow_locked(ba, ptr, flags);
 	r = ba->primary;
 	b = r->map[idx];
 	if (unlikely(b < BA_LIVE_HEAD || !canaries_ok(r)))
-		goto slow;
+		return free_slow_locked(ba, ptr, flags);
 	order = b & BA_ORDER;
 	/*
 	 * A merge or a wide slack: the general path.  Two free max_order
 	 * buddies go there too, and do not merge.
 	 */
 	if (unlikely(r->map[idx ^ BIT(order - min)] == (BA_HEAD | order) ||
-		     ((b & BA_SLACK) && order - min > BA_SLACK_NARROW))) {
-		ret = free_release_unlock(ba, r, idx, flags);
-		goto out;
-	}
+		     ((b & BA_SLACK) && order - min > BA_SLACK_NARROW)))
+		return free_release_unlock(ba, r, idx, flags);
 
 	if (b & BA_SLACK) {
 		ba->slack_units -= r->map[idx + 1];
@@ -1972,14 +1970,7 @@ int buddy_arena_free(struct buddy_arena *ba, void *ptr)
 	o->nr_free++;
 	__set_bit(order, &ba->avail);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
-	ret = 0;
-	goto out;
-slow:
-	ret = free_slow_locked(ba, ptr, flags);
-out:
-	ap_trace_gone(&ba->ap, ptr, loc, ret, false, ba_where,
-		      _RET_IP_);
-	return ret;
+	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_free, ALLOCPOOLS_NS);
 

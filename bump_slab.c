@@ -1441,7 +1441,8 @@ static noinline void *alloc_slow(struct bump_slab *bs, unsigned int c,
  * For the trace events: in heap mode the heap is region 0; in buddy mode
  * an object is placed as the arena places it (the arena's region, the
  * offset in it).  bump_slab_size() is the lookup that is safe for any
- * pointer: it gives the class of a live object.
+ * pointer: it gives the class of a live object, and 0 for what a free
+ * refuses.
  */
 static void bs_where(struct ap_pool *pool, const void *p, struct ap_where *w)
 {
@@ -1456,6 +1457,7 @@ static void bs_where(struct ap_pool *pool, const void *p, struct ap_where *w)
 	}
 	w->size = size;
 	w->order = size ? ilog2(size) : -1;
+	w->live = size;
 }
 
 /**
@@ -1524,19 +1526,12 @@ static noinline int free_slow(struct bump_slab *bs, void *ptr)
  */
 int bump_slab_free(struct bump_slab *bs, void *ptr)
 {
-	struct ap_loc loc;
-	int ret;
-
 	if (!ptr)
 		return 0;
-	loc = ap_trace_where_gone(&bs->ap, ptr, bs_where, false);
+	ap_trace_free(&bs->ap, ptr, bs_where, _RET_IP_);
 	if (unlikely(bs->slow))
-		ret = free_slow(bs, ptr);
-	else
-		ret = heap_free(bs, ptr, false);
-	ap_trace_gone(&bs->ap, ptr, loc, ret, false, bs_where,
-		      _RET_IP_);
-	return ret;
+		return free_slow(bs, ptr);
+	return heap_free(bs, ptr, false);
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_free, ALLOCPOOLS_NS);
 

@@ -1139,6 +1139,8 @@ static void iom_where(struct ap_pool *pool, const void *p,
 	w->offset = off;
 	w->size = 0;
 	w->order = -1;
+	/* Not asked: iom_release() is traced once it knows. */
+	w->live = false;
 }
 
 /**
