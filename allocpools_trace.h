@@ -308,8 +308,8 @@ static __always_inline struct ap_loc ap_trace_where_gone(struct ap_pool *pool,
 }
 
 /*
- * After that free, which returned @err.  A refused free left the pool as
- * it was, so the pool is asked where @p lies only now.
+ * After that release (or free), which returned @err.  A refused one left
+ * the pool as it was, so the pool is asked where @p lies only now.
  */
 static __always_inline void ap_trace_gone(struct ap_pool *pool,
 					  const void *p, struct ap_loc loc,
