@@ -172,6 +172,7 @@
 #include <allocpools/bget_pool.h>
 
 #include "allocpools_internal.h"
+#include "allocpools_trace.h"
 
 #define BGET_KNOWN_FLAGS	(BGET_BEST_FIT | BGET_POISON)
 
@@ -1873,6 +1874,7 @@ static noinline void *grow_locked(struct bget_pool *bp, size_t need,
 		raw_spin_lock_irqsave(&bp->lock, *flags);
 		region_link_locked(bp, r);
 		bp->npget++;
+		trace_allocpools_grow(&bp->ap, r->id, r->len);
 		return alloc_locked(bp, need, flags);
 	}
 
@@ -1888,6 +1890,7 @@ static noinline void *grow_locked(struct bget_pool *bp, size_t need,
 	raw_spin_lock_irqsave(&bp->lock, *flags);
 	region_link_locked(bp, r);
 	bp->ndget++;
+	trace_allocpools_grow(&bp->ap, r->id, r->len);
 	bp->curalloc += need;
 	bp->direct += need;
 	return blk_payload(reg_first(r));
@@ -1989,27 +1992,15 @@ static noinline void *alloc_lone(struct bget_pool *bp, size_t size,
 	return p ?: alloc_slow(bp, size, gfp);
 }
 
-/**
- * bget_alloc() - allocate a buffer from a BGET pool
- * @bp: the pool
- * @size: bytes wanted, 1 .. about 16 GiB
- * @gfp: passed to the pool's compact/acquire callbacks, if any
- *
- * The buffer is 16-byte aligned.  When the pool cannot meet the request it
- * calls the compact callback (sequence 1, 2, ...) while that reports
- * progress, then asks the acquire callback for an expansion block of
- * pool_incr bytes, or for a direct block when @size does not fit one.
- * When @gfp allows blocking, one such caller at a time runs the callbacks,
- * in the memalloc scope @gfp asks for (no I/O or FS reclaim for GFP_NOIO
- * or GFP_NOFS); the others wait, then try the pool again first.
- *
- * Context: any context, hard IRQ included; sleeps only when the pool must
- * grow and @gfp allows blocking.  The callbacks run without the pool lock
- * and must honour @gfp.
- * Return: the buffer, or NULL (a size of 0, an oversized request or no
- * memory; each counts a failure).
+static void bget_where(struct ap_pool *pool, const void *p,
+		       struct ap_where *w);
+
+/*
+ * bget_alloc() but for its trace event, which bget_alloc() takes once, on
+ * whatever comes back from any of the paths here.
  */
-void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
+static __always_inline void *bget_take(struct bget_pool *bp, size_t size,
+				       gfp_t gfp)
 {
 	struct bget_free *f, *next;
 	size_t need, bsize;
@@ -2049,6 +2040,34 @@ void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
 	}
 	return alloc_slow(bp, size, gfp);
+}
+
+/**
+ * bget_alloc() - allocate a buffer from a BGET pool
+ * @bp: the pool
+ * @size: bytes wanted, 1 .. about 16 GiB
+ * @gfp: passed to the pool's compact/acquire callbacks, if any
+ *
+ * The buffer is 16-byte aligned.  When the pool cannot meet the request it
+ * calls the compact callback (sequence 1, 2, ...) while that reports
+ * progress, then asks the acquire callback for an expansion block of
+ * pool_incr bytes, or for a direct block when @size does not fit one.
+ * When @gfp allows blocking, one such caller at a time runs the callbacks,
+ * in the memalloc scope @gfp asks for (no I/O or FS reclaim for GFP_NOIO
+ * or GFP_NOFS); the others wait, then try the pool again first.
+ *
+ * Context: any context, hard IRQ included; sleeps only when the pool must
+ * grow and @gfp allows blocking.  The callbacks run without the pool lock
+ * and must honour @gfp.
+ * Return: the buffer, or NULL (a size of 0, an oversized request or no
+ * memory; each counts a failure).
+ */
+void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
+{
+	void *p = bget_take(bp, size, gfp);
+
+	ap_trace_alloc(&bp->ap, p, size, bget_where, _RET_IP_);
+	return p;
 }
 EXPORT_SYMBOL_NS_GPL(bget_alloc, ALLOCPOOLS_NS);
 
@@ -2143,6 +2162,30 @@ check_buf_locked(struct bget_pool *bp, void *buf, struct bget_region **rp,
 }
 
 /*
+ * For the trace events: @p's region (its id, as in dumps), its offset from
+ * the region's start, and, if a free of @p would be accepted now, the
+ * bytes its block holds for the caller.
+ */
+static void bget_where(struct ap_pool *pool, const void *p,
+		       struct ap_where *w)
+{
+	struct bget_pool *bp = container_of(pool, struct bget_pool, ap);
+	struct bget_region *r;
+	struct bget_hdr *h;
+	unsigned long flags;
+	const char *what;
+
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	h = check_buf_locked(bp, (void *)p, &r, &what);
+	w->region = r ? r->id : AP_NO_REGION;
+	w->offset = r ? (unsigned long)p - (unsigned long)r : 0;
+	w->size = h ? blk_size(h) - BGET_HDR : 0;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	w->order = -1;
+	w->live = h;
+}
+
+/*
  * Poisoned pool: fill block @h, which the caller just gave up, with poison
  * with the lock (*@flags) dropped.  It is in transit meanwhile, so a second
  * free of it is refused and no neighbour merges with it; it is coalesced
@@ -2226,6 +2269,7 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 		region_unlink_locked(bp, r);
 		bp->direct -= size;
 		bp->ndrel++;
+		trace_allocpools_give_back(&bp->ap, r->id, r->len);
 		release = bp->ops.release;
 		rbuf = r;
 	} else {
@@ -2240,6 +2284,7 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 		    index_remove_locked(bp, r, h)) {
 			region_unlink_locked(bp, r);
 			bp->nprel++;
+			trace_allocpools_give_back(&bp->ap, r->id, r->len);
 			release = bp->ops.release;
 			rbuf = r;
 			/* Its node array goes to the work item, as vfree()s do. */
@@ -2329,6 +2374,7 @@ int bget_free(struct bget_pool *bp, void *buf)
 
 	if (!buf)
 		return 0;
+	ap_trace_free(&bp->ap, buf, bget_where, _RET_IP_);
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	/* Fast path: a region that stays, no poison; all checks still made. */
 	if (likely((unsigned long)buf - bp->free_lo < bp->free_len)) {
@@ -3633,6 +3679,7 @@ int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 			poison ? BH_TRANSIT : BH_FREE);
 	r->tnodes = tn;
 	region_link_locked(bp, r);
+	trace_allocpools_grow(&bp->ap, r->id, r->len);
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	if (!poison)
 		return 0;

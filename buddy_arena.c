@@ -174,6 +174,7 @@
 
 #include <allocpools/buddy_arena.h>
 #include "allocpools_internal.h"
+#include "allocpools_trace.h"
 
 #define BA_FLAGS	(BUDDY_ARENA_GROW | BUDDY_ARENA_POISON)
 
@@ -243,6 +244,7 @@ struct ba_order {
  * @idle_node: on the arena's @idle list, or empty
  * @primary: the region made by create, never given back
  * @tainted: @top was cut off after corruption: never given back
+ * @id: the region's number in the trace events, from the arena's @next_id
  * @canary_tail: the BA_CANARY that follows @map
  * @canary_head: BA_CANARY, right before @map
  * @map: one byte per 2^min_order unit, then a zero sentinel; see the top
@@ -262,6 +264,7 @@ struct buddy_region {
 	struct list_head idle_node;
 	bool primary;
 	bool tainted;
+	unsigned int id;
 	u32 *canary_tail;
 	u32 canary_head;
 	u8 map[];
@@ -303,6 +306,7 @@ struct buddy_region {
  * @top_key: the secret of the regions' own lists (constant)
  * @grow_lock: serializes changes to the region table (growth, add_region,
  *	give-back), taken before @lock
+ * @next_id: the next region's id (under @grow_lock)
  * @reclaim: gives back regions that became entirely free
  * @ap: the core's part: name, debugfs directory
  *
@@ -337,6 +341,7 @@ struct buddy_arena {
 	unsigned long rekey;
 	unsigned long top_key;
 	struct mutex grow_lock;	/* serializes region table changes */
+	unsigned int next_id;
 	struct work_struct reclaim;
 	struct ap_pool ap;
 };
@@ -1134,6 +1139,7 @@ static int region_insert(struct buddy_arena *ba, struct buddy_region *r)
 	table = kmalloc_array(n + 1, sizeof(*table), GFP_KERNEL | __GFP_NOWARN);
 	if (!table)
 		return -ENOMEM;
+	r->id = ba->next_id++;
 	for (i = 0; i < n && ba->regions[i]->base < r->base; i++)
 		table[i] = ba->regions[i];
 	table[i] = r;
@@ -1167,6 +1173,8 @@ static int add_region(struct buddy_arena *ba, size_t size, bool primary,
 		ret = region_insert(ba, r);
 		if (ret)
 			region_free(r);
+		else if (!primary)	/* the primary's pool is not named yet */
+			trace_allocpools_grow(&ba->ap, r->id, r->size);
 	}
 	ap_memalloc_restore(gfp, scope);
 	return ret;
@@ -1266,8 +1274,10 @@ static void reclaim_work(struct work_struct *work)
 		}
 		raw_spin_unlock_irqrestore(&ba->lock, flags);
 		kfree(table);
-		if (gone)
+		if (gone) {
+			trace_allocpools_give_back(&ba->ap, r->id, r->size);
 			region_free(r);
+		}
 	}
 	mutex_unlock(&ba->grow_lock);
 }
@@ -1679,6 +1689,36 @@ general:
 	return alloc_general_locked(ba, x, gfp, flags);
 }
 
+/*
+ * For the trace events: @p's region, offset and, if a block starts there,
+ * its order.  The lock keeps the region table in place.  bump_slab asks it
+ * for the objects in its slabs.
+ */
+void buddy_arena_where(struct buddy_arena *ba, const void *p,
+		       struct ap_where *w)
+{
+	struct buddy_region *r;
+	unsigned long flags;
+	u8 b = 0;
+
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	r = find_region_locked(ba, p);
+	w->region = r ? r->id : AP_NO_REGION;
+	w->offset = r ? (const u8 *)p - r->base : 0;
+	if (r && !(w->offset & ba->unit_mask))
+		b = r->map[w->offset >> ba->min_order];
+	/* What free_slow_locked() accepts. */
+	w->live = b >= BA_LIVE_HEAD && canaries_ok(r);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	w->order = b & BA_HEAD ? b & BA_ORDER : -1;
+	w->size = b & BA_HEAD ? BIT(b & BA_ORDER) : 0;
+}
+
+static void ba_where(struct ap_pool *pool, const void *p, struct ap_where *w)
+{
+	buddy_arena_where(container_of(pool, struct buddy_arena, ap), p, w);
+}
+
 /**
  * buddy_arena_alloc() - allocate a block of at least @size bytes
  * @ba: the arena
@@ -1758,9 +1798,12 @@ void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 	*m = BA_LIVE_HEAD | order;
 	ba->allocs++;
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	ap_trace_alloc(&ba->ap, block, size, ba_where, _RET_IP_);
 	return block;
 slow:
-	return alloc_slow_locked(ba, x, gfp, flags);
+	block = alloc_slow_locked(ba, x, gfp, flags);
+	ap_trace_alloc(&ba->ap, block, size, ba_where, _RET_IP_);
+	return block;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_alloc, ALLOCPOOLS_NS);
 
@@ -1897,6 +1940,7 @@ int buddy_arena_free(struct buddy_arena *ba, void *ptr)
 
 	if (unlikely(!ptr))
 		return 0;
+	ap_trace_free(&ba->ap, ptr, ba_where, _RET_IP_);
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	/* One comparison: in the primary region, aligned to a unit. */
 	idx = unit_index((unsigned long)ptr - (unsigned long)ba->fast_base,

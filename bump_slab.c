@@ -221,6 +221,7 @@
 #include <allocpools/bump_slab.h>
 
 #include "allocpools_internal.h"
+#include "allocpools_trace.h"
 
 #define BS_HDR		8	/* object header: class byte + 7 marker bytes */
 #define BS_LIVE		0xff	/* marker of an allocated object */
@@ -1499,6 +1500,29 @@ static noinline void *alloc_slow(struct bump_slab *bs, unsigned int c,
 	return heap_alloc_slow(bs, c);
 }
 
+/*
+ * For the trace events: in heap mode the heap is region 0; in buddy mode
+ * an object is placed as the arena places it (the arena's region, the
+ * offset in it).  bump_slab_size() is the lookup that is safe for any
+ * pointer: it gives the class of a live object, and 0 for what a free
+ * refuses.
+ */
+static void bs_where(struct ap_pool *pool, const void *p, struct ap_where *w)
+{
+	struct bump_slab *bs = container_of(pool, struct bump_slab, ap);
+	size_t size = bump_slab_size(bs, p);
+
+	if (bs->arena) {
+		buddy_arena_where(bs->arena, p, w);
+	} else {
+		w->offset = heap_offset(bs, p);
+		w->region = w->offset < bs->heap_size ? 0 : AP_NO_REGION;
+	}
+	w->size = size;
+	w->order = size ? ilog2(size) : -1;
+	w->live = size;
+}
+
 /**
  * bump_slab_alloc() - allocate from the smallest class that fits
  * @bs: the pool
@@ -1527,6 +1551,7 @@ static noinline void *alloc_slow(struct bump_slab *bs, unsigned int c,
 void *bump_slab_alloc(struct bump_slab *bs, size_t size, gfp_t gfp)
 {
 	unsigned long c;
+	void *p;
 
 	if (unlikely(size - 1 >= BUMP_SLAB_MAX_SIZE))
 		return refuse_size(bs);
@@ -1534,8 +1559,11 @@ void *bump_slab_alloc(struct bump_slab *bs, size_t size, gfp_t gfp)
 		return NULL;
 	c = size_to_cls(size);
 	if (unlikely(bs->slow))
-		return alloc_slow(bs, c, gfp);
-	return heap_alloc(bs, c);
+		p = alloc_slow(bs, c, gfp);
+	else
+		p = heap_alloc(bs, c);
+	ap_trace_alloc(&bs->ap, p, size, bs_where, _RET_IP_);
+	return p;
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_alloc, ALLOCPOOLS_NS);
 
@@ -1565,6 +1593,7 @@ int bump_slab_free(struct bump_slab *bs, void *ptr)
 {
 	if (!ptr)
 		return 0;
+	ap_trace_free(&bs->ap, ptr, bs_where, _RET_IP_);
 	if (unlikely(bs->slow))
 		return free_slow(bs, ptr);
 	return heap_free(bs, ptr, false);

@@ -124,6 +124,7 @@
 
 #include <allocpools/iom.h>
 #include "allocpools_internal.h"
+#include "allocpools_trace.h"
 
 #define IOM_FLAGS		(IOM_MAINLY_EMPTY | IOM_POISON)
 /*
@@ -901,6 +902,7 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 {
 	unsigned long flags, in;
 	size_t need, off;
+	int ret;
 	u8 *p;
 
 	if (!iomb)
@@ -934,11 +936,14 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 		iomb->pushes++;
 		account_in_locked(iomb);
 		raw_spin_unlock_irqrestore(&iomb->lock, flags);
+		ap_trace_push(&iomb->ap, 0, len, _RET_IP_);
 		return 0;
 	}
 	/* Nothing was changed: the slow path starts again under the lock. */
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
-	return push_slow(iomb, data, len, need, mode);
+	ret = push_slow(iomb, data, len, need, mode);
+	ap_trace_push(&iomb->ap, ret, len, _RET_IP_);
+	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(iom_push, ALLOCPOOLS_NS);
 
@@ -1062,7 +1067,10 @@ slow:
  */
 int iom_shift(struct iom_buffer *iomb, void *buf, size_t *len, size_t bufsize)
 {
-	return peek_or_shift(iomb, buf, len, bufsize, true);
+	int ret = peek_or_shift(iomb, buf, len, bufsize, true);
+
+	ap_trace_shift(&iomb->ap, ret, len, _RET_IP_);
+	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(iom_shift, ALLOCPOOLS_NS);
 
@@ -1121,6 +1129,24 @@ int iom_peek_update(struct iom_buffer *iomb)
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(iom_peek_update, ALLOCPOOLS_NS);
+
+/*
+ * For the trace events: the ring is region 0.  A chunk's length is in its
+ * cookie, which a client may have overwritten: not read here.
+ */
+static void iom_where(struct ap_pool *pool, const void *p,
+		      struct ap_where *w)
+{
+	struct iom_buffer *iomb = container_of(pool, struct iom_buffer, ap);
+	size_t off = (unsigned long)p - (unsigned long)iomb->ring;
+
+	w->region = off < iomb->size ? 0 : AP_NO_REGION;
+	w->offset = off;
+	w->size = 0;
+	w->order = -1;
+	/* Not asked: iom_release() is traced once it knows. */
+	w->live = false;
+}
 
 /**
  * iom_alloc() - allocate a contiguous chunk, to be released oldest first
@@ -1181,6 +1207,7 @@ void *iom_alloc(struct iom_buffer *iomb, size_t len)
 	account_in_locked(iomb);
 	chunk = iomb->ring + ring_off(iomb, iomb->in - len);
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
+	ap_trace_alloc(&iomb->ap, chunk, len, iom_where, _RET_IP_);
 	return chunk;
 
 fail:
@@ -1255,12 +1282,14 @@ int iom_release(struct iom_buffer *iomb, const void *chunk)
 {
 	unsigned long flags;
 	const u8 *p = chunk;
+	struct ap_loc loc;
 	int ret;
 
 	if (!chunk)
 		return 0;
 	if (!iomb)
 		return -EINVAL;
+	loc = ap_trace_where_gone(&iomb->ap, p, iom_where, true);
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (iomb->chunks && !iomb->alloc_mode) {
 		raw_spin_unlock_irqrestore(&iomb->lock, flags);
@@ -1270,6 +1299,9 @@ int iom_release(struct iom_buffer *iomb, const void *chunk)
 	if (ret == -EINVAL)
 		iomb->invalid_frees++;
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
+	/* -EUCLEAN: released, and damage found after the chunk. */
+	ap_trace_gone(&iomb->ap, p, loc, ret == -EUCLEAN ? 0 : ret, true,
+		      iom_where, _RET_IP_);
 
 	if (ret == -EUCLEAN) {
 		ap_report_corruption(&iomb->ap, "chunk cookie or gap marker damaged",

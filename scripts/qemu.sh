@@ -5,10 +5,12 @@
 # allocpools and the sample client, read debugfs, unload both, power off.
 #
 #   qemu.sh demo    show the pools table and every default pool's stats
-#   qemu.sh test    check the debugfs contents against what the sample did,
-#                   then run the stress client (samples/allocpools_stress.c:
-#                   every default pool from a thread per CPU and a hard-IRQ
-#                   timer) and check its counts and the kernel log
+#   qemu.sh test    check the debugfs contents, and the trace events
+#                   (events/allocpools/, on while the sample loads),
+#                   against what the sample did, then run the stress
+#                   client (samples/allocpools_stress.c: every default
+#                   pool from a thread per CPU and a hard-IRQ timer)
+#                   and check its counts and the kernel log
 #                   (scripts/qemu_check.py); then QEMU_CYCLES times
 #                   (default 100; 0: none) insmod allocpools and the
 #                   sample, rmmod both, and check that every step
@@ -65,7 +67,31 @@ echo "@@@ insmod huge bget_size rc=$(insmod /mod/allocpools.ko bget_size=1844674
 echo "@@@ insmod huge slab_size rc=$(insmod /mod/allocpools.ko slab_size=18446744073709551615 >/dev/null 2>&1; echo $?)"
 echo "@@@ debugfs after failed loads: $(ls -d $D 2>/dev/null | wc -l)"
 echo "@@@ insmod allocpools rc=$(insmod /mod/allocpools.ko >/dev/null 2>&1; echo $?)"
+INIT
+	# The trace events (allocpools_trace.h): on while the sample loads,
+	# then read beside the stats files, which no one changes in between,
+	# and off again before the stress client runs.
+	if [ "$mode" = test ]; then
+		cat <<'INIT'
+T=/sys/kernel/tracing
+mount -t tracefs none $T
+echo 2048 >$T/buffer_size_kb
+echo "@@@ trace events: $(ls $T/events/allocpools | tr '\n' ' ')"
+echo "@@@ trace enable rc=$(echo 1 >$T/events/allocpools/enable; echo $?)"
+INIT
+	fi
+	cat <<'INIT'
 echo "@@@ insmod sample rc=$(insmod /mod/allocpools_sample.ko >/dev/null 2>&1; echo $?)"
+INIT
+	if [ "$mode" = test ]; then
+		cat <<'INIT'
+echo 0 >$T/events/allocpools/enable
+echo "@@@ begin trace"
+grep -v '^#' $T/trace
+echo "@@@ end trace"
+INIT
+	fi
+	cat <<'INIT'
 echo "@@@ begin pools"
 cat $D/pools
 echo "@@@ end pools"

@@ -197,6 +197,12 @@ def parse(log):
                          text, re.M):
         res["markers"][m.group(1)] = int(m.group(2))
     res["done"] = "@@@ done" in text
+    m = re.search(r"^@@@ trace events: (.*)$", text, re.M)
+    res["trace_events"] = m.group(1).split() if m else None
+    m = re.search(r"^@@@ trace enable rc=(\d+)", text, re.M)
+    res["trace_enable"] = int(m.group(1)) if m else None
+    m = re.search(r"^@@@ begin trace\n(.*?)^@@@ end trace", text, re.M | re.S)
+    res["trace"] = m.group(1) if m else None
     m = re.search(r"allocpools_stress: (cpus=.*)", text)
     res["stress"] = None
     if m:
@@ -344,6 +350,7 @@ def test(res):
           str([m for m in modes if m[0] != "400"]))
     check("sample pools gone after rmmod", res["markers"].get("sample gone") == 0)
     check("debugfs tree gone after rmmod", res["markers"].get("debugfs left") == 0)
+    trace_checks(res, check)
     stress_checks(res, check)
     if CYCLES:
         cycle_checks(res, check, CYCLES)
@@ -452,6 +459,117 @@ def cycle_checks(res, check, cycles):
           % limit, grown and grown[0][0] < limit,
           "; ".join("%s %+d %+d" % (k, g1, g2)
                     for g, k, g1, g2 in grown if g >= limit))
+
+
+# The trace events (allocpools_trace.h), on while the sample loaded: per
+# pool, which event counts which stats value (summed), read beside them.
+TRACE_EVENTS = ["allocpools_alloc", "allocpools_free", "allocpools_free_refused",
+                "allocpools_give_back", "allocpools_grow",
+                "allocpools_push", "allocpools_release",
+                "allocpools_shift"]
+TRACE_COUNTS = {
+    "iom": {"alloc": ["allocs"], "release": ["releases"], "push": ["pushes"],
+            "shift": ["shifts"], "free_refused": ["invalid_frees"],
+            "free": []},
+    "buddy": {"alloc": ["allocs"], "free": ["frees"],
+              "free_refused": ["invalid_frees"]},
+    "bget": {"alloc": ["nget"], "free": ["nrel"],
+             "free_refused": ["invalid_frees"], "grow": ["npget", "ndget"],
+             "give_back": ["nprel", "ndrel"]},
+    "bump_slab": {"alloc": ["allocs"], "free": ["frees"],
+                  "free_refused": ["invalid_frees"]},
+}
+# Where the sample's refused frees are (EXPECT_LOG names the same offsets).
+TRACE_REFUSED = {("iom", "default"): "region=0 offset=406",
+                 ("buddy", "sample"): "region=0 offset=0",
+                 ("bump_slab", "sample"): "region=0 offset=48",
+                 ("bget", "sample"): "region=0 offset="}
+# A buddy-mode size-class pool places its objects in its arena's regions.
+TRACE_ARENA = {("bump_slab", "sample-b"): ("buddy", "slabs")}
+# Calls that allocpools makes itself on the caller's behalf: BGET's zalloc
+# and realloc, and a buddy-mode size-class pool's calls into its arena.
+TRACE_OWN_CALLS = re.compile(r"call_site=(bget_zalloc|bget_realloc)\+")
+TRACE_LINE = re.compile(r"\b(allocpools_\w+): (\S+?)/(\S+) (.*)$")
+
+
+def trace_checks(res, check):
+    """The trace of the sample's load: every event there, each names its
+    pool, the counts match the stats files read beside it, offsets lie in
+    their regions, and the refused frees the sample makes show up."""
+    check("trace: events/allocpools/ has every event",
+          res["trace_events"] is not None and
+          sorted(e for e in res["trace_events"]
+                 if e.startswith("allocpools_")) == TRACE_EVENTS,
+          "got %s" % res["trace_events"])
+    check("trace: events enabled", res["trace_enable"] == 0,
+          "rc=%s" % res["trace_enable"])
+    body = res["trace"]
+    check("trace: read", body is not None, "no '@@@ begin trace'")
+    if body is None:
+        return
+    events = []
+    unnamed = []
+    for line in body.splitlines():
+        if "allocpools_" not in line:
+            continue
+        m = TRACE_LINE.search(line)
+        if not m or m.group(2) not in STATS_KEYS:
+            unnamed.append(line)
+            continue
+        kv = dict(f.split("=", 1) for f in m.group(4).split() if "=" in f)
+        events.append((m.group(1)[len("allocpools_"):], m.group(2),
+                       m.group(3), kv, line))
+    check("trace: every event names a kind and a pool",
+          events and not unnamed, "\n".join(unnamed[:10]))
+    # Only call_site is a code address (the sample's init code is gone
+    # when the trace is read, so %pS prints those as numbers).
+    leaks = [e[4] for e in events if re.search(
+        r"ffff[0-9a-f]{8,}", re.sub(r"call_site=\S+", "", e[4]))]
+    check("trace: no kernel address in an event but its call site",
+          not leaks, "\n".join(leaks[:10]))
+    # A call site inside allocpools would be a trace call that is not in
+    # the exported function: its _RET_IP_ is then ours, not the caller's.
+    arenas = set(TRACE_ARENA.values())
+    stray = [e[4] for e in events if "[allocpools]" in e[4] and
+             (e[1], e[2]) not in arenas and
+             not TRACE_OWN_CALLS.search(e[4])]
+    check("trace: call sites are the callers of the exported functions",
+          not stray, "\n".join(stray[:10]))
+
+    for (kind, name) in sorted(EXPECT):
+        body = res["files"].get("%s/%s/stats" % (kind, name))
+        if body is None:
+            continue
+        kv = keyvals(body)
+        mine = [e for e in events if e[1] == kind and e[2] == name]
+        got = {ev: sum(1 for e in mine if e[0] == ev)
+               for ev in TRACE_COUNTS[kind]}
+        want = {ev: sum(int(kv.get(k, -1)) for k in keys)
+                for ev, keys in TRACE_COUNTS[kind].items()}
+        check("trace: event counts %s/%s match its stats" % (kind, name),
+              got == want, "events %s, stats %s" % (got, want))
+
+        # Region sizes: growth events, else region 0 is the pool's size.
+        arena = TRACE_ARENA.get((kind, name), (kind, name))
+        sizes = {e[3]["region"]: int(e[3]["size"]) for e in events
+                 if e[0] == "grow" and (e[1], e[2]) == arena}
+        row = [r for r in res["pools"][1:] if tuple(r[:2]) == arena]
+        if "0" not in sizes and row and row[0][2].isdigit() and \
+                int(row[0][2]) > 0:
+            sizes["0"] = int(row[0][2])
+        outside = [e[4] for e in mine if e[0] in ("alloc", "free", "release")
+                   and not (e[3].get("region") in sizes and
+                            int(e[3]["offset"]) +
+                            int(e[3].get("bytes_alloc", 0)) <=
+                            sizes[e[3]["region"]])]
+        check("trace: offsets of %s/%s inside their regions" % (kind, name),
+              not outside, "regions %s; %s" % (sizes, "\n".join(outside[:5])))
+        if (kind, name) in TRACE_REFUSED:
+            ref = [e[4] for e in mine if e[0] == "free_refused"]
+            check("trace: the refused free on %s/%s, at %s" % (
+                kind, name, TRACE_REFUSED[(kind, name)]),
+                  len(ref) == 1 and TRACE_REFUSED[(kind, name)] in ref[0],
+                  "got %s" % ref)
 
 
 def stress_checks(res, check):

@@ -41,6 +41,8 @@ typedef unsigned int gfp_t;
 
 /* ---- compiler ---- */
 #define likely(x)		__builtin_expect(!!(x), 1)
+/* The trace calls' call site (linux/instruction_pointer.h). */
+#define _RET_IP_		0UL
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #ifndef __always_inline
 #define __always_inline		inline __attribute__((always_inline))
