@@ -557,8 +557,8 @@ static void buddy_arena_test_poison_mismatch_refused(struct kunit *test)
 	memset(p, 0, 100);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
 	ba_expect_valid(test, ba);
-	KUNIT_EXPECT_EQ(test, p[64], POISON_FREE);
-	p[100] = 0;		/* a write after free */
+	KUNIT_EXPECT_EQ(test, ap_kasan_read_u8(&p[64]), POISON_FREE);
+	ap_kasan_write_u8(&p[100], 0);	/* a write after free */
 	q = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
 	KUNIT_EXPECT_NULL(test, q);
 	buddy_arena_stats(ba, &st);
@@ -1047,7 +1047,7 @@ static void buddy_arena_test_poison_large_block(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	memset(p, 0, SZ_1M);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
-	KUNIT_EXPECT_EQ(test, p[SZ_1M - 1], POISON_FREE);
+	KUNIT_EXPECT_EQ(test, ap_kasan_read_u8(&p[SZ_1M - 1]), POISON_FREE);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), -EINVAL);
 	KUNIT_EXPECT_EQ(test, ba->held_units, 0UL);
 	buddy_arena_stats(ba, &st);
