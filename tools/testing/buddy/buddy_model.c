@@ -194,6 +194,8 @@ static bool op_alloc(struct model *m, size_t size, gfp_t gfp)
 	l->req = size;
 	l->order = order;
 	l->tag = ++m->next_tag;
+	CHECK(ap_shim_kasan_live(p, size, size < (1UL << order)),
+	      "ASan shadow of a %zu-byte request", size);
 	/* Head and tail of what was asked for: the rest is a redzone. */
 	memcpy(p, &l->tag, min_t(size_t, size, sizeof(l->tag)));
 	if (size >= 2 * sizeof(l->tag))
@@ -227,6 +229,7 @@ static bool op_free(struct model *m, unsigned int i)
 	m->frees++;
 	CHECK(buddy_arena_free(m->ba, l.p) == 0, "free failed");
 	CHECK(buddy_arena_block_size(m->ba, l.p) == 0, "freed block live");
+	CHECK(ap_shim_kasan_freed(l.p), "freed block not poisoned");
 	return true;
 }
 

@@ -109,10 +109,28 @@ static void *ap_kasan_raw_memcpy(void *d, const void *s, size_t n)
 #define ap_shim_scribble(p, c, n)	ap_kasan_raw_memset(p, c, n)
 #define ap_shim_scribble_copy(d, s, n)	ap_kasan_raw_memcpy(d, s, n)
 
+/*
+ * For the model tests: are the @n bytes at @p the client's, and is the
+ * byte after them not (when @n is not the whole block: @redzone)?  Is a
+ * freed @p poisoned?  Asked of ASan's shadow, without a report.
+ */
+static inline bool ap_shim_kasan_live(const void *p, size_t n, bool redzone)
+{
+	return !__asan_region_is_poisoned((void *)p, n) &&
+	       (!redzone || __asan_address_is_poisoned((const char *)p + n));
+}
+
+static inline bool ap_shim_kasan_freed(const void *p)
+{
+	return __asan_address_is_poisoned(p);
+}
+
 #else /* !AP_SHIM_ASAN */
 
 #define ap_shim_scribble(p, c, n)	memset(p, c, n)
 #define ap_shim_scribble_copy(d, s, n)	memcpy(d, s, n)
+#define ap_shim_kasan_live(p, n, redzone)	true
+#define ap_shim_kasan_freed(p)		true
 
 #define __no_kasan_or_inline	__always_inline
 
