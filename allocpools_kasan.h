@@ -251,6 +251,18 @@ static __no_kasan_or_inline void ap_kasan_write_u8(u8 *p, u8 v)
 	AP_KASAN_SET(p, v);
 }
 
+/*
+ * The unsigned long lvalue @x of pool memory, read or written: without
+ * KASAN the plain access, so the code is exactly as it was.
+ */
+#ifdef CONFIG_KASAN_GENERIC
+#define ap_kasan_get_ulong(x)		ap_kasan_read_ulong(&(x))
+#define ap_kasan_set_ulong(x, v)	ap_kasan_write_ulong(&(x), v)
+#else
+#define ap_kasan_get_ulong(x)		(x)
+#define ap_kasan_set_ulong(x, v)	((x) = (v))
+#endif
+
 /* memchr_inv() of pool memory, poisoned or not (lib/string.c is checked). */
 #ifdef CONFIG_KASAN_GENERIC
 static __no_kasan_or_inline void *ap_kasan_memchr_inv(const void *s, int c,

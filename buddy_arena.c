@@ -404,25 +404,25 @@ static __always_inline unsigned long unit_index(unsigned long off,
 static __always_inline struct ba_link *next_of(const struct ba_link *b,
 					       unsigned long key)
 {
-	return (struct ba_link *)ap_kasan_read_ulong(&b->next);
+	return (struct ba_link *)ap_kasan_get_ulong(b->next);
 }
 
 static __always_inline void set_next(struct ba_link *b, const struct ba_link *to,
 				     unsigned long key)
 {
-	ap_kasan_write_ulong(&b->next, (unsigned long)to);
+	ap_kasan_set_ulong(b->next, (unsigned long)to);
 }
 
 static __always_inline struct ba_link *prev_of(const struct ba_link *b,
 					       unsigned long key)
 {
-	return ap_link_decode(key, &b->prev, ap_kasan_read_ulong(&b->prev));
+	return ap_link_decode(key, &b->prev, ap_kasan_get_ulong(b->prev));
 }
 
 static __always_inline void set_prev(struct ba_link *b, const struct ba_link *to,
 				     unsigned long key)
 {
-	ap_kasan_write_ulong(&b->prev, ap_link_encode(key, &b->prev, to));
+	ap_kasan_set_ulong(b->prev, ap_link_encode(key, &b->prev, to));
 }
 
 static void link_init(struct ba_link *head, unsigned long key)
@@ -1813,7 +1813,7 @@ static noinline int free_poison_unlock(struct buddy_arena *ba,
 	r->map[idx] = BA_HELD | order;
 	ba->held_units += BIT(order - min);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
-	if (ba->flags & BUDDY_ARENA_POISON)
+	if (!AP_KASAN || (ba->flags & BUDDY_ARENA_POISON))
 		ap_kasan_memset(r->base + (idx << min), POISON_FREE, BIT(order));
 	ap_kasan_free(r->base + (idx << min), BIT(order));
 	raw_spin_lock_irqsave(&ba->lock, flags);
