@@ -174,6 +174,7 @@
 
 #include <allocpools/buddy_arena.h>
 #include "allocpools_internal.h"
+#include "allocpools_kasan.h"
 #include "allocpools_trace.h"
 
 #define BA_FLAGS	(BUDDY_ARENA_GROW | BUDDY_ARENA_POISON)
@@ -408,25 +409,25 @@ static __always_inline unsigned long unit_index(unsigned long off,
 static __always_inline struct ba_link *next_of(const struct ba_link *b,
 					       unsigned long key)
 {
-	return (struct ba_link *)b->next;
+	return (struct ba_link *)ap_kasan_get_ulong(b->next);
 }
 
 static __always_inline void set_next(struct ba_link *b, const struct ba_link *to,
 				     unsigned long key)
 {
-	b->next = (unsigned long)to;
+	ap_kasan_set_ulong(b->next, (unsigned long)to);
 }
 
 static __always_inline struct ba_link *prev_of(const struct ba_link *b,
 					       unsigned long key)
 {
-	return ap_link_decode(key, &b->prev, b->prev);
+	return ap_link_decode(key, &b->prev, ap_kasan_get_ulong(b->prev));
 }
 
 static __always_inline void set_prev(struct ba_link *b, const struct ba_link *to,
 				     unsigned long key)
 {
-	b->prev = ap_link_encode(key, &b->prev, to);
+	ap_kasan_set_ulong(b->prev, ap_link_encode(key, &b->prev, to));
 }
 
 static void link_init(struct ba_link *head, unsigned long key)
@@ -723,8 +724,8 @@ static __always_inline unsigned long absorb_locked(struct buddy_arena *ba,
 	 * merged block now.
 	 */
 	if (unlikely(ba->flags & BUDDY_ARENA_POISON))
-		memset(r->base + (off | bit), POISON_FREE,
-		       sizeof(struct ba_link));
+		ap_kasan_memset(r->base + (off | bit), POISON_FREE,
+				sizeof(struct ba_link));
 	r->map[(off | bit) >> ba->min_order] = 0;
 	return off & ~bit;
 }
@@ -960,7 +961,7 @@ static bool poison_ok(const u8 *block, unsigned int order)
 
 	if (BIT(order) <= skip)
 		return true;
-	return !memchr_inv(block + skip, POISON_FREE, BIT(order) - skip);
+	return !ap_kasan_memchr_inv(block + skip, POISON_FREE, BIT(order) - skip);
 }
 
 /* The same for the invariant walk, a page at a time. */
@@ -970,7 +971,7 @@ static bool __maybe_unused poison_ok_paged(const u8 *block, unsigned int order)
 
 	for (; off < BIT(order); off += len) {
 		len = min_t(size_t, BIT(order) - off, PAGE_SIZE);
-		if (memchr_inv(block + off, POISON_FREE, len))
+		if (ap_kasan_memchr_inv(block + off, POISON_FREE, len))
 			return false;
 	}
 	return true;
@@ -1032,7 +1033,8 @@ static struct buddy_region *region_new(struct buddy_arena *ba, size_t size,
 	INIT_LIST_HEAD(&r->idle_node);
 	link_init(&r->top, key);
 	if (ba->flags & BUDDY_ARENA_POISON)
-		memset(base, POISON_FREE, usable);
+		ap_kasan_memset(base, POISON_FREE, usable);
+	ap_kasan_free(base, usable);
 
 	for (off = 0, rem = usable; rem >> ba->min_order; off += BIT(k),
 	     rem -= BIT(k)) {
@@ -1538,7 +1540,7 @@ static bool check_poison_unlocked(struct buddy_arena *ba,
 	raw_spin_unlock_irqrestore(&ba->lock, *flags);
 	ok = poison_ok(p, order);
 	if (!ok)
-		memset(p, POISON_FREE, BIT(order));
+		ap_kasan_memset(p, POISON_FREE, BIT(order));
 	raw_spin_lock_irqsave(&ba->lock, *flags);
 	if (ok)
 		return true;
@@ -1798,10 +1800,14 @@ void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 	*m = BA_LIVE_HEAD | order;
 	ba->allocs++;
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	/* The block is the caller's alone now: unpoisoned for @size bytes. */
+	ap_kasan_alloc(block, size, BIT(__fls(x) + 1));
 	ap_trace_alloc(&ba->ap, block, size, ba_where, _RET_IP_);
 	return block;
 slow:
 	block = alloc_slow_locked(ba, x, gfp, flags);
+	if (block)
+		ap_kasan_alloc(block, size, BIT(__fls(x) + 1));
 	ap_trace_alloc(&ba->ap, block, size, ba_where, _RET_IP_);
 	return block;
 }
@@ -1831,9 +1837,11 @@ static const char *bad_free_reason_locked(struct buddy_arena *ba,
 }
 
 /*
- * Free the live block at unit @idx of @r in poison mode, then drop the
- * lock (taken with @flags).  The block is held while it is poisoned with
- * the lock dropped, so a second free of it meanwhile is refused.
+ * Free the live block at unit @idx of @r in poison mode, or with KASAN,
+ * then drop the lock (taken with @flags).  The block is held while it is
+ * poisoned (and its KASAN shadow written, which must be done before it can
+ * be handed out again) with the lock dropped, so a second free of it
+ * meanwhile is refused.
  */
 static noinline int free_poison_unlock(struct buddy_arena *ba,
 				       struct buddy_region *r,
@@ -1849,7 +1857,9 @@ static noinline int free_poison_unlock(struct buddy_arena *ba,
 	r->map[idx] = BA_HELD | order;
 	ba->held_units += BIT(order - min);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
-	memset(r->base + (idx << min), POISON_FREE, BIT(order));
+	if (!AP_KASAN || (ba->flags & BUDDY_ARENA_POISON))
+		ap_kasan_memset(r->base + (idx << min), POISON_FREE, BIT(order));
+	ap_kasan_free(r->base + (idx << min), BIT(order));
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	ba->held_units -= BIT(order - min);
 	damage_add(&dmg, release_block_locked(ba, r, idx, order));
@@ -1868,7 +1878,7 @@ static noinline int free_release_unlock(struct buddy_arena *ba,
 	unsigned long found;
 
 	lockdep_assert_held(&ba->lock);
-	if (unlikely(ba->flags & BUDDY_ARENA_POISON))
+	if (unlikely(ba->flags & BUDDY_ARENA_POISON) || AP_KASAN)
 		return free_poison_unlock(ba, r, idx, flags);
 	ba->slack_units -= take_slack(&r->map[idx], order - ba->min_order);
 	ba->frees++;
@@ -1957,7 +1967,8 @@ int buddy_arena_free(struct buddy_arena *ba, void *ptr)
 	 * buddies go there too, and do not merge.
 	 */
 	if (unlikely(r->map[idx ^ BIT(order - min)] == (BA_HEAD | order) ||
-		     ((b & BA_SLACK) && order - min > BA_SLACK_NARROW)))
+		     ((b & BA_SLACK) && order - min > BA_SLACK_NARROW) ||
+		     AP_KASAN))
 		return free_release_unlock(ba, r, idx, flags);
 
 	if (b & BA_SLACK) {

@@ -124,6 +124,7 @@
 
 #include <allocpools/iom.h>
 #include "allocpools_internal.h"
+#include "allocpools_kasan.h"
 #include "allocpools_trace.h"
 
 #define IOM_FLAGS		(IOM_MAINLY_EMPTY | IOM_POISON)
@@ -207,7 +208,12 @@ static inline size_t cookie_len(size_t len)
 
 static inline u8 ring_byte(const struct iom_buffer *iomb, unsigned long i)
 {
-	return iomb->ring[ring_off(iomb, i)];
+	return ap_kasan_read_u8(&iomb->ring[ring_off(iomb, i)]);
+}
+
+static inline void set_ring_byte(struct iom_buffer *iomb, unsigned long i, u8 v)
+{
+	ap_kasan_write_u8(&iomb->ring[ring_off(iomb, i)], v);
 }
 
 static void write_cookie_locked(struct iom_buffer *iomb, size_t len)
@@ -216,15 +222,15 @@ static void write_cookie_locked(struct iom_buffer *iomb, size_t len)
 
 	lockdep_assert_held(&iomb->lock);
 	if (len < 128) {
-		iomb->ring[ring_off(iomb, i)] = len;
+		set_ring_byte(iomb, i, len);
 	} else if (len < IOM_LONG_BASE) {
-		iomb->ring[ring_off(iomb, i)] = 0x80 | (len >> 8);
-		iomb->ring[ring_off(iomb, i + 1)] = len & 0xff;
+		set_ring_byte(iomb, i, 0x80 | (len >> 8));
+		set_ring_byte(iomb, i + 1, len & 0xff);
 	} else {
 		len -= IOM_LONG_BASE;
-		iomb->ring[ring_off(iomb, i)] = 0x80;
-		iomb->ring[ring_off(iomb, i + 1)] = len >> 8;
-		iomb->ring[ring_off(iomb, i + 2)] = len & 0xff;
+		set_ring_byte(iomb, i, 0x80);
+		set_ring_byte(iomb, i + 1, len >> 8);
+		set_ring_byte(iomb, i + 2, len & 0xff);
 	}
 }
 
@@ -299,8 +305,8 @@ static void copy_in(struct iom_buffer *iomb, unsigned long i, const void *buf,
 	size_t off = ring_off(iomb, i);
 	size_t first = min(len, iomb->size - off);
 
-	memcpy(iomb->ring + off, buf, first);
-	memcpy(iomb->ring, buf + first, len - first);
+	ap_kasan_copy_in(iomb->ring + off, buf, first);
+	ap_kasan_copy_in(iomb->ring, buf + first, len - first);
 }
 
 static void copy_out(const struct iom_buffer *iomb, unsigned long i, void *buf,
@@ -309,8 +315,8 @@ static void copy_out(const struct iom_buffer *iomb, unsigned long i, void *buf,
 	size_t off = ring_off(iomb, i);
 	size_t first = min(len, iomb->size - off);
 
-	memcpy(buf, iomb->ring + off, first);
-	memcpy(buf + first, iomb->ring, len - first);
+	ap_kasan_copy_out(buf, iomb->ring + off, first);
+	ap_kasan_copy_out(buf + first, iomb->ring, len - first);
 }
 
 /* Fill the @len bytes at @i, wrapping, at most IOM_STEP bytes per memset(). */
@@ -321,7 +327,7 @@ static void fill(struct iom_buffer *iomb, unsigned long i, int c, size_t len)
 	while (len) {
 		off = ring_off(iomb, i);
 		n = min_t(size_t, min(len, iomb->size - off), IOM_STEP);
-		memset(iomb->ring + off, c, n);
+		ap_kasan_memset(iomb->ring + off, c, n);
 		i += n;
 		len -= n;
 	}
@@ -337,7 +343,7 @@ static u8 *find_unpoisoned(struct iom_buffer *iomb, unsigned long i,
 	while (len) {
 		off = ring_off(iomb, i);
 		n = min_t(size_t, min(len, iomb->size - off), IOM_STEP);
-		p = memchr_inv(iomb->ring + off, POISON_FREE, n);
+		p = ap_kasan_memchr_inv(iomb->ring + off, POISON_FREE, n);
 		if (p)
 			return p;
 		i += n;
@@ -471,7 +477,7 @@ static void advance_out_locked(struct iom_buffer *iomb, unsigned long end,
 	} else if (iomb->flags & IOM_POISON) {
 		fill(iomb, iomb->out, POISON_FREE, end - iomb->out);
 		if (out != end)
-			iomb->ring[ring_off(iomb, end)] = POISON_FREE;
+			set_ring_byte(iomb, end, POISON_FREE);
 	}
 	iomb->out = out;
 	iomb->chunks--;
@@ -764,7 +770,9 @@ struct iom_buffer *iom_create(const char *name, size_t size, unsigned int flags)
 		goto free_ring;
 	}
 	if (flags & IOM_POISON)
-		memset(iomb->ring, POISON_FREE, size);
+		ap_kasan_memset(iomb->ring, POISON_FREE, size);
+	/* A queue's ring is never the client's; iom_alloc() unpoisons chunks. */
+	ap_kasan_free(iomb->ring, size);
 	iomb->size = size;
 	iomb->flags = flags;
 	raw_spin_lock_init(&iomb->lock);
@@ -926,12 +934,12 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 		/* The common case: room, and no wrap. */
 		p = iomb->ring + off;
 		if (len < 128) {
-			*p++ = len;
+			ap_kasan_write_u8(p++, len);
 		} else {
 			write_cookie_locked(iomb, len);
 			p += need - len;
 		}
-		memcpy(p, data, len);
+		ap_kasan_copy_in(p, data, len);
 		iomb->in = in + need;
 		iomb->pushes++;
 		account_in_locked(iomb);
@@ -1017,12 +1025,12 @@ static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 	p = iomb->ring + off;
 	/* a one- or two-byte cookie, read where it cannot wrap */
 	clen = 1;
-	n = p[0];
+	n = ap_kasan_read_u8(p);
 	if (n >= 0x80) {
 		if (n == 0x80 || off + 1 >= iomb->size) {
 			n = IOM_LONG_BASE;	/* not here: the slow path */
 		} else {
-			n = (n & 0x7f) << 8 | p[1];
+			n = (n & 0x7f) << 8 | ap_kasan_read_u8(p + 1);
 			clen = 2;
 		}
 	}
@@ -1032,7 +1040,7 @@ static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 		   cookie_fits(iomb->out, iomb->in, iomb->chunks, clen, n))) {
 		/* The common case: a chunk that does not wrap. */
 		*len = n;
-		memcpy(buf, p + clen, n);
+		ap_kasan_copy_out(buf, p + clen, n);
 		if (shift) {
 			/* advance_out_locked() without alloc_mode, poison, stale */
 			iomb->out += clen + n;
@@ -1168,6 +1176,7 @@ void *iom_alloc(struct iom_buffer *iomb, size_t len)
 	size_t need, gap = 0, off, bad;
 	unsigned long flags;
 	void *chunk = NULL;
+	bool shared;
 
 	if (!iomb)
 		return NULL;
@@ -1196,7 +1205,7 @@ void *iom_alloc(struct iom_buffer *iomb, size_t len)
 		return NULL;
 	}
 	if (gap) {
-		iomb->ring[off] = IOM_GAP;
+		ap_kasan_write_u8(&iomb->ring[off], IOM_GAP);
 		iomb->in += gap;
 	}
 	write_cookie_locked(iomb, len);
@@ -1206,7 +1215,16 @@ void *iom_alloc(struct iom_buffer *iomb, size_t len)
 	iomb->allocs++;
 	account_in_locked(iomb);
 	chunk = iomb->ring + ring_off(iomb, iomb->in - len);
+	/* Wrapped around the ring, the chunk may end where the oldest starts. */
+	off = ring_off(iomb, iomb->out);
+	shared = iomb->chunks > 1 && off > ring_off(iomb, iomb->in - 1) &&
+		 ap_kasan_same_granule(off, ring_off(iomb, iomb->in - 1));
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
+	/* The chunk is the caller's alone now; its cookie stays poisoned. */
+	if (shared)
+		ap_kasan_alloc_whole(chunk, len);
+	else
+		ap_kasan_alloc(chunk, len, len);
 	ap_trace_alloc(&iomb->ap, chunk, len, iom_where, _RET_IP_);
 	return chunk;
 
@@ -1216,6 +1234,23 @@ fail:
 	return NULL;
 }
 EXPORT_SYMBOL_NS_GPL(iom_alloc, ALLOCPOOLS_NS);
+
+/*
+ * KASAN: the released chunk, from its cookie at ring offset @from to @to,
+ * is the pool's again, but for the granule it ends in when the next chunk
+ * starts in it (@next), and the one it starts in when the newest chunk,
+ * wrapped around the ring, ends in it.
+ */
+static void release_kasan_locked(struct iom_buffer *iomb, size_t from,
+				 size_t to, bool next)
+{
+	size_t last = ring_off(iomb, iomb->in - 1);
+
+	lockdep_assert_held(&iomb->lock);
+	ap_kasan_free_part(iomb->ring + from, to - from,
+			   iomb->chunks > 1 && last < from &&
+			   ap_kasan_same_granule(last, from), next);
+}
 
 /*
  * iom_alloc() mode: release the oldest chunk if @p is its data.  Where it
@@ -1252,8 +1287,9 @@ static int release_oldest_locked(struct iom_buffer *iomb, const u8 *p)
 	if (iomb->chunks > 1 && e + 1 < iomb->size &&
 	    find_next_bit(iomb->ends, iomb->size, e + 1) >= iomb->size) {
 		out += iomb->size - (e + 1);
-		sound &= iomb->ring[e + 1] == IOM_GAP;
+		sound &= ap_kasan_read_u8(&iomb->ring[e + 1]) == IOM_GAP;
 	}
+	release_kasan_locked(iomb, off, e + 1, out == end && iomb->chunks > 1);
 	advance_out_locked(iomb, end, out, false);
 	iomb->releases++;
 	if (likely(sound))
@@ -1354,6 +1390,8 @@ void iom_reset(struct iom_buffer *iomb)
 	if (taken) {
 		if (iomb->flags & IOM_POISON)
 			wipe(iomb, from, POISON_FREE, len);
+		/* The chunks taken back are no client's any more. */
+		ap_kasan_free(iomb->ring, iomb->size);
 		wipe_ends(iomb, from, len);
 		wipe_end(iomb);
 	}
@@ -1390,8 +1428,10 @@ void iom_reset_secure(struct iom_buffer *iomb)
 	wipe_begin_locked(iomb);
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	wipe(iomb, 0, c, iomb->size);
-	if (taken)
+	if (taken) {
+		ap_kasan_free(iomb->ring, iomb->size);
 		wipe_ends(iomb, 0, iomb->size);
+	}
 	wipe_end(iomb);
 }
 EXPORT_SYMBOL_NS_GPL(iom_reset_secure, ALLOCPOOLS_NS);

@@ -239,7 +239,7 @@ static void buddy_arena_test_alloc_split_merge_order(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, st.requested_bytes,
 				ALIGN(sizes[i], BIT(BA_TEST_MIN)));
 		KUNIT_EXPECT_EQ(test, st.live_blocks, 1UL);
-		memset(p, 0x5a, BIT(order));
+		memset(p, 0x5a, sizes[i]);
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
 		ba_expect_valid(test, ba);
 		buddy_arena_stats(ba, &st);
@@ -554,11 +554,11 @@ static void buddy_arena_test_poison_mismatch_refused(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ba);
 	p = buddy_arena_alloc(ba, 100, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	memset(p, 0, 128);
+	memset(p, 0, 100);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
 	ba_expect_valid(test, ba);
-	KUNIT_EXPECT_EQ(test, p[64], POISON_FREE);
-	p[100] = 0;		/* a write after free */
+	KUNIT_EXPECT_EQ(test, ap_kasan_read_u8(&p[64]), POISON_FREE);
+	ap_kasan_write_u8(&p[100], 0);	/* a write after free */
 	q = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
 	KUNIT_EXPECT_NULL(test, q);
 	buddy_arena_stats(ba, &st);
@@ -805,7 +805,7 @@ static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 			    next_of(&ba->orders[BA_TEST_MIN].head,
 				    ba->orders[BA_TEST_MIN].key),
 			    victim);
-	victim->next = (unsigned long)&decoy;
+	ap_kasan_write_ulong(&victim->next, (unsigned long)&decoy);
 
 	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 16, GFP_KERNEL));
 	buddy_arena_stats(ba, &st);
@@ -849,7 +849,7 @@ static void buddy_arena_test_free_list_damage_pattern(struct kunit *test)
 
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	memset(p + 16, 0x41, 16);
+	ap_kasan_memset(p + 16, 0x41, 16);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
 	buddy_arena_stats(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
@@ -898,10 +898,10 @@ static void ba_driver_write_after_free(struct kunit *test, bool pointer)
 	KUNIT_ASSERT_PTR_EQ(test, q, p + 16);
 	KUNIT_ASSERT_EQ(test, buddy_arena_free(ba, q), 0);
 	if (pointer) {
-		((void **)q)[0] = p;
-		((void **)q)[1] = p;
+		ap_kasan_write_ulong((unsigned long *)q, (unsigned long)p);
+		ap_kasan_write_ulong((unsigned long *)q + 1, (unsigned long)p);
 	} else {
-		memset(q, 0x41, 16);
+		ap_kasan_memset(q, 0x41, 16);
 	}
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
 	buddy_arena_stats(ba, &st);
@@ -1047,7 +1047,7 @@ static void buddy_arena_test_poison_large_block(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	memset(p, 0, SZ_1M);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
-	KUNIT_EXPECT_EQ(test, p[SZ_1M - 1], POISON_FREE);
+	KUNIT_EXPECT_EQ(test, ap_kasan_read_u8(&p[SZ_1M - 1]), POISON_FREE);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), -EINVAL);
 	KUNIT_EXPECT_EQ(test, ba->held_units, 0UL);
 	buddy_arena_stats(ba, &st);
@@ -1091,7 +1091,8 @@ static void buddy_arena_test_grow_gfp_and_damage(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ba->nr_regions, 2U);
 
 	/* p's free half: an address written over its links. */
-	((struct ba_link *)((u8 *)p + SZ_2K))->next = (unsigned long)&decoy;
+	ap_kasan_write_ulong(&((struct ba_link *)((u8 *)p + SZ_2K))->next,
+			     (unsigned long)&decoy);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
 	KUNIT_EXPECT_EQ(test, ba->corruptions, 1ULL);
 	flush_work(&ba->reclaim);

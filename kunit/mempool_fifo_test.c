@@ -25,7 +25,8 @@ static void iom_snap(struct iom_buffer *iomb, struct iom_snapshot *s)
 	iom_stats(iomb, &s->st);
 	s->in = iomb->in;
 	s->out = iomb->out;
-	memcpy(s->ring, iomb->ring, min_t(size_t, iomb->size, IOM_TEST_RING));
+	ap_kasan_copy_out(s->ring, iomb->ring,
+			  min_t(size_t, iomb->size, IOM_TEST_RING));
 }
 
 /* Everything but the counter that @field names must be unchanged. */
@@ -568,7 +569,7 @@ static void iom_test_queue_damaged_cookie_cut_off(struct kunit *test)
 	for (k = 0; k < 3; k++)
 		KUNIT_ASSERT_EQ(test, iom_push(iomb, "0123456789", 10,
 					       IOM_TAIL_DROP), 0);
-	iomb->ring[11] = 100;	/* the second cookie: more than is queued */
+	ap_kasan_write_u8(&iomb->ring[11], 100);	/* the second cookie: more than is queued */
 	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), 0);
 	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), -ENODATA);
 	KUNIT_EXPECT_EQ(test, iomb->corruptions, 1);
@@ -701,7 +702,7 @@ static void iom_test_reset_empties(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	memset(a, 0x5c, 10);
 	iom_reset_secure(iomb);
-	KUNIT_EXPECT_NULL(test, memchr_inv(iomb->ring, 0, iomb->size));
+	KUNIT_EXPECT_NULL(test, ap_kasan_memchr_inv(iomb->ring, 0, iomb->size));
 	iom_stats(iomb, &st);
 	KUNIT_EXPECT_EQ(test, st.used, 0);
 	KUNIT_EXPECT_EQ(test, st.pushes, 1);
@@ -741,10 +742,10 @@ static void iom_test_poison_catches_write_after_free(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(iomb));
 	KUNIT_ASSERT_EQ(test, iom_push(iomb, "0123456789", 10, 0), 0);
 	KUNIT_ASSERT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), 0);
-	KUNIT_EXPECT_EQ(test, iomb->ring[5], POISON_FREE);
+	KUNIT_EXPECT_EQ(test, ap_kasan_read_u8(&iomb->ring[5]), POISON_FREE);
 	IOM_CHECK(test, iomb);
 	/* A stray write into the freed bytes the next push will use. */
-	iomb->ring[13] = 0;
+	ap_kasan_write_u8(&iomb->ring[13], 0);
 	KUNIT_EXPECT_FALSE(test, iom_invariants_ok(iomb));
 	KUNIT_EXPECT_EQ(test, iom_push(iomb, "abcdefghij", 10, 0), -EIO);
 	KUNIT_EXPECT_EQ(test, iomb->invalid_frees, 1);
@@ -754,14 +755,14 @@ static void iom_test_poison_catches_write_after_free(struct kunit *test)
 	IOM_CHECK(test, iomb);
 	KUNIT_EXPECT_EQ(test, iom_push(iomb, "abcdefghij", 10, 0), 0);
 	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), 0);
-	iomb->ring[30] = 1;
+	ap_kasan_write_u8(&iomb->ring[30], 1);
 	KUNIT_EXPECT_NULL(test, iom_alloc(iomb, 30));
 	KUNIT_EXPECT_EQ(test, iomb->invalid_frees, 2);
 	KUNIT_EXPECT_EQ(test, iomb->corruptions, 2);
 	a = iom_alloc(iomb, 30);
 	KUNIT_EXPECT_NOT_NULL(test, a);
 	KUNIT_EXPECT_EQ(test, iom_release(iomb, a), 0);
-	KUNIT_EXPECT_NULL(test, memchr_inv(iomb->ring, POISON_FREE, iomb->size));
+	KUNIT_EXPECT_NULL(test, ap_kasan_memchr_inv(iomb->ring, POISON_FREE, iomb->size));
 	iom_destroy(iomb);
 }
 
@@ -797,8 +798,8 @@ static void iom_test_drop_all_poison_stale_reuse(struct kunit *test)
 	IOM_CHECK(test, iomb);
 
 	/* Damage in stale bytes goes unseen; beside them it is found. */
-	iomb->ring[600] = 0;
-	iomb->ring[910] = 0;
+	ap_kasan_write_u8(&iomb->ring[600], 0);
+	ap_kasan_write_u8(&iomb->ring[910], 0);
 	KUNIT_EXPECT_FALSE(test, iom_invariants_ok(iomb));
 	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 420, IOM_TAIL_DROP), -EIO);
 	KUNIT_EXPECT_EQ(test, iomb->corruptions, 1);
@@ -815,7 +816,7 @@ static void iom_test_drop_all_poison_stale_reuse(struct kunit *test)
 	a = iom_alloc(iomb, 1000);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_EXPECT_PTR_EQ(test, a, (u8 *)iomb->ring + 2);
-	KUNIT_EXPECT_NULL(test, memchr_inv(a, POISON_FREE, 1000));
+	KUNIT_EXPECT_NULL(test, ap_kasan_memchr_inv(a, POISON_FREE, 1000));
 	KUNIT_EXPECT_EQ(test, iom_release(iomb, a), 0);
 	IOM_CHECK(test, iomb);
 	KUNIT_EXPECT_EQ(test, iomb->corruptions, 1);
@@ -839,7 +840,7 @@ static void iom_test_reset_repoisons_alloc_chunks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iom_chunks(iomb), 0);
 	KUNIT_EXPECT_EQ(test, iomb->wipers, 0);
 	KUNIT_EXPECT_FALSE(test, iomb->flags & IOM_WIPING);
-	KUNIT_EXPECT_NULL(test, memchr_inv(iomb->ring, POISON_FREE, iomb->size));
+	KUNIT_EXPECT_NULL(test, ap_kasan_memchr_inv(iomb->ring, POISON_FREE, iomb->size));
 	KUNIT_EXPECT_EQ(test, iom_release(iomb, a), -EINVAL);
 	IOM_CHECK(test, iomb);
 	iom_destroy(iomb);
@@ -886,7 +887,7 @@ static void iom_test_reset_secure_large_ring(struct kunit *test)
 	iom_reset_secure(iomb);
 	KUNIT_EXPECT_EQ(test, iom_chunks(iomb), 0);
 	KUNIT_EXPECT_EQ(test, iomb->stale_len, 0);
-	KUNIT_EXPECT_NULL(test, memchr_inv(iomb->ring, POISON_FREE, SZ_16M));
+	KUNIT_EXPECT_NULL(test, ap_kasan_memchr_inv(iomb->ring, POISON_FREE, SZ_16M));
 	iom_destroy(iomb);
 }
 

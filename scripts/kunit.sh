@@ -119,6 +119,10 @@ if [ "$kernel" = 6.1 ]; then
 	# runs here, where kmemleak and KASAN see what a failed call leaves;
 	# the other kernels report its cases skipped.
 	opts+=(FAULT_INJECTION FAILSLAB FAIL_PAGE_ALLOC FAULT_INJECTION_DEBUG_FS)
+	# allocpools_kasan expects one KASAN report per bad access; KASAN
+	# prints only its first report unless multi-shot is on (the exported
+	# switch, kasan_save_enable_multi_shot(), needs KASAN's own tests).
+	append+=" kasan_multi_shot"
 elif [ "$kernel" = kcsan ]; then
 	# Only KCSAN (KASAN excludes it; lockdep and kmemleak would only
 	# slow it and are the other layers' job).  KCSAN_STRICT stays off:

@@ -11,7 +11,12 @@ scripts/kunit.sh's /init runs, and its report must be empty.
 is printed whole and fails the layer if any of its frames names a function
 in SYMS (one name a line: every function allocpools and its tests define);
 one that names none is the kernel's own (KUnit's, the timer code's) and is
-only listed, not counted.  Prints
+only listed, not counted.  KASAN reports that allocpools_kasan expects are
+bracketed by its "allocpools_kasan: expect N KASAN report(s) {" and
+"allocpools_kasan: }" lines: inside a bracket, "BUG: KASAN:" lines are
+counted against that N (a different count is one failure) instead of
+failing the layer; anything else in a bracket, and every report outside
+one, still does.  Prints
 "LAYER: N passed, N failed, N skipped" and exits non-zero on any failure,
 or when nothing ran."""
 
@@ -102,12 +107,32 @@ if kcsan_syms is not None:
     text = "\n".join(rest)
     print("kcsan: %d report(s) naming allocpools, %d outside it" % (ours,
                                                                       others))
+OPEN = re.compile(r"allocpools_kasan: expect (\d+) KASAN report\(s\) \{")
+CLOSE = re.compile(r"allocpools_kasan: \}")
 if text:
+    expect = None
     for line in text.splitlines():
         if BENIGN.search(line):
             continue
+        m = OPEN.search(line)
+        if m:
+            if expect is not None:
+                reports.append("allocpools_kasan: bracket not closed")
+            expect, seen = int(m.group(1)), 0
+            continue
+        if CLOSE.search(line) and expect is not None:
+            if seen != expect:
+                reports.append("allocpools_kasan: %d KASAN report(s) where "
+                               "%d expected" % (seen, expect))
+            expect = None
+            continue
+        if expect is not None and "BUG: KASAN:" in line:
+            seen += 1
+            continue
         if REPORT.search(line):
             reports.append(line.rstrip())
+    if expect is not None:
+        reports.append("allocpools_kasan: bracket not closed at the end")
 if smp:
     m = re.search(r"smp: Brought up \d+ nodes?, (\d+) CPUs?", text)
     if not m or int(m.group(1)) < smp:

@@ -506,8 +506,8 @@ static void test_damaged_region_kept(void)
 	p = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
 	CHECK(full && p && ba->nr_regions == 2, "grow");
 	buddy = (struct ba_link *)((u8 *)p + 2048);
-	buddy->next = (unsigned long)&decoy;
-	buddy->prev = (unsigned long)&decoy;
+	ap_kasan_write_ulong(&buddy->next, (unsigned long)&decoy);
+	ap_kasan_write_ulong(&buddy->prev, (unsigned long)&decoy);
 	CHECK(!buddy_arena_free(ba, p), "free next to damage");
 	CHECK(ba->corruptions == 1, "counted %llu", ba->corruptions);
 	ap_shim_run_work();
@@ -550,7 +550,7 @@ static void test_write_after_free_pattern(void)
 	victim = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	CHECK(p && victim == (u8 *)p + 16, "buddies");
 	CHECK(!buddy_arena_free(ba, victim), "free");
-	memset(victim, 0x41, 16);
+	ap_shim_scribble(victim, 0x41, 16);
 	CHECK(!buddy_arena_free(ba, p), "free next to the damage");
 	buddy_arena_stats(ba, &st);
 	CHECK(st.corruptions == 1 && st.free_blocks[4] == 2, "merge refused");
@@ -600,7 +600,7 @@ static void test_uaf_pattern(void)
 	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	CHECK(p && q == p + 16, "buddies");
 	CHECK(!buddy_arena_free(ba, q), "free");
-	memset(q, 0x41, 16);
+	ap_shim_scribble(q, 0x41, 16);
 	CHECK(!buddy_arena_free(ba, p), "free next to the damage");
 	buddy_arena_stats(ba, &st);
 	CHECK(st.corruptions >= 1, "counted %llu", st.corruptions);
@@ -647,8 +647,8 @@ static void test_uaf_pointer(void)
 	buddy_arena_stats(ba, &st);
 	CHECK(full && p && q == p + 2048 && st.regions == 2, "grown");
 	CHECK(!buddy_arena_free(ba, q), "free");
-	((void **)q)[0] = p;
-	((void **)q)[1] = p;
+	ap_kasan_write_ulong((unsigned long *)q, (unsigned long)p);
+	ap_kasan_write_ulong((unsigned long *)q + 1, (unsigned long)p);
 	CHECK(!buddy_arena_free(ba, p), "free next to the damage");
 	ap_shim_run_work();
 	buddy_arena_stats(ba, &st);

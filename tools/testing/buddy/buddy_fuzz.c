@@ -74,7 +74,7 @@ static bool write_after_free(struct buddy_arena *ba, u8 *g, size_t off,
 		    g + off < (u8 *)live[i] + live_size[i])
 			in = false;
 	if (in)
-		memcpy(g + off, data, len);
+		ap_shim_scribble_copy(g + off, data, len);
 	return in;
 }
 
@@ -139,7 +139,7 @@ static bool write_past_end(struct buddy_arena *ba, unsigned int i,
 
 	if (p + len > r->base + r->size)
 		return false;
-	memcpy(p, data, len);
+	ap_shim_scribble_copy(p, data, len);
 	return true;
 }
 
@@ -223,7 +223,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 					     (u8 *)p >= (u8 *)live[j] + live_size[j],
 					     "overlap");
 				live_size[nr_live] = buddy_arena_block_size(ba, p);
-				memset(p, 0xa5, live_size[nr_live]);
+				/* What it asked for: the rest is a redzone. */
+				memset(p, 0xa5, arg % ((2UL << max) + 1));
 				live[nr_live++] = p;
 			} else if (p) {
 				must(!buddy_arena_free(ba, p), "free");

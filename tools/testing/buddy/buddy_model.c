@@ -194,8 +194,12 @@ static bool op_alloc(struct model *m, size_t size, gfp_t gfp)
 	l->req = size;
 	l->order = order;
 	l->tag = ++m->next_tag;
-	memcpy(p, &l->tag, sizeof(l->tag));
-	memcpy(p + (1UL << order) - sizeof(l->tag), &l->tag, sizeof(l->tag));
+	CHECK(ap_shim_kasan_live(p, size, size < (1UL << order)),
+	      "ASan shadow of a %zu-byte request", size);
+	/* Head and tail of what was asked for: the rest is a redzone. */
+	memcpy(p, &l->tag, min_t(size_t, size, sizeof(l->tag)));
+	if (size >= 2 * sizeof(l->tag))
+		memcpy(p + size - sizeof(l->tag), &l->tag, sizeof(l->tag));
 	m->live_bytes += 1UL << order;
 	m->req_bytes += ALIGN(size, 1UL << m->min);
 	m->allocs++;
@@ -207,13 +211,16 @@ static bool op_free(struct model *m, unsigned int i)
 	struct live l = m->live[i];
 	struct shadow *sh = shadow_of(m, l.p);
 	size_t off = l.p - sh->base;
+	size_t n = min_t(size_t, l.req, sizeof(l.tag));
 	unsigned int k;
-	u64 tag;
+	u64 tag = 0;
 
-	memcpy(&tag, l.p, sizeof(tag));
-	CHECK(tag == l.tag, "head of a live block overwritten");
-	memcpy(&tag, l.p + (1UL << l.order) - sizeof(tag), sizeof(tag));
-	CHECK(tag == l.tag, "tail of a live block overwritten");
+	memcpy(&tag, l.p, n);
+	CHECK(!memcmp(&tag, &l.tag, n), "head of a live block overwritten");
+	if (l.req >= 2 * sizeof(tag)) {
+		memcpy(&tag, l.p + l.req - n, n);
+		CHECK(tag == l.tag, "tail of a live block overwritten");
+	}
 	for (k = 0; k < (1U << (l.order - m->min)); k++)
 		sh->units[(off >> m->min) + k] = 0;
 	m->live[i] = m->live[--m->nr_live];
@@ -222,6 +229,7 @@ static bool op_free(struct model *m, unsigned int i)
 	m->frees++;
 	CHECK(buddy_arena_free(m->ba, l.p) == 0, "free failed");
 	CHECK(buddy_arena_block_size(m->ba, l.p) == 0, "freed block live");
+	CHECK(ap_shim_kasan_freed(l.p), "freed block not poisoned");
 	return true;
 }
 
@@ -660,9 +668,9 @@ static void test_poison(void)
 	CHECK(!IS_ERR(ba), "create");
 	p = buddy_arena_alloc(ba, 100, GFP_KERNEL);
 	CHECK(p && buddy_check(ba), "alloc");
-	memset(p, 0, 128);
+	memset(p, 0, 100);
 	CHECK(buddy_arena_free(ba, p) == 0 && buddy_check(ba), "free");
-	p[100] = 0;	/* use after free */
+	ap_kasan_write_u8(&p[100], 0);	/* use after free */
 	q = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
 	CHECK(!q, "poisoned block handed out");
 	CHECK(ba->invalid_frees == 1 && ba->failures == 1, "counted");
@@ -725,7 +733,7 @@ static void test_free_list_damage(void)
 	CHECK(next_of(&ba->orders[4].head, ba->orders[4].key) == victim,
 	      "buddy listed");
 	/* Pointer-like data: an address the arena could write through. */
-	victim->next = (unsigned long)&decoy;
+	ap_kasan_write_ulong(&victim->next, (unsigned long)&decoy);
 	CHECK(!buddy_arena_alloc(ba, 16, GFP_KERNEL), "damaged block taken");
 	CHECK(ba->corruptions == 1 && ba->failures == 1 &&
 	      ba->invalid_frees == 1, "counted");

@@ -17,6 +17,8 @@
  * end everything is freed and the buddy arena must be entirely free.
  */
 #include "../../../bump_slab.c"
+/* ap_shim_scribble(): the harness's writes into redzones. */
+#include <linux/kasan.h>
 
 #define SLOTS	64
 
@@ -268,11 +270,18 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 			if (at + size > hi)
 				break;
 			wrote(at, at + size);
-			if (size >= sizeof(long) && data[i] & 0x80)
-				*(unsigned long *)at = damage_value(bs, at, data,
-								    len, i);
-			else
-				memset(at, data[i + 2], size);
+			/*
+			 * Unchecked: on a buddy arena a slab's block past
+			 * its request is a KASAN (ASan) redzone.
+			 */
+			if (size >= sizeof(long) && data[i] & 0x80) {
+				unsigned long v = damage_value(bs, at, data,
+							       len, i);
+
+				ap_shim_scribble_copy(at, &v, sizeof(v));
+			} else {
+				ap_shim_scribble(at, data[i + 2], size);
+			}
 			damaged = true;
 			break;
 		case 4:

@@ -189,7 +189,7 @@ static void corruption_counted(void)
 	CHECK(!IS_ERR(iomb));
 	CHECK(irq_push(iomb, 100, 1, IOM_TAIL_DROP) == 0);
 	CHECK(irq_shift(iomb, &len) == 0);
-	iomb->ring[150] = 0;		/* written after it was shifted */
+	ap_kasan_write_u8(&iomb->ring[150], 0);	/* written after it was shifted */
 	CHECK(irq_push(iomb, 100, 2, IOM_TAIL_DROP) == -EIO);
 	CHECK(ap_shim_nr_err == errs + 1);
 	iom_stats(iomb, &st);
@@ -205,7 +205,7 @@ static void corruption_counted(void)
 	CHECK(irq_push(iomb, 100, 4, IOM_DROP_ALL) == 0);
 	CHECK(iomb->head_drops == 4);
 	CHECK(iomb->stale_len > 0);
-	iomb->ring[ring_off(iomb, iomb->stale)] = 0x77;
+	ap_kasan_write_u8(&iomb->ring[ring_off(iomb, iomb->stale)], 0x77);
 	CHECK(iom_invariants_ok(iomb));
 	while (irq_push(iomb, 1000, 5, IOM_HEAD_DROP) == 0 &&
 	       iomb->head_drops < 20)

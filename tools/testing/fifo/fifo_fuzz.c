@@ -44,7 +44,8 @@ static size_t damage(struct iom_buffer *iomb, size_t off, const u8 *src,
 	size_t n = min_t(size_t, (arg & 3) + 1, avail), k;
 
 	for (k = 0; k < n; k++)
-		iomb->ring[(off + k) & (iomb->size - 1)] = src[k];
+		ap_kasan_write_u8(&iomb->ring[(off + k) & (iomb->size - 1)],
+				  src[k]);
 	return n;
 }
 

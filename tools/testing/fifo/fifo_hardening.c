@@ -51,7 +51,7 @@ static void queue_cookies(unsigned int flags)
 
 	/* the oldest cookie says more than is queued: out would pass in */
 	iomb = three_chunks(flags);
-	iomb->ring[0] = 100;
+	ap_kasan_write_u8(&iomb->ring[0], 100);
 	CHECK(iom_shift(iomb, buf, &len, sizeof(buf)) == -ENODATA);
 	CHECK(iomb->corruptions == 1 && iomb->invalid_frees == 1);
 	CHECK(iom_chunks(iomb) == 0 && iom_used(iomb) == 0);
@@ -60,7 +60,7 @@ static void queue_cookies(unsigned int flags)
 
 	/* a zeroed cookie behind a sound chunk: a peek cuts it off */
 	iomb = three_chunks(flags);
-	iomb->ring[11] = 0;
+	ap_kasan_write_u8(&iomb->ring[11], 0);
 	CHECK(iom_shift(iomb, buf, &len, sizeof(buf)) == 0 && len == 10);
 	CHECK(iom_peek(iomb, buf, &len, sizeof(buf)) == -ENODATA);
 	CHECK(iomb->corruptions == 1 && iom_chunks(iomb) == 0);
@@ -69,7 +69,7 @@ static void queue_cookies(unsigned int flags)
 
 	/* the last cookie must end at in: one byte too long is caught */
 	iomb = three_chunks(flags);
-	iomb->ring[22] = 11;
+	ap_kasan_write_u8(&iomb->ring[22], 11);
 	iom_iter_init(iomb, &it);
 	CHECK(iom_iter_next(iomb, &it, buf, &len, sizeof(buf)) == 0);
 	CHECK(iom_iter_next(iomb, &it, buf, &len, sizeof(buf)) == 0);
@@ -83,13 +83,13 @@ static void queue_cookies(unsigned int flags)
 
 	/* iom_peek_update() and a head drop read cookies too */
 	iomb = three_chunks(flags);
-	iomb->ring[0] = 0xff;		/* a two-byte cookie: 32 KiB */
+	ap_kasan_write_u8(&iomb->ring[0], 0xff);	/* a two-byte cookie: 32 KiB */
 	CHECK(iom_peek_update(iomb) == -ENODATA);
 	CHECK(iomb->corruptions == 1 && iom_chunks(iomb) == 0);
 	serves(iomb);
 	while (iom_push(iomb, ten, sizeof(ten), IOM_TAIL_DROP) == 0)
 		;
-	iomb->ring[ring_off(iomb, iomb->out)] = 0;
+	ap_kasan_write_u8(&iomb->ring[ring_off(iomb, iomb->out)], 0);
 	CHECK(iom_push(iomb, ten, sizeof(ten), IOM_HEAD_DROP) == 0);
 	CHECK(iomb->corruptions == 2 && iom_chunks(iomb) == 1);
 	CHECK(iom_shift(iomb, buf, &len, sizeof(buf)) == 0 && len == 10);
@@ -125,7 +125,7 @@ static void alloc_cookies(unsigned int flags)
 	CHECK(a && b && iom_release(iomb, a) == 0);
 	c = iom_alloc(iomb, 20);	/* [0, 21) */
 	CHECK(c == iomb->ring + 1);
-	b[10] = 5;
+	ap_kasan_write_u8(&b[10], 5);
 	CHECK(iom_release(iomb, b) == 0);
 	CHECK(iomb->corruptions == 2 && iom_used(iomb) == 21);
 	CHECK(iom_release(iomb, c) == 0);

@@ -298,6 +298,8 @@ static void alloc_run(size_t size, unsigned long nops, unsigned int flags)
 				if ((size_t)(p - iomb->ring) != expect_off + clen_of(len))
 					FAIL("chunk at %td, expected %zu", p - iomb->ring,
 					     expect_off + clen_of(len));
+				/* Its last granule may be the oldest chunk's too. */
+				CHECK(ap_shim_kasan_live(p, len, false));
 				pattern(p, len, (u32)ops);
 				a[tail].p = p;
 				a[tail].len = len;
@@ -314,6 +316,13 @@ static void alloc_run(size_t size, unsigned long nops, unsigned int flags)
 			if (memcmp(inbuf, a[head].p, a[head].len))
 				FAIL("chunk bytes changed while allocated");
 			CHECK(iom_release(iomb, a[head].p) == 0);
+			/*
+			 * Between the granules it may share with the chunks
+			 * before and after it.
+			 */
+			if ((uintptr_t)a[head].p + 8 <
+			    (((uintptr_t)a[head].p + a[head].len) & ~7UL))
+				CHECK(ap_shim_kasan_freed(a[head].p + 8));
 			head = (head + 1) % cap;
 		} else {
 			/* A bad release: younger chunk, interior, foreign. */
