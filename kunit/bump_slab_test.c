@@ -904,6 +904,22 @@ static void bs_two_cpus(int *a, int *b)
 #define BS_OVER	(BS_CACHE_MAX + 1)
 
 /*
+ * @w->n objects of @w->size allocated on @cpu into *@first and freed
+ * there in the same order; *@back gets room for as many.
+ */
+static void bs_alloc_free_on(struct kunit *test, struct bs_cpu_work *w,
+			     int cpu, void ***first, void ***back)
+{
+	*first = kunit_kcalloc(test, w->n, sizeof(void *), GFP_KERNEL);
+	*back = kunit_kcalloc(test, w->n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *first);
+	KUNIT_ASSERT_NOT_NULL(test, *back);
+	w->objs = *first;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, w), 0);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_free_n, w), 0);
+}
+
+/*
  * One more free than a cache holds sends its BS_BATCH oldest objects to a
  * magazine of the depot, not the pool list; allocations take the cache's
  * first, then the magazine's, still most recent first.
@@ -918,13 +934,7 @@ static void bump_slab_test_cache_flush_refill_lifo(struct kunit *test)
 	void **first, **back;
 	unsigned int i;
 
-	first = kunit_kcalloc(test, BS_OVER, sizeof(void *), GFP_KERNEL);
-	back = kunit_kcalloc(test, BS_OVER, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, first);
-	KUNIT_ASSERT_NOT_NULL(test, back);
-	w.objs = first;
-	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
-	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_free_n, &w), 0);
+	bs_alloc_free_on(test, &w, cpu, &first, &back);
 	bs_count_free(bs, 3, &cached, &listed);
 	KUNIT_EXPECT_EQ(test, cached, (unsigned long)BS_OVER - BS_BATCH);
 	KUNIT_EXPECT_EQ(test, bs_count_depot(bs, 3), (unsigned long)BS_BATCH);
@@ -979,13 +989,7 @@ static void bump_slab_test_depot_full_then_list(struct kunit *test)
 	u64 hdr;
 	u8 *x;
 
-	first = kunit_kcalloc(test, BS_PAST_DEPOT, sizeof(void *), GFP_KERNEL);
-	back = kunit_kcalloc(test, BS_PAST_DEPOT, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, first);
-	KUNIT_ASSERT_NOT_NULL(test, back);
-	w.objs = first;
-	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
-	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_free_n, &w), 0);
+	bs_alloc_free_on(test, &w, cpu, &first, &back);
 	bs_count_free(bs, 3, &cached, &listed);
 	KUNIT_EXPECT_EQ(test, cached,
 			(unsigned long)BS_CACHE_MAX - BS_BATCH + 1);
