@@ -32,16 +32,19 @@
  *   map:  one byte per 16 heap bytes: 0, or (class + 1) * 2 + bit 3 of the
  *         header's offset, for the one header that starts in those 16
  *         bytes, plus BS_MAP_CACHED (0x40) while its object is free in a
- *         CPU's cache or BS_MAP_LISTED (0x80) while it is on the pool list
+ *         CPU's cache or a magazine, or BS_MAP_LISTED (0x80) while it is
+ *         on the pool list
  *
  * The free objects of a class sit in per-CPU caches (each an array of at
  * most BS_CACHE_MAX pointers in the per-CPU area, out of any client's
- * reach) in front of the class's pool-wide list, which links free objects
- * through their first word.  A free pushes on this CPU's cache, and a full
- * cache first sends its BS_BATCH oldest to the front of the pool list; an
- * allocation pops from this CPU's cache, and an empty cache takes a batch
- * from the pool list or, if that is empty too, half of another CPU's cache
- * before anything is bumped.  To find such a cache
+ * reach), then in the pool's depot of magazines (arrays of BS_BATCH
+ * pointers, as far out of reach), then on the class's pool-wide list,
+ * which links free objects through their first word.  A free pushes on
+ * this CPU's cache, and a full cache first sends its BS_BATCH oldest to
+ * the depot; an allocation pops from this CPU's cache, and an empty cache
+ * takes the class's newest magazine, or a batch from the pool list, or,
+ * if both are empty, half of another CPU's cache before anything is
+ * bumped.  To find such a cache
  * without looking at every CPU, each class has a mask of the CPUs whose
  * cache may hold objects of it: a CPU's bit is set, under its cache lock,
  * when its cache gains objects, and cleared by whoever finds that cache
@@ -49,14 +52,33 @@
  * and a stale mark (a cache emptied by allocations since) costs one look.
  * An allocation looks at no more than BS_STEAL_TRIES marked caches and
  * clears the stale marks it meets.  The rule, then: the bump pointer moves
- * only when this CPU's cache and the class's pool list are empty and none
- * of the caches the allocation looked at had an object of the class.  On
- * one CPU the caches and the pool list together are exactly the LIFO stack
- * of the design, and nothing is bumped while a free object of the class
- * is anywhere in the pool.  Across CPUs the same holds unless the first
- * BS_STEAL_TRIES marks an allocation meets are all stale (so never on
- * BS_STEAL_TRIES + 1 CPUs or fewer); it clears them, and the next
- * allocations look further.
+ * only when this CPU's cache, the class's depot and its pool list are
+ * empty and none of the caches the allocation looked at had an object of
+ * the class.  On one CPU the caches, the depot (newest magazine first)
+ * and the pool list together are exactly the LIFO stack of the design,
+ * and nothing is bumped while a free object of the class is anywhere in
+ * the pool.  Across CPUs the same holds unless the first BS_STEAL_TRIES
+ * marks an allocation meets are all stale (so never on BS_STEAL_TRIES + 1
+ * CPUs or fewer); it clears them, and the next allocations look further.
+ *
+ * The depot (Bonwick's magazines; SLUB's sheaves and barn are the same
+ * idea) is there so that a class with more free objects than a cache
+ * holds does not pay a written and a checked link for each one that
+ * moves: a full cache copies its BS_BATCH oldest pointers into a spare
+ * magazine, which joins the class's depot, and an empty cache copies the
+ * newest one back, which is spare again; nothing is written to the
+ * objects and no link is followed, and their map bytes keep saying
+ * cached, so a second free of one is refused as from a cache.  Only when
+ * no magazine is spare do objects cross the pool list: the class's oldest
+ * magazine goes there to make room (BS_BATCH links written, as a cache's
+ * batch was before), or, if other classes hold every magazine, the batch
+ * itself (first come, first served: a class's magazines come back to the
+ * spares as it allocates).  The BS_DEPOT magazines are allocated with the
+ * pool, never on the alloc and free paths: BS_DEPOT * BS_BATCH pointers
+ * (8 KiB on 64-bit, one kmalloc) and BS_DEPOT list heads (768 bytes, in
+ * struct bump_slab) per heap pool, room for 1024 free objects, against
+ * about 12 KiB per CPU for the caches (BUMP_SLAB_CLASSES * BS_CACHE_MAX
+ * pointers).  Depot objects count as free, as cached ones do.
  *
  * Buddy mode (bump_slab_create_on): classes take slabs from a buddy arena.
  * A small class (two or more objects per page) uses one PAGE_SIZE block per
@@ -117,45 +139,45 @@
  * and an object taken off a list is checked before its header says live,
  * so a second free of the same pointer meanwhile is refused.
  *
- * Corruption: a client that writes into an object after freeing it, or
- * past the end of a live one, can reach the allocator's own data there:
- * the link in a free object's first word and the 8-byte headers.  In heap
- * mode only the pool list has links: the caches, where the fast paths
- * work, are arrays no client can reach, so a pop or push follows nothing a
- * client wrote.  Links are stored as ap_link_encode() makes them (XORed
- * with a per-pool random secret and the byte-swapped address of the
- * word), and every link is decoded and checked before it is followed: in
- * heap mode (a refill from the pool list, which ends by its out-of-band
- * count) it must lead inside the heap to a header's place that the side
- * map says is of the list's class and on the pool list, so that no object
- * in a cache, none already taken off the list and none live is ever
- * reached through a link; in buddy mode a link is the index of the next
- * free object in its slab (a slab's list also ends by its count), which
- * must be below the number of objects the slab has carved, so it can
- * only name an object of that slab at a whole stride, and the object
- * popped must have a free header.  A link that fails is never followed:
- * the damage is counted (corruptions and invalid_frees) and reported
- * once, ratelimited, with its offset; the object holding it and every object behind it on
- * that list are cut off (counted in the class's bad objects, never handed
- * out or given back to the arena; the heap or the slab keeps their memory
- * until destroy); and the allocation goes on with another list, the bump
- * pointer or another slab, so the pool keeps serving.  A header is checked
- * against the side map (heap) or the slab (buddy) before it steers a
- * free, so a smashed header makes that object's free a refused one; in
- * heap mode the map alone refuses a second free, even of an object whose
- * header was rewritten to say live.  With BUMP_SLAB_POISON a write
- * anywhere in a free object past its first word is found when it is
- * reused, as before.  Not caught: a write that reproduces a valid encoded
- * link exactly (it takes the secret); a write that turns a link into one
- * naming another free object of the same list or one cut off before (only
- * a partial overwrite that lands on such an object can: it is handed out
- * once, never while live, and its list's count is off from then on); a
- * write into a free object's bytes past its link without poisoning, or
- * into the first word of one in a heap cache (harmless to the pool: it is
- * the client's data that is lost); a write into a live object's own
- * bytes, which is not the allocator's to see; in buddy mode, a write that
- * reaches a slab's own header at the start of its block (only an overflow
- * from the arena block before it can), which is trusted.
+ * Corruption: a client that writes into an object after freeing it, or past
+ * the end of a live one, can reach the allocator's own data there: the link
+ * in a free object's first word and the 8-byte headers.  In heap mode only
+ * the pool list has links: the caches, where the fast paths work, and the
+ * depot's magazines are arrays no client can reach, so a pop, a push or a
+ * magazine's move follows nothing a client wrote.  Links are stored as
+ * ap_link_encode() makes them (XORed with a per-pool random secret and the
+ * byte-swapped address of the word), and every link is decoded and checked
+ * before it is followed: in heap mode (a refill from the pool list, which
+ * ends by its out-of-band count) it must lead inside the heap to a header's
+ * place that the side map says is of the list's class and on the pool list,
+ * so that no object in a cache, none already taken off the list and none
+ * live is ever reached through a link; in buddy mode a link is the index of
+ * the next free object in its slab (a slab's list also ends by its count),
+ * which must be below the number of objects the slab has carved, so it can
+ * only name an object of that slab at a whole stride, and the object popped
+ * must have a free header.  A link that fails is never followed: the damage
+ * is counted (corruptions and invalid_frees) and reported once, ratelimited,
+ * with its offset; the object holding it and every object behind it on that
+ * list are cut off (counted in the class's bad objects, never handed out or
+ * given back to the arena; the heap or the slab keeps their memory until
+ * destroy); and the allocation goes on with another list, the bump pointer
+ * or another slab, so the pool keeps serving.  A header is checked against
+ * the side map (heap) or the slab (buddy) before it steers a free, so a
+ * smashed header makes that object's free a refused one; in heap mode the
+ * map alone refuses a second free, even of an object whose header was
+ * rewritten to say live.  With BUMP_SLAB_POISON a write anywhere in a free
+ * object past its first word is found when it is reused, as before.  Not
+ * caught: a write that reproduces a valid encoded link exactly (it takes the
+ * secret); a write that turns a link into one naming another free object of
+ * the same list or one cut off before (only a partial overwrite that lands
+ * on such an object can: it is handed out once, never while live, and its
+ * list's count is off from then on); a write into a free object's bytes past
+ * its link without poisoning, or into the first word of one in a heap cache
+ * or magazine (harmless to the pool: it is the client's data that is lost);
+ * a write into a live object's own bytes, which is not the allocator's to
+ * see; in buddy mode, a write that reaches a slab's own header at the start
+ * of its block (only an overflow from the arena block before it can), which
+ * is trusted.
  *
  * Worst-case lock hold times; none grows with the pool's or an object's
  * size, and none takes more than three locks at once:
@@ -163,6 +185,7 @@
  *   bump_slab_alloc  heap: one cache lock for one pop.  When this CPU's
  *                    cache is empty (or the pool poisons): the pool lock
  *                    and this CPU's cache lock for a pop plus one of: a
+ *                    magazine's BS_BATCH pointers copied; a
  *                    batch of BS_BATCH checked links from the pool list; a
  *                    scan of the class's CPU mask (nr_cpu_ids /
  *                    BITS_PER_LONG words) and at most BS_STEAL_TRIES other
@@ -178,9 +201,11 @@
  *                    (BS_RETURNING entries).
  *   bump_slab_free   heap: no lock to validate; one cache lock for one push
  *                    and, on a push into a full (or empty) cache, the pool
- *                    lock and that cache lock to send BS_BATCH objects to
- *                    the pool list (BS_BATCH links written) and push.  A
- *                    refused free: the pool lock for a counter.
+ *                    lock and that cache lock to copy BS_BATCH pointers
+ *                    into a magazine, with, when none is spare, BS_BATCH
+ *                    links written to the pool list first (or instead),
+ *                    and to push.  A refused free: the pool lock for a
+ *                    counter.
  *                    buddy: the pool lock for O(1) list operations and
  *                    the arena's block_size (its lock nested, O(log
  *                    regions)), twice with poisoning (before and after the
@@ -233,6 +258,7 @@
 #define BS_CACHE_MAX	64	/* heap mode: objects a CPU caches per class */
 #define BS_BATCH	32	/* objects a full cache sends to the pool list */
 #define BS_STEAL_TRIES	4	/* marked caches an allocation looks at */
+#define BS_DEPOT	32	/* heap mode: magazines of BS_BATCH per pool */
 
 #define BS_SLAB_HDR	64	/* first object of a slab; its header at 56 */
 #define BS_SLAB_MAGIC	0x62736c62U
@@ -291,7 +317,8 @@ struct bs_list {
  * link, and kept out of use.
  */
 struct bs_class {
-	struct bs_list l;		/* heap: the pool list, behind the caches */
+	struct bs_list l;		/* heap: the pool list, behind the depot */
+	struct list_head depot;		/* heap: full magazines, newest first */
 	u64 allocs, frees;		/* buddy mode */
 	unsigned long carved, bad, slabs;
 	struct list_head partial;	/* buddy: slabs with a free object */
@@ -316,6 +343,17 @@ struct bs_cache {
 	bool marked;
 } __aligned(32);	/* indexed by a shift on the fast paths */
 
+/*
+ * Heap mode: a magazine of the depot, BS_BATCH free objects of one class
+ * that a full cache sent off, in the order they had there (the newest
+ * last), or none while it is spare.  Its array is pool memory, out of any
+ * client's reach, like a cache's.
+ */
+struct bs_mag {
+	struct list_head node;	/* on a class's depot, or bs->spare */
+	void **objs;		/* BS_BATCH entries of bs->mag_objs */
+};
+
 /* Heap mode: one CPU's caches; @lock guards them. */
 struct bs_pcpu {
 	raw_spinlock_t lock;	/* guards @cache and @objs */
@@ -336,6 +374,8 @@ struct bs_pcpu {
  * @masks: heap mode: per class, @mask_longs words with a bit per CPU
  *	whose cache may hold objects of the class (atomic bitops)
  * @mask_longs: words of one class's mask
+ * @mag_objs: heap mode: the arrays of the BS_DEPOT magazines, one
+ *	allocation
  * @slow: buddy mode or poisoning: off the heap fast paths
  * @secret: the per-pool key free-list links are stored encoded with
  * @heap_size: heap mode: bytes of @heap
@@ -348,6 +388,8 @@ struct bs_pcpu {
  *	back to the arena (0: a free entry; BS_RETURN_DONE: one whose block
  *	came back to us meanwhile), never read through
  * @nr_returning: buddy mode: entries of @returning taken
+ * @spare: heap mode: the magazines no class holds
+ * @mags: heap mode: the depot's magazines
  * @failures: failed allocations
  * @invalid_frees: rejected frees and modified free objects found
  * @corruptions: damage found: a modified free object (poison, header)
@@ -364,6 +406,7 @@ struct bump_slab {
 	struct bs_pcpu __percpu *pcpu;
 	unsigned long *masks;
 	unsigned int mask_longs;
+	void **mag_objs;
 	bool slow;
 	unsigned long secret;
 	size_t heap_size;
@@ -376,6 +419,8 @@ struct bump_slab {
 	size_t slab_bytes;
 	unsigned long returning[BS_RETURNING];
 	unsigned int nr_returning;
+	struct list_head spare;
+	struct bs_mag mags[BS_DEPOT];
 	u64 failures;
 	u64 invalid_frees;
 	u64 corruptions;
@@ -528,8 +573,8 @@ static void report_damage(struct bump_slab *bs, size_t dmg)
  * The map byte of a header of class @c (< BUMP_SLAB_CLASSES) at 8-byte
  * unit @unit of the heap, while its object is live (or being checked, or
  * kept out of use); never 0.  A free object's byte says where it is:
- * BS_MAP_CACHED is added while it is in a CPU's cache, BS_MAP_LISTED while
- * it is on the pool list (or cut off with it).
+ * BS_MAP_CACHED is added while it is in a CPU's cache or a magazine,
+ * BS_MAP_LISTED while it is on the pool list (or cut off with it).
  */
 static __always_inline u64 map_code(u64 c, u64 unit)
 {
@@ -593,22 +638,21 @@ static void *bump_locked(struct bump_slab *bs, unsigned int c)
 }
 
 /*
- * Move the BS_BATCH oldest objects of the full cache of class @c in @pc to
- * the front of the pool list, in order, so that the pool list stays the
- * rest of the LIFO stack: BS_BATCH encoded links written, none followed.
+ * Push the BS_BATCH objects of class @c at @objs, the oldest first, onto
+ * the front of the pool list, so that the newest ends at its head:
+ * BS_BATCH encoded links written, none followed, and each map byte turned
+ * from cached to listed.
  */
-static void flush_locked(struct bump_slab *bs, struct bs_pcpu *pc,
-			 unsigned int c)
+static void list_push_locked(struct bump_slab *bs, unsigned int c,
+			     void *const *objs)
 {
-	struct bs_cache *k = &pc->cache[c];
 	struct bs_list *l = &bs->cls[c].l;
 	/* In locals: a byte store to the map may alias any field of @bs. */
 	unsigned long secret = bs->secret, bias = bs->map_bias;
-	void **objs = pc->objs[c], *head = l->head;
+	void *head = l->head;
 	unsigned int i;
 
 	lockdep_assert_held(&bs->lock);
-	lockdep_assert_held(&pc->lock);
 	for (i = 0; i < BS_BATCH; i++) {
 		void *obj = objs[i];
 		u8 *m = (u8 *)(bias + (((unsigned long)obj - BS_HDR) >> 4));
@@ -620,8 +664,62 @@ static void flush_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 	}
 	l->head = head;
 	l->n += BS_BATCH;
+}
+
+/*
+ * Move the BS_BATCH oldest objects of the full cache of class @c in @pc
+ * out of it, in order, so that the cache, the class's depot (newest
+ * magazine first) and its pool list stay the LIFO stack: into a spare
+ * magazine, a copy of BS_BATCH pointers with nothing written to the
+ * objects (their map bytes keep saying cached).  With no magazine spare,
+ * the class's oldest one first goes to the pool list (list_push_locked())
+ * and takes them; and if the class has none either (other classes hold
+ * the whole depot), they go to the pool list themselves.
+ */
+static void flush_locked(struct bump_slab *bs, struct bs_pcpu *pc,
+			 unsigned int c)
+{
+	struct list_head *depot = &bs->cls[c].depot;
+	struct bs_cache *k = &pc->cache[c];
+	void **objs = pc->objs[c];
+	struct bs_mag *mag;
+
+	lockdep_assert_held(&bs->lock);
+	lockdep_assert_held(&pc->lock);
+	if (!list_empty(&bs->spare)) {
+		mag = list_first_entry(&bs->spare, struct bs_mag, node);
+	} else if (!list_empty(depot)) {
+		mag = list_last_entry(depot, struct bs_mag, node);
+		list_push_locked(bs, c, mag->objs);
+	} else {
+		mag = NULL;
+		list_push_locked(bs, c, objs);
+	}
+	if (mag) {
+		list_move(&mag->node, depot);
+		memcpy(mag->objs, objs, BS_BATCH * sizeof(void *));
+	}
 	k->n -= BS_BATCH;
 	memmove(objs, objs + BS_BATCH, k->n * sizeof(void *));
+}
+
+/*
+ * The empty cache of class @c in @pc takes the newest magazine of the
+ * class's depot, a copy of BS_BATCH pointers that were in a cache before
+ * and in pool memory since: nothing a client wrote is read, and their map
+ * bytes still say cached.  The magazine goes back to the spares.
+ */
+static void depot_take_locked(struct bump_slab *bs, struct bs_pcpu *pc,
+			      unsigned int c)
+{
+	struct bs_mag *mag = list_first_entry(&bs->cls[c].depot,
+					      struct bs_mag, node);
+
+	lockdep_assert_held(&bs->lock);
+	lockdep_assert_held(&pc->lock);
+	memcpy(pc->objs[c], mag->objs, BS_BATCH * sizeof(void *));
+	pc->cache[c].n = BS_BATCH;
+	list_move(&mag->node, &bs->spare);
 }
 
 /*
@@ -788,7 +886,9 @@ static void *heap_pop_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 	lockdep_assert_held(&pc->lock);
 	*fresh = false;
 	if (!k->n) {
-		if (bs->cls[c].l.n)
+		if (!list_empty(&bs->cls[c].depot))
+			depot_take_locked(bs, pc, c);
+		else if (bs->cls[c].l.n)
 			refill_locked(bs, pc, c, dmg);
 		if (!k->n && !steal_locked(bs, pc, c))
 			goto bump;
@@ -1672,8 +1772,8 @@ static void stats_locked(struct bump_slab *bs, struct bump_slab_stats *st)
  * @st: filled with the counters
  *
  * free_listed counts the free objects a class holds (in slabs it holds, in
- * buddy mode; on every CPU's cache too, in heap mode), objects found
- * modified and kept out of use excepted.  The per-CPU counters of a heap
+ * buddy mode; in every CPU's cache and the depot too, in heap mode),
+ * objects found modified and kept out of use excepted.  The per-CPU counters of a heap
  * pool are summed without their locks: the figures are exact and
  * consistent with each other when nothing else uses the pool, and a
  * moment's view (live and free_listed kept within 0 .. carved) while
@@ -1824,16 +1924,22 @@ static struct bump_slab *alloc_pool(const char *name, unsigned int flags)
 	bs->flags = flags;
 	bs->slow = poisoned(bs);
 	raw_spin_lock_init(&bs->lock);
+	INIT_LIST_HEAD(&bs->spare);
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
+		INIT_LIST_HEAD(&bs->cls[c].depot);
 		INIT_LIST_HEAD(&bs->cls[c].partial);
 		INIT_LIST_HEAD(&bs->cls[c].full);
 	}
 	return bs;
 }
 
-/* Heap mode: the per-CPU caches and the classes' CPU masks. */
+/*
+ * Heap mode: the per-CPU caches, the classes' CPU masks and the depot's
+ * magazines, all spare.
+ */
 static int init_caches(struct bump_slab *bs)
 {
+	unsigned int i;
 	int cpu;
 
 	bs->mask_longs = BITS_TO_LONGS(nr_cpu_ids);
@@ -1841,10 +1947,16 @@ static int init_caches(struct bump_slab *bs)
 			    sizeof(unsigned long), GFP_KERNEL);
 	if (!bs->masks)
 		return -ENOMEM;
+	bs->mag_objs = kcalloc(BS_DEPOT * BS_BATCH, sizeof(void *),
+			       GFP_KERNEL);
+	if (!bs->mag_objs)
+		goto free_masks;
 	bs->pcpu = alloc_percpu(struct bs_pcpu);
-	if (!bs->pcpu) {
-		kfree(bs->masks);
-		return -ENOMEM;
+	if (!bs->pcpu)
+		goto free_mags;
+	for (i = 0; i < BS_DEPOT; i++) {
+		bs->mags[i].objs = bs->mag_objs + i * BS_BATCH;
+		list_add_tail(&bs->mags[i].node, &bs->spare);
 	}
 	for_each_possible_cpu(cpu) {
 		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
@@ -1853,6 +1965,12 @@ static int init_caches(struct bump_slab *bs)
 		pc->cpu = cpu;
 	}
 	return 0;
+
+free_mags:
+	kfree(bs->mag_objs);
+free_masks:
+	kfree(bs->masks);
+	return -ENOMEM;
 }
 
 /**
@@ -1911,6 +2029,7 @@ struct bump_slab *bump_slab_create(const char *name, size_t heap_size,
 
 free_caches:
 	free_percpu(bs->pcpu);
+	kfree(bs->mag_objs);
 	kfree(bs->masks);
 free_map:
 	vfree(bs->map);
@@ -2066,9 +2185,9 @@ static unsigned long live_objects(struct bump_slab *bs)
  *
  * Objects still allocated are freed with it, after one warning that says
  * how many there were.  In buddy mode every slab goes back to the arena,
- * one at a time.  The per-CPU caches of a heap pool hold nothing but
- * pointers into the heap, so they are read, never locked all at once, and
- * go with it.
+ * one at a time.  The per-CPU caches and the depot's magazines of a heap
+ * pool hold nothing but pointers into the heap, so they are read, never
+ * locked all at once, and go with it.
  *
  * Context: process context; may sleep.  Nothing may use @bs concurrently.
  */
@@ -2086,6 +2205,7 @@ void bump_slab_destroy(struct bump_slab *bs)
 	if (live)
 		ap_warn_live(&bs->ap, live);
 	free_percpu(bs->pcpu);
+	kfree(bs->mag_objs);
 	kfree(bs->masks);
 	vfree(bs->map);
 	vfree(bs->heap);
@@ -2155,11 +2275,30 @@ static bool caches_ok(struct bump_slab *bs, unsigned int c, unsigned long *n)
 	return true;
 }
 
+/* The depot of class @c: whole magazines of cached objects; *@mags counts. */
+static bool depot_ok(struct bump_slab *bs, unsigned int c, unsigned long *n,
+		     unsigned int *mags)
+{
+	struct bs_mag *mag;
+	unsigned int i;
+
+	list_for_each_entry(mag, &bs->cls[c].depot, node) {
+		if (++*mags > BS_DEPOT)
+			return false;
+		for (i = 0; i < BS_BATCH; i++)
+			if (!heap_free_ok(bs, mag->objs[i], c, BS_MAP_CACHED))
+				return false;
+		*n += BS_BATCH;
+	}
+	return true;
+}
+
 static bool heap_check(struct bump_slab *bs, unsigned long *seen)
 {
 	size_t off = 0, starts = 0, i, below = DIV_ROUND_UP(bs->bump, 2 * BS_HDR);
+	unsigned int c, mags = 0;
+	struct bs_mag *mag;
 	u64 allocs, frees;
-	unsigned int c;
 
 	/* Headers are found through the map, which no client can write. */
 	while (off < bs->bump) {
@@ -2192,14 +2331,18 @@ static bool heap_check(struct bump_slab *bs, unsigned long *seen)
 		unsigned long n = 0;
 
 		if (seen[c] != k->carved || !heap_list_ok(bs, &k->l, c, &n) ||
-		    !caches_ok(bs, c, &n))
+		    !caches_ok(bs, c, &n) || !depot_ok(bs, c, &n, &mags))
 			return false;
 		pcpu_counts(bs, c, &allocs, &frees);
 		if (k->allocs || k->frees || n > k->carved ||
 		    n != k->carved - (allocs - frees) - k->bad)
 			return false;
 	}
-	return true;
+	/* Every magazine is a class's or spare, and in one place only. */
+	list_for_each_entry(mag, &bs->spare, node)
+		if (++mags > BS_DEPOT)
+			return false;
+	return mags == BS_DEPOT;
 }
 
 static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,

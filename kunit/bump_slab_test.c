@@ -30,6 +30,9 @@ struct bs_test_ctx {
 #define BS_CHECK(test, bs) \
 	KUNIT_EXPECT_TRUE_MSG(test, bump_slab_check(bs), "pool invariants broken")
 
+/* Heap mode: one more free than a cache and the whole depot hold. */
+#define BS_PAST_DEPOT	(BS_CACHE_MAX + BS_DEPOT * BS_BATCH + 1)
+
 /* Everything a refused free must leave alone. */
 struct bs_snapshot {
 	struct bump_slab_stats st;
@@ -609,7 +612,8 @@ KUNIT_ARRAY_PARAM(bs_mode, bs_modes, bs_mode_desc);
  * freed, where the pool keeps its free-list link (no poisoning, the pool's
  * fastest path): in buddy mode the newest free object of a slab; in heap
  * mode, where links are only on the pool list, the head of that list,
- * where a full cache sent its BS_BATCH oldest.  The link fails its check:
+ * where the depot's oldest magazine went when frees past a cache and the
+ * whole depot sent the BS_BATCH oldest objects on.  The link fails its check:
  * counted as a corruption, the list behind it cut off, the damaged
  * objects never handed out again, and the pool goes on serving.  The
  * write goes through the pointer the test kept, before the pool reuses
@@ -620,7 +624,7 @@ static void bump_slab_test_link_write_after_free(struct kunit *test)
 {
 	const bool *buddy = test->param_value;
 	struct bump_slab *bs = bs_pool(test, *buddy);
-	unsigned int n = *buddy ? 2 : BS_CACHE_MAX + 1;
+	unsigned int n = *buddy ? 2 : BS_PAST_DEPOT;
 	unsigned int at = *buddy ? 1 : BS_BATCH - 1;
 	struct bump_slab_stats st;
 	unsigned int i, j;
@@ -841,6 +845,19 @@ static void bs_count_free(struct bump_slab *bs, unsigned int c,
 	*listed = on_list;
 }
 
+/* Free objects of class @c in the depot's magazines. */
+static unsigned long bs_count_depot(struct bump_slab *bs, unsigned int c)
+{
+	unsigned long flags, n = 0;
+	struct bs_mag *mag;
+
+	raw_spin_lock_irqsave(&bs->lock, flags);
+	list_for_each_entry(mag, &bs->cls[c].depot, node)
+		n += BS_BATCH;
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	return n;
+}
+
 /* Work done on one CPU, through work_on_cpu(). */
 struct bs_cpu_work {
 	struct bump_slab *bs;
@@ -887,9 +904,25 @@ static void bs_two_cpus(int *a, int *b)
 #define BS_OVER	(BS_CACHE_MAX + 1)
 
 /*
- * One more free than a cache holds sends its BS_BATCH oldest objects to
- * the pool list; allocations take the cache's first, then the pool list's
- * in a batch, still most recent first.
+ * @w->n objects of @w->size allocated on @cpu into *@first and freed
+ * there in the same order; *@back gets room for as many.
+ */
+static void bs_alloc_free_on(struct kunit *test, struct bs_cpu_work *w,
+			     int cpu, void ***first, void ***back)
+{
+	*first = kunit_kcalloc(test, w->n, sizeof(void *), GFP_KERNEL);
+	*back = kunit_kcalloc(test, w->n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *first);
+	KUNIT_ASSERT_NOT_NULL(test, *back);
+	w->objs = *first;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, w), 0);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_free_n, w), 0);
+}
+
+/*
+ * One more free than a cache holds sends its BS_BATCH oldest objects to a
+ * magazine of the depot, not the pool list; allocations take the cache's
+ * first, then the magazine's, still most recent first.
  */
 static void bump_slab_test_cache_flush_refill_lifo(struct kunit *test)
 {
@@ -901,16 +934,11 @@ static void bump_slab_test_cache_flush_refill_lifo(struct kunit *test)
 	void **first, **back;
 	unsigned int i;
 
-	first = kunit_kcalloc(test, BS_OVER, sizeof(void *), GFP_KERNEL);
-	back = kunit_kcalloc(test, BS_OVER, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, first);
-	KUNIT_ASSERT_NOT_NULL(test, back);
-	w.objs = first;
-	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
-	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_free_n, &w), 0);
+	bs_alloc_free_on(test, &w, cpu, &first, &back);
 	bs_count_free(bs, 3, &cached, &listed);
 	KUNIT_EXPECT_EQ(test, cached, (unsigned long)BS_OVER - BS_BATCH);
-	KUNIT_EXPECT_EQ(test, listed, (unsigned long)BS_BATCH);
+	KUNIT_EXPECT_EQ(test, bs_count_depot(bs, 3), (unsigned long)BS_BATCH);
+	KUNIT_EXPECT_EQ(test, listed, 0UL);
 	bump_slab_stats(bs, &st);
 	KUNIT_EXPECT_EQ(test, st.classes[3].free_listed, (unsigned long)BS_OVER);
 	KUNIT_EXPECT_EQ(test, st.classes[3].live, 0UL);
@@ -922,7 +950,8 @@ static void bump_slab_test_cache_flush_refill_lifo(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
 	bs_count_free(bs, 3, &cached, &listed);
 	KUNIT_EXPECT_EQ(test, cached, (unsigned long)BS_OVER - BS_BATCH - 1);
-	KUNIT_EXPECT_EQ(test, listed, (unsigned long)BS_BATCH);
+	KUNIT_EXPECT_EQ(test, bs_count_depot(bs, 3), (unsigned long)BS_BATCH);
+	KUNIT_EXPECT_EQ(test, listed, 0UL);
 	BS_CHECK(test, bs);
 	w.objs = back + 1;
 	w.n = BS_OVER - 1;
@@ -937,6 +966,68 @@ static void bump_slab_test_cache_flush_refill_lifo(struct kunit *test)
 	w.objs = back;
 	w.n = BS_OVER;
 	KUNIT_EXPECT_EQ(test, work_on_cpu(cpu, bs_free_n, &w), 0);
+}
+
+/*
+ * Frees past what a cache and the depot hold: the depot fills, its oldest
+ * magazine goes to the pool list to make room for the newest batch.  A
+ * second free of an object in a magazine is refused with nothing changed,
+ * by the map alone when a stray write made its header say live; the
+ * stats count the magazines as free; allocations come back in LIFO order
+ * through the cache, the magazines and the pool list.  The depot is left
+ * full for .exit's destroy.
+ */
+static void bump_slab_test_depot_full_then_list(struct kunit *test)
+{
+	struct bump_slab *bs = bs_pool(test, false);
+	struct bs_cpu_work w = { .bs = bs, .n = BS_PAST_DEPOT, .size = 64 };
+	int cpu = cpumask_first(cpu_online_mask);
+	unsigned long cached, listed;
+	struct bump_slab_stats st;
+	void **first, **back;
+	unsigned int i;
+	u64 hdr;
+	u8 *x;
+
+	bs_alloc_free_on(test, &w, cpu, &first, &back);
+	bs_count_free(bs, 3, &cached, &listed);
+	KUNIT_EXPECT_EQ(test, cached,
+			(unsigned long)BS_CACHE_MAX - BS_BATCH + 1);
+	KUNIT_EXPECT_EQ(test, bs_count_depot(bs, 3),
+			(unsigned long)BS_DEPOT * BS_BATCH);
+	KUNIT_EXPECT_EQ(test, listed, (unsigned long)BS_BATCH);
+	BS_CHECK(test, bs);
+
+	/* first[BS_BATCH] is in the oldest magazine. */
+	x = first[BS_BATCH];
+	bs_expect_refused(test, bs, x);
+	hdr = *obj_hdr(x);
+	*obj_hdr(x) = hdr_word(3, BS_LIVE);
+	bs_expect_refused(test, bs, x);
+	*obj_hdr(x) = hdr;
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[3].live, 0UL);
+	KUNIT_EXPECT_EQ(test, st.classes[3].free_listed,
+			(unsigned long)BS_PAST_DEPOT);
+	BS_CHECK(test, bs);
+
+	w.objs = back;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
+	for (i = 0; i < BS_PAST_DEPOT; i++)
+		KUNIT_EXPECT_PTR_EQ(test, back[i], first[BS_PAST_DEPOT - 1 - i]);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.bump_offset,
+			(size_t)BS_PAST_DEPOT * (64 + BS_HDR));
+	KUNIT_EXPECT_EQ(test, st.classes[3].live, (unsigned long)BS_PAST_DEPOT);
+	KUNIT_EXPECT_EQ(test, st.classes[3].free_listed, 0UL);
+	KUNIT_EXPECT_EQ(test, bs_count_depot(bs, 3), 0UL);
+	BS_CHECK(test, bs);
+	KUNIT_EXPECT_EQ(test, work_on_cpu(cpu, bs_free_n, &w), 0);
+	KUNIT_EXPECT_EQ(test, bs_count_depot(bs, 3),
+			(unsigned long)BS_DEPOT * BS_BATCH);
+	BS_CHECK(test, bs);
 }
 
 /* Objects freed on one CPU serve another before the heap is bumped. */
@@ -1036,42 +1127,50 @@ static void bump_slab_test_free_double_two_cpus(struct kunit *test)
 
 /*
  * Poisoning through the caches: an object written after its free is found
- * when it comes back, whether from the cache or, after a flush, from the
- * pool list, and is kept out of use.
+ * when it comes back, whether from the cache, a magazine of the depot or,
+ * past a full depot, the pool list, and is kept out of use.
  */
 static void bump_slab_test_poison_through_cache(struct kunit *test)
 {
 	struct bs_test_ctx *ctx = test->priv;
-	struct bs_cpu_work w = { .n = BS_OVER, .size = 64 };
+	struct bs_cpu_work w = { .n = BS_PAST_DEPOT, .size = 64 };
 	int cpu = cpumask_first(cpu_online_mask);
 	struct bump_slab_stats st;
-	u8 *oldest, *newest;
+	u8 *oldest, *depot, *newest;
+	unsigned int i;
 	void **objs;
 
-	ctx->extra = bump_slab_create("kunit_poison", SZ_64K, BUMP_SLAB_POISON);
+	ctx->extra = bump_slab_create("kunit_poison", SZ_256K,
+				      BUMP_SLAB_POISON);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra));
-	objs = kunit_kcalloc(test, BS_OVER, sizeof(void *), GFP_KERNEL);
+	objs = kunit_kcalloc(test, BS_PAST_DEPOT, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	w.bs = ctx->extra;
 	w.objs = objs;
 	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
 	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_free_n, &w), 0);
 	oldest = objs[0];
-	newest = objs[BS_OVER - 1];
-	oldest[8] = 0;		/* on the pool list since the flush */
+	depot = objs[BS_BATCH];
+	newest = objs[BS_PAST_DEPOT - 1];
+	oldest[8] = 0;		/* on the pool list, past a full depot */
+	depot[40] = 0;		/* in the depot's oldest magazine */
 	newest[63] = 0;		/* taken back first */
-	w.n = BS_OVER;
 	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
-	KUNIT_EXPECT_PTR_NE(test, objs[0], (void *)newest);
-	KUNIT_EXPECT_PTR_NE(test, objs[BS_OVER - 1], (void *)oldest);
+	for (i = 0; i < BS_PAST_DEPOT; i++) {
+		KUNIT_EXPECT_PTR_NE(test, objs[i], (void *)newest);
+		KUNIT_EXPECT_PTR_NE(test, objs[i], (void *)depot);
+		KUNIT_EXPECT_PTR_NE(test, objs[i], (void *)oldest);
+	}
 	bump_slab_stats(ctx->extra, &st);
-	KUNIT_EXPECT_EQ(test, st.invalid_frees, 2ULL);
-	KUNIT_EXPECT_EQ(test, st.corruptions, 2ULL);
-	KUNIT_EXPECT_EQ(test, st.classes[3].live, (unsigned long)BS_OVER);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[3].live, (unsigned long)BS_PAST_DEPOT);
 	KUNIT_EXPECT_EQ(test, st.classes[3].free_listed, 0UL);
-	/* Two objects were bumped to make up for the two kept out. */
-	KUNIT_EXPECT_EQ(test, st.bump_offset, (size_t)(BS_OVER + 2) * (64 + BS_HDR));
+	/* Three objects were bumped to make up for the three kept out. */
+	KUNIT_EXPECT_EQ(test, st.bump_offset,
+			(size_t)(BS_PAST_DEPOT + 3) * (64 + BS_HDR));
 	KUNIT_EXPECT_EQ(test, bump_slab_size(ctx->extra, oldest), 0UL);
+	KUNIT_EXPECT_EQ(test, bump_slab_size(ctx->extra, depot), 0UL);
 	KUNIT_EXPECT_EQ(test, bump_slab_size(ctx->extra, newest), 0UL);
 	BS_CHECK(test, ctx->extra);
 }
@@ -1376,6 +1475,7 @@ static struct kunit_case bs_test_cases[] = {
 	KUNIT_CASE(bump_slab_test_slab_arena_grows),
 	KUNIT_CASE(bump_slab_test_slab_big_min_order),
 	KUNIT_CASE(bump_slab_test_cache_flush_refill_lifo),
+	KUNIT_CASE(bump_slab_test_depot_full_then_list),
 	KUNIT_CASE(bump_slab_test_cache_steal_before_bump),
 	KUNIT_CASE(bump_slab_test_stats_sum_over_cpus),
 	KUNIT_CASE(bump_slab_test_free_double_two_cpus),

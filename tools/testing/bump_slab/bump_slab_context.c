@@ -35,6 +35,12 @@
  *               pool list and further down it, found by a refill):
  *               counted, cut off, never handed out, and the pool
  *               goes on.
+ *  - depot:     frees past a cache's limit fill the depot's magazines,
+ *               the overflow goes to the pool list; a second free of an
+ *               object in a magazine is refused with the object and its
+ *               header untouched; stats count magazines as free; another
+ *               CPU takes the magazines back newest first, with nothing
+ *               bumped; destroy with a full depot leaks nothing (ASan).
  *  - faults:    every kmalloc/vmalloc of create (heap and buddy mode,
  *               both flags) and of a slab's arena growth fails in turn:
  *               NULL or -ENOMEM, the pool as it was, nothing leaked.
@@ -559,20 +565,28 @@ static bool inside(struct bump_slab *bs, const u8 *p, size_t size)
 	return p >= bs->heap + BS_HDR && p + size <= bs->heap + bs->heap_size;
 }
 
+/* One more free than a cache and the whole depot hold. */
+#define BS_PAST_DEPOT	(BS_CACHE_MAX + BS_DEPOT * BS_BATCH + 1)
+
 /*
- * Heap mode: links are only on the pool list (a CPU's cache is an array
- * out of a client's reach).  A full cache sends its BS_BATCH oldest to the
- * pool list, p[BS_BATCH - 1] at its head; a write over the link of the
- * head (where 0) or of an object further down (where 1) is found by the
- * refill that follows it: the objects before it come back, it and those
- * behind it never do.  A write over a cached object's first word (where
- * 2) is the client's own data lost: nothing to find, nothing harmed.
+ * Heap mode: links are only on the pool list (a CPU's cache and the
+ * depot's magazines are arrays out of a client's reach).  Frees past what
+ * a cache and the depot hold send the BS_BATCH oldest, p[0 .. BS_BATCH -
+ * 1], to the pool list, p[BS_BATCH - 1] at its head: in the first class
+ * as the depot's oldest magazine, which then takes the newest batch; in
+ * the next two, which find the depot taken by the first, straight from
+ * the cache.  A write over the link of the head (where 0) or of an object
+ * further down (where 1) is found by the refill that follows it: the
+ * objects before it come back, it and those behind it never do.  A write
+ * over a cached object's first word (where 2) is the client's own data
+ * lost: nothing to find, nothing harmed.
  */
 static void corrupt_heap(unsigned int how)
 {
 	struct bump_slab *bs = heap_pool(how & 4 ? BUMP_SLAB_POISON : 0);
-	void *p[BS_CACHE_MAX + 1], *q[BS_CACHE_MAX + 1], *a, *b;
-	const unsigned int n = BS_CACHE_MAX + 1;
+	static void *p[BS_PAST_DEPOT], *q[BS_PAST_DEPOT];
+	const unsigned int n = BS_PAST_DEPOT;
+	void *a, *b;
 	struct bump_slab_stats st;
 	unsigned int i, j, where, at;
 	u64 dmg = 0;
@@ -586,6 +600,8 @@ static void corrupt_heap(unsigned int how)
 		for (i = 0; i < n; i++)
 			CHECK(bump_slab_free(bs, p[i]) == 0);
 		/* p[0 .. BS_BATCH - 1] are listed, the newest first. */
+		CHECK(bs->cls[size_to_cls(size)].l.n ==
+		      (where ? n - (BS_CACHE_MAX - BS_BATCH + 1) : BS_BATCH));
 		at = where == 0 ? BS_BATCH - 1 : where == 1 ? BS_BATCH / 2 :
 		     n - 1;
 		a = p[at];
@@ -837,6 +853,94 @@ static void case_sizes(void)
 	ap_shim_fail_hook = NULL;
 }
 
+/* Magazines on class @c's depot, and whether they and the spares are all. */
+static unsigned int depot_mags(struct bump_slab *bs, unsigned int c)
+{
+	unsigned int n = 0, spare = 0;
+	struct bs_mag *mag;
+
+	list_for_each_entry(mag, &bs->cls[c].depot, node)
+		n++;
+	list_for_each_entry(mag, &bs->spare, node)
+		spare++;
+	CHECK(n + spare == BS_DEPOT);
+	return n;
+}
+
+static void case_depot(void)
+{
+	struct bump_slab *bs = heap_pool(0);
+	/* The cache keeps this many after its last flush. */
+	const unsigned int kept = BS_CACHE_MAX - BS_BATCH + 1;
+	const unsigned int n = BS_PAST_DEPOT, c = size_to_cls(32);
+	static void *p[BS_PAST_DEPOT], *q[BS_PAST_DEPOT];
+	struct bump_slab_stats st;
+	u64 hdr, word;
+	size_t bump;
+	unsigned int i;
+	u8 *x;
+
+	for (i = 0; i < n; i++)
+		CHECK(p[i] = bump_slab_alloc(bs, 32, GFP_ATOMIC));
+	for (i = 0; i < BS_CACHE_MAX + BS_BATCH + 1; i++)
+		CHECK(bump_slab_free(bs, p[i]) == 0);
+	/* Two flushes: two magazines, nothing listed. */
+	CHECK(depot_mags(bs, c) == 2 && bs->cls[c].l.n == 0);
+	CHECK(bump_slab_check(bs));
+	for (; i < n; i++)
+		CHECK(bump_slab_free(bs, p[i]) == 0);
+	/* The depot is full; its oldest magazine went to the pool list. */
+	CHECK(depot_mags(bs, c) == BS_DEPOT && bs->cls[c].l.n == BS_BATCH);
+	CHECK(list_first_entry(&bs->cls[c].depot, struct bs_mag,
+			       node)->objs[0] == p[n - kept - BS_BATCH]);
+	CHECK(bump_slab_check(bs));
+
+	/*
+	 * A second free of an object in the oldest magazine: refused by its
+	 * header, and by the map alone once a stray write has made the
+	 * header say live; nothing written either time.
+	 */
+	x = p[BS_BATCH];
+	hdr = *obj_hdr(x);
+	word = *(u64 *)x;
+	CHECK(bump_slab_free(bs, x) == -EINVAL);
+	CHECK(*obj_hdr(x) == hdr && *(u64 *)x == word);
+	*obj_hdr(x) = hdr_word(c, BS_LIVE);
+	CHECK(bump_slab_free(bs, x) == -EINVAL);
+	CHECK(*obj_hdr(x) == hdr_word(c, BS_LIVE) && *(u64 *)x == word);
+	*obj_hdr(x) = hdr;
+	bump_slab_stats(bs, &st);
+	CHECK(st.invalid_frees == 2 && st.corruptions == 0);
+	CHECK(st.classes[c].allocs == n && st.classes[c].frees == n);
+	CHECK(st.classes[c].live == 0 && st.classes[c].free_listed == n);
+	bump = st.bump_offset;
+	CHECK(bump_slab_check(bs));
+
+	/*
+	 * Another CPU: the depot's magazines, newest first, then the pool
+	 * list, then steals from CPU 0's cache; nothing bumped.
+	 */
+	ap_shim_cpu = 5;
+	for (i = 0; i < n; i++) {
+		CHECK(q[i] = bump_slab_alloc(bs, 32, GFP_ATOMIC));
+		CHECK(i >= n - kept || q[i] == p[n - kept - 1 - i]);
+	}
+	bump_slab_stats(bs, &st);
+	CHECK(st.bump_offset == bump && st.classes[c].live == n);
+	CHECK(st.classes[c].free_listed == 0);
+	CHECK(depot_mags(bs, c) == 0);
+	CHECK(bump_slab_check(bs));
+	/* Back into the depot on CPU 5; destroy it full. */
+	for (i = 0; i < n; i++)
+		CHECK(bump_slab_free(bs, q[i]) == 0);
+	ap_shim_cpu = 0;
+	CHECK(depot_mags(bs, c) == BS_DEPOT);
+	bump_slab_stats(bs, &st);
+	CHECK(st.classes[c].live == 0 && st.classes[c].free_listed == n);
+	CHECK(bump_slab_check(bs));
+	bump_slab_destroy(bs);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -848,6 +952,7 @@ static const struct {
 	{ "o1", case_o1 },
 	{ "stale", case_stale },
 	{ "corrupt", case_corrupt },
+	{ "depot", case_depot },
 	{ "faults", case_faults },
 	{ "sizes", case_sizes },
 };
