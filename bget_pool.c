@@ -2285,6 +2285,43 @@ static __always_inline bool grow_lone_locked(struct bget_pool *bp,
 }
 
 /*
+ * Block @h of @size bytes (under BGET_LARGE) in region @r, checked, being
+ * freed below free block @n, with no free block below it: if @n is the first block of its
+ * bin and the two stay small, they merge here and true is returned; false,
+ * nothing changed, otherwise (coalesce_locked() then does it all, checks
+ * and damage included).  check_blk_locked() found @n's header intact and
+ * its boundary tag clear, and @n says free, so the head check of
+ * bin_head_ok_locked() would only repeat that: the bin naming @n as its
+ * head is what makes it a member, and its size is the bin's.  Left to
+ * check: @n's end (the tag above it) and its next block's back link.
+ */
+static __always_inline bool merge_up_locked(struct bget_pool *bp,
+					    struct bget_region *r,
+					    struct bget_hdr *h,
+					    struct bget_hdr *n, size_t size)
+{
+	size_t nsize = blk_size(n);
+	unsigned int q = size_bin(nsize);
+	struct bget_free *f = blk_links(n), *next;
+
+	if (nsize >= BGET_LARGE - size || bp->bins[q] != f ||
+	    unlikely(!upper_ok(r, n, nsize)))
+		return false;
+	next = get_next(bp, f);
+	if (next && unlikely(!next_ok_locked(bp, f, next, free_info(nsize),
+					     bp->secret ^ bin_salt(bp, q),
+					     false)))
+		return false;
+	bin_behead_locked(bp, q, next);
+	kill_hdr(n);
+	size += nsize;
+	set_hdr(h, size, 0);
+	bin_insert_locked(bp, blk_links(h), size_bin(size));
+	blk_at(h, size)->prevfree = size;
+	return true;
+}
+
+/*
  * bget_free()'s fast path for a block with a free neighbour, or a large
  * one: coalesce it, drop the lock (@flags) and log any damage found.
  */
@@ -2299,6 +2336,23 @@ static noinline int free_merge(struct bget_pool *bp, struct bget_region *r,
 	if (unlikely(what))
 		report_damage(bp);
 	return 0;
+}
+
+/*
+ * bget_free()'s path for small block @h freed below free block @n, with no
+ * free block below it: the common merge (see merge_up_locked()) here, the
+ * rest in free_merge().  Kept apart from free_merge() so that it saves few
+ * registers.
+ */
+static noinline int free_up(struct bget_pool *bp, struct bget_region *r,
+			    struct bget_hdr *h, struct bget_hdr *n,
+			    unsigned long flags)
+{
+	if (likely(merge_up_locked(bp, r, h, n, blk_size(h)))) {
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
+		return 0;
+	}
+	return free_merge(bp, r, h, flags);
 }
 
 /**
@@ -2357,6 +2411,9 @@ int bget_free(struct bget_pool *bp, void *buf)
 				raw_spin_unlock_irqrestore(&bp->lock, flags);
 				return 0;
 			}
+			/* Freed below a free block: most often one small block. */
+			if (!h->prevfree && blk_free(n) && size < BGET_LARGE)
+				return free_up(bp, r, h, n, flags);
 			return free_merge(bp, r, h, flags);
 		}
 	}

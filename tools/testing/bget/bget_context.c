@@ -838,6 +838,56 @@ static void test_forged_lower_tag(void)
 }
 
 /*
+ * A free just below a bin's only block, the merge bget_free() does on its
+ * fast path: the bin names the block and so its size, but the boundary tag
+ * above it is a client's to reach (a write after free past its end).  A
+ * tag that no longer agrees must be counted as damage and the block left
+ * out of the merge, never merged over.
+ */
+static void test_merge_up_damaged_tag(void)
+{
+	struct bget_pool *bp = bget_pool_create("mergeup", 64 * 1024, 0);
+	unsigned char *b[5], *p;
+	struct bget_hdr *n, *e;
+	unsigned int i;
+
+	CHECK(!IS_ERR(bp), "create");
+	/* A first free finds the region: later frees take the fast path. */
+	p = bget_alloc(bp, 100, GFP_KERNEL);
+	CHECK(p && !bget_free(bp, p), "warm up");
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		b[i] = bget_alloc(bp, 200, GFP_KERNEL);
+		CHECK(b[i], "alloc");
+		fill(b[i], 200, i);
+	}
+	/* Split from the high end: b[3]'s block ends where b[2]'s header is. */
+	n = (struct bget_hdr *)b[2] - 1;
+	CHECK((unsigned char *)n == b[3] + blk_size((struct bget_hdr *)b[3] - 1)
+	      - BGET_HDR, "layout");
+	CHECK(!bget_free(bp, b[2]), "free");
+	CHECK(bp->bins[size_bin(blk_size(n))] == blk_links(n), "b[2] heads its bin");
+	/* The write past b[2]'s end: b[1]'s tag forgets its free neighbour. */
+	e = next_blk(n);
+	CHECK((unsigned char *)e == b[1] - BGET_HDR && e->prevfree, "tag");
+	e->prevfree = 0;
+	CHECK(!bget_free(bp, b[3]), "free below");
+	CHECK(stats(bp).corruptions == 1, "damaged tag not counted: %llu",
+	      stats(bp).corruptions);
+	CHECK(blk_size((struct bget_hdr *)b[3] - 1) ==
+	      (size_t)((unsigned char *)n - b[3]) + BGET_HDR,
+	      "merged over a damaged tag");
+	for (i = 0; i < 32; i++) {
+		p = bget_alloc(bp, 200, GFP_KERNEL);
+		CHECK(p, "serves on");
+		CHECK(p + 200 <= (unsigned char *)n || p > b[2] + 200,
+		      "damaged block handed out");
+	}
+	CHECK(intact(b[0], 200, 0) && intact(b[1], 200, 1) &&
+	      intact(b[4], 200, 4), "live buffers");
+	bget_pool_destroy(bp);
+}
+
+/*
  * The same over a large free block: its size-tree node is out of band, so
  * what a client reaches is its header.  A smashed header must not steer
  * the allocator out of the pool, and the block must not be handed out.
@@ -1062,6 +1112,7 @@ static const struct {
 	{ "uaf_bin_links", test_uaf_bin_links },
 	{ "forged_next_link", test_forged_next_link },
 	{ "forged_lower_tag", test_forged_lower_tag },
+	{ "merge_up_damaged_tag", test_merge_up_damaged_tag },
 	{ "uaf_tree_links", test_uaf_tree_links },
 	{ "sizes", test_sizes },
 	{ "fault_injection", test_fault_injection },
