@@ -199,6 +199,9 @@
 #define BGET_NBINS	1024
 #define BGET_LARGE	((size_t)BGET_NBINS << BGET_QSHIFT)
 #define BGET_MAP_WORDS	(BGET_NBINS / BITS_PER_LONG)
+/* Slots of the size tree's cache of chain heads (struct bget_pool.tcache) */
+#define BGET_TCACHE_SHIFT	4
+#define BGET_TCACHE	BIT(BGET_TCACHE_SHIFT)
 
 /* Where regions come from, and so where they go back to. */
 enum bget_region_kind {
@@ -290,6 +293,8 @@ struct bget_gone {
  * @free_len: @hint's length when @free_lo is set, else 0
  * @regions: the regions on the books and the direct blocks, by address
  * @size_tree: free blocks of BGET_LARGE bytes or more, one node per size
+ * @tcache: a node that headed @size_tree's chain of a size, by a hash of
+ * the size; only a shortcut, believed once it still heads that size
  * @bin_sum: bit w set iff @bin_map[w] is not zero
  * @bin_map: bit q set iff @bins[q] is not empty
  * @bins: free blocks of q quanta, for q < BGET_NBINS, LIFO
@@ -344,6 +349,7 @@ struct bget_pool {
 	size_t free_len;
 	struct rb_root regions;
 	struct rb_root size_tree;
+	struct bget_tnode *tcache[BGET_TCACHE];
 	unsigned long bin_sum;
 	unsigned long bin_map[BGET_MAP_WORDS];
 	struct bget_free *bins[BGET_NBINS];
@@ -923,6 +929,33 @@ static noinline void tnode_cut_locked(struct bget_pool *bp,
 	drop_blk_locked(bp, h, what);
 }
 
+/*
+ * The cache slot of tree size @size.  The sizes most used are often apart
+ * by powers of two, so the quantum count is mixed, not masked.
+ */
+static __always_inline struct bget_tnode **tcache_slot(struct bget_pool *bp,
+						       size_t size)
+{
+	unsigned long k = (size >> BGET_QSHIFT) * 0x9e3779b97f4a7c15UL;
+
+	return &bp->tcache[k >> (BITS_PER_LONG - BGET_TCACHE_SHIFT)];
+}
+
+/*
+ * The node heading the tree's chain of @size, if the cache still knows it:
+ * a node in use (@blk set) that heads a chain (@pprev NULL) is in the tree,
+ * and no two tree nodes have one size.  A node whose size changed in place
+ * (tree_keeps_place(), tree_alone()) took a size no other node has.  The
+ * cache is emptied when a region, and so its node array, goes.
+ */
+static __always_inline struct bget_tnode *tcache_get(struct bget_pool *bp,
+						     size_t size)
+{
+	struct bget_tnode *t = *tcache_slot(bp, size);
+
+	return t && t->size == size && t->blk && !t->pprev ? t : NULL;
+}
+
 /* Empty slot @tn takes block @h of @size bytes into the tree. */
 static void tree_place_locked(struct bget_pool *bp, struct bget_tnode *tn,
 			      struct bget_hdr *h, size_t size)
@@ -931,10 +964,15 @@ static void tree_place_locked(struct bget_pool *bp, struct bget_tnode *tn,
 	struct bget_tnode *t;
 
 	lockdep_assert_held(&bp->lock);
+	t = tcache_get(bp, size);
+	if (t)
+		goto join;
 	while (*link) {
 		parent = *link;
 		t = tnode_rb(parent);
 		if (size == t->size) {
+			*tcache_slot(bp, size) = t;
+join:
 			/* That size is there: join its chain, O(1). */
 			tn->next = t->next;
 			tn->pprev = &t->next;
@@ -949,6 +987,7 @@ static void tree_place_locked(struct bget_pool *bp, struct bget_tnode *tn,
 	tn->pprev = NULL;
 	rb_link_node(&tn->rb, parent, link);
 	rb_insert_color(&tn->rb, &bp->size_tree);
+	*tcache_slot(bp, size) = tn;
 done:
 	tn->blk = h;
 	tn->size = size;
@@ -1162,8 +1201,9 @@ static noinline struct bget_tnode *tree_fit_locked(struct bget_pool *bp,
 
 	lockdep_assert_held(&bp->lock);
 	for (;;) {
-		fit = NULL;
-		n = bp->size_tree.rb_node;
+		/* A node of size @need is the smallest that fits. */
+		fit = tcache_get(bp, need);
+		n = fit ? NULL : bp->size_tree.rb_node;
 		while (n) {
 			t = tnode_rb(n);
 			if (t->size >= need) {
@@ -1413,6 +1453,8 @@ static void region_unlink_locked(struct bget_pool *bp, struct bget_region *r)
 	if (bp->hint == r)
 		set_hint_locked(bp, NULL);
 	rb_erase(&r->node, &bp->regions);
+	/* The cache may name nodes in @r's array, which goes with it. */
+	memset(bp->tcache, 0, sizeof(bp->tcache));
 	bp->managed -= r->len;
 	bp->nchange++;
 	if (r->kind != BGET_REGION_DIRECT) {

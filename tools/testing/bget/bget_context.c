@@ -888,6 +888,41 @@ static void test_merge_up_damaged_tag(void)
 }
 
 /*
+ * The size tree's cache of chain heads names nodes in the regions' node
+ * arrays: when an expansion region goes back (and its array with it), no
+ * slot may still name one of its nodes.
+ */
+static void test_tree_cache_region_gone(void)
+{
+	struct bget_pool *bp = bget_pool_create("tcache", 64 * 1024, 0);
+	struct bget_hdr *hb, *lo;
+	struct bget_tnode *tn;
+	unsigned char *a, *b;
+	unsigned int i;
+
+	CHECK(!IS_ERR(bp), "create");
+	CHECK(!bget_pool_ctl(bp, &bget_vmalloc_ops, 128 << 10), "ctl");
+	a = bget_alloc(bp, 60 << 10, GFP_KERNEL);
+	b = bget_alloc(bp, 60 << 10, GFP_KERNEL);
+	CHECK(a && b && stats(bp).npget == 1, "an expansion region");
+	/* b is carved from its region's high end, above the rest. */
+	hb = (struct bget_hdr *)b - 1;
+	lo = blk_below(hb, hb->prevfree);
+	CHECK(hb->prevfree >= BGET_LARGE && blk_free(lo), "a large rest below");
+	tn = tnode_of((struct bget_region *)((char *)lo - BGET_REG_HDR), lo);
+	CHECK(tn->blk == lo, "the rest's node");
+	/* Placed whole when the region came, cached under that size. */
+	for (i = 0; i < BGET_TCACHE && bp->tcache[i] != tn; i++)
+		;
+	CHECK(i < BGET_TCACHE, "the cache names the rest's node");
+	CHECK(!bget_free(bp, b) && stats(bp).nprel == 1, "region released");
+	for (i = 0; i < BGET_TCACHE; i++)
+		CHECK(bp->tcache[i] != tn, "slot %u names a released node", i);
+	CHECK(!bget_free(bp, a), "free");
+	bget_pool_destroy(bp);
+}
+
+/*
  * The same over a large free block: its size-tree node is out of band, so
  * what a client reaches is its header.  A smashed header must not steer
  * the allocator out of the pool, and the block must not be handed out.
@@ -1113,6 +1148,7 @@ static const struct {
 	{ "forged_next_link", test_forged_next_link },
 	{ "forged_lower_tag", test_forged_lower_tag },
 	{ "merge_up_damaged_tag", test_merge_up_damaged_tag },
+	{ "tree_cache_region_gone", test_tree_cache_region_gone },
 	{ "uaf_tree_links", test_uaf_tree_links },
 	{ "sizes", test_sizes },
 	{ "fault_injection", test_fault_injection },
