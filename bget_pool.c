@@ -321,6 +321,8 @@ struct bget_gone {
  * links and boundary tags
  * @secret: the key of the links stored in free blocks (ap_link_encode())
  * @bin_cut: times each bin was cut off; salts its blocks' back links
+ * @bin_key: each bin's key of its back links: @secret salted with @bin_cut,
+ * kept so that the fast paths need not build it
  * @bin_n: blocks in each bin, so that a bin cut off is counted in @lost
  * @tree_bytes: bytes in the blocks of the size tree
  * @lost: bytes in blocks cut off after damage: never used again
@@ -370,6 +372,7 @@ struct bget_pool {
 	u64 corruptions;
 	unsigned long secret;
 	u16 bin_cut[BGET_NBINS];
+	unsigned long bin_key[BGET_NBINS];
 	u32 bin_n[BGET_NBINS];
 	size_t tree_bytes;
 	size_t lost;
@@ -693,6 +696,7 @@ static noinline void bin_cut_locked(struct bget_pool *bp, unsigned int q,
 	bp->lost += (size_t)bp->bin_n[q] * ((size_t)q << BGET_QSHIFT);
 	bp->bin_n[q] = 0;
 	bp->bin_cut[q]++;
+	bp->bin_key[q] = bp->secret ^ bin_salt(bp, q);
 	bp->bins[q] = NULL;
 	__clear_bit(q, bp->bin_map);
 	if (!bp->bin_map[q / BITS_PER_LONG])
@@ -721,7 +725,8 @@ static __always_inline void bin_insert_locked(struct bget_pool *bp,
 	bp->bin_n[q]++;
 	/* @first came from the head, out of a client's reach: a block of ours. */
 	if (first) {
-		set_pprev(bp, first, next_slot(f), bin_salt(bp, q));
+		first->pprev = ap_link_encode(bp->bin_key[q], &first->pprev,
+					      next_slot(f));
 	} else {
 		__set_bit(q, bp->bin_map);
 		__set_bit(q / BITS_PER_LONG, &bp->bin_sum);
@@ -764,8 +769,7 @@ static __always_inline bool bin_head_ok_locked(struct bget_pool *bp,
 	next = get_next(bp, f);
 	*nextp = next;
 	return likely(!next || next_ok_locked(bp, f, next, info,
-					      bp->secret ^ bin_salt(bp, q),
-					      search));
+					      bp->bin_key[q], search));
 }
 
 /*
@@ -822,7 +826,7 @@ static __always_inline bool bin_remove_locked(struct bget_pool *bp,
 		return bin_pop_locked(bp, q);
 	if (unlikely(links_blk(f)->info != info || !hdr_ok(links_blk(f))))
 		goto damaged;
-	key = bp->secret ^ bin_salt(bp, q);
+	key = bp->bin_key[q];
 	pp = ap_link_decode(key, &f->pprev, f->pprev);
 	if (unlikely(!link_ok_locked(bp, (struct bget_free *)pp, info, true) ||
 		     get_next(bp, (struct bget_free *)pp) != f))
@@ -2351,8 +2355,7 @@ static __always_inline bool merge_up_locked(struct bget_pool *bp,
 		return false;
 	next = get_next(bp, f);
 	if (next && unlikely(!next_ok_locked(bp, f, next, free_info(nsize),
-					     bp->secret ^ bin_salt(bp, q),
-					     false)))
+					     bp->bin_key[q], false)))
 		return false;
 	bin_behead_locked(bp, q, next);
 	kill_hdr(n);
@@ -3612,6 +3615,7 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 	struct bget_tnode *tn = NULL;
 	struct bget_pool *bp;
 	struct bget_region *r;
+	unsigned int q;
 	void *buf;
 	int ret;
 
@@ -3634,6 +3638,8 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 	INIT_WORK(&bp->gone_work, bget_gone_work);
 	bp->flags = flags;
 	bp->secret = get_random_long();
+	for (q = 0; q < BGET_NBINS; q++)
+		bp->bin_key[q] = bp->secret;
 	bp->regions = RB_ROOT;
 	bp->size_tree = RB_ROOT;
 

@@ -747,6 +747,46 @@ static void test_uaf_bin_links(void)
 }
 
 /*
+ * A bin cut off keeps its blocks' links, whole but keyed for the bin as it
+ * was: once the bin is cut, they must no longer pass as members.  Three
+ * blocks in one bin; a write after free over the head's next link gets
+ * the bin cut at the next pop.  A free just below one of the others (a
+ * merge would unlink it through its old back link) must count it as
+ * damage, not merge it back into use.
+ */
+static void test_cut_bin_links_stale(void)
+{
+	struct bget_pool *bp = bget_pool_create("cutbin", 64 * 1024, 0);
+	unsigned char *b[7], *p;
+	struct bget_hdr *h2;
+	size_t size2;
+	unsigned int i;
+
+	CHECK(!IS_ERR(bp), "create");
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		b[i] = bget_alloc(bp, 200, GFP_KERNEL);
+		CHECK(b[i], "alloc");
+	}
+	/* LIFO: b[5] heads the bin, then b[3], then b[1]. */
+	CHECK(!bget_free(bp, b[1]) && !bget_free(bp, b[3]) &&
+	      !bget_free(bp, b[5]), "free");
+	((unsigned long *)b[5])[0] ^= 0x40;
+	p = bget_alloc(bp, 200, GFP_KERNEL);
+	CHECK(p && stats(bp).corruptions == 1, "bin not cut: %llu",
+	      stats(bp).corruptions);
+	/* Split from the high end: b[1]'s block sits just above b[2]'s. */
+	h2 = (struct bget_hdr *)b[2] - 1;
+	size2 = blk_size(h2);
+	CHECK(next_blk(h2) == (struct bget_hdr *)b[1] - 1, "layout");
+	CHECK(!bget_free(bp, b[2]), "free below a cut block");
+	CHECK(stats(bp).corruptions > 1, "stale member not counted");
+	CHECK(blk_size(h2) == size2, "merged with a block of a cut bin");
+	CHECK(!bget_free(bp, p) && !bget_free(bp, b[0]) &&
+	      !bget_free(bp, b[4]) && !bget_free(bp, b[6]), "free");
+	bget_pool_destroy(bp);
+}
+
+/*
  * A forged link that passes every check but the back link: a write after
  * free over a bin head's next link, well encoded (as a link read back
  * from freed memory may be), pointing at the live buffer just above, whose
@@ -1146,6 +1186,7 @@ static const struct {
 	{ "corruptions_counted", test_corruptions_counted },
 	{ "uaf_bin_links", test_uaf_bin_links },
 	{ "forged_next_link", test_forged_next_link },
+	{ "cut_bin_links_stale", test_cut_bin_links_stale },
 	{ "forged_lower_tag", test_forged_lower_tag },
 	{ "merge_up_damaged_tag", test_merge_up_damaged_tag },
 	{ "tree_cache_region_gone", test_tree_cache_region_gone },
