@@ -200,6 +200,9 @@
 #define BGET_NBINS	1024
 #define BGET_LARGE	((size_t)BGET_NBINS << BGET_QSHIFT)
 #define BGET_MAP_WORDS	(BGET_NBINS / BITS_PER_LONG)
+/* Slots of the size tree's cache of chain heads (struct bget_pool.tcache) */
+#define BGET_TCACHE_SHIFT	4
+#define BGET_TCACHE	BIT(BGET_TCACHE_SHIFT)
 
 /* Where regions come from, and so where they go back to. */
 enum bget_region_kind {
@@ -291,6 +294,8 @@ struct bget_gone {
  * @free_len: @hint's length when @free_lo is set, else 0
  * @regions: the regions on the books and the direct blocks, by address
  * @size_tree: free blocks of BGET_LARGE bytes or more, one node per size
+ * @tcache: a node that headed @size_tree's chain of a size, by a hash of
+ * the size; only a shortcut, believed once it still heads that size
  * @bin_sum: bit w set iff @bin_map[w] is not zero
  * @bin_map: bit q set iff @bins[q] is not empty
  * @bins: free blocks of q quanta, for q < BGET_NBINS, LIFO
@@ -317,6 +322,8 @@ struct bget_gone {
  * links and boundary tags
  * @secret: the key of the links stored in free blocks (ap_link_encode())
  * @bin_cut: times each bin was cut off; salts its blocks' back links
+ * @bin_key: each bin's key of its back links: @secret salted with @bin_cut,
+ * kept so that the fast paths need not build it
  * @bin_n: blocks in each bin, so that a bin cut off is counted in @lost
  * @tree_bytes: bytes in the blocks of the size tree
  * @lost: bytes in blocks cut off after damage: never used again
@@ -345,6 +352,7 @@ struct bget_pool {
 	size_t free_len;
 	struct rb_root regions;
 	struct rb_root size_tree;
+	struct bget_tnode *tcache[BGET_TCACHE];
 	unsigned long bin_sum;
 	unsigned long bin_map[BGET_MAP_WORDS];
 	struct bget_free *bins[BGET_NBINS];
@@ -365,6 +373,7 @@ struct bget_pool {
 	u64 corruptions;
 	unsigned long secret;
 	u16 bin_cut[BGET_NBINS];
+	unsigned long bin_key[BGET_NBINS];
 	u32 bin_n[BGET_NBINS];
 	size_t tree_bytes;
 	size_t lost;
@@ -688,6 +697,7 @@ static noinline void bin_cut_locked(struct bget_pool *bp, unsigned int q,
 	bp->lost += (size_t)bp->bin_n[q] * ((size_t)q << BGET_QSHIFT);
 	bp->bin_n[q] = 0;
 	bp->bin_cut[q]++;
+	bp->bin_key[q] = bp->secret ^ bin_salt(bp, q);
 	bp->bins[q] = NULL;
 	__clear_bit(q, bp->bin_map);
 	if (!bp->bin_map[q / BITS_PER_LONG])
@@ -716,7 +726,8 @@ static __always_inline void bin_insert_locked(struct bget_pool *bp,
 	bp->bin_n[q]++;
 	/* @first came from the head, out of a client's reach: a block of ours. */
 	if (first) {
-		set_pprev(bp, first, next_slot(f), bin_salt(bp, q));
+		first->pprev = ap_link_encode(bp->bin_key[q], &first->pprev,
+					      next_slot(f));
 	} else {
 		__set_bit(q, bp->bin_map);
 		__set_bit(q / BITS_PER_LONG, &bp->bin_sum);
@@ -759,8 +770,7 @@ static __always_inline bool bin_head_ok_locked(struct bget_pool *bp,
 	next = get_next(bp, f);
 	*nextp = next;
 	return likely(!next || next_ok_locked(bp, f, next, info,
-					      bp->secret ^ bin_salt(bp, q),
-					      search));
+					      bp->bin_key[q], search));
 }
 
 /*
@@ -817,7 +827,7 @@ static __always_inline bool bin_remove_locked(struct bget_pool *bp,
 		return bin_pop_locked(bp, q);
 	if (unlikely(links_blk(f)->info != info || !hdr_ok(links_blk(f))))
 		goto damaged;
-	key = bp->secret ^ bin_salt(bp, q);
+	key = bp->bin_key[q];
 	pp = ap_link_decode(key, &f->pprev, f->pprev);
 	if (unlikely(!link_ok_locked(bp, (struct bget_free *)pp, info, true) ||
 		     get_next(bp, (struct bget_free *)pp) != f))
@@ -924,6 +934,33 @@ static noinline void tnode_cut_locked(struct bget_pool *bp,
 	drop_blk_locked(bp, h, what);
 }
 
+/*
+ * The cache slot of tree size @size.  The sizes most used are often apart
+ * by powers of two, so the quantum count is mixed, not masked.
+ */
+static __always_inline struct bget_tnode **tcache_slot(struct bget_pool *bp,
+						       size_t size)
+{
+	unsigned long k = (size >> BGET_QSHIFT) * 0x9e3779b97f4a7c15UL;
+
+	return &bp->tcache[k >> (BITS_PER_LONG - BGET_TCACHE_SHIFT)];
+}
+
+/*
+ * The node heading the tree's chain of @size, if the cache still knows it:
+ * a node in use (@blk set) that heads a chain (@pprev NULL) is in the tree,
+ * and no two tree nodes have one size.  A node whose size changed in place
+ * (tree_keeps_place(), tree_alone()) took a size no other node has.  The
+ * cache is emptied when a region, and so its node array, goes.
+ */
+static __always_inline struct bget_tnode *tcache_get(struct bget_pool *bp,
+						     size_t size)
+{
+	struct bget_tnode *t = *tcache_slot(bp, size);
+
+	return t && t->size == size && t->blk && !t->pprev ? t : NULL;
+}
+
 /* Empty slot @tn takes block @h of @size bytes into the tree. */
 static void tree_place_locked(struct bget_pool *bp, struct bget_tnode *tn,
 			      struct bget_hdr *h, size_t size)
@@ -932,10 +969,15 @@ static void tree_place_locked(struct bget_pool *bp, struct bget_tnode *tn,
 	struct bget_tnode *t;
 
 	lockdep_assert_held(&bp->lock);
+	t = tcache_get(bp, size);
+	if (t)
+		goto join;
 	while (*link) {
 		parent = *link;
 		t = tnode_rb(parent);
 		if (size == t->size) {
+			*tcache_slot(bp, size) = t;
+join:
 			/* That size is there: join its chain, O(1). */
 			tn->next = t->next;
 			tn->pprev = &t->next;
@@ -950,6 +992,7 @@ static void tree_place_locked(struct bget_pool *bp, struct bget_tnode *tn,
 	tn->pprev = NULL;
 	rb_link_node(&tn->rb, parent, link);
 	rb_insert_color(&tn->rb, &bp->size_tree);
+	*tcache_slot(bp, size) = tn;
 done:
 	tn->blk = h;
 	tn->size = size;
@@ -1163,8 +1206,9 @@ static noinline struct bget_tnode *tree_fit_locked(struct bget_pool *bp,
 
 	lockdep_assert_held(&bp->lock);
 	for (;;) {
-		fit = NULL;
-		n = bp->size_tree.rb_node;
+		/* A node of size @need is the smallest that fits. */
+		fit = tcache_get(bp, need);
+		n = fit ? NULL : bp->size_tree.rb_node;
 		while (n) {
 			t = tnode_rb(n);
 			if (t->size >= need) {
@@ -1414,6 +1458,8 @@ static void region_unlink_locked(struct bget_pool *bp, struct bget_region *r)
 	if (bp->hint == r)
 		set_hint_locked(bp, NULL);
 	rb_erase(&r->node, &bp->regions);
+	/* The cache may name nodes in @r's array, which goes with it. */
+	memset(bp->tcache, 0, sizeof(bp->tcache));
 	bp->managed -= r->len;
 	bp->nchange++;
 	if (r->kind != BGET_REGION_DIRECT) {
@@ -2330,6 +2376,42 @@ static __always_inline bool grow_lone_locked(struct bget_pool *bp,
 }
 
 /*
+ * Block @h of @size bytes (under BGET_LARGE) in region @r, checked, being
+ * freed below free block @n, with no free block below it: if @n is the first block of its
+ * bin and the two stay small, they merge here and true is returned; false,
+ * nothing changed, otherwise (coalesce_locked() then does it all, checks
+ * and damage included).  check_blk_locked() found @n's header intact and
+ * its boundary tag clear, and @n says free, so the head check of
+ * bin_head_ok_locked() would only repeat that: the bin naming @n as its
+ * head is what makes it a member, and its size is the bin's.  Left to
+ * check: @n's end (the tag above it) and its next block's back link.
+ */
+static __always_inline bool merge_up_locked(struct bget_pool *bp,
+					    struct bget_region *r,
+					    struct bget_hdr *h,
+					    struct bget_hdr *n, size_t size)
+{
+	size_t nsize = blk_size(n);
+	unsigned int q = size_bin(nsize);
+	struct bget_free *f = blk_links(n), *next;
+
+	if (nsize >= BGET_LARGE - size || bp->bins[q] != f ||
+	    unlikely(!upper_ok(r, n, nsize)))
+		return false;
+	next = get_next(bp, f);
+	if (next && unlikely(!next_ok_locked(bp, f, next, free_info(nsize),
+					     bp->bin_key[q], false)))
+		return false;
+	bin_behead_locked(bp, q, next);
+	kill_hdr(n);
+	size += nsize;
+	set_hdr(h, size, 0);
+	bin_insert_locked(bp, blk_links(h), size_bin(size));
+	blk_at(h, size)->prevfree = size;
+	return true;
+}
+
+/*
  * bget_free()'s fast path for a block with a free neighbour, or a large
  * one: coalesce it, drop the lock (@flags) and log any damage found.
  */
@@ -2344,6 +2426,23 @@ static noinline int free_merge(struct bget_pool *bp, struct bget_region *r,
 	if (unlikely(what))
 		report_damage(bp);
 	return 0;
+}
+
+/*
+ * bget_free()'s path for small block @h freed below free block @n, with no
+ * free block below it: the common merge (see merge_up_locked()) here, the
+ * rest in free_merge().  Kept apart from free_merge() so that it saves few
+ * registers.
+ */
+static noinline int free_up(struct bget_pool *bp, struct bget_region *r,
+			    struct bget_hdr *h, struct bget_hdr *n,
+			    unsigned long flags)
+{
+	if (likely(merge_up_locked(bp, r, h, n, blk_size(h)))) {
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
+		return 0;
+	}
+	return free_merge(bp, r, h, flags);
 }
 
 /**
@@ -2403,6 +2502,9 @@ int bget_free(struct bget_pool *bp, void *buf)
 				raw_spin_unlock_irqrestore(&bp->lock, flags);
 				return 0;
 			}
+			/* Freed below a free block: most often one small block. */
+			if (!h->prevfree && blk_free(n) && size < BGET_LARGE)
+				return free_up(bp, r, h, n, flags);
 			return free_merge(bp, r, h, flags);
 		}
 	}
@@ -3559,6 +3661,7 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 	struct bget_tnode *tn = NULL;
 	struct bget_pool *bp;
 	struct bget_region *r;
+	unsigned int q;
 	void *buf;
 	int ret;
 
@@ -3581,6 +3684,8 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 	INIT_WORK(&bp->gone_work, bget_gone_work);
 	bp->flags = flags;
 	bp->secret = get_random_long();
+	for (q = 0; q < BGET_NBINS; q++)
+		bp->bin_key[q] = bp->secret;
 	bp->regions = RB_ROOT;
 	bp->size_tree = RB_ROOT;
 

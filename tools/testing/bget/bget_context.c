@@ -747,6 +747,46 @@ static void test_uaf_bin_links(void)
 }
 
 /*
+ * A bin cut off keeps its blocks' links, whole but keyed for the bin as it
+ * was: once the bin is cut, they must no longer pass as members.  Three
+ * blocks in one bin; a write after free over the head's next link gets
+ * the bin cut at the next pop.  A free just below one of the others (a
+ * merge would unlink it through its old back link) must count it as
+ * damage, not merge it back into use.
+ */
+static void test_cut_bin_links_stale(void)
+{
+	struct bget_pool *bp = bget_pool_create("cutbin", 64 * 1024, 0);
+	unsigned char *b[7], *p;
+	struct bget_hdr *h2;
+	size_t size2;
+	unsigned int i;
+
+	CHECK(!IS_ERR(bp), "create");
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		b[i] = bget_alloc(bp, 200, GFP_KERNEL);
+		CHECK(b[i], "alloc");
+	}
+	/* LIFO: b[5] heads the bin, then b[3], then b[1]. */
+	CHECK(!bget_free(bp, b[1]) && !bget_free(bp, b[3]) &&
+	      !bget_free(bp, b[5]), "free");
+	((unsigned long *)b[5])[0] ^= 0x40;
+	p = bget_alloc(bp, 200, GFP_KERNEL);
+	CHECK(p && stats(bp).corruptions == 1, "bin not cut: %llu",
+	      stats(bp).corruptions);
+	/* Split from the high end: b[1]'s block sits just above b[2]'s. */
+	h2 = (struct bget_hdr *)b[2] - 1;
+	size2 = blk_size(h2);
+	CHECK(next_blk(h2) == (struct bget_hdr *)b[1] - 1, "layout");
+	CHECK(!bget_free(bp, b[2]), "free below a cut block");
+	CHECK(stats(bp).corruptions > 1, "stale member not counted");
+	CHECK(blk_size(h2) == size2, "merged with a block of a cut bin");
+	CHECK(!bget_free(bp, p) && !bget_free(bp, b[0]) &&
+	      !bget_free(bp, b[4]) && !bget_free(bp, b[6]), "free");
+	bget_pool_destroy(bp);
+}
+
+/*
  * A forged link that passes every check but the back link: a write after
  * free over a bin head's next link, well encoded (as a link read back
  * from freed memory may be), pointing at the live buffer just above, whose
@@ -834,6 +874,91 @@ static void test_forged_lower_tag(void)
 		CHECK(p + 1000 <= c || p >= c + 100, "live buffer handed out");
 	}
 	CHECK(intact(c, 100, 7), "live buffer changed");
+	bget_pool_destroy(bp);
+}
+
+/*
+ * A free just below a bin's only block, the merge bget_free() does on its
+ * fast path: the bin names the block and so its size, but the boundary tag
+ * above it is a client's to reach (a write after free past its end).  A
+ * tag that no longer agrees must be counted as damage and the block left
+ * out of the merge, never merged over.
+ */
+static void test_merge_up_damaged_tag(void)
+{
+	struct bget_pool *bp = bget_pool_create("mergeup", 64 * 1024, 0);
+	unsigned char *b[5], *p;
+	struct bget_hdr *n, *e;
+	unsigned int i;
+
+	CHECK(!IS_ERR(bp), "create");
+	/* A first free finds the region: later frees take the fast path. */
+	p = bget_alloc(bp, 100, GFP_KERNEL);
+	CHECK(p && !bget_free(bp, p), "warm up");
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		b[i] = bget_alloc(bp, 200, GFP_KERNEL);
+		CHECK(b[i], "alloc");
+		fill(b[i], 200, i);
+	}
+	/* Split from the high end: b[3]'s block ends where b[2]'s header is. */
+	n = (struct bget_hdr *)b[2] - 1;
+	CHECK((unsigned char *)n == b[3] + blk_size((struct bget_hdr *)b[3] - 1)
+	      - BGET_HDR, "layout");
+	CHECK(!bget_free(bp, b[2]), "free");
+	CHECK(bp->bins[size_bin(blk_size(n))] == blk_links(n), "b[2] heads its bin");
+	/* The write past b[2]'s end: b[1]'s tag forgets its free neighbour. */
+	e = next_blk(n);
+	CHECK((unsigned char *)e == b[1] - BGET_HDR && e->prevfree, "tag");
+	e->prevfree = 0;
+	CHECK(!bget_free(bp, b[3]), "free below");
+	CHECK(stats(bp).corruptions == 1, "damaged tag not counted: %llu",
+	      stats(bp).corruptions);
+	CHECK(blk_size((struct bget_hdr *)b[3] - 1) ==
+	      (size_t)((unsigned char *)n - b[3]) + BGET_HDR,
+	      "merged over a damaged tag");
+	for (i = 0; i < 32; i++) {
+		p = bget_alloc(bp, 200, GFP_KERNEL);
+		CHECK(p, "serves on");
+		CHECK(p + 200 <= (unsigned char *)n || p > b[2] + 200,
+		      "damaged block handed out");
+	}
+	CHECK(intact(b[0], 200, 0) && intact(b[1], 200, 1) &&
+	      intact(b[4], 200, 4), "live buffers");
+	bget_pool_destroy(bp);
+}
+
+/*
+ * The size tree's cache of chain heads names nodes in the regions' node
+ * arrays: when an expansion region goes back (and its array with it), no
+ * slot may still name one of its nodes.
+ */
+static void test_tree_cache_region_gone(void)
+{
+	struct bget_pool *bp = bget_pool_create("tcache", 64 * 1024, 0);
+	struct bget_hdr *hb, *lo;
+	struct bget_tnode *tn;
+	unsigned char *a, *b;
+	unsigned int i;
+
+	CHECK(!IS_ERR(bp), "create");
+	CHECK(!bget_pool_ctl(bp, &bget_vmalloc_ops, 128 << 10), "ctl");
+	a = bget_alloc(bp, 60 << 10, GFP_KERNEL);
+	b = bget_alloc(bp, 60 << 10, GFP_KERNEL);
+	CHECK(a && b && stats(bp).npget == 1, "an expansion region");
+	/* b is carved from its region's high end, above the rest. */
+	hb = (struct bget_hdr *)b - 1;
+	lo = blk_below(hb, hb->prevfree);
+	CHECK(hb->prevfree >= BGET_LARGE && blk_free(lo), "a large rest below");
+	tn = tnode_of((struct bget_region *)((char *)lo - BGET_REG_HDR), lo);
+	CHECK(tn->blk == lo, "the rest's node");
+	/* Placed whole when the region came, cached under that size. */
+	for (i = 0; i < BGET_TCACHE && bp->tcache[i] != tn; i++)
+		;
+	CHECK(i < BGET_TCACHE, "the cache names the rest's node");
+	CHECK(!bget_free(bp, b) && stats(bp).nprel == 1, "region released");
+	for (i = 0; i < BGET_TCACHE; i++)
+		CHECK(bp->tcache[i] != tn, "slot %u names a released node", i);
+	CHECK(!bget_free(bp, a), "free");
 	bget_pool_destroy(bp);
 }
 
@@ -1061,7 +1186,10 @@ static const struct {
 	{ "corruptions_counted", test_corruptions_counted },
 	{ "uaf_bin_links", test_uaf_bin_links },
 	{ "forged_next_link", test_forged_next_link },
+	{ "cut_bin_links_stale", test_cut_bin_links_stale },
 	{ "forged_lower_tag", test_forged_lower_tag },
+	{ "merge_up_damaged_tag", test_merge_up_damaged_tag },
+	{ "tree_cache_region_gone", test_tree_cache_region_gone },
 	{ "uaf_tree_links", test_uaf_tree_links },
 	{ "sizes", test_sizes },
 	{ "fault_injection", test_fault_injection },
