@@ -90,13 +90,14 @@
 #include <linux/string.h>
 #include <linux/types.h>
 
-#ifdef CONFIG_KASAN_GENERIC
+/*
+ * Without KASAN_VMALLOC the vmalloc area's shadow is one read-only zero
+ * page: nothing to poison, so the pools go unhooked there, as without
+ * KASAN (the userspace shim has ASan's shadow everywhere).
+ */
+#if defined(CONFIG_KASAN_GENERIC) && \
+	(defined(CONFIG_KASAN_VMALLOC) || !defined(__KERNEL__))
 #define AP_KASAN		1
-
-#if defined(__KERNEL__) && !defined(CONFIG_KASAN_VMALLOC)
-/* Without it vmalloc'd memory has a read-only shadow: nothing to poison. */
-#error "allocpools needs CONFIG_KASAN_VMALLOC with CONFIG_KASAN_GENERIC"
-#endif
 
 #define AP_KASAN_GRANULE	BIT(KASAN_SHADOW_SCALE_SHIFT)
 #define AP_KASAN_FREE		0xFF
@@ -187,7 +188,7 @@ static inline void ap_kasan_copy_out(void *client, const void *pool, size_t n)
 	ap_kasan_raw_memcpy(client, pool, n);
 }
 
-#else /* !CONFIG_KASAN_GENERIC */
+#else /* !AP_KASAN */
 #define AP_KASAN		0
 #define ap_kasan_raw_memset	memset
 
@@ -209,7 +210,7 @@ static __always_inline void ap_kasan_copy_out(void *client, const void *pool,
 {
 	memcpy(client, pool, n);
 }
-#endif /* CONFIG_KASAN_GENERIC */
+#endif /* AP_KASAN */
 
 /* Fill pool memory, poisoned or not. */
 #define ap_kasan_memset(p, c, n)	ap_kasan_raw_memset(p, c, n)
@@ -220,7 +221,7 @@ static __always_inline void ap_kasan_copy_out(void *client, const void *pool,
  * (ap_kasan_read_u8.isra.0) and the load, hoisted into the instrumented
  * caller, is checked after all.  Without, plain: the code is as before.
  */
-#ifdef CONFIG_KASAN_GENERIC
+#if AP_KASAN
 #define AP_KASAN_GET(p)		READ_ONCE(*(p))
 #define AP_KASAN_SET(p, v)	WRITE_ONCE(*(p), v)
 #else
@@ -255,7 +256,7 @@ static __no_kasan_or_inline void ap_kasan_write_u8(u8 *p, u8 v)
  * The unsigned long lvalue @x of pool memory, read or written: without
  * KASAN the plain access, so the code is exactly as it was.
  */
-#ifdef CONFIG_KASAN_GENERIC
+#if AP_KASAN
 #define ap_kasan_get_ulong(x)		ap_kasan_read_ulong(&(x))
 #define ap_kasan_set_ulong(x, v)	ap_kasan_write_ulong(&(x), v)
 #else
@@ -264,7 +265,7 @@ static __no_kasan_or_inline void ap_kasan_write_u8(u8 *p, u8 v)
 #endif
 
 /* memchr_inv() of pool memory, poisoned or not (lib/string.c is checked). */
-#ifdef CONFIG_KASAN_GENERIC
+#if AP_KASAN
 static __no_kasan_or_inline void *ap_kasan_memchr_inv(const void *s, int c,
 						      size_t n)
 {

@@ -5,8 +5,9 @@
  * KASAN at the access, once; a correct use is not reported at all.  Each
  * case runs for every allocator in kasan_kinds[] (the buddy arena and the
  * FIFO's iom_alloc() so far: BGET and bump_slab add a row each once they
- * call allocpools_kasan.h's hooks).  Without KASAN generic every case is
- * reported skipped.
+ * call allocpools_kasan.h's hooks).  Without KASAN generic and
+ * KASAN_VMALLOC, where the hooks compile out, every case is reported
+ * skipped.
  *
  * How reports are counted, with what a module can use on 6.1 and 6.12:
  * mm/kasan/kasan_test.c counts them through a "kasan_status" KUnit
@@ -41,8 +42,10 @@
 #include <linux/sizes.h>
 
 #include <allocpools/allocpools.h>
+#include "../allocpools_kasan.h"
 
-#if IS_ENABLED(CONFIG_KASAN_GENERIC) && IS_ENABLED(CONFIG_TRACEPOINTS)
+/* The pools' hooks (AP_KASAN: KASAN generic with KASAN_VMALLOC). */
+#if AP_KASAN && IS_ENABLED(CONFIG_TRACEPOINTS)
 #include <trace/events/error_report.h>
 #define KT_KASAN	1
 #else
@@ -166,7 +169,7 @@ static int kt_init(struct kunit *test)
 	struct kt_ctx *ctx;
 
 	if (!kt_probe_on)
-		kunit_skip(test, "needs CONFIG_KASAN_GENERIC and tracepoints");
+		kunit_skip(test, "needs KASAN generic with KASAN_VMALLOC, and tracepoints");
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->kind = test->param_value;
