@@ -67,6 +67,7 @@ clean: core-clean
 	-$(MAKE) -C $(KDIR) M=$(PWD)/samples clean
 	-$(MAKE) -C $(KDIR) M=$(PWD)/bench clean
 	$(MAKE) -C tools/testing clean
+	rm -rf Documentation/output
 
 deps:
 	scripts/deps.sh
