@@ -6,7 +6,8 @@ Reads the raw figures scripts/bench.sh left in OUT, prints one table per
 layer with ratios to the peers and the issue's targets, and writes them
 between the markers of TOP/BENCHMARKS.md (the text around them is kept),
 with the plot of cost per op against pool size in
-TOP/Documentation/bench-scaling.png.
+TOP/Documentation/bench-scaling.png and that of the per-call cost
+distribution (run=worst) in TOP/Documentation/bench-worst.png.
 """
 
 import datetime
