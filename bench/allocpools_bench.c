@@ -26,6 +26,11 @@
  *              pool / 4 KiB) objects live, so that it fits the smallest
  * run=threads  random-churn with 1000 live per thread, on one CPU and then
  *              on two at once: throughput in ops per ms of wall time
+ * run=worst    each call of the ops run (alloc, free; push, shift) timed
+ *              alone with interrupts off and GFP_ATOMIC, on every
+ *              workload and allocator: per kind of call the quantiles
+ *              and the max, net of the clock reads (run_worst() below);
+ *              pass ops=100000 for p99.99 to rest on 10 calls
  * ops=N        timed ops per run (default 20000; the gen_pool peers with
  *              16-byte granules do a twentieth of that)
  *
@@ -57,13 +62,20 @@
 
 static char *run = "ops";
 module_param(run, charp, 0400);
-MODULE_PARM_DESC(run, "ops, scale or threads");
+MODULE_PARM_DESC(run, "ops, scale, threads or worst");
 
 static unsigned int ops = 20000;
 module_param(ops, uint, 0400);
 MODULE_PARM_DESC(ops, "timed operations per run");
 
 #define LIVE_MAX	5000
+
+/*
+ * The gfp of every timed allocation: run=worst times each call with
+ * interrupts off, where only an atomic allocation is allowed (it is what
+ * a pool in an interrupt handler is called with).
+ */
+static gfp_t b_gfp = GFP_KERNEL;
 
 /* ---- the allocators under test, one at a time ---- */
 
@@ -91,7 +103,7 @@ static int kmalloc_setup(size_t pool, size_t max_size)
 
 static void *kmalloc_alloc(size_t size)
 {
-	return kmalloc(size, GFP_KERNEL);
+	return kmalloc(size, b_gfp);
 }
 
 static void kmalloc_free(void *p, size_t size)
@@ -111,7 +123,7 @@ static int cache_setup(size_t pool, size_t max_size)
 
 static void *cache_alloc(size_t size)
 {
-	return kmem_cache_alloc(b_cache, GFP_KERNEL);
+	return kmem_cache_alloc(b_cache, b_gfp);
 }
 
 static void cache_free(void *p, size_t size)
@@ -133,7 +145,7 @@ static int mempool_setup(size_t pool, size_t max_size)
 
 static void *mempool_alloc1(size_t size)
 {
-	return mempool_alloc(b_mempool, GFP_KERNEL);
+	return mempool_alloc(b_mempool, b_gfp);
 }
 
 static void mempool_free1(void *p, size_t size)
@@ -206,7 +218,7 @@ static int pages_setup(size_t pool, size_t max_size)
 
 static void *pages_alloc(size_t size)
 {
-	return (void *)__get_free_pages(GFP_KERNEL, get_order(size));
+	return (void *)__get_free_pages(b_gfp, get_order(size));
 }
 
 static void pages_free(void *p, size_t size)
@@ -223,7 +235,7 @@ static int buddy_setup(size_t pool, size_t max_size)
 
 static void *buddy_alloc(size_t size)
 {
-	return buddy_arena_alloc(b_arena, size, GFP_KERNEL);
+	return buddy_arena_alloc(b_arena, size, b_gfp);
 }
 
 static void buddy_free(void *p, size_t size)
@@ -250,7 +262,7 @@ static int bget_bf_setup(size_t pool, size_t max_size)
 
 static void *bget_alloc1(size_t size)
 {
-	return bget_alloc(b_bget, size, GFP_KERNEL);
+	return bget_alloc(b_bget, size, b_gfp);
 }
 
 static void bget_free1(void *p, size_t size)
@@ -284,7 +296,7 @@ static int slab_on_setup(size_t pool, size_t max_size)
 
 static void *slab_alloc(size_t size)
 {
-	return bump_slab_alloc(b_slab, size, GFP_KERNEL);
+	return bump_slab_alloc(b_slab, size, b_gfp);
 }
 
 static void slab_free(void *p, size_t size)
@@ -702,6 +714,332 @@ static int run_threads(void)
 	return 0;
 }
 
+/* ---- run=worst: each call timed alone, interrupts off ---- */
+
+/*
+ * Every measured call (alloc, free, push, shift) gets its own pair of
+ * clock reads with interrupts off around the pair and the call, so no
+ * interrupt lands in a sample: under -icount shift=0 each sample is the
+ * call's instruction count, plus the cost of the clock reads themselves,
+ * which an empty pair measured the same way gives (its median is
+ * subtracted).  The samples go into arrays vmalloc'd once per run; the
+ * quantiles come from a histogram, exact below WORST_HIST.
+ */
+#define WORST_HIST	BIT(20)
+
+/* the quantiles printed, in parts per million; then the max */
+static const u32 worst_ppm[] = {
+	100000, 250000, 500000, 750000, 900000, 950000, 990000, 995000,
+	999000, 999500, 999900,
+};
+
+struct worst_series {
+	u32 *ns;		/* one sample per call, clock pair included */
+	unsigned long n;
+	u32 max;
+	unsigned long max_op;	/* which call was the max, and its size */
+	u32 max_size;
+};
+
+static u32 *w_hist;
+static u32 w_clock;		/* median of the empty pair */
+
+static void worst_note(struct worst_series *ws, u64 ns, unsigned long op,
+		       u32 size)
+{
+	u32 v = min_t(u64, ns, U32_MAX);
+
+	ws->ns[ws->n++] = v;
+	if (v > ws->max) {
+		ws->max = v;
+		ws->max_op = op;
+		ws->max_size = size;
+	}
+}
+
+static void worst_reset(struct worst_series *a, struct worst_series *b)
+{
+	a->n = 0;
+	a->max = 0;
+	a->max_op = 0;
+	b->n = 0;
+	b->max = 0;
+	b->max_op = 0;
+}
+
+/*
+ * Run @call alone, with interrupts off around it and its two clock reads,
+ * and note the time as call @op, of @size, in @ws.  Every timed call and
+ * the empty pair go through this one window.
+ */
+#define WORST_TIMED(ws, op, size, call) do {				\
+	unsigned long __flags;						\
+	u64 __t0, __t1;							\
+									\
+	local_irq_save(__flags);					\
+	__t0 = ktime_get_ns();						\
+	call;								\
+	__t1 = ktime_get_ns();						\
+	local_irq_restore(__flags);					\
+	worst_note(ws, __t1 - __t0, op, size);				\
+} while (0)
+
+/* the worst_ppm quantiles of @ws into @q (gross), from a histogram */
+static void worst_quantiles(struct worst_series *ws, u32 *q)
+{
+	u32 top = min(ws->max, WORST_HIST - 1), v;
+	unsigned long i, seen = 0;
+	unsigned int k = 0;
+
+	memset(w_hist, 0, (top + 1) * sizeof(*w_hist));
+	for (i = 0; i < ws->n; i++)
+		w_hist[min(ws->ns[i], top)]++;
+	for (v = 0; v <= top && k < ARRAY_SIZE(worst_ppm); v++) {
+		seen += w_hist[v];
+		while (k < ARRAY_SIZE(worst_ppm) &&
+		       seen >= DIV_ROUND_UP_ULL((u64)worst_ppm[k] * ws->n,
+						1000000))
+			q[k++] = v;
+	}
+}
+
+/*
+ * One line per series, every figure net of the clock pair's median:
+ *   worst <workload> <allocator> <kind> <calls> <failures> <clock pair>
+ *         <the worst_ppm quantiles> <max> <calls over 4x the median>
+ *         <index of the max call> <its size>
+ * For the clock pair itself (kind "pair") the figures are gross.
+ */
+static void worst_report(const char *workload, const char *name,
+			 const char *kind, struct worst_series *ws,
+			 unsigned long fails)
+{
+	u32 q[ARRAY_SIZE(worst_ppm)] = { }, clock, median;
+	unsigned long i, over = 0;
+	unsigned int k;
+	char line[256];
+	int len;
+
+	if (!ws->n)
+		return;
+	worst_quantiles(ws, q);
+	clock = strcmp(kind, "pair") ? w_clock : 0;
+	median = q[2] - min(q[2], clock);
+	for (i = 0; i < ws->n; i++)
+		over += ws->ns[i] - min(ws->ns[i], clock) > 4 * median;
+	len = scnprintf(line, sizeof(line), "worst %s %s %s %lu %lu %u",
+			workload, name, kind, ws->n, fails, w_clock);
+	for (k = 0; k < ARRAY_SIZE(worst_ppm); k++)
+		len += scnprintf(line + len, sizeof(line) - len, " %u",
+				 q[k] - min(q[k], clock));
+	pr_info("%s %u %lu %lu %u\n", line, ws->max - min(ws->max, clock),
+		over, ws->max_op, ws->max_size);
+}
+
+/* an empty pair of clock reads, timed like a call */
+static void worst_clock(struct worst_series *ws, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		WORST_TIMED(ws, i, 0, (void)0);
+}
+
+static void worst_one(const struct bench_alloc *a, struct script *s,
+		      struct worst_series *al, struct worst_series *fr)
+{
+	/* the gen_pool peers with 16-byte granules: 1000 calls each */
+	unsigned long nr_ops = a->slow ? s->ops / 100 : s->ops;
+	unsigned long i, fails = 0;
+	unsigned int v;
+	u32 size;
+	int r, j, err;
+
+	nr_ops = max(rounddown(nr_ops, 1000), 1000UL);
+	worst_reset(al, fr);
+	err = a->setup(64UL << 20, s->max_size);
+	if (err) {
+		pr_info("worst %s %s setup failed %d\n", s->name, a->name, err);
+		return;
+	}
+	if (!s->live) {
+		for (r = 0; r < nr_ops / 1000; r++) {
+			for (j = 0; j < 1000; j++) {
+				WORST_TIMED(al, r * 1000 + j, 64,
+					    s->slot[j] = a->alloc(64));
+				fails += !s->slot[j];
+			}
+			for (j = 999; j >= 0; j--)
+				if (s->slot[j])
+					WORST_TIMED(fr, r * 1000 + j, 64,
+						    a->free(s->slot[j], 64));
+		}
+		goto out;
+	}
+	for (v = 0; v < s->live; v++) {
+		s->slot[v] = a->alloc(s->size[v]);
+		s->slot_size[v] = s->size[v];
+		fails += !s->slot[v];
+	}
+	for (i = 0; i < nr_ops; i++) {
+		v = s->victim[i];
+		if (s->slot[v])
+			WORST_TIMED(fr, i, s->slot_size[v],
+				    a->free(s->slot[v], s->slot_size[v]));
+		size = s->size[s->live + i];
+		WORST_TIMED(al, i, size, s->slot[v] = a->alloc(size));
+		s->slot_size[v] = size;
+		fails += !s->slot[v];
+	}
+	for (v = 0; v < s->live; v++)
+		if (s->slot[v])
+			a->free(s->slot[v], s->slot_size[v]);
+out:
+	a->teardown();
+	worst_report(s->name, a->name, "alloc", al, fails);
+	worst_report(s->name, a->name, "free", fr, 0);
+	cond_resched();
+}
+
+/*
+ * The queues of the ops run behind one signature, so each push and shift
+ * is timed as an allocator's call is: through an indirect call.
+ */
+struct worst_queue {
+	const char *name;
+	int (*setup)(void);
+	bool (*push)(u32 size);
+	bool (*shift)(size_t *len);	/* false: nothing to shift */
+	void (*teardown)(void);
+};
+
+static struct iom_buffer *b_iom;
+static struct kfifo_rec_ptr_2 b_kfifo;
+
+static int wq_iom_setup(void)
+{
+	b_iom = iom_create("apbench", 2 << 20, 0);
+	return PTR_ERR_OR_ZERO(b_iom);
+}
+
+static bool wq_iom_push(u32 size)
+{
+	return !iom_push(b_iom, qbuf, size, IOM_TAIL_DROP);
+}
+
+static bool wq_iom_shift(size_t *len)
+{
+	return !iom_shift(b_iom, qbuf, len, sizeof(qbuf));
+}
+
+static void wq_iom_teardown(void)
+{
+	iom_reset(b_iom);
+	iom_destroy(b_iom);
+}
+
+static int wq_kfifo_setup(void)
+{
+	return kfifo_alloc(&b_kfifo, 2 << 20, GFP_KERNEL);
+}
+
+static bool wq_kfifo_push(u32 size)
+{
+	return kfifo_in(&b_kfifo, qbuf, size);
+}
+
+static bool wq_kfifo_shift(size_t *len)
+{
+	*len = kfifo_out(&b_kfifo, qbuf, sizeof(qbuf));
+	return *len;
+}
+
+static void wq_kfifo_teardown(void)
+{
+	kfifo_free(&b_kfifo);
+}
+
+static const struct worst_queue worst_queues[] = {
+	{ "iom", wq_iom_setup, wq_iom_push, wq_iom_shift, wq_iom_teardown },
+	{ "kfifo", wq_kfifo_setup, wq_kfifo_push, wq_kfifo_shift,
+	  wq_kfifo_teardown },
+};
+
+/* fifo-mixed records through @wq: shift the oldest, push the next */
+static void worst_queue(const struct worst_queue *wq, struct script *s,
+			struct worst_series *pu, struct worst_series *sh)
+{
+	unsigned long i, fails = 0;
+	size_t len;
+	u32 size;
+	bool ok;
+	int err;
+
+	worst_reset(pu, sh);
+	err = wq->setup();
+	if (err) {
+		pr_info("worst %s %s setup failed %d\n", s->name, wq->name, err);
+		return;
+	}
+	for (i = 0; i < s->live; i++)
+		fails += !wq->push(s->size[i]);
+	for (i = 0; i < s->ops; i++) {
+		len = 0;
+		WORST_TIMED(sh, i, 0, ok = wq->shift(&len));
+		sh->max_size = sh->max_op == i ? len : sh->max_size;
+		fails += !ok;
+		size = s->size[s->live + i];
+		WORST_TIMED(pu, i, size, ok = wq->push(size));
+		fails += !ok;
+	}
+	wq->teardown();
+	worst_report(s->name, wq->name, "push", pu, fails);
+	worst_report(s->name, wq->name, "shift", sh, 0);
+}
+
+static int run_worst(void)
+{
+	struct worst_series al = { }, fr = { };
+	u32 q[ARRAY_SIZE(worst_ppm)] = { };
+	unsigned int w, k;
+	struct script s;
+	int err = -ENOMEM;
+
+	/* There the kernel's peers take sleeping locks: not with irqs off. */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		pr_info("worst: not on PREEMPT_RT\n");
+		return -EOPNOTSUPP;
+	}
+	al.ns = vmalloc(array_size(ops, sizeof(*al.ns)));
+	fr.ns = vmalloc(array_size(ops, sizeof(*fr.ns)));
+	w_hist = vmalloc(array_size(WORST_HIST, sizeof(*w_hist)));
+	if (!al.ns || !fr.ns || !w_hist)
+		goto out;
+	worst_clock(&al, ops);
+	worst_quantiles(&al, q);
+	w_clock = q[2];
+	worst_report("-", "clock", "pair", &al, 0);
+	b_gfp = GFP_ATOMIC;
+	for (w = 0; w < ARRAY_SIZE(workloads); w++) {
+		unsigned int live = w == 0 ? 0 : w == 2 ? LIVE_MAX : 1000;
+
+		err = script_make(&s, workloads[w], live, ops, 20261121);
+		if (err)
+			break;
+		for (k = 0; k < ARRAY_SIZE(allocators); k++)
+			worst_one(&allocators[k], &s, &al, &fr);
+		for (k = 0; w == 1 && k < ARRAY_SIZE(worst_queues); k++)
+			worst_queue(&worst_queues[k], &s, &al, &fr);
+		script_free(&s);
+	}
+	b_gfp = GFP_KERNEL;
+out:
+	vfree(w_hist);
+	vfree(fr.ns);
+	vfree(al.ns);
+	return err;
+}
+
 static int __init apbench_init(void)
 {
 	int err;
@@ -716,8 +1054,10 @@ static int __init apbench_init(void)
 		err = run_scale();
 	} else if (!strcmp(run, "threads")) {
 		err = run_threads();
+	} else if (!strcmp(run, "worst")) {
+		err = run_worst();
 	} else {
-		pr_err("run=%s: not ops, scale or threads\n", run);
+		pr_err("run=%s: not ops, scale, threads or worst\n", run);
 		return -EINVAL;
 	}
 	pr_info("end %s %d\n", run, err);

@@ -4,8 +4,9 @@
 # qemu_bench.sh MODE OPS RUNS...: boot Debian's kernel KVER (scripts/kver.sh;
 # the modules are built against its headers) in QEMU, load
 # allocpools (no default pools) and run the benchmark module
-# (bench/allocpools_bench.c) once per RUN (ops, scale, threads) with
-# ops=OPS; print its "apbench:" lines.
+# (bench/allocpools_bench.c) once per RUN (ops, scale, threads, worst) with
+# ops=OPS, or with its own count as RUN:N (worst:100000); print its
+# "apbench:" lines.
 #
 #   MODE time     -smp 2, multi-threaded TCG: ns per op, and the thread run
 #   MODE icount   -smp 1 -icount shift=0: the guest clock counts one ns per
@@ -30,7 +31,9 @@ mount -t sysfs none /sys
 insmod /mod/allocpools.ko fifo_size=0 buddy_size=0 bget_size=0 slab_size=0
 INIT
 	for r in "$@"; do
-		echo "insmod /mod/allocpools_bench.ko run=$r ops=$ops && rmmod allocpools_bench"
+		n=$ops
+		case $r in *:*) n=${r#*:} r=${r%%:*} ;; esac
+		echo "insmod /mod/allocpools_bench.ko run=$r ops=$n && rmmod allocpools_bench"
 	done
 	cat <<'INIT'
 echo "@@@ begin dmesg"
