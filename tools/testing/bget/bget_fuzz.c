@@ -191,11 +191,12 @@ static void scribble(struct bget_pool *bp, unsigned char *a, size_t len,
 						       (v & 0xff) * 16 - 2048));
 			break;
 		default:	/* a copy of a header seen elsewhere */
-			w[i] = o->p ? ((unsigned long *)o->p)[(long)(i & 1) - 2] : v;
+			w[i] = o->p ? ap_kasan_read_ulong((unsigned long *)o->p +
+							  (long)(i & 1) - 2) : v;
 			break;
 		}
 	}
-	memcpy(a, w, len);
+	ap_shim_scribble_copy(a, w, len);
 	damaged = true;
 }
 
