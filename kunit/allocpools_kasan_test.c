@@ -3,9 +3,9 @@
  * KUnit suite allocpools_kasan: with CONFIG_KASAN_GENERIC, a client's read
  * or write after a free, or one byte past its request, is reported by
  * KASAN at the access, once; a correct use is not reported at all.  Each
- * case runs for every allocator in kasan_kinds[] (the buddy arena and the
- * FIFO's iom_alloc() so far: BGET and bump_slab add a row each once they
- * call allocpools_kasan.h's hooks).  Without KASAN generic and
+ * case runs for every allocator in kasan_kinds[] (the buddy arena, the
+ * FIFO's iom_alloc() and the BGET pool so far: bump_slab adds a row once
+ * it calls allocpools_kasan.h's hooks).  Without KASAN generic and
  * KASAN_VMALLOC, where the hooks compile out, every case is reported
  * skipped.
  *
@@ -103,10 +103,32 @@ static void kt_iom_destroy(void *pool)
 	iom_destroy(pool);
 }
 
+static void *kt_bget_create(void)
+{
+	return bget_pool_create(KT_NAME, SZ_64K, 0);
+}
+
+static void *kt_bget_alloc(void *pool, size_t size)
+{
+	return bget_alloc(pool, size, GFP_KERNEL);
+}
+
+static int kt_bget_free(void *pool, void *p)
+{
+	return bget_free(pool, p);
+}
+
+static void kt_bget_destroy(void *pool)
+{
+	bget_pool_destroy(pool);
+}
+
 static const struct kasan_kind kasan_kinds[] = {
 	{ "buddy", kt_buddy_create, kt_buddy_alloc, kt_buddy_free,
 	  kt_buddy_destroy },
 	{ "iom", kt_iom_create, kt_iom_alloc, kt_iom_free, kt_iom_destroy },
+	{ "bget", kt_bget_create, kt_bget_alloc, kt_bget_free,
+	  kt_bget_destroy },
 };
 
 struct kt_ctx {
