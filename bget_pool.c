@@ -2343,7 +2343,8 @@ static noinline bool poison_unlocked(struct bget_pool *bp, struct bget_hdr *h,
 	bp->transit += size;
 	bp->nchange++;
 	raw_spin_unlock_irqrestore(&bp->lock, *flags);
-	if (pool_poison(bp))
+	/* Without KASAN only a poisoned pool gets here. */
+	if (!AP_KASAN || pool_poison(bp))
 		poison_blk(h, size);
 	ap_kasan_free(h, size);
 	raw_spin_lock_irqsave(&bp->lock, *flags);
@@ -2778,12 +2779,10 @@ void *bget_realloc(struct bget_pool *bp, void *buf, size_t newsize, gfp_t gfp)
 		report(bp, &rep);
 	if (unlikely(what))
 		report_damage(bp);
-	if (done) {
-		if (done < 0)
-			return NULL;
+	if (done > 0)
 		kasan_hand_out(buf, newsize);
-		return buf;
-	}
+	if (done)
+		return done > 0 ? buf : NULL;
 
 	p = bget_alloc(bp, newsize, gfp);
 	if (!p)
@@ -3917,7 +3916,8 @@ int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 	if (!poison)
 		return 0;
 	h = reg_first(r);
-	if (pool_poison(bp))
+	/* Without KASAN only a poisoned pool gets here. */
+	if (!AP_KASAN || pool_poison(bp))
 		poison_blk(h, reg_span(r));
 	region_poison(r);
 	raw_spin_lock_irqsave(&bp->lock, flags);
