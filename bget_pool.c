@@ -3904,8 +3904,8 @@ int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 		return -EINVAL;
 	}
 	/*
-	 * O(1) bytes written: on a poisoned pool the region's block stays in
-	 * transit until it is poisoned, outside the lock.
+	 * O(1) bytes written: on a poisoned pool, or with KASAN, the region's
+	 * block stays in transit until it is poisoned, outside the lock.
 	 */
 	r = region_init(buf, len, BGET_REGION_CALLER, 0,
 			poison ? BH_TRANSIT : BH_FREE);
