@@ -109,6 +109,11 @@ static size_t brute_best(struct bget_pool *bp, size_t need)
 		struct bget_region *r = rb_entry(n, struct bget_region, node);
 
 		for (h = reg_first(r); h < reg_end(r); h = next_blk(h)) {
+			/* Under ASan: what the pool keeps is poisoned. */
+			CHECK(ap_shim_kasan_freed(h), "a header is not poisoned");
+			CHECK(!blk_free(h) ||
+			      ap_shim_kasan_freed((char *)next_blk(h) - 1),
+			      "a free block is not poisoned to its end");
 			if (!blk_free(h) || blk_size(h) < need)
 				continue;
 			if (!best || blk_size(h) < best) {
@@ -120,6 +125,7 @@ static size_t brute_best(struct bget_pool *bp, size_t need)
 				cands[ncands++] = h;
 			}
 		}
+		CHECK(ap_shim_kasan_freed(reg_end(r)), "a sentinel is not poisoned");
 	}
 	return best;
 }
