@@ -267,6 +267,21 @@ static inline void write_cookie_locked(struct iom_buffer *iomb, size_t len)
 }
 
 /*
+ * A chunk of @len bytes, @need with its cookie, that does not wrap: written
+ * at @p, ring index @in.  The ring bytes are the caller's, as above.
+ */
+static __always_inline void put_flat(struct iom_buffer *iomb, u8 *p,
+				     unsigned long in, const void *data,
+				     size_t len, size_t need)
+{
+	if (len < 128)
+		ap_kasan_write_u8(p, len);
+	else
+		write_cookie(iomb, in, len);
+	ap_kasan_copy_in(p + need - len, data, len);
+}
+
+/*
  * Length of the chunk whose cookie starts at @i; *clen gets the cookie's.
  * No byte at or past @i + @avail is read (an SPSC producer may be writing
  * there): a cookie that would run on reads as length 0, which never fits.
@@ -841,7 +856,7 @@ static noinline int spsc_push(struct iom_buffer *iomb, const void *data,
 			      size_t len, size_t need, unsigned int mode)
 {
 	unsigned long in = iomb->in, out;
-	size_t bad;
+	size_t bad, off;
 	int ret;
 
 	/* Dropping would consume: the consumer's business. */
@@ -867,8 +882,13 @@ static noinline int spsc_push(struct iom_buffer *iomb, const void *data,
 		ap_report_invalid(&iomb->ap, "poison overwritten", true, bad);
 		return -EIO;
 	}
-	write_cookie(iomb, in, len);
-	copy_in(iomb, in + cookie_len(len), data, len);
+	off = ring_off(iomb, in);
+	if (likely(off + need <= iomb->size)) {
+		put_flat(iomb, iomb->ring + off, in, data, len, need);
+	} else {
+		write_cookie(iomb, in, len);
+		copy_in(iomb, in + need - len, data, len);
+	}
 	spsc_inc(&iomb->pushes);
 	spsc_produce(iomb, in + need, out);
 	return 0;
@@ -905,7 +925,7 @@ static noinline int spsc_take(struct iom_buffer *iomb, void *buf, size_t *len,
 			      size_t bufsize, bool shift)
 {
 	unsigned long out = iomb->out, in, end;
-	size_t chunks, n, clen;
+	size_t chunks, n, clen, off;
 
 	chunks = spsc_tail(iomb, &in);
 	if (!chunks)
@@ -921,7 +941,12 @@ static noinline int spsc_take(struct iom_buffer *iomb, void *buf, size_t *len,
 	*len = n;
 	if (n > bufsize)
 		return -EMSGSIZE;
-	if (buf)
+	off = ring_off(iomb, out);
+	if (!buf)
+		;
+	else if (likely(off + clen + n <= iomb->size))
+		ap_kasan_copy_out(buf, iomb->ring + off + clen, n);
+	else
 		copy_out(iomb, out + clen, buf, n);
 	if (shift) {
 		end = out + clen + n;
@@ -1368,7 +1393,6 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 	unsigned long flags, in;
 	size_t need, off;
 	int ret;
-	u8 *p;
 
 	if (!iomb)
 		return -EINVAL;
@@ -1394,14 +1418,7 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 		   need <= iomb->size - (in - iomb->out) &&
 		   off + need <= iomb->size)) {
 		/* The common case: room, and no wrap. */
-		p = iomb->ring + off;
-		if (len < 128) {
-			ap_kasan_write_u8(p++, len);
-		} else {
-			write_cookie_locked(iomb, len);
-			p += need - len;
-		}
-		ap_kasan_copy_in(p, data, len);
+		put_flat(iomb, iomb->ring + off, in, data, len, need);
 		iomb->in = in + need;
 		iomb->pushes++;
 		account_in_locked(iomb);
