@@ -30,7 +30,13 @@
  * iom_reset_secure(), which are process context only.
  *
  * Locking: one raw_spinlock_t per buffer, taken with irqsave, guards the
- * ring and every field of struct iom_buffer below it.  What a call does with
+ * ring and every field of struct iom_buffer below it.  On an IOM_SPSC ring
+ * the producer's calls (iom_push(), iom_alloc()) and the consumer's
+ * (iom_shift(), iom_peek(), iom_peek_update(), iom_release()) take no lock
+ * and pair release/acquire barriers instead, as lib/kfifo.c does: see
+ * "IOM_SPSC" before spsc_pack(); each side's work is that of the locked
+ * call below, but for a cut at a damaged cookie under IOM_POISON, which
+ * poisons the bytes it cuts off (linear in them, no lock held).  What a call does with
  * it held is bounded by the longest chunk, never by the ring's size:
  *
  *   iom_push()            copies one chunk (at most 65535 bytes, two memcpys)
