@@ -1122,20 +1122,21 @@ static struct iom_buffer *iom_spsc_ring(struct kunit *test, size_t size,
 static void iom_test_spsc_flag_accepted(struct kunit *test)
 {
 	struct iom_buffer *iomb = iom_spsc_ring(test, IOM_TEST_RING, IOM_POISON);
-	u8 buf[IOM_TEST_RING];
+	u8 *buf = kunit_kzalloc(test, IOM_TEST_RING, GFP_KERNEL);
 	size_t len;
 
+	KUNIT_ASSERT_NOT_NULL(test, buf);
 	fill_pattern(buf, 1022, 1);
 	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 1022, IOM_TAIL_DROP), 0);
 	KUNIT_EXPECT_EQ(test, iom_space(iomb), 0);
 	KUNIT_EXPECT_EQ(test, iom_chunks(iomb), 1);
 	IOM_CHECK(test, iomb);
-	memset(buf, 0, sizeof(buf));
-	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), 0);
+	memset(buf, 0, IOM_TEST_RING);
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, IOM_TEST_RING), 0);
 	KUNIT_EXPECT_EQ(test, len, 1022);
 	KUNIT_EXPECT_EQ(test, buf[1021], (u8)(31 + 1021 * 7 + 3));
 	KUNIT_EXPECT_EQ(test, iom_space(iomb), IOM_TEST_RING);
-	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), -ENODATA);
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, IOM_TEST_RING), -ENODATA);
 	IOM_CHECK(test, iomb);
 }
 
@@ -1145,9 +1146,10 @@ static void iom_test_spsc_drop_modes_einval(struct kunit *test)
 	struct iom_buffer *iomb = iom_spsc_ring(test, IOM_TEST_RING, 0);
 	struct iom_snapshot *before = kunit_kzalloc(test, sizeof(*before),
 						    GFP_KERNEL);
-	u8 buf[IOM_TEST_RING] = { 0 };
+	u8 *buf = kunit_kzalloc(test, 1000, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_ASSERT_EQ(test, iom_push(iomb, buf, 1000, IOM_TAIL_DROP), 0);
 	iom_snap(iomb, before);
 	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 100, IOM_HEAD_DROP), -EINVAL);
@@ -1166,12 +1168,18 @@ static void iom_test_spsc_drop_modes_einval(struct kunit *test)
 static void iom_test_spsc_counters_exact(struct kunit *test)
 {
 	struct iom_buffer *iomb = iom_spsc_ring(test, IOM_TEST_RING, 0);
-	size_t lens[IOM_TEST_RING / 2], len, used = 0, peak = 0;
+	u16 *lens = kunit_kcalloc(test, IOM_TEST_RING / 2, sizeof(*lens),
+				  GFP_KERNEL);
 	unsigned int i, head = 0, tail = 0, drops = 0;
-	u8 in[300], out[300];
+	u8 *in = kunit_kzalloc(test, 300, GFP_KERNEL);
+	u8 *out = kunit_kzalloc(test, 300, GFP_KERNEL);
+	size_t len, used = 0, peak = 0;
 	struct iom_stats st;
 	int ret;
 
+	KUNIT_ASSERT_NOT_NULL(test, lens);
+	KUNIT_ASSERT_NOT_NULL(test, in);
+	KUNIT_ASSERT_NOT_NULL(test, out);
 	for (i = 0; i < 3000; i++) {
 		len = 1 + (i * 37) % 299;
 		fill_pattern(in, len, tail);
@@ -1181,13 +1189,13 @@ static void iom_test_spsc_counters_exact(struct kunit *test)
 			drops++;
 		} else {
 			KUNIT_ASSERT_EQ(test, ret, 0);
-			lens[tail++ % ARRAY_SIZE(lens)] = len;
+			lens[tail++ % (IOM_TEST_RING / 2)] = len;
 			used += len + cookie_len(len);
 			peak = max(peak, used);
 		}
 		if (i % 3 && head != tail) {
-			KUNIT_ASSERT_EQ(test, iom_shift(iomb, out, &len, sizeof(out)), 0);
-			KUNIT_EXPECT_EQ(test, len, lens[head % ARRAY_SIZE(lens)]);
+			KUNIT_ASSERT_EQ(test, iom_shift(iomb, out, &len, 300), 0);
+			KUNIT_EXPECT_EQ(test, len, lens[head % (IOM_TEST_RING / 2)]);
 			fill_pattern(in, len, head++);
 			KUNIT_EXPECT_EQ(test, memcmp(in, out, len), 0);
 			used -= len + cookie_len(len);
