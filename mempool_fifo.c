@@ -163,6 +163,8 @@
  * @ring: the vmalloc'd ring, @size bytes
  * @size: ring size, a power of two
  * @flags: IOM_* create flags, and IOM_WIPING during a reset's unlocked wipe
+ * @spsc: IOM_SPSC, kept apart from @flags: it is read without the lock, to
+ *	choose the lock-free paths, while a reset writes IOM_WIPING into @flags
  * @in: free-running write index
  * @out: free-running read index; in - out bytes are in use
  * @chunks: chunks queued or allocated
@@ -210,6 +212,7 @@ struct iom_buffer {
 	u8 *ring;
 	size_t size;
 	unsigned int flags;
+	bool spsc;
 	unsigned long in;
 	unsigned long out;
 	size_t chunks;
@@ -492,7 +495,7 @@ static bool claim(struct iom_buffer *iomb, unsigned long check,
 			fill(iomb, in + c, POISON_FREE, hi - c);
 		if (lo < n)
 			fill(iomb, in + lo, POISON_FREE, n - lo);
-		if (iomb->flags & IOM_SPSC) {
+		if (iomb->spsc) {
 			/* the consumer counts in the shared counters */
 			WRITE_ONCE(iomb->p_invalid_frees, iomb->p_invalid_frees + 1);
 			WRITE_ONCE(iomb->p_corruptions, iomb->p_corruptions + 1);
@@ -795,7 +798,7 @@ static inline void spsc_consume(struct iom_buffer *iomb, unsigned long out,
 static void spsc_enter_locked(struct iom_buffer *iomb)
 {
 	lockdep_assert_held(&iomb->lock);
-	if (!(iomb->flags & IOM_SPSC))
+	if (!iomb->spsc)
 		return;
 	iomb->chunks = spsc_chunks(iomb->tail, iomb->consumed);
 	if (!iomb->chunks)
@@ -805,7 +808,7 @@ static void spsc_enter_locked(struct iom_buffer *iomb)
 static void spsc_leave_locked(struct iom_buffer *iomb)
 {
 	lockdep_assert_held(&iomb->lock);
-	if (!(iomb->flags & IOM_SPSC))
+	if (!iomb->spsc)
 		return;
 	WRITE_ONCE(iomb->consumed, iomb->produced - iomb->chunks);
 	WRITE_ONCE(iomb->tail, spsc_pack(iomb->in, iomb->produced));
@@ -1099,7 +1102,7 @@ static bool __maybe_unused iom_invariants_ok(struct iom_buffer *iomb)
 	if (iomb->in - iomb->out > iomb->size ||
 	    (iomb->alloc_mode && !iomb->chunks))
 		ok = false;
-	if ((iomb->flags & IOM_SPSC) &&
+	if (iomb->spsc &&
 	    (spsc_in(iomb->tail, iomb->out) != iomb->in ||
 	     iomb->produced - iomb->consumed != iomb->chunks))
 		ok = false;
@@ -1258,6 +1261,7 @@ struct iom_buffer *iom_create(const char *name, size_t size, unsigned int flags)
 	ap_kasan_free(iomb->ring, size);
 	iomb->size = size;
 	iomb->flags = flags;
+	iomb->spsc = flags & IOM_SPSC;
 	raw_spin_lock_init(&iomb->lock);
 
 	ret = ap_pool_register(&iomb->ap, &iom_kind, name);
@@ -1290,7 +1294,7 @@ void iom_destroy(struct iom_buffer *iomb)
 		return;
 	might_sleep();
 	ap_pool_unregister(&iomb->ap);
-	if (iomb->flags & IOM_SPSC)
+	if (iomb->spsc)
 		iomb->chunks = spsc_chunks(iomb->tail, iomb->consumed);
 	if (iomb->chunks)
 		ap_warn_live(&iomb->ap, iomb->chunks);
@@ -1410,7 +1414,7 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 	/* As a full ring under IOM_TAIL_DROP, in any mode: nothing dropped. */
 	if (ap_should_fail(&iomb->ap, len))
 		return -ENOBUFS;
-	if (iomb->flags & IOM_SPSC) {
+	if (iomb->spsc) {
 		ret = spsc_push(iomb, data, len, need, mode);
 		ap_trace_push(&iomb->ap, ret, len, _RET_IP_);
 		return ret;
@@ -1503,7 +1507,7 @@ static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 
 	if (unlikely(!iomb || !len || (!buf && bufsize)))
 		return -EINVAL;
-	if (iomb->flags & IOM_SPSC)
+	if (iomb->spsc)
 		return spsc_take(iomb, buf, len, bufsize, shift);
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (unlikely(!iomb->chunks))
@@ -1605,7 +1609,7 @@ int iom_peek_update(struct iom_buffer *iomb)
 
 	if (!iomb)
 		return -EINVAL;
-	if (iomb->flags & IOM_SPSC)
+	if (iomb->spsc)
 		return spsc_take(iomb, NULL, &len, SIZE_MAX, true);
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (iomb->alloc_mode) {
@@ -1674,7 +1678,7 @@ void *iom_alloc(struct iom_buffer *iomb, size_t len)
 		return NULL;
 	if (ap_should_fail(&iomb->ap, len))
 		return NULL;
-	if (iomb->flags & IOM_SPSC) {
+	if (iomb->spsc) {
 		chunk = spsc_alloc(iomb, len);
 		if (chunk)
 			ap_trace_alloc(&iomb->ap, chunk, len, iom_where, _RET_IP_);
@@ -1823,7 +1827,7 @@ int iom_release(struct iom_buffer *iomb, const void *chunk)
 	if (!iomb)
 		return -EINVAL;
 	loc = ap_trace_where_gone(&iomb->ap, p, iom_where, true);
-	if (iomb->flags & IOM_SPSC) {
+	if (iomb->spsc) {
 		ret = spsc_release(iomb, p);
 		if (ret == -EBUSY)
 			return ret;
@@ -1959,7 +1963,7 @@ size_t iom_chunks(struct iom_buffer *iomb)
 {
 	size_t chunks;
 
-	if (iomb && (iomb->flags & IOM_SPSC)) {
+	if (iomb && iomb->spsc) {
 		spsc_snapshot(iomb, &chunks);
 		return chunks;
 	}
@@ -1983,7 +1987,7 @@ size_t iom_used(struct iom_buffer *iomb)
 
 	if (!iomb)
 		return 0;
-	if (iomb->flags & IOM_SPSC)
+	if (iomb->spsc)
 		return spsc_snapshot(iomb, &chunks);
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	used = iomb->in - iomb->out;
@@ -2104,7 +2108,7 @@ void iom_stats(struct iom_buffer *iomb, struct iom_stats *st)
 		return;
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	st->size = iomb->size;
-	if (iomb->flags & IOM_SPSC) {
+	if (iomb->spsc) {
 		st->used = spsc_snapshot(iomb, &st->chunks);
 	} else {
 		st->used = iomb->in - iomb->out;
