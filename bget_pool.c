@@ -2038,6 +2038,32 @@ static noinline void *alloc_lone(struct bget_pool *bp, size_t size,
 	return p ?: alloc_slow(bp, size, gfp);
 }
 
+/*
+ * bget_alloc()'s path for a large request (@need bytes with the header,
+ * BGET_LARGE or more), no poison: the bins hold nothing that large, so the
+ * size tree's smallest fitting block, carved.  No fit: the slow way.
+ */
+static noinline void *alloc_large(struct bget_pool *bp, size_t size,
+				  size_t need, gfp_t gfp)
+{
+	struct bget_tnode *tn;
+	unsigned long flags;
+	const char *damaged;
+	void *p = NULL;
+
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	tn = tree_fit_locked(bp, need);
+	if (likely(tn)) {
+		p = carve_tnode_locked(bp, tn, need);
+		bp->nget++;
+	}
+	damaged = bp->cut_what;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (unlikely(damaged))
+		report_damage(bp);
+	return p ?: alloc_slow(bp, size, gfp);
+}
+
 static void bget_where(struct ap_pool *pool, const void *p,
 		       struct ap_where *w);
 
@@ -2084,6 +2110,10 @@ static __always_inline void *bget_take(struct bget_pool *bp, size_t size,
 			return blk_payload(h);
 		}
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
+	} else if (size - 1 < BGET_MAX_BLOCK - BGET_LARGE && !pool_poison(bp)) {
+		need = ALIGN(size + BGET_HDR, BGET_QUANTUM);
+		if (need >= BGET_LARGE)
+			return alloc_large(bp, size, need, gfp);
 	}
 	return alloc_slow(bp, size, gfp);
 }
