@@ -2578,6 +2578,27 @@ static noinline int free_merge(struct bget_pool *bp, struct bget_region *r,
 }
 
 /*
+ * bget_free()'s path for a large block @h of region @r with both
+ * neighbours in use: it goes into the size tree.  Drops the lock (@flags)
+ * and logs any damage found.
+ */
+static noinline int free_large(struct bget_pool *bp, struct bget_region *r,
+			       struct bget_hdr *h, unsigned long flags)
+{
+	size_t size = blk_size(h);
+	const char *what;
+
+	set_hdr(h, size, 0);
+	blk_at(h, size)->prevfree = size;
+	tree_insert_locked(bp, r, h, size);
+	what = bp->cut_what;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (unlikely(what))
+		report_damage(bp);
+	return 0;
+}
+
+/*
  * bget_free()'s path for small block @h freed below free block @n, with no
  * free block below it: the common merge (see merge_up_locked()) here, the
  * rest in free_merge().  Kept apart from free_merge() so that it saves few
@@ -2643,6 +2664,9 @@ int bget_free(struct bget_pool *bp, void *buf)
 				raw_spin_unlock_irqrestore(&bp->lock, flags);
 				return 0;
 			}
+			/* A large one goes into the size tree. */
+			if (!h->prevfree && !blk_free(n))
+				return free_large(bp, r, h, flags);
 			/*
 			 * Freed just above the only large free block (often a
 			 * region's untouched end): it grows in place.
