@@ -676,6 +676,17 @@ static void report_damage(struct bget_pool *bp)
 		ap_report_corruption(&bp->ap, what, off);
 }
 
+/* Drop the lock (@flags), then log the damage noted while it was held. */
+static __always_inline void unlock_report(struct bget_pool *bp,
+					  unsigned long flags)
+{
+	const char *what = bp->cut_what;
+
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (unlikely(what))
+		report_damage(bp);
+}
+
 /*
  * Free block @h, found by its address (a neighbour) but not on the list
  * its header names, or with a damaged header: it is taken out of use.
@@ -2045,7 +2056,6 @@ static noinline void *grow(struct bget_pool *bp, size_t need, gfp_t gfp)
  */
 static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
 {
-	const char *damaged;
 	unsigned long flags;
 	size_t need;
 	void *p;
@@ -2065,10 +2075,7 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
 		bp->nget++;
 	else
 		bp->failures++;
-	damaged = bp->cut_what;
-	raw_spin_unlock_irqrestore(&bp->lock, flags);
-	if (unlikely(damaged))
-		report_damage(bp);
+	unlock_report(bp, flags);
 	return p;
 }
 
@@ -2139,7 +2146,6 @@ static noinline void *alloc_large(struct bget_pool *bp, size_t size,
 {
 	struct bget_tnode *tn;
 	unsigned long flags;
-	const char *damaged;
 	void *p = NULL;
 
 	raw_spin_lock_irqsave(&bp->lock, flags);
@@ -2148,10 +2154,7 @@ static noinline void *alloc_large(struct bget_pool *bp, size_t size,
 		p = carve_tnode_locked(bp, tn, need);
 		bp->nget++;
 	}
-	damaged = bp->cut_what;
-	raw_spin_unlock_irqrestore(&bp->lock, flags);
-	if (unlikely(damaged))
-		report_damage(bp);
+	unlock_report(bp, flags);
 	return p ?: alloc_slow(bp, size, gfp);
 }
 
@@ -2568,13 +2571,8 @@ static __always_inline bool merge_hot_locked(struct bget_pool *bp,
 static noinline int free_merge(struct bget_pool *bp, struct bget_region *r,
 			       struct bget_hdr *h, unsigned long flags)
 {
-	const char *what;
-
 	coalesce_locked(bp, r, h, false);
-	what = bp->cut_what;
-	raw_spin_unlock_irqrestore(&bp->lock, flags);
-	if (unlikely(what))
-		report_damage(bp);
+	unlock_report(bp, flags);
 	return 0;
 }
 
@@ -2587,15 +2585,11 @@ static noinline int free_large(struct bget_pool *bp, struct bget_region *r,
 			       struct bget_hdr *h, unsigned long flags)
 {
 	size_t size = blk_size(h);
-	const char *what;
 
 	set_hdr(h, size, 0);
 	blk_at(h, size)->prevfree = size;
 	tree_insert_locked(bp, r, h, size);
-	what = bp->cut_what;
-	raw_spin_unlock_irqrestore(&bp->lock, flags);
-	if (unlikely(what))
-		report_damage(bp);
+	unlock_report(bp, flags);
 	return 0;
 }
 
