@@ -299,6 +299,7 @@ struct bget_gone {
  * @size_tree: free blocks of BGET_LARGE bytes or more, one node per size
  * @tcache: a node that headed @size_tree's chain of a size, by a hash of
  * the size; only a shortcut, believed once it still heads that size
+ * @tc_none: what an empty @tcache slot names: a node of no size
  * @hot: the hot block, or NULL: a small free block kept off its bin (see
  * hot_flush_locked())
  * @hot_size: @hot's size, 0 when @hot is NULL
@@ -359,6 +360,7 @@ struct bget_pool {
 	struct rb_root regions;
 	struct rb_root size_tree;
 	struct bget_tnode *tcache[BGET_TCACHE];
+	struct bget_tnode tc_none;
 	struct bget_hdr *hot;
 	size_t hot_size;
 	unsigned long bin_sum;
@@ -995,8 +997,10 @@ static __always_inline struct bget_tnode **tcache_slot(struct bget_pool *bp,
 
 /*
  * The node heading the tree's chain of @size, if the cache still knows it:
- * a node in use (@blk set) that heads a chain (@pprev NULL) is in the tree,
- * and no two tree nodes have one size.  A node whose size changed in place
+ * a node in use that heads a chain (@pprev NULL) is in the tree, and no
+ * two tree nodes have one size.  A node out of use has size 0
+ * (tnode_unlink_locked()), as @tc_none, which names no block, so a size
+ * that matches is a node in use.  A node whose size changed in place
  * (tree_keeps_place(), tree_alone()) took a size no other node has.  The
  * cache is emptied when a region, and so its node array, goes.
  */
@@ -1005,7 +1009,15 @@ static __always_inline struct bget_tnode *tcache_get(struct bget_pool *bp,
 {
 	struct bget_tnode *t = *tcache_slot(bp, size);
 
-	return t && t->size == size && t->blk && !t->pprev ? t : NULL;
+	return t->size == size && !t->pprev ? t : NULL;
+}
+
+static void tcache_clear(struct bget_pool *bp)
+{
+	unsigned int i;
+
+	for (i = 0; i < BGET_TCACHE; i++)
+		bp->tcache[i] = &bp->tc_none;
 }
 
 /* Empty slot @tn takes block @h of @size bytes into the tree. */
@@ -1508,7 +1520,7 @@ static void region_unlink_locked(struct bget_pool *bp, struct bget_region *r)
 		set_hint_locked(bp, NULL);
 	rb_erase(&r->node, &bp->regions);
 	/* The cache may name nodes in @r's array, which goes with it. */
-	memset(bp->tcache, 0, sizeof(bp->tcache));
+	tcache_clear(bp);
 	bp->managed -= r->len;
 	bp->nchange++;
 	if (r->kind != BGET_REGION_DIRECT) {
@@ -3868,6 +3880,7 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 		bp->bin_key[q] = bp->secret;
 	bp->regions = RB_ROOT;
 	bp->size_tree = RB_ROOT;
+	tcache_clear(bp);
 
 	if (size) {
 		unsigned long irqflags;
