@@ -1258,8 +1258,8 @@ static __always_inline bool resize_free_locked(struct bget_pool *bp,
  * checked before it is handed out; one found damaged is cut off and the
  * search goes on.
  */
-static noinline struct bget_tnode *tree_fit_locked(struct bget_pool *bp,
-						   size_t need)
+static __always_inline struct bget_tnode *tree_fit_locked(struct bget_pool *bp,
+							  size_t need)
 {
 	struct bget_tnode *fit, *t;
 	struct rb_node *n;
