@@ -1853,8 +1853,10 @@ static __always_inline void *hand_over(struct bget_pool *bp,
  * its bin: hand out its high @need bytes, the rest going back as a free
  * block.  Drops the lock (@flags).
  */
-static noinline void *alloc_split(struct bget_pool *bp, struct bget_hdr *h,
-				  size_t size, size_t need, unsigned long flags)
+static __always_inline void *alloc_split(struct bget_pool *bp,
+					 struct bget_hdr *h,
+					 size_t size, size_t need,
+					 unsigned long flags)
 {
 	size_t rest = size - need;
 	struct bget_hdr *a = blk_at(h, rest);
