@@ -1022,8 +1022,8 @@ static void tcache_clear(struct bget_pool *bp)
 
 /* Empty slot @tn takes block @h of @size bytes into the tree. */
 static __always_inline void tree_place_locked(struct bget_pool *bp,
-					       struct bget_tnode *tn,
-					       struct bget_hdr *h, size_t size)
+					      struct bget_tnode *tn,
+					      struct bget_hdr *h, size_t size)
 {
 	struct rb_node **link = &bp->size_tree.rb_node, *parent = NULL;
 	struct bget_tnode *t;
