@@ -26,9 +26,12 @@
  * in size order, which is a block of that same smallest size: the two
  * policies place blocks alike, both exactly, and neither fails while a
  * fitting block is free nor looks at more than one block per bin or tree
- * node.  Two fast paths cover most calls: a small request met from the
- * bins, and one carved from the only large block (often a region's
- * untouched end), whose place in the tree does not change.
+ * node.  Fast paths cover most calls: a small request met from the bins,
+ * one carved from the only large block (often a region's untouched end),
+ * whose place in the tree does not change, and the hot block: the block
+ * the last merge on bget_free()'s fast path made, kept off its bin, into
+ * which the next free just below it merges and from which a request it
+ * fits best is carved, with no list touched (see hot_flush_locked()).
  *
  * Blocks are split from their high end, so a free block keeps its header.
  * A region's 64 bytes of bookkeeping and each buffer's 16-byte header come
@@ -308,6 +311,10 @@ struct bget_gone {
  * @size_tree: free blocks of BGET_LARGE bytes or more, one node per size
  * @tcache: a node that headed @size_tree's chain of a size, by a hash of
  * the size; only a shortcut, believed once it still heads that size
+ * @tc_none: what an empty @tcache slot names: a node of no size
+ * @hot: the hot block, or NULL: a small free block kept off its bin (see
+ * hot_flush_locked())
+ * @hot_size: @hot's size, 0 when @hot is NULL
  * @bin_sum: bit w set iff @bin_map[w] is not zero
  * @bin_map: bit q set iff @bins[q] is not empty
  * @bins: free blocks of q quanta, for q < BGET_NBINS, LIFO
@@ -365,6 +372,9 @@ struct bget_pool {
 	struct rb_root regions;
 	struct rb_root size_tree;
 	struct bget_tnode *tcache[BGET_TCACHE];
+	struct bget_tnode tc_none;
+	struct bget_hdr *hot;
+	size_t hot_size;
 	unsigned long bin_sum;
 	unsigned long bin_map[BGET_MAP_WORDS];
 	struct bget_free *bins[BGET_NBINS];
@@ -756,6 +766,17 @@ static void report_damage(struct bget_pool *bp)
 		ap_report_corruption(&bp->ap, what, off);
 }
 
+/* Drop the lock (@flags), then log the damage noted while it was held. */
+static __always_inline void unlock_report(struct bget_pool *bp,
+					  unsigned long flags)
+{
+	const char *what = bp->cut_what;
+
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (unlikely(what))
+		report_damage(bp);
+}
+
 /*
  * Free block @h, found by its address (a neighbour) but not on the list
  * its header names, or with a damaged header: it is taken out of use.
@@ -942,6 +963,34 @@ damaged:
 }
 
 /*
+ * The hot block.  A merge on bget_free()'s fast path leaves the merged
+ * block off its bin, as @hot, with its size in @hot_size (out of a
+ * client's reach, as the bin heads are): the next free just below it
+ * merges into it, and bget_alloc() splits it (or takes it whole) when no
+ * bin holds a smaller fitting block, with no list to update either way.
+ * It counts as the first block of its bin: both fit policies still take
+ * a block of the smallest size that fits.  Its header is checked before
+ * it is handed out or merged into, and the boundary tag above it before a
+ * merge.  Every other path that reads or changes the free index first
+ * puts it back on its bin (hot_flush_locked()), so it sees the index
+ * whole; a damaged hot block is then found and cut off as any other.
+ */
+static noinline void hot_put_back_locked(struct bget_pool *bp)
+{
+	bin_insert_locked(bp, blk_links(bp->hot), size_bin(bp->hot_size));
+	bp->hot = NULL;
+	bp->hot_size = 0;
+	bp->nchange++;
+}
+
+static __always_inline void hot_flush_locked(struct bget_pool *bp)
+{
+	lockdep_assert_held(&bp->lock);
+	if (unlikely(bp->hot))
+		hot_put_back_locked(bp);
+}
+
+/*
  * Does free block @n (header intact) of @nsize bytes in region @r end
  * where its upper neighbour's boundary tag says?  Checked before the merge
  * it would steer.
@@ -1039,8 +1088,10 @@ static __always_inline struct bget_tnode **tcache_slot(struct bget_pool *bp,
 
 /*
  * The node heading the tree's chain of @size, if the cache still knows it:
- * a node in use (@blk set) that heads a chain (@pprev NULL) is in the tree,
- * and no two tree nodes have one size.  A node whose size changed in place
+ * a node in use that heads a chain (@pprev NULL) is in the tree, and no
+ * two tree nodes have one size.  A node out of use has size 0
+ * (tnode_unlink_locked()), as @tc_none, which names no block, so a size
+ * that matches is a node in use.  A node whose size changed in place
  * (tree_keeps_place(), tree_alone()) took a size no other node has.  The
  * cache is emptied when a region, and so its node array, goes.
  */
@@ -1049,12 +1100,21 @@ static __always_inline struct bget_tnode *tcache_get(struct bget_pool *bp,
 {
 	struct bget_tnode *t = *tcache_slot(bp, size);
 
-	return t && t->size == size && t->blk && !t->pprev ? t : NULL;
+	return t->size == size && !t->pprev ? t : NULL;
+}
+
+static void tcache_clear(struct bget_pool *bp)
+{
+	unsigned int i;
+
+	for (i = 0; i < BGET_TCACHE; i++)
+		bp->tcache[i] = &bp->tc_none;
 }
 
 /* Empty slot @tn takes block @h of @size bytes into the tree. */
-static void tree_place_locked(struct bget_pool *bp, struct bget_tnode *tn,
-			      struct bget_hdr *h, size_t size)
+static __always_inline void tree_place_locked(struct bget_pool *bp,
+					      struct bget_tnode *tn,
+					      struct bget_hdr *h, size_t size)
 {
 	struct rb_node **link = &bp->size_tree.rb_node, *parent = NULL;
 	struct bget_tnode *t;
@@ -1289,8 +1349,8 @@ static __always_inline bool resize_free_locked(struct bget_pool *bp,
  * checked before it is handed out; one found damaged is cut off and the
  * search goes on.
  */
-static noinline struct bget_tnode *tree_fit_locked(struct bget_pool *bp,
-						   size_t need)
+static __always_inline struct bget_tnode *tree_fit_locked(struct bget_pool *bp,
+							  size_t need)
 {
 	struct bget_tnode *fit, *t;
 	struct rb_node *n;
@@ -1357,6 +1417,7 @@ find_fit_locked(struct bget_pool *bp, size_t need, struct bget_tnode **tnp)
 	unsigned int q;
 
 	lockdep_assert_held(&bp->lock);
+	hot_flush_locked(bp);
 	*tnp = NULL;
 	while (likely(need < BGET_LARGE)) {
 		q = bin_fit_locked(bp, need);
@@ -1550,7 +1611,7 @@ static void region_unlink_locked(struct bget_pool *bp, struct bget_region *r)
 		set_hint_locked(bp, NULL);
 	rb_erase(&r->node, &bp->regions);
 	/* The cache may name nodes in @r's array, which goes with it. */
-	memset(bp->tcache, 0, sizeof(bp->tcache));
+	tcache_clear(bp);
 	bp->managed -= r->len;
 	bp->nchange++;
 	if (r->kind != BGET_REGION_DIRECT) {
@@ -1613,6 +1674,7 @@ coalesce_locked(struct bget_pool *bp, struct bget_region *r,
 	struct bget_hdr *n = next_blk(h), *p;
 
 	lockdep_assert_held(&bp->lock);
+	hot_flush_locked(bp);
 	if (blk_free(n) && (!poison || hdr_ok(n))) {
 		size_t nsize = blk_size(n);
 
@@ -1864,12 +1926,30 @@ static noinline void *carve_checked_locked(struct bget_pool *bp,
 }
 
 /*
+ * The fast paths' end: block @a of @size bytes is handed out, its upper
+ * neighbour told it is in use, and the lock (@flags) dropped.
+ */
+static __always_inline void *hand_over(struct bget_pool *bp,
+				       struct bget_hdr *a, size_t size,
+				       unsigned long flags)
+{
+	set_hdr(a, size, BH_ALLOC);
+	set_prevfree(blk_at(a, size), 0);
+	bp->curalloc += size;
+	bp->nget++;
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	return blk_payload(a);
+}
+
+/*
  * bget_alloc()'s fast path has taken free block @h, of @size bytes, off
  * its bin: hand out its high @need bytes, the rest going back as a free
  * block.  Drops the lock (@flags).
  */
-static noinline void *alloc_split(struct bget_pool *bp, struct bget_hdr *h,
-				  size_t size, size_t need, unsigned long flags)
+static __always_inline void *alloc_split(struct bget_pool *bp,
+					 struct bget_hdr *h,
+					 size_t size, size_t need,
+					 unsigned long flags)
 {
 	size_t rest = size - need;
 	struct bget_hdr *a = blk_at(h, rest);
@@ -1877,12 +1957,7 @@ static noinline void *alloc_split(struct bget_pool *bp, struct bget_hdr *h,
 	set_hdr(h, rest, 0);
 	bin_insert_locked(bp, blk_links(h), size_bin(rest));
 	set_prevfree(a, rest);
-	set_hdr(a, need, BH_ALLOC);
-	set_prevfree(blk_at(a, need), 0);
-	bp->curalloc += need;
-	bp->nget++;
-	raw_spin_unlock_irqrestore(&bp->lock, flags);
-	return blk_payload(a);
+	return hand_over(bp, a, need, flags);
 }
 
 /*
@@ -2090,7 +2165,6 @@ static noinline void *grow(struct bget_pool *bp, size_t need, gfp_t gfp)
  */
 static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
 {
-	const char *damaged;
 	unsigned long flags;
 	size_t need;
 	void *p;
@@ -2110,26 +2184,86 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
 		bp->nget++;
 	else
 		bp->failures++;
-	damaged = bp->cut_what;
-	raw_spin_unlock_irqrestore(&bp->lock, flags);
-	if (unlikely(damaged))
-		report_damage(bp);
+	unlock_report(bp, flags);
 	return p;
 }
 
 /*
+ * bget_alloc()'s fast path when the hot block is the smallest free block
+ * that fits @need bytes: split its high end off (what is left stays hot)
+ * or take it whole, once its header is found intact; a damaged one is cut
+ * off and the slow way taken.  Called with the lock held (@flags), drops
+ * it.
+ */
+static noinline void *alloc_hot(struct bget_pool *bp, size_t size,
+				size_t need, gfp_t gfp, unsigned long flags)
+{
+	struct bget_hdr *h = bp->hot, *a;
+	size_t hsize = bp->hot_size, rest = hsize - need;
+
+	if (unlikely(hdr_info(h) != free_info(hsize) || !hdr_ok(h))) {
+		bp->hot = NULL;
+		bp->hot_size = 0;
+		bp->lost += hsize;
+		drop_blk_locked(bp, h, "free block damaged");
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
+		return alloc_slow(bp, size, gfp);
+	}
+	if (rest >= BGET_MIN_BLOCK) {
+		set_hdr(h, rest, 0);
+		bp->hot_size = rest;
+		a = blk_at(h, rest);
+		set_prevfree(a, rest);
+	} else {
+		bp->hot = NULL;
+		bp->hot_size = 0;
+		a = h;
+		need = hsize;
+	}
+	return hand_over(bp, a, need, flags);
+}
+
+/*
  * bget_alloc()'s fast path when no bin fits a small request of @size
- * bytes (@need with the header): carve it from the only large block, or
- * go the slow way.  Called with the lock held (@flags), drops it.
+ * bytes (@need with the header): take the hot block if it fits, else carve
+ * it from the only large block, or go the slow way.  Called with the lock
+ * held (@flags), drops it.
  */
 static noinline void *alloc_lone(struct bget_pool *bp, size_t size,
 				 size_t need, gfp_t gfp, unsigned long flags)
 {
-	void *p = take_lone_locked(bp, need);
+	void *p;
+
+	/* The hot block is smaller than any large block. */
+	if (bp->hot_size >= need)
+		return alloc_hot(bp, size, need, gfp, flags);
+	p = take_lone_locked(bp, need);
 
 	if (likely(p))
 		bp->nget++;
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	return p ?: alloc_slow(bp, size, gfp);
+}
+
+/*
+ * bget_alloc()'s path for a large request (@need bytes with the header,
+ * BGET_LARGE or more), no poison: the bins hold nothing that large, so the
+ * size tree's smallest fitting block, carved.  No fit: the slow way.
+ */
+static noinline void *alloc_large(struct bget_pool *bp, size_t size,
+				  size_t need, gfp_t gfp)
+{
+	struct bget_tnode *tn;
+	unsigned long flags;
+	void *p = NULL;
+
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	tn = tree_fit_locked(bp, need);
+	if (likely(tn)) {
+		p = carve_tnode_locked(bp, tn, need);
+		bp->nget++;
+	}
+	unlock_report(bp, flags);
 	return p ?: alloc_slow(bp, size, gfp);
 }
 
@@ -2159,6 +2293,9 @@ static __always_inline void *bget_take(struct bget_pool *bp, size_t size,
 		q = bin_fit_locked(bp, need);
 		if (unlikely(q == BGET_NBINS))
 			return alloc_lone(bp, size, need, gfp, flags);
+		/* need <= @hot_size <= bin q's size */
+		if (bp->hot_size - need <= ((size_t)q << BGET_QSHIFT) - need)
+			return alloc_hot(bp, size, need, gfp, flags);
 		/*
 		 * The first block of the bin, checked; any doubt (a next
 		 * block out of the window included) and the slow path looks
@@ -2171,14 +2308,13 @@ static __always_inline void *bget_take(struct bget_pool *bp, size_t size,
 			bsize = (size_t)q << BGET_QSHIFT;
 			if (bsize - need >= BGET_MIN_BLOCK)
 				return alloc_split(bp, h, bsize, need, flags);
-			set_hdr(h, bsize, BH_ALLOC);
-			set_prevfree(blk_at(h, bsize), 0);
-			bp->curalloc += bsize;
-			bp->nget++;
-			raw_spin_unlock_irqrestore(&bp->lock, flags);
-			return blk_payload(h);
+			return hand_over(bp, h, bsize, flags);
 		}
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
+	} else if (size - 1 < BGET_MAX_BLOCK - BGET_LARGE && !pool_poison(bp)) {
+		need = ALIGN(size + BGET_HDR, BGET_QUANTUM);
+		if (need >= BGET_LARGE)
+			return alloc_large(bp, size, need, gfp);
 	}
 	return alloc_slow(bp, size, gfp);
 }
@@ -2508,8 +2644,11 @@ static __always_inline bool merge_up_locked(struct bget_pool *bp,
 	kill_hdr(n);
 	size += nsize;
 	set_hdr(h, size, 0);
-	bin_insert_locked(bp, blk_links(h), size_bin(size));
 	set_prevfree(blk_at(h, size), size);
+	/* The merged block is the hot one now; the last goes on its bin. */
+	hot_flush_locked(bp);
+	bp->hot = h;
+	bp->hot_size = size;
 	return true;
 }
 
@@ -2532,19 +2671,59 @@ static __always_inline bool kasan_free_fast(struct bget_hdr *h)
 }
 
 /*
+ * Block @h of @size bytes (under BGET_LARGE), checked, being freed just
+ * below the hot block @n, with no free block below it: they merge into a
+ * new hot block if it stays small, and true is returned; false, nothing
+ * changed, otherwise.  check_blk_locked() found @n's header intact; its
+ * size must be @hot_size, and the boundary tag above it agree.  @n and
+ * @hot_size are the pool's own, so that tag lies in @n's region.
+ */
+static __always_inline bool merge_hot_locked(struct bget_pool *bp,
+					     struct bget_hdr *h,
+					     struct bget_hdr *n, size_t size)
+{
+	size_t nsize = bp->hot_size;
+	const struct bget_hdr *e = blk_at(n, nsize);
+
+	if (nsize >= BGET_LARGE - size ||
+	    unlikely(hdr_info(n) != free_info(nsize) || hdr_prevfree(e) != nsize ||
+		     !hdr_ok(e)))
+		return false;
+	kill_hdr(n);
+	size += nsize;
+	set_hdr(h, size, 0);
+	set_prevfree(blk_at(h, size), size);
+	bp->hot = h;
+	bp->hot_size = size;
+	return true;
+}
+
+/*
  * bget_free()'s fast path for a block with a free neighbour, or a large
  * one: coalesce it, drop the lock (@flags) and log any damage found.
  */
 static noinline int free_merge(struct bget_pool *bp, struct bget_region *r,
 			       struct bget_hdr *h, unsigned long flags)
 {
-	const char *what;
-
 	coalesce_locked(bp, r, h, false);
-	what = bp->cut_what;
-	raw_spin_unlock_irqrestore(&bp->lock, flags);
-	if (unlikely(what))
-		report_damage(bp);
+	unlock_report(bp, flags);
+	return 0;
+}
+
+/*
+ * bget_free()'s path for a large block @h of region @r with both
+ * neighbours in use: it goes into the size tree.  Drops the lock (@flags)
+ * and logs any damage found.
+ */
+static noinline int free_large(struct bget_pool *bp, struct bget_region *r,
+			       struct bget_hdr *h, unsigned long flags)
+{
+	size_t size = blk_size(h);
+
+	set_hdr(h, size, 0);
+	set_prevfree(blk_at(h, size), size);
+	tree_insert_locked(bp, r, h, size);
+	unlock_report(bp, flags);
 	return 0;
 }
 
@@ -2558,7 +2737,8 @@ static noinline int free_up(struct bget_pool *bp, struct bget_region *r,
 			    struct bget_hdr *h, struct bget_hdr *n,
 			    unsigned long flags)
 {
-	if (likely(merge_up_locked(bp, r, h, n, blk_size(h)))) {
+	if (n == bp->hot ? merge_hot_locked(bp, h, n, blk_size(h)) :
+	    merge_up_locked(bp, r, h, n, blk_size(h))) {
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
 		return 0;
 	}
@@ -2614,6 +2794,9 @@ int bget_free(struct bget_pool *bp, void *buf)
 				raw_spin_unlock_irqrestore(&bp->lock, flags);
 				return 0;
 			}
+			/* A large one goes into the size tree. */
+			if (!hdr_prevfree(h) && !blk_free(n))
+				return free_large(bp, r, h, flags);
 			/*
 			 * Freed just above the only large free block (often a
 			 * region's untouched end): it grows in place.
@@ -2749,6 +2932,7 @@ void *bget_realloc(struct bget_pool *bp, void *buf, size_t newsize, gfp_t gfp)
 	if (!buf)
 		return bget_alloc(bp, newsize, gfp);
 	raw_spin_lock_irqsave(&bp->lock, flags);
+	hot_flush_locked(bp);
 	if (!block_size_for(newsize, &need)) {
 		bp->failures++;
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
@@ -2860,9 +3044,10 @@ static size_t largest_free_locked(struct bget_pool *bp)
 		return tnode_rb(n)->size;
 	}
 	if (!bp->bin_sum)
-		return 0;
+		return bp->hot_size;
 	w = __fls(bp->bin_sum);
-	return (size_t)(w * BITS_PER_LONG + __fls(bp->bin_map[w])) << BGET_QSHIFT;
+	return max((size_t)(w * BITS_PER_LONG + __fls(bp->bin_map[w])) <<
+		   BGET_QSHIFT, bp->hot_size);
 }
 
 /* Bytes in free blocks, headers included: what is neither used nor lost. */
@@ -2930,7 +3115,7 @@ static __maybe_unused bool walk_bin_locked(struct bget_pool *bp,
 }
 
 /*
- * The free blocks in the index, and their bytes; walks all of it, for the
+ * The free blocks in the index (the hot block too), and their bytes; walks all of it, for the
  * tests only, checking each link before it follows it.  False if it met
  * damage not found yet (a walk of an intact index always succeeds).
  */
@@ -2945,6 +3130,13 @@ static __maybe_unused bool walk_free_locked(struct bget_pool *bp,
 	lockdep_assert_held(&bp->lock);
 	*count = 0;
 	*bytes = 0;
+	if (bp->hot) {
+		if (hdr_info(bp->hot) != free_info(bp->hot_size) ||
+		    !hdr_ok(bp->hot))
+			return false;
+		++*count;
+		*bytes += bp->hot_size;
+	}
 	/* The bitmap names the non-empty bins (validate checks it does). */
 	for (w = 0; w < BGET_MAP_WORDS; w++)
 		for (m = bp->bin_map[w]; m; m &= m - 1)
@@ -3616,6 +3808,8 @@ static enum bget_verdict validate(struct bget_pool *bp, char *msg, size_t len)
 		c.msg = msg;
 		c.len = len;
 		raw_spin_lock_irqsave(&bp->lock, flags);
+		/* A hot block that comes back meanwhile changes the sequence. */
+		hot_flush_locked(bp);
 		seq = layout_seq_locked(bp);
 		while (!(ret = validate_step_locked(bp, &c))) {
 			raw_spin_unlock_irqrestore(&bp->lock, flags);
@@ -3812,6 +4006,7 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 		bp->bin_key[q] = bp->secret;
 	bp->regions = RB_ROOT;
 	bp->size_tree = RB_ROOT;
+	tcache_clear(bp);
 
 	if (size) {
 		unsigned long irqflags;

@@ -30,7 +30,13 @@
  * iom_reset_secure(), which are process context only.
  *
  * Locking: one raw_spinlock_t per buffer, taken with irqsave, guards the
- * ring and every field of struct iom_buffer below it.  What a call does with
+ * ring and every field of struct iom_buffer below it.  On an IOM_SPSC ring
+ * the producer's calls (iom_push(), iom_alloc()) and the consumer's
+ * (iom_shift(), iom_peek(), iom_peek_update(), iom_release()) take no lock
+ * and pair release/acquire barriers instead, as lib/kfifo.c does: see
+ * "IOM_SPSC" before spsc_pack(); each side's work is that of the locked
+ * call below, but for a cut at a damaged cookie under IOM_POISON, which
+ * poisons the bytes it cuts off (linear in them, no lock held).  What a call does with
  * it held is bounded by the longest chunk, never by the ring's size:
  *
  *   iom_push()            copies one chunk (at most 65535 bytes, two memcpys)
@@ -127,7 +133,7 @@
 #include "allocpools_kasan.h"
 #include "allocpools_trace.h"
 
-#define IOM_FLAGS		(IOM_MAINLY_EMPTY | IOM_POISON)
+#define IOM_FLAGS		(IOM_MAINLY_EMPTY | IOM_POISON | IOM_SPSC)
 /*
  * Set in @flags, not a create flag: a reset is writing the ring with the lock
  * dropped.  It lives in @flags so that the push fast path, which tests
@@ -141,6 +147,14 @@
  * in one step; the unlocked wipe of a reset yields between steps.
  */
 #define IOM_STEP		SZ_64K
+/*
+ * IOM_SPSC: @tail holds the write index in its low half and the count of
+ * chunks produced in its high half, so that the consumer reads both at
+ * once.  Both are needed modulo 2^IOM_HALF only: a ring holds fewer bytes
+ * and chunks than that (IOM_SPSC_MAX_SIZE).
+ */
+#define IOM_HALF		(BITS_PER_LONG / 2)
+#define IOM_HALF_MASK		((1UL << IOM_HALF) - 1)
 
 /**
  * struct iom_buffer - a FIFO ring
@@ -149,6 +163,8 @@
  * @ring: the vmalloc'd ring, @size bytes
  * @size: ring size, a power of two
  * @flags: IOM_* create flags, and IOM_WIPING during a reset's unlocked wipe
+ * @spsc: IOM_SPSC, kept apart from @flags: it is read without the lock, to
+ *	choose the lock-free paths, while a reset writes IOM_WIPING into @flags
  * @in: free-running write index
  * @out: free-running read index; in - out bytes are in use
  * @chunks: chunks queued or allocated
@@ -173,6 +189,22 @@
  * @ends: iom_alloc() chunks: one bit per ring byte, set at the last byte of
  *	every chunk handed out and not yet released.  Kept out of the ring,
  *	where no client can write it: a release goes by it, not by the cookie.
+ * @p_invalid_frees: IOM_SPSC: poison found overwritten by a push or an
+ *	allocation, the producer's share of invalid_frees
+ * @p_corruptions: IOM_SPSC: the same, its share of corruptions
+ * @tail: IOM_SPSC: @in and @produced in one word (see IOM_HALF), published
+ *	by the producer with smp_store_release()
+ * @produced: IOM_SPSC: chunks produced, free-running
+ * @consumed: IOM_SPSC: chunks consumed or cut off, free-running
+ *
+ * IOM_SPSC rings take the lock only in the calls that touch both ends
+ * (reset, iterators), which the caller keeps both sides away from.
+ * Otherwise each field has one writer: the producer owns @in, @tail,
+ * @produced, @alloc_mode, @stale, @stale_len, @peak_used, @pushes, @allocs,
+ * @tail_drops, @failures and the p_ counters, and sets bits in @ends; the
+ * consumer owns @out, @consumed, @shifts, @releases, @head_drops,
+ * @invalid_frees and @corruptions, and clears bits in @ends.  @chunks and
+ * @seq are kept only by those two-ended calls (spsc_enter_locked()).
  */
 struct iom_buffer {
 	struct ap_pool ap;
@@ -180,6 +212,7 @@ struct iom_buffer {
 	u8 *ring;
 	size_t size;
 	unsigned int flags;
+	bool spsc;
 	unsigned long in;
 	unsigned long out;
 	size_t chunks;
@@ -192,6 +225,10 @@ struct iom_buffer {
 	u64 pushes, shifts, allocs, releases, head_drops, tail_drops, failures,
 	    invalid_frees, corruptions;
 	unsigned long *ends;
+	u64 p_invalid_frees, p_corruptions;
+	unsigned long tail;
+	unsigned long produced;
+	unsigned long consumed;
 };
 
 static inline size_t ring_off(const struct iom_buffer *iomb, unsigned long i)
@@ -216,11 +253,9 @@ static inline void set_ring_byte(struct iom_buffer *iomb, unsigned long i, u8 v)
 	ap_kasan_write_u8(&iomb->ring[ring_off(iomb, i)], v);
 }
 
-static void write_cookie_locked(struct iom_buffer *iomb, size_t len)
+/* The ring bytes at @i are the caller's: the lock, or an SPSC producer. */
+static void write_cookie(struct iom_buffer *iomb, unsigned long i, size_t len)
 {
-	unsigned long i = iomb->in;
-
-	lockdep_assert_held(&iomb->lock);
 	if (len < 128) {
 		set_ring_byte(iomb, i, len);
 	} else if (len < IOM_LONG_BASE) {
@@ -234,24 +269,59 @@ static void write_cookie_locked(struct iom_buffer *iomb, size_t len)
 	}
 }
 
-/* Length of the chunk whose cookie starts at @i; *clen gets the cookie's. */
-static size_t read_cookie_locked(const struct iom_buffer *iomb, unsigned long i,
-				 size_t *clen)
+static inline void write_cookie_locked(struct iom_buffer *iomb, size_t len)
+{
+	lockdep_assert_held(&iomb->lock);
+	write_cookie(iomb, iomb->in, len);
+}
+
+/*
+ * A chunk of @len bytes, @need with its cookie, that does not wrap: written
+ * at @p, ring index @in.  The ring bytes are the caller's, as above.
+ */
+static __always_inline void put_flat(struct iom_buffer *iomb, u8 *p,
+				     unsigned long in, const void *data,
+				     size_t len, size_t need)
+{
+	if (len < 128)
+		ap_kasan_write_u8(p, len);
+	else
+		write_cookie(iomb, in, len);
+	ap_kasan_copy_in(p + need - len, data, len);
+}
+
+/*
+ * Length of the chunk whose cookie starts at @i; *clen gets the cookie's.
+ * No byte at or past @i + @avail is read (an SPSC producer may be writing
+ * there): a cookie that would run on reads as length 0, which never fits.
+ */
+static __always_inline size_t read_cookie(const struct iom_buffer *iomb,
+					  unsigned long i, size_t avail,
+					  size_t *clen)
 {
 	u8 b0 = ring_byte(iomb, i), b1;
 
-	lockdep_assert_held(&iomb->lock);
-	if (b0 < 0x80) {
-		*clen = 1;
+	*clen = 1;
+	if (b0 < 0x80)
 		return b0;
-	}
+	if (avail < 2)
+		return 0;
 	b1 = ring_byte(iomb, i + 1);
 	if (b0 == 0x80 && b1 < 0x80) {
+		if (avail < 3)
+			return 0;
 		*clen = 3;
 		return IOM_LONG_BASE + ((size_t)b1 << 8) + ring_byte(iomb, i + 2);
 	}
 	*clen = 2;
 	return ((size_t)(b0 & 0x7f) << 8) | b1;
+}
+
+static inline size_t read_cookie_locked(const struct iom_buffer *iomb,
+					unsigned long i, size_t *clen)
+{
+	lockdep_assert_held(&iomb->lock);
+	return read_cookie(iomb, i, SIZE_MAX, clen);
 }
 
 /*
@@ -296,6 +366,23 @@ static inline size_t total_clen(size_t t)
 	if (t <= 128)
 		return 1;
 	return t <= IOM_LONG_BASE + 1 ? 2 : 3;
+}
+
+/*
+ * iom_alloc() mode: the oldest chunk's cookie is at ring offset @off and
+ * its last byte at @e, the first chunk end in @ends from @off on (the ring
+ * size if none).  Return: its length, cookie included, if @p is its data;
+ * else 0.
+ */
+static size_t oldest_chunk(const struct iom_buffer *iomb, size_t off,
+			   size_t e, const u8 *p)
+{
+	size_t t;
+
+	if (WARN_ON_ONCE(e >= iomb->size))
+		return 0;
+	t = e + 1 - off;
+	return p == iomb->ring + off + total_clen(t) ? t : 0;
 }
 
 /* Copy @len bytes between the ring at @i and @buf: at most two memcpys. */
@@ -369,6 +456,9 @@ static void stale_add_locked(struct iom_buffer *iomb, unsigned long from,
 }
 
 /*
+ * The caller owns the free space: it holds the lock, or it is an SPSC
+ * ring's producer.
+ *
  * IOM_POISON: the free bytes [in, @end) are about to be used; the chunk's
  * cookie and data start at @check.  Those from @check on that are not stale
  * must still hold POISON_FREE.  Stale bytes were never handed to anyone, so
@@ -380,14 +470,13 @@ static void stale_add_locked(struct iom_buffer *iomb, unsigned long from,
  * overwritten: its offset is in *@bad, the checked bytes are poisoned
  * again, the damage is counted and nothing else changes.
  */
-static bool claim_locked(struct iom_buffer *iomb, unsigned long check,
-			 unsigned long end, bool fill_stale, size_t *bad)
+static bool claim(struct iom_buffer *iomb, unsigned long check,
+		  unsigned long end, bool fill_stale, size_t *bad)
 {
 	unsigned long in = iomb->in;
 	size_t c = check - in, n = end - in, s = 0, e = 0, lo, hi;
 	u8 *p = NULL;
 
-	lockdep_assert_held(&iomb->lock);
 	if (iomb->stale_len) {
 		/* relative to in, as c and n are */
 		s = iomb->stale - in;
@@ -406,8 +495,14 @@ static bool claim_locked(struct iom_buffer *iomb, unsigned long check,
 			fill(iomb, in + c, POISON_FREE, hi - c);
 		if (lo < n)
 			fill(iomb, in + lo, POISON_FREE, n - lo);
-		iomb->invalid_frees++;
-		iomb->corruptions++;
+		if (iomb->spsc) {
+			/* the consumer counts in the shared counters */
+			WRITE_ONCE(iomb->p_invalid_frees, iomb->p_invalid_frees + 1);
+			WRITE_ONCE(iomb->p_corruptions, iomb->p_corruptions + 1);
+		} else {
+			iomb->invalid_frees++;
+			iomb->corruptions++;
+		}
 		return false;
 	}
 	if (!iomb->stale_len || s >= n)
@@ -614,6 +709,382 @@ static void wipe_end(struct iom_buffer *iomb)
 }
 
 /*
+ * IOM_SPSC.  One producer (iom_push(), iom_alloc()) and one consumer
+ * (iom_shift(), iom_peek(), iom_peek_update(), iom_release()) run at once
+ * with no lock, as kfifo's single reader and writer do.  The producer
+ * writes a chunk's cookie and bytes (and its end bit in @ends) and then
+ * publishes @tail with smp_store_release(); the consumer reads @tail with
+ * smp_load_acquire() before it reads anything the producer wrote.  The
+ * consumer reads, poisons, clears end bits, and then publishes @out with
+ * smp_store_release(); the producer reads @out with smp_load_acquire()
+ * before it reuses a byte.  Each side writes only its own fields (struct
+ * iom_buffer); the other side's it reads with READ_ONCE().
+ *
+ * The consumer checks a cookie against the chunk count that came with
+ * @tail, exactly as the locked ring does, and never reads past the write
+ * index it saw, where the producer may be writing.
+ */
+
+static inline unsigned long spsc_pack(unsigned long in, unsigned long produced)
+{
+	return produced << IOM_HALF | (in & IOM_HALF_MASK);
+}
+
+/* The full write index in @tail, seen from a read index @out before it. */
+static inline unsigned long spsc_in(unsigned long tail, unsigned long out)
+{
+	return out + ((tail - out) & IOM_HALF_MASK);
+}
+
+static inline size_t spsc_chunks(unsigned long tail, unsigned long consumed)
+{
+	return ((tail >> IOM_HALF) - consumed) & IOM_HALF_MASK;
+}
+
+/* A counter of one side's, which iom_stats() reads beside it. */
+static inline void spsc_inc(u64 *counter)
+{
+	WRITE_ONCE(*counter, *counter + 1);
+}
+
+/* The consumer's view: the write index in *@in, and the chunks up to it. */
+static inline size_t spsc_tail(const struct iom_buffer *iomb, unsigned long *in)
+{
+	/* Pairs with smp_store_release() in spsc_produce(). */
+	unsigned long tail = smp_load_acquire(&iomb->tail);
+
+	*in = spsc_in(tail, iomb->out);
+	return spsc_chunks(tail, iomb->consumed);
+}
+
+/*
+ * The producer's view: the read index.  Pairs with smp_store_release() in
+ * spsc_consume(): the bytes before it are read, poisoned and their end
+ * bits cleared, so the producer may reuse them.
+ */
+static inline unsigned long spsc_out(const struct iom_buffer *iomb)
+{
+	/* Pairs with smp_store_release() in spsc_consume(). */
+	return smp_load_acquire(&iomb->out);
+}
+
+/* Producer: one more chunk, written up to @in; @out is the read index seen. */
+static inline void spsc_produce(struct iom_buffer *iomb, unsigned long in,
+				unsigned long out)
+{
+	iomb->in = in;
+	iomb->produced++;
+	if (in - out > iomb->peak_used)
+		WRITE_ONCE(iomb->peak_used, in - out);
+	/* Pairs with smp_load_acquire() in spsc_tail(). */
+	smp_store_release(&iomb->tail, spsc_pack(in, iomb->produced));
+}
+
+/* Consumer: @n chunks are gone and the read index moves to @out. */
+static inline void spsc_consume(struct iom_buffer *iomb, unsigned long out,
+				size_t n)
+{
+	WRITE_ONCE(iomb->consumed, iomb->consumed + n);
+	/* Pairs with smp_load_acquire() in spsc_out(). */
+	smp_store_release(&iomb->out, out);
+}
+
+/*
+ * The calls that touch both ends run, on an SPSC ring, with both sides
+ * kept out by the caller; they take the lock and work on @chunks, derived
+ * here and handed back to both sides by spsc_leave_locked().  An empty
+ * ring is free to take either family again.
+ */
+static void spsc_enter_locked(struct iom_buffer *iomb)
+{
+	lockdep_assert_held(&iomb->lock);
+	if (!iomb->spsc)
+		return;
+	iomb->chunks = spsc_chunks(iomb->tail, iomb->consumed);
+	if (!iomb->chunks)
+		iomb->alloc_mode = false;
+}
+
+static void spsc_leave_locked(struct iom_buffer *iomb)
+{
+	lockdep_assert_held(&iomb->lock);
+	if (!iomb->spsc)
+		return;
+	WRITE_ONCE(iomb->consumed, iomb->produced - iomb->chunks);
+	WRITE_ONCE(iomb->tail, spsc_pack(iomb->in, iomb->produced));
+}
+
+/* What iterators compare: it changes with every chunk in or out. */
+static unsigned long iom_seq_locked(const struct iom_buffer *iomb)
+{
+	lockdep_assert_held(&iomb->lock);
+	return iomb->seq + iomb->produced + iomb->consumed;
+}
+
+/*
+ * Beside both sides: bytes in use, and in *@chunks the chunks queued.
+ * Each side's index is read once, the consumer's first, so the figures
+ * are a snapshot, clamped to what a ring can hold.
+ */
+static size_t spsc_snapshot(const struct iom_buffer *iomb, size_t *chunks)
+{
+	unsigned long out = spsc_out(iomb);
+	unsigned long consumed = READ_ONCE(iomb->consumed);
+	/* Pairs with smp_store_release() in spsc_produce(). */
+	unsigned long tail = smp_load_acquire(&iomb->tail);
+	size_t used = min_t(size_t, spsc_in(tail, out) - out, iomb->size);
+
+	*chunks = spsc_chunks(tail, consumed);
+	if (*chunks > iomb->size / 2)
+		*chunks = 0;	/* the consumer read ahead of our tail */
+	return used;
+}
+
+/*
+ * Consumer: the first bit set in @ends from @from on, or the ring size.
+ * Word by word with READ_ONCE(): the producer sets other bits meanwhile.
+ */
+static size_t spsc_next_end(const struct iom_buffer *iomb, size_t from)
+{
+	size_t w = from / BITS_PER_LONG, words = iomb->size / BITS_PER_LONG;
+	unsigned long bits;
+
+	if (from >= iomb->size)
+		return iomb->size;
+	bits = READ_ONCE(iomb->ends[w]) & (~0UL << (from % BITS_PER_LONG));
+	while (!bits) {
+		if (++w >= words)
+			return iomb->size;
+		bits = READ_ONCE(iomb->ends[w]);
+	}
+	return w * BITS_PER_LONG + __ffs(bits);
+}
+
+/* The producer side of iom_push(); iom_push() checked the arguments. */
+static noinline int spsc_push(struct iom_buffer *iomb, const void *data,
+			      size_t len, size_t need, unsigned int mode)
+{
+	unsigned long in = iomb->in, out;
+	size_t bad, off;
+	int ret;
+
+	/* Dropping would consume: the consumer's business. */
+	if (mode != IOM_TAIL_DROP) {
+		ret = -EINVAL;
+		goto fail;
+	}
+	out = spsc_out(iomb);
+	if (iomb->alloc_mode) {
+		/* Only an empty ring changes family, and only we fill it. */
+		if (in != out) {
+			ret = -EBUSY;
+			goto fail;
+		}
+		WRITE_ONCE(iomb->alloc_mode, false);
+	}
+	if (need > iomb->size - (in - out)) {
+		spsc_inc(&iomb->tail_drops);
+		return -ENOBUFS;
+	}
+	if ((iomb->flags & IOM_POISON) && !claim(iomb, in, in + need, false, &bad)) {
+		spsc_inc(&iomb->failures);
+		ap_report_invalid(&iomb->ap, "poison overwritten", true, bad);
+		return -EIO;
+	}
+	off = ring_off(iomb, in);
+	if (likely(off + need <= iomb->size)) {
+		put_flat(iomb, iomb->ring + off, in, data, len, need);
+	} else {
+		write_cookie(iomb, in, len);
+		copy_in(iomb, in + need - len, data, len);
+	}
+	spsc_inc(&iomb->pushes);
+	spsc_produce(iomb, in + need, out);
+	return 0;
+
+fail:
+	spsc_inc(&iomb->failures);
+	return ret;
+}
+
+/*
+ * Consumer: a cookie at @out does not fit the queue.  Everything up to the
+ * write index seen, @in, is dropped unread, as cut_locked() does; the
+ * bytes are poisoned here (the producer checks free bytes, and keeps the
+ * only stale range), which costs O(@in - @out) on this rare path.
+ */
+static void spsc_cut(struct iom_buffer *iomb, unsigned long in, size_t chunks)
+{
+	size_t off = ring_off(iomb, iomb->out);
+
+	if (iomb->flags & IOM_POISON)
+		fill(iomb, iomb->out, POISON_FREE, in - iomb->out);
+	spsc_inc(&iomb->invalid_frees);
+	spsc_inc(&iomb->corruptions);
+	WRITE_ONCE(iomb->head_drops, iomb->head_drops + chunks);
+	spsc_consume(iomb, in, chunks);
+	ap_report_corruption(&iomb->ap, "chunk cookie damaged", off);
+}
+
+/*
+ * The consumer side of iom_shift(), iom_peek() and (@buf NULL, @shift)
+ * iom_peek_update().
+ */
+static noinline int spsc_take(struct iom_buffer *iomb, void *buf, size_t *len,
+			      size_t bufsize, bool shift)
+{
+	unsigned long out = iomb->out, in, end;
+	size_t chunks, n, clen, off;
+
+	chunks = spsc_tail(iomb, &in);
+	if (!chunks)
+		return -ENODATA;
+	/* Set before the chunks we see were published, and kept while any is. */
+	if (READ_ONCE(iomb->alloc_mode))
+		return -EBUSY;
+	n = read_cookie(iomb, out, in - out, &clen);
+	if (!cookie_fits(out, in, chunks, clen, n)) {
+		spsc_cut(iomb, in, chunks);
+		return -ENODATA;
+	}
+	*len = n;
+	if (n > bufsize)
+		return -EMSGSIZE;
+	off = ring_off(iomb, out);
+	if (!buf)
+		;
+	else if (likely(off + clen + n <= iomb->size))
+		ap_kasan_copy_out(buf, iomb->ring + off + clen, n);
+	else
+		copy_out(iomb, out + clen, buf, n);
+	if (shift) {
+		end = out + clen + n;
+		if (iomb->flags & IOM_POISON)
+			fill(iomb, out, POISON_FREE, end - out);
+		spsc_inc(&iomb->shifts);
+		spsc_consume(iomb, end, 1);
+	}
+	return 0;
+}
+
+/*
+ * The producer side of iom_alloc().  As on a locked ring, but an empty
+ * ring is not rewound to offset 0 (the read index is the consumer's), and
+ * the end bit is set atomically: the consumer clears others in the word.
+ */
+static noinline void *spsc_alloc(struct iom_buffer *iomb, size_t len)
+{
+	unsigned long in = iomb->in, out;
+	size_t need, gap = 0, off, bad;
+	bool shared;
+	u8 *chunk;
+
+	if (!len || len > IOM_MAX_CHUNK)
+		goto fail;
+	out = spsc_out(iomb);
+	if (in != out && !iomb->alloc_mode)
+		goto fail;
+	need = len + cookie_len(len);
+	off = ring_off(iomb, in);
+	if (need > iomb->size - off)
+		gap = iomb->size - off;
+	if (gap + need > iomb->size - (in - out))
+		goto fail;
+	if ((iomb->flags & IOM_POISON) &&
+	    !claim(iomb, in + gap, in + gap + need, true, &bad)) {
+		spsc_inc(&iomb->failures);
+		ap_report_invalid(&iomb->ap, "poison overwritten", true, bad);
+		return NULL;
+	}
+	if (gap) {
+		ap_kasan_write_u8(&iomb->ring[off], IOM_GAP);
+		in += gap;
+	}
+	write_cookie(iomb, in, len);
+	in += need;
+	set_bit(ring_off(iomb, in - 1), iomb->ends);
+	WRITE_ONCE(iomb->alloc_mode, true);
+	spsc_inc(&iomb->allocs);
+	/* The oldest chunk, live when @out was read, may share our last granule. */
+	off = ring_off(iomb, out);
+	shared = iomb->in != out && off > ring_off(iomb, in - 1) &&
+		 ap_kasan_same_granule(off, ring_off(iomb, in - 1));
+	chunk = iomb->ring + ring_off(iomb, in - len);
+	spsc_produce(iomb, in, out);
+	if (shared)
+		ap_kasan_alloc_whole(chunk, len);
+	else
+		ap_kasan_alloc(chunk, len, len);
+	return chunk;
+
+fail:
+	spsc_inc(&iomb->failures);
+	return NULL;
+}
+
+/*
+ * The consumer side of iom_release(), as release_oldest_locked() but with
+ * the write index and chunk count from @tail.  The oldest chunk may sit at
+ * offset 0 behind a gap that the producer skipped after the consumer last
+ * looked (no chunk ends between the read index and the ring's end): the
+ * gap goes with it.  KASAN: the granules the chunk shares with its
+ * neighbours stay unpoisoned, as the producer may be handing one out.
+ *
+ * Return: as release_oldest_locked(), and -EBUSY for pushed chunks.
+ */
+static noinline int spsc_release(struct iom_buffer *iomb, const u8 *p)
+{
+	unsigned long out = iomb->out, in, end;
+	size_t chunks, off, e, t, clen, c, len, head_gap = 0;
+	bool sound = true;
+
+	chunks = spsc_tail(iomb, &in);
+	if (!chunks)
+		return -EINVAL;
+	if (!READ_ONCE(iomb->alloc_mode))
+		return -EBUSY;
+	off = ring_off(iomb, out);
+	e = spsc_next_end(iomb, off);
+	if (e >= iomb->size) {
+		head_gap = iomb->size - off;
+		off = 0;
+		e = spsc_next_end(iomb, 0);
+	}
+	t = oldest_chunk(iomb, off, e, p);
+	if (!t)
+		return -EINVAL;
+	clen = total_clen(t);
+	if (head_gap) {
+		sound = ring_byte(iomb, out) == IOM_GAP;
+		if (iomb->flags & IOM_POISON)
+			set_ring_byte(iomb, out, POISON_FREE);
+		out += head_gap;
+	}
+	len = read_cookie(iomb, out, t, &c);
+	sound &= c == clen && c + len == t;
+	end = out + t;
+	if (iomb->flags & IOM_POISON)
+		fill(iomb, out, POISON_FREE, t);
+	ap_kasan_free_part(iomb->ring + off, t, true, true);
+	clear_bit(e, iomb->ends);
+	/* A published next chunk at offset 0: the gap before it goes now. */
+	if (end != in && e + 1 < iomb->size &&
+	    spsc_next_end(iomb, e + 1) >= iomb->size) {
+		sound &= ring_byte(iomb, end) == IOM_GAP;
+		if (iomb->flags & IOM_POISON)
+			set_ring_byte(iomb, end, POISON_FREE);
+		end += iomb->size - (e + 1);
+	}
+	spsc_inc(&iomb->releases);
+	if (!sound) {
+		spsc_inc(&iomb->invalid_frees);
+		spsc_inc(&iomb->corruptions);
+	}
+	spsc_consume(iomb, end, 1);
+	return sound ? 0 : -EUCLEAN;
+}
+
+/*
  * The invariant checker the tests call after every mutation: walking the
  * cookies from @out must land exactly on @in after @chunks chunks, the stale
  * range must lie in the free space, and under IOM_POISON every other free
@@ -627,8 +1098,13 @@ static bool __maybe_unused iom_invariants_ok(struct iom_buffer *iomb)
 	bool ok = true;
 
 	raw_spin_lock_irqsave(&iomb->lock, flags);
+	spsc_enter_locked(iomb);
 	if (iomb->in - iomb->out > iomb->size ||
 	    (iomb->alloc_mode && !iomb->chunks))
+		ok = false;
+	if (iomb->spsc &&
+	    (spsc_in(iomb->tail, iomb->out) != iomb->in ||
+	     iomb->produced - iomb->consumed != iomb->chunks))
 		ok = false;
 	if (iomb->stale_len &&
 	    (!(iomb->flags & IOM_POISON) ||
@@ -731,7 +1207,10 @@ static const struct ap_kind iom_kind = {
  * iom_create() - create a FIFO ring
  * @name: pool name, 1..31 characters of ``[A-Za-z0-9_.-]``, unique among rings
  * @size: ring size in bytes, a power of two from 64 B to 1 GiB
- * @flags: IOM_MAINLY_EMPTY, IOM_POISON
+ * @flags: IOM_MAINLY_EMPTY, IOM_POISON, IOM_SPSC
+ *
+ * IOM_SPSC does not go with IOM_MAINLY_EMPTY, whose rewind moves both
+ * ends at once, and is limited to rings of IOM_SPSC_MAX_SIZE bytes.
  *
  * Context: process context; may sleep.
  * Return: the ring, or ERR_PTR(-EINVAL) for a bad name, size or flag,
@@ -743,11 +1222,18 @@ struct iom_buffer *iom_create(const char *name, size_t size, unsigned int flags)
 	int ret;
 
 	might_sleep();
-	if (!ap_name_valid(name) || (flags & ~IOM_FLAGS))
+	if (!ap_name_valid(name) || (flags & ~IOM_FLAGS) ||
+	    (flags & (IOM_SPSC | IOM_MAINLY_EMPTY)) ==
+	    (IOM_SPSC | IOM_MAINLY_EMPTY))
 		return ERR_PTR(-EINVAL);
 	if (!is_power_of_2(size) || size < IOM_MIN_SIZE || size > IOM_MAX_SIZE) {
 		pr_warn("iom/%s: ring size %zu is not a power of two from %lu to %lu\n",
 			name, size, IOM_MIN_SIZE, (unsigned long)IOM_MAX_SIZE);
+		return ERR_PTR(-EINVAL);
+	}
+	if ((flags & IOM_SPSC) && size > IOM_SPSC_MAX_SIZE) {
+		pr_warn("iom/%s: an IOM_SPSC ring is at most %lu bytes here\n",
+			name, (unsigned long)IOM_SPSC_MAX_SIZE);
 		return ERR_PTR(-EINVAL);
 	}
 
@@ -775,6 +1261,7 @@ struct iom_buffer *iom_create(const char *name, size_t size, unsigned int flags)
 	ap_kasan_free(iomb->ring, size);
 	iomb->size = size;
 	iomb->flags = flags;
+	iomb->spsc = flags & IOM_SPSC;
 	raw_spin_lock_init(&iomb->lock);
 
 	ret = ap_pool_register(&iomb->ap, &iom_kind, name);
@@ -807,6 +1294,8 @@ void iom_destroy(struct iom_buffer *iomb)
 		return;
 	might_sleep();
 	ap_pool_unregister(&iomb->ap);
+	if (iomb->spsc)
+		iomb->chunks = spsc_chunks(iomb->tail, iomb->consumed);
 	if (iomb->chunks)
 		ap_warn_live(&iomb->ap, iomb->chunks);
 	kvfree(iomb->ends);
@@ -857,7 +1346,7 @@ static int push_slow_locked(struct iom_buffer *iomb, const void *data,
 		}
 	}
 	if ((iomb->flags & IOM_POISON) &&
-	    !claim_locked(iomb, iomb->in, iomb->in + need, false, bad)) {
+	    !claim(iomb, iomb->in, iomb->in + need, false, bad)) {
 		iomb->failures++;
 		return -EIO;
 	}
@@ -895,12 +1384,15 @@ static noinline int push_slow(struct iom_buffer *iomb, const void *data,
  *	IOM_HEAD_DROP drops the oldest chunks until it fits, IOM_DROP_ALL
  *	empties the queue first
  *
- * Context: any context.
+ * Context: any context.  On an IOM_SPSC ring, no lock: one producer at a
+ * time (iom_push() or iom_alloc()).
  * Return: 0; -EINVAL for a zero length, a NULL pointer or an unknown mode;
  * -EMSGSIZE for a chunk longer than 65535 bytes or than an empty ring holds;
  * -ENOBUFS when full under IOM_TAIL_DROP, or failed on purpose by the
  * ring's fail/ fault attribute in any mode; -EBUSY when the ring holds
- * iom_alloc() chunks or iom_reset()/iom_reset_secure() is wiping it; -EIO
+ * iom_alloc() chunks or iom_reset()/iom_reset_secure() is wiping it;
+ * -EINVAL also for IOM_HEAD_DROP and IOM_DROP_ALL on an IOM_SPSC ring,
+ * where the producer may not drop what the consumer owns; -EIO
  * when IOM_POISON found the free space overwritten (counted in
  * invalid_frees and corruptions; the poison is restored, so a retry may
  * succeed).
@@ -911,7 +1403,6 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 	unsigned long flags, in;
 	size_t need, off;
 	int ret;
-	u8 *p;
 
 	if (!iomb)
 		return -EINVAL;
@@ -923,6 +1414,11 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 	/* As a full ring under IOM_TAIL_DROP, in any mode: nothing dropped. */
 	if (ap_should_fail(&iomb->ap, len))
 		return -ENOBUFS;
+	if (iomb->spsc) {
+		ret = spsc_push(iomb, data, len, need, mode);
+		ap_trace_push(&iomb->ap, ret, len, _RET_IP_);
+		return ret;
+	}
 
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	in = iomb->in;
@@ -932,14 +1428,7 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 		   need <= iomb->size - (in - iomb->out) &&
 		   off + need <= iomb->size)) {
 		/* The common case: room, and no wrap. */
-		p = iomb->ring + off;
-		if (len < 128) {
-			ap_kasan_write_u8(p++, len);
-		} else {
-			write_cookie_locked(iomb, len);
-			p += need - len;
-		}
-		ap_kasan_copy_in(p, data, len);
+		put_flat(iomb, iomb->ring + off, in, data, len, need);
 		iomb->in = in + need;
 		iomb->pushes++;
 		account_in_locked(iomb);
@@ -1018,6 +1507,8 @@ static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
 
 	if (unlikely(!iomb || !len || (!buf && bufsize)))
 		return -EINVAL;
+	if (iomb->spsc)
+		return spsc_take(iomb, buf, len, bufsize, shift);
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (unlikely(!iomb->chunks))
 		goto slow;	/* the ring's bytes may be a reset's to write */
@@ -1066,7 +1557,8 @@ slow:
  * @len: set to the chunk's length, also when it does not fit
  * @bufsize: bytes available at @buf
  *
- * Context: any context.
+ * Context: any context.  On an IOM_SPSC ring, no lock: one consumer at a
+ * time (iom_shift(), iom_peek(), iom_peek_update() or iom_release()).
  * Return: 0; -ENODATA when the queue is empty, or when the oldest chunk's
  * cookie was found damaged and the queue was cut off (counted in
  * corruptions); -EMSGSIZE when the chunk is longer than @bufsize (it stays
@@ -1117,6 +1609,8 @@ int iom_peek_update(struct iom_buffer *iomb)
 
 	if (!iomb)
 		return -EINVAL;
+	if (iomb->spsc)
+		return spsc_take(iomb, NULL, &len, SIZE_MAX, true);
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (iomb->alloc_mode) {
 		ret = -EBUSY;
@@ -1163,9 +1657,11 @@ static void iom_where(struct ap_pool *pool, const void *p,
  *
  * The chunk never wraps: when it does not fit before the end of the ring,
  * the bytes up to the end are skipped, and count as used until the chunk
- * before them is released.  An empty ring always starts at offset 0.
+ * before them is released.  An empty ring starts at offset 0, but for an
+ * IOM_SPSC ring, whose read index only the consumer moves.
  *
- * Context: any context.
+ * Context: any context.  On an IOM_SPSC ring, no lock: the producer's
+ * side, like iom_push().
  * Return: the chunk, or NULL when it does not fit, @len is 0 or too long,
  * the ring holds pushed chunks, iom_reset()/iom_reset_secure() is wiping
  * it, or IOM_POISON found the free space overwritten.  Every NULL counts a
@@ -1182,6 +1678,12 @@ void *iom_alloc(struct iom_buffer *iomb, size_t len)
 		return NULL;
 	if (ap_should_fail(&iomb->ap, len))
 		return NULL;
+	if (iomb->spsc) {
+		chunk = spsc_alloc(iomb, len);
+		if (chunk)
+			ap_trace_alloc(&iomb->ap, chunk, len, iom_where, _RET_IP_);
+		return chunk;
+	}
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (!len || len > IOM_MAX_CHUNK || (iomb->chunks && !iomb->alloc_mode) ||
 	    (iomb->flags & IOM_WIPING))
@@ -1197,7 +1699,7 @@ void *iom_alloc(struct iom_buffer *iomb, size_t len)
 	if (gap + need > iomb->size - (iomb->in - iomb->out))
 		goto fail;
 	if ((iomb->flags & IOM_POISON) &&
-	    !claim_locked(iomb, iomb->in + gap, iomb->in + gap + need, true,
+	    !claim(iomb, iomb->in + gap, iomb->in + gap + need, true,
 			  &bad)) {
 		iomb->failures++;
 		raw_spin_unlock_irqrestore(&iomb->lock, flags);
@@ -1271,13 +1773,11 @@ static int release_oldest_locked(struct iom_buffer *iomb, const u8 *p)
 	bool sound;
 
 	lockdep_assert_held(&iomb->lock);
-	e = find_next_bit(iomb->ends, iomb->size, off);
-	if (WARN_ON_ONCE(e >= iomb->size))
+	t = oldest_chunk(iomb, off, find_next_bit(iomb->ends, iomb->size, off), p);
+	if (!t)
 		return -EINVAL;
-	t = e + 1 - off;
+	e = off + t - 1;
 	clen = total_clen(t);
-	if (p != iomb->ring + off + clen)
-		return -EINVAL;
 	len = read_cookie_locked(iomb, iomb->out, &c);
 	sound = c == clen && c + len == t;
 	__clear_bit(e, iomb->ends);
@@ -1307,7 +1807,8 @@ static int release_oldest_locked(struct iom_buffer *iomb, const u8 *p)
  * Anything but the oldest chunk (a younger one, an interior or foreign
  * pointer, a second release) is refused and leaves the ring as it was.
  *
- * Context: any context.
+ * Context: any context.  On an IOM_SPSC ring, no lock: the consumer's
+ * side, like iom_shift().
  * Return: 0, also when the chunk's cookie or the gap marker after it was
  * found overwritten (counted in corruptions and reported; the release goes
  * by the pool's own map of chunk ends); -EINVAL for a pointer that is not
@@ -1326,6 +1827,14 @@ int iom_release(struct iom_buffer *iomb, const void *chunk)
 	if (!iomb)
 		return -EINVAL;
 	loc = ap_trace_where_gone(&iomb->ap, p, iom_where, true);
+	if (iomb->spsc) {
+		ret = spsc_release(iomb, p);
+		if (ret == -EBUSY)
+			return ret;
+		if (ret == -EINVAL)
+			spsc_inc(&iomb->invalid_frees);
+		goto report;
+	}
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (iomb->chunks && !iomb->alloc_mode) {
 		raw_spin_unlock_irqrestore(&iomb->lock, flags);
@@ -1335,6 +1844,7 @@ int iom_release(struct iom_buffer *iomb, const void *chunk)
 	if (ret == -EINVAL)
 		iomb->invalid_frees++;
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
+report:
 	/* -EUCLEAN: released, and damage found after the chunk. */
 	ap_trace_gone(&iomb->ap, p, loc, ret == -EUCLEAN ? 0 : ret, true,
 		      iom_where, _RET_IP_);
@@ -1365,7 +1875,8 @@ EXPORT_SYMBOL_NS_GPL(iom_release, ALLOCPOOLS_NS);
  * as iom_release() would have, with the lock dropped: until that is done,
  * pushes fail with -EBUSY and iom_alloc() returns NULL.  Queued chunks,
  * which nobody held, are dropped in O(1) instead: their bytes are checked
- * for poison no more, as after IOM_DROP_ALL.
+ * for poison no more, as after IOM_DROP_ALL.  On an IOM_SPSC ring the
+ * caller keeps the producer and the consumer out until it returns.
  *
  * Context: process context; may sleep.
  */
@@ -1379,6 +1890,7 @@ void iom_reset(struct iom_buffer *iomb)
 		return;
 	might_sleep();
 	raw_spin_lock_irqsave(&iomb->lock, flags);
+	spsc_enter_locked(iomb);
 	if (iomb->alloc_mode) {
 		taken = true;
 		from = iomb->out;
@@ -1386,6 +1898,7 @@ void iom_reset(struct iom_buffer *iomb)
 		wipe_begin_locked(iomb);
 	}
 	empty_locked(iomb, taken && (iomb->flags & IOM_POISON));
+	spsc_leave_locked(iomb);
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	if (taken) {
 		if (iomb->flags & IOM_POISON)
@@ -1406,7 +1919,8 @@ EXPORT_SYMBOL_NS_GPL(iom_reset, ALLOCPOOLS_NS);
  * the poison check stays meaningful; either way no old data survives once
  * it returns.  The ring is emptied under the lock and written with the lock
  * dropped, 64 KiB at a time; meanwhile pushes fail with -EBUSY and
- * iom_alloc() returns NULL.
+ * iom_alloc() returns NULL.  On an IOM_SPSC ring the caller keeps the
+ * producer and the consumer out until it returns.
  *
  * Context: process context; may sleep.
  */
@@ -1420,11 +1934,13 @@ void iom_reset_secure(struct iom_buffer *iomb)
 		return;
 	might_sleep();
 	raw_spin_lock_irqsave(&iomb->lock, flags);
+	spsc_enter_locked(iomb);
 	c = (iomb->flags & IOM_POISON) ? POISON_FREE : 0;
 	taken = iomb->alloc_mode;
 	/* every byte is about to be written: none stays stale */
 	iomb->stale_len = 0;
 	empty_locked(iomb, true);
+	spsc_leave_locked(iomb);
 	wipe_begin_locked(iomb);
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	wipe(iomb, 0, c, iomb->size);
@@ -1440,11 +1956,17 @@ EXPORT_SYMBOL_NS_GPL(iom_reset_secure, ALLOCPOOLS_NS);
  * iom_chunks() - number of chunks queued or allocated
  * @iomb: the ring
  *
- * Context: any context.
+ * Context: any context; on an IOM_SPSC ring a snapshot, beside both sides.
  * Return: the count; 0 for a NULL ring.
  */
 size_t iom_chunks(struct iom_buffer *iomb)
 {
+	size_t chunks;
+
+	if (iomb && iomb->spsc) {
+		spsc_snapshot(iomb, &chunks);
+		return chunks;
+	}
 	return iomb ? READ_ONCE(iomb->chunks) : 0;
 }
 EXPORT_SYMBOL_NS_GPL(iom_chunks, ALLOCPOOLS_NS);
@@ -1455,16 +1977,18 @@ EXPORT_SYMBOL_NS_GPL(iom_chunks, ALLOCPOOLS_NS);
  *
  * Cookies and the gaps iom_alloc() skipped count as used.
  *
- * Context: any context.
+ * Context: any context; on an IOM_SPSC ring a snapshot, beside both sides.
  * Return: the bytes in use; 0 for a NULL ring.
  */
 size_t iom_used(struct iom_buffer *iomb)
 {
 	unsigned long flags;
-	size_t used;
+	size_t used, chunks;
 
 	if (!iomb)
 		return 0;
+	if (iomb->spsc)
+		return spsc_snapshot(iomb, &chunks);
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	used = iomb->in - iomb->out;
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
@@ -1490,7 +2014,9 @@ EXPORT_SYMBOL_NS_GPL(iom_space, ALLOCPOOLS_NS);
  * @iomb: the ring
  * @it: the iterator to set up
  *
- * Context: any context.
+ * Context: any context.  On an IOM_SPSC ring the caller keeps the producer
+ * and the consumer out while it runs; they may run between it and
+ * iom_iter_next(), which then answers -EAGAIN.
  */
 void iom_iter_init(struct iom_buffer *iomb, struct iom_iter *it)
 {
@@ -1502,9 +2028,10 @@ void iom_iter_init(struct iom_buffer *iomb, struct iom_iter *it)
 	if (!iomb)
 		return;
 	raw_spin_lock_irqsave(&iomb->lock, flags);
+	spsc_enter_locked(iomb);
 	it->pos = iomb->out;
 	it->end = iomb->in;
-	it->seq = iomb->seq;
+	it->seq = iom_seq_locked(iomb);
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(iom_iter_init, ALLOCPOOLS_NS);
@@ -1517,7 +2044,8 @@ EXPORT_SYMBOL_NS_GPL(iom_iter_init, ALLOCPOOLS_NS);
  * @len: set to the chunk's length
  * @bufsize: bytes available at @buf
  *
- * Context: any context.
+ * Context: any context.  On an IOM_SPSC ring the caller keeps the producer
+ * and the consumer out while it runs.
  * Return: 0; -ENODATA past the last chunk, or at a damaged cookie, where
  * the queue is cut off; -EAGAIN if the ring changed since
  * iom_iter_init(); -EMSGSIZE when the chunk is longer than @bufsize (the
@@ -1534,9 +2062,10 @@ int iom_iter_next(struct iom_buffer *iomb, struct iom_iter *it, void *buf,
 	if (!iomb || !it || !len || (!buf && bufsize))
 		return -EINVAL;
 	raw_spin_lock_irqsave(&iomb->lock, flags);
+	spsc_enter_locked(iomb);
 	if (iomb->alloc_mode)
 		ret = -EBUSY;
-	else if (it->seq != iomb->seq)
+	else if (it->seq != iom_seq_locked(iomb))
 		ret = -EAGAIN;
 	else if (it->pos == it->end)
 		ret = -ENODATA;
@@ -1547,6 +2076,7 @@ int iom_iter_next(struct iom_buffer *iomb, struct iom_iter *it, void *buf,
 		it->pos = end;
 		it->nr++;
 	}
+	spsc_leave_locked(iomb);
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 	if (unlikely(bad != SIZE_MAX))
 		ap_report_corruption(&iomb->ap, "chunk cookie damaged", bad);
@@ -1562,7 +2092,10 @@ EXPORT_SYMBOL_NS_GPL(iom_iter_next, ALLOCPOOLS_NS);
  * injected counts the pushes and allocations failed on purpose by the
  * ring's fail/ fault attribute; failures and tail_drops do not count them.
  *
- * Context: any context.
+ * Context: any context.  On an IOM_SPSC ring it takes no part in the
+ * producer's or consumer's work and may run beside both: each counter is
+ * exact as read, the set a snapshot (see iom_used(), iom_chunks()), and
+ * peak_used the producer's view, never below the truth.
  */
 void iom_stats(struct iom_buffer *iomb, struct iom_stats *st)
 {
@@ -1575,18 +2108,25 @@ void iom_stats(struct iom_buffer *iomb, struct iom_stats *st)
 		return;
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	st->size = iomb->size;
-	st->used = iomb->in - iomb->out;
-	st->peak_used = iomb->peak_used;
-	st->chunks = iomb->chunks;
-	st->pushes = iomb->pushes;
-	st->shifts = iomb->shifts;
-	st->allocs = iomb->allocs;
-	st->releases = iomb->releases;
-	st->head_drops = iomb->head_drops;
-	st->tail_drops = iomb->tail_drops;
-	st->failures = iomb->failures;
-	st->invalid_frees = iomb->invalid_frees;
-	st->corruptions = iomb->corruptions;
+	if (iomb->spsc) {
+		st->used = spsc_snapshot(iomb, &st->chunks);
+	} else {
+		st->used = iomb->in - iomb->out;
+		st->chunks = iomb->chunks;
+	}
+	/* An SPSC ring's sides write these without the lock. */
+	st->peak_used = READ_ONCE(iomb->peak_used);
+	st->pushes = READ_ONCE(iomb->pushes);
+	st->shifts = READ_ONCE(iomb->shifts);
+	st->allocs = READ_ONCE(iomb->allocs);
+	st->releases = READ_ONCE(iomb->releases);
+	st->head_drops = READ_ONCE(iomb->head_drops);
+	st->tail_drops = READ_ONCE(iomb->tail_drops);
+	st->failures = READ_ONCE(iomb->failures);
+	st->invalid_frees = READ_ONCE(iomb->invalid_frees) +
+			    READ_ONCE(iomb->p_invalid_frees);
+	st->corruptions = READ_ONCE(iomb->corruptions) +
+			  READ_ONCE(iomb->p_corruptions);
 	st->injected = ap_injected(&iomb->ap);
 	raw_spin_unlock_irqrestore(&iomb->lock, flags);
 }

@@ -69,7 +69,8 @@ html_show_sourcelink = False
 # it was built with and never a copy of its digits:
 #   |bench-run|            the run's date and time
 #   |ki-WORKLOAD-ALLOC|    kernel guest instructions per op
-#   |q-iom|, |q-kfifo|     fifo-mixed push+shift, iom and kfifo
+#   |q-QUEUE|              fifo-mixed push+shift: iom, iom-spsc, kfifo,
+#                          kfifo-spinlocked
 #   |mem-WORKLOAD-ALLOC|   smallest pool over peak live bytes
 # A figure the page names and the file lacks is an undefined substitution,
 # which "sphinx-build -W" fails on.
@@ -93,9 +94,11 @@ def bench_substitutions(path):
             for r in rows[1:]:
                 for name, cell in zip(head[1:], r[1:]):
                     subst[f'ki-{r[0]}-{name}'] = cell
-            m = re.search(r'iom ([\d,]+), kfifo .*? ([\d,]+):', body)
-            if m:
-                subst['q-iom'], subst['q-kfifo'] = m.groups()
+            m = re.search(r'^Queues, .*$', body, re.M)
+            for name, cell in re.findall(
+                    r'(?<![\w/-])(iom|iom-spsc|kfifo|kfifo-spinlocked)'
+                    r'(?: \(`[^`]*`\))? (\d(?:[\d,]*\d)?)', m.group(0) if m else ''):
+                subst[f'q-{name}'] = cell
         elif title.startswith('Memory: smallest pool') and rows:
             for r in rows[1:]:
                 subst[f'mem-{r[0]}-{r[1]}'] = r[-1] + '×'

@@ -17,8 +17,8 @@
  *   fifo-mixed    log-uniform 16..1024 B, 1000 live, free the oldest
  *   random-churn  log-uniform 16..4096 B, 5000 live, free a random one
  *   pow2-churn    4..64 KiB powers of two, 1000 live, free a random one
- * One op is one alloc+free pair; for the queues (iom, kfifo) one
- * push+shift of a fifo-mixed record.
+ * One op is one alloc+free pair; for the queues (iom, iom-spsc, kfifo,
+ * kfifo-spinlocked) one push+shift of a fifo-mixed record.
  *
  * run=ops      every workload on every allocator, pools (and gen_pool
  *              regions) of 64 MiB
@@ -512,15 +512,16 @@ static void bench_one(const char *what, const struct bench_alloc *a,
 
 static u8 qbuf[1024];
 
-static void bench_iom(struct script *s)
+/* @name "iom", or "iom-spsc" with IOM_SPSC: the same calls with no lock */
+static void bench_iom(struct script *s, const char *name, unsigned int flags)
 {
-	struct iom_buffer *q = iom_create("apbench", 2 << 20, 0);
+	struct iom_buffer *q = iom_create("apbench", 2 << 20, flags);
 	unsigned long i, fails = 0;
 	size_t len;
 	u64 t0, ns;
 
 	if (IS_ERR(q)) {
-		pr_info("ops fifo-mixed iom 0 setup failed %ld\n", PTR_ERR(q));
+		pr_info("ops fifo-mixed %s 0 setup failed %ld\n", name, PTR_ERR(q));
 		return;
 	}
 	for (i = 0; i < s->live; i++)
@@ -534,29 +535,46 @@ static void bench_iom(struct script *s)
 	ns = ktime_get_ns() - t0;
 	iom_reset(q);
 	iom_destroy(q);
-	report("ops", s->name, "iom", 2 << 20, s->ops, ns, fails);
+	report("ops", s->name, name, 2 << 20, s->ops, ns, fails);
 }
 
-static void bench_kfifo(struct script *s)
+static DEFINE_SPINLOCK(kfifo_lock);
+
+/*
+ * kfifo as it is used bare (one reader and one writer, iom-spsc's peer),
+ * or with @locked, through kfifo_in_spinlocked() and
+ * kfifo_out_spinlocked() under a spinlock taken with irqsave (iom's peer:
+ * any number of callers, from any context).
+ */
+static void bench_kfifo(struct script *s, bool locked)
 {
+	const char *name = locked ? "kfifo-spinlocked" : "kfifo";
 	struct kfifo_rec_ptr_2 fifo;
 	unsigned long i, fails = 0;
 	u64 t0, ns;
 
 	if (kfifo_alloc(&fifo, 2 << 20, GFP_KERNEL)) {
-		pr_info("ops fifo-mixed kfifo 0 setup failed\n");
+		pr_info("ops fifo-mixed %s 0 setup failed\n", name);
 		return;
 	}
 	for (i = 0; i < s->live; i++)
 		fails += !kfifo_in(&fifo, qbuf, s->size[i]);
 	t0 = ktime_get_ns();
 	for (i = 0; i < s->ops; i++) {
-		fails += !kfifo_out(&fifo, qbuf, sizeof(qbuf));
-		fails += !kfifo_in(&fifo, qbuf, s->size[s->live + i]);
+		if (locked) {
+			fails += !kfifo_out_spinlocked(&fifo, qbuf, sizeof(qbuf),
+						       &kfifo_lock);
+			fails += !kfifo_in_spinlocked(&fifo, qbuf,
+						      s->size[s->live + i],
+						      &kfifo_lock);
+		} else {
+			fails += !kfifo_out(&fifo, qbuf, sizeof(qbuf));
+			fails += !kfifo_in(&fifo, qbuf, s->size[s->live + i]);
+		}
 	}
 	ns = ktime_get_ns() - t0;
 	kfifo_free(&fifo);
-	report("ops", s->name, "kfifo", 2 << 20, s->ops, ns, fails);
+	report("ops", s->name, name, 2 << 20, s->ops, ns, fails);
 }
 
 /* ---- the runs ---- */
@@ -580,8 +598,10 @@ static int run_ops(void)
 		for (k = 0; k < ARRAY_SIZE(allocators); k++)
 			bench_one("ops", &allocators[k], &s, 64UL << 20);
 		if (w == 1) {
-			bench_iom(&s);
-			bench_kfifo(&s);
+			bench_iom(&s, "iom", 0);
+			bench_iom(&s, "iom-spsc", IOM_SPSC);
+			bench_kfifo(&s, false);
+			bench_kfifo(&s, true);
 		}
 		script_free(&s);
 	}
@@ -922,6 +942,12 @@ static int wq_iom_setup(void)
 	return PTR_ERR_OR_ZERO(b_iom);
 }
 
+static int wq_iom_spsc_setup(void)
+{
+	b_iom = iom_create("apbench", 2 << 20, IOM_SPSC);
+	return PTR_ERR_OR_ZERO(b_iom);
+}
+
 static bool wq_iom_push(u32 size)
 {
 	return !iom_push(b_iom, qbuf, size, IOM_TAIL_DROP);
@@ -954,6 +980,17 @@ static bool wq_kfifo_shift(size_t *len)
 	return *len;
 }
 
+static bool wq_kfifo_locked_push(u32 size)
+{
+	return kfifo_in_spinlocked(&b_kfifo, qbuf, size, &kfifo_lock);
+}
+
+static bool wq_kfifo_locked_shift(size_t *len)
+{
+	*len = kfifo_out_spinlocked(&b_kfifo, qbuf, sizeof(qbuf), &kfifo_lock);
+	return *len;
+}
+
 static void wq_kfifo_teardown(void)
 {
 	kfifo_free(&b_kfifo);
@@ -961,8 +998,12 @@ static void wq_kfifo_teardown(void)
 
 static const struct worst_queue worst_queues[] = {
 	{ "iom", wq_iom_setup, wq_iom_push, wq_iom_shift, wq_iom_teardown },
+	{ "iom-spsc", wq_iom_spsc_setup, wq_iom_push, wq_iom_shift,
+	  wq_iom_teardown },
 	{ "kfifo", wq_kfifo_setup, wq_kfifo_push, wq_kfifo_shift,
 	  wq_kfifo_teardown },
+	{ "kfifo-spinlocked", wq_kfifo_setup, wq_kfifo_locked_push,
+	  wq_kfifo_locked_shift, wq_kfifo_teardown },
 };
 
 /* fifo-mixed records through @wq: shift the oldest, push the next */

@@ -11,6 +11,7 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
@@ -381,8 +382,219 @@ static void allocpools_smp_test_fifo_thread_and_irq(struct kunit *test)
 	iom_destroy(f->queue);
 }
 
+/*
+ * IOM_SPSC: a producer and a consumer kthread, bound to two CPUs, share
+ * three rings with no lock.  The producer pushes chunks of varying length
+ * whose payload is a sequence number and a pattern made from it, and
+ * allocates chunks likewise, mailing each one's address through a third
+ * ring; the consumer checks that every chunk arrives whole and in order,
+ * and releases the allocated ones oldest first.  IOM_POISON makes each
+ * side check the bytes the other side last wrote, so a barrier that does
+ * not pair shows up as poison damage, a wrong payload or a lost chunk.
+ */
+#define SPSC_CHUNKS	20000
+
+struct aps_spsc {
+	struct kunit *test;
+	struct iom_buffer *queue, *arena, *mail;
+	struct completion done;
+	atomic_t running;
+	unsigned long deadline;
+	bool produced;		/* the producer is done; release/acquire */
+	u32 sent, allocated, full, afull, pbad;	/* the producer's */
+	u32 received, released, cbad;	/* the consumer's */
+};
+
+static size_t aps_spsc_len(u32 seq)
+{
+	return sizeof(seq) + seq % 300;
+}
+
+static void aps_spsc_fill(u8 *p, u32 seq)
+{
+	memcpy(p, &seq, sizeof(seq));
+	memset(p + sizeof(seq), (u8)seq, aps_spsc_len(seq) - sizeof(seq));
+}
+
+static bool aps_spsc_intact(const u8 *p, size_t len, u32 seq)
+{
+	return len == aps_spsc_len(seq) && !memcmp(p, &seq, sizeof(seq)) &&
+	       !memchr_inv(p + sizeof(seq), (u8)seq, len - sizeof(seq));
+}
+
+static void aps_spsc_finish(struct aps_spsc *s)
+{
+	if (atomic_dec_and_test(&s->running))
+		complete(&s->done);
+}
+
+static int aps_spsc_producer(void *data)
+{
+	struct aps_spsc *s = data;
+	u8 buf[sizeof(u32) + 300], *chunk;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; s->sent < SPSC_CHUNKS || s->allocated < SPSC_CHUNKS; i++) {
+		if (!time_before(jiffies, s->deadline))
+			break;
+		if (s->sent < SPSC_CHUNKS) {
+			aps_spsc_fill(buf, s->sent);
+			ret = iom_push(s->queue, buf, aps_spsc_len(s->sent),
+				       IOM_TAIL_DROP);
+			if (!ret)
+				s->sent++;
+			else if (ret == -ENOBUFS)
+				s->full++;
+			else
+				s->pbad++;
+		}
+		chunk = NULL;
+		if (s->allocated < SPSC_CHUNKS) {
+			chunk = iom_alloc(s->arena, aps_spsc_len(s->allocated));
+			s->afull += !chunk;	/* a failure, in its stats */
+		}
+		if (chunk) {
+			aps_spsc_fill(chunk, s->allocated++);
+			/* The mail ring holds more addresses than the arena chunks. */
+			if (iom_push(s->mail, &chunk, sizeof(chunk), IOM_TAIL_DROP))
+				s->pbad++;
+		}
+		if (!(i % 256))
+			cond_resched();
+	}
+	/* Pairs with smp_load_acquire() in aps_spsc_consumer(). */
+	smp_store_release(&s->produced, true);
+	aps_spsc_finish(s);
+	return 0;
+}
+
+static int aps_spsc_consumer(void *data)
+{
+	struct aps_spsc *s = data;
+	u8 buf[sizeof(u32) + 300], *chunk;
+	bool done, progress;
+	size_t len;
+	int ret;
+
+	for (;;) {
+		/* Pairs with smp_store_release() in aps_spsc_producer(). */
+		done = smp_load_acquire(&s->produced);
+		progress = false;
+		ret = iom_shift(s->queue, buf, &len, sizeof(buf));
+		if (!ret) {
+			s->cbad += !aps_spsc_intact(buf, len, s->received++);
+			progress = true;
+		} else if (ret != -ENODATA) {
+			s->cbad++;
+		}
+		ret = iom_shift(s->mail, &chunk, &len, sizeof(chunk));
+		if (!ret) {
+			s->cbad += len != sizeof(chunk) ||
+				  !aps_spsc_intact(chunk, aps_spsc_len(s->released),
+						   s->released);
+			s->cbad += !!iom_release(s->arena, chunk);
+			s->released++;
+			progress = true;
+		} else if (ret != -ENODATA) {
+			s->cbad++;
+		}
+		if (!progress) {
+			if (done)
+				break;
+			cond_resched();
+		}
+	}
+	aps_spsc_finish(s);
+	return 0;
+}
+
+static struct iom_buffer *aps_spsc_ring(struct kunit *test, const char *name,
+					size_t size)
+{
+	struct iom_buffer *iomb = iom_create(name, size, IOM_SPSC | IOM_POISON);
+
+	KUNIT_EXPECT_FALSE(test, IS_ERR(iomb));
+	return IS_ERR(iomb) ? NULL : iomb;
+}
+
+static void aps_spsc_expect_drained(struct kunit *test, struct iom_buffer *iomb,
+				    u64 in, u64 out, u64 failures)
+{
+	struct iom_stats st;
+
+	iom_stats(iomb, &st);
+	KUNIT_EXPECT_EQ(test, st.pushes + st.allocs, in);
+	KUNIT_EXPECT_EQ(test, st.shifts + st.releases, out);
+	KUNIT_EXPECT_EQ(test, st.used, 0);
+	KUNIT_EXPECT_EQ(test, st.chunks, 0);
+	KUNIT_EXPECT_EQ(test, st.failures, failures);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 0);
+	KUNIT_EXPECT_EQ(test, st.head_drops, 0);
+}
+
+static void allocpools_smp_test_fifo_spsc_two_cpus(struct kunit *test)
+{
+	static int (* const fn[2])(void *) = {
+		aps_spsc_producer, aps_spsc_consumer
+	};
+	struct aps_spsc *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct task_struct *tsk;
+	struct iom_stats st;
+	unsigned int cpu, i;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->test = test;
+	s->queue = aps_spsc_ring(test, "kunit-spsc-q", SZ_4K);
+	s->arena = aps_spsc_ring(test, "kunit-spsc-a", SZ_8K);
+	s->mail = aps_spsc_ring(test, "kunit-spsc-m", SZ_16K);
+	if (!s->queue || !s->arena || !s->mail)
+		goto out;
+	init_completion(&s->done);
+	atomic_set(&s->running, 2);
+	s->deadline = jiffies + SMP_MAX_TIME;
+	cpu = cpumask_first(cpu_online_mask);
+	for (i = 0; i < 2; i++) {
+		tsk = kthread_create(fn[i], s, "allocpools-spsc%u", i);
+		KUNIT_EXPECT_FALSE(test, IS_ERR(tsk));
+		if (IS_ERR(tsk)) {
+			/* Whichever side runs alone stops at once. */
+			s->deadline = jiffies;
+			/* As the producer ends; the consumer's acquire pairs. */
+			smp_store_release(&s->produced, true);
+			aps_spsc_finish(s);
+			continue;
+		}
+		kthread_bind(tsk, cpu);
+		wake_up_process(tsk);
+		cpu = cpumask_next(cpu, cpu_online_mask);
+	}
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&s->done, 300 * HZ), 0);
+	KUNIT_EXPECT_EQ(test, s->pbad, 0);
+	KUNIT_EXPECT_EQ(test, s->cbad, 0);
+	KUNIT_EXPECT_EQ(test, s->received, s->sent);
+	KUNIT_EXPECT_EQ(test, s->released, s->allocated);
+	KUNIT_EXPECT_GT(test, s->sent, 0);
+	aps_spsc_expect_drained(test, s->queue, s->sent, s->received, 0);
+	aps_spsc_expect_drained(test, s->arena, s->allocated, s->released,
+				s->afull);
+	aps_spsc_expect_drained(test, s->mail, s->allocated, s->released, 0);
+	iom_stats(s->queue, &st);
+	KUNIT_EXPECT_EQ(test, st.tail_drops, s->full);
+	kunit_info(test, "%u chunks pushed, %u allocated, the queue full %u times, the arena %u\n",
+		   s->sent, s->allocated, s->full, s->afull);
+out:
+	iom_destroy(s->queue);
+	iom_destroy(s->arena);
+	iom_destroy(s->mail);
+}
+
 static struct kunit_case allocpools_smp_test_cases[] = {
 	KUNIT_CASE(allocpools_smp_test_fifo_thread_and_irq),
+	KUNIT_CASE(allocpools_smp_test_fifo_spsc_two_cpus),
 	KUNIT_CASE(allocpools_smp_test_buddy_threads_and_irq),
 	KUNIT_CASE(allocpools_smp_test_bget_threads_and_irq),
 	KUNIT_CASE(allocpools_smp_test_bump_slab_heap_threads_and_irq),

@@ -355,6 +355,8 @@ static bool bget_test_bin_bit(struct bget_pool *bp, size_t block)
 	bool set;
 
 	raw_spin_lock_irqsave(&bp->lock, flags);
+	/* The hot block counts as the first of its bin. */
+	hot_flush_locked(bp);
 	set = test_bit(size_bin(block), bp->bin_map);
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return set;

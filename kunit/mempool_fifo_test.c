@@ -98,7 +98,8 @@ static const struct iom_create_case iom_bad_creates[] = {
 	{ "size 1000", "x", 1000, 0 },
 	{ "size 2 GiB", "x", 2UL << 30, 0 },
 	{ "size not a power of two", "x", 4096 + 64, 0 },
-	{ "unknown flag", "x", 1024, BIT(2) },
+	{ "unknown flag", "x", 1024, BIT(3) },
+	{ "SPSC with MAINLY_EMPTY", "x", 1024, IOM_SPSC | IOM_MAINLY_EMPTY },
 	{ "all flags", "x", 1024, ~0U },
 };
 
@@ -1102,6 +1103,277 @@ static void iom_test_random_matches_model(struct kunit *test)
 	iom_destroy(iomb);
 }
 
+/* ---- IOM_SPSC ---- */
+
+/* Replace the suite's ring with an IOM_SPSC one, which .exit tears down. */
+static struct iom_buffer *iom_spsc_ring(struct kunit *test, size_t size,
+					unsigned int flags)
+{
+	struct iom_buffer *iomb;
+
+	iom_destroy(test->priv);
+	test->priv = NULL;
+	iomb = iom_create("kunit", size, IOM_SPSC | flags);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(iomb));
+	test->priv = iomb;
+	return iomb;
+}
+
+static void iom_test_spsc_flag_accepted(struct kunit *test)
+{
+	struct iom_buffer *iomb = iom_spsc_ring(test, IOM_TEST_RING, IOM_POISON);
+	u8 *buf = kunit_kzalloc(test, IOM_TEST_RING, GFP_KERNEL);
+	size_t len;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	fill_pattern(buf, 1022, 1);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 1022, IOM_TAIL_DROP), 0);
+	KUNIT_EXPECT_EQ(test, iom_space(iomb), 0);
+	KUNIT_EXPECT_EQ(test, iom_chunks(iomb), 1);
+	IOM_CHECK(test, iomb);
+	memset(buf, 0, IOM_TEST_RING);
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, IOM_TEST_RING), 0);
+	KUNIT_EXPECT_EQ(test, len, 1022);
+	KUNIT_EXPECT_EQ(test, buf[1021], (u8)(31 + 1021 * 7 + 3));
+	KUNIT_EXPECT_EQ(test, iom_space(iomb), IOM_TEST_RING);
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, IOM_TEST_RING), -ENODATA);
+	IOM_CHECK(test, iomb);
+}
+
+/* Dropping is the consumer's business: the producer may not. */
+static void iom_test_spsc_drop_modes_einval(struct kunit *test)
+{
+	struct iom_buffer *iomb = iom_spsc_ring(test, IOM_TEST_RING, 0);
+	struct iom_snapshot *before = kunit_kzalloc(test, sizeof(*before),
+						    GFP_KERNEL);
+	u8 *buf = kunit_kzalloc(test, 1000, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, iom_push(iomb, buf, 1000, IOM_TAIL_DROP), 0);
+	iom_snap(iomb, before);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 100, IOM_HEAD_DROP), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 100, IOM_DROP_ALL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 1, IOM_HEAD_DROP), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 1, IOM_DROP_ALL + 1), -EINVAL);
+	iom_expect_unchanged(test, iomb, before,
+			     offsetof(struct iom_stats, failures), 4);
+	iom_snap(iomb, before);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, buf, 100, IOM_TAIL_DROP), -ENOBUFS);
+	iom_expect_unchanged(test, iomb, before,
+			     offsetof(struct iom_stats, tail_drops), 1);
+}
+
+/* A plain model of the queue: every counter must come out exact. */
+static void iom_test_spsc_counters_exact(struct kunit *test)
+{
+	struct iom_buffer *iomb = iom_spsc_ring(test, IOM_TEST_RING, 0);
+	u16 *lens = kunit_kcalloc(test, IOM_TEST_RING / 2, sizeof(*lens),
+				  GFP_KERNEL);
+	unsigned int i, head = 0, tail = 0, drops = 0;
+	u8 *in = kunit_kzalloc(test, 300, GFP_KERNEL);
+	u8 *out = kunit_kzalloc(test, 300, GFP_KERNEL);
+	size_t len, used = 0, peak = 0;
+	struct iom_stats st;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, lens);
+	KUNIT_ASSERT_NOT_NULL(test, in);
+	KUNIT_ASSERT_NOT_NULL(test, out);
+	for (i = 0; i < 3000; i++) {
+		len = 1 + (i * 37) % 299;
+		fill_pattern(in, len, tail);
+		ret = iom_push(iomb, in, len, IOM_TAIL_DROP);
+		if (used + len + cookie_len(len) > IOM_TEST_RING) {
+			KUNIT_ASSERT_EQ(test, ret, -ENOBUFS);
+			drops++;
+		} else {
+			KUNIT_ASSERT_EQ(test, ret, 0);
+			lens[tail++ % (IOM_TEST_RING / 2)] = len;
+			used += len + cookie_len(len);
+			peak = max(peak, used);
+		}
+		if (i % 3 && head != tail) {
+			KUNIT_ASSERT_EQ(test, iom_shift(iomb, out, &len, 300), 0);
+			KUNIT_EXPECT_EQ(test, len, lens[head % (IOM_TEST_RING / 2)]);
+			fill_pattern(in, len, head++);
+			KUNIT_EXPECT_EQ(test, memcmp(in, out, len), 0);
+			used -= len + cookie_len(len);
+		}
+		KUNIT_ASSERT_EQ(test, iom_used(iomb), used);
+		KUNIT_ASSERT_EQ(test, iom_chunks(iomb), tail - head);
+		IOM_CHECK(test, iomb);
+	}
+	iom_stats(iomb, &st);
+	KUNIT_EXPECT_EQ(test, st.pushes, tail);
+	KUNIT_EXPECT_EQ(test, st.shifts, head);
+	KUNIT_EXPECT_EQ(test, st.tail_drops, drops);
+	KUNIT_EXPECT_EQ(test, st.chunks, tail - head);
+	KUNIT_EXPECT_EQ(test, st.used, used);
+	KUNIT_EXPECT_EQ(test, st.peak_used, peak);
+	KUNIT_EXPECT_EQ(test, st.failures, 0);
+	KUNIT_EXPECT_GT(test, drops, 0);
+}
+
+/*
+ * iom_alloc() and iom_release() on an SPSC ring: the families still
+ * exclude each other, releases go oldest first, an empty ring is not
+ * rewound, and a gap before offset 0 goes with the chunk before it, or
+ * (skipped while the ring was empty) with the chunk after it.
+ */
+static void iom_test_spsc_alloc_release(struct kunit *test)
+{
+	struct iom_buffer *iomb = iom_spsc_ring(test, IOM_TEST_RING, IOM_POISON);
+	u8 *a, *b, *c, *d, buf[8];
+	struct iom_stats st;
+	size_t len;
+
+	a = iom_alloc(iomb, 300);
+	b = iom_alloc(iomb, 300);
+	c = iom_alloc(iomb, 300);
+	KUNIT_ASSERT_PTR_EQ(test, a, iomb->ring + 2);
+	KUNIT_ASSERT_PTR_EQ(test, c, iomb->ring + 606);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, "q", 1, IOM_TAIL_DROP), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iom_peek_update(iomb), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, a + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, a), 0);
+	/* 118 bytes left before the end: d skips them and takes offset 0. */
+	d = iom_alloc(iomb, 300);
+	KUNIT_EXPECT_PTR_EQ(test, d, iomb->ring + 2);
+	KUNIT_EXPECT_EQ(test, iom_space(iomb), 0);
+	IOM_CHECK(test, iomb);
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, b), 0);
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, c), 0);
+	KUNIT_EXPECT_EQ(test, iom_used(iomb), 302);
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, d), 0);
+	KUNIT_EXPECT_EQ(test, iom_used(iomb), 0);
+	IOM_CHECK(test, iomb);
+	/* Empty at offset 302: no rewind to 0. */
+	a = iom_alloc(iomb, 700);
+	KUNIT_EXPECT_PTR_EQ(test, a, iomb->ring + 304);
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, a), 0);
+	/* Empty at offset 1004: b skips 20 bytes while nothing is queued. */
+	b = iom_alloc(iomb, 100);
+	KUNIT_EXPECT_PTR_EQ(test, b, iomb->ring + 1);
+	KUNIT_EXPECT_EQ(test, iom_used(iomb), 121);
+	IOM_CHECK(test, iomb);
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, b), 0);
+	KUNIT_EXPECT_EQ(test, iom_used(iomb), 0);
+	/* Empty: the other family may start. */
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, "q", 1, IOM_TAIL_DROP), 0);
+	KUNIT_EXPECT_NULL(test, iom_alloc(iomb, 1));
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, iomb->ring + 1), -EBUSY);
+	IOM_CHECK(test, iomb);
+	iom_stats(iomb, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, 6);
+	KUNIT_EXPECT_EQ(test, st.releases, 6);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 2);
+	KUNIT_EXPECT_EQ(test, st.failures, 2);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 0);
+}
+
+/* The hardening holds: damaged cookies are cut off or reported. */
+static void iom_test_spsc_damaged_cookie_handled(struct kunit *test)
+{
+	struct iom_buffer *iomb = iom_spsc_ring(test, IOM_TEST_RING, IOM_POISON);
+	struct iom_stats st;
+	u8 buf[16], *a, *b;
+	size_t len;
+	int k;
+
+	for (k = 0; k < 3; k++)
+		KUNIT_ASSERT_EQ(test, iom_push(iomb, "0123456789", 10,
+					       IOM_TAIL_DROP), 0);
+	ap_kasan_write_u8(&iomb->ring[11], 100);	/* the second cookie */
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), 0);
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), -ENODATA);
+	iom_stats(iomb, &st);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 1);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1);
+	KUNIT_EXPECT_EQ(test, st.head_drops, 2);
+	KUNIT_EXPECT_EQ(test, iom_chunks(iomb), 0);
+	KUNIT_EXPECT_EQ(test, iom_used(iomb), 0);
+	IOM_CHECK(test, iomb);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, "abc", 3, IOM_TAIL_DROP), 0);
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), 0);
+	KUNIT_EXPECT_EQ(test, len, 3);
+	/* Written after it was shifted: the next push finds the poison broken. */
+	ap_kasan_write_u8(&iomb->ring[ring_off(iomb, iomb->in) + 5], 0);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, "0123456789", 10, IOM_TAIL_DROP), -EIO);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, "0123456789", 10, IOM_TAIL_DROP), 0);
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), 0);
+	/* iom_alloc() chunks: a release goes by the chunk map, not the cookie. */
+	a = iom_alloc(iomb, 10);
+	b = iom_alloc(iomb, 10);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	ap_kasan_write_u8(b - 1, 0x7f);	/* a overflowed into b's cookie */
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, a), 0);
+	KUNIT_EXPECT_EQ(test, iom_release(iomb, b), 0);
+	iom_stats(iomb, &st);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 3);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 3);
+	KUNIT_EXPECT_EQ(test, st.failures, 1);
+	KUNIT_EXPECT_EQ(test, iom_used(iomb), 0);
+	IOM_CHECK(test, iomb);
+}
+
+/* Reset and the iterators, with both sides kept out, as the flag requires. */
+static void iom_test_spsc_reset_and_iter(struct kunit *test)
+{
+	struct iom_buffer *iomb = iom_spsc_ring(test, IOM_TEST_RING, 0);
+	struct iom_iter it;
+	u8 buf[16];
+	size_t len;
+	int i;
+
+	for (i = 1; i <= 5; i++) {
+		memset(buf, i, i);
+		KUNIT_ASSERT_EQ(test, iom_push(iomb, buf, i, IOM_TAIL_DROP), 0);
+	}
+	iom_iter_init(iomb, &it);
+	for (i = 1; i <= 5; i++) {
+		KUNIT_EXPECT_EQ(test, iom_iter_next(iomb, &it, buf, &len,
+						    sizeof(buf)), 0);
+		KUNIT_EXPECT_EQ(test, len, i);
+	}
+	KUNIT_EXPECT_EQ(test, iom_iter_next(iomb, &it, buf, &len, sizeof(buf)),
+			-ENODATA);
+	iom_iter_init(iomb, &it);
+	KUNIT_ASSERT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), 0);
+	KUNIT_EXPECT_EQ(test, iom_iter_next(iomb, &it, buf, &len, sizeof(buf)),
+			-EAGAIN);
+	iom_iter_init(iomb, &it);
+	KUNIT_ASSERT_EQ(test, iom_push(iomb, "x", 1, IOM_TAIL_DROP), 0);
+	KUNIT_EXPECT_EQ(test, iom_iter_next(iomb, &it, buf, &len, sizeof(buf)),
+			-EAGAIN);
+	/* An iterator cuts the queue at a damaged cookie: 2 of 5 kept. */
+	ap_kasan_write_u8(&iomb->ring[ring_off(iomb, iomb->out) + 7], 100);
+	iom_iter_init(iomb, &it);
+	KUNIT_EXPECT_EQ(test, iom_iter_next(iomb, &it, buf, &len, sizeof(buf)), 0);
+	KUNIT_EXPECT_EQ(test, iom_iter_next(iomb, &it, buf, &len, sizeof(buf)), 0);
+	KUNIT_EXPECT_EQ(test, iom_iter_next(iomb, &it, buf, &len, sizeof(buf)),
+			-ENODATA);
+	KUNIT_EXPECT_EQ(test, iom_chunks(iomb), 2);
+	KUNIT_EXPECT_EQ(test, iom_used(iomb), 3 + 4);
+	IOM_CHECK(test, iomb);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, "yz", 2, IOM_TAIL_DROP), 0);
+	KUNIT_EXPECT_EQ(test, iom_chunks(iomb), 3);
+	iom_reset(iomb);
+	KUNIT_EXPECT_EQ(test, iom_chunks(iomb), 0);
+	KUNIT_EXPECT_EQ(test, iom_space(iomb), IOM_TEST_RING);
+	IOM_CHECK(test, iomb);
+	KUNIT_EXPECT_EQ(test, iom_push(iomb, "abc", 3, IOM_TAIL_DROP), 0);
+	KUNIT_EXPECT_EQ(test, iom_shift(iomb, buf, &len, sizeof(buf)), 0);
+	KUNIT_EXPECT_EQ(test, len, 3);
+	iom_reset_secure(iomb);
+	KUNIT_EXPECT_EQ(test, iom_used(iomb), 0);
+	IOM_CHECK(test, iomb);
+}
+
 static struct kunit_case iom_test_cases[] = {
 	KUNIT_CASE_PARAM(iom_test_create_rejects_bad_args, iom_bad_create_gen_params),
 	KUNIT_CASE(iom_test_create_accepts_limits),
@@ -1139,6 +1411,12 @@ static struct kunit_case iom_test_cases[] = {
 	KUNIT_CASE_PARAM(iom_test_nearest_power_two_table, iom_pow2_gen_params),
 	KUNIT_CASE(iom_test_stats_track_counts),
 	KUNIT_CASE(iom_test_random_matches_model),
+	KUNIT_CASE(iom_test_spsc_flag_accepted),
+	KUNIT_CASE(iom_test_spsc_drop_modes_einval),
+	KUNIT_CASE(iom_test_spsc_counters_exact),
+	KUNIT_CASE(iom_test_spsc_alloc_release),
+	KUNIT_CASE(iom_test_spsc_damaged_cookie_handled),
+	KUNIT_CASE(iom_test_spsc_reset_and_iter),
 	{}
 };
 

@@ -71,17 +71,17 @@ userspace() {
 	: >"$out/us-ir.txt"
 	for w in lifo64 fifo-mixed random-churn pow2-churn; do
 		base=$(callgrind "$bin/bench" "$w" none 20)
-		for a in glibc jemalloc buddy bget-ff bget-bf bump_slab bump_slab-buddy fifo; do
+		for a in glibc jemalloc buddy bget-ff bget-bf bump_slab bump_slab-buddy fifo fifo-spsc; do
 			exe=$bin/bench alloc=$a
 			case $a in
 			glibc) alloc=malloc ;;
 			jemalloc) exe=$bin/bench-jemalloc alloc=malloc ;;
-			fifo) [ "$w" = fifo-mixed ] || continue ;;
+			fifo | fifo-spsc) [ "$w" = fifo-mixed ] || continue ;;
 			esac
 			gross=$(callgrind "$exe" "$w" "$alloc" 20)
 			ns=$(native "$exe" "$w" "$alloc" 200)
 			# the FIFO's push+shift has no alloc/free harness to remove
-			[ "$a" = fifo ] && net=$gross || net=$(awk -v g="$gross" -v b="$base" 'BEGIN { print g - b }')
+			[ "${a%-spsc}" = fifo ] && net=$gross || net=$(awk -v g="$gross" -v b="$base" 'BEGIN { print g - b }')
 			echo "$w $a $net $gross $ns" | tee -a "$out/us-ir.txt"
 		done
 	done

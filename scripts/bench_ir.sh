@@ -25,7 +25,7 @@ glibc) a=malloc ;;
 jemalloc) exe=$bin/bench-jemalloc a=malloc ;;
 esac
 gross=$(ir "$exe" "$w" "$a" "$rounds" "$pool")
-if [ "$a" = fifo ]; then
+if [ "$a" = fifo ] || [ "$a" = fifo-spsc ]; then
 	base=0	# push+shift has no indirect-call harness to subtract
 else
 	base=$(ir "$bin/bench" "$w" none "$rounds" "$pool")

@@ -8,11 +8,13 @@
  *
  * Every call may be made from any context, hard IRQ included, on PREEMPT_RT
  * too, except iom_create(), iom_destroy(), iom_reset() and
- * iom_reset_secure(), which may sleep.
+ * iom_reset_secure(), which may sleep.  With IOM_SPSC, one producer and one
+ * consumer share the ring without a lock (see the flags below).
  */
 #ifndef _ALLOCPOOLS_IOM_H
 #define _ALLOCPOOLS_IOM_H
 
+#include <linux/bits.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 
@@ -27,6 +29,39 @@
  * ``IOM_POISON``
  *	fill freed bytes with ``POISON_FREE`` and check them when they are
  *	handed out again.
+ * ``IOM_SPSC``
+ *	the caller promises kfifo's contract: at most one context at a time
+ *	produces (iom_push(), iom_alloc()) and at most one consumes
+ *	(iom_shift(), iom_peek(), iom_peek_update(), iom_release()).  These
+ *	calls then take no lock: the producer owns the write index, the
+ *	consumer the read index, each published with smp_store_release() and
+ *	read with smp_load_acquire(), as lib/kfifo.c pairs its barriers.
+ *	Counters stay exact, each written by one side only.  What an SPSC
+ *	ring refuses or requires:
+ *
+ *	- iom_push() modes ``IOM_HEAD_DROP`` and ``IOM_DROP_ALL`` would make
+ *	  the producer consume: -EINVAL (counted as a failure).
+ *	- ``IOM_MAINLY_EMPTY`` rewinds both indices when the queue drains:
+ *	  iom_create() refuses it with this flag (-EINVAL).  For the same
+ *	  reason iom_alloc() does not rewind an empty ring to offset 0: a
+ *	  chunk that does not fit before the end of the ring skips to 0 as
+ *	  on a ring that holds chunks.
+ *	- iom_reset(), iom_reset_secure(), iom_iter_init() and
+ *	  iom_iter_next() touch both ends: the caller keeps both the
+ *	  producer and the consumer out of the ring (no call of either side
+ *	  running or starting) until they return.
+ *	- iom_stats(), iom_used(), iom_space() and iom_chunks() may run
+ *	  beside both sides and give a snapshot: each counter is exact as
+ *	  read, but the producer's and the consumer's may be read at
+ *	  slightly different moments; ``peak_used`` is the producer's view
+ *	  (bytes in use as of the read index it last saw, so never less
+ *	  than the truth).
+ *	- A ring holds pushed chunks or iom_alloc() chunks, not both: the
+ *	  producer remembers which it last produced and switches only when
+ *	  it sees the ring empty, so the rule stays exact without a lock.
+ *	- On 32-bit kernels the write index and the chunk count share one
+ *	  word, so an SPSC ring is at most ``IOM_SPSC_MAX_SIZE`` (16 KiB
+ *	  there, 1 GiB on 64-bit).
  *
  * Modes of iom_push(), for a chunk that does not fit:
  *
@@ -43,6 +78,7 @@
  */
 #define IOM_MAINLY_EMPTY	BIT(0)	/* rewind to offset 0 whenever the queue drains */
 #define IOM_POISON		BIT(1)	/* fill freed bytes with POISON_FREE, check on reuse */
+#define IOM_SPSC		BIT(2)	/* one producer and one consumer at a time: no lock */
 
 /* push modes, iom_push()'s last argument */
 #define IOM_TAIL_DROP	0	/* full: refuse the new chunk, -ENOBUFS (default) */
@@ -52,6 +88,11 @@
 /* Ring sizes: powers of two in [IOM_MIN_SIZE, IOM_MAX_SIZE]. */
 #define IOM_MIN_SIZE	64UL
 #define IOM_MAX_SIZE	SZ_1G
+/*
+ * The largest IOM_SPSC ring: the consumer reads the producer's index and
+ * chunk count from one word, half of it each.
+ */
+#define IOM_SPSC_MAX_SIZE	(BITS_PER_LONG == 64 ? IOM_MAX_SIZE : SZ_16K)
 /* The longest chunk a cookie can describe. */
 #define IOM_MAX_CHUNK	65535UL
 

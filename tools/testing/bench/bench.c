@@ -232,10 +232,13 @@ static unsigned long run_lifo64(const struct allocator *a, unsigned long rounds)
 	return fails;
 }
 
-/* fifo-mixed through the FIFO pool: push one, shift the oldest. */
-static unsigned long run_fifo_queue(const struct script *s)
+/*
+ * fifo-mixed through the FIFO pool: push one, shift the oldest; @flags
+ * IOM_SPSC for fifo-spsc, the same calls with no lock.
+ */
+static unsigned long run_fifo_queue(const struct script *s, unsigned int flags)
 {
-	struct iom_buffer *q = iom_create("bench", 1 << 21, 0);
+	struct iom_buffer *q = iom_create("bench", 1 << 21, flags);
 	static u8 buf[1024];
 	unsigned long i, fails = 0;
 	size_t len;
@@ -385,7 +388,7 @@ int main(int argc, char **argv)
 			"       bench fifo-4k fifo|memcpy [ROUNDS]\n"
 			"  WORKLOAD: lifo64 fifo-mixed random-churn pow2-churn\n"
 			"  ALLOCATOR: none malloc buddy bget-ff bget-bf bump_slab\n"
-			"             bump_slab-buddy fifo (fifo-mixed only)\n");
+			"             bump_slab-buddy fifo fifo-spsc (fifo-mixed only)\n");
 		return 2;
 	}
 	rounds = argc > 3 ? strtoul(argv[3], NULL, 0) : 200;
@@ -408,9 +411,9 @@ int main(int argc, char **argv)
 	}
 	make_script(&s, argv[1], rounds * 1000, pool);
 
-	if (!strcmp(argv[2], "fifo")) {
+	if (!strcmp(argv[2], "fifo") || !strcmp(argv[2], "fifo-spsc")) {
 		t0 = now();
-		fails = run_fifo_queue(&s);
+		fails = run_fifo_queue(&s, strcmp(argv[2], "fifo") ? IOM_SPSC : 0);
 		t1 = now();
 		ops = s.ops;
 		goto out;

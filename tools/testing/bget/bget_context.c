@@ -929,6 +929,103 @@ static void test_merge_up_damaged_tag(void)
 }
 
 /*
+ * The hot block (a merge on bget_free()'s fast path, kept off its bin):
+ * b[3] freed just below b[2]'s free block makes it.  The pool's setup for
+ * the two cases below; returns the hot block's header.
+ */
+static struct bget_hdr *hot_setup(struct bget_pool *bp, unsigned char **b,
+				  unsigned int n)
+{
+	unsigned char *p;
+	unsigned int i;
+
+	CHECK(!IS_ERR(bp), "create");
+	/* A first free finds the region: later frees take the fast path. */
+	p = bget_alloc(bp, 100, GFP_KERNEL);
+	CHECK(p && !bget_free(bp, p), "warm up");
+	for (i = 0; i < n; i++) {
+		b[i] = bget_alloc(bp, 200, GFP_KERNEL);
+		CHECK(b[i], "alloc");
+		fill(b[i], 200, i);
+	}
+	CHECK(!bget_free(bp, b[2]) && !bget_free(bp, b[3]), "free");
+	CHECK(bp->hot == (struct bget_hdr *)b[3] - 1 &&
+	      next_blk(bp->hot) == (struct bget_hdr *)b[1] - 1, "hot block");
+	return bp->hot;
+}
+
+/* The pool serves on, never handing out [@lo, @hi), a block cut off. */
+static void serves_around(struct bget_pool *bp, unsigned char *lo,
+			  unsigned char *hi)
+{
+	unsigned char *p;
+	unsigned int i;
+
+	for (i = 0; i < 32; i++) {
+		p = bget_alloc(bp, 200, GFP_KERNEL);
+		CHECK(p, "serves on");
+		CHECK(p >= hi || p + 200 <= lo, "damaged block handed out");
+	}
+}
+
+/*
+ * A write after free over the hot block's header: the allocation that
+ * would carve it must count the damage and never hand it out.
+ */
+static void test_hot_damaged_header(void)
+{
+	struct bget_pool *bp = bget_pool_create("hothdr", 64 * 1024, 0);
+	unsigned char *b[5], *p, *lo, *hi;
+	struct bget_hdr *hot;
+
+	hot = hot_setup(bp, b, ARRAY_SIZE(b));
+	lo = (unsigned char *)hot;
+	hi = lo + blk_size(hot);
+	ap_kasan_write_u32(&hot->info, hdr_info(hot) ^ 0x40);
+	p = bget_alloc(bp, 200, GFP_KERNEL);
+	CHECK(p && (p >= hi || p + 200 <= lo), "damaged hot block handed out");
+	CHECK(stats(bp).corruptions == 1, "damaged hot block not counted: %llu",
+	      stats(bp).corruptions);
+	CHECK(!bp->hot, "damaged hot block kept");
+	serves_around(bp, lo, hi);
+	CHECK(intact(b[0], 200, 0) && intact(b[1], 200, 1) &&
+	      intact(b[4], 200, 4), "live buffers");
+	CHECK(!bget_pool_validate(bp), "validate missed the damage");
+	bget_pool_destroy(bp);
+}
+
+/*
+ * A write past the hot block's end over the boundary tag above it: the
+ * next free just below must not merge over it, and count the damage.
+ */
+static void test_hot_damaged_tag(void)
+{
+	struct bget_pool *bp = bget_pool_create("hottag", 64 * 1024, 0);
+	unsigned char *b[6], *lo, *hi;
+	struct bget_hdr *hot, *h4;
+	size_t hsize;
+
+	/* b[5], live, keeps b[4]'s free on the path that merges into @hot. */
+	hot = hot_setup(bp, b, ARRAY_SIZE(b));
+	hsize = blk_size(hot);
+	lo = (unsigned char *)hot;
+	hi = lo + hsize;
+	h4 = (struct bget_hdr *)b[4] - 1;
+	CHECK(next_blk(h4) == hot && !hdr_prevfree(h4), "layout");
+	set_prevfree(next_blk(hot), 0);
+	CHECK(!bget_free(bp, b[4]), "free below");
+	CHECK(stats(bp).corruptions == 1, "damaged tag not counted: %llu",
+	      stats(bp).corruptions);
+	CHECK(blk_size(h4) == (size_t)(lo - (unsigned char *)h4) &&
+	      hdr_ok(hot) && blk_size(hot) == hsize && !blk_free(hot),
+	      "merged over a damaged tag");
+	serves_around(bp, lo, hi);
+	CHECK(intact(b[0], 200, 0) && intact(b[1], 200, 1) &&
+	      intact(b[5], 200, 5), "live buffers");
+	bget_pool_destroy(bp);
+}
+
+/*
  * The size tree's cache of chain heads names nodes in the regions' node
  * arrays: when an expansion region goes back (and its array with it), no
  * slot may still name one of its nodes.
@@ -1190,6 +1287,8 @@ static const struct {
 	{ "cut_bin_links_stale", test_cut_bin_links_stale },
 	{ "forged_lower_tag", test_forged_lower_tag },
 	{ "merge_up_damaged_tag", test_merge_up_damaged_tag },
+	{ "hot_damaged_header", test_hot_damaged_header },
+	{ "hot_damaged_tag", test_hot_damaged_tag },
 	{ "tree_cache_region_gone", test_tree_cache_region_gone },
 	{ "uaf_tree_links", test_uaf_tree_links },
 	{ "sizes", test_sizes },

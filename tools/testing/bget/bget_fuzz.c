@@ -206,7 +206,7 @@ static void check_books(struct bget_pool *bp, u64 *corruptions, size_t *lostb)
 	unsigned long flags, count;
 	size_t bytes, idx = 0, free;
 	unsigned int q;
-	bool walked;
+	bool walked, hot;
 
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	if (bp->lost != *lostb && bp->corruptions == *corruptions)
@@ -222,9 +222,17 @@ static void check_books(struct bget_pool *bp, u64 *corruptions, size_t *lostb)
 	for (q = 0; q < BGET_NBINS; q++)
 		if (bp->bin_n[q])
 			idx += (size_t)bp->bin_n[q] * ((size_t)q << BGET_QSHIFT);
-	idx += bp->tree_bytes;
+	idx += bp->tree_bytes + bp->hot_size;
 	free = totfree_locked(bp);
+	/* The hot block, off its bin: free, of its size, tag agreeing. */
+	hot = !bp->hot == !bp->hot_size &&
+	      (!bp->hot || (bp->bins[size_bin(bp->hot_size)] != blk_links(bp->hot) &&
+			    (damaged || (hdr_ok(bp->hot) &&
+			     hdr_info(bp->hot) == free_info(bp->hot_size) &&
+			     hdr_prevfree(blk_at(bp->hot, bp->hot_size)) == bp->hot_size))));
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	if (!hot)
+		die("hot block not what the pool says");
 	if (!walked && !damaged)
 		die("free index damaged with no damage done");
 	if (walked && (bytes != idx || bytes != free))

@@ -9,7 +9,10 @@
  * non-overlap, that best fit returns a block of the smallest fitting size
  * (against a brute-force scan of the blocks), that a failed request had no fitting free
  * block, that refused frees leave the statistics untouched, and that
- * nothing leaks.
+ * nothing leaks.  The hot block (a merged block bget_free() keeps off its
+ * bin) is checked after every operation, and the unpoisoned phases that
+ * validate seldom (validation puts it back on its bin) must have merged
+ * frees into it and carved allocations from it, under the same fit check.
  *
  *   bget_model [seed]        (or BGET_SEED=...; default: time based)
  */
@@ -34,6 +37,7 @@ static unsigned int busy_slot = ~0u;	/* being reallocated: compact must not free
 static unsigned long compact_calls, compact_seq_errors;
 static int last_seq;
 static bool fail_acquire;
+static unsigned long hot_allocs, hot_merges;
 
 #define CHECK(cond, ...) do {						\
 	if (!(cond)) {							\
@@ -305,12 +309,35 @@ struct phase {
 	unsigned int max_live;
 	size_t max_size;
 	size_t pool_incr;
+	bool fifo;		/* free the oldest buffer, not a random one */
 };
+
+/*
+ * The hot block, if any: a free block of @hot_size, its boundary tag
+ * agreeing, off its bin (whose other blocks the validation checks).
+ */
+static void check_hot(struct bget_pool *bp)
+{
+	struct bget_hdr *h = bp->hot;
+
+	CHECK(!h == !bp->hot_size, "hot block %p of %zu bytes", h, bp->hot_size);
+	if (!h)
+		return;
+	CHECK(hdr_ok(h) && hdr_info(h) == free_info(bp->hot_size) &&
+	      bp->hot_size >= BGET_MIN_BLOCK && bp->hot_size < BGET_LARGE,
+	      "hot block header");
+	CHECK(hdr_prevfree(blk_at(h, bp->hot_size)) == bp->hot_size,
+	      "hot block's boundary tag");
+	CHECK(!blk_free(blk_at(h, bp->hot_size)), "hot block's upper neighbour free");
+	CHECK(bp->bins[size_bin(bp->hot_size)] != blk_links(h),
+	      "hot block on its bin");
+}
 
 static void do_alloc(struct bget_pool *bp, const struct phase *ph, bool zero)
 {
 	size_t size = rnd_size(ph->max_size), need;
-	size_t esize = 0;
+	unsigned char *hot = (unsigned char *)bp->hot;
+	size_t esize = 0, hot_size = bp->hot_size;
 	struct slot *s;
 	void *p;
 
@@ -335,6 +362,8 @@ static void do_alloc(struct bget_pool *bp, const struct phase *ph, bool zero)
 		CHECK(taken_from_candidate(p, esize),
 		      "best fit for %zu bytes did not take a block of the smallest size (%zu)",
 		      need, esize);
+	hot_allocs += (unsigned char *)p > hot &&
+		      (unsigned char *)p < hot + hot_size;
 	s = &live[nlive++];
 	s->p = p;
 	s->size = size;
@@ -346,14 +375,21 @@ static void do_alloc(struct bget_pool *bp, const struct phase *ph, bool zero)
 	fill(s);
 }
 
-static void do_free(struct bget_pool *bp)
+static void do_free(struct bget_pool *bp, bool fifo)
 {
-	unsigned int k = rnd() % nlive;
+	unsigned int k = fifo ? 0 : rnd() % nlive;
+
+	struct bget_hdr *h = (struct bget_hdr *)live[k].p - 1;
+	struct bget_hdr *hot = bp->hot, *above = next_blk(h);
 
 	verify(&live[k], live[k].size);
 	CHECK(bget_free(bp, live[k].p) == 0, "free");
 	CHECK(shadow_freed(bp, live[k].p), "freed buffer not poisoned");
-	live[k] = live[--nlive];
+	hot_merges += hot && hot == above && bp->hot == h;
+	if (fifo)
+		memmove(live, live + 1, --nlive * sizeof(live[0]));
+	else
+		live[k] = live[--nlive];
 }
 
 static void do_realloc(struct bget_pool *bp, const struct phase *ph)
@@ -429,6 +465,8 @@ static void run_phase(const struct phase *ph)
 	if (ph->callbacks)
 		CHECK(bget_pool_ctl(bp, &model_ops, ph->pool_incr) == 0, "ctl");
 	fail_acquire = ph->fail_acquire;
+	hot_allocs = 0;
+	hot_merges = 0;
 	CHECK(bget_pool_validate(bp), "fresh pool");
 
 	for (i = 0; i < ph->ops; i++, ops_done++) {
@@ -442,7 +480,8 @@ static void run_phase(const struct phase *ph)
 		else if (r < 65)
 			do_realloc(bp, ph);
 		else
-			do_free(bp);
+			do_free(bp, ph->fifo);
+		check_hot(bp);
 		if (!(i % ph->validate_every))
 			CHECK(bget_pool_validate(bp), "validate in %s", ph->name);
 		/* The workqueue: vfree()s what bget_vmalloc_ops released. */
@@ -458,7 +497,7 @@ static void run_phase(const struct phase *ph)
 	check_overlap();
 	check_stats(bp);
 	while (nlive)
-		do_free(bp);
+		do_free(bp, ph->fifo);
 	bget_pool_stats(bp, &st);
 	CHECK(bget_pool_validate(bp), "empty pool");
 	CHECK(st.curalloc == 0, "curalloc %zu after freeing all", st.curalloc);
@@ -471,6 +510,12 @@ static void run_phase(const struct phase *ph)
 	       st.nget, st.failures, st.invalid_frees);
 	printf("  %-24s npget %ld nprel %ld ndget %ld ndrel %ld compact calls %lu\n",
 	       "", st.npget, st.nprel, st.ndget, st.ndrel, compact_calls);
+	printf("  %-24s hot block: %lu allocations, %lu merges\n", "",
+	       hot_allocs, hot_merges);
+	if (!(ph->flags & BGET_POISON) && ph->validate_every > 1)
+		CHECK(hot_allocs && hot_merges,
+		      "%s never used the hot block: %lu allocations, %lu merges",
+		      ph->name, hot_allocs, hot_merges);
 	CHECK(compact_seq_errors == 0, "compact sequence numbers out of order");
 	bget_pool_destroy(bp);
 	cur_pool = NULL;
@@ -527,6 +572,12 @@ int main(int argc, char **argv)
 		  150000, 1, 60, 65536, 32 << 10 },
 		{ "first fit big", 4 << 20, 0, false, false, false,
 		  100000, 97, 600, 65536 },
+		{ "best fit big", 4 << 20, BGET_BEST_FIT, false, false, false,
+		  100000, 97, 600, 4096 },
+		{ "first fit fifo", 1 << 20, 0, false, false, false,
+		  100000, 97, 600, 1024, 0, true },
+		{ "best fit fifo", 1 << 20, BGET_BEST_FIT, false, false, false,
+		  100000, 97, 600, 1024, 0, true },
 		{ "best fit big callbacks", 1 << 20, BGET_BEST_FIT | BGET_POISON,
 		  true, true, false, 100000, 97, 600, 65536, 128 << 10 },
 	};

@@ -17,13 +17,7 @@
 
 #define BIG_RING	SZ_16M
 
-#define FAIL(...) do {							\
-	fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);		\
-	fprintf(stderr, __VA_ARGS__);					\
-	fprintf(stderr, "\n");						\
-	exit(1);							\
-} while (0)
-#define CHECK(c) do { if (!(c)) FAIL("%s", #c); } while (0)
+#include "fifo_check.h"
 
 static u8 buf[IOM_MAX_CHUNK];
 

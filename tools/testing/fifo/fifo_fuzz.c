@@ -16,6 +16,10 @@
  * bytes; every iom_alloc() chunk lies in the ring, overlaps no chunk a
  * caller still holds, and its release (oldest first) succeeds; used and
  * space add up to the size; damage is counted only after damage was done.
+ *
+ * The first byte's bit 4 makes it an IOM_SPSC ring (without
+ * IOM_MAINLY_EMPTY, which SPSC refuses), driven from this one thread: its
+ * lock-free paths, their drop-mode refusals and their damage handling.
  */
 #include "../../../mempool_fifo.c"
 
@@ -68,14 +72,18 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	bool dirty = false, ever_dirty = false;
 	u8 *chunks[600];
 	u64 corruptions = 0;
+	struct iom_stats st;
+	unsigned int flags;
 	int ret;
 
 	if (!size)
 		return 0;
 	ap_shim_quiet = 2;
-	iomb = iom_create("fuzz", rings[data[0] & 3],
-			  (data[0] & 4 ? IOM_POISON : 0) |
-			  (data[0] & 8 ? IOM_MAINLY_EMPTY : 0));
+	flags = (data[0] & 4 ? IOM_POISON : 0) |
+		(data[0] & 8 ? IOM_MAINLY_EMPTY : 0);
+	if (data[0] & 16)
+		flags = (flags & ~IOM_MAINLY_EMPTY) | IOM_SPSC;
+	iomb = iom_create("fuzz", rings[data[0] & 3], flags);
 	if (IS_ERR(iomb))
 		abort();
 	while (i + 1 < size && tail < 600) {
@@ -163,7 +171,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 				if (iom_release(iomb, chunks[head]))
 					abort();
 				head++;
-			} else if (iom_release(iomb, buf) != (iomb->chunks ? -EBUSY : -EINVAL)) {
+			} else if (iom_release(iomb, buf) !=
+				   (iom_chunks(iomb) ? -EBUSY : -EINVAL)) {
 				abort();
 			}
 			break;
@@ -214,11 +223,12 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		    iom_space(iomb) + iom_used(iomb) != iomb->size)
 			abort();
 		/* damage found only where damage was done, and counted */
-		if (iomb->corruptions < corruptions ||
-		    (iomb->corruptions && !ever_dirty) ||
-		    iomb->invalid_frees < iomb->corruptions)
+		iom_stats(iomb, &st);
+		if (st.corruptions < corruptions ||
+		    (st.corruptions && !ever_dirty) ||
+		    st.invalid_frees < st.corruptions)
 			abort();
-		corruptions = iomb->corruptions;
+		corruptions = st.corruptions;
 	}
 	iom_reset(iomb);
 	iom_destroy(iomb);

@@ -9,13 +9,7 @@
  */
 #include "../../../mempool_fifo.c"
 
-#define FAIL(...) do {							\
-	fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);		\
-	fprintf(stderr, __VA_ARGS__);					\
-	fprintf(stderr, "\n");						\
-	exit(1);							\
-} while (0)
-#define CHECK(c) do { if (!(c)) FAIL("%s", #c); } while (0)
+#include "fifo_check.h"
 
 static const u8 ten[10] = "0123456789";
 

@@ -69,8 +69,14 @@ typedef unsigned int gfp_t;
 #define fallthrough		__attribute__((__fallthrough__))
 #endif
 #define barrier()		__asm__ __volatile__("" ::: "memory")
+#ifdef __SANITIZE_THREAD__
+/* TSan: marked accesses are atomic to it, as they are to KCSAN */
+#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#else
 #define READ_ONCE(x)		(*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
+#endif
 #define smp_mb()		__sync_synchronize()
 #define smp_rmb()		__sync_synchronize()
 #define smp_wmb()		__sync_synchronize()
@@ -134,6 +140,7 @@ typedef unsigned int gfp_t;
 #define PAGE_ALIGN(x)		ALIGN(x, PAGE_SIZE)
 #define SZ_1K	0x400
 #define SZ_4K	0x1000
+#define SZ_16K	0x4000
 #define SZ_64K	0x10000
 #define SZ_1M	0x100000
 #define SZ_4M	0x400000
@@ -622,8 +629,13 @@ static inline bool __test_and_clear_bit(unsigned long nr, unsigned long *addr)
 	__clear_bit(nr, addr);
 	return old;
 }
-#define set_bit(nr, a)		__set_bit(nr, a)
-#define clear_bit(nr, a)	__clear_bit(nr, a)
+/* atomic, as the kernel's: an IOM_SPSC ring's two sides share words */
+#define set_bit(nr, a)	\
+	__atomic_fetch_or(&(a)[(nr) / BITS_PER_LONG], 1UL << ((nr) % BITS_PER_LONG), \
+			  __ATOMIC_RELAXED)
+#define clear_bit(nr, a) \
+	__atomic_fetch_and(&(a)[(nr) / BITS_PER_LONG], ~(1UL << ((nr) % BITS_PER_LONG)), \
+			   __ATOMIC_RELAXED)
 #define __change_bit(nr, a)	((a)[(nr) / BITS_PER_LONG] ^= 1UL << ((nr) % BITS_PER_LONG))
 unsigned long find_next_bit(const unsigned long *addr, unsigned long size,
 			    unsigned long offset);
