@@ -26,10 +26,10 @@
  *                                 shares the last granule)
  *   ap_kasan_memset(), ap_kasan_copy_in(), ap_kasan_copy_out(),
  *   ap_kasan_read_ulong(), ap_kasan_write_ulong(), ap_kasan_read_u8(),
- *   ap_kasan_write_u8(), ap_kasan_read_u32(), ap_kasan_write_u32()
- *                                 the pool's own accesses to its memory
- *   ap_kasan_read_u64(), ap_kasan_write_u64(),
- *   ap_kasan_read_ulong_once(), ap_kasan_try_cmpxchg64()
+ *   ap_kasan_write_u8()           the pool's own accesses to its memory
+ *   ap_kasan_read_once_u64(), ap_kasan_write_once_u64(),
+ *   ap_kasan_read_once_ulong(), ap_kasan_read_once_u32(),
+ *   ap_kasan_try_cmpxchg64()
  *                                 the same for words read or changed
  *                                 without a lock: marked (READ_ONCE(),
  *                                 WRITE_ONCE(), an atomic) with KASAN or
@@ -266,48 +266,29 @@ static __no_kasan_or_inline void ap_kasan_write_u8(u8 *p, u8 v)
 }
 
 /*
- * Read and write 32-bit words of pool memory, poisoned or not (through the
- * two below, which KASAN does not check).
- */
-static __no_kasan_or_inline u32 ap_kasan_get_u32(const u32 *p)
-{
-	return AP_KASAN_GET(p);
-}
-
-static __no_kasan_or_inline void ap_kasan_set_u32(u32 *p, u32 v)
-{
-	AP_KASAN_SET(p, v);
-}
-
-static inline u32 ap_kasan_read_u32(const void *p)
-{
-	return ap_kasan_get_u32(p);
-}
-
-static inline void ap_kasan_write_u32(void *p, u32 v)
-{
-	ap_kasan_set_u32(p, v);
-}
-
-/*
  * Words of pool memory that are read or changed without a lock, or while a
- * client may write them (bump_slab's headers and links), poisoned or not:
- * marked accesses, READ_ONCE() and WRITE_ONCE(), with KASAN or without, so
- * the code without KASAN is as it was (and KCSAN, which never runs with
- * KASAN, still sees them marked).
+ * client may write them (bump_slab's headers, links and slab magic),
+ * poisoned or not: marked accesses, READ_ONCE() and WRITE_ONCE(), with
+ * KASAN or without, so the code without KASAN is as it was (and KCSAN,
+ * which never runs with KASAN, still sees them marked).
  */
-static __no_kasan_or_inline u64 ap_kasan_read_u64(const u64 *p)
+static __no_kasan_or_inline u64 ap_kasan_read_once_u64(const u64 *p)
 {
 	return READ_ONCE(*p);
 }
 
-static __no_kasan_or_inline void ap_kasan_write_u64(u64 *p, u64 v)
+static __no_kasan_or_inline void ap_kasan_write_once_u64(u64 *p, u64 v)
 {
 	WRITE_ONCE(*p, v);
 }
 
 static __no_kasan_or_inline unsigned long
-ap_kasan_read_ulong_once(const unsigned long *p)
+ap_kasan_read_once_ulong(const unsigned long *p)
+{
+	return READ_ONCE(*p);
+}
+
+static __no_kasan_or_inline u32 ap_kasan_read_once_u32(const u32 *p)
 {
 	return READ_ONCE(*p);
 }

@@ -506,7 +506,7 @@ static void poison_obj(struct bump_slab *bs, void *obj, unsigned int c)
  */
 static bool free_obj_intact(struct bump_slab *bs, void *obj, unsigned int c)
 {
-	if (ap_kasan_read_u64(obj_hdr(obj)) != hdr_word(c, BS_FREE))
+	if (ap_kasan_read_once_u64(obj_hdr(obj)) != hdr_word(c, BS_FREE))
 		return false;
 	if (cls_size(c) <= sizeof(void *))
 		return true;
@@ -549,7 +549,7 @@ static noinline int refuse(struct bump_slab *bs, const char *what,
 static void quarantine_locked(struct bump_slab *bs, void *obj, unsigned int c)
 {
 	lockdep_assert_held(&bs->lock);
-	ap_kasan_write_u64(obj_hdr(obj), hdr_word(c, BS_BAD));
+	ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_BAD));
 	bs->cls[c].bad++;
 	bs->invalid_frees++;
 	bs->corruptions++;
@@ -564,7 +564,7 @@ static void quarantine_locked(struct bump_slab *bs, void *obj, unsigned int c)
 static __always_inline void *get_link(struct bump_slab *bs, void *obj)
 {
 	return ap_link_decode(bs->secret, obj,
-			      ap_kasan_read_ulong_once((unsigned long *)obj));
+			      ap_kasan_read_once_ulong((unsigned long *)obj));
 }
 
 /*
@@ -781,7 +781,7 @@ static noinline void refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 		data_race(*m ^= BS_MAP_MOVE);
 		*--top = obj;
 		next = (unsigned long)ap_link_decode(secret, obj,
-				ap_kasan_read_ulong_once((unsigned long *)obj));
+				ap_kasan_read_once_ulong((unsigned long *)obj));
 		unit = ror64(next - base, 3);
 		if (unlikely(unit >= units))
 			goto cut;
@@ -979,7 +979,7 @@ static noinline void *heap_alloc_slow(struct bump_slab *bs, unsigned int c)
 		if (!obj)
 			bs->failures++;
 		else if (fresh || !poisoned(bs))
-			ap_kasan_write_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
 		raw_spin_unlock(&pc->lock);
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
 		report_damage(bs, dmg);
@@ -987,7 +987,7 @@ static noinline void *heap_alloc_slow(struct bump_slab *bs, unsigned int c)
 		if (!obj || fresh || !poisoned(bs))
 			return obj;
 		if (free_obj_intact(bs, obj, c)) {
-			ap_kasan_write_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
 			return obj;
 		}
 		heap_quarantine(bs, pc, obj, c);
@@ -1016,7 +1016,7 @@ static __always_inline void *heap_alloc(struct bump_slab *bs, unsigned long c)
 	obj = pc->objs[c][--n];
 	k->n = n;
 	k->allocs++;
-	ap_kasan_write_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
+	ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
 	/* Live by the map again: frees of it read this without a lock. */
 	data_race(*obj_map(bs, obj) &= ~BS_MAP_CACHED);
 	raw_spin_unlock_irqrestore(&pc->lock, flags);
@@ -1085,7 +1085,7 @@ static __always_inline int heap_free(struct bump_slab *bs, void *ptr,
 
 	if (unlikely(unit >= bs->units))
 		goto invalid;
-	w = ap_kasan_read_u64(hdr);
+	w = ap_kasan_read_once_u64(hdr);
 	c = live_cls(w);
 	/* Says live from before the object was handed out, or a bad free. */
 	m = data_race(bs->map[unit >> 1]);
@@ -1192,7 +1192,7 @@ slab_lookup(struct bump_slab *bs, const void *ptr, size_t block, u32 *idx)
 	struct bs_slab *slab = (struct bs_slab *)((unsigned long)ptr &
 						  PAGE_MASK);
 
-	if (!block || ap_kasan_read_u32(&slab->magic) != BS_SLAB_MAGIC ||
+	if (!block || ap_kasan_read_once_u32(&slab->magic) != BS_SLAB_MAGIC ||
 	    ap_kasan_read_ulong((const unsigned long *)&slab->owner) !=
 	    (unsigned long)bs || slab->block != block ||
 	    slab->cls >= BUMP_SLAB_CLASSES)
@@ -1381,7 +1381,7 @@ static __always_inline void set_slab_link(struct bump_slab *bs, void *obj,
 static __always_inline unsigned long get_slab_link(struct bump_slab *bs,
 						   void *obj)
 {
-	unsigned long w = ap_kasan_read_ulong_once((unsigned long *)obj);
+	unsigned long w = ap_kasan_read_once_ulong((unsigned long *)obj);
 
 	return (unsigned long)ap_link_decode(bs->secret, obj, w);
 }
@@ -1408,7 +1408,7 @@ slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab, bool *recycled,
 	if (i != BS_SLAB_END) {
 		obj = slab_obj(slab, i);
 		next = get_slab_link(bs, obj);
-		if (unlikely(ap_kasan_read_u64(obj_hdr(obj)) !=
+		if (unlikely(ap_kasan_read_once_u64(obj_hdr(obj)) !=
 			     hdr_word(slab->cls, BS_FREE) ||
 			     (slab->carved - slab->inuse > 1 ?
 			      next >= slab->carved : next != BS_SLAB_END))) {
@@ -1439,7 +1439,7 @@ static struct bs_slab *slab_push_locked(struct bump_slab *bs,
 
 	lockdep_assert_held(&bs->lock);
 	set_slab_link(bs, ptr, slab->free);
-	ap_kasan_write_u64(obj_hdr(ptr), hdr_word(slab->cls, BS_FREE));
+	ap_kasan_write_once_u64(obj_hdr(ptr), hdr_word(slab->cls, BS_FREE));
 	if (slab->free == BS_SLAB_END && slab->carved == slab->nr)
 		list_move(&slab->node, &k->partial);
 	slab->free = i;
@@ -1511,7 +1511,7 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 		obj = slab_pop_locked(bs, slab, &recycled, &dmg);
 		if (likely(obj)) {
 			k->allocs++;
-			ap_kasan_write_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
 			raw_spin_unlock_irqrestore(&bs->lock, flags);
 			return obj;
 		}
@@ -1548,7 +1548,7 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 		}
 		k->allocs++;
 		if (!recycled || !poisoned(bs)) {
-			ap_kasan_write_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
 			break;
 		}
 		/* Checked with no lock held, then handed out. */
@@ -1560,7 +1560,7 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 			give_back(bs, fresh, slot);
 		fresh = NULL;
 		if (free_obj_intact(bs, obj, c)) {
-			ap_kasan_write_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
 			return obj;
 		}
 		slab_quarantine(bs, obj, c);
@@ -1596,7 +1596,7 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 			      false);
 	}
 	c = slab->cls;
-	w = ap_kasan_read_u64(hdr);
+	w = ap_kasan_read_once_u64(hdr);
 	if (unlikely(w != hdr_word(c, BS_LIVE))) {
 		what = w == hdr_word(c, BS_FREE) ? "double free" :
 						   "free with a bad header";
@@ -1611,7 +1611,7 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 		 * KASAN, its shadow written: before it is listed, where it
 		 * can be handed out again) unlocked.
 		 */
-		ap_kasan_write_u64(hdr, hdr_word(c, BS_FREE));
+		ap_kasan_write_once_u64(hdr, hdr_word(c, BS_FREE));
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
 		poison_obj(bs, ptr, c);
 		ap_kasan_free(ptr, cls_size(c));
@@ -1776,7 +1776,7 @@ size_t bump_slab_size(struct bump_slab *bs, const void *ptr)
 		unit = hdr_unit(bs, ptr);
 		if (unit >= bs->units)
 			return 0;
-		c = live_cls(ap_kasan_read_u64(obj_hdr((void *)ptr)));
+		c = live_cls(ap_kasan_read_once_u64(obj_hdr((void *)ptr)));
 		if (c >= BUMP_SLAB_CLASSES ||
 		    map_code(c, unit) != READ_ONCE(bs->map[unit >> 1]))
 			return 0;
@@ -1785,7 +1785,7 @@ size_t bump_slab_size(struct bump_slab *bs, const void *ptr)
 	raw_spin_lock_irqsave(&bs->lock, flags);
 	slab = find_slab_locked(bs, ptr, &i);
 	if (slab &&
-	    ap_kasan_read_u64(obj_hdr((void *)ptr)) == hdr_word(slab->cls, BS_LIVE))
+	    ap_kasan_read_once_u64(obj_hdr((void *)ptr)) == hdr_word(slab->cls, BS_LIVE))
 		ret = cls_size(slab->cls);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	return ret;
@@ -2288,7 +2288,7 @@ static bool heap_free_ok(struct bump_slab *bs, void *obj, unsigned int c,
 	return unit < bs->units &&
 	       bs->map[unit >> 1] == (map_code(c, unit) | state) &&
 	       (bs->corruptions ||
-		ap_kasan_read_u64(obj_hdr(obj)) == hdr_word(c, BS_FREE));
+		ap_kasan_read_once_u64(obj_hdr(obj)) == hdr_word(c, BS_FREE));
 }
 
 /* The pool list of class @c: as long as it says, each link sound. */
@@ -2357,7 +2357,7 @@ static bool heap_check(struct bump_slab *bs, unsigned long *seen)
 
 	/* Headers are found through the map, which no client can write. */
 	while (off < bs->bump) {
-		u64 w = ap_kasan_read_u64((u64 *)(bs->heap + off));
+		u64 w = ap_kasan_read_once_u64((u64 *)(bs->heap + off));
 		size_t unit = off / BS_HDR;
 		u8 m = bs->map[unit >> 1];
 
@@ -2415,7 +2415,7 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 	    buddy_arena_block_size(bs->arena, slab) != slab->block)
 		return false;
 	for (i = 0; i < slab->carved; i++) {
-		u64 w = ap_kasan_read_u64(obj_hdr(slab_obj(slab, i)));
+		u64 w = ap_kasan_read_once_u64(obj_hdr(slab_obj(slab, i)));
 
 		if (w == hdr_word(c, BS_LIVE))
 			live++;
@@ -2437,7 +2437,7 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 		if (idx >= slab->carved)
 			return false;
 		obj = slab_obj(slab, idx);
-		if (ap_kasan_read_u64(obj_hdr(obj)) != hdr_word(c, BS_FREE))
+		if (ap_kasan_read_once_u64(obj_hdr(obj)) != hdr_word(c, BS_FREE))
 			return false;
 		idx = get_slab_link(bs, obj);
 	}

@@ -1002,10 +1002,10 @@ static void bump_slab_test_depot_full_then_list(struct kunit *test)
 	/* first[BS_BATCH] is in the oldest magazine. */
 	x = first[BS_BATCH];
 	bs_expect_refused(test, bs, x);
-	hdr = ap_kasan_read_u64(obj_hdr(x));
-	ap_kasan_write_u64(obj_hdr(x), hdr_word(3, BS_LIVE));
+	hdr = ap_kasan_read_once_u64(obj_hdr(x));
+	ap_kasan_write_once_u64(obj_hdr(x), hdr_word(3, BS_LIVE));
 	bs_expect_refused(test, bs, x);
-	ap_kasan_write_u64(obj_hdr(x), hdr);
+	ap_kasan_write_once_u64(obj_hdr(x), hdr);
 	bump_slab_stats(bs, &st);
 	KUNIT_EXPECT_EQ(test, st.invalid_frees, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 0ULL);

@@ -923,16 +923,16 @@ static void case_depot(void)
 	 * header say live; nothing written either time.
 	 */
 	x = p[BS_BATCH];
-	hdr = ap_kasan_read_u64(obj_hdr(x));
-	word = ap_kasan_read_u64((u64 *)x);
+	hdr = ap_kasan_read_once_u64(obj_hdr(x));
+	word = ap_kasan_read_once_u64((u64 *)x);
 	CHECK(bump_slab_free(bs, x) == -EINVAL);
-	CHECK(ap_kasan_read_u64(obj_hdr(x)) == hdr &&
-	      ap_kasan_read_u64((u64 *)x) == word);
-	ap_kasan_write_u64(obj_hdr(x), hdr_word(c, BS_LIVE));
+	CHECK(ap_kasan_read_once_u64(obj_hdr(x)) == hdr &&
+	      ap_kasan_read_once_u64((u64 *)x) == word);
+	ap_kasan_write_once_u64(obj_hdr(x), hdr_word(c, BS_LIVE));
 	CHECK(bump_slab_free(bs, x) == -EINVAL);
-	CHECK(ap_kasan_read_u64(obj_hdr(x)) == hdr_word(c, BS_LIVE) &&
-	      ap_kasan_read_u64((u64 *)x) == word);
-	ap_kasan_write_u64(obj_hdr(x), hdr);
+	CHECK(ap_kasan_read_once_u64(obj_hdr(x)) == hdr_word(c, BS_LIVE) &&
+	      ap_kasan_read_once_u64((u64 *)x) == word);
+	ap_kasan_write_once_u64(obj_hdr(x), hdr);
 	bump_slab_stats(bs, &st);
 	CHECK(st.invalid_frees == 2 && st.corruptions == 0);
 	CHECK(st.classes[c].allocs == n && st.classes[c].frees == n);
