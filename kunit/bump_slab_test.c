@@ -1153,9 +1153,10 @@ static void bump_slab_test_poison_through_cache(struct kunit *test)
 	oldest = objs[0];
 	depot = objs[BS_BATCH];
 	newest = objs[BS_PAST_DEPOT - 1];
-	oldest[8] = 0;		/* on the pool list, past a full depot */
-	depot[40] = 0;		/* in the depot's oldest magazine */
-	newest[63] = 0;		/* taken back first */
+	/* Writes after free, which KASAN would report: the accessors. */
+	ap_kasan_write_u8(&oldest[8], 0);	/* on the pool list, past a full depot */
+	ap_kasan_write_u8(&depot[40], 0);	/* in the depot's oldest magazine */
+	ap_kasan_write_u8(&newest[63], 0);	/* taken back first */
 	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, bs_alloc_n, &w), 0);
 	for (i = 0; i < BS_PAST_DEPOT; i++) {
 		KUNIT_EXPECT_PTR_NE(test, objs[i], (void *)newest);
