@@ -28,6 +28,13 @@
  *   ap_kasan_read_ulong(), ap_kasan_write_ulong(), ap_kasan_read_u32(),
  *   ap_kasan_write_u32(), ap_kasan_read_u8(),
  *   ap_kasan_write_u8()           the pool's own accesses to its memory
+ *   ap_kasan_read_once_u64(), ap_kasan_write_once_u64(),
+ *   ap_kasan_read_once_ulong(), ap_kasan_read_once_u32(),
+ *   ap_kasan_try_cmpxchg64()
+ *                                 the same for words read or changed
+ *                                 without a lock: marked (READ_ONCE(),
+ *                                 WRITE_ONCE(), an atomic) with KASAN or
+ *                                 without
  *
  *   ap_kasan_memchr_inv()         the pool's poison checks (lib/string.c's
  *                                 memchr_inv() is instrumented)
@@ -69,6 +76,11 @@
  *                         functions, which the instrumented memset() and
  *                         memcpy() of mm/kasan/shadow.c call after their
  *                         checks; exported on x86, arm64 and riscv.
+ *   raw_try_cmpxchg64(), arch_try_cmpxchg64()
+ *                         <linux/atomic.h>: the architecture's
+ *                         try_cmpxchg64(), under its 6.12 and 6.1 names,
+ *                         without the instrumented wrapper's check (see
+ *                         ap_kasan_try_cmpxchg64() for why that is safe).
  *   kasan_check_read(), kasan_check_write()
  *                         <linux/kasan-checks.h>: the client's side of a
  *                         copy in or out of a pool is still checked.
@@ -84,6 +96,7 @@
 #ifndef _ALLOCPOOLS_KASAN_H
 #define _ALLOCPOOLS_KASAN_H
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/compiler.h>
 #include <linux/kasan.h>
@@ -262,6 +275,65 @@ static __no_kasan_or_inline void ap_kasan_write_u32(void *p, u32 v)
 {
 	AP_KASAN_SET((u32 *)p, v);
 }
+
+/*
+ * Words of pool memory that are read or changed without a lock, or while a
+ * client may write them (bump_slab's headers, links and slab magic),
+ * poisoned or not: marked accesses, READ_ONCE() and WRITE_ONCE(), with
+ * KASAN or without, so the code without KASAN is as it was (and KCSAN,
+ * which never runs with KASAN, still sees them marked).
+ */
+static __no_kasan_or_inline u64 ap_kasan_read_once_u64(const u64 *p)
+{
+	return READ_ONCE(*p);
+}
+
+static __no_kasan_or_inline void ap_kasan_write_once_u64(u64 *p, u64 v)
+{
+	WRITE_ONCE(*p, v);
+}
+
+static __no_kasan_or_inline unsigned long
+ap_kasan_read_once_ulong(const unsigned long *p)
+{
+	return READ_ONCE(*p);
+}
+
+static __no_kasan_or_inline u32 ap_kasan_read_once_u32(const u32 *p)
+{
+	return READ_ONCE(*p);
+}
+
+/*
+ * try_cmpxchg64() on pool memory, poisoned or not.  try_cmpxchg64() is
+ * <linux/atomic/atomic-instrumented.h>'s: instrument_atomic_read_write()
+ * (KASAN's and KCSAN's check of the word) and then the architecture's
+ * operation, which is what is called here: raw_try_cmpxchg64() since 6.6,
+ * arch_try_cmpxchg64() before (its name on 6.1, which the 6.1 and x86 6.12
+ * headers both define; the raw_ form is only its fallback-filled alias).
+ * Safe because only the check is left out: the operation, its atomicity and
+ * its full ordering are try_cmpxchg64()'s own; the word is 8-byte aligned
+ * inside a region the pool vmalloc'd and keeps mapped (the caller checks
+ * that first), so it cannot fault; and KCSAN, whose check this also skips,
+ * never runs with KASAN (the two exclude each other), while without KASAN
+ * this is try_cmpxchg64() itself.  In its own uninstrumented function, so
+ * that an architecture whose fallback is C code is not checked either.
+ */
+#if AP_KASAN
+#ifdef raw_try_cmpxchg64
+#define ap_kasan_raw_try_cmpxchg64	raw_try_cmpxchg64
+#else
+#define ap_kasan_raw_try_cmpxchg64	arch_try_cmpxchg64
+#endif
+
+static __no_kasan_or_inline bool ap_kasan_try_cmpxchg64(u64 *p, u64 *old,
+							u64 new)
+{
+	return ap_kasan_raw_try_cmpxchg64(p, old, new);
+}
+#else
+#define ap_kasan_try_cmpxchg64(p, old, new)	try_cmpxchg64(p, old, new)
+#endif
 
 /*
  * The unsigned long lvalue @x of pool memory, read or written: without

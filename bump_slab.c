@@ -179,6 +179,30 @@
  * of its block (only an overflow from the arena block before it can), which
  * is trusted.
  *
+ * KASAN (allocpools_kasan.h): with KASAN generic every byte of the pool
+ * that is not a live object's request is poisoned in KASAN's shadow: the
+ * heap from create, a new slab's objects (past its bs_slab header, which
+ * the pool reads under its lock as a struct and leaves open) from
+ * new_slab(), every object header, and a freed object from the moment its
+ * free has won (the heap's cmpxchg, the slab's header under the lock) and
+ * before it can be handed out again: before it reaches a CPU's cache or a
+ * magazine in heap mode, with the lock dropped as for poisoning in buddy
+ * mode.  bump_slab_alloc() unpoisons exactly the bytes requested once the
+ * object is the caller's; the rest of its class is a redzone, whatever
+ * bump_slab_size() says.  So a client's access after a free, past its
+ * request or over a header is reported at the access.  The pool's own
+ * reads and writes of headers and links go through the uninstrumented
+ * accessors (the heap's lockless cmpxchg through ap_kasan_try_cmpxchg64()),
+ * and poison fills and checks through ap_kasan_memset() and
+ * ap_kasan_memchr_inv().  A slab block goes back to the arena as it is:
+ * buddy_arena_free() poisons the whole block itself and reads none of it
+ * through instrumented accesses, so it expects no particular shadow.  A
+ * free of a stale pointer reads the magic of whatever live arena block is
+ * at its page (see slab_lookup()), through the accessors too: it may be
+ * another client's block, open only for its own request.  Without KASAN
+ * the hooks compile to nothing and the accessors are the plain accesses
+ * they replace.
+ *
  * Worst-case lock hold times; none grows with the pool's or an object's
  * size, and none takes more than three locks at once:
  *
@@ -246,6 +270,7 @@
 #include <allocpools/bump_slab.h>
 
 #include "allocpools_internal.h"
+#include "allocpools_kasan.h"
 #include "allocpools_trace.h"
 
 #define BS_HDR		8	/* object header: class byte + 7 marker bytes */
@@ -469,8 +494,8 @@ static bool poisoned(struct bump_slab *bs)
 static void poison_obj(struct bump_slab *bs, void *obj, unsigned int c)
 {
 	if (poisoned(bs) && cls_size(c) > sizeof(void *))
-		memset((u8 *)obj + sizeof(void *), POISON_FREE,
-		       cls_size(c) - sizeof(void *));
+		ap_kasan_memset((u8 *)obj + sizeof(void *), POISON_FREE,
+				cls_size(c) - sizeof(void *));
 }
 
 /*
@@ -481,12 +506,12 @@ static void poison_obj(struct bump_slab *bs, void *obj, unsigned int c)
  */
 static bool free_obj_intact(struct bump_slab *bs, void *obj, unsigned int c)
 {
-	if (READ_ONCE(*obj_hdr(obj)) != hdr_word(c, BS_FREE))
+	if (ap_kasan_read_once_u64(obj_hdr(obj)) != hdr_word(c, BS_FREE))
 		return false;
 	if (cls_size(c) <= sizeof(void *))
 		return true;
-	return !memchr_inv((u8 *)obj + sizeof(void *), POISON_FREE,
-			   cls_size(c) - sizeof(void *));
+	return !ap_kasan_memchr_inv((u8 *)obj + sizeof(void *), POISON_FREE,
+				    cls_size(c) - sizeof(void *));
 }
 
 static size_t heap_offset(struct bump_slab *bs, const void *p)
@@ -524,7 +549,7 @@ static noinline int refuse(struct bump_slab *bs, const char *what,
 static void quarantine_locked(struct bump_slab *bs, void *obj, unsigned int c)
 {
 	lockdep_assert_held(&bs->lock);
-	WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_BAD));
+	ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_BAD));
 	bs->cls[c].bad++;
 	bs->invalid_frees++;
 	bs->corruptions++;
@@ -539,7 +564,7 @@ static void quarantine_locked(struct bump_slab *bs, void *obj, unsigned int c)
 static __always_inline void *get_link(struct bump_slab *bs, void *obj)
 {
 	return ap_link_decode(bs->secret, obj,
-			      READ_ONCE(*(unsigned long *)obj));
+			      ap_kasan_read_once_ulong((unsigned long *)obj));
 }
 
 /*
@@ -659,7 +684,8 @@ static void list_push_locked(struct bump_slab *bs, unsigned int c,
 
 		/* Frees of it read its map byte without a lock. */
 		data_race(*m ^= BS_MAP_MOVE);
-		*(unsigned long *)obj = ap_link_encode(secret, obj, head);
+		ap_kasan_write_ulong((unsigned long *)obj,
+				     ap_link_encode(secret, obj, head));
 		head = obj;
 	}
 	l->head = head;
@@ -755,7 +781,7 @@ static noinline void refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
 		data_race(*m ^= BS_MAP_MOVE);
 		*--top = obj;
 		next = (unsigned long)ap_link_decode(secret, obj,
-					READ_ONCE(*(unsigned long *)obj));
+				ap_kasan_read_once_ulong((unsigned long *)obj));
 		unit = ror64(next - base, 3);
 		if (unlikely(unit >= units))
 			goto cut;
@@ -953,7 +979,7 @@ static noinline void *heap_alloc_slow(struct bump_slab *bs, unsigned int c)
 		if (!obj)
 			bs->failures++;
 		else if (fresh || !poisoned(bs))
-			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
 		raw_spin_unlock(&pc->lock);
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
 		report_damage(bs, dmg);
@@ -961,7 +987,7 @@ static noinline void *heap_alloc_slow(struct bump_slab *bs, unsigned int c)
 		if (!obj || fresh || !poisoned(bs))
 			return obj;
 		if (free_obj_intact(bs, obj, c)) {
-			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
 			return obj;
 		}
 		heap_quarantine(bs, pc, obj, c);
@@ -990,7 +1016,7 @@ static __always_inline void *heap_alloc(struct bump_slab *bs, unsigned long c)
 	obj = pc->objs[c][--n];
 	k->n = n;
 	k->allocs++;
-	WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+	ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
 	/* Live by the map again: frees of it read this without a lock. */
 	data_race(*obj_map(bs, obj) &= ~BS_MAP_CACHED);
 	raw_spin_unlock_irqrestore(&pc->lock, flags);
@@ -1059,18 +1085,21 @@ static __always_inline int heap_free(struct bump_slab *bs, void *ptr,
 
 	if (unlikely(unit >= bs->units))
 		goto invalid;
-	w = READ_ONCE(*hdr);
+	w = ap_kasan_read_once_u64(hdr);
 	c = live_cls(w);
 	/* Says live from before the object was handed out, or a bad free. */
 	m = data_race(bs->map[unit >> 1]);
 	if (unlikely(c >= BUMP_SLAB_CLASSES || map_code(c, unit) != m))
 		goto invalid;
 	/* Live to free: flip the marker bytes, keep the class byte. */
-	if (unlikely(!try_cmpxchg64(hdr, &w, w ^ (hdr_word(0, BS_LIVE) ^
+	if (unlikely(!ap_kasan_try_cmpxchg64(hdr, &w,
+					     w ^ (hdr_word(0, BS_LIVE) ^
 						  hdr_word(0, BS_FREE)))))
 		goto invalid;
 	if (poison)
 		poison_obj(bs, ptr, c);
+	/* KASAN: the object is the pool's again, before any CPU can pop it. */
+	ap_kasan_free(ptr, cls_size(c));
 	/* Cached by the map: a second free is refused even past the header. */
 	WRITE_ONCE(bs->map[unit >> 1], m | BS_MAP_CACHED);
 	pc = raw_cpu_ptr(bs->pcpu);
@@ -1154,6 +1183,8 @@ slab_index(struct bump_slab *bs, const struct bs_slab *slab, const void *ptr)
  * arena gave out but that is not one of our listed slabs never has it (it
  * is set under the pool lock when a slab is listed and cleared under it
  * when the slab is unlisted), and nothing else of the block is read then.
+ * The magic and the owner are read through the KASAN accessors: the block
+ * may be another client's, unpoisoned only for what it asked for.
  */
 static __always_inline struct bs_slab *
 slab_lookup(struct bump_slab *bs, const void *ptr, size_t block, u32 *idx)
@@ -1161,8 +1192,9 @@ slab_lookup(struct bump_slab *bs, const void *ptr, size_t block, u32 *idx)
 	struct bs_slab *slab = (struct bs_slab *)((unsigned long)ptr &
 						  PAGE_MASK);
 
-	if (!block || READ_ONCE(slab->magic) != BS_SLAB_MAGIC ||
-	    slab->owner != bs || slab->block != block ||
+	if (!block || ap_kasan_read_once_u32(&slab->magic) != BS_SLAB_MAGIC ||
+	    ap_kasan_read_ulong((const unsigned long *)&slab->owner) !=
+	    (unsigned long)bs || slab->block != block ||
 	    slab->cls >= BUMP_SLAB_CLASSES)
 		return NULL;
 	*idx = slab_index(bs, slab, ptr);
@@ -1260,6 +1292,12 @@ static struct bs_slab *new_slab(struct bump_slab *bs, unsigned int c,
 	slab->free = BS_SLAB_END;
 	slab->block = bs->cls[c].block;
 	INIT_LIST_HEAD(&slab->node);
+	/*
+	 * KASAN: the arena handed out the request; the objects and their
+	 * headers are the pool's until they are, the slab header stays open.
+	 */
+	ap_kasan_free((u8 *)slab + BS_SLAB_HDR - BS_HDR,
+		      slab->block - (BS_SLAB_HDR - BS_HDR));
 	return slab;
 }
 
@@ -1336,14 +1374,16 @@ static noinline void slab_cut_locked(struct bump_slab *bs,
 static __always_inline void set_slab_link(struct bump_slab *bs, void *obj,
 					  unsigned long next)
 {
-	*(unsigned long *)obj = ap_link_encode(bs->secret, obj, (void *)next);
+	ap_kasan_write_ulong((unsigned long *)obj,
+			     ap_link_encode(bs->secret, obj, (void *)next));
 }
 
 static __always_inline unsigned long get_slab_link(struct bump_slab *bs,
 						   void *obj)
 {
-	return (unsigned long)ap_link_decode(bs->secret, obj,
-					     READ_ONCE(*(unsigned long *)obj));
+	unsigned long w = ap_kasan_read_once_ulong((unsigned long *)obj);
+
+	return (unsigned long)ap_link_decode(bs->secret, obj, w);
 }
 
 /*
@@ -1368,7 +1408,7 @@ slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab, bool *recycled,
 	if (i != BS_SLAB_END) {
 		obj = slab_obj(slab, i);
 		next = get_slab_link(bs, obj);
-		if (unlikely(READ_ONCE(*obj_hdr(obj)) !=
+		if (unlikely(ap_kasan_read_once_u64(obj_hdr(obj)) !=
 			     hdr_word(slab->cls, BS_FREE) ||
 			     (slab->carved - slab->inuse > 1 ?
 			      next >= slab->carved : next != BS_SLAB_END))) {
@@ -1399,7 +1439,7 @@ static struct bs_slab *slab_push_locked(struct bump_slab *bs,
 
 	lockdep_assert_held(&bs->lock);
 	set_slab_link(bs, ptr, slab->free);
-	WRITE_ONCE(*obj_hdr(ptr), hdr_word(slab->cls, BS_FREE));
+	ap_kasan_write_once_u64(obj_hdr(ptr), hdr_word(slab->cls, BS_FREE));
 	if (slab->free == BS_SLAB_END && slab->carved == slab->nr)
 		list_move(&slab->node, &k->partial);
 	slab->free = i;
@@ -1471,7 +1511,7 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 		obj = slab_pop_locked(bs, slab, &recycled, &dmg);
 		if (likely(obj)) {
 			k->allocs++;
-			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
 			raw_spin_unlock_irqrestore(&bs->lock, flags);
 			return obj;
 		}
@@ -1508,7 +1548,7 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 		}
 		k->allocs++;
 		if (!recycled || !poisoned(bs)) {
-			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
 			break;
 		}
 		/* Checked with no lock held, then handed out. */
@@ -1520,7 +1560,7 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 			give_back(bs, fresh, slot);
 		fresh = NULL;
 		if (free_obj_intact(bs, obj, c)) {
-			WRITE_ONCE(*obj_hdr(obj), hdr_word(c, BS_LIVE));
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
 			return obj;
 		}
 		slab_quarantine(bs, obj, c);
@@ -1546,6 +1586,7 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 	unsigned int c;
 	int slot;
 	u32 i;
+	u64 w;
 
 	raw_spin_lock_irqsave(&bs->lock, flags);
 	slab = find_slab_locked(bs, ptr, &i);
@@ -1555,21 +1596,25 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 			      false);
 	}
 	c = slab->cls;
-	if (unlikely(*hdr != hdr_word(c, BS_LIVE))) {
-		what = *hdr == hdr_word(c, BS_FREE) ? "double free" :
-						      "free with a bad header";
+	w = ap_kasan_read_once_u64(hdr);
+	if (unlikely(w != hdr_word(c, BS_LIVE))) {
+		what = w == hdr_word(c, BS_FREE) ? "double free" :
+						   "free with a bad header";
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
 		return refuse(bs, what, ptr, true);
 	}
 	bs->cls[c].frees++;
-	if (poisoned(bs)) {
+	if (poisoned(bs) || AP_KASAN) {
 		/*
 		 * Free from here on, so a second free is refused; still in
-		 * @inuse, so the slab stays while it is poisoned unlocked.
+		 * @inuse, so the slab stays while it is poisoned (and, with
+		 * KASAN, its shadow written: before it is listed, where it
+		 * can be handed out again) unlocked.
 		 */
-		WRITE_ONCE(*hdr, hdr_word(c, BS_FREE));
+		ap_kasan_write_once_u64(hdr, hdr_word(c, BS_FREE));
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
 		poison_obj(bs, ptr, c);
+		ap_kasan_free(ptr, cls_size(c));
 		raw_spin_lock_irqsave(&bs->lock, flags);
 	}
 	gone = slab_push_locked(bs, slab, ptr, i, &slot);
@@ -1631,7 +1676,8 @@ static void bs_where(struct ap_pool *pool, const void *p, struct ap_where *w)
  *	needed (buddy mode); heap mode never sleeps
  *
  * The object is 8-byte aligned and holds the class size (the power of two
- * at least @size, 8 at the least), see bump_slab_size().  With
+ * at least @size, 8 at the least), see bump_slab_size(); under KASAN only
+ * @size bytes of it are the caller's, the rest a redzone.  With
  * BUMP_SLAB_POISON, an object that comes back from a free list has its
  * poison checked with no lock held; a damaged one is reported, counted in
  * invalid_frees and corruptions, kept out of use, and another is taken.
@@ -1662,6 +1708,9 @@ void *bump_slab_alloc(struct bump_slab *bs, size_t size, gfp_t gfp)
 		p = alloc_slow(bs, c, gfp);
 	else
 		p = heap_alloc(bs, c);
+	/* KASAN: the request is the caller's, the rest of the class not. */
+	if (p)
+		ap_kasan_alloc(p, size, cls_size(c));
 	ap_trace_alloc(&bs->ap, p, size, bs_where, _RET_IP_);
 	return p;
 }
@@ -1705,6 +1754,9 @@ EXPORT_SYMBOL_NS_GPL(bump_slab_free, ALLOCPOOLS_NS);
  * @bs: the pool
  * @ptr: a pointer, which need not come from @bs
  *
+ * Under KASAN only the bytes requested of an object are usable: the rest
+ * of its class is a redzone, as kmalloc()'s past the request is.
+ *
  * Context: any context, hard IRQ included, on PREEMPT_RT too.
  * Return: the object's class size in bytes, or 0 if @ptr is not an object
  * of @bs that is allocated now.
@@ -1724,7 +1776,7 @@ size_t bump_slab_size(struct bump_slab *bs, const void *ptr)
 		unit = hdr_unit(bs, ptr);
 		if (unit >= bs->units)
 			return 0;
-		c = live_cls(READ_ONCE(*obj_hdr((void *)ptr)));
+		c = live_cls(ap_kasan_read_once_u64(obj_hdr((void *)ptr)));
 		if (c >= BUMP_SLAB_CLASSES ||
 		    map_code(c, unit) != READ_ONCE(bs->map[unit >> 1]))
 			return 0;
@@ -1732,7 +1784,8 @@ size_t bump_slab_size(struct bump_slab *bs, const void *ptr)
 	}
 	raw_spin_lock_irqsave(&bs->lock, flags);
 	slab = find_slab_locked(bs, ptr, &i);
-	if (slab && *obj_hdr((void *)ptr) == hdr_word(slab->cls, BS_LIVE))
+	if (slab &&
+	    ap_kasan_read_once_u64(obj_hdr((void *)ptr)) == hdr_word(slab->cls, BS_LIVE))
 		ret = cls_size(slab->cls);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	return ret;
@@ -2012,6 +2065,7 @@ struct bump_slab *bump_slab_create(const char *name, size_t heap_size,
 	bs->heap = __vmalloc(heap_size, GFP_KERNEL | __GFP_NOWARN);
 	if (!bs->heap)
 		goto no_mem;
+	ap_kasan_free(bs->heap, heap_size);
 	bs->units = heap_size / BS_HDR;
 	bs->map = __vmalloc(DIV_ROUND_UP(heap_size, 2 * BS_HDR),
 			    GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
@@ -2233,7 +2287,8 @@ static bool heap_free_ok(struct bump_slab *bs, void *obj, unsigned int c,
 
 	return unit < bs->units &&
 	       bs->map[unit >> 1] == (map_code(c, unit) | state) &&
-	       (bs->corruptions || *obj_hdr(obj) == hdr_word(c, BS_FREE));
+	       (bs->corruptions ||
+		ap_kasan_read_once_u64(obj_hdr(obj)) == hdr_word(c, BS_FREE));
 }
 
 /* The pool list of class @c: as long as it says, each link sound. */
@@ -2302,7 +2357,7 @@ static bool heap_check(struct bump_slab *bs, unsigned long *seen)
 
 	/* Headers are found through the map, which no client can write. */
 	while (off < bs->bump) {
-		u64 w = *(u64 *)(bs->heap + off);
+		u64 w = ap_kasan_read_once_u64((u64 *)(bs->heap + off));
 		size_t unit = off / BS_HDR;
 		u8 m = bs->map[unit >> 1];
 
@@ -2360,7 +2415,7 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 	    buddy_arena_block_size(bs->arena, slab) != slab->block)
 		return false;
 	for (i = 0; i < slab->carved; i++) {
-		u64 w = *obj_hdr(slab_obj(slab, i));
+		u64 w = ap_kasan_read_once_u64(obj_hdr(slab_obj(slab, i)));
 
 		if (w == hdr_word(c, BS_LIVE))
 			live++;
@@ -2382,7 +2437,7 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 		if (idx >= slab->carved)
 			return false;
 		obj = slab_obj(slab, idx);
-		if (*obj_hdr(obj) != hdr_word(c, BS_FREE))
+		if (ap_kasan_read_once_u64(obj_hdr(obj)) != hdr_word(c, BS_FREE))
 			return false;
 		idx = get_slab_link(bs, obj);
 	}

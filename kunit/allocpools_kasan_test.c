@@ -3,11 +3,16 @@
  * KUnit suite allocpools_kasan: with CONFIG_KASAN_GENERIC, a client's read
  * or write after a free, or one byte past its request, is reported by
  * KASAN at the access, once; a correct use is not reported at all.  Each
- * case runs for every allocator in kasan_kinds[] (the buddy arena, the
- * FIFO's iom_alloc() and the BGET pool so far: bump_slab adds a row once
- * it calls allocpools_kasan.h's hooks).  Without KASAN generic and
- * KASAN_VMALLOC, where the hooks compile out, every case is reported
- * skipped.
+ * case runs for every allocator in kasan_kinds[]: the buddy arena, the
+ * FIFO's iom_alloc(), the size classes in heap mode (bump_slab) and on
+ * a buddy arena (bump_slab_on_buddy, with a live object that keeps the
+ * slab, so that what is checked is the pool's own poisoning and not the
+ * arena's), and the BGET pool, freeing on its slow path (bget) and on
+ * bget_free()'s fast path (bget_warm).  A size-class object is unpoisoned
+ * for the request only, not for the class size bump_slab_size() reports:
+ * KT_SIZE (45) takes a 64-byte object, and its 46th byte is reported.
+ * Without KASAN generic and KASAN_VMALLOC, where the hooks compile out,
+ * every case is reported skipped.
  *
  * How reports are counted, with what a module can use on 6.1 and 6.12:
  * mm/kasan/kasan_test.c counts them through a "kasan_status" KUnit
@@ -40,6 +45,7 @@
 #include <linux/kasan.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
+#include <linux/slab.h>
 
 #include <allocpools/allocpools.h>
 #include "../allocpools_kasan.h"
@@ -53,6 +59,9 @@
 #endif
 
 #define KT_NAME		"kasan"
+
+/* Not a multiple of the granule, and less than any block it gets. */
+#define KT_SIZE		45
 
 /* One allocator as a client sees it: create, allocate, free, destroy. */
 struct kasan_kind {
@@ -103,6 +112,93 @@ static void kt_iom_destroy(void *pool)
 	iom_destroy(pool);
 }
 
+/* Heap mode: 1 MiB of heap, the bump pointer's objects and free lists. */
+static void *kt_slab_create(void)
+{
+	return bump_slab_create(KT_NAME, SZ_1M, 0);
+}
+
+static void *kt_slab_alloc(void *pool, size_t size)
+{
+	return bump_slab_alloc(pool, size, GFP_KERNEL);
+}
+
+static int kt_slab_free(void *pool, void *p)
+{
+	return bump_slab_free(pool, p);
+}
+
+static void kt_slab_destroy(void *pool)
+{
+	bump_slab_destroy(pool);
+}
+
+/*
+ * Buddy mode: the pool, the arena its slabs come from, and a live object
+ * of KT_SIZE's class that keeps its slab: a freed object is then still the
+ * pool's, poisoned by the pool (a slab whose objects are all free goes
+ * back to the arena, which poisons it itself).
+ */
+struct kt_slab_on {
+	struct buddy_arena *ba;
+	struct bump_slab *bs;
+	void *keep;
+};
+
+static void *kt_slab_on_create(void)
+{
+	struct kt_slab_on *on = kzalloc(sizeof(*on), GFP_KERNEL);
+	void *err;
+
+	if (!on)
+		return ERR_PTR(-ENOMEM);
+	on->ba = buddy_arena_create(KT_NAME, SZ_64K, 6, 16, 0);
+	err = on->ba;
+	if (IS_ERR(on->ba))
+		goto free_on;
+	on->bs = bump_slab_create_on(KT_NAME, on->ba, 0);
+	err = on->bs;
+	if (IS_ERR(on->bs))
+		goto free_arena;
+	on->keep = bump_slab_alloc(on->bs, KT_SIZE, GFP_KERNEL);
+	err = ERR_PTR(-ENOMEM);
+	if (!on->keep)
+		goto free_pool;
+	return on;
+
+free_pool:
+	bump_slab_destroy(on->bs);
+free_arena:
+	buddy_arena_destroy(on->ba);
+free_on:
+	kfree(on);
+	return err;
+}
+
+static void *kt_slab_on_alloc(void *pool, size_t size)
+{
+	struct kt_slab_on *on = pool;
+
+	return bump_slab_alloc(on->bs, size, GFP_KERNEL);
+}
+
+static int kt_slab_on_free(void *pool, void *p)
+{
+	struct kt_slab_on *on = pool;
+
+	return bump_slab_free(on->bs, p);
+}
+
+static void kt_slab_on_destroy(void *pool)
+{
+	struct kt_slab_on *on = pool;
+
+	bump_slab_free(on->bs, on->keep);
+	bump_slab_destroy(on->bs);
+	buddy_arena_destroy(on->ba);
+	kfree(on);
+}
+
 static void *kt_bget_create(void)
 {
 	return bget_pool_create(KT_NAME, SZ_64K, 0);
@@ -148,6 +244,10 @@ static const struct kasan_kind kasan_kinds[] = {
 	{ "buddy", kt_buddy_create, kt_buddy_alloc, kt_buddy_free,
 	  kt_buddy_destroy },
 	{ "iom", kt_iom_create, kt_iom_alloc, kt_iom_free, kt_iom_destroy },
+	{ "bump_slab", kt_slab_create, kt_slab_alloc, kt_slab_free,
+	  kt_slab_destroy },
+	{ "bump_slab_on_buddy", kt_slab_on_create, kt_slab_on_alloc,
+	  kt_slab_on_free, kt_slab_on_destroy },
 	{ "bget", kt_bget_create, kt_bget_alloc, kt_bget_free,
 	  kt_bget_destroy },
 	{ "bget_warm", kt_bget_warm_create, kt_bget_alloc, kt_bget_free,
@@ -281,9 +381,6 @@ static void kt_end(struct kunit *test, int before, int n, const void *addr,
 		KUNIT_EXPECT_EQ(test, READ_ONCE(kt_last_addr),
 				(unsigned long)addr);
 }
-
-/* Not a multiple of the granule, and less than any block it gets. */
-#define KT_SIZE		45
 
 static void kasan_test_read_after_free(struct kunit *test)
 {

@@ -51,6 +51,7 @@
  *   bump_slab_context [case]    runs one case, all by default
  */
 #include "ap_shim.h"
+#include "allocpools_kasan.h"
 
 #include <sys/mman.h>
 
@@ -113,6 +114,22 @@ static inline void *hooked_memchr_inv(const void *s, int c, size_t n)
 #undef memset
 #define memset(s, c, n)		hooked_memset(s, c, n)
 #define memchr_inv(s, c, n)	hooked_memchr_inv(s, c, n)
+
+/* bump_slab.c fills and checks objects through allocpools_kasan.h's. */
+static inline void *hooked_kasan_memset(void *s, int c, size_t n)
+{
+	return ap_kasan_raw_memset(s, c, work_hook(s, n));
+}
+
+static inline void *hooked_kasan_memchr_inv(const void *s, int c, size_t n)
+{
+	return ap_kasan_memchr_inv(s, c, work_hook(s, n));
+}
+
+#undef ap_kasan_memset
+#undef ap_kasan_memchr_inv
+#define ap_kasan_memset(s, c, n)	hooked_kasan_memset(s, c, n)
+#define ap_kasan_memchr_inv(s, c, n)	hooked_kasan_memchr_inv(s, c, n)
 
 /*
  * Every raw lock bump_slab.c takes with irqsave goes through lock_hook
@@ -333,7 +350,7 @@ static void case_transit(void)
 
 		/* Written after its free: found, counted, kept out of use. */
 		CHECK(bump_slab_free(transit_bs, p) == 0);
-		p[size - 1] = 0;
+		ap_kasan_write_u8(&p[size - 1], 0);
 		q = bump_slab_alloc(transit_bs, size, GFP_KERNEL);
 		CHECK(q && q != p);
 		bump_slab_stats(transit_bs, &st);
@@ -606,7 +623,8 @@ static void corrupt_heap(unsigned int how)
 		     n - 1;
 		a = p[at];
 		b = p[at - 1];
-		*(unsigned long *)a = bad_link(bs, a, b, how);
+		ap_kasan_write_ulong((unsigned long *)a,
+				     bad_link(bs, a, b, how));
 		dmg += where < 2;
 		for (i = 0; i < n; i++) {
 			CHECK(q[i] = bump_slab_alloc(bs, size, GFP_ATOMIC));
@@ -664,12 +682,16 @@ static void corrupt_buddy(unsigned int how)
 		CHECK(((struct bs_slab *)((unsigned long)a & PAGE_MASK))->carved
 		      == 3);
 		past = 3 + (how & 1 ? PAGE_SIZE : 0);
-		*(unsigned long *)a = ap_link_encode(bs->secret, a,
-						     (void *)past);
+		ap_kasan_write_ulong((unsigned long *)a,
+				     ap_link_encode(bs->secret, a,
+						    (void *)past));
 	} else if (how & 8) {
-		a[-BS_HDR] ^= 0x10;	/* the class byte */
+		/* The class byte. */
+		ap_kasan_write_u8(a - BS_HDR,
+				  ap_kasan_read_u8(a - BS_HDR) ^ 0x10);
 	} else {
-		*(unsigned long *)a = bad_link(bs, a, b, how);
+		ap_kasan_write_ulong((unsigned long *)a,
+				     bad_link(bs, a, b, how));
 	}
 	for (i = 0; i < 100; i++) {
 		CHECK(q = bump_slab_alloc(bs, 64, GFP_KERNEL));
@@ -901,14 +923,16 @@ static void case_depot(void)
 	 * header say live; nothing written either time.
 	 */
 	x = p[BS_BATCH];
-	hdr = *obj_hdr(x);
-	word = *(u64 *)x;
+	hdr = ap_kasan_read_once_u64(obj_hdr(x));
+	word = ap_kasan_read_once_u64((u64 *)x);
 	CHECK(bump_slab_free(bs, x) == -EINVAL);
-	CHECK(*obj_hdr(x) == hdr && *(u64 *)x == word);
-	*obj_hdr(x) = hdr_word(c, BS_LIVE);
+	CHECK(ap_kasan_read_once_u64(obj_hdr(x)) == hdr &&
+	      ap_kasan_read_once_u64((u64 *)x) == word);
+	ap_kasan_write_once_u64(obj_hdr(x), hdr_word(c, BS_LIVE));
 	CHECK(bump_slab_free(bs, x) == -EINVAL);
-	CHECK(*obj_hdr(x) == hdr_word(c, BS_LIVE) && *(u64 *)x == word);
-	*obj_hdr(x) = hdr;
+	CHECK(ap_kasan_read_once_u64(obj_hdr(x)) == hdr_word(c, BS_LIVE) &&
+	      ap_kasan_read_once_u64((u64 *)x) == word);
+	ap_kasan_write_once_u64(obj_hdr(x), hdr);
 	bump_slab_stats(bs, &st);
 	CHECK(st.invalid_frees == 2 && st.corruptions == 0);
 	CHECK(st.classes[c].allocs == n && st.classes[c].frees == n);

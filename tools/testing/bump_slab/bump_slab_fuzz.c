@@ -17,7 +17,10 @@
  * end everything is freed and the buddy arena must be entirely free.
  */
 #include "../../../bump_slab.c"
-/* ap_shim_scribble(): the harness's writes into redzones. */
+/*
+ * ap_shim_scribble() and allocpools_kasan.h's accessors: the harness's
+ * writes into redzones, headers and freed objects.
+ */
 #include <linux/kasan.h>
 
 #define SLOTS	64
@@ -98,6 +101,9 @@ static void check_new(struct bump_slab *bs, const struct slot *n)
 	const u8 *lo, *hi;
 	unsigned int j;
 
+	/* Under ASan: the request is the caller's, its header is not. */
+	fuzz_assert(ap_shim_kasan_live(n->p, n->size, n->size < cs) &&
+		    ap_shim_kasan_freed(n->p - 1), "ASan shadow");
 	fuzz_assert(pool_span(bs, n->p, &lo, &hi) && n->p - BS_HDR >= lo -
 		    (bs->arena ? BS_HDR : 0) && n->p + cs <= hi,
 		    "object outside the pool");
@@ -250,14 +256,16 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 			at = freed[data[i + 1] % FREED];
 			if (!free_target(bs, at, sizeof(long)))
 				break;
-			*(unsigned long *)at = damage_value(bs, at, data, len, i);
+			ap_kasan_write_ulong((unsigned long *)at,
+					     damage_value(bs, at, data, len, i));
 			damaged = true;
 			break;
 		case 9:
 			/* Bytes over a live object's header. */
 			if (!s->p || s->dirty_hdr)
 				break;
-			s->p[-1 - data[i + 2] % BS_HDR] = data[i + 2] ^ data[i];
+			ap_kasan_write_u8(s->p - 1 - data[i + 2] % BS_HDR,
+					  data[i + 2] ^ data[i]);
 			s->dirty_hdr = true;
 			damaged = true;
 			break;
@@ -303,9 +311,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 				u8 *m = s->p - 1 - data[i + 2] % 7;
 				u8 bit = 0x40 << (data[i + 2] >> 7);
 
-				*m ^= bit;
+				ap_kasan_write_u8(m, ap_kasan_read_u8(m) ^ bit);
 				refused(bs, s->p);
-				*m ^= bit;
+				ap_kasan_write_u8(m, ap_kasan_read_u8(m) ^ bit);
 			}
 			break;
 		case 6:
@@ -317,7 +325,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 				at = s->p + 8 + data[i + 2] % (size - 8);
 				s->p = NULL;
 				if (free_target(bs, at, 1))
-					*at ^= 1;
+					ap_kasan_write_u8(at,
+							  ap_kasan_read_u8(at) ^ 1);
 			}
 			break;
 		default:

@@ -327,6 +327,13 @@ static void do_alloc(void)
 	CHECK(after.classes[c].allocs == before.classes[c].allocs + 1 &&
 	      after.classes[c].live == before.classes[c].live + 1, "counters");
 	CHECK(bump_slab_size(bs, o.p) == cls_size(c), "size");
+	/*
+	 * Under ASan: the request is the caller's; its header and the rest
+	 * of the class are not.
+	 */
+	CHECK(ap_shim_kasan_live(o.p, size, size < cls_size(c)) &&
+	      ap_shim_kasan_freed(o.p - 1),
+	      "ASan shadow of a %zu-byte request", size);
 	if (bs->arena) {
 		unsigned long page = (unsigned long)o.p & PAGE_MASK;
 		size_t block = buddy_arena_block_size(ba, (void *)page);
@@ -364,13 +371,16 @@ static void free_at(size_t i)
 	CHECK(after.classes[o.cls].frees == before.classes[o.cls].frees + 1,
 	      "frees");
 	CHECK(bump_slab_size(bs, o.p) == 0, "size of a freed object");
+	/* Unless its slab went back to the arena, which poisons it too. */
+	CHECK(ap_shim_kasan_freed(o.p), "freed object not poisoned");
 	if (bs->flags & BUMP_SLAB_POISON && !bs->arena)
-		CHECK(!memchr_inv(o.p + 8, POISON_FREE, cls_size(o.cls) - 8),
-		      "poison");
+		CHECK(!ap_kasan_memchr_inv(o.p + 8, POISON_FREE,
+					   cls_size(o.cls) - 8), "poison");
 	if (!bs->arena) {
 		model_push(o.cls, o.p - BS_HDR - bs->heap, smash);
 		if (smash)
-			o.p[off] ^= 0x01;
+			ap_kasan_write_u8(o.p + off,
+					  ap_kasan_read_u8(o.p + off) ^ 0x01);
 	}
 	if (again) {
 		unsigned long errs = ap_shim_nr_err;
@@ -413,8 +423,8 @@ static void bad_free(void)
 		if (!o)
 			return;
 		smashed = o->p - 1 - rnd() % 7;
-		saved = *smashed;
-		*smashed ^= 1 + rnd() % 255;
+		saved = ap_kasan_read_u8(smashed);
+		ap_kasan_write_u8(smashed, saved ^ (1 + rnd() % 255));
 		p = o->p;
 		break;
 	case 3:		/* a pointer from elsewhere */
@@ -440,7 +450,7 @@ static void bad_free(void)
 	before.invalid_frees++;
 	stats_equal(&before, &after);
 	if (smashed) {
-		*smashed = saved;
+		ap_kasan_write_u8(smashed, saved);
 		CHECK(bump_slab_size(bs, o->p) == cls_size(o->cls), "restored");
 	}
 	if (kind == 5)

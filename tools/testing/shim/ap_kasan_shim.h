@@ -50,6 +50,15 @@ static inline void kasan_poison(const void *addr, size_t size, u8 value,
 	}
 }
 
+/*
+ * The architecture's try_cmpxchg64(), for ap_kasan_try_cmpxchg64(): a
+ * builtin that ASan checks only in a function it instruments, which that
+ * one is not.
+ */
+#define raw_try_cmpxchg64(p, oldp, new) \
+	__atomic_compare_exchange_n(p, oldp, new, false, __ATOMIC_SEQ_CST, \
+				    __ATOMIC_SEQ_CST)
+
 static inline void ap_shim_kasan_check(const volatile void *p, size_t n)
 {
 	void *bad = __asan_region_is_poisoned((void *)p, n);
