@@ -25,7 +25,8 @@
  *                                 (ap_kasan_alloc_whole() when a live block
  *                                 shares the last granule)
  *   ap_kasan_memset(), ap_kasan_copy_in(), ap_kasan_copy_out(),
- *   ap_kasan_read_ulong(), ap_kasan_write_ulong(), ap_kasan_read_u8(),
+ *   ap_kasan_read_ulong(), ap_kasan_write_ulong(), ap_kasan_read_u32(),
+ *   ap_kasan_write_u32(), ap_kasan_read_u8(),
  *   ap_kasan_write_u8()           the pool's own accesses to its memory
  *   ap_kasan_read_once_u64(), ap_kasan_write_once_u64(),
  *   ap_kasan_read_once_ulong(), ap_kasan_read_once_u32(),
@@ -242,7 +243,7 @@ static __always_inline void ap_kasan_copy_out(void *client, const void *pool,
 #define AP_KASAN_SET(p, v)	(*(p) = (v))
 #endif
 
-/* Read and write words and bytes of pool memory, poisoned or not. */
+/* Read and write words, u32s and bytes of pool memory, poisoned or not. */
 static __no_kasan_or_inline unsigned long
 ap_kasan_read_ulong(const unsigned long *p)
 {
@@ -263,6 +264,16 @@ static __no_kasan_or_inline u8 ap_kasan_read_u8(const u8 *p)
 static __no_kasan_or_inline void ap_kasan_write_u8(u8 *p, u8 v)
 {
 	AP_KASAN_SET(p, v);
+}
+
+static __no_kasan_or_inline u32 ap_kasan_read_u32(const void *p)
+{
+	return AP_KASAN_GET((const u32 *)p);
+}
+
+static __no_kasan_or_inline void ap_kasan_write_u32(void *p, u32 v)
+{
+	AP_KASAN_SET((u32 *)p, v);
 }
 
 /*

@@ -141,6 +141,17 @@
  *     beside a block being freed is quarantined and not merged.  The
  *     allocation goes on with other bins, the tree, or growth; the pool
  *     keeps serving.  bget_pool_validate() then reports the pool corrupt.
+ *   - With KASAN generic (and KASAN_VMALLOC), all of a region but its
+ *     struct is poisoned in KASAN's shadow while the pool has not handed
+ *     it out: headers, boundary tags, links, free blocks, the sentinel.
+ *     Each buffer is unpoisoned for exactly the bytes asked for, the rest
+ *     of its block a redzone, so a client's access past its request or
+ *     after its free is reported by KASAN at the access; the pool's own go
+ *     through allocpools_kasan.h's accessors.  A freed block is poisoned
+ *     with the lock dropped, in transit (pool_held()), but for a small
+ *     block on bget_free()'s fast path, poisoned under the lock (up to
+ *     2 KiB of shadow written).  A region is unpoisoned before it is
+ *     vfree'd, released or handed back to its caller.
  *   - Not caught: a write that reproduces a valid encoded link, or a valid
  *     header (its check word is a fixed function of its address, not a
  *     secret); writes into a live buffer's own bytes (they are the
@@ -175,6 +186,7 @@
 #include <allocpools/bget_pool.h>
 
 #include "allocpools_internal.h"
+#include "allocpools_kasan.h"
 #include "allocpools_trace.h"
 
 #define BGET_KNOWN_FLAGS	(BGET_BEST_FIT | BGET_POISON)
@@ -412,14 +424,52 @@ static void report(struct bget_pool *bp, const struct bget_report *rep)
 
 /* ---- block headers ---- */
 
+/*
+ * With KASAN generic, headers, boundary tags, bin links and free bytes are
+ * poisoned to the client (allocpools_kasan.h): the pool reads and writes
+ * them through these uninstrumented accessors.  Without, they are the
+ * plain member accesses, so the code is as it was (an access through a
+ * u32 or unsigned long pointer would alias every such field).
+ */
+static __always_inline u32 hdr_info(const struct bget_hdr *h)
+{
+	return AP_KASAN ? ap_kasan_read_u32(&h->info) : h->info;
+}
+
+static __always_inline u32 hdr_check(const struct bget_hdr *h)
+{
+	return AP_KASAN ? ap_kasan_read_u32(&h->check) : h->check;
+}
+
+static __always_inline size_t hdr_prevfree(const struct bget_hdr *h)
+{
+	return ap_kasan_get_ulong(h->prevfree);
+}
+
+static __always_inline void set_prevfree(struct bget_hdr *h, size_t size)
+{
+	ap_kasan_set_ulong(h->prevfree, size);
+}
+
+static __always_inline void hdr_write(struct bget_hdr *h, u32 info, u32 check)
+{
+	if (AP_KASAN) {
+		ap_kasan_write_u32(&h->info, info);
+		ap_kasan_write_u32(&h->check, check);
+	} else {
+		h->info = info;
+		h->check = check;
+	}
+}
+
 static inline size_t blk_size(const struct bget_hdr *h)
 {
-	return (size_t)(h->info & BH_SMASK) << BH_SSHIFT;
+	return (size_t)(hdr_info(h) & BH_SMASK) << BH_SSHIFT;
 }
 
 static inline bool blk_free(const struct bget_hdr *h)
 {
-	return !(h->info & BH_STATE);
+	return !(hdr_info(h) & BH_STATE);
 }
 
 /*
@@ -435,20 +485,20 @@ static inline u32 hdr_sum(const struct bget_hdr *h, u32 info)
 
 static inline bool hdr_ok(const struct bget_hdr *h)
 {
-	return h->check == hdr_sum(h, h->info);
+	return hdr_check(h) == hdr_sum(h, hdr_info(h));
 }
 
 static inline void set_hdr(struct bget_hdr *h, size_t size, u32 flags)
 {
-	h->info = (u32)(size >> BH_SSHIFT) | flags;
-	h->check = hdr_sum(h, h->info);
+	u32 info = (u32)(size >> BH_SSHIFT) | flags;
+
+	hdr_write(h, info, hdr_sum(h, info));
 }
 
 /* A header merged into a lower block must never pass hdr_ok() again. */
 static inline void kill_hdr(struct bget_hdr *h)
 {
-	h->info = 0;
-	h->check = hdr_sum(h, 0) ^ 1;
+	hdr_write(h, 0, hdr_sum(h, 0) ^ 1);
 }
 
 static inline struct bget_hdr *blk_at(const void *p, size_t off)
@@ -511,6 +561,15 @@ static inline bool pool_poison(const struct bget_pool *bp)
 	return bp->flags & BGET_POISON;
 }
 
+/*
+ * Is a freed block poisoned with the lock dropped, in transit: with
+ * BGET_POISON (its bytes), and with KASAN (its shadow, whatever the flags)?
+ */
+static inline bool pool_held(const struct bget_pool *bp)
+{
+	return AP_KASAN || pool_poison(bp);
+}
+
 /* Bytes at the start of a free block of @size that poison leaves alone. */
 static inline size_t poison_skip(size_t size)
 {
@@ -521,7 +580,34 @@ static void poison_blk(struct bget_hdr *h, size_t size)
 {
 	size_t skip = poison_skip(size);
 
-	memset((char *)h + skip, POISON_FREE, size - skip);
+	ap_kasan_memset((char *)h + skip, POISON_FREE, size - skip);
+}
+
+/*
+ * KASAN: all of region @r but its struct (which lib/rbtree.c reads) is the
+ * pool's from when it is laid out until it goes: its blocks, tags and
+ * sentinel are poisoned, and only what a caller asked for is not.
+ */
+static void region_poison(const struct bget_region *r)
+{
+	ap_kasan_free(reg_first(r), r->len - BGET_REG_HDR);
+}
+
+/* ... and @len bytes at @buf, a region's memory, unpoisoned when it goes. */
+static void buf_unpoison(const void *buf, size_t len)
+{
+	ap_kasan_alloc(buf, len, len);
+}
+
+/*
+ * KASAN: @p, just handed out for @size bytes, is the caller's for exactly
+ * those; the rest of its block becomes a redzone.
+ */
+static __always_inline void kasan_hand_out(void *p, size_t size)
+{
+	if (AP_KASAN && p)
+		ap_kasan_alloc(p, size,
+			       blk_size((struct bget_hdr *)p - 1) - BGET_HDR);
 }
 
 /* ---- the free index ---- */
@@ -561,27 +647,29 @@ static __always_inline struct bget_free **next_slot(struct bget_free *f)
 static __always_inline struct bget_free *get_next(const struct bget_pool *bp,
 						  const struct bget_free *f)
 {
-	return ap_link_decode(bp->secret, &f->next, f->next);
+	return ap_link_decode(bp->secret, &f->next, ap_kasan_get_ulong(f->next));
 }
 
 static __always_inline void set_next(const struct bget_pool *bp,
 				     struct bget_free *f, struct bget_free *n)
 {
-	f->next = ap_link_encode(bp->secret, &f->next, n);
+	ap_kasan_set_ulong(f->next, ap_link_encode(bp->secret, &f->next, n));
 }
 
 static __always_inline struct bget_free **
 get_pprev(const struct bget_pool *bp, const struct bget_free *f,
 	  unsigned long salt)
 {
-	return ap_link_decode(bp->secret ^ salt, &f->pprev, f->pprev);
+	return ap_link_decode(bp->secret ^ salt, &f->pprev,
+			     ap_kasan_get_ulong(f->pprev));
 }
 
 static __always_inline void set_pprev(const struct bget_pool *bp,
 				      struct bget_free *f,
 				      struct bget_free **pp, unsigned long salt)
 {
-	f->pprev = ap_link_encode(bp->secret ^ salt, &f->pprev, pp);
+	ap_kasan_set_ulong(f->pprev,
+			   ap_link_encode(bp->secret ^ salt, &f->pprev, pp));
 }
 
 /* The info word of a free block of @size bytes. */
@@ -620,7 +708,7 @@ static noinline bool link_ok_slow_locked(struct bget_pool *bp,
 	return r && h >= reg_first(r) &&
 	       ((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
 	       (size_t)((char *)reg_end(r) - (char *)h) &&
-	       h->info == info;
+	       hdr_info(h) == info;
 }
 
 /*
@@ -643,7 +731,7 @@ static __always_inline bool link_ok_locked(struct bget_pool *bp,
 	if (unlikely(off >= bp->win_len || !IS_ALIGNED(off, BGET_QUANTUM)))
 		return search && link_ok_slow_locked(bp, f, info);
 	return likely(((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
-		      bp->win_len - off && h->info == info);
+		      bp->win_len - off && hdr_info(h) == info);
 }
 
 /* Damage noted under the lock, logged once it is dropped. */
@@ -703,7 +791,7 @@ static noinline void drop_blk_locked(struct bget_pool *bp, struct bget_hdr *h,
 	note_damage_locked(bp, h, what);
 	if (blk_in_pool_locked(bp, h) && blk_size(h) >= BGET_MIN_BLOCK) {
 		set_hdr(h, blk_size(h), BH_QUAR);
-		next_blk(h)->prevfree = 0;
+		set_prevfree(next_blk(h), 0);
 	}
 }
 
@@ -747,8 +835,9 @@ static __always_inline void bin_insert_locked(struct bget_pool *bp,
 	bp->bin_n[q]++;
 	/* @first came from the head, out of a client's reach: a block of ours. */
 	if (first) {
-		first->pprev = ap_link_encode(bp->bin_key[q], &first->pprev,
-					      next_slot(f));
+		ap_kasan_set_ulong(first->pprev,
+				   ap_link_encode(bp->bin_key[q], &first->pprev,
+						  next_slot(f)));
 	} else {
 		__set_bit(q, bp->bin_map);
 		__set_bit(q / BITS_PER_LONG, &bp->bin_sum);
@@ -766,7 +855,8 @@ static __always_inline bool next_ok_locked(struct bget_pool *bp,
 					   unsigned long key, bool search)
 {
 	return link_ok_locked(bp, next, info, search) &&
-	       ap_link_decode(key, &next->pprev, next->pprev) == next_slot(f);
+	       ap_link_decode(key, &next->pprev,
+			      ap_kasan_get_ulong(next->pprev)) == next_slot(f);
 }
 
 /*
@@ -786,7 +876,7 @@ static __always_inline bool bin_head_ok_locked(struct bget_pool *bp,
 	const struct bget_hdr *h = links_blk(f);
 	struct bget_free *next;
 
-	if (unlikely(h->info != info || !hdr_ok(h)))
+	if (unlikely(hdr_info(h) != info || !hdr_ok(h)))
 		return false;
 	next = get_next(bp, f);
 	*nextp = next;
@@ -846,10 +936,10 @@ static __always_inline bool bin_remove_locked(struct bget_pool *bp,
 
 	if (bp->bins[q] == f)
 		return bin_pop_locked(bp, q);
-	if (unlikely(links_blk(f)->info != info || !hdr_ok(links_blk(f))))
+	if (unlikely(hdr_info(links_blk(f)) != info || !hdr_ok(links_blk(f))))
 		goto damaged;
 	key = bp->bin_key[q];
-	pp = ap_link_decode(key, &f->pprev, f->pprev);
+	pp = ap_link_decode(key, &f->pprev, ap_kasan_get_ulong(f->pprev));
 	if (unlikely(!link_ok_locked(bp, (struct bget_free *)pp, info, true) ||
 		     get_next(bp, (struct bget_free *)pp) != f))
 		goto damaged;
@@ -860,7 +950,8 @@ static __always_inline bool bin_remove_locked(struct bget_pool *bp,
 			bin_cut_locked(bp, q, links_blk(f));
 			return false;
 		}
-		next->pprev = ap_link_encode(key, &next->pprev, pp);
+		ap_kasan_set_ulong(next->pprev,
+				   ap_link_encode(key, &next->pprev, pp));
 	}
 	set_next(bp, (struct bget_free *)pp, next);
 	bp->bin_n[q]--;
@@ -913,7 +1004,7 @@ static __always_inline bool upper_ok(const struct bget_region *r,
 		     nsize > (size_t)((char *)reg_end(r) - (char *)n)))
 		return false;
 	e = blk_at(n, nsize);
-	return likely(hdr_ok(e) && e->prevfree == nsize);
+	return likely(hdr_ok(e) && hdr_prevfree(e) == nsize);
 }
 
 /*
@@ -944,8 +1035,8 @@ static __always_inline bool tnode_blk_ok_locked(const struct bget_tnode *tn)
 {
 	const struct bget_hdr *h = tn->blk, *e = blk_at(h, tn->size);
 
-	return likely(h->info == free_info(tn->size) && hdr_ok(h) &&
-		      e->prevfree == tn->size && hdr_ok(e));
+	return likely(hdr_info(h) == free_info(tn->size) && hdr_ok(h) &&
+		      hdr_prevfree(e) == tn->size && hdr_ok(e));
 }
 
 /* Take @tn out of the tree or its chain: O(1) but for an rb_erase(). */
@@ -1107,7 +1198,7 @@ static noinline bool tree_remove_blk_locked(struct bget_pool *bp,
 	 * boundary tag above @h.
 	 */
 	if (unlikely(tn->size != blk_size(h) ||
-		     h->info != free_info(tn->size) || !hdr_ok(h))) {
+		     hdr_info(h) != free_info(tn->size) || !hdr_ok(h))) {
 		tnode_cut_locked(bp, tn, "free block damaged");
 		return false;
 	}
@@ -1333,7 +1424,7 @@ find_fit_locked(struct bget_pool *bp, size_t need, struct bget_tnode **tnp)
 		if (q == BGET_NBINS)
 			break;
 		h = links_blk(bp->bins[q]);
-		if (likely(h->info == free_info((size_t)q << BGET_QSHIFT) &&
+		if (likely(hdr_info(h) == free_info((size_t)q << BGET_QSHIFT) &&
 			   hdr_ok(h)))
 			return h;
 		bin_cut_locked(bp, q, h);
@@ -1435,13 +1526,13 @@ static struct bget_region *region_init(void *buf, size_t len,
 	r->kind = kind;
 	h = reg_first(r);
 	s = reg_end(r);
-	h->prevfree = 0;
+	set_prevfree(h, 0);
 	if (kind == BGET_REGION_DIRECT) {
 		set_hdr(h, direct, BH_ALLOC);
-		s->prevfree = 0;
+		set_prevfree(s, 0);
 	} else {
 		set_hdr(h, reg_span(r), state);
-		s->prevfree = state == BH_FREE ? reg_span(r) : 0;
+		set_prevfree(s, state == BH_FREE ? reg_span(r) : 0);
 	}
 	set_hdr(s, 0, BH_ALLOC);
 	return r;
@@ -1566,19 +1657,20 @@ static bool lower_ok(const struct bget_region *r, const struct bget_hdr *h,
 
 /*
  * Mark allocated (or in transit) block @h of region @r free and merge it
- * with free neighbours; O(1) index operations.  @poison: the pool poisons,
- * and @h's body, past its header and links, already holds the poison
- * (written with the lock dropped), so only the few header and link bytes
- * that a merge turns into free space are poisoned here; the lock was
- * dropped meanwhile, so the neighbours' headers and tags are checked
- * again.  A neighbour found damaged is left out of the merge (and out of
- * use).  Returns the free block that now holds @h.
+ * with free neighbours; O(1) index operations.  @poison: @h was poisoned
+ * with the lock dropped (pool_held()): on a BGET_POISON pool its body, past
+ * its header and links, already holds the poison, so only the few header
+ * and link bytes that a merge turns into free space are poisoned here (and
+ * with KASAN their shadow already is); the lock was dropped meanwhile, so
+ * the neighbours' headers and tags are checked again.  A neighbour found
+ * damaged is left out of the merge (and out of use).  Returns the free
+ * block that now holds @h.
  */
 static __always_inline struct bget_hdr *
 coalesce_locked(struct bget_pool *bp, struct bget_region *r,
 		struct bget_hdr *h, bool poison)
 {
-	size_t size = blk_size(h), hsize = size, pf = h->prevfree;
+	size_t size = blk_size(h), hsize = size, pf = hdr_prevfree(h);
 	struct bget_hdr *n = next_blk(h), *p;
 
 	lockdep_assert_held(&bp->lock);
@@ -1590,7 +1682,7 @@ coalesce_locked(struct bget_pool *bp, struct bget_region *r,
 			drop_blk_locked(bp, n, "boundary tag damaged");
 		} else if (likely(index_remove_locked(bp, r, n))) {
 			if (unlikely(poison))
-				memset(n, POISON_FREE, poison_skip(nsize));
+				ap_kasan_memset(n, POISON_FREE, poison_skip(nsize));
 			else
 				kill_hdr(n);
 			size += nsize;
@@ -1598,7 +1690,7 @@ coalesce_locked(struct bget_pool *bp, struct bget_region *r,
 	}
 	if (unlikely(pf && poison && !lower_ok(r, h, pf))) {
 		note_damage_locked(bp, h, "boundary tag damaged");
-		h->prevfree = 0;
+		set_prevfree(h, 0);
 		pf = 0;
 	}
 	if (pf) {
@@ -1608,7 +1700,7 @@ coalesce_locked(struct bget_pool *bp, struct bget_region *r,
 		 * @p is found damaged, @h stands alone and both are rewritten.
 		 */
 		if (unlikely(poison))
-			memset(h, POISON_FREE, poison_skip(hsize));
+			ap_kasan_memset(h, POISON_FREE, poison_skip(hsize));
 		else
 			kill_hdr(h);
 		p = blk_below(h, pf);
@@ -1617,12 +1709,12 @@ coalesce_locked(struct bget_pool *bp, struct bget_region *r,
 			size += pf;
 			goto done;
 		}
-		h->prevfree = 0;
+		set_prevfree(h, 0);
 	}
 	set_hdr(h, size, 0);
 	index_insert_locked(bp, r, h);
 done:
-	next_blk(h)->prevfree = size;
+	set_prevfree(next_blk(h), size);
 	return h;
 }
 
@@ -1663,7 +1755,8 @@ static noinline void quarantine_locked(struct bget_pool *bp,
 
 static bool poison_ok(const struct bget_hdr *h, size_t from, size_t to)
 {
-	return !memchr_inv((const char *)h + from, POISON_FREE, to - from);
+	return !ap_kasan_memchr_inv((const char *)h + from, POISON_FREE,
+				   to - from);
 }
 
 /*
@@ -1679,7 +1772,7 @@ static bool take_off_locked(struct bget_pool *bp, struct bget_hdr *h)
 	if (!index_remove_locked(bp, NULL, h))
 		return false;
 	set_hdr(h, size, BH_TRANSIT);
-	next_blk(h)->prevfree = 0;
+	set_prevfree(next_blk(h), 0);
 	bp->transit += size;
 	bp->nchange++;
 	return true;
@@ -1695,7 +1788,7 @@ static bool transit_ok_locked(struct bget_pool *bp, struct bget_hdr *h,
 			      size_t size)
 {
 	lockdep_assert_held(&bp->lock);
-	if (likely(hdr_ok(h) && h->info == (free_info(size) | BH_TRANSIT)))
+	if (likely(hdr_ok(h) && hdr_info(h) == (free_info(size) | BH_TRANSIT)))
 		return true;
 	bp->lost += size;
 	note_damage_locked(bp, h, "header of a free block smashed");
@@ -1717,13 +1810,13 @@ static __always_inline void *hand_out_locked(struct bget_pool *bp,
 
 	if (rest >= BGET_MIN_BLOCK) {
 		a = blk_at(h, rest);
-		a->prevfree = rest;
+		set_prevfree(a, rest);
 	} else {
 		a = h;
 		need = size;
 	}
 	set_hdr(a, need, BH_ALLOC);
-	next_blk(a)->prevfree = 0;
+	set_prevfree(next_blk(a), 0);
 	bp->curalloc += need;
 	return blk_payload(a);
 }
@@ -1824,7 +1917,7 @@ static noinline void *carve_checked_locked(struct bget_pool *bp,
 		return blk_payload(h);
 	}
 	a = blk_at(h, rest);
-	a->prevfree = 0;
+	set_prevfree(a, 0);
 	set_hdr(a, need, BH_ALLOC);
 	bp->curalloc += need;
 	set_hdr(h, rest, BH_TRANSIT);
@@ -1841,7 +1934,7 @@ static __always_inline void *hand_over(struct bget_pool *bp,
 				       unsigned long flags)
 {
 	set_hdr(a, size, BH_ALLOC);
-	blk_at(a, size)->prevfree = 0;
+	set_prevfree(blk_at(a, size), 0);
 	bp->curalloc += size;
 	bp->nget++;
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
@@ -1863,7 +1956,7 @@ static __always_inline void *alloc_split(struct bget_pool *bp,
 
 	set_hdr(h, rest, 0);
 	bin_insert_locked(bp, blk_links(h), size_bin(rest));
-	a->prevfree = rest;
+	set_prevfree(a, rest);
 	return hand_over(bp, a, need, flags);
 }
 
@@ -1897,9 +1990,9 @@ static __always_inline void *take_lone_locked(struct bget_pool *bp,
 	t->size = rest;
 	bp->tree_bytes -= need;
 	a = blk_at(h, rest);
-	a->prevfree = rest;
+	set_prevfree(a, rest);
 	set_hdr(a, need, BH_ALLOC);
-	next_blk(a)->prevfree = 0;
+	set_prevfree(next_blk(a), 0);
 	bp->curalloc += need;
 	return blk_payload(a);
 }
@@ -1992,6 +2085,7 @@ static noinline void *grow_locked(struct bget_pool *bp, size_t need,
 		r->tnodes = tn;
 		if (pool_poison(bp))
 			poison_blk(reg_first(r), reg_span(r));
+		region_poison(r);
 		raw_spin_lock_irqsave(&bp->lock, *flags);
 		region_link_locked(bp, r);
 		bp->npget++;
@@ -2008,6 +2102,7 @@ static noinline void *grow_locked(struct bget_pool *bp, size_t need,
 	if (!IS_ALIGNED((unsigned long)buf, BGET_QUANTUM))
 		goto misaligned;
 	r = region_init(buf, len, BGET_REGION_DIRECT, need, BH_ALLOC);
+	region_poison(r);
 	raw_spin_lock_irqsave(&bp->lock, *flags);
 	region_link_locked(bp, r);
 	bp->ndget++;
@@ -2106,7 +2201,7 @@ static noinline void *alloc_hot(struct bget_pool *bp, size_t size,
 	struct bget_hdr *h = bp->hot, *a;
 	size_t hsize = bp->hot_size, rest = hsize - need;
 
-	if (unlikely(h->info != free_info(hsize) || !hdr_ok(h))) {
+	if (unlikely(hdr_info(h) != free_info(hsize) || !hdr_ok(h))) {
 		bp->hot = NULL;
 		bp->hot_size = 0;
 		bp->lost += hsize;
@@ -2118,7 +2213,7 @@ static noinline void *alloc_hot(struct bget_pool *bp, size_t size,
 		set_hdr(h, rest, 0);
 		bp->hot_size = rest;
 		a = blk_at(h, rest);
-		a->prevfree = rest;
+		set_prevfree(a, rest);
 	} else {
 		bp->hot = NULL;
 		bp->hot_size = 0;
@@ -2248,6 +2343,7 @@ void *bget_alloc(struct bget_pool *bp, size_t size, gfp_t gfp)
 {
 	void *p = bget_take(bp, size, gfp);
 
+	kasan_hand_out(p, size);
 	ap_trace_alloc(&bp->ap, p, size, bget_where, _RET_IP_);
 	return p;
 }
@@ -2302,7 +2398,7 @@ check_blk_locked(struct bget_region *r, void *buf, const char **what)
 	if (unlikely(!IS_ALIGNED(off, BGET_QUANTUM) ||
 		     off < BGET_REG_HDR + BGET_HDR || !hdr_ok(h)))
 		return NULL;
-	if (unlikely((h->info & BH_STATE) != BH_ALLOC)) {
+	if (unlikely((hdr_info(h) & BH_STATE) != BH_ALLOC)) {
 		*what = bget_double;
 		return NULL;
 	}
@@ -2312,9 +2408,9 @@ check_blk_locked(struct bget_region *r, void *buf, const char **what)
 	if (unlikely(size - 1 >= r->len - off))
 		return NULL;
 	n = blk_at(h, size);
-	if (unlikely(!hdr_ok(n) || n->prevfree))
+	if (unlikely(!hdr_ok(n) || hdr_prevfree(n)))
 		return NULL;
-	pf = h->prevfree;
+	pf = hdr_prevfree(h);
 	if (pf) {
 		if (unlikely(!IS_ALIGNED(pf, BGET_QUANTUM) ||
 			     pf > off - BGET_REG_HDR - BGET_HDR))
@@ -2368,8 +2464,9 @@ static void bget_where(struct ap_pool *pool, const void *p,
 }
 
 /*
- * Poisoned pool: fill block @h, which the caller just gave up, with poison
- * with the lock (*@flags) dropped.  It is in transit meanwhile, so a second
+ * Poisoned pool, or KASAN: fill block @h, which the caller just gave up,
+ * with poison (BGET_POISON) and poison its KASAN shadow, with the lock
+ * (*@flags) dropped.  It is in transit meanwhile, so a second
  * free of it is refused and no neighbour merges with it; it is coalesced
  * once the lock is back.
  */
@@ -2382,7 +2479,10 @@ static noinline bool poison_unlocked(struct bget_pool *bp, struct bget_hdr *h,
 	bp->transit += size;
 	bp->nchange++;
 	raw_spin_unlock_irqrestore(&bp->lock, *flags);
-	poison_blk(h, size);
+	/* Without KASAN only a poisoned pool gets here. */
+	if (!AP_KASAN || pool_poison(bp))
+		poison_blk(h, size);
+	ap_kasan_free(h, size);
 	raw_spin_lock_irqsave(&bp->lock, *flags);
 	bp->transit -= size;
 	/* The walks must see that the block moves on (coalesce, below). */
@@ -2401,9 +2501,9 @@ static struct bget_hdr *release_blk_locked(struct bget_pool *bp,
 					   unsigned long *flags)
 {
 	lockdep_assert_held(&bp->lock);
-	if (unlikely(pool_poison(bp)) && !poison_unlocked(bp, h, flags))
+	if (unlikely(pool_held(bp)) && !poison_unlocked(bp, h, flags))
 		return NULL;
-	return coalesce_locked(bp, r, h, pool_poison(bp));
+	return coalesce_locked(bp, r, h, pool_held(bp));
 }
 
 /* Count a refused free (or realloc) of @buf; @rep is logged once unlocked. */
@@ -2482,6 +2582,8 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 	if (tn && !tn->next)
 		schedule_work(&bp->gone_work);
 	/* A direct block without a release callback stays the caller's. */
+	if (AP_KASAN && rbuf)
+		buf_unpoison(rbuf, ((struct bget_region *)rbuf)->len);
 	if (release)
 		release(bp, rbuf);
 	if (unlikely(what))
@@ -2497,17 +2599,17 @@ static noinline int free_slow(struct bget_pool *bp, void *buf)
 static __always_inline bool grow_lone_locked(struct bget_pool *bp,
 					     struct bget_hdr *h, size_t size)
 {
-	struct bget_hdr *p = blk_below(h, h->prevfree);
+	struct bget_hdr *p = blk_below(h, hdr_prevfree(h));
 	struct bget_tnode *t = tree_alone(bp, p);
 
-	if (!t || unlikely(t->size != h->prevfree))
+	if (!t || unlikely(t->size != hdr_prevfree(h)))
 		return false;
 	kill_hdr(h);
 	size += t->size;
 	set_hdr(p, size, 0);
 	bp->tree_bytes += size - t->size;
 	t->size = size;
-	blk_at(p, size)->prevfree = size;
+	set_prevfree(blk_at(p, size), size);
 	return true;
 }
 
@@ -2542,11 +2644,29 @@ static __always_inline bool merge_up_locked(struct bget_pool *bp,
 	kill_hdr(n);
 	size += nsize;
 	set_hdr(h, size, 0);
-	blk_at(h, size)->prevfree = size;
+	set_prevfree(blk_at(h, size), size);
 	/* The merged block is the hot one now; the last goes on its bin. */
 	hot_flush_locked(bp);
 	bp->hot = h;
 	bp->hot_size = size;
+	return true;
+}
+
+/*
+ * May bget_free()'s fast path take checked block @h?  With KASAN it
+ * poisons a small block's shadow here, under the lock (at most BGET_LARGE
+ * / 8 bytes of it), before the block can be handed out again; a large one
+ * goes the slow way, poisoned with the lock dropped (pool_held()).
+ */
+static __always_inline bool kasan_free_fast(struct bget_hdr *h)
+{
+	size_t size = blk_size(h);
+
+	if (!AP_KASAN)
+		return true;
+	if (size >= BGET_LARGE)
+		return false;
+	ap_kasan_free(h, size);
 	return true;
 }
 
@@ -2566,13 +2686,13 @@ static __always_inline bool merge_hot_locked(struct bget_pool *bp,
 	const struct bget_hdr *e = blk_at(n, nsize);
 
 	if (nsize >= BGET_LARGE - size ||
-	    unlikely(n->info != free_info(nsize) || e->prevfree != nsize ||
+	    unlikely(hdr_info(n) != free_info(nsize) || hdr_prevfree(e) != nsize ||
 		     !hdr_ok(e)))
 		return false;
 	kill_hdr(n);
 	size += nsize;
 	set_hdr(h, size, 0);
-	blk_at(h, size)->prevfree = size;
+	set_prevfree(blk_at(h, size), size);
 	bp->hot = h;
 	bp->hot_size = size;
 	return true;
@@ -2601,7 +2721,7 @@ static noinline int free_large(struct bget_pool *bp, struct bget_region *r,
 	size_t size = blk_size(h);
 
 	set_hdr(h, size, 0);
-	blk_at(h, size)->prevfree = size;
+	set_prevfree(blk_at(h, size), size);
 	tree_insert_locked(bp, r, h, size);
 	unlock_report(bp, flags);
 	return 0;
@@ -2636,8 +2756,9 @@ static noinline int free_up(struct bget_pool *bp, struct bget_region *r,
  * the block for a work item to vfree()).  A pointer the pool did not hand
  * out, an interior pointer, a double free or a smashed header is refused
  * and reported (with its offset inside the region holding it), and the
- * pool is left as it was.  On a BGET_POISON pool the block is poisoned
- * with the lock dropped; a second free of it meanwhile is refused.
+ * pool is left as it was.  On a BGET_POISON pool, and with KASAN, the
+ * block is poisoned with the lock dropped; a second free of it meanwhile
+ * is refused.
  *
  * Context: any context, hard IRQ included; never sleeps itself.  A
  * release callback set with bget_pool_ctl() runs in the caller's context.
@@ -2659,34 +2780,34 @@ int bget_free(struct bget_pool *bp, void *buf)
 	if (likely((unsigned long)buf - bp->free_lo < bp->free_len)) {
 		r = (struct bget_region *)bp->free_lo;
 		h = check_blk_locked(r, buf, &what);
-		if (likely(h)) {
+		if (likely(h) && kasan_free_fast(h)) {
 			size = blk_size(h);
 			n = blk_at(h, size);
 			bp->nrel++;
 			bp->curalloc -= size;
 			/* Both neighbours in use: the block goes on its bin. */
-			if (likely(!h->prevfree && !blk_free(n) &&
+			if (likely(!hdr_prevfree(h) && !blk_free(n) &&
 				   size < BGET_LARGE)) {
 				set_hdr(h, size, 0);
 				bin_insert_locked(bp, blk_links(h), size_bin(size));
-				n->prevfree = size;
+				set_prevfree(n, size);
 				raw_spin_unlock_irqrestore(&bp->lock, flags);
 				return 0;
 			}
 			/* A large one goes into the size tree. */
-			if (!h->prevfree && !blk_free(n))
+			if (!hdr_prevfree(h) && !blk_free(n))
 				return free_large(bp, r, h, flags);
 			/*
 			 * Freed just above the only large free block (often a
 			 * region's untouched end): it grows in place.
 			 */
-			if (likely(!blk_free(n) && h->prevfree >= BGET_LARGE &&
+			if (likely(!blk_free(n) && hdr_prevfree(h) >= BGET_LARGE &&
 				   grow_lone_locked(bp, h, size))) {
 				raw_spin_unlock_irqrestore(&bp->lock, flags);
 				return 0;
 			}
 			/* Freed below a free block: most often one small block. */
-			if (!h->prevfree && blk_free(n) && size < BGET_LARGE)
+			if (!hdr_prevfree(h) && blk_free(n) && size < BGET_LARGE)
 				return free_up(bp, r, h, n, flags);
 			return free_merge(bp, r, h, flags);
 		}
@@ -2714,7 +2835,7 @@ static struct bget_hdr *shrink_locked(struct bget_pool *bp, struct bget_hdr *h,
 		return NULL;
 	set_hdr(h, need, BH_ALLOC);
 	t = blk_at(h, need);
-	t->prevfree = 0;
+	set_prevfree(t, 0);
 	set_hdr(t, rest, BH_ALLOC);
 	bp->curalloc -= rest;
 	bp->nchange++;
@@ -2766,14 +2887,14 @@ static int grow_in_place_locked(struct bget_pool *bp, struct bget_region *r,
 			return -EINVAL;
 		}
 		/* n's header and links join the buffer: the tail cut below is all poison. */
-		memset(n, POISON_FREE, poison_skip(nsize));
+		ap_kasan_memset(n, POISON_FREE, poison_skip(nsize));
 	} else {
 		if (!index_remove_locked(bp, r, n))
 			return 0;
 		kill_hdr(n);
 	}
 	set_hdr(h, size + nsize, BH_ALLOC);
-	next_blk(h)->prevfree = 0;
+	set_prevfree(next_blk(h), 0);
 	bp->curalloc += nsize;
 	bp->nchange++;
 	t = shrink_locked(bp, h, need);
@@ -2842,13 +2963,16 @@ void *bget_realloc(struct bget_pool *bp, void *buf, size_t newsize, gfp_t gfp)
 		report(bp, &rep);
 	if (unlikely(what))
 		report_damage(bp);
+	if (done > 0)
+		kasan_hand_out(buf, newsize);
 	if (done)
 		return done > 0 ? buf : NULL;
 
 	p = bget_alloc(bp, newsize, gfp);
 	if (!p)
 		return NULL;
-	memcpy(p, buf, min(old - BGET_HDR, newsize));
+	/* @buf's bytes past what was asked for are a redzone to KASAN. */
+	ap_kasan_copy_out(p, buf, min(old - BGET_HDR, newsize));
 	bget_free(bp, buf);
 	return p;
 }
@@ -3007,7 +3131,7 @@ static __maybe_unused bool walk_free_locked(struct bget_pool *bp,
 	*count = 0;
 	*bytes = 0;
 	if (bp->hot) {
-		if (bp->hot->info != free_info(bp->hot_size) ||
+		if (hdr_info(bp->hot) != free_info(bp->hot_size) ||
 		    !hdr_ok(bp->hot))
 			return false;
 		++*count;
@@ -3123,7 +3247,7 @@ static const char *blk_state(const struct bget_hdr *h)
 		[BH_TRANSIT] = "in transit", [BH_QUAR] = "quarantined",
 	};
 
-	return names[h->info & BH_STATE];
+	return names[hdr_info(h) & BH_STATE];
 }
 
 /* What a dump shows of a region, a block or a skipped rest, copied out. */
@@ -3148,12 +3272,12 @@ static void dump_rec_locked(struct bget_pool *bp, struct bget_region *r,
 	rec->state = blk_state(h);
 	rec->off = reg_offset(r, h);
 	rec->size = blk_size(h);
-	rec->prevfree = h->prevfree;
+	rec->prevfree = hdr_prevfree(h);
 	rec->nbytes = 0;
 	if (data) {
 		rec->nbytes = min_t(size_t, rec->size - BGET_HDR,
 				    BGET_DUMP_BYTES);
-		memcpy(rec->data, blk_payload(h), rec->nbytes);
+		ap_kasan_copy_out(rec->data, blk_payload(h), rec->nbytes);
 	}
 }
 
@@ -3391,13 +3515,13 @@ static bool indexed_locked(struct bget_pool *bp, struct bget_hdr *h)
 	}
 	n = get_next(bp, f);
 	salt = bin_salt(bp, size_bin(size));
-	if (n && (!link_ok_locked(bp, n, h->info, true) ||
+	if (n && (!link_ok_locked(bp, n, hdr_info(h), true) ||
 		  get_pprev(bp, n, salt) != next_slot(f)))
 		return false;
 	if (bp->bins[size_bin(size)] == f)
 		return test_bit(size_bin(size), bp->bin_map);
 	pp = get_pprev(bp, f, salt);
-	return pp && link_ok_locked(bp, (struct bget_free *)pp, h->info, true) &&
+	return pp && link_ok_locked(bp, (struct bget_free *)pp, hdr_info(h), true) &&
 	       get_next(bp, (struct bget_free *)pp) == f;
 }
 
@@ -3436,8 +3560,8 @@ static int check_region_end_locked(struct bget_check *c)
 	struct bget_hdr *end = reg_end(r);
 
 	c->budget--;
-	if (!hdr_ok(end) || end->info != BH_ALLOC ||
-	    end->prevfree != c->prevfree)
+	if (!hdr_ok(end) || hdr_info(end) != BH_ALLOC ||
+	    hdr_prevfree(end) != c->prevfree)
 		return vfail(c, "region %u: bad end of region", r->id);
 	if (r->kind == BGET_REGION_DIRECT &&
 	    blk_size(reg_first(r)) != reg_span(r))
@@ -3486,10 +3610,10 @@ static int check_block_locked(struct bget_pool *bp, struct bget_check *c)
 	if (size < BGET_MIN_BLOCK || size > (char *)end - (char *)h)
 		return vfail(c, "region %u +%zu: bad block size %zu", id, off,
 			     size);
-	if (h->prevfree != c->prevfree)
+	if (hdr_prevfree(h) != c->prevfree)
 		return vfail(c, "region %u +%zu: prevfree %zu, expected %zu",
-			     id, off, h->prevfree, c->prevfree);
-	switch (h->info & BH_STATE) {
+			     id, off, hdr_prevfree(h), c->prevfree);
+	switch (hdr_info(h) & BH_STATE) {
 	case BH_FREE:
 		if (c->prevfree)
 			return vfail(c, "region %u +%zu: free blocks not coalesced",
@@ -3906,6 +4030,7 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 		r->tnodes = tn;
 		if (pool_poison(bp))
 			poison_blk(reg_first(r), reg_span(r));
+		region_poison(r);
 		raw_spin_lock_irqsave(&bp->lock, irqflags);
 		region_link_locked(bp, r);
 		raw_spin_unlock_irqrestore(&bp->lock, irqflags);
@@ -3917,8 +4042,10 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 
 free_region:
 	kvfree(tn);
-	if (size)
+	if (size) {
+		buf_unpoison(buf, size);
 		vfree(buf);
+	}
 free_pool:
 	mutex_destroy(&bp->grow_lock);
 	kfree(bp);
@@ -3946,7 +4073,7 @@ EXPORT_SYMBOL_NS_GPL(bget_pool_create, ALLOCPOOLS_NS);
  */
 int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 {
-	bool poison = pool_poison(bp);
+	bool poison = pool_held(bp);
 	struct bget_tnode *tn;
 	struct bget_region *r;
 	unsigned long flags;
@@ -3972,8 +4099,8 @@ int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 		return -EINVAL;
 	}
 	/*
-	 * O(1) bytes written: on a poisoned pool the region's block stays in
-	 * transit until it is poisoned, outside the lock.
+	 * O(1) bytes written: on a poisoned pool, or with KASAN, the region's
+	 * block stays in transit until it is poisoned, outside the lock.
 	 */
 	r = region_init(buf, len, BGET_REGION_CALLER, 0,
 			poison ? BH_TRANSIT : BH_FREE);
@@ -3984,12 +4111,15 @@ int bget_pool_add(struct bget_pool *bp, void *buf, size_t len)
 	if (!poison)
 		return 0;
 	h = reg_first(r);
-	poison_blk(h, reg_span(r));
+	/* Without KASAN only a poisoned pool gets here. */
+	if (!AP_KASAN || pool_poison(bp))
+		poison_blk(h, reg_span(r));
+	region_poison(r);
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	bp->transit -= reg_span(r);
 	bp->nchange++;
 	set_hdr(h, reg_span(r), BH_FREE);
-	reg_end(r)->prevfree = reg_span(r);
+	set_prevfree(reg_end(r), reg_span(r));
 	index_insert_locked(bp, r, h);
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return 0;
@@ -4028,6 +4158,7 @@ void bget_pool_destroy(struct bget_pool *bp)
 		rb_erase(n, &bp->regions);
 		kvfree(r->tnodes);
 		buf = r;
+		buf_unpoison(r, r->len);
 		if (r->kind == BGET_REGION_INITIAL)
 			vfree(buf);
 		else if (r->kind != BGET_REGION_CALLER && release)

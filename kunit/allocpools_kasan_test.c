@@ -4,14 +4,15 @@
  * or write after a free, or one byte past its request, is reported by
  * KASAN at the access, once; a correct use is not reported at all.  Each
  * case runs for every allocator in kasan_kinds[]: the buddy arena, the
- * FIFO's iom_alloc(), and the size classes in heap mode (bump_slab) and on
+ * FIFO's iom_alloc(), the size classes in heap mode (bump_slab) and on
  * a buddy arena (bump_slab_on_buddy, with a live object that keeps the
  * slab, so that what is checked is the pool's own poisoning and not the
- * arena's); BGET adds a row once it calls allocpools_kasan.h's hooks.  A
- * size-class object is unpoisoned for the request only, not for the class
- * size bump_slab_size() reports: KT_SIZE (45) takes a 64-byte object, and
- * its 46th byte is reported.  Without KASAN generic and KASAN_VMALLOC,
- * where the hooks compile out, every case is reported skipped.
+ * arena's), and the BGET pool, freeing on its slow path (bget) and on
+ * bget_free()'s fast path (bget_warm).  A size-class object is unpoisoned
+ * for the request only, not for the class size bump_slab_size() reports:
+ * KT_SIZE (45) takes a 64-byte object, and its 46th byte is reported.
+ * Without KASAN generic and KASAN_VMALLOC, where the hooks compile out,
+ * every case is reported skipped.
  *
  * How reports are counted, with what a module can use on 6.1 and 6.12:
  * mm/kasan/kasan_test.c counts them through a "kasan_status" KUnit
@@ -198,6 +199,47 @@ static void kt_slab_on_destroy(void *pool)
 	kfree(on);
 }
 
+static void *kt_bget_create(void)
+{
+	return bget_pool_create(KT_NAME, SZ_64K, 0);
+}
+
+static void *kt_bget_alloc(void *pool, size_t size)
+{
+	return bget_alloc(pool, size, GFP_KERNEL);
+}
+
+/*
+ * A pool's first free looks its region up, the slow way, which poisons
+ * the block with the lock dropped; once the region is known, a small
+ * block's free takes bget_free()'s fast path, which poisons it under the
+ * lock.  This row runs the cases on that path.
+ */
+static void *kt_bget_warm_create(void)
+{
+	struct bget_pool *bp = kt_bget_create();
+	void *p;
+
+	if (IS_ERR(bp))
+		return bp;
+	p = bget_alloc(bp, 1, GFP_KERNEL);
+	if (!p || bget_free(bp, p)) {
+		bget_pool_destroy(bp);
+		return ERR_PTR(-ENOMEM);
+	}
+	return bp;
+}
+
+static int kt_bget_free(void *pool, void *p)
+{
+	return bget_free(pool, p);
+}
+
+static void kt_bget_destroy(void *pool)
+{
+	bget_pool_destroy(pool);
+}
+
 static const struct kasan_kind kasan_kinds[] = {
 	{ "buddy", kt_buddy_create, kt_buddy_alloc, kt_buddy_free,
 	  kt_buddy_destroy },
@@ -206,6 +248,10 @@ static const struct kasan_kind kasan_kinds[] = {
 	  kt_slab_destroy },
 	{ "bump_slab_on_buddy", kt_slab_on_create, kt_slab_on_alloc,
 	  kt_slab_on_free, kt_slab_on_destroy },
+	{ "bget", kt_bget_create, kt_bget_alloc, kt_bget_free,
+	  kt_bget_destroy },
+	{ "bget_warm", kt_bget_warm_create, kt_bget_alloc, kt_bget_free,
+	  kt_bget_destroy },
 };
 
 struct kt_ctx {

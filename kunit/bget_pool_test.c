@@ -622,7 +622,7 @@ static void bget_pool_test_free_invalid_refused(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	h = (struct bget_hdr *)p - 1;
-	saved = *h;
+	ap_kasan_copy_out(&saved, h, sizeof(saved));
 	switch (bad) {
 	case BAD_FOREIGN:
 		ptr = (unsigned char *)ALIGN((unsigned long)foreign, 16);
@@ -638,7 +638,7 @@ static void bget_pool_test_free_invalid_refused(struct kunit *test)
 		ptr = q;
 		break;
 	case BAD_SMASHED:
-		h->info += 2;
+		ap_kasan_write_u32(&h->info, hdr_info(h) + 2);
 		ptr = p;
 		break;
 	case BAD_WRONG_POOL:
@@ -657,7 +657,7 @@ static void bget_pool_test_free_invalid_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
 	if (bad == BAD_SMASHED) {
 		KUNIT_EXPECT_FALSE(test, bget_pool_validate(bp));
-		*h = saved;
+		ap_kasan_copy_in(h, &saved, sizeof(saved));
 	}
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
 	KUNIT_EXPECT_EQ(test, bget_free(bp, NULL), 0);
@@ -846,9 +846,9 @@ static void bget_pool_test_poison_write_after_free(struct kunit *test)
 	p = bget_alloc(bp, 200, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_EQ(test, bget_free(bp, p), 0);
-	KUNIT_EXPECT_EQ(test, p[100], POISON_FREE);
+	KUNIT_EXPECT_EQ(test, ap_kasan_read_u8(&p[100]), POISON_FREE);
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
-	p[100] = 0;		/* a use after free */
+	ap_kasan_write_u8(&p[100], 0);	/* a use after free */
 	KUNIT_EXPECT_FALSE(test, bget_pool_validate(bp));
 	/* The block is held back, reported once, and not handed out. */
 	q = bget_alloc(bp, 3000, GFP_KERNEL);
@@ -886,8 +886,8 @@ static void bget_pool_test_write_after_free_links(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, bget_free(bp, b[3]), 0);
 	/* The driver's bug: b[3]'s next and back links now lead outside. */
 	links = (unsigned long *)b[3];
-	links[0] = (unsigned long)&outside[2];
-	links[1] = (unsigned long)&outside[4];
+	ap_kasan_write_ulong(&links[0], (unsigned long)&outside[2]);
+	ap_kasan_write_ulong(&links[1], (unsigned long)&outside[4]);
 	for (i = 0; i < 4; i++) {
 		p = bget_alloc(bp, 200, GFP_KERNEL);
 		KUNIT_EXPECT_PTR_NE(test, p, (unsigned char *)b[3]);
@@ -943,8 +943,8 @@ static void bget_pool_test_write_after_free_large_header(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, bget_free(bp, b[3]), 0);
 	/* The driver's bug: b[3]'s header (prevfree, info|check) smashed. */
 	hdr = (unsigned long *)(b[3] - BGET_HDR);
-	hdr[0] = (unsigned long)&outside[2];
-	hdr[1] = (unsigned long)&outside[4];
+	ap_kasan_write_ulong(&hdr[0], (unsigned long)&outside[2]);
+	ap_kasan_write_ulong(&hdr[1], (unsigned long)&outside[4]);
 	for (i = 0; i < 3; i++) {
 		p = bget_alloc(bp, 30000, GFP_KERNEL);
 		KUNIT_EXPECT_TRUE(test, !p || p >= b[3] + 32000 ||
@@ -976,13 +976,13 @@ static void bget_pool_test_validate_smashed_header(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_TRUE(test, bget_pool_validate(bp));
 	h = (struct bget_hdr *)p - 1;
-	saved = *h;
-	memset(h, 0x41, sizeof(*h));	/* an overrun from below */
+	ap_kasan_copy_out(&saved, h, sizeof(saved));
+	ap_kasan_memset(h, 0x41, sizeof(*h));	/* an overrun from below */
 	KUNIT_EXPECT_FALSE(test, bget_pool_validate(bp));
-	*h = saved;
-	h->prevfree = 32;		/* a consistent-looking lie */
+	ap_kasan_copy_in(h, &saved, sizeof(saved));
+	set_prevfree(h, 32);		/* a consistent-looking lie */
 	KUNIT_EXPECT_FALSE(test, bget_pool_validate(bp));
-	*h = saved;
+	ap_kasan_copy_in(h, &saved, sizeof(saved));
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
 }
 

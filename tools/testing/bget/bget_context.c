@@ -638,18 +638,18 @@ static void test_corruptions_counted(void)
 	p = bget_alloc(bp, 200, GFP_KERNEL);
 	CHECK(p && q, "alloc");
 	CHECK(!bget_free(bp, p), "free");
-	p[100] = 0;				/* a write after free */
+	ap_kasan_write_u8(&p[100], 0);		/* a write after free */
 	CHECK(!bget_alloc(bp, 3000, GFP_KERNEL), "a damaged block handed out");
 	CHECK(stats(bp).corruptions == 1 && stats(bp).invalid_frees == 1,
 	      "poison: corruptions %llu", stats(bp).corruptions);
 	/* The header above q (the sentinel) smashed by an overrun of q. */
 	n = next_blk((struct bget_hdr *)q - 1);
-	saved = *n;
-	memset(n, 0x41, sizeof(*n));
+	ap_kasan_copy_out(&saved, n, sizeof(saved));
+	ap_kasan_memset(n, 0x41, sizeof(*n));
 	CHECK(bget_free(bp, q) == -EINVAL, "freed next to a smashed header");
 	CHECK(stats(bp).corruptions == 2 && stats(bp).invalid_frees == 2,
 	      "smashed: corruptions %llu", stats(bp).corruptions);
-	*n = saved;
+	ap_kasan_copy_in(n, &saved, sizeof(saved));
 	/* A plain bad pointer is a caller's mistake, not damage. */
 	CHECK(bget_free(bp, q + 16) == -EINVAL, "interior pointer");
 	CHECK(stats(bp).corruptions == 2 && stats(bp).invalid_frees == 3,
@@ -717,8 +717,8 @@ static void test_uaf_bin_links(void)
 	      !bget_free(bp, b[5]), "free");
 	/* The client's bug: b[3] is used after its free. */
 	links = (unsigned long *)b[3];
-	links[0] = (unsigned long)&victim[4];
-	links[1] = (unsigned long)&victim[8];
+	ap_kasan_write_ulong(&links[0], (unsigned long)&victim[4]);
+	ap_kasan_write_ulong(&links[1], (unsigned long)&victim[8]);
 	for (i = 0; i < ARRAY_SIZE(p); i++) {
 		p[i] = bget_alloc(bp, 200, GFP_KERNEL);
 		CHECK(victim_intact(), "alloc %u wrote through a damaged link", i);
@@ -770,7 +770,8 @@ static void test_cut_bin_links_stale(void)
 	/* LIFO: b[5] heads the bin, then b[3], then b[1]. */
 	CHECK(!bget_free(bp, b[1]) && !bget_free(bp, b[3]) &&
 	      !bget_free(bp, b[5]), "free");
-	((unsigned long *)b[5])[0] ^= 0x40;
+	ap_kasan_write_ulong((unsigned long *)b[5],
+			     ap_kasan_read_ulong((unsigned long *)b[5]) ^ 0x40);
 	p = bget_alloc(bp, 200, GFP_KERNEL);
 	CHECK(p && stats(bp).corruptions == 1, "bin not cut: %llu",
 	      stats(bp).corruptions);
@@ -863,7 +864,7 @@ static void test_forged_lower_tag(void)
 	lo = reg_first(rb_entry(rb_first(&bp->regions), struct bget_region, node));
 	CHECK(blk_free(lo) && blk_size(lo) >= BGET_LARGE, "lone block below");
 	span = (char *)ha - (char *)lo;
-	ha->prevfree = span;
+	set_prevfree(ha, span);
 	set_hdr(lo, span, 0);
 	CHECK(!bget_free(bp, a), "free");
 	CHECK(stats(bp).corruptions >= 1, "forged tag not counted");
@@ -908,8 +909,8 @@ static void test_merge_up_damaged_tag(void)
 	CHECK(bp->bins[size_bin(blk_size(n))] == blk_links(n), "b[2] heads its bin");
 	/* The write past b[2]'s end: b[1]'s tag forgets its free neighbour. */
 	e = next_blk(n);
-	CHECK((unsigned char *)e == b[1] - BGET_HDR && e->prevfree, "tag");
-	e->prevfree = 0;
+	CHECK((unsigned char *)e == b[1] - BGET_HDR && hdr_prevfree(e), "tag");
+	set_prevfree(e, 0);
 	CHECK(!bget_free(bp, b[3]), "free below");
 	CHECK(stats(bp).corruptions == 1, "damaged tag not counted: %llu",
 	      stats(bp).corruptions);
@@ -980,7 +981,7 @@ static void test_hot_damaged_header(void)
 	hot = hot_setup(bp, b, ARRAY_SIZE(b));
 	lo = (unsigned char *)hot;
 	hi = lo + blk_size(hot);
-	hot->info ^= 0x40;
+	ap_kasan_write_u32(&hot->info, hdr_info(hot) ^ 0x40);
 	p = bget_alloc(bp, 200, GFP_KERNEL);
 	CHECK(p && (p >= hi || p + 200 <= lo), "damaged hot block handed out");
 	CHECK(stats(bp).corruptions == 1, "damaged hot block not counted: %llu",
@@ -1010,8 +1011,8 @@ static void test_hot_damaged_tag(void)
 	lo = (unsigned char *)hot;
 	hi = lo + hsize;
 	h4 = (struct bget_hdr *)b[4] - 1;
-	CHECK(next_blk(h4) == hot && !h4->prevfree, "layout");
-	next_blk(hot)->prevfree = 0;
+	CHECK(next_blk(h4) == hot && !hdr_prevfree(h4), "layout");
+	set_prevfree(next_blk(hot), 0);
 	CHECK(!bget_free(bp, b[4]), "free below");
 	CHECK(stats(bp).corruptions == 1, "damaged tag not counted: %llu",
 	      stats(bp).corruptions);
@@ -1044,8 +1045,8 @@ static void test_tree_cache_region_gone(void)
 	CHECK(a && b && stats(bp).npget == 1, "an expansion region");
 	/* b is carved from its region's high end, above the rest. */
 	hb = (struct bget_hdr *)b - 1;
-	lo = blk_below(hb, hb->prevfree);
-	CHECK(hb->prevfree >= BGET_LARGE && blk_free(lo), "a large rest below");
+	lo = blk_below(hb, hdr_prevfree(hb));
+	CHECK(hdr_prevfree(hb) >= BGET_LARGE && blk_free(lo), "a large rest below");
 	tn = tnode_of((struct bget_region *)((char *)lo - BGET_REG_HDR), lo);
 	CHECK(tn->blk == lo, "the rest's node");
 	/* Placed whole when the region came, cached under that size. */
@@ -1084,10 +1085,10 @@ static void test_uaf_tree_links(void)
 	/* Its header (prevfree, info|check) and first bytes: the victim. */
 	hdr = (unsigned long *)(b[2] - BGET_HDR);
 	body = (unsigned long *)b[2];
-	hdr[0] = (unsigned long)&victim[0];
-	hdr[1] = (unsigned long)&victim[2];
+	ap_kasan_write_ulong(&hdr[0], (unsigned long)&victim[0]);
+	ap_kasan_write_ulong(&hdr[1], (unsigned long)&victim[2]);
 	for (k = 0; k < 5; k++)
-		body[k] = (unsigned long)&victim[2 * k];
+		ap_kasan_write_ulong(&body[k], (unsigned long)&victim[2 * k]);
 	for (i = 0; i < 4; i++) {
 		p = bget_alloc(bp, 24000 + i * 8000, GFP_KERNEL);
 		CHECK(victim_intact(), "alloc %u wrote through a damaged node", i);

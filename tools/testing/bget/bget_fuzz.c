@@ -191,11 +191,12 @@ static void scribble(struct bget_pool *bp, unsigned char *a, size_t len,
 						       (v & 0xff) * 16 - 2048));
 			break;
 		default:	/* a copy of a header seen elsewhere */
-			w[i] = o->p ? ((unsigned long *)o->p)[(long)(i & 1) - 2] : v;
+			w[i] = o->p ? ap_kasan_read_ulong((unsigned long *)o->p +
+							  (long)(i & 1) - 2) : v;
 			break;
 		}
 	}
-	memcpy(a, w, len);
+	ap_shim_scribble_copy(a, w, len);
 	damaged = true;
 }
 
@@ -227,8 +228,8 @@ static void check_books(struct bget_pool *bp, u64 *corruptions, size_t *lostb)
 	hot = !bp->hot == !bp->hot_size &&
 	      (!bp->hot || (bp->bins[size_bin(bp->hot_size)] != blk_links(bp->hot) &&
 			    (damaged || (hdr_ok(bp->hot) &&
-			     bp->hot->info == free_info(bp->hot_size) &&
-			     blk_at(bp->hot, bp->hot_size)->prevfree == bp->hot_size))));
+			     hdr_info(bp->hot) == free_info(bp->hot_size) &&
+			     hdr_prevfree(blk_at(bp->hot, bp->hot_size)) == bp->hot_size))));
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	if (!hot)
 		die("hot block not what the pool says");

@@ -113,6 +113,11 @@ static size_t brute_best(struct bget_pool *bp, size_t need)
 		struct bget_region *r = rb_entry(n, struct bget_region, node);
 
 		for (h = reg_first(r); h < reg_end(r); h = next_blk(h)) {
+			/* Under ASan: what the pool keeps is poisoned. */
+			CHECK(ap_shim_kasan_freed(h), "a header is not poisoned");
+			CHECK(!blk_free(h) ||
+			      ap_shim_kasan_freed((char *)next_blk(h) - 1),
+			      "a free block is not poisoned to its end");
 			if (!blk_free(h) || blk_size(h) < need)
 				continue;
 			if (!best || blk_size(h) < best) {
@@ -124,6 +129,7 @@ static size_t brute_best(struct bget_pool *bp, size_t need)
 				cands[ncands++] = h;
 			}
 		}
+		CHECK(ap_shim_kasan_freed(reg_end(r)), "a sentinel is not poisoned");
 	}
 	return best;
 }
@@ -136,15 +142,42 @@ static size_t brute_best(struct bget_pool *bp, size_t need)
 static bool taken_from_candidate(void *p, size_t esize)
 {
 	struct bget_hdr *a = (struct bget_hdr *)p - 1;
-	struct bget_hdr *from = blk_below(a, a->prevfree);
+	struct bget_hdr *from = blk_below(a, hdr_prevfree(a));
 	unsigned int i;
 
-	if (a->prevfree + blk_size(a) != esize)
+	if (hdr_prevfree(a) + blk_size(a) != esize)
 		return false;
 	for (i = 0; i < ncands; i++)
 		if (cands[i] == from)
 			return true;
 	return false;
+}
+
+/*
+ * Under ASan (the hooks of allocpools_kasan.h): are @p's @size bytes the
+ * client's, and the byte after them not when its block has more room?
+ */
+static bool shadow_live(void *p, size_t size)
+{
+	size_t room = blk_size((struct bget_hdr *)p - 1) - BGET_HDR;
+
+	return ap_shim_kasan_live(p, size, room > size);
+}
+
+/*
+ * Is freed @p poisoned?  Only asked while its region is still the pool's:
+ * a region that goes (a direct block, an expansion block left empty) is
+ * unpoisoned before it is released.
+ */
+static bool shadow_freed(struct bget_pool *bp, void *p)
+{
+	unsigned long flags;
+	bool kept;
+
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	kept = region_find_locked(bp, p);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	return !kept || ap_shim_kasan_freed(p);
 }
 
 static unsigned long pool_live(struct bget_pool *bp)
@@ -247,11 +280,11 @@ static void bad_frees(struct bget_pool *bp)
 	expect_refused(bp, s->p + 16, "interior pointer", true);
 	expect_refused(bp, s->p + 1, "misaligned pointer", true);
 	h = (struct bget_hdr *)s->p - 1;
-	saved = *h;
-	h->info ^= 0x10;
+	ap_kasan_copy_out(&saved, h, sizeof(saved));
+	ap_kasan_write_u32(&h->info, hdr_info(h) ^ 0x10);
 	expect_refused(bp, s->p, "smashed header", false);
 	CHECK(!bget_pool_validate(bp), "validate missed a smashed header");
-	*h = saved;
+	ap_kasan_copy_in(h, &saved, sizeof(saved));
 	CHECK(bget_pool_validate(bp), "restored header");
 	/* A double free: free a fresh buffer twice. */
 	p = bget_alloc(bp, 1 + rnd() % 100, GFP_KERNEL);
@@ -290,10 +323,10 @@ static void check_hot(struct bget_pool *bp)
 	CHECK(!h == !bp->hot_size, "hot block %p of %zu bytes", h, bp->hot_size);
 	if (!h)
 		return;
-	CHECK(hdr_ok(h) && h->info == free_info(bp->hot_size) &&
+	CHECK(hdr_ok(h) && hdr_info(h) == free_info(bp->hot_size) &&
 	      bp->hot_size >= BGET_MIN_BLOCK && bp->hot_size < BGET_LARGE,
 	      "hot block header");
-	CHECK(blk_at(h, bp->hot_size)->prevfree == bp->hot_size,
+	CHECK(hdr_prevfree(blk_at(h, bp->hot_size)) == bp->hot_size,
 	      "hot block's boundary tag");
 	CHECK(!blk_free(blk_at(h, bp->hot_size)), "hot block's upper neighbour free");
 	CHECK(bp->bins[size_bin(bp->hot_size)] != blk_links(h),
@@ -337,6 +370,8 @@ static void do_alloc(struct bget_pool *bp, const struct phase *ph, bool zero)
 	s->tag = rnd();
 	if (zero)
 		CHECK(!memchr_inv(p, 0, size), "zalloc not zeroed");
+	CHECK(shadow_live(p, size), "%zu bytes handed out, not as many unpoisoned",
+	      size);
 	fill(s);
 }
 
@@ -349,6 +384,7 @@ static void do_free(struct bget_pool *bp, bool fifo)
 
 	verify(&live[k], live[k].size);
 	CHECK(bget_free(bp, live[k].p) == 0, "free");
+	CHECK(shadow_freed(bp, live[k].p), "freed buffer not poisoned");
 	hot_merges += hot && hot == above && bp->hot == h;
 	if (fifo)
 		memmove(live, live + 1, --nlive * sizeof(live[0]));
@@ -374,6 +410,8 @@ static void do_realloc(struct bget_pool *bp, const struct phase *ph)
 	CHECK(IS_ALIGNED((unsigned long)p, BGET_QUANTUM), "misaligned buffer");
 	s->p = p;
 	verify(s, min(size, s->size));
+	CHECK(shadow_live(p, size), "reallocated to %zu bytes, not as many unpoisoned",
+	      size);
 	s->size = size;
 	fill(s);
 }
