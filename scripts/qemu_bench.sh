@@ -11,13 +11,17 @@
 #   MODE time     -smp 2, multi-threaded TCG: ns per op, and the thread run
 #   MODE icount   -smp 1 -icount shift=0: the guest clock counts one ns per
 #                 guest instruction, so ns per op is instructions per op
+#
+# QEMU_BENCH_WORK names the directory the initramfs and the console log go
+# to (default: under the cache, per kernel), so that two worktrees can boot
+# at once without writing over each other's files.
 set -euo pipefail
 
 mode=$1 ops=$2
 shift 2
 . "$(dirname "$0")/qemu_lib.sh"
 qemu_kernel
-work=$cache/qemu-bench/$kver
+work=${QEMU_BENCH_WORK:-$cache/qemu-bench/$kver}
 mkdir -p "$work"
 qemu_build "$work"
 
