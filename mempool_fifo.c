@@ -1427,11 +1427,15 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 		   !(iomb->flags & (IOM_POISON | IOM_WIPING)) &&
 		   need <= iomb->size - (in - iomb->out) &&
 		   off + need <= iomb->size)) {
-		/* The common case: room, and no wrap. */
-		put_flat(iomb, iomb->ring + off, in, data, len, need);
+		/*
+		 * The common case: room, and no wrap.  The chunk is counted
+		 * before it is written (the lock is held throughout), so that
+		 * nothing but the lock's flags lives across the copy.
+		 */
 		iomb->in = in + need;
 		iomb->pushes++;
 		account_in_locked(iomb);
+		put_flat(iomb, iomb->ring + off, in, data, len, need);
 		raw_spin_unlock_irqrestore(&iomb->lock, flags);
 		ap_trace_push(&iomb->ap, 0, len, _RET_IP_);
 		return 0;
@@ -1498,8 +1502,13 @@ static noinline int peek_or_shift_slow(struct iom_buffer *iomb, void *buf,
 	return ret;
 }
 
-static int peek_or_shift(struct iom_buffer *iomb, void *buf, size_t *len,
-			 size_t bufsize, bool shift)
+/*
+ * Inlined into iom_shift() and iom_peek(), so that @shift is a constant
+ * there and the common case pays no call of its own.
+ */
+static __always_inline int peek_or_shift(struct iom_buffer *iomb, void *buf,
+					 size_t *len, size_t bufsize,
+					 bool shift)
 {
 	unsigned long flags;
 	size_t off, n, clen;
