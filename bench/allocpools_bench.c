@@ -1138,6 +1138,7 @@ static bool spsc_poll(struct spsc_side *p, unsigned long *polls, u64 *since)
 {
 	if (!*polls)
 		p->waits++;
+	cpu_relax();
 	if (++*polls % 1024)
 		return true;
 	if (*polls == 1024)
@@ -1238,14 +1239,16 @@ static int run_spsc(void)
 	unsigned int k;
 	int err;
 
+	/* the queues' shift copies at most sizeof(qbuf) into qout */
+	BUILD_BUG_ON(sizeof(qout) != sizeof(qbuf));
 	if (num_online_cpus() < 2) {
 		pr_info("spsc: needs two CPUs, %u online\n", num_online_cpus());
 		return -ENODEV;
 	}
+	/* the records are the script's first 5 x ops sizes, in order */
 	err = script_make(&s, "fifo-mixed", 1000, ops * 5, 20261121);
 	if (err)
 		return err;
-	/* the producer's records are the script's first ops sizes */
 	for (k = 0; k < ARRAY_SIZE(queues) && !err; k++)
 		err = spsc_once(&queues[k], &s);
 	script_free(&s);
