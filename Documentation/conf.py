@@ -72,6 +72,10 @@ html_show_sourcelink = False
 #   |q-QUEUE|              fifo-mixed push+shift: iom, iom-spsc, kfifo,
 #                          kfifo-spinlocked
 #   |mem-WORKLOAD-ALLOC|   smallest pool over peak live bytes
+#   |thrN-ALLOC|           random-churn throughput of N threads (2, 4) over
+#                          one thread's, median of the boots ("1.72×")
+#   |spsc-QUEUE|           records per ms, one producer and one consumer
+#                          on two CPUs, median of the boots
 # A figure the page names and the file lacks is an undefined substitution,
 # which "sphinx-build -W" fails on.
 
@@ -99,6 +103,15 @@ def bench_substitutions(path):
                     r'(?<![\w/-])(iom|iom-spsc|kfifo|kfifo-spinlocked)'
                     r'(?: \(`[^`]*`\))? (\d(?:[\d,]*\d)?)', m.group(0) if m else ''):
                 subst[f'q-{name}'] = cell
+        elif title.startswith('Kernel: throughput against threads') and rows:
+            for r in rows[1:]:
+                for name, cell in zip(rows[0][1:], r[1:]):
+                    m = re.match(r'(\d+)/1 threads', name)
+                    if m:
+                        subst[f'thr{m.group(1)}-{r[0]}'] = cell.split(' (')[0]
+        elif title.startswith('Kernel: one producer and one consumer') and rows:
+            for r in rows[1:]:
+                subst[f'spsc-{r[0]}'] = r[1].split(' (')[0]
         elif title.startswith('Memory: smallest pool') and rows:
             for r in rows[1:]:
                 subst[f'mem-{r[0]}-{r[1]}'] = r[-1] + '×'

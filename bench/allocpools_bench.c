@@ -8,6 +8,12 @@
  *
  *   apbench: <run> <workload> <allocator> <pool_bytes> <ops> <ns/op x10> <failures>
  *
+ * except that run=threads prints the number of threads in place of
+ * <pool_bytes>, and run=threads and run=spsc print ops (records) per ms
+ * of wall time in place of <ns/op x10>; run=spsc then adds how many
+ * records found the queue full (at the producer) and empty (at the
+ * consumer).
+ *
  * Booted with QEMU's "-icount shift=0" the guest clock advances one
  * nanosecond per guest instruction, so the same figure is then guest
  * instructions per op, deterministic.
@@ -24,8 +30,16 @@
  *              regions) of 64 MiB
  * run=scale    random-churn at pool sizes 1 MiB .. 1 GiB; min(5000,
  *              pool / 4 KiB) objects live, so that it fits the smallest
- * run=threads  random-churn with 1000 live per thread, on one CPU and then
- *              on two at once: throughput in ops per ms of wall time
+ * run=threads  random-churn, 1000 live and 5 x ops operations per thread,
+ *              one pool shared by 1, 2 and 4 threads (thread i bound to
+ *              CPU i % 2): throughput in ops per ms of wall time, per
+ *              allocpools allocator and for kmalloc and a kmem_cache
+ * run=spsc     fifo-mixed records, 5 x ops of them, from a producer on
+ *              CPU 0 to a consumer on CPU 1 through each queue: iom and
+ *              kfifo-spinlocked (any number of callers, a lock), iom-spsc
+ *              and bare kfifo (one producer, one consumer, no lock):
+ *              records per ms of wall time; a full (empty) queue is
+ *              polled
  * run=worst    each call of the ops run (alloc, free; push, shift) timed
  *              alone with interrupts off and GFP_ATOMIC, on every
  *              workload and allocator: per kind of call the quantiles
@@ -62,7 +76,7 @@
 
 static char *run = "ops";
 module_param(run, charp, 0400);
-MODULE_PARM_DESC(run, "ops, scale, threads or worst");
+MODULE_PARM_DESC(run, "ops, scale, threads, worst or spsc");
 
 static unsigned int ops = 20000;
 module_param(ops, uint, 0400);
@@ -634,7 +648,9 @@ static int run_scale(void)
 	return 0;
 }
 
-/* ---- 1 vs 2 threads ---- */
+/* ---- threads: 1, 2 and 4 threads churning one pool ---- */
+
+#define THREADS_MAX	4
 
 struct worker {
 	const struct bench_alloc *a;
@@ -657,10 +673,14 @@ static int worker_fn(void *data)
 	return 0;
 }
 
-/* @n threads on CPUs 0..n-1 churn one pool: ops per ms of wall time */
+/*
+ * @n threads churn one pool, thread i bound to CPU i % 2 (four threads:
+ * two per CPU): ops per ms of wall time, from the start signal to the
+ * last thread's end.
+ */
 static int threads_once(const struct bench_alloc *a, unsigned int n)
 {
-	struct worker w[2] = { };
+	struct worker w[THREADS_MAX] = { };
 	DECLARE_COMPLETION_ONSTACK(go);
 	struct task_struct *t;
 	unsigned long fails = 0;
@@ -686,7 +706,7 @@ static int threads_once(const struct bench_alloc *a, unsigned int n)
 			err = PTR_ERR(t);
 			break;
 		}
-		kthread_bind(t, i);
+		kthread_bind(t, i % 2);
 		wake_up_process(t);
 	}
 	n = i;
@@ -710,13 +730,17 @@ out:
 	return err;
 }
 
+/* issue 12's five allocpools allocators, then the kernel's peers */
 static const char * const thread_allocs[] = {
-	"bump_slab", "buddy", "bget-ff", "kmalloc", "kmem_cache",
+	"buddy", "bget-ff", "bget-bf", "bump_slab", "bump_slab-buddy",
+	"kmalloc", "kmem_cache",
 };
+
+static const unsigned int thread_counts[] = { 1, 2, THREADS_MAX };
 
 static int run_threads(void)
 {
-	unsigned int k;
+	unsigned int k, c;
 	int err;
 
 	if (num_online_cpus() < 2) {
@@ -727,9 +751,11 @@ static int run_threads(void)
 	for (k = 0; k < ARRAY_SIZE(thread_allocs); k++) {
 		const struct bench_alloc *a = find_alloc(thread_allocs[k]);
 
-		err = threads_once(a, 1) ?: threads_once(a, 2);
-		if (err)
-			return err;
+		for (c = 0; c < ARRAY_SIZE(thread_counts); c++) {
+			err = threads_once(a, thread_counts[c]);
+			if (err)
+				return err;
+		}
 	}
 	return 0;
 }
@@ -923,13 +949,15 @@ out:
 
 /*
  * The queues of the ops run behind one signature, so each push and shift
- * is timed as an allocator's call is: through an indirect call.
+ * is timed as an allocator's call is: through an indirect call (run=worst,
+ * and run=spsc's producer and consumer).  A push copies from qbuf; a shift
+ * copies into @buf, so that a consumer on another CPU has its own.
  */
-struct worst_queue {
+struct bench_queue {
 	const char *name;
 	int (*setup)(void);
 	bool (*push)(u32 size);
-	bool (*shift)(size_t *len);	/* false: nothing to shift */
+	bool (*shift)(void *buf, size_t *len);	/* false: nothing to shift */
 	void (*teardown)(void);
 };
 
@@ -953,9 +981,9 @@ static bool wq_iom_push(u32 size)
 	return !iom_push(b_iom, qbuf, size, IOM_TAIL_DROP);
 }
 
-static bool wq_iom_shift(size_t *len)
+static bool wq_iom_shift(void *buf, size_t *len)
 {
-	return !iom_shift(b_iom, qbuf, len, sizeof(qbuf));
+	return !iom_shift(b_iom, buf, len, sizeof(qbuf));
 }
 
 static void wq_iom_teardown(void)
@@ -974,9 +1002,9 @@ static bool wq_kfifo_push(u32 size)
 	return kfifo_in(&b_kfifo, qbuf, size);
 }
 
-static bool wq_kfifo_shift(size_t *len)
+static bool wq_kfifo_shift(void *buf, size_t *len)
 {
-	*len = kfifo_out(&b_kfifo, qbuf, sizeof(qbuf));
+	*len = kfifo_out(&b_kfifo, buf, sizeof(qbuf));
 	return *len;
 }
 
@@ -985,9 +1013,9 @@ static bool wq_kfifo_locked_push(u32 size)
 	return kfifo_in_spinlocked(&b_kfifo, qbuf, size, &kfifo_lock);
 }
 
-static bool wq_kfifo_locked_shift(size_t *len)
+static bool wq_kfifo_locked_shift(void *buf, size_t *len)
 {
-	*len = kfifo_out_spinlocked(&b_kfifo, qbuf, sizeof(qbuf), &kfifo_lock);
+	*len = kfifo_out_spinlocked(&b_kfifo, buf, sizeof(qbuf), &kfifo_lock);
 	return *len;
 }
 
@@ -996,7 +1024,7 @@ static void wq_kfifo_teardown(void)
 	kfifo_free(&b_kfifo);
 }
 
-static const struct worst_queue worst_queues[] = {
+static const struct bench_queue queues[] = {
 	{ "iom", wq_iom_setup, wq_iom_push, wq_iom_shift, wq_iom_teardown },
 	{ "iom-spsc", wq_iom_spsc_setup, wq_iom_push, wq_iom_shift,
 	  wq_iom_teardown },
@@ -1007,7 +1035,7 @@ static const struct worst_queue worst_queues[] = {
 };
 
 /* fifo-mixed records through @wq: shift the oldest, push the next */
-static void worst_queue(const struct worst_queue *wq, struct script *s,
+static void worst_queue(const struct bench_queue *wq, struct script *s,
 			struct worst_series *pu, struct worst_series *sh)
 {
 	unsigned long i, fails = 0;
@@ -1026,7 +1054,7 @@ static void worst_queue(const struct worst_queue *wq, struct script *s,
 		fails += !wq->push(s->size[i]);
 	for (i = 0; i < s->ops; i++) {
 		len = 0;
-		WORST_TIMED(sh, i, 0, ok = wq->shift(&len));
+		WORST_TIMED(sh, i, 0, ok = wq->shift(qbuf, &len));
 		sh->max_size = sh->max_op == i ? len : sh->max_size;
 		fails += !ok;
 		size = s->size[s->live + i];
@@ -1069,8 +1097,8 @@ static int run_worst(void)
 			break;
 		for (k = 0; k < ARRAY_SIZE(allocators); k++)
 			worst_one(&allocators[k], &s, &al, &fr);
-		for (k = 0; w == 1 && k < ARRAY_SIZE(worst_queues); k++)
-			worst_queue(&worst_queues[k], &s, &al, &fr);
+		for (k = 0; w == 1 && k < ARRAY_SIZE(queues); k++)
+			worst_queue(&queues[k], &s, &al, &fr);
 		script_free(&s);
 	}
 	b_gfp = GFP_KERNEL;
@@ -1078,6 +1106,152 @@ out:
 	vfree(w_hist);
 	vfree(fr.ns);
 	vfree(al.ns);
+	return err;
+}
+
+/* ---- run=spsc: one producer and one consumer on two CPUs ---- */
+
+/* the consumer's buffer: the producer copies from qbuf meanwhile */
+static u8 qout[1024];
+
+/*
+ * One side of a queue: the producer (CPU 0) pushes the script's records
+ * in order, the consumer (CPU 1) shifts them and checks each length.  A
+ * side that finds the queue full (empty) polls it; a queue that made no
+ * progress for SPSC_STALL_NS is given up, and the record counted failed.
+ */
+#define SPSC_STALL_NS	(10 * NSEC_PER_SEC)
+
+struct spsc_side {
+	const struct bench_queue *q;
+	const struct script *s;
+	struct completion *go;
+	struct completion done;
+	bool producer;
+	unsigned long waits;	/* records that found the queue full (empty) */
+	unsigned long fails;	/* lengths not the one pushed; stalls */
+	u64 end;
+};
+
+/* Poll @p's end of the queue once more: false when it has stalled. */
+static bool spsc_poll(struct spsc_side *p, unsigned long *polls, u64 *since)
+{
+	if (!*polls)
+		p->waits++;
+	cpu_relax();
+	if (++*polls % 1024)
+		return true;
+	if (*polls == 1024)
+		*since = ktime_get_ns();
+	else if (ktime_get_ns() - *since > SPSC_STALL_NS)
+		return false;
+	cond_resched();
+	return true;
+}
+
+static int spsc_fn(void *data)
+{
+	struct spsc_side *p = data;
+	unsigned long i, polls;
+	size_t len;
+	u64 since = 0;
+
+	wait_for_completion(p->go);
+	for (i = 0; i < p->s->ops; i++) {
+		u32 size = p->s->size[i];
+
+		polls = 0;
+		if (p->producer) {
+			while (!p->q->push(size))
+				if (!spsc_poll(p, &polls, &since))
+					goto stalled;
+			continue;
+		}
+		len = 0;
+		while (!p->q->shift(qout, &len))
+			if (!spsc_poll(p, &polls, &since))
+				goto stalled;
+		p->fails += len != size;
+	}
+	goto out;
+stalled:
+	p->fails += p->s->ops - i;
+out:
+	p->end = ktime_get_ns();
+	complete(&p->done);
+	return 0;
+}
+
+/*
+ * @q from a producer on CPU 0 to a consumer on CPU 1, the ring empty at
+ * the start: records per ms of wall time, from the start signal to the
+ * consumer's last shift.
+ */
+static int spsc_once(const struct bench_queue *q, const struct script *s)
+{
+	struct spsc_side side[2] = { };
+	DECLARE_COMPLETION_ONSTACK(go);
+	struct task_struct *t[2];
+	unsigned int i;
+	u64 t0;
+	int err;
+
+	err = q->setup();
+	if (err)
+		return err;
+	for (i = 0; i < 2; i++) {
+		side[i].q = q;
+		side[i].s = s;
+		side[i].go = &go;
+		side[i].producer = i == 0;
+		init_completion(&side[i].done);
+		t[i] = kthread_create(spsc_fn, &side[i], "apbench/%s",
+				      i ? "consumer" : "producer");
+		if (IS_ERR(t[i])) {
+			err = PTR_ERR(t[i]);
+			/* never woken: it ends without running spsc_fn() */
+			if (i)
+				kthread_stop(t[0]);
+			goto out;
+		}
+		kthread_bind(t[i], i);
+	}
+	for (i = 0; i < 2; i++)
+		wake_up_process(t[i]);
+	msleep(20);
+	t0 = ktime_get_ns();
+	complete_all(&go);
+	for (i = 0; i < 2; i++)
+		wait_for_completion(&side[i].done);
+	pr_info("spsc %s %s %u %lu %llu %lu %lu %lu\n", s->name, q->name,
+		2 << 20, s->ops,
+		div64_u64((u64)s->ops * NSEC_PER_MSEC,
+			  max(side[1].end - t0, 1ULL)),
+		side[0].fails + side[1].fails, side[0].waits, side[1].waits);
+out:
+	q->teardown();
+	return err;
+}
+
+static int run_spsc(void)
+{
+	struct script s;
+	unsigned int k;
+	int err;
+
+	/* the queues' shift copies at most sizeof(qbuf) into qout */
+	BUILD_BUG_ON(sizeof(qout) != sizeof(qbuf));
+	if (num_online_cpus() < 2) {
+		pr_info("spsc: needs two CPUs, %u online\n", num_online_cpus());
+		return -ENODEV;
+	}
+	/* the records are the script's first 5 x ops sizes, in order */
+	err = script_make(&s, "fifo-mixed", 1000, ops * 5, 20261121);
+	if (err)
+		return err;
+	for (k = 0; k < ARRAY_SIZE(queues) && !err; k++)
+		err = spsc_once(&queues[k], &s);
+	script_free(&s);
 	return err;
 }
 
@@ -1097,8 +1271,10 @@ static int __init apbench_init(void)
 		err = run_threads();
 	} else if (!strcmp(run, "worst")) {
 		err = run_worst();
+	} else if (!strcmp(run, "spsc")) {
+		err = run_spsc();
 	} else {
-		pr_err("run=%s: not ops, scale, threads or worst\n", run);
+		pr_err("run=%s: not ops, scale, threads, worst or spsc\n", run);
 		return -EINVAL;
 	}
 	pr_info("end %s %d\n", run, err);

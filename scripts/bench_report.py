@@ -6,14 +6,23 @@ Reads the raw figures scripts/bench.sh left in OUT, prints one table per
 layer with ratios to the peers and the issue's targets, and writes them
 between the markers of TOP/BENCHMARKS.md (the text around them is kept),
 with the plot of cost per op against pool size in
-TOP/Documentation/bench-scaling.png and that of the per-call cost
-distribution (run=worst) in TOP/Documentation/bench-worst.png.
+TOP/Documentation/bench-scaling.png, that of the per-call cost
+distribution (run=worst) in TOP/Documentation/bench-worst.png and that of
+throughput against threads (run=threads) in
+TOP/Documentation/bench-threads.png.
+
+The thread and producer/consumer runs (run=threads, run=spsc) come from
+the boots OUT/k-threads-N.txt, one file a boot; raw files from before
+those boots existed hold one thread run in OUT/k-time.txt, which is then
+taken as the only boot.
 """
 
 import datetime
+import glob
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 
@@ -144,6 +153,158 @@ def worst_check(worst, w, a, kind):
     return not why, why
 
 
+# run=threads and run=spsc, one set of lines a boot: the allocators of
+# issue 12's scaling target are OURS, beside THREAD_PEERS; each IOM ring
+# against the kfifo with the same locking, as in the ops run
+THREAD_PEERS = ["kmalloc", "kmem_cache"]
+SCALE_TARGET = 1.6
+SPSC_FIELDS = 9
+SPSC_PEER = {"iom-spsc": "kfifo", "iom": "kfifo-spinlocked"}
+
+
+def thread_boots(out, ktime):
+    """[(threads, spsc, rows)] a boot: {(allocator, n): ops per ms},
+    {queue: (records per ms, failures, full, empty)} and its raw lines."""
+    paths = sorted(glob.glob(os.path.join(out, "k-threads-*.txt")),
+                   key=lambda p: int(re.sub(r"\D", "", os.path.basename(p))
+                                     or 0))
+    files = [read(p) for p in paths] or [ktime]
+    boots = []
+    for rows in files:
+        th = {(r[2], int(r[3])): num(r[5]) for r in rows
+              if r[0] == "threads" and len(r) == 7 and r[5].isdigit()}
+        sp = {r[2]: tuple(int(x) for x in r[5:9]) for r in rows
+              if r[0] == "spsc" and len(r) == SPSC_FIELDS and r[5].isdigit()}
+        if th or sp:
+            boots.append((th, sp, rows))
+    return boots
+
+
+def boot_medians(per_boot):
+    """{key: (median, min, max, boots)} of the first figure of each value
+    over the boots that measured the key."""
+    vals = {}
+    for b in per_boot:
+        for k, v in b.items():
+            vals.setdefault(k, []).append(v[0] if isinstance(v, tuple) else v)
+    return {k: (statistics.median(v), min(v), max(v), len(v))
+            for k, v in vals.items()}
+
+
+def spread(ratios):
+    """(median, min, max, boots) of per-boot ratios, or None."""
+    if not ratios:
+        return None
+    return (statistics.median(ratios), min(ratios), max(ratios), len(ratios))
+
+
+def speedup(boots, a, n):
+    """n threads' throughput over one thread's, each boot's own ratio."""
+    return spread([b[0][(a, n)] / b[0][(a, 1)] for b in boots
+                   if b[0].get((a, 1)) and (a, n) in b[0]])
+
+
+def spsc_ratio(boots, a, p):
+    """Producer/consumer records per ms of queue a over peer p, per boot."""
+    return spread([b[1][a][0] / b[1][p][0] for b in boots
+                   if a in b[1] and b[1].get(p) and b[1][p][0]])
+
+
+def show_spread(s, unit="×"):
+    if s is None:
+        return "–"
+    return (f"{s[0]:.2f}{unit} ({s[1]:.2f}–{s[2]:.2f}, {s[3]} "
+            f"boot{'s' if s[3] != 1 else ''})")
+
+
+def spread_target(tg, what, s, limit, unit):
+    """A target row checked on the median of per-boot ratios, at least."""
+    if s is None:
+        tg.append([what, "–", "not measured"])
+        return
+    tg.append([what, show_spread(s, unit),
+               "met" if s[0] >= limit else "**missed**"])
+
+
+def threads_md(boots, threads):
+    """The section of run=threads: throughput against threads."""
+    md = []
+    counts = sorted({k[1] for k in threads})
+    nb = len(boots)
+    md.append(f"### Kernel: throughput against threads (`-smp 2`, "
+              f"{nb} boot{'s' if nb != 1 else ''})\n")
+    md.append(
+        "random-churn, 1000 live per thread, one pool shared by all the "
+        "threads, thread i bound to CPU i % 2: throughput in ops per ms "
+        "of wall time, from the start signal to the last thread's end.  "
+        "With 4 threads, two per CPU, the two on a CPU take turns only "
+        "where the kernel may preempt them (Debian's 6.1 is voluntary "
+        "preemption): inside kmalloc's and kmem_cache's `GFP_KERNEL` "
+        "calls, which may sleep; an allocpools call has no such point, "
+        "so each of its threads normally runs to its end before the "
+        "other on its CPU starts, and 4 threads measure two pairs of 2 "
+        "on a shared pool one after the other.  "
+        "Each boot (`BENCH_THREAD_BOOTS`) runs every row once; TCG wall "
+        "time is noisy, so every figure is the median over the boots, "
+        "with the spread (min–max) of the per-boot ratio to one thread.  "
+        "Target (issue 12): two threads ≥ "
+        f"{SCALE_TARGET}× one thread for every allocpools allocator, "
+        "checked against the median.  Plot: "
+        "`Documentation/bench-threads.png`.\n")
+    md.append("![throughput against threads](Documentation/bench-threads.png)"
+              "\n")
+    rows = []
+    for a in sorted({k[0] for k in threads},
+                    key=lambda x: (x not in OURS,
+                                   (OURS + THREAD_PEERS + [x]).index(x), x)):
+        r = [a]
+        for n in counts:
+            t = threads.get((a, n))
+            r.append(f"{fmt(t[0])} ({fmt(t[1])}–{fmt(t[2])})" if t else "–")
+        for n in counts[1:]:
+            r.append(show_spread(speedup(boots, a, n)))
+        rows.append(r)
+    md.append(table(["allocator"] +
+                    [f"{n} thread{'s' if n > 1 else ''}: ops/ms (min–max)"
+                     for n in counts] +
+                    [f"{n}/1 threads (min–max)" for n in counts[1:]],
+                    rows) + "\n")
+    return md
+
+
+def spsc_md(boots, spsc):
+    """The section of run=spsc: one producer, one consumer."""
+    md = []
+    md.append("### Kernel: one producer and one consumer (`-smp 2`, "
+              "`run=spsc`)\n")
+    md.append(
+        "fifo-mixed records, pushed in order by a kthread bound to CPU 0 "
+        "and shifted by one bound to CPU 1 (each record's length checked), "
+        "through a 2 MiB ring that starts empty; a full or empty queue is "
+        "polled.  iom-spsc (`IOM_SPSC`, no lock) against bare kfifo "
+        "(record mode, `struct kfifo_rec_ptr_2`, one reader and one "
+        "writer); iom (the locked ring) against `kfifo_in_spinlocked()`/"
+        "`kfifo_out_spinlocked()`.  Records per ms of wall time, from the "
+        "start signal to the last shift, median of the boots (min–max); "
+        "the ratio is each boot's own, then its median.  Full / empty: "
+        "records that found the ring full at the producer or empty at "
+        "the consumer (medians).\n")
+    rows = []
+    for q in QUEUES:
+        t = spsc.get(q)
+        if not t:
+            continue
+        waits = [[b[1][q][k] for b in boots if q in b[1]] for k in (2, 3)]
+        p = SPSC_PEER.get(q)
+        rows.append([q, f"{fmt(t[0])} ({fmt(t[1])}–{fmt(t[2])})",
+                     " / ".join(fmt(statistics.median(w)) for w in waits),
+                     f"{show_spread(spsc_ratio(boots, q, p))} {p}"
+                     if p else "(peer)"])
+    md.append(table(["queue", "records/ms (min–max)", "full / empty",
+                     "ratio to its kfifo"], rows) + "\n")
+    return md
+
+
 def main():
     out, top = sys.argv[1], sys.argv[2]
     us_ir = {(r[0], r[1]): (num(r[2]), num(r[3]), num(r[4]))
@@ -158,13 +319,19 @@ def main():
     k_ns = kernel_lines(ktime, "ops")
     k_ir = kernel_lines(kic, "ops")
     k_scale = kernel_lines(kic, "scale")
-    threads = {(r[2], int(r[3])): num(r[5]) for r in ktime
-               if r[0] == "threads" and len(r) == 7}
+    boots = thread_boots(out, ktime)
+    threads = boot_medians([b[0] for b in boots])
+    spsc = boot_medians([b[1] for b in boots])
     worst = worst_lines(kic)
-    fails = [" ".join(r) for r in ktime + kic
+    braw = [r for b in boots for r in b[2]]
+    fails = [" ".join(r) for r in ktime + kic + braw
              if r[0] in ("ops", "scale", "threads") and len(r) == 7 and
              r[6] != "0"]
-    fails += [" ".join(r) for r in ktime + kic if "failed" in r]
+    fails += [" ".join(r[:7]) for r in braw
+              if r[0] == "spsc" and len(r) == SPSC_FIELDS and r[6] != "0"]
+    fails += [" ".join(r) for r in braw
+              if r[0] == "end" and len(r) == 3 and r[2] != "0"]
+    fails += [" ".join(r) for r in ktime + kic + braw if "failed" in r]
     fails += [" ".join(r[:6]) for r in kic
               if r[0] == "worst" and len(r) == WORST_FIELDS and r[5] != "0"]
 
@@ -172,8 +339,9 @@ def main():
     now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     md.append(f"Run of {now} on {machine()}.\n")
     md.append("Commands: `make bench` (`scripts/bench.sh`; kernel ops per "
-              "run from `BENCH_OPS`, default 20000).  Raw figures: "
-              "`~/.cache/allocpools/bench/`.\n")
+              "run from `BENCH_OPS`, default 20000; boots of the thread and "
+              "producer/consumer runs from `BENCH_THREAD_BOOTS`, default "
+              "5).  Raw figures: `~/.cache/allocpools/bench/`.\n")
 
     # ---- kernel ----
     def kop(w, a):
@@ -229,18 +397,9 @@ def main():
                        for a in cols] for w in WORKLOADS]
         md.append(table(["workload"] + cols, rows) + "\n")
     if threads:
-        md.append("### Kernel: one thread against two (`-smp 2`)\n")
-        md.append("random-churn, 1000 live per thread, each thread bound "
-                  "to its own CPU, one pool shared: throughput in ops per "
-                  "ms of wall time.\n")
-        rows = []
-        for a in sorted({k[0] for k in threads},
-                        key=lambda x: (x not in OURS, x)):
-            t1, t2 = threads.get((a, 1)), threads.get((a, 2))
-            rows.append([a, fmt(t1), fmt(t2),
-                         f"{t2 / t1:.2f}" if t1 and t2 else "–"])
-        md.append(table(["allocator", "1 thread", "2 threads", "ratio"],
-                        rows) + "\n")
+        md.extend(threads_md(boots, threads))
+    if spsc:
+        md.extend(spsc_md(boots, spsc))
 
     if worst:
         md.extend(worst_md(worst))
@@ -360,7 +519,7 @@ def main():
            lambda: max(us_ir[(w, "bump_slab")][0] for w in WORKLOADS), 25,
            "{:,.0f}")
     target("bump_slab: 2 threads ≥ 1.5× 1 thread (kernel, -smp 2)",
-           lambda: threads[("bump_slab", 2)] / threads[("bump_slab", 1)], 1.5,
+           lambda: speedup(boots, "bump_slab", 2)[0], 1.5,
            "{:.2f}×", at_most=False)
     target("buddy: pow2-churn ≤ ½ alloc_pages (kernel)",
            kratio("pow2-churn", "buddy", "alloc_pages"), 0.5,
@@ -383,6 +542,17 @@ def main():
                       ("random-churn", "bump_slab-buddy", 2.5)):
         target(f"memory: {a} on {w} ≤ {lim}× peak live",
                lambda: us_mem[(w, a)][2], lim, "{:.3f}×")
+    for a in OURS:
+        spread_target(tg, f"{a}: 2 threads ≥ {SCALE_TARGET}× 1 thread "
+                      "(kernel, random-churn, -smp 2; median of the boots, "
+                      "spread min–max)",
+                      speedup(boots, a, 2), SCALE_TARGET, "×")
+    for a, p in SPSC_PEER.items():
+        spread_target(tg, f"FIFO{', IOM_SPSC' if a == 'iom-spsc' else ''}: "
+                      f"one producer and one consumer on two CPUs ≥ {p} "
+                      "(kernel, records per ms; median of the boots, "
+                      "spread min–max)",
+                      spsc_ratio(boots, a, p), 1, f"× {p}")
     for a in WORST_OURS:
         rows = [(w, k) for w in WORKLOADS for k in worst_kinds(w, a)
                 if (w, a, k) in worst]
@@ -426,6 +596,7 @@ def main():
         f.write(doc)
     plot(out, top, k_scale, us_scale)
     plot_worst(out, top, worst)
+    plot_threads(out, top, boots, threads)
     print(f"bench: wrote {path}")
 
 
@@ -647,6 +818,62 @@ def plot_worst(out, top, worst):
         script.append("plot " + ", ".join(lines) if lines else
                       "plot 1/0 notitle")
     script.append("unset multiplot")
+    r = subprocess.run(["gnuplot"], input="\n".join(script) + "\n",
+                       text=True, capture_output=True, check=False)
+    if r.returncode:
+        print("bench: gnuplot failed: " + r.stderr, file=sys.stderr)
+
+
+def plot_threads(out, top, boots, threads):
+    """Documentation/bench-threads.png: throughput against threads."""
+    if not threads:
+        return
+    dat = os.path.join(out, "threads.dat")
+    counts = sorted({k[1] for k in threads})
+    series = [a for a in OURS + THREAD_PEERS
+              if any((a, n) in threads for n in counts)]
+    left, right = [], []
+    with open(dat, "w") as f:
+        for i, a in enumerate(series):
+            # threads (each series a little aside, so that the bars do
+            # not hide each other), median ops/ms, min, max, median
+            # speedup, min, max
+            x = (i - (len(series) - 1) / 2) * 0.04
+            for n in counts:
+                t = threads.get((a, n))
+                s = speedup(boots, a, n) if n > 1 else (1, 1, 1, 0)
+                if not t or not s:
+                    continue
+                f.write(f"{n + x:.3f} {t[0]:.1f} {t[1]:.1f} {t[2]:.1f} "
+                        f"{s[0]:.4f} {s[1]:.4f} {s[2]:.4f}\n")
+            f.write("\n\n")
+            style = "lw 2" if a in OURS else "lw 1 dt 2"
+            left.append(f"'{dat}' index {i} using 1:2:3:4 with yerrorlines "
+                        f"{style} title '{a}'")
+            right.append(f"'{dat}' index {i} using 1:5:6:7 with "
+                         f"yerrorlines {style} title '{a}'")
+    png = os.path.join(top, "Documentation", "bench-threads.png")
+    nb = len(boots)
+    xt = ", ".join(str(n) for n in counts)
+    script = [
+        "set terminal pngcairo size 1400,620 font 'sans,10' noenhanced",
+        f"set output '{png}'",
+        "set multiplot layout 1,2 title 'allocpools: random-churn, one "
+        "pool shared by the threads, thread i on CPU i % 2 (QEMU -smp 2, "
+        f"TCG wall time; median of {nb} boots, bars min-max)'",
+        "set grid", f"set xtics ({xt})",
+        f"set xrange [{counts[0] - 0.3}:{counts[-1] + 0.3}]",
+        "set key below horizontal font ',9'", "set xlabel 'threads'",
+        "set title 'throughput'", "set ylabel 'ops per ms'",
+        "set yrange [0:*]",
+        "plot " + ", ".join(left),
+        "set title 'against one thread (each boot its own ratio)'",
+        "set ylabel 'throughput / one thread'",
+        f"set label 'target at 2 threads: {SCALE_TARGET}x' at 2.05, "
+        f"first {SCALE_TARGET} offset 0,0.6 left font ',8'",
+        "plot " + ", ".join(right) + f", {SCALE_TARGET} with lines lw 1 "
+        "dt 3 lc rgb 'red' notitle",
+        "unset multiplot"]
     r = subprocess.run(["gnuplot"], input="\n".join(script) + "\n",
                        text=True, capture_output=True, check=False)
     if r.returncode:

@@ -4,11 +4,12 @@
 # qemu_bench.sh MODE OPS RUNS...: boot Debian's kernel KVER (scripts/kver.sh;
 # the modules are built against its headers) in QEMU, load
 # allocpools (no default pools) and run the benchmark module
-# (bench/allocpools_bench.c) once per RUN (ops, scale, threads, worst) with
-# ops=OPS, or with its own count as RUN:N (worst:100000); print its
-# "apbench:" lines.
+# (bench/allocpools_bench.c) once per RUN (ops, scale, threads, worst,
+# spsc) with ops=OPS, or with its own count as RUN:N (worst:100000); print
+# its "apbench:" lines.
 #
-#   MODE time     -smp 2, multi-threaded TCG: ns per op, and the thread run
+#   MODE time     -smp 2, multi-threaded TCG: ns per op, and the thread and
+#                 producer/consumer runs
 #   MODE icount   -smp 1 -icount shift=0: the guest clock counts one ns per
 #                 guest instruction, so ns per op is instructions per op
 #
