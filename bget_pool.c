@@ -2728,17 +2728,32 @@ static noinline int free_large(struct bget_pool *bp, struct bget_region *r,
 }
 
 /*
- * bget_free()'s path for small block @h freed below free block @n, with no
- * free block below it: the common merge (see merge_up_locked()) here, the
- * rest in free_merge().  Kept apart from free_merge() so that it saves few
- * registers.
+ * bget_free()'s path for small block @h freed below free block @n, the
+ * first of its bin, with no free block below it: the common merge (see
+ * merge_up_locked()) here, the rest in free_merge().  Kept apart from
+ * free_merge() so that it saves few registers.
  */
 static noinline int free_up(struct bget_pool *bp, struct bget_region *r,
 			    struct bget_hdr *h, struct bget_hdr *n,
 			    unsigned long flags)
 {
-	if (n == bp->hot ? merge_hot_locked(bp, h, n, blk_size(h)) :
-	    merge_up_locked(bp, r, h, n, blk_size(h))) {
+	if (merge_up_locked(bp, r, h, n, blk_size(h))) {
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
+		return 0;
+	}
+	return free_merge(bp, r, h, flags);
+}
+
+/*
+ * free_up() for small block @h freed just below the hot block @n (see
+ * merge_hot_locked()).  Apart from free_up(), whose bin update needs more
+ * registers than this merge, so that this one saves none.
+ */
+static noinline int free_hot(struct bget_pool *bp, struct bget_region *r,
+			     struct bget_hdr *h, struct bget_hdr *n,
+			     unsigned long flags)
+{
+	if (merge_hot_locked(bp, h, n, blk_size(h))) {
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
 		return 0;
 	}
@@ -2807,8 +2822,11 @@ int bget_free(struct bget_pool *bp, void *buf)
 				return 0;
 			}
 			/* Freed below a free block: most often one small block. */
-			if (!hdr_prevfree(h) && blk_free(n) && size < BGET_LARGE)
+			if (!hdr_prevfree(h) && blk_free(n) && size < BGET_LARGE) {
+				if (n == bp->hot)
+					return free_hot(bp, r, h, n, flags);
 				return free_up(bp, r, h, n, flags);
+			}
 			return free_merge(bp, r, h, flags);
 		}
 	}
