@@ -303,7 +303,7 @@ struct bget_gone {
  * @flags: BGET_* create flags, constant
  * @hint: the region the last lookup found, or NULL; only a shortcut
  * @win_lo: where @hint's first block starts (0 when @hint is NULL)
- * @win_len: bytes from @win_lo to @hint's sentinel (0 when @hint is NULL)
+ * @win_q: quanta from @win_lo to @hint's sentinel (0 when @hint is NULL)
  * @free_lo: @hint when bget_free() may take its fast path there (an initial
  * or caller's region, no poison), else 0
  * @free_len: @hint's length when @free_lo is set, else 0
@@ -366,7 +366,7 @@ struct bget_pool {
 	unsigned int flags;
 	struct bget_region *hint;
 	unsigned long win_lo;
-	size_t win_len;
+	unsigned long win_q;
 	unsigned long free_lo;
 	size_t free_len;
 	struct rb_root regions;
@@ -697,7 +697,8 @@ static __always_inline bool blk_in_pool_locked(struct bget_pool *bp,
 
 /* link_ok_locked() for a block outside the hint's window: search. */
 static noinline bool link_ok_slow_locked(struct bget_pool *bp,
-					 const struct bget_free *f, u32 info)
+					 const struct bget_free *f,
+					 unsigned int q)
 {
 	const struct bget_hdr *h = links_blk(f);
 	struct bget_region *r;
@@ -706,32 +707,42 @@ static noinline bool link_ok_slow_locked(struct bget_pool *bp,
 		return false;
 	r = region_find_locked(bp, h);
 	return r && h >= reg_first(r) &&
-	       ((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
+	       ((size_t)q << BGET_QSHIFT) <=
 	       (size_t)((char *)reg_end(r) - (char *)h) &&
-	       hdr_info(h) == info;
+	       hdr_info(h) == q << (BGET_QSHIFT - BH_SSHIFT);
 }
 
 /*
- * Is @f, read from a link, the links of a free block with header @info,
- * inside a region of @bp?  The caller then checks its link back, which
- * only this pool's secret encodes: that, not the header's check word, is
- * what makes the block ours.  Most links point into the region of the
- * last lookup, whose blocks span [@win_lo, @win_lo + @win_len): an
- * aligned offset below @win_len is a header in that region, found with
- * no search; others are looked up if @search, else refused (a fast path
- * that must not call out leaves them to its slow path).
+ * @off in quanta if it is a multiple of the quantum; otherwise its low
+ * bits, rotated to the top, make it larger than any region: one compare
+ * then refuses both a misaligned and an outlying offset.
+ */
+static __always_inline unsigned long off_quanta(unsigned long off)
+{
+	return off >> BGET_QSHIFT | off << (BITS_PER_LONG - BGET_QSHIFT);
+}
+
+/*
+ * Is @f, read from a link, the links of a free block of @q quanta inside
+ * a region of @bp?  The caller then checks its link back, which only this
+ * pool's secret encodes: that, not the header's check word, is what makes
+ * the block ours.  Most links point into the region of the last lookup,
+ * whose blocks span @win_q quanta from @win_lo: an aligned offset below
+ * that is a header in that region, found with no search; others are
+ * looked up if @search, else refused (a fast path that must not call out
+ * leaves them to its slow path).
  */
 static __always_inline bool link_ok_locked(struct bget_pool *bp,
-					   const struct bget_free *f, u32 info,
-					   bool search)
+					   const struct bget_free *f,
+					   unsigned int q, bool search)
 {
 	const struct bget_hdr *h = links_blk(f);
-	unsigned long off = (unsigned long)h - bp->win_lo;
+	unsigned long off = off_quanta((unsigned long)h - bp->win_lo);
 
-	if (unlikely(off >= bp->win_len || !IS_ALIGNED(off, BGET_QUANTUM)))
-		return search && link_ok_slow_locked(bp, f, info);
-	return likely(((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
-		      bp->win_len - off && hdr_info(h) == info);
+	if (unlikely(off >= bp->win_q))
+		return search && link_ok_slow_locked(bp, f, q);
+	return likely(q <= bp->win_q - off &&
+		      hdr_info(h) == q << (BGET_QSHIFT - BH_SSHIFT));
 }
 
 /* Damage noted under the lock, logged once it is dropped. */
@@ -845,16 +856,17 @@ static __always_inline void bin_insert_locked(struct bget_pool *bp,
 }
 
 /*
- * Is @next, read from @f's next link, a block of @f's bin (header @info)
+ * Is @next, read from @f's next link, a block of @f's bin (@q quanta)
  * whose link back names @f's next link?  @key: the bin's salted key;
  * @search: see link_ok_locked().
  */
 static __always_inline bool next_ok_locked(struct bget_pool *bp,
 					   struct bget_free *f,
-					   struct bget_free *next, u32 info,
-					   unsigned long key, bool search)
+					   struct bget_free *next,
+					   unsigned int q, unsigned long key,
+					   bool search)
 {
-	return link_ok_locked(bp, next, info, search) &&
+	return link_ok_locked(bp, next, q, search) &&
 	       ap_link_decode(key, &next->pprev,
 			      ap_kasan_get_ulong(next->pprev)) == next_slot(f);
 }
@@ -880,8 +892,8 @@ static __always_inline bool bin_head_ok_locked(struct bget_pool *bp,
 		return false;
 	next = get_next(bp, f);
 	*nextp = next;
-	return likely(!next || next_ok_locked(bp, f, next, info,
-					      bp->bin_key[q], search));
+	return likely(!next || next_ok_locked(bp, f, next, q, bp->bin_key[q],
+					      search));
 }
 
 /*
@@ -940,12 +952,12 @@ static __always_inline bool bin_remove_locked(struct bget_pool *bp,
 		goto damaged;
 	key = bp->bin_key[q];
 	pp = ap_link_decode(key, &f->pprev, ap_kasan_get_ulong(f->pprev));
-	if (unlikely(!link_ok_locked(bp, (struct bget_free *)pp, info, true) ||
+	if (unlikely(!link_ok_locked(bp, (struct bget_free *)pp, q, true) ||
 		     get_next(bp, (struct bget_free *)pp) != f))
 		goto damaged;
 	next = get_next(bp, f);
 	if (next) {
-		if (unlikely(!next_ok_locked(bp, f, next, info, key, true))) {
+		if (unlikely(!next_ok_locked(bp, f, next, q, key, true))) {
 			/* @f is on the bin (its back link holds): cut the bin. */
 			bin_cut_locked(bp, q, links_blk(f));
 			return false;
@@ -1441,7 +1453,7 @@ static void set_hint_locked(struct bget_pool *bp, struct bget_region *r)
 {
 	bp->hint = r;
 	bp->win_lo = r ? (unsigned long)reg_first(r) : 0;
-	bp->win_len = r ? (unsigned long)reg_end(r) - bp->win_lo : 0;
+	bp->win_q = r ? ((unsigned long)reg_end(r) - bp->win_lo) >> BGET_QSHIFT : 0;
 	/* A region that stays, no poison: one compare picks the fast path. */
 	if (r && r->kind <= BGET_REGION_CALLER && !pool_poison(bp)) {
 		bp->free_lo = (unsigned long)r;
@@ -2637,8 +2649,8 @@ static __always_inline bool merge_up_locked(struct bget_pool *bp,
 	    unlikely(!upper_ok(r, n, nsize)))
 		return false;
 	next = get_next(bp, f);
-	if (next && unlikely(!next_ok_locked(bp, f, next, free_info(nsize),
-					     bp->bin_key[q], false)))
+	if (next && unlikely(!next_ok_locked(bp, f, next, q, bp->bin_key[q],
+					     false)))
 		return false;
 	bin_behead_locked(bp, q, next);
 	kill_hdr(n);
@@ -3122,7 +3134,7 @@ static __maybe_unused bool walk_bin_locked(struct bget_pool *bp,
 
 	for (f = *pp; f; pp = next_slot(f), f = get_next(bp, f)) {
 		/* The head's back link is not kept (bin_insert_locked()). */
-		if (!link_ok_locked(bp, f, free_info(size), true) ||
+		if (!link_ok_locked(bp, f, q, true) ||
 		    (pp != &bp->bins[q] &&
 		     get_pprev(bp, f, bin_salt(bp, q)) != pp) ||
 		    ++*count > bp->span / BGET_MIN_BLOCK)
@@ -3533,13 +3545,14 @@ static bool indexed_locked(struct bget_pool *bp, struct bget_hdr *h)
 	}
 	n = get_next(bp, f);
 	salt = bin_salt(bp, size_bin(size));
-	if (n && (!link_ok_locked(bp, n, hdr_info(h), true) ||
+	if (n && (!link_ok_locked(bp, n, size_bin(size), true) ||
 		  get_pprev(bp, n, salt) != next_slot(f)))
 		return false;
 	if (bp->bins[size_bin(size)] == f)
 		return test_bit(size_bin(size), bp->bin_map);
 	pp = get_pprev(bp, f, salt);
-	return pp && link_ok_locked(bp, (struct bget_free *)pp, hdr_info(h), true) &&
+	return pp && link_ok_locked(bp, (struct bget_free *)pp, size_bin(size),
+				    true) &&
 	       get_next(bp, (struct bget_free *)pp) == f;
 }
 
@@ -3714,9 +3727,7 @@ static int check_bins_locked(struct bget_pool *bp, struct bget_check *c)
 			    get_next(bp, (struct bget_free *)c->pprev))) {
 			if (c->budget-- <= 0)
 				return 0;
-			if (!link_ok_locked(bp, f,
-					    free_info((size_t)c->q << BGET_QSHIFT),
-					    true) ||
+			if (!link_ok_locked(bp, f, c->q, true) ||
 			    (c->pprev != &bp->bins[c->q] &&
 			     get_pprev(bp, f, bin_salt(bp, c->q)) != c->pprev))
 				return vfail(c, "bin %u: bad entry", c->q);
