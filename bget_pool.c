@@ -2391,14 +2391,15 @@ static const char bget_double[] = "double free";
 static const char bget_smashed[] = "smashed header";
 
 /*
- * Find the allocated block whose payload is @buf in region @r, which holds
- * @buf, checking everything a free relies on before anything is changed:
- * the header's check word and both neighbours' tags.  NULL with *@what set
- * if the pointer is not one this pool handed out (or its block is free, in
- * transit or quarantined: a second free).
+ * Is @buf, in region @r, which holds it, the payload of an allocated
+ * block?  Checks everything a free relies on before anything is changed:
+ * the header's check word and both neighbours' tags.  False with *@what
+ * set if the pointer is not one this pool handed out (or its block is
+ * free, in transit or quarantined: a second free).  A bool, not the
+ * header, so that a caller's test of the answer folds into these.
  */
-static __always_inline struct bget_hdr *
-check_blk_locked(struct bget_region *r, void *buf, const char **what)
+static __always_inline bool blk_live_locked(struct bget_region *r, void *buf,
+					    const char **what)
 {
 	struct bget_hdr *h, *n, *p;
 	size_t size, off, pf;
@@ -2409,29 +2410,36 @@ check_blk_locked(struct bget_region *r, void *buf, const char **what)
 	*what = bget_invalid;
 	if (unlikely(!IS_ALIGNED(off, BGET_QUANTUM) ||
 		     off < BGET_REG_HDR + BGET_HDR || !hdr_ok(h)))
-		return NULL;
+		return false;
 	if (unlikely((hdr_info(h) & BH_STATE) != BH_ALLOC)) {
 		*what = bget_double;
-		return NULL;
+		return false;
 	}
 	*what = bget_smashed;
 	size = blk_size(h);
 	/* 0 < size <= bytes from h to the sentinel */
 	if (unlikely(size - 1 >= r->len - off))
-		return NULL;
+		return false;
 	n = blk_at(h, size);
 	if (unlikely(!hdr_ok(n) || hdr_prevfree(n)))
-		return NULL;
+		return false;
 	pf = hdr_prevfree(h);
 	if (pf) {
 		if (unlikely(!IS_ALIGNED(pf, BGET_QUANTUM) ||
 			     pf > off - BGET_REG_HDR - BGET_HDR))
-			return NULL;
+			return false;
 		p = blk_below(h, pf);
 		if (unlikely(!hdr_ok(p) || !blk_free(p) || blk_size(p) != pf))
-			return NULL;
+			return false;
 	}
-	return h;
+	return true;
+}
+
+/* The header of the allocated block at @buf (blk_live_locked()), or NULL. */
+static __always_inline struct bget_hdr *
+check_blk_locked(struct bget_region *r, void *buf, const char **what)
+{
+	return blk_live_locked(r, buf, what) ? (struct bget_hdr *)buf - 1 : NULL;
 }
 
 /* check_blk_locked() after finding the region; *@rp is NULL if none. */
@@ -2797,7 +2805,8 @@ int bget_free(struct bget_pool *bp, void *buf)
 	struct bget_hdr *h, *n;
 	unsigned long flags;
 	const char *what;
-	size_t size;
+	size_t size, pf;
+	bool nfree;
 
 	if (!buf)
 		return 0;
@@ -2806,15 +2815,21 @@ int bget_free(struct bget_pool *bp, void *buf)
 	/* Fast path: a region that stays, no poison; all checks still made. */
 	if (likely((unsigned long)buf - bp->free_lo < bp->free_len)) {
 		r = (struct bget_region *)bp->free_lo;
-		h = check_blk_locked(r, buf, &what);
-		if (likely(h) && kasan_free_fast(h)) {
+		h = (struct bget_hdr *)buf - 1;
+		if (likely(blk_live_locked(r, buf, &what)) &&
+		    kasan_free_fast(h)) {
+			/*
+			 * Read before the counters are written: the kernel's
+			 * -fno-strict-aliasing would have them read again.
+			 */
 			size = blk_size(h);
 			n = blk_at(h, size);
+			pf = hdr_prevfree(h);
+			nfree = blk_free(n);
 			bp->nrel++;
 			bp->curalloc -= size;
 			/* Both neighbours in use: the block goes on its bin. */
-			if (likely(!hdr_prevfree(h) && !blk_free(n) &&
-				   size < BGET_LARGE)) {
+			if (likely(!pf && !nfree && size < BGET_LARGE)) {
 				set_hdr(h, size, 0);
 				bin_insert_locked(bp, blk_links(h), size_bin(size));
 				set_prevfree(n, size);
@@ -2822,19 +2837,19 @@ int bget_free(struct bget_pool *bp, void *buf)
 				return 0;
 			}
 			/* A large one goes into the size tree. */
-			if (!hdr_prevfree(h) && !blk_free(n))
+			if (!pf && !nfree)
 				return free_large(bp, r, h, flags);
 			/*
 			 * Freed just above the only large free block (often a
 			 * region's untouched end): it grows in place.
 			 */
-			if (likely(!blk_free(n) && hdr_prevfree(h) >= BGET_LARGE &&
+			if (likely(!nfree && pf >= BGET_LARGE &&
 				   grow_lone_locked(bp, h, size))) {
 				raw_spin_unlock_irqrestore(&bp->lock, flags);
 				return 0;
 			}
 			/* Freed below a free block: most often one small block. */
-			if (!hdr_prevfree(h) && blk_free(n) && size < BGET_LARGE) {
+			if (!pf && size < BGET_LARGE) {
 				if (n == bp->hot)
 					return free_hot(bp, r, h, n, flags);
 				return free_up(bp, r, h, n, flags);
