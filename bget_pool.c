@@ -2172,17 +2172,19 @@ static noinline void *grow(struct bget_pool *bp, size_t need, gfp_t gfp)
 }
 
 /*
- * Everything bget_alloc() does not do inline, from the start: it takes the
- * lock again, so nothing seen before counts.  Counts the outcome.
+ * Everything bget_alloc() does not do inline, for a block of @need bytes
+ * (0: a request no block can meet), from the start: it takes the lock
+ * again, so nothing seen before counts.  Counts the outcome.  It takes the
+ * block size, not the request, so that the fast paths need not keep the
+ * request in a register for it.
  */
-static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
+static noinline void *alloc_slow(struct bget_pool *bp, size_t need, gfp_t gfp)
 {
 	unsigned long flags;
-	size_t need;
 	void *p;
 
 	raw_spin_lock_irqsave(&bp->lock, flags);
-	if (unlikely(!block_size_for(size, &need))) {
+	if (unlikely(!need)) {
 		p = NULL;
 	} else {
 		p = alloc_locked(bp, need, &flags);
@@ -2207,8 +2209,8 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
  * off and the slow way taken.  Called with the lock held (@flags), drops
  * it.
  */
-static noinline void *alloc_hot(struct bget_pool *bp, size_t size,
-				size_t need, gfp_t gfp, unsigned long flags)
+static noinline void *alloc_hot(struct bget_pool *bp, size_t need, gfp_t gfp,
+				unsigned long flags)
 {
 	struct bget_hdr *h = bp->hot, *a;
 	size_t hsize = bp->hot_size, rest = hsize - need;
@@ -2219,7 +2221,7 @@ static noinline void *alloc_hot(struct bget_pool *bp, size_t size,
 		bp->lost += hsize;
 		drop_blk_locked(bp, h, "free block damaged");
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
-		return alloc_slow(bp, size, gfp);
+		return alloc_slow(bp, need, gfp);
 	}
 	if (rest >= BGET_MIN_BLOCK) {
 		set_hdr(h, rest, 0);
@@ -2236,25 +2238,25 @@ static noinline void *alloc_hot(struct bget_pool *bp, size_t size,
 }
 
 /*
- * bget_alloc()'s fast path when no bin fits a small request of @size
- * bytes (@need with the header): take the hot block if it fits, else carve
- * it from the only large block, or go the slow way.  Called with the lock
- * held (@flags), drops it.
+ * bget_alloc()'s fast path when no bin fits a small request (@need bytes
+ * with the header): take the hot block if it fits, else carve it from the
+ * only large block, or go the slow way.  Called with the lock held
+ * (@flags), drops it.
  */
-static noinline void *alloc_lone(struct bget_pool *bp, size_t size,
-				 size_t need, gfp_t gfp, unsigned long flags)
+static noinline void *alloc_lone(struct bget_pool *bp, size_t need, gfp_t gfp,
+				 unsigned long flags)
 {
 	void *p;
 
 	/* The hot block is smaller than any large block. */
 	if (bp->hot_size >= need)
-		return alloc_hot(bp, size, need, gfp, flags);
+		return alloc_hot(bp, need, gfp, flags);
 	p = take_lone_locked(bp, need);
 
 	if (likely(p))
 		bp->nget++;
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
-	return p ?: alloc_slow(bp, size, gfp);
+	return p ?: alloc_slow(bp, need, gfp);
 }
 
 /*
@@ -2262,8 +2264,8 @@ static noinline void *alloc_lone(struct bget_pool *bp, size_t size,
  * BGET_LARGE or more), no poison: the bins hold nothing that large, so the
  * size tree's smallest fitting block, carved.  No fit: the slow way.
  */
-static noinline void *alloc_large(struct bget_pool *bp, size_t size,
-				  size_t need, gfp_t gfp)
+static noinline void *alloc_large(struct bget_pool *bp, size_t need,
+				  gfp_t gfp)
 {
 	struct bget_tnode *tn;
 	unsigned long flags;
@@ -2276,7 +2278,7 @@ static noinline void *alloc_large(struct bget_pool *bp, size_t size,
 		bp->nget++;
 	}
 	unlock_report(bp, flags);
-	return p ?: alloc_slow(bp, size, gfp);
+	return p ?: alloc_slow(bp, need, gfp);
 }
 
 static void bget_where(struct ap_pool *pool, const void *p,
@@ -2304,10 +2306,10 @@ static __always_inline void *bget_take(struct bget_pool *bp, size_t size,
 		raw_spin_lock_irqsave(&bp->lock, flags);
 		q = bin_fit_locked(bp, need);
 		if (unlikely(q == BGET_NBINS))
-			return alloc_lone(bp, size, need, gfp, flags);
+			return alloc_lone(bp, need, gfp, flags);
 		/* need <= @hot_size <= bin q's size */
 		if (bp->hot_size - need <= ((size_t)q << BGET_QSHIFT) - need)
-			return alloc_hot(bp, size, need, gfp, flags);
+			return alloc_hot(bp, need, gfp, flags);
 		/*
 		 * The first block of the bin, checked; any doubt (a next
 		 * block out of the window included) and the slow path looks
@@ -2326,9 +2328,11 @@ static __always_inline void *bget_take(struct bget_pool *bp, size_t size,
 	} else if (size - 1 < BGET_MAX_BLOCK - BGET_LARGE && !pool_poison(bp)) {
 		need = ALIGN(size + BGET_HDR, BGET_QUANTUM);
 		if (need >= BGET_LARGE)
-			return alloc_large(bp, size, need, gfp);
+			return alloc_large(bp, need, gfp);
 	}
-	return alloc_slow(bp, size, gfp);
+	if (!block_size_for(size, &need))
+		need = 0;
+	return alloc_slow(bp, need, gfp);
 }
 
 /**
