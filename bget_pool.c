@@ -2209,8 +2209,8 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t need, gfp_t gfp)
  * off and the slow way taken.  Called with the lock held (@flags), drops
  * it.
  */
-static noinline void *alloc_hot(struct bget_pool *bp, size_t need, gfp_t gfp,
-				unsigned long flags)
+static __always_inline void *alloc_hot(struct bget_pool *bp, size_t need,
+				       gfp_t gfp, unsigned long flags)
 {
 	struct bget_hdr *h = bp->hot, *a;
 	size_t hsize = bp->hot_size, rest = hsize - need;
@@ -2238,20 +2238,15 @@ static noinline void *alloc_hot(struct bget_pool *bp, size_t need, gfp_t gfp,
 }
 
 /*
- * bget_alloc()'s fast path when no bin fits a small request (@need bytes
- * with the header): take the hot block if it fits, else carve it from the
- * only large block, or go the slow way.  Called with the lock held
- * (@flags), drops it.
+ * bget_alloc()'s fast path when neither a bin nor the hot block fits a
+ * small request (@need bytes with the header): carve it from the only
+ * large block, or go the slow way.  Called with the lock held (@flags),
+ * drops it.
  */
 static noinline void *alloc_lone(struct bget_pool *bp, size_t need, gfp_t gfp,
 				 unsigned long flags)
 {
-	void *p;
-
-	/* The hot block is smaller than any large block. */
-	if (bp->hot_size >= need)
-		return alloc_hot(bp, need, gfp, flags);
-	p = take_lone_locked(bp, need);
+	void *p = take_lone_locked(bp, need);
 
 	if (likely(p))
 		bp->nget++;
@@ -2281,6 +2276,49 @@ static noinline void *alloc_large(struct bget_pool *bp, size_t need,
 	return p ?: alloc_slow(bp, need, gfp);
 }
 
+/*
+ * bget_alloc()'s fast path once it knows bin @q, not empty, to hold the
+ * smallest free block that fits a small request (@need bytes with the
+ * header): its first block, checked, split or taken whole; any
+ * doubt (a next block out of the window included) and the slow path
+ * looks again and deals with the damage.  Called with the lock held
+ * (@flags), drops it.
+ */
+static __always_inline void *alloc_bin(struct bget_pool *bp, size_t need,
+				       unsigned int q, gfp_t gfp,
+				       unsigned long flags)
+{
+	struct bget_free *f = bp->bins[q], *next;
+	size_t bsize = (size_t)q << BGET_QSHIFT;
+	struct bget_hdr *h;
+
+	if (likely(bin_head_ok_locked(bp, q, f, &next, false))) {
+		bin_behead_locked(bp, q, next);
+		h = links_blk(f);
+		if (bsize - need >= BGET_MIN_BLOCK)
+			return alloc_split(bp, h, bsize, need, flags);
+		return hand_over(bp, h, bsize, flags);
+	}
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	return alloc_slow(bp, need, gfp);
+}
+
+/*
+ * bget_alloc()'s fast path when the hot block fits @need bytes: it is
+ * taken (alloc_hot()) unless a bin holds a smaller fitting block.  Called
+ * with the lock held (@flags), drops it.
+ */
+static noinline void *alloc_warm(struct bget_pool *bp, size_t need, gfp_t gfp,
+				 unsigned long flags)
+{
+	unsigned int q = bin_fit_locked(bp, need);
+
+	/* @hot_size >= need: it is the fit if no bin's size is below it. */
+	if (q == BGET_NBINS || bp->hot_size <= (size_t)q << BGET_QSHIFT)
+		return alloc_hot(bp, need, gfp, flags);
+	return alloc_bin(bp, need, q, gfp, flags);
+}
+
 static void bget_where(struct ap_pool *pool, const void *p,
 		       struct ap_where *w);
 
@@ -2291,11 +2329,9 @@ static void bget_where(struct ap_pool *pool, const void *p,
 static __always_inline void *bget_take(struct bget_pool *bp, size_t size,
 				       gfp_t gfp)
 {
-	struct bget_free *f, *next;
-	size_t need, bsize;
 	unsigned long flags;
-	struct bget_hdr *h;
 	unsigned int q;
+	size_t need;
 
 	if (ap_should_fail(&bp->ap, size))
 		return NULL;
@@ -2304,27 +2340,13 @@ static __always_inline void *bget_take(struct bget_pool *bp, size_t size,
 		need = max_t(size_t, ALIGN(size + BGET_HDR, BGET_QUANTUM),
 			     BGET_MIN_BLOCK);
 		raw_spin_lock_irqsave(&bp->lock, flags);
+		/* One compare leaves the hot block out when it cannot fit. */
+		if (unlikely(bp->hot_size >= need))
+			return alloc_warm(bp, need, gfp, flags);
 		q = bin_fit_locked(bp, need);
 		if (unlikely(q == BGET_NBINS))
 			return alloc_lone(bp, need, gfp, flags);
-		/* need <= @hot_size <= bin q's size */
-		if (bp->hot_size - need <= ((size_t)q << BGET_QSHIFT) - need)
-			return alloc_hot(bp, need, gfp, flags);
-		/*
-		 * The first block of the bin, checked; any doubt (a next
-		 * block out of the window included) and the slow path looks
-		 * again and deals with the damage.
-		 */
-		f = bp->bins[q];
-		if (likely(bin_head_ok_locked(bp, q, f, &next, false))) {
-			bin_behead_locked(bp, q, next);
-			h = links_blk(f);
-			bsize = (size_t)q << BGET_QSHIFT;
-			if (bsize - need >= BGET_MIN_BLOCK)
-				return alloc_split(bp, h, bsize, need, flags);
-			return hand_over(bp, h, bsize, flags);
-		}
-		raw_spin_unlock_irqrestore(&bp->lock, flags);
+		return alloc_bin(bp, need, q, gfp, flags);
 	} else if (size - 1 < BGET_MAX_BLOCK - BGET_LARGE && !pool_poison(bp)) {
 		need = ALIGN(size + BGET_HDR, BGET_QUANTUM);
 		if (need >= BGET_LARGE)
