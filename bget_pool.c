@@ -281,6 +281,8 @@ struct bget_region {
 #define BGET_MIN_BLOCK	(3 * BGET_QUANTUM)
 #define BGET_REG_HDR	ALIGN(sizeof(struct bget_region), BGET_QUANTUM)
 #define BGET_OVERHEAD	(BGET_REG_HDR + BGET_HDR)
+/* Offset of a region's first buffer: no buffer starts before it. */
+#define BGET_FIRST	(BGET_REG_HDR + BGET_HDR)
 #define BGET_MAX_BLOCK	((size_t)BH_SMASK << BH_SSHIFT)
 
 static_assert(BGET_MIN_BLOCK >= BGET_SKIP);
@@ -302,11 +304,13 @@ struct bget_gone {
  * and every block header
  * @flags: BGET_* create flags, constant
  * @hint: the region the last lookup found, or NULL; only a shortcut
- * @win_lo: where @hint's first block starts (0 when @hint is NULL)
- * @win_q: quanta from @win_lo to @hint's sentinel (0 when @hint is NULL)
+ * @win_lo: where @hint's first block's links start (0 when @hint is NULL)
+ * @win_q: quanta from @hint's first block to its sentinel (0 when @hint is
+ * NULL)
  * @free_lo: @hint when bget_free() may take its fast path there (an initial
  * or caller's region, no poison), else 0
- * @free_len: @hint's length when @free_lo is set, else 0
+ * @free_q: when @free_lo is set, the quanta of @hint a buffer can start in,
+ * past its first block's header; else 0
  * @regions: the regions on the books and the direct blocks, by address
  * @size_tree: free blocks of BGET_LARGE bytes or more, one node per size
  * @tcache: a node that headed @size_tree's chain of a size, by a hash of
@@ -368,7 +372,7 @@ struct bget_pool {
 	unsigned long win_lo;
 	unsigned long win_q;
 	unsigned long free_lo;
-	size_t free_len;
+	unsigned long free_q;
 	struct rb_root regions;
 	struct rb_root size_tree;
 	struct bget_tnode *tcache[BGET_TCACHE];
@@ -727,8 +731,9 @@ static __always_inline unsigned long off_quanta(unsigned long off)
  * a region of @bp?  The caller then checks its link back, which only this
  * pool's secret encodes: that, not the header's check word, is what makes
  * the block ours.  Most links point into the region of the last lookup,
- * whose blocks span @win_q quanta from @win_lo: an aligned offset below
- * that is a header in that region, found with no search; others are
+ * whose blocks span @win_q quanta from the first one, whose links are at
+ * @win_lo: an aligned offset below that is a block's links in that
+ * region, found with no search; others are
  * looked up if @search, else refused (a fast path that must not call out
  * leaves them to its slow path).
  */
@@ -737,7 +742,7 @@ static __always_inline bool link_ok_locked(struct bget_pool *bp,
 					   unsigned int q, bool search)
 {
 	const struct bget_hdr *h = links_blk(f);
-	unsigned long off = off_quanta((unsigned long)h - bp->win_lo);
+	unsigned long off = off_quanta((unsigned long)f - bp->win_lo);
 
 	if (unlikely(off >= bp->win_q))
 		return search && link_ok_slow_locked(bp, f, q);
@@ -1452,15 +1457,15 @@ find_fit_locked(struct bget_pool *bp, size_t need, struct bget_tnode **tnp)
 static void set_hint_locked(struct bget_pool *bp, struct bget_region *r)
 {
 	bp->hint = r;
-	bp->win_lo = r ? (unsigned long)reg_first(r) : 0;
-	bp->win_q = r ? ((unsigned long)reg_end(r) - bp->win_lo) >> BGET_QSHIFT : 0;
+	bp->win_lo = r ? (unsigned long)blk_links(reg_first(r)) : 0;
+	bp->win_q = r ? reg_span(r) >> BGET_QSHIFT : 0;
 	/* A region that stays, no poison: one compare picks the fast path. */
 	if (r && r->kind <= BGET_REGION_CALLER && !pool_poison(bp)) {
 		bp->free_lo = (unsigned long)r;
-		bp->free_len = r->len;
+		bp->free_q = (r->len - BGET_FIRST) >> BGET_QSHIFT;
 	} else {
 		bp->free_lo = 0;
-		bp->free_len = 0;
+		bp->free_q = 0;
 	}
 }
 
@@ -2421,21 +2426,29 @@ static const char bget_smashed[] = "smashed header";
  * block?  Checks everything a free relies on before anything is changed:
  * the header's check word and both neighbours' tags.  False with *@what
  * set if the pointer is not one this pool handed out (or its block is
- * free, in transit or quarantined: a second free).  A bool, not the
- * header, so that a caller's test of the answer folds into these.
+ * free, in transit or quarantined: a second free).  @placed: the caller
+ * found @buf aligned and BGET_FIRST bytes or more into @r.  A bool, not
+ * the header, so that a caller's test of the answer folds into these.
  */
 static __always_inline bool blk_live_locked(struct bget_region *r, void *buf,
-					    const char **what)
+					    bool placed, const char **what)
 {
 	struct bget_hdr *h, *n, *p;
-	size_t size, off, pf;
+	size_t size, pf;
+	unsigned long x;
 
-	/* The region holds @buf, so off < r->len and h is below the sentinel. */
-	off = reg_offset(r, buf);
+	/*
+	 * The region holds @buf; x is its offset from the first buffer's
+	 * place, which the rest of the checks take, as the fast path does.
+	 * Once aligned and not below that place (one compare, off_quanta()),
+	 * x < r->len - BGET_FIRST and h is below the sentinel.
+	 */
+	x = reg_offset(r, buf) - BGET_FIRST;
 	h = (struct bget_hdr *)buf - 1;
 	*what = bget_invalid;
-	if (unlikely(!IS_ALIGNED(off, BGET_QUANTUM) ||
-		     off < BGET_REG_HDR + BGET_HDR || !hdr_ok(h)))
+	if (unlikely((!placed && off_quanta(x) >=
+				 (r->len - BGET_FIRST) >> BGET_QSHIFT) ||
+		     !hdr_ok(h)))
 		return false;
 	if (unlikely((hdr_info(h) & BH_STATE) != BH_ALLOC)) {
 		*what = bget_double;
@@ -2444,15 +2457,14 @@ static __always_inline bool blk_live_locked(struct bget_region *r, void *buf,
 	*what = bget_smashed;
 	size = blk_size(h);
 	/* 0 < size <= bytes from h to the sentinel */
-	if (unlikely(size - 1 >= r->len - off))
+	if (unlikely(size - 1 >= r->len - BGET_FIRST - x))
 		return false;
 	n = blk_at(h, size);
 	if (unlikely(!hdr_ok(n) || hdr_prevfree(n)))
 		return false;
 	pf = hdr_prevfree(h);
 	if (pf) {
-		if (unlikely(!IS_ALIGNED(pf, BGET_QUANTUM) ||
-			     pf > off - BGET_REG_HDR - BGET_HDR))
+		if (unlikely(!IS_ALIGNED(pf, BGET_QUANTUM) || pf > x))
 			return false;
 		p = blk_below(h, pf);
 		if (unlikely(!hdr_ok(p) || !blk_free(p) || blk_size(p) != pf))
@@ -2465,7 +2477,8 @@ static __always_inline bool blk_live_locked(struct bget_region *r, void *buf,
 static __always_inline struct bget_hdr *
 check_blk_locked(struct bget_region *r, void *buf, const char **what)
 {
-	return blk_live_locked(r, buf, what) ? (struct bget_hdr *)buf - 1 : NULL;
+	return blk_live_locked(r, buf, false, what) ?
+	       (struct bget_hdr *)buf - 1 : NULL;
 }
 
 /* check_blk_locked() after finding the region; *@rp is NULL if none. */
@@ -2838,11 +2851,15 @@ int bget_free(struct bget_pool *bp, void *buf)
 		return 0;
 	ap_trace_free(&bp->ap, buf, bget_where, _RET_IP_);
 	raw_spin_lock_irqsave(&bp->lock, flags);
-	/* Fast path: a region that stays, no poison; all checks still made. */
-	if (likely((unsigned long)buf - bp->free_lo < bp->free_len)) {
+	/*
+	 * Fast path: a region that stays, no poison; all checks still made.
+	 * One compare places @buf in it, aligned, past the first header.
+	 */
+	if (likely(off_quanta((unsigned long)buf - bp->free_lo - BGET_FIRST) <
+		   bp->free_q)) {
 		r = (struct bget_region *)bp->free_lo;
 		h = (struct bget_hdr *)buf - 1;
-		if (likely(blk_live_locked(r, buf, &what)) &&
+		if (likely(blk_live_locked(r, buf, true, &what)) &&
 		    kasan_free_fast(h)) {
 			/*
 			 * Read before the counters are written: the kernel's
