@@ -2427,15 +2427,18 @@ static const char bget_smashed[] = "smashed header";
  * the header's check word and both neighbours' tags.  False with *@what
  * set if the pointer is not one this pool handed out (or its block is
  * free, in transit or quarantined: a second free).  @placed: the caller
- * found @buf aligned and BGET_FIRST bytes or more into @r.  A bool, not
- * the header, so that a caller's test of the answer folds into these.
+ * found @buf aligned and BGET_FIRST bytes or more into @r.  *@sizep: the
+ * block's size, once the header is found intact.  A bool, not the header,
+ * so that a caller's test of the answer folds into these.
  */
 static __always_inline bool blk_live_locked(struct bget_region *r, void *buf,
-					    bool placed, const char **what)
+					    bool placed, const char **what,
+					    size_t *sizep)
 {
 	struct bget_hdr *h, *n, *p;
 	size_t size, pf;
 	unsigned long x;
+	u32 info;
 
 	/*
 	 * The region holds @buf; x is its offset from the first buffer's
@@ -2450,12 +2453,15 @@ static __always_inline bool blk_live_locked(struct bget_region *r, void *buf,
 				 (r->len - BGET_FIRST) >> BGET_QSHIFT) ||
 		     !hdr_ok(h)))
 		return false;
-	if (unlikely((hdr_info(h) & BH_STATE) != BH_ALLOC)) {
+	info = hdr_info(h);
+	if (unlikely((info & BH_STATE) != BH_ALLOC)) {
 		*what = bget_double;
 		return false;
 	}
 	*what = bget_smashed;
-	size = blk_size(h);
+	/* The state bits are BH_ALLOC: one subtraction clears them. */
+	size = (size_t)(info - BH_ALLOC) << BH_SSHIFT;
+	*sizep = size;
 	/* 0 < size <= bytes from h to the sentinel */
 	if (unlikely(size - 1 >= r->len - BGET_FIRST - x))
 		return false;
@@ -2477,7 +2483,9 @@ static __always_inline bool blk_live_locked(struct bget_region *r, void *buf,
 static __always_inline struct bget_hdr *
 check_blk_locked(struct bget_region *r, void *buf, const char **what)
 {
-	return blk_live_locked(r, buf, false, what) ?
+	size_t size;
+
+	return blk_live_locked(r, buf, false, what, &size) ?
 	       (struct bget_hdr *)buf - 1 : NULL;
 }
 
@@ -2712,15 +2720,14 @@ static __always_inline bool merge_up_locked(struct bget_pool *bp,
 }
 
 /*
- * May bget_free()'s fast path take checked block @h?  With KASAN it
- * poisons a small block's shadow here, under the lock (at most BGET_LARGE
- * / 8 bytes of it), before the block can be handed out again; a large one
- * goes the slow way, poisoned with the lock dropped (pool_held()).
+ * May bget_free()'s fast path take checked block @h of @size bytes?  With
+ * KASAN it poisons a small block's shadow here, under the lock (at most
+ * BGET_LARGE / 8 bytes of it), before the block can be handed out again;
+ * a large one goes the slow way, poisoned with the lock dropped
+ * (pool_held()).
  */
-static __always_inline bool kasan_free_fast(struct bget_hdr *h)
+static __always_inline bool kasan_free_fast(struct bget_hdr *h, size_t size)
 {
-	size_t size = blk_size(h);
-
 	if (!AP_KASAN)
 		return true;
 	if (size >= BGET_LARGE)
@@ -2859,13 +2866,12 @@ int bget_free(struct bget_pool *bp, void *buf)
 		   bp->free_q)) {
 		r = (struct bget_region *)bp->free_lo;
 		h = (struct bget_hdr *)buf - 1;
-		if (likely(blk_live_locked(r, buf, true, &what)) &&
-		    kasan_free_fast(h)) {
+		if (likely(blk_live_locked(r, buf, true, &what, &size)) &&
+		    kasan_free_fast(h, size)) {
 			/*
 			 * Read before the counters are written: the kernel's
 			 * -fno-strict-aliasing would have them read again.
 			 */
-			size = blk_size(h);
 			n = blk_at(h, size);
 			pf = hdr_prevfree(h);
 			nfree = blk_free(n);
