@@ -2696,7 +2696,8 @@ static __always_inline bool merge_up_locked(struct bget_pool *bp,
 					    struct bget_hdr *h,
 					    struct bget_hdr *n, size_t size)
 {
-	size_t nsize = blk_size(n);
+	/* @n says free: its state bits are clear. */
+	size_t nsize = (size_t)hdr_info(n) << BH_SSHIFT;
 	unsigned int q = size_bin(nsize);
 	struct bget_free *f = blk_links(n), *next;
 
@@ -2794,16 +2795,16 @@ static noinline int free_large(struct bget_pool *bp, struct bget_region *r,
 }
 
 /*
- * bget_free()'s path for small block @h freed below free block @n, the
- * first of its bin, with no free block below it: the common merge (see
+ * bget_free()'s path for small block @h of @size bytes freed below free
+ * block @n, the first of its bin, with no free block below it: the common merge (see
  * merge_up_locked()) here, the rest in free_merge().  Kept apart from
  * free_merge() so that it saves few registers.
  */
 static noinline int free_up(struct bget_pool *bp, struct bget_region *r,
-			    struct bget_hdr *h, struct bget_hdr *n,
+			    struct bget_hdr *h, struct bget_hdr *n, size_t size,
 			    unsigned long flags)
 {
-	if (merge_up_locked(bp, r, h, n, blk_size(h))) {
+	if (merge_up_locked(bp, r, h, n, size)) {
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
 		return 0;
 	}
@@ -2811,15 +2812,16 @@ static noinline int free_up(struct bget_pool *bp, struct bget_region *r,
 }
 
 /*
- * free_up() for small block @h freed just below the hot block @n (see
- * merge_hot_locked()).  Apart from free_up(), whose bin update needs more
- * registers than this merge, so that this one saves none.
+ * free_up() for small block @h of @size bytes freed just below the hot
+ * block @n (see merge_hot_locked()).  Apart from free_up(), whose bin
+ * update needs more registers than this merge, so that this one saves
+ * none.
  */
 static noinline int free_hot(struct bget_pool *bp, struct bget_region *r,
-			     struct bget_hdr *h, struct bget_hdr *n,
+			     struct bget_hdr *h, struct bget_hdr *n, size_t size,
 			     unsigned long flags)
 {
-	if (merge_hot_locked(bp, h, n, blk_size(h))) {
+	if (merge_hot_locked(bp, h, n, size)) {
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
 		return 0;
 	}
@@ -2900,8 +2902,9 @@ int bget_free(struct bget_pool *bp, void *buf)
 			/* Freed below a free block: most often one small block. */
 			if (!pf && size < BGET_LARGE) {
 				if (n == bp->hot)
-					return free_hot(bp, r, h, n, flags);
-				return free_up(bp, r, h, n, flags);
+					return free_hot(bp, r, h, n, size,
+							flags);
+				return free_up(bp, r, h, n, size, flags);
 			}
 			return free_merge(bp, r, h, flags);
 		}
