@@ -281,6 +281,8 @@ struct bget_region {
 #define BGET_MIN_BLOCK	(3 * BGET_QUANTUM)
 #define BGET_REG_HDR	ALIGN(sizeof(struct bget_region), BGET_QUANTUM)
 #define BGET_OVERHEAD	(BGET_REG_HDR + BGET_HDR)
+/* Offset of a region's first buffer: no buffer starts before it. */
+#define BGET_FIRST	(BGET_REG_HDR + BGET_HDR)
 #define BGET_MAX_BLOCK	((size_t)BH_SMASK << BH_SSHIFT)
 
 static_assert(BGET_MIN_BLOCK >= BGET_SKIP);
@@ -302,11 +304,13 @@ struct bget_gone {
  * and every block header
  * @flags: BGET_* create flags, constant
  * @hint: the region the last lookup found, or NULL; only a shortcut
- * @win_lo: where @hint's first block starts (0 when @hint is NULL)
- * @win_len: bytes from @win_lo to @hint's sentinel (0 when @hint is NULL)
+ * @win_lo: where @hint's first block's links start (0 when @hint is NULL)
+ * @win_q: quanta from @hint's first block to its sentinel (0 when @hint is
+ * NULL)
  * @free_lo: @hint when bget_free() may take its fast path there (an initial
  * or caller's region, no poison), else 0
- * @free_len: @hint's length when @free_lo is set, else 0
+ * @free_q: when @free_lo is set, the quanta of @hint a buffer can start in,
+ * past its first block's header; else 0
  * @regions: the regions on the books and the direct blocks, by address
  * @size_tree: free blocks of BGET_LARGE bytes or more, one node per size
  * @tcache: a node that headed @size_tree's chain of a size, by a hash of
@@ -366,9 +370,9 @@ struct bget_pool {
 	unsigned int flags;
 	struct bget_region *hint;
 	unsigned long win_lo;
-	size_t win_len;
+	unsigned long win_q;
 	unsigned long free_lo;
-	size_t free_len;
+	unsigned long free_q;
 	struct rb_root regions;
 	struct rb_root size_tree;
 	struct bget_tnode *tcache[BGET_TCACHE];
@@ -697,7 +701,8 @@ static __always_inline bool blk_in_pool_locked(struct bget_pool *bp,
 
 /* link_ok_locked() for a block outside the hint's window: search. */
 static noinline bool link_ok_slow_locked(struct bget_pool *bp,
-					 const struct bget_free *f, u32 info)
+					 const struct bget_free *f,
+					 unsigned int q)
 {
 	const struct bget_hdr *h = links_blk(f);
 	struct bget_region *r;
@@ -706,32 +711,43 @@ static noinline bool link_ok_slow_locked(struct bget_pool *bp,
 		return false;
 	r = region_find_locked(bp, h);
 	return r && h >= reg_first(r) &&
-	       ((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
+	       ((size_t)q << BGET_QSHIFT) <=
 	       (size_t)((char *)reg_end(r) - (char *)h) &&
-	       hdr_info(h) == info;
+	       hdr_info(h) == q << (BGET_QSHIFT - BH_SSHIFT);
 }
 
 /*
- * Is @f, read from a link, the links of a free block with header @info,
- * inside a region of @bp?  The caller then checks its link back, which
- * only this pool's secret encodes: that, not the header's check word, is
- * what makes the block ours.  Most links point into the region of the
- * last lookup, whose blocks span [@win_lo, @win_lo + @win_len): an
- * aligned offset below @win_len is a header in that region, found with
- * no search; others are looked up if @search, else refused (a fast path
- * that must not call out leaves them to its slow path).
+ * @off in quanta if it is a multiple of the quantum; otherwise its low
+ * bits, rotated to the top, make it larger than any region: one compare
+ * then refuses both a misaligned and an outlying offset.
+ */
+static __always_inline unsigned long off_quanta(unsigned long off)
+{
+	return off >> BGET_QSHIFT | off << (BITS_PER_LONG - BGET_QSHIFT);
+}
+
+/*
+ * Is @f, read from a link, the links of a free block of @q quanta inside
+ * a region of @bp?  The caller then checks its link back, which only this
+ * pool's secret encodes: that, not the header's check word, is what makes
+ * the block ours.  Most links point into the region of the last lookup,
+ * whose blocks span @win_q quanta from the first one, whose links are at
+ * @win_lo: an aligned offset below that is a block's links in that
+ * region, found with no search; others are
+ * looked up if @search, else refused (a fast path that must not call out
+ * leaves them to its slow path).
  */
 static __always_inline bool link_ok_locked(struct bget_pool *bp,
-					   const struct bget_free *f, u32 info,
-					   bool search)
+					   const struct bget_free *f,
+					   unsigned int q, bool search)
 {
 	const struct bget_hdr *h = links_blk(f);
-	unsigned long off = (unsigned long)h - bp->win_lo;
+	unsigned long off = off_quanta((unsigned long)f - bp->win_lo);
 
-	if (unlikely(off >= bp->win_len || !IS_ALIGNED(off, BGET_QUANTUM)))
-		return search && link_ok_slow_locked(bp, f, info);
-	return likely(((size_t)(info & BH_SMASK) << BH_SSHIFT) <=
-		      bp->win_len - off && hdr_info(h) == info);
+	if (unlikely(off >= bp->win_q))
+		return search && link_ok_slow_locked(bp, f, q);
+	return likely(q <= bp->win_q - off &&
+		      hdr_info(h) == q << (BGET_QSHIFT - BH_SSHIFT));
 }
 
 /* Damage noted under the lock, logged once it is dropped. */
@@ -845,16 +861,17 @@ static __always_inline void bin_insert_locked(struct bget_pool *bp,
 }
 
 /*
- * Is @next, read from @f's next link, a block of @f's bin (header @info)
+ * Is @next, read from @f's next link, a block of @f's bin (@q quanta)
  * whose link back names @f's next link?  @key: the bin's salted key;
  * @search: see link_ok_locked().
  */
 static __always_inline bool next_ok_locked(struct bget_pool *bp,
 					   struct bget_free *f,
-					   struct bget_free *next, u32 info,
-					   unsigned long key, bool search)
+					   struct bget_free *next,
+					   unsigned int q, unsigned long key,
+					   bool search)
 {
-	return link_ok_locked(bp, next, info, search) &&
+	return link_ok_locked(bp, next, q, search) &&
 	       ap_link_decode(key, &next->pprev,
 			      ap_kasan_get_ulong(next->pprev)) == next_slot(f);
 }
@@ -880,8 +897,8 @@ static __always_inline bool bin_head_ok_locked(struct bget_pool *bp,
 		return false;
 	next = get_next(bp, f);
 	*nextp = next;
-	return likely(!next || next_ok_locked(bp, f, next, info,
-					      bp->bin_key[q], search));
+	return likely(!next || next_ok_locked(bp, f, next, q, bp->bin_key[q],
+					      search));
 }
 
 /*
@@ -940,12 +957,12 @@ static __always_inline bool bin_remove_locked(struct bget_pool *bp,
 		goto damaged;
 	key = bp->bin_key[q];
 	pp = ap_link_decode(key, &f->pprev, ap_kasan_get_ulong(f->pprev));
-	if (unlikely(!link_ok_locked(bp, (struct bget_free *)pp, info, true) ||
+	if (unlikely(!link_ok_locked(bp, (struct bget_free *)pp, q, true) ||
 		     get_next(bp, (struct bget_free *)pp) != f))
 		goto damaged;
 	next = get_next(bp, f);
 	if (next) {
-		if (unlikely(!next_ok_locked(bp, f, next, info, key, true))) {
+		if (unlikely(!next_ok_locked(bp, f, next, q, key, true))) {
 			/* @f is on the bin (its back link holds): cut the bin. */
 			bin_cut_locked(bp, q, links_blk(f));
 			return false;
@@ -1440,15 +1457,15 @@ find_fit_locked(struct bget_pool *bp, size_t need, struct bget_tnode **tnp)
 static void set_hint_locked(struct bget_pool *bp, struct bget_region *r)
 {
 	bp->hint = r;
-	bp->win_lo = r ? (unsigned long)reg_first(r) : 0;
-	bp->win_len = r ? (unsigned long)reg_end(r) - bp->win_lo : 0;
+	bp->win_lo = r ? (unsigned long)blk_links(reg_first(r)) : 0;
+	bp->win_q = r ? reg_span(r) >> BGET_QSHIFT : 0;
 	/* A region that stays, no poison: one compare picks the fast path. */
 	if (r && r->kind <= BGET_REGION_CALLER && !pool_poison(bp)) {
 		bp->free_lo = (unsigned long)r;
-		bp->free_len = r->len;
+		bp->free_q = (r->len - BGET_FIRST) >> BGET_QSHIFT;
 	} else {
 		bp->free_lo = 0;
-		bp->free_len = 0;
+		bp->free_q = 0;
 	}
 }
 
@@ -2160,17 +2177,19 @@ static noinline void *grow(struct bget_pool *bp, size_t need, gfp_t gfp)
 }
 
 /*
- * Everything bget_alloc() does not do inline, from the start: it takes the
- * lock again, so nothing seen before counts.  Counts the outcome.
+ * Everything bget_alloc() does not do inline, for a block of @need bytes
+ * (0: a request no block can meet), from the start: it takes the lock
+ * again, so nothing seen before counts.  Counts the outcome.  It takes the
+ * block size, not the request, so that the fast paths need not keep the
+ * request in a register for it.
  */
-static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
+static noinline void *alloc_slow(struct bget_pool *bp, size_t need, gfp_t gfp)
 {
 	unsigned long flags;
-	size_t need;
 	void *p;
 
 	raw_spin_lock_irqsave(&bp->lock, flags);
-	if (unlikely(!block_size_for(size, &need))) {
+	if (unlikely(!need)) {
 		p = NULL;
 	} else {
 		p = alloc_locked(bp, need, &flags);
@@ -2195,8 +2214,8 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t size, gfp_t gfp)
  * off and the slow way taken.  Called with the lock held (@flags), drops
  * it.
  */
-static noinline void *alloc_hot(struct bget_pool *bp, size_t size,
-				size_t need, gfp_t gfp, unsigned long flags)
+static __always_inline void *alloc_hot(struct bget_pool *bp, size_t need,
+				       gfp_t gfp, unsigned long flags)
 {
 	struct bget_hdr *h = bp->hot, *a;
 	size_t hsize = bp->hot_size, rest = hsize - need;
@@ -2207,7 +2226,7 @@ static noinline void *alloc_hot(struct bget_pool *bp, size_t size,
 		bp->lost += hsize;
 		drop_blk_locked(bp, h, "free block damaged");
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
-		return alloc_slow(bp, size, gfp);
+		return alloc_slow(bp, need, gfp);
 	}
 	if (rest >= BGET_MIN_BLOCK) {
 		set_hdr(h, rest, 0);
@@ -2224,25 +2243,20 @@ static noinline void *alloc_hot(struct bget_pool *bp, size_t size,
 }
 
 /*
- * bget_alloc()'s fast path when no bin fits a small request of @size
- * bytes (@need with the header): take the hot block if it fits, else carve
- * it from the only large block, or go the slow way.  Called with the lock
- * held (@flags), drops it.
+ * bget_alloc()'s fast path when neither a bin nor the hot block fits a
+ * small request (@need bytes with the header): carve it from the only
+ * large block, or go the slow way.  Called with the lock held (@flags),
+ * drops it.
  */
-static noinline void *alloc_lone(struct bget_pool *bp, size_t size,
-				 size_t need, gfp_t gfp, unsigned long flags)
+static noinline void *alloc_lone(struct bget_pool *bp, size_t need, gfp_t gfp,
+				 unsigned long flags)
 {
-	void *p;
-
-	/* The hot block is smaller than any large block. */
-	if (bp->hot_size >= need)
-		return alloc_hot(bp, size, need, gfp, flags);
-	p = take_lone_locked(bp, need);
+	void *p = take_lone_locked(bp, need);
 
 	if (likely(p))
 		bp->nget++;
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
-	return p ?: alloc_slow(bp, size, gfp);
+	return p ?: alloc_slow(bp, need, gfp);
 }
 
 /*
@@ -2250,8 +2264,8 @@ static noinline void *alloc_lone(struct bget_pool *bp, size_t size,
  * BGET_LARGE or more), no poison: the bins hold nothing that large, so the
  * size tree's smallest fitting block, carved.  No fit: the slow way.
  */
-static noinline void *alloc_large(struct bget_pool *bp, size_t size,
-				  size_t need, gfp_t gfp)
+static noinline void *alloc_large(struct bget_pool *bp, size_t need,
+				  gfp_t gfp)
 {
 	struct bget_tnode *tn;
 	unsigned long flags;
@@ -2264,7 +2278,50 @@ static noinline void *alloc_large(struct bget_pool *bp, size_t size,
 		bp->nget++;
 	}
 	unlock_report(bp, flags);
-	return p ?: alloc_slow(bp, size, gfp);
+	return p ?: alloc_slow(bp, need, gfp);
+}
+
+/*
+ * bget_alloc()'s fast path once it knows bin @q, not empty, to hold the
+ * smallest free block that fits a small request (@need bytes with the
+ * header): its first block, checked, split or taken whole; any
+ * doubt (a next block out of the window included) and the slow path
+ * looks again and deals with the damage.  Called with the lock held
+ * (@flags), drops it.
+ */
+static __always_inline void *alloc_bin(struct bget_pool *bp, size_t need,
+				       unsigned int q, gfp_t gfp,
+				       unsigned long flags)
+{
+	struct bget_free *f = bp->bins[q], *next;
+	size_t bsize = (size_t)q << BGET_QSHIFT;
+	struct bget_hdr *h;
+
+	if (likely(bin_head_ok_locked(bp, q, f, &next, false))) {
+		bin_behead_locked(bp, q, next);
+		h = links_blk(f);
+		if (bsize - need >= BGET_MIN_BLOCK)
+			return alloc_split(bp, h, bsize, need, flags);
+		return hand_over(bp, h, bsize, flags);
+	}
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	return alloc_slow(bp, need, gfp);
+}
+
+/*
+ * bget_alloc()'s fast path when the hot block fits @need bytes: it is
+ * taken (alloc_hot()) unless a bin holds a smaller fitting block.  Called
+ * with the lock held (@flags), drops it.
+ */
+static noinline void *alloc_warm(struct bget_pool *bp, size_t need, gfp_t gfp,
+				 unsigned long flags)
+{
+	unsigned int q = bin_fit_locked(bp, need);
+
+	/* @hot_size >= need: it is the fit if no bin's size is below it. */
+	if (q == BGET_NBINS || bp->hot_size <= (size_t)q << BGET_QSHIFT)
+		return alloc_hot(bp, need, gfp, flags);
+	return alloc_bin(bp, need, q, gfp, flags);
 }
 
 static void bget_where(struct ap_pool *pool, const void *p,
@@ -2277,11 +2334,9 @@ static void bget_where(struct ap_pool *pool, const void *p,
 static __always_inline void *bget_take(struct bget_pool *bp, size_t size,
 				       gfp_t gfp)
 {
-	struct bget_free *f, *next;
-	size_t need, bsize;
 	unsigned long flags;
-	struct bget_hdr *h;
 	unsigned int q;
+	size_t need;
 
 	if (ap_should_fail(&bp->ap, size))
 		return NULL;
@@ -2290,33 +2345,21 @@ static __always_inline void *bget_take(struct bget_pool *bp, size_t size,
 		need = max_t(size_t, ALIGN(size + BGET_HDR, BGET_QUANTUM),
 			     BGET_MIN_BLOCK);
 		raw_spin_lock_irqsave(&bp->lock, flags);
+		/* One compare leaves the hot block out when it cannot fit. */
+		if (unlikely(bp->hot_size >= need))
+			return alloc_warm(bp, need, gfp, flags);
 		q = bin_fit_locked(bp, need);
 		if (unlikely(q == BGET_NBINS))
-			return alloc_lone(bp, size, need, gfp, flags);
-		/* need <= @hot_size <= bin q's size */
-		if (bp->hot_size - need <= ((size_t)q << BGET_QSHIFT) - need)
-			return alloc_hot(bp, size, need, gfp, flags);
-		/*
-		 * The first block of the bin, checked; any doubt (a next
-		 * block out of the window included) and the slow path looks
-		 * again and deals with the damage.
-		 */
-		f = bp->bins[q];
-		if (likely(bin_head_ok_locked(bp, q, f, &next, false))) {
-			bin_behead_locked(bp, q, next);
-			h = links_blk(f);
-			bsize = (size_t)q << BGET_QSHIFT;
-			if (bsize - need >= BGET_MIN_BLOCK)
-				return alloc_split(bp, h, bsize, need, flags);
-			return hand_over(bp, h, bsize, flags);
-		}
-		raw_spin_unlock_irqrestore(&bp->lock, flags);
+			return alloc_lone(bp, need, gfp, flags);
+		return alloc_bin(bp, need, q, gfp, flags);
 	} else if (size - 1 < BGET_MAX_BLOCK - BGET_LARGE && !pool_poison(bp)) {
 		need = ALIGN(size + BGET_HDR, BGET_QUANTUM);
 		if (need >= BGET_LARGE)
-			return alloc_large(bp, size, need, gfp);
+			return alloc_large(bp, need, gfp);
 	}
-	return alloc_slow(bp, size, gfp);
+	if (!block_size_for(size, &need))
+		need = 0;
+	return alloc_slow(bp, need, gfp);
 }
 
 /**
@@ -2379,47 +2422,71 @@ static const char bget_double[] = "double free";
 static const char bget_smashed[] = "smashed header";
 
 /*
- * Find the allocated block whose payload is @buf in region @r, which holds
- * @buf, checking everything a free relies on before anything is changed:
- * the header's check word and both neighbours' tags.  NULL with *@what set
- * if the pointer is not one this pool handed out (or its block is free, in
- * transit or quarantined: a second free).
+ * Is @buf, in region @r, which holds it, the payload of an allocated
+ * block?  Checks everything a free relies on before anything is changed:
+ * the header's check word and both neighbours' tags.  False with *@what
+ * set if the pointer is not one this pool handed out (or its block is
+ * free, in transit or quarantined: a second free).  @placed: the caller
+ * found @buf aligned and BGET_FIRST bytes or more into @r.  *@sizep: the
+ * block's size, once the header is found intact.  A bool, not the header,
+ * so that a caller's test of the answer folds into these.
  */
+static __always_inline bool blk_live_locked(struct bget_region *r, void *buf,
+					    bool placed, const char **what,
+					    size_t *sizep)
+{
+	struct bget_hdr *h, *n, *p;
+	size_t size, pf;
+	unsigned long x;
+	u32 info;
+
+	/*
+	 * The region holds @buf; x is its offset from the first buffer's
+	 * place, which the rest of the checks take, as the fast path does.
+	 * Once aligned and not below that place (one compare, off_quanta()),
+	 * x < r->len - BGET_FIRST and h is below the sentinel.
+	 */
+	x = reg_offset(r, buf) - BGET_FIRST;
+	h = (struct bget_hdr *)buf - 1;
+	*what = bget_invalid;
+	if (unlikely((!placed && off_quanta(x) >=
+				 (r->len - BGET_FIRST) >> BGET_QSHIFT) ||
+		     !hdr_ok(h)))
+		return false;
+	info = hdr_info(h);
+	if (unlikely((info & BH_STATE) != BH_ALLOC)) {
+		*what = bget_double;
+		return false;
+	}
+	*what = bget_smashed;
+	/* The state bits are BH_ALLOC: one subtraction clears them. */
+	size = (size_t)(info - BH_ALLOC) << BH_SSHIFT;
+	*sizep = size;
+	/* 0 < size <= bytes from h to the sentinel */
+	if (unlikely(size - 1 >= r->len - BGET_FIRST - x))
+		return false;
+	n = blk_at(h, size);
+	if (unlikely(!hdr_ok(n) || hdr_prevfree(n)))
+		return false;
+	pf = hdr_prevfree(h);
+	if (pf) {
+		if (unlikely(!IS_ALIGNED(pf, BGET_QUANTUM) || pf > x))
+			return false;
+		p = blk_below(h, pf);
+		if (unlikely(!hdr_ok(p) || !blk_free(p) || blk_size(p) != pf))
+			return false;
+	}
+	return true;
+}
+
+/* The header of the allocated block at @buf (blk_live_locked()), or NULL. */
 static __always_inline struct bget_hdr *
 check_blk_locked(struct bget_region *r, void *buf, const char **what)
 {
-	struct bget_hdr *h, *n, *p;
-	size_t size, off, pf;
+	size_t size;
 
-	/* The region holds @buf, so off < r->len and h is below the sentinel. */
-	off = reg_offset(r, buf);
-	h = (struct bget_hdr *)buf - 1;
-	*what = bget_invalid;
-	if (unlikely(!IS_ALIGNED(off, BGET_QUANTUM) ||
-		     off < BGET_REG_HDR + BGET_HDR || !hdr_ok(h)))
-		return NULL;
-	if (unlikely((hdr_info(h) & BH_STATE) != BH_ALLOC)) {
-		*what = bget_double;
-		return NULL;
-	}
-	*what = bget_smashed;
-	size = blk_size(h);
-	/* 0 < size <= bytes from h to the sentinel */
-	if (unlikely(size - 1 >= r->len - off))
-		return NULL;
-	n = blk_at(h, size);
-	if (unlikely(!hdr_ok(n) || hdr_prevfree(n)))
-		return NULL;
-	pf = hdr_prevfree(h);
-	if (pf) {
-		if (unlikely(!IS_ALIGNED(pf, BGET_QUANTUM) ||
-			     pf > off - BGET_REG_HDR - BGET_HDR))
-			return NULL;
-		p = blk_below(h, pf);
-		if (unlikely(!hdr_ok(p) || !blk_free(p) || blk_size(p) != pf))
-			return NULL;
-	}
-	return h;
+	return blk_live_locked(r, buf, false, what, &size) ?
+	       (struct bget_hdr *)buf - 1 : NULL;
 }
 
 /* check_blk_locked() after finding the region; *@rp is NULL if none. */
@@ -2629,7 +2696,8 @@ static __always_inline bool merge_up_locked(struct bget_pool *bp,
 					    struct bget_hdr *h,
 					    struct bget_hdr *n, size_t size)
 {
-	size_t nsize = blk_size(n);
+	/* @n says free: its state bits are clear. */
+	size_t nsize = (size_t)hdr_info(n) << BH_SSHIFT;
 	unsigned int q = size_bin(nsize);
 	struct bget_free *f = blk_links(n), *next;
 
@@ -2637,8 +2705,8 @@ static __always_inline bool merge_up_locked(struct bget_pool *bp,
 	    unlikely(!upper_ok(r, n, nsize)))
 		return false;
 	next = get_next(bp, f);
-	if (next && unlikely(!next_ok_locked(bp, f, next, free_info(nsize),
-					     bp->bin_key[q], false)))
+	if (next && unlikely(!next_ok_locked(bp, f, next, q, bp->bin_key[q],
+					     false)))
 		return false;
 	bin_behead_locked(bp, q, next);
 	kill_hdr(n);
@@ -2653,15 +2721,14 @@ static __always_inline bool merge_up_locked(struct bget_pool *bp,
 }
 
 /*
- * May bget_free()'s fast path take checked block @h?  With KASAN it
- * poisons a small block's shadow here, under the lock (at most BGET_LARGE
- * / 8 bytes of it), before the block can be handed out again; a large one
- * goes the slow way, poisoned with the lock dropped (pool_held()).
+ * May bget_free()'s fast path take checked block @h of @size bytes?  With
+ * KASAN it poisons a small block's shadow here, under the lock (at most
+ * BGET_LARGE / 8 bytes of it), before the block can be handed out again;
+ * a large one goes the slow way, poisoned with the lock dropped
+ * (pool_held()).
  */
-static __always_inline bool kasan_free_fast(struct bget_hdr *h)
+static __always_inline bool kasan_free_fast(struct bget_hdr *h, size_t size)
 {
-	size_t size = blk_size(h);
-
 	if (!AP_KASAN)
 		return true;
 	if (size >= BGET_LARGE)
@@ -2728,17 +2795,33 @@ static noinline int free_large(struct bget_pool *bp, struct bget_region *r,
 }
 
 /*
- * bget_free()'s path for small block @h freed below free block @n, with no
- * free block below it: the common merge (see merge_up_locked()) here, the
- * rest in free_merge().  Kept apart from free_merge() so that it saves few
- * registers.
+ * bget_free()'s path for small block @h of @size bytes freed below free
+ * block @n, the first of its bin, with no free block below it: the common merge (see
+ * merge_up_locked()) here, the rest in free_merge().  Kept apart from
+ * free_merge() so that it saves few registers.
  */
 static noinline int free_up(struct bget_pool *bp, struct bget_region *r,
-			    struct bget_hdr *h, struct bget_hdr *n,
+			    struct bget_hdr *h, struct bget_hdr *n, size_t size,
 			    unsigned long flags)
 {
-	if (n == bp->hot ? merge_hot_locked(bp, h, n, blk_size(h)) :
-	    merge_up_locked(bp, r, h, n, blk_size(h))) {
+	if (merge_up_locked(bp, r, h, n, size)) {
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
+		return 0;
+	}
+	return free_merge(bp, r, h, flags);
+}
+
+/*
+ * free_up() for small block @h of @size bytes freed just below the hot
+ * block @n (see merge_hot_locked()).  Apart from free_up(), whose bin
+ * update needs more registers than this merge, so that this one saves
+ * none.
+ */
+static noinline int free_hot(struct bget_pool *bp, struct bget_region *r,
+			     struct bget_hdr *h, struct bget_hdr *n, size_t size,
+			     unsigned long flags)
+{
+	if (merge_hot_locked(bp, h, n, size)) {
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
 		return 0;
 	}
@@ -2770,24 +2853,34 @@ int bget_free(struct bget_pool *bp, void *buf)
 	struct bget_hdr *h, *n;
 	unsigned long flags;
 	const char *what;
-	size_t size;
+	size_t size, pf;
+	bool nfree;
 
 	if (!buf)
 		return 0;
 	ap_trace_free(&bp->ap, buf, bget_where, _RET_IP_);
 	raw_spin_lock_irqsave(&bp->lock, flags);
-	/* Fast path: a region that stays, no poison; all checks still made. */
-	if (likely((unsigned long)buf - bp->free_lo < bp->free_len)) {
+	/*
+	 * Fast path: a region that stays, no poison; all checks still made.
+	 * One compare places @buf in it, aligned, past the first header.
+	 */
+	if (likely(off_quanta((unsigned long)buf - bp->free_lo - BGET_FIRST) <
+		   bp->free_q)) {
 		r = (struct bget_region *)bp->free_lo;
-		h = check_blk_locked(r, buf, &what);
-		if (likely(h) && kasan_free_fast(h)) {
-			size = blk_size(h);
+		h = (struct bget_hdr *)buf - 1;
+		if (likely(blk_live_locked(r, buf, true, &what, &size)) &&
+		    kasan_free_fast(h, size)) {
+			/*
+			 * Read before the counters are written: the kernel's
+			 * -fno-strict-aliasing would have them read again.
+			 */
 			n = blk_at(h, size);
+			pf = hdr_prevfree(h);
+			nfree = blk_free(n);
 			bp->nrel++;
 			bp->curalloc -= size;
 			/* Both neighbours in use: the block goes on its bin. */
-			if (likely(!hdr_prevfree(h) && !blk_free(n) &&
-				   size < BGET_LARGE)) {
+			if (likely(!pf && !nfree && size < BGET_LARGE)) {
 				set_hdr(h, size, 0);
 				bin_insert_locked(bp, blk_links(h), size_bin(size));
 				set_prevfree(n, size);
@@ -2795,20 +2888,24 @@ int bget_free(struct bget_pool *bp, void *buf)
 				return 0;
 			}
 			/* A large one goes into the size tree. */
-			if (!hdr_prevfree(h) && !blk_free(n))
+			if (!pf && !nfree)
 				return free_large(bp, r, h, flags);
 			/*
 			 * Freed just above the only large free block (often a
 			 * region's untouched end): it grows in place.
 			 */
-			if (likely(!blk_free(n) && hdr_prevfree(h) >= BGET_LARGE &&
+			if (likely(!nfree && pf >= BGET_LARGE &&
 				   grow_lone_locked(bp, h, size))) {
 				raw_spin_unlock_irqrestore(&bp->lock, flags);
 				return 0;
 			}
 			/* Freed below a free block: most often one small block. */
-			if (!hdr_prevfree(h) && blk_free(n) && size < BGET_LARGE)
-				return free_up(bp, r, h, n, flags);
+			if (!pf && size < BGET_LARGE) {
+				if (n == bp->hot)
+					return free_hot(bp, r, h, n, size,
+							flags);
+				return free_up(bp, r, h, n, size, flags);
+			}
 			return free_merge(bp, r, h, flags);
 		}
 	}
@@ -3104,7 +3201,7 @@ static __maybe_unused bool walk_bin_locked(struct bget_pool *bp,
 
 	for (f = *pp; f; pp = next_slot(f), f = get_next(bp, f)) {
 		/* The head's back link is not kept (bin_insert_locked()). */
-		if (!link_ok_locked(bp, f, free_info(size), true) ||
+		if (!link_ok_locked(bp, f, q, true) ||
 		    (pp != &bp->bins[q] &&
 		     get_pprev(bp, f, bin_salt(bp, q)) != pp) ||
 		    ++*count > bp->span / BGET_MIN_BLOCK)
@@ -3515,13 +3612,14 @@ static bool indexed_locked(struct bget_pool *bp, struct bget_hdr *h)
 	}
 	n = get_next(bp, f);
 	salt = bin_salt(bp, size_bin(size));
-	if (n && (!link_ok_locked(bp, n, hdr_info(h), true) ||
+	if (n && (!link_ok_locked(bp, n, size_bin(size), true) ||
 		  get_pprev(bp, n, salt) != next_slot(f)))
 		return false;
 	if (bp->bins[size_bin(size)] == f)
 		return test_bit(size_bin(size), bp->bin_map);
 	pp = get_pprev(bp, f, salt);
-	return pp && link_ok_locked(bp, (struct bget_free *)pp, hdr_info(h), true) &&
+	return pp && link_ok_locked(bp, (struct bget_free *)pp, size_bin(size),
+				    true) &&
 	       get_next(bp, (struct bget_free *)pp) == f;
 }
 
@@ -3696,9 +3794,7 @@ static int check_bins_locked(struct bget_pool *bp, struct bget_check *c)
 			    get_next(bp, (struct bget_free *)c->pprev))) {
 			if (c->budget-- <= 0)
 				return 0;
-			if (!link_ok_locked(bp, f,
-					    free_info((size_t)c->q << BGET_QSHIFT),
-					    true) ||
+			if (!link_ok_locked(bp, f, c->q, true) ||
 			    (c->pprev != &bp->bins[c->q] &&
 			     get_pprev(bp, f, bin_salt(bp, c->q)) != c->pprev))
 				return vfail(c, "bin %u: bad entry", c->q);
