@@ -549,14 +549,17 @@ static void test_write_after_free_pattern(void)
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	victim = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	CHECK(p && victim == (u8 *)p + 16, "buddies");
+	/* A cached block holds no links: the lists are where damage lands. */
 	CHECK(!buddy_arena_free(ba, victim), "free");
+	pcp_drain_all(ba);
 	ap_shim_scribble(victim, 0x41, 16);
 	CHECK(!buddy_arena_free(ba, p), "free next to the damage");
+	pcp_drain_all(ba);
 	buddy_arena_stats(ba, &st);
 	CHECK(st.corruptions == 1 && st.free_blocks[4] == 2, "merge refused");
 	/*
 	 * Everything is served but the damaged block; the one allocation
-	 * that reaches it fails.
+	 * that reaches it fails, unless its refill took a block before.
 	 */
 	while (n < ARRAY_SIZE(blocks) && nulls < 2) {
 		q = buddy_arena_alloc(ba, 16, GFP_ATOMIC);
@@ -566,7 +569,7 @@ static void test_write_after_free_pattern(void)
 		}
 		CHECK((blocks[n++] = q) != victim, "damaged block handed out");
 	}
-	CHECK(n == ARRAY_SIZE(blocks) && nulls == 1, "%u blocks served", n);
+	CHECK(n == ARRAY_SIZE(blocks) && nulls <= 1, "%u blocks served", n);
 	while (n)
 		CHECK(!buddy_arena_free(ba, blocks[--n]), "free");
 	buddy_arena_stats(ba, &st);
@@ -599,9 +602,12 @@ static void test_uaf_pattern(void)
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	CHECK(p && q == p + 16, "buddies");
+	/* The blocks on the lists, as a cache drains them. */
 	CHECK(!buddy_arena_free(ba, q), "free");
+	pcp_drain_all(ba);
 	ap_shim_scribble(q, 0x41, 16);
 	CHECK(!buddy_arena_free(ba, p), "free next to the damage");
+	pcp_drain_all(ba);
 	buddy_arena_stats(ba, &st);
 	CHECK(st.corruptions >= 1, "counted %llu", st.corruptions);
 	while (n < ARRAY_SIZE(blocks) && nulls < 2) {
