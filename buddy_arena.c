@@ -36,6 +36,12 @@
  *                  cutting a damaged list off is O(1)
  *   block_size     one O(log regions) region lookup and one map byte
  *   stats          a copy of the per-order counts (BUDDY_ARENA_ORDERS words)
+ *                  and of every CPU's cache counters, each cache lock
+ *                  taken in turn and held to the end: O(nr_cpu_ids)
+ *   cache refill, cache flush
+ *                  BA_PCP_BATCH allocations or frees of the general path
+ *   drain          one CPU's cache per hold: at most BA_PCP_ORDERS *
+ *                  BA_PCP_MAX frees of the general path
  *   growth, add_region, give-back
  *                  O(max_order - min_order) links and a pointer swap; the
  *                  region, its order map, its own list of max_order blocks
@@ -43,6 +49,34 @@
  *
  * Reports of bad frees and damage are printed, and the give-back work
  * queued, once the lock is dropped.
+ *
+ * The per-CPU front.  Blocks of the primary region of the lowest orders
+ * (BA_PCP_ORDERS from min_order up, below max_order, at most
+ * 2^BA_PCP_TOP bytes; none in poison mode) are freed into, and allocated
+ * from, a cache of the CPU: per order an array of at most BA_PCP_MAX
+ * block pointers (struct ba_pcpu), out of any client's reach, behind a
+ * raw_spinlock_t of its own taken with irqsave, as bump_slab's heap caches
+ * are (a local_lock would sleep on PREEMPT_RT, and hard IRQ callers must
+ * be served), so the arena lock is not taken while a cache has a block or
+ * room.  An empty cache takes BA_PCP_BATCH blocks off the free lists
+ * (splitting as an allocation does) and a full one gives its BA_PCP_BATCH
+ * oldest back (merging as a free does), each under one hold of the arena
+ * lock, which is taken before any cache lock.  A cached block is held in
+ * the order map (BA_HELD), so a free of it is refused in O(1) as a double
+ * free, and holds no link, so a write after free into it damages nothing
+ * of the arena's; with KASAN it stays poisoned.  A free of a live block of
+ * a cached order turns its map byte from live to held with one atomic
+ * step (map_claim()) before anything else is written: of two frees racing
+ * without the arena lock exactly one wins, and the locked path refuses a
+ * live block of a cached order, since it only gets there having seen it
+ * held or lost that race.  Cached blocks count as free in the stats,
+ * unmerged; the caches' counters (allocations, frees, slack) are summed
+ * under every cache lock taken inside the arena lock, so the snapshot is
+ * exact.  The caches are drained (every block merged back) before the
+ * arena grows or fails an allocation, when a CPU is dead (a CPU hotplug
+ * state, run on the CPU that took it down), and on destroy.  Only the
+ * primary region's blocks are cached, so a grown region still becomes
+ * entirely free, and is given back, without a drain.
  *
  * Poisoning and poison checks (BUDDY_ARENA_POISON, blocks up to 1 GiB) run
  * outside the lock on a block "in transit": a free takes the block out of

@@ -324,6 +324,9 @@ static bool run_shape(const struct shape *s)
 		} else if (!op_bad_free(m)) {
 			goto out;
 		}
+		/* Another CPU now and then: blocks move between caches. */
+		if (!rnd_below(32))
+			ap_shim_cpu = rnd_below(AP_SHIM_NR_CPUS);
 		if ((m->flags & BUDDY_ARENA_GROW) && !rnd_below(64)) {
 			ap_shim_run_work();
 			if (!shadow_sync(m))
