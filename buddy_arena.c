@@ -1404,6 +1404,8 @@ static __always_inline void damage_report(struct buddy_arena *ba,
  * made under the lock, only make the step retry.  False when the byte is
  * not @old.
  */
+static_assert(offsetof(struct buddy_region, map) % sizeof(u32) == 0);
+
 static bool map_claim(u8 *m, u8 old, u8 new)
 {
 	u32 *w = (u32 *)((unsigned long)m & ~3UL);
