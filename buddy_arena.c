@@ -36,6 +36,12 @@
  *                  cutting a damaged list off is O(1)
  *   block_size     one O(log regions) region lookup and one map byte
  *   stats          a copy of the per-order counts (BUDDY_ARENA_ORDERS words)
+ *                  and of every CPU's cache counters, each cache lock
+ *                  taken in turn and held to the end: O(nr_cpu_ids)
+ *   cache refill, cache flush
+ *                  BA_PCP_BATCH allocations or frees of the general path
+ *   drain          one CPU's cache per hold: at most BA_PCP_ORDERS *
+ *                  BA_PCP_MAX frees of the general path
  *   growth, add_region, give-back
  *                  O(max_order - min_order) links and a pointer swap; the
  *                  region, its order map, its own list of max_order blocks
@@ -43,6 +49,34 @@
  *
  * Reports of bad frees and damage are printed, and the give-back work
  * queued, once the lock is dropped.
+ *
+ * The per-CPU front.  Blocks of the primary region of the lowest orders
+ * (BA_PCP_ORDERS from min_order up, below max_order, at most
+ * 2^BA_PCP_TOP bytes; none in poison mode) are freed into, and allocated
+ * from, a cache of the CPU: per order an array of at most BA_PCP_MAX
+ * block pointers (struct ba_pcpu), out of any client's reach, behind a
+ * raw_spinlock_t of its own taken with irqsave, as bump_slab's heap caches
+ * are (a local_lock would sleep on PREEMPT_RT, and hard IRQ callers must
+ * be served), so the arena lock is not taken while a cache has a block or
+ * room.  An empty cache takes BA_PCP_BATCH blocks off the free lists
+ * (splitting as an allocation does) and a full one gives its BA_PCP_BATCH
+ * oldest back (merging as a free does), each under one hold of the arena
+ * lock, which is taken before any cache lock.  A cached block is held in
+ * the order map (BA_HELD), so a free of it is refused in O(1) as a double
+ * free, and holds no link, so a write after free into it damages nothing
+ * of the arena's; with KASAN it stays poisoned.  A free of a live block of
+ * a cached order turns its map byte from live to held with one atomic
+ * step (map_claim()) before anything else is written: of two frees racing
+ * without the arena lock exactly one wins, and the locked path refuses a
+ * live block of a cached order, since it only gets there having seen it
+ * held or lost that race.  Cached blocks count as free in the stats,
+ * unmerged; the caches' counters (allocations, frees, slack) are summed
+ * under every cache lock taken inside the arena lock, so the snapshot is
+ * exact.  The caches are drained (every block merged back) before the
+ * arena grows or fails an allocation, when a CPU is dead (a CPU hotplug
+ * state, run on the CPU that took it down), and on destroy.  Only the
+ * primary region's blocks are cached, so a grown region still becomes
+ * entirely free, and is given back, without a drain.
  *
  * Poisoning and poison checks (BUDDY_ARENA_POISON, blocks up to 1 GiB) run
  * outside the lock on a block "in transit": a free takes the block out of
@@ -156,6 +190,7 @@
 
 #include <linux/bitops.h>
 #include <linux/compiler.h>
+#include <linux/cpuhotplug.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
@@ -163,6 +198,7 @@
 #include <linux/math64.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/percpu.h>
 #include <linux/poison.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
@@ -203,6 +239,17 @@
 /* A full-period LCG step gives an order a new secret after a cut. */
 #define BA_REKEY_MUL	6364136223846793005ULL
 
+/*
+ * The per-CPU front: the BA_PCP_ORDERS lowest orders, below max_order and
+ * no larger than 2^BA_PCP_TOP bytes, are cached per CPU, BA_PCP_MAX blocks
+ * per order at most, moved to and from the free lists BA_PCP_BATCH at a
+ * time under one hold of the arena lock.
+ */
+#define BA_PCP_ORDERS	4
+#define BA_PCP_TOP	12
+#define BA_PCP_MAX	32
+#define BA_PCP_BATCH	16
+
 /**
  * struct ba_link - the list links a free block keeps in its first bytes
  * @next: the next block or the list head
@@ -230,6 +277,32 @@ struct ba_order {
 	struct ba_link head;
 	unsigned long key;
 	unsigned long nr_free;
+};
+
+/**
+ * struct ba_pcpu - one CPU's cache of free blocks of the lowest orders
+ * @lock: guards everything below; taken alone on the fast paths, inside the
+ *	arena lock everywhere else
+ * @n: per cached order, the blocks in @blocks
+ * @slack_units: the slack added by allocations from this cache less the
+ *	slack taken by frees into it (wraps; only the sum over all CPUs and
+ *	the arena's own count means anything)
+ * @allocs: allocations served from this cache
+ * @frees: frees into this cache
+ * @blocks: per cached order, a stack of free blocks of the primary region,
+ *	the most recently freed on top
+ *
+ * An array in the per-CPU area, out of any client's reach: a cached block
+ * holds no link, and nothing is read from it.  Its order-map byte says
+ * held (BA_HELD), so a free of it is refused at once.
+ */
+struct ba_pcpu {
+	raw_spinlock_t lock;	/* guards the cache */
+	unsigned int n[BA_PCP_ORDERS];
+	unsigned long slack_units;
+	u64 allocs;
+	u64 frees;
+	u8 *blocks[BA_PCP_ORDERS][BA_PCP_MAX];
 };
 
 /**
@@ -284,9 +357,13 @@ struct buddy_region {
  * @fast_map: @primary's order map (constant)
  * @fast_units: @primary's units, or 0 in poison mode, which sends every
  *	call to the general path (constant)
- * @slack_units: sum of the live blocks' slack, in 2^min_order units
- * @allocs: successful allocations
- * @frees: successful frees
+ * @slack_units: sum of the live blocks' slack, in 2^min_order units, but
+ *	for the per-CPU caches' share (see struct ba_pcpu)
+ * @allocs: successful allocations but those served by a per-CPU cache
+ * @frees: successful frees but those into a per-CPU cache
+ * @pcp: the per-CPU caches (constant pointer)
+ * @pcp_end: orders below it, from min_order up, are cached per CPU;
+ *	min_order when none are (constant)
  * @orders: per order, its free list (below max_order), secret and count
  * @held_units: units in held blocks: in transit, or cut off
  * @top_regions: regions whose own list of max_order blocks is not empty
@@ -309,6 +386,7 @@ struct buddy_region {
  *	give-back), taken before @lock
  * @next_id: the next region's id (under @grow_lock)
  * @reclaim: gives back regions that became entirely free
+ * @cpuhp_node: on the CPU hotplug state that drains a dead CPU's cache
  * @ap: the core's part: name, debugfs directory
  *
  * The fields the inline paths use come first.
@@ -326,6 +404,8 @@ struct buddy_arena {
 	unsigned long slack_units;
 	u64 allocs;
 	u64 frees;
+	struct ba_pcpu __percpu *pcp;
+	unsigned int pcp_end;
 	struct ba_order orders[BUDDY_ARENA_ORDERS];
 	unsigned long held_units;
 	struct list_head top_regions;
@@ -344,6 +424,7 @@ struct buddy_arena {
 	struct mutex grow_lock;	/* serializes region table changes */
 	unsigned int next_id;
 	struct work_struct reclaim;
+	struct hlist_node cpuhp_node;
 	struct ap_pool ap;
 };
 
@@ -1284,6 +1365,396 @@ static void reclaim_work(struct work_struct *work)
 	mutex_unlock(&ba->grow_lock);
 }
 
+/* Add what release_block_locked() returned to @dmg. */
+static void damage_add(struct ba_damage *dmg, unsigned long found)
+{
+	dmg->what |= found & (BA_DMG_LINK | BA_DMG_IDLE);
+	if (found & BA_DMG_LINK)
+		dmg->link_off = found >> BA_DMG_SHIFT;
+}
+
+/* Report what a call found once the lock is dropped; start the give-back. */
+static noinline void damage_report_slow(struct buddy_arena *ba,
+					const struct ba_damage *dmg)
+{
+	if (dmg->what & BA_DMG_POISON)
+		ap_report_invalid(&ba->ap, "poison overwritten in free block",
+				  true, dmg->poison_off);
+	if (dmg->what & BA_DMG_LINK)
+		ap_report_corruption(&ba->ap, "free-list link damaged",
+				     dmg->link_off);
+	if (dmg->what & BA_DMG_HEAD)
+		ap_report_corruption(&ba->ap, "free-list head damaged", 0);
+	if (dmg->what & BA_DMG_IDLE)
+		schedule_work(&ba->reclaim);
+}
+
+static __always_inline void damage_report(struct buddy_arena *ba,
+					  const struct ba_damage *dmg)
+{
+	if (unlikely(dmg->what))
+		damage_report_slow(ba, dmg);
+}
+
+/*
+ * Turn the order-map byte at @m from @old into @new in one atomic step on
+ * its aligned 32-bit word (the map is u32-aligned, see struct
+ * buddy_region), so that of two frees of one block racing without the
+ * arena lock exactly one wins.  Stores to the other bytes of the word,
+ * made under the lock, only make the step retry.  False when the byte is
+ * not @old.
+ */
+static_assert(offsetof(struct buddy_region, map) % sizeof(u32) == 0);
+
+static bool map_claim(u8 *m, u8 old, u8 new)
+{
+	u32 *w = (u32 *)((unsigned long)m & ~3UL);
+	unsigned int i = (unsigned long)m & 3;
+	union { u32 w; u8 b[4]; } cur, want;
+
+	cur.w = READ_ONCE(*w);
+	do {
+		if (cur.b[i] != old)
+			return false;
+		want.w = cur.w;
+		want.b[i] = new;
+	} while (!try_cmpxchg(w, &cur.w, want.w));
+	return true;
+}
+
+/*
+ * The cached block @p of @order in @pc becomes live, for a request rounded
+ * up to a unit, minus one, of @x.  Only its owner writes a held block's
+ * map bytes; the arena lock's holders may read them (as held, then live:
+ * neither is free, so no merge or list check is misled).
+ */
+static __always_inline void pcp_hand_out(struct buddy_arena *ba,
+					 struct ba_pcpu *pc, u8 *p,
+					 unsigned long x, unsigned int order)
+{
+	u8 *m = &ba->fast_map[(p - ba->fast_base) >> ba->min_order];
+	u8 b = BA_LIVE_HEAD | order;
+
+	lockdep_assert_held(&pc->lock);
+	if (unlikely(x & (x + 1))) {
+		unsigned long slack = (BIT(order) - 1 - x) >> ba->min_order;
+
+		/* At most BA_PCP_ORDERS orders above min: one slack byte. */
+		m[1] = slack;
+		pc->slack_units += slack;
+		b |= BA_SLACK;
+	}
+	WRITE_ONCE(*m, b);
+	pc->allocs++;
+}
+
+/*
+ * Put @p of @r, held and out of every count, back on the free lists,
+ * merging it as a free does.
+ */
+static void pcp_put_back_locked(struct buddy_arena *ba, struct buddy_region *r,
+				u8 *p, unsigned int order, struct ba_damage *dmg)
+{
+	lockdep_assert_held(&ba->lock);
+	damage_add(dmg, release_block_locked(ba, r, (p - r->base) >>
+					     ba->min_order, order));
+}
+
+/*
+ * Put the cached blocks @blocks[0..@n) of @order back on the free lists,
+ * merging them as a free does.  They are out of every count already.
+ */
+static void pcp_release_locked(struct buddy_arena *ba, u8 *const *blocks,
+			       unsigned int n, unsigned int order,
+			       struct ba_damage *dmg)
+{
+	struct buddy_region *r = ba->primary;
+	unsigned int i;
+
+	lockdep_assert_held(&ba->lock);
+	for (i = 0; i < n; i++)
+		pcp_put_back_locked(ba, r, blocks[i], order, dmg);
+}
+
+/*
+ * Drain @cpu's cache: every block back on the free lists, under one hold
+ * of the arena lock (at most BA_PCP_ORDERS * BA_PCP_MAX releases).
+ */
+static void pcp_drain_cpu(struct buddy_arena *ba, unsigned int cpu)
+{
+	struct ba_pcpu *pc = per_cpu_ptr(ba->pcp, cpu);
+	struct ba_damage dmg;
+	unsigned long flags;
+	unsigned int k;
+
+	dmg.what = 0;
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	raw_spin_lock(&pc->lock);
+	for (k = 0; k < BA_PCP_ORDERS; k++) {
+		pcp_release_locked(ba, pc->blocks[k], pc->n[k],
+				   ba->min_order + k, &dmg);
+		pc->n[k] = 0;
+	}
+	raw_spin_unlock(&pc->lock);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	damage_report(ba, &dmg);
+}
+
+/*
+ * Drain every CPU's cache, one at a time: before the arena grows or
+ * reports an allocation failure, on destroy.  Entered without the lock.
+ */
+static void pcp_drain_all(struct buddy_arena *ba)
+{
+	unsigned int cpu;
+
+	if (ba->pcp_end == ba->min_order)
+		return;
+	for_each_possible_cpu(cpu)
+		pcp_drain_cpu(ba, cpu);
+}
+
+/*
+ * Take every CPU's cache lock, with the arena lock held, for a snapshot
+ * of the caches that no fast path changes meanwhile (stats, the
+ * invariant walk).  One lockdep entry for all of them: see nest_lock.
+ */
+static void pcp_lock_all(struct buddy_arena *ba)
+{
+	unsigned int cpu;
+
+	lockdep_assert_held(&ba->lock);
+	for_each_possible_cpu(cpu)
+		raw_spin_lock_nest_lock(&per_cpu_ptr(ba->pcp, cpu)->lock,
+					&ba->lock);
+}
+
+static void pcp_unlock_all(struct buddy_arena *ba)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		raw_spin_unlock(&per_cpu_ptr(ba->pcp, cpu)->lock);
+}
+
+/*
+ * A free into this CPU's cache of @ptr, a block of the primary region at
+ * unit @idx whose map byte was seen as @b: live, of a cached order.  The
+ * byte turns held in one atomic step before anything else is written, so
+ * a second free of the block, racing or later, is refused; then its slack
+ * goes, its KASAN shadow is poisoned (the cache holds poisoned blocks
+ * only) and it is pushed.  A full cache first gives its BA_PCP_BATCH
+ * oldest blocks back to the free lists, under the arena lock.  False,
+ * with nothing changed, when the step lost (a racing free won) or the
+ * map's canaries are smashed: the locked path refuses the free.
+ */
+static bool pcp_free(struct buddy_arena *ba, u8 *ptr, unsigned long idx,
+		     u8 b)
+{
+	unsigned int order = b & BA_ORDER, k = order - ba->min_order;
+	u8 *m = &ba->fast_map[idx];
+	unsigned long slack = 0, flags;
+	struct ba_damage dmg;
+	struct ba_pcpu *pc;
+
+	if (unlikely(!canaries_ok(ba->primary)) ||
+	    !map_claim(m, b, BA_HELD | order))
+		return false;
+	if (b & BA_SLACK) {
+		slack = m[1];
+		m[1] = 0;
+	}
+	ap_kasan_free(ptr, BIT(order));
+
+	pc = raw_cpu_ptr(ba->pcp);
+	raw_spin_lock_irqsave(&pc->lock, flags);
+	if (likely(pc->n[k] < BA_PCP_MAX)) {
+		pc->blocks[k][pc->n[k]++] = ptr;
+		pc->frees++;
+		pc->slack_units -= slack;
+		raw_spin_unlock_irqrestore(&pc->lock, flags);
+		return true;
+	}
+	raw_spin_unlock_irqrestore(&pc->lock, flags);
+
+	dmg.what = 0;
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	/* Interrupts are off: this CPU's cache until the lock is dropped. */
+	pc = this_cpu_ptr(ba->pcp);
+	raw_spin_lock(&pc->lock);
+	if (pc->n[k] == BA_PCP_MAX) {
+		pcp_release_locked(ba, pc->blocks[k], BA_PCP_BATCH, order, &dmg);
+		pc->n[k] -= BA_PCP_BATCH;
+		memmove(pc->blocks[k], pc->blocks[k] + BA_PCP_BATCH,
+			pc->n[k] * sizeof(pc->blocks[k][0]));
+	}
+	pc->blocks[k][pc->n[k]++] = ptr;
+	pc->frees++;
+	pc->slack_units -= slack;
+	raw_spin_unlock(&pc->lock);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	damage_report(ba, &dmg);
+	return true;
+}
+
+/* Pop a block of @order < pcp_end from this CPU's cache, or NULL. */
+static __always_inline u8 *pcp_alloc(struct buddy_arena *ba, unsigned long x,
+				     unsigned int order)
+{
+	unsigned int k = order - ba->min_order, n;
+	struct ba_pcpu *pc = raw_cpu_ptr(ba->pcp);
+	unsigned long flags;
+	u8 *p = NULL;
+
+	raw_spin_lock_irqsave(&pc->lock, flags);
+	n = pc->n[k];
+	if (likely(n)) {
+		p = pc->blocks[k][--n];
+		pc->n[k] = n;
+		pcp_hand_out(ba, pc, p, x, order);
+	}
+	raw_spin_unlock_irqrestore(&pc->lock, flags);
+	return p;
+}
+
+static void *alloc_general_locked(struct buddy_arena *ba, unsigned long x,
+				  gfp_t gfp, unsigned long flags);
+
+/*
+ * This CPU's cache of @order is empty: refill it with up to BA_PCP_BATCH
+ * blocks of the primary region under one hold of the arena lock, in the
+ * order the free lists give them (the first taken is handed out first),
+ * and hand one out.  A block of another region stops the refill and goes
+ * back; with nothing cached, the general path takes over (it drains every
+ * cache before it grows or fails).  A damaged list met on the first take
+ * fails the allocation, as on the general path.
+ */
+static noinline void *pcp_refill(struct buddy_arena *ba, unsigned long x,
+				 unsigned int order, gfp_t gfp)
+{
+	unsigned int k = order - ba->min_order, n, i;
+	struct buddy_region *r = NULL;
+	struct ba_damage dmg;
+	unsigned long flags;
+	struct ba_pcpu *pc;
+	u8 *p = NULL, **s;
+
+	dmg.what = 0;
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	pc = this_cpu_ptr(ba->pcp);
+	raw_spin_lock(&pc->lock);
+	s = pc->blocks[k];
+	/* An interrupt (or the CPU we ran on before) may have filled it. */
+	n = pc->n[k];
+	if (!n) {
+		for (; n < BA_PCP_BATCH; n++) {
+			p = take_block_locked(ba, order, &r, &dmg);
+			if (IS_ERR_OR_NULL(p))
+				break;
+			if (r != ba->primary) {
+				pcp_put_back_locked(ba, r, p, order, &dmg);
+				break;
+			}
+			r->map[(p - r->base) >> ba->min_order] = BA_HELD | order;
+			s[n] = p;
+		}
+		/* The first taken on top. */
+		for (i = 0; i < n / 2; i++)
+			swap(s[i], s[n - 1 - i]);
+	}
+	if (n) {
+		p = s[--n];
+		pc->n[k] = n;
+		pcp_hand_out(ba, pc, p, x, order);
+		raw_spin_unlock(&pc->lock);
+		raw_spin_unlock_irqrestore(&ba->lock, flags);
+		damage_report(ba, &dmg);
+		return p;
+	}
+	raw_spin_unlock(&pc->lock);
+	if (IS_ERR(p)) {
+		ba->failures++;
+		raw_spin_unlock_irqrestore(&ba->lock, flags);
+		damage_report(ba, &dmg);
+		return NULL;
+	}
+	/* Nothing to report: the first take found no block of the primary region. */
+	return alloc_general_locked(ba, x, gfp, flags);
+}
+
+/*
+ * CPU hotplug: a CPU that is dead drains its cache, from the CPU that took
+ * it down.  One multi-instance state for all arenas, set up with the
+ * module; -1 when there is none (then no CPU goes down, or the arena
+ * drains before it grows or fails all the same).
+ */
+static int ba_cpuhp_state = -1;
+
+static int ba_cpu_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct buddy_arena *ba = hlist_entry(node, struct buddy_arena,
+					     cpuhp_node);
+
+	pcp_drain_cpu(ba, cpu);
+	return 0;
+}
+
+/**
+ * buddy_arena_cpuhp_init() - set up the CPU hotplug state of the arenas
+ *
+ * Called once at module load, before any arena is created.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or the -errno of cpuhp_setup_state_multi().
+ */
+int buddy_arena_cpuhp_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN,
+				      "allocpools/buddy:dead", NULL,
+				      ba_cpu_dead);
+	if (ret < 0)
+		return ret;
+	ba_cpuhp_state = ret;
+	return 0;
+}
+
+/**
+ * buddy_arena_cpuhp_exit() - remove what buddy_arena_cpuhp_init() set up
+ *
+ * Context: process context, at module unload, once every arena is gone.
+ */
+void buddy_arena_cpuhp_exit(void)
+{
+	if (ba_cpuhp_state < 0)
+		return;
+	cpuhp_remove_multi_state(ba_cpuhp_state);
+	ba_cpuhp_state = -1;
+}
+
+/*
+ * The per-CPU caches, and the orders they hold: none in poison mode (every
+ * block is poisoned and checked on the general paths), none at max_order
+ * (so a region's own list is never cached from), none above 2^BA_PCP_TOP.
+ */
+static int pcp_init(struct buddy_arena *ba)
+{
+	unsigned int cpu, end;
+
+	ba->pcp = alloc_percpu(struct ba_pcpu);
+	if (!ba->pcp)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		raw_spin_lock_init(&per_cpu_ptr(ba->pcp, cpu)->lock);
+	end = min_t(unsigned int, ba->min_order + BA_PCP_ORDERS,
+		    min_t(unsigned int, ba->max_order, BA_PCP_TOP + 1));
+	ba->pcp_end = ba->min_order;
+	if (!(ba->flags & BUDDY_ARENA_POISON) && end > ba->min_order)
+		ba->pcp_end = end;
+	return 0;
+}
+
 static bool order_args_valid(unsigned int min_order, unsigned int max_order)
 {
 	return min_order >= BUDDY_ARENA_MIN_ORDER && min_order <= max_order &&
@@ -1364,6 +1835,9 @@ struct buddy_arena *buddy_arena_create(const char *name, size_t size,
 		goto free_arena;
 	}
 	ba->grow_size = size;
+	ret = pcp_init(ba);
+	if (ret)
+		goto free_arena;
 
 	mutex_lock(&ba->grow_lock);
 	ret = add_region(ba, size, true, GFP_KERNEL);
@@ -1373,15 +1847,26 @@ struct buddy_arena *buddy_arena_create(const char *name, size_t size,
 			name, size);
 		goto free_arena;
 	}
+	if (ba_cpuhp_state >= 0) {
+		ret = cpuhp_state_add_instance_nocalls(ba_cpuhp_state,
+						       &ba->cpuhp_node);
+		if (ret)
+			goto free_region;
+	}
 	ret = ap_pool_register(&ba->ap, &buddy_kind, name);
 	if (ret)
-		goto free_region;
+		goto remove_cpuhp;
 	return ba;
 
+remove_cpuhp:
+	if (ba_cpuhp_state >= 0)
+		cpuhp_state_remove_instance_nocalls(ba_cpuhp_state,
+						    &ba->cpuhp_node);
 free_region:
 	region_free(ba->regions[0]);
 	kfree(ba->regions);
 free_arena:
+	free_percpu(ba->pcp);
 	mutex_destroy(&ba->grow_lock);
 	kfree(ba);
 	return ERR_PTR(ret);
@@ -1401,18 +1886,30 @@ EXPORT_SYMBOL_NS_GPL(buddy_arena_create, ALLOCPOOLS_NS);
  */
 void buddy_arena_destroy(struct buddy_arena *ba)
 {
-	unsigned int i;
+	unsigned int i, cpu;
 
 	if (IS_ERR_OR_NULL(ba))
 		return;
 	might_sleep();
 	ap_pool_unregister(&ba->ap);
+	if (ba_cpuhp_state >= 0)
+		cpuhp_state_remove_instance_nocalls(ba_cpuhp_state,
+						    &ba->cpuhp_node);
 	cancel_work_sync(&ba->reclaim);
+	/* Every cached block back on the lists, every count in the arena's. */
+	pcp_drain_all(ba);
+	for_each_possible_cpu(cpu) {
+		struct ba_pcpu *pc = per_cpu_ptr(ba->pcp, cpu);
+
+		ba->allocs += pc->allocs;
+		ba->frees += pc->frees;
+	}
 	if (ba->allocs != ba->frees)
 		ap_warn_live(&ba->ap, ba->allocs - ba->frees);
 	for (i = 0; i < ba->nr_regions; i++)
 		region_free(ba->regions[i]);
 	kfree(ba->regions);
+	free_percpu(ba->pcp);
 	mutex_destroy(&ba->grow_lock);
 	kfree(ba);
 }
@@ -1450,37 +1947,6 @@ int buddy_arena_add_region(struct buddy_arena *ba, size_t size)
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_add_region, ALLOCPOOLS_NS);
-
-/* Add what release_block_locked() returned to @dmg. */
-static void damage_add(struct ba_damage *dmg, unsigned long found)
-{
-	dmg->what |= found & (BA_DMG_LINK | BA_DMG_IDLE);
-	if (found & BA_DMG_LINK)
-		dmg->link_off = found >> BA_DMG_SHIFT;
-}
-
-/* Report what a call found once the lock is dropped; start the give-back. */
-static noinline void damage_report_slow(struct buddy_arena *ba,
-					const struct ba_damage *dmg)
-{
-	if (dmg->what & BA_DMG_POISON)
-		ap_report_invalid(&ba->ap, "poison overwritten in free block",
-				  true, dmg->poison_off);
-	if (dmg->what & BA_DMG_LINK)
-		ap_report_corruption(&ba->ap, "free-list link damaged",
-				     dmg->link_off);
-	if (dmg->what & BA_DMG_HEAD)
-		ap_report_corruption(&ba->ap, "free-list head damaged", 0);
-	if (dmg->what & BA_DMG_IDLE)
-		schedule_work(&ba->reclaim);
-}
-
-static __always_inline void damage_report(struct buddy_arena *ba,
-					  const struct ba_damage *dmg)
-{
-	if (unlikely(dmg->what))
-		damage_report_slow(ba, dmg);
-}
 
 /* A request no block can satisfy: counted, never queued for growth. */
 static noinline void *alloc_refused(struct buddy_arena *ba)
@@ -1619,6 +2085,13 @@ static noinline void *alloc_general_locked(struct buddy_arena *ba,
 	lockdep_assert_held(&ba->lock);
 	dmg.what = 0;
 	p = take_block_locked(ba, order, &r, &dmg);
+	if (!p && ba->pcp_end != ba->min_order) {
+		/* The caches' blocks first, merged: then growth, or failure. */
+		raw_spin_unlock_irqrestore(&ba->lock, flags);
+		pcp_drain_all(ba);
+		raw_spin_lock_irqsave(&ba->lock, flags);
+		p = take_block_locked(ba, order, &r, &dmg);
+	}
 	if (IS_ERR_OR_NULL(p) || unlikely(ba->flags & BUDDY_ARENA_POISON))
 		return alloc_finish_unlock(ba, p, r, order, slack, gfp, flags,
 					   &dmg);
@@ -1753,6 +2226,12 @@ void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 		return alloc_refused(ba);
 	if (ap_should_fail(&ba->ap, size))
 		return NULL;
+	if (order < ba->pcp_end) {
+		block = (struct ba_link *)pcp_alloc(ba, x, order);
+		if (unlikely(!block))
+			block = pcp_refill(ba, x, order, gfp);
+		goto out;
+	}
 
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	/*
@@ -1806,12 +2285,25 @@ void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 	return block;
 slow:
 	block = alloc_slow_locked(ba, x, gfp, flags);
+out:
 	if (block)
 		ap_kasan_alloc(block, size, BIT(__fls(x) + 1));
 	ap_trace_alloc(&ba->ap, block, size, ba_where, _RET_IP_);
 	return block;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_alloc, ALLOCPOOLS_NS);
+
+/*
+ * Whether the map byte @b of @r, live, is of a block that only
+ * pcp_free() may free: a free of it on the locked path saw it held (or
+ * lost the race to claim it), so it is a second free, refused: the block
+ * is live again only because it has been handed out again since.
+ */
+static __always_inline bool cached_live(const struct buddy_arena *ba,
+					const struct buddy_region *r, u8 b)
+{
+	return r == ba->primary && (b & BA_ORDER) < ba->pcp_end;
+}
 
 /* Why @ptr is not a live block of @r: for the report. */
 static const char *bad_free_reason_locked(struct buddy_arena *ba,
@@ -1830,10 +2322,10 @@ static const char *bad_free_reason_locked(struct buddy_arena *ba,
 	if (!(b & BA_HEAD))
 		return "interior pointer";
 	if ((b & (BA_LIVE | BA_SLACK)) == BA_SLACK)
-		return "double free of a block being freed or cut off";
+		return "double free of a block cached, being freed or cut off";
 	if (!(b & BA_LIVE))
 		return "double free or free of a free block";
-	return NULL;
+	return "double free racing another free";
 }
 
 /*
@@ -1915,7 +2407,8 @@ static noinline int free_slow_locked(struct buddy_arena *ba, void *ptr,
 	off = (u8 *)ptr - r->base;
 	if (unlikely((off & ba->unit_mask) ||
 		     r->map[off >> ba->min_order] < BA_LIVE_HEAD ||
-		     !canaries_ok(r))) {
+		     !canaries_ok(r) ||
+		     cached_live(ba, r, r->map[off >> ba->min_order]))) {
 		why = bad_free_reason_locked(ba, r, ptr);
 		ba->invalid_frees++;
 		raw_spin_unlock_irqrestore(&ba->lock, flags);
@@ -1951,15 +2444,24 @@ int buddy_arena_free(struct buddy_arena *ba, void *ptr)
 	if (unlikely(!ptr))
 		return 0;
 	ap_trace_free(&ba->ap, ptr, ba_where, _RET_IP_);
-	raw_spin_lock_irqsave(&ba->lock, flags);
 	/* One comparison: in the primary region, aligned to a unit. */
 	idx = unit_index((unsigned long)ptr - (unsigned long)ba->fast_base,
 			 min);
+	if (likely(idx < ba->fast_units)) {
+		/* A live block of a cached order: this CPU's cache takes it. */
+		b = READ_ONCE(ba->fast_map[idx]);
+		if (b >= BA_LIVE_HEAD && (b & BA_ORDER) < ba->pcp_end &&
+		    likely(pcp_free(ba, ptr, idx, b)))
+			return 0;
+	}
+	raw_spin_lock_irqsave(&ba->lock, flags);
 	if (unlikely(idx >= ba->fast_units))
 		return free_slow_locked(ba, ptr, flags);
 	r = ba->primary;
 	b = r->map[idx];
-	if (unlikely(b < BA_LIVE_HEAD || !canaries_ok(r)))
+	/* Of a cached order, the free was refused above: see cached_live(). */
+	if (unlikely(b < BA_LIVE_HEAD || !canaries_ok(r) ||
+		     (b & BA_ORDER) < ba->pcp_end))
 		return free_slow_locked(ba, ptr, flags);
 	order = b & BA_ORDER;
 	/*
@@ -2048,7 +2550,10 @@ static int frag_index(const struct buddy_arena_stats *st)
  * @ba: the arena
  * @st: filled in
  *
- * free_blocks and free_bytes count the blocks on the free lists.
+ * free_blocks and free_bytes count the blocks on the free lists and those
+ * in the per-CPU caches (free, but not merged until a cache drains;
+ * largest_free counts them too).  The caches are read under their locks
+ * with the arena's, so the snapshot is exact whatever runs meanwhile.
  * allocated_bytes is the rest of the arena: the live blocks, and the
  * blocks held, which are neither free nor live: those in transit (a free,
  * or an allocation's poison check, under way in another context) and
@@ -2068,30 +2573,43 @@ static int frag_index(const struct buddy_arena_stats *st)
 void buddy_arena_stats(struct buddy_arena *ba, struct buddy_arena_stats *st)
 {
 	unsigned long flags, slack, held;
-	unsigned int k;
+	unsigned int k, cpu;
 
 	memset(st, 0, sizeof(*st));
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	st->size = ba->size;
-	st->largest_free = ba->avail ? BIT(__fls(ba->avail)) : 0;
 	st->regions = ba->nr_regions;
 	st->min_order = ba->min_order;
 	st->max_order = ba->max_order;
-	st->live_blocks = ba->allocs - ba->frees;
 	for (k = 0; k < BUDDY_ARENA_ORDERS; k++)
 		st->free_blocks[k] = ba->orders[k].nr_free;
 	slack = ba->slack_units;
 	held = ba->held_units;
 	st->allocs = ba->allocs;
 	st->frees = ba->frees;
+	pcp_lock_all(ba);
+	for_each_possible_cpu(cpu) {
+		struct ba_pcpu *pc = per_cpu_ptr(ba->pcp, cpu);
+
+		for (k = 0; k < BA_PCP_ORDERS; k++)
+			st->free_blocks[ba->min_order + k] += pc->n[k];
+		slack += pc->slack_units;
+		st->allocs += pc->allocs;
+		st->frees += pc->frees;
+	}
+	pcp_unlock_all(ba);
+	st->live_blocks = st->allocs - st->frees;
 	st->failures = ba->failures;
 	st->invalid_frees = ba->invalid_frees;
 	st->corruptions = ba->corruptions;
 	st->injected = ap_injected(&ba->ap);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 
-	for (k = st->min_order; k <= st->max_order; k++)
+	for (k = st->min_order; k <= st->max_order; k++) {
 		st->free_bytes += st->free_blocks[k] << k;
+		if (st->free_blocks[k])
+			st->largest_free = BIT(k);
+	}
 	st->allocated_bytes = st->size - st->free_bytes;
 	st->requested_bytes = st->allocated_bytes -
 			      ((slack + held) << st->min_order);
@@ -2140,6 +2658,73 @@ static int check_list_locked(struct buddy_arena *ba, struct ba_link *head,
 }
 
 /*
+ * Whether the @i-th block of @cpu's cache of order min_order + @k is held
+ * and of that order in the primary region's map, and in no other place of
+ * the caches before it.
+ */
+static bool __maybe_unused cached_ok_locked(struct buddy_arena *ba,
+					    unsigned int cpu, unsigned int k,
+					    unsigned int i)
+{
+	u8 *p = per_cpu_ptr(ba->pcp, cpu)->blocks[k][i];
+	unsigned int other, j, n;
+
+	if (!tagged_in(ba->primary, p, ba->min_order,
+		       BA_HELD | (ba->min_order + k)))
+		return false;
+	for_each_possible_cpu(other) {
+		struct ba_pcpu *o = per_cpu_ptr(ba->pcp, other);
+
+		if (other > cpu)
+			break;
+		n = other == cpu ? i : o->n[k];
+		for (j = 0; j < n; j++)
+			if (o->blocks[k][j] == p)
+				return false;
+	}
+	return true;
+}
+
+/*
+ * Every CPU's cache: blocks of the primary region, each at most once in
+ * all caches, held and of the cache's order in the map.  Their units go
+ * in *@cached; the caches' allocations less their frees in *@live and
+ * their slack in *@slack.  O((nr_cpus * BA_PCP_ORDERS * BA_PCP_MAX)^2),
+ * for the tests.
+ */
+static bool __maybe_unused check_caches_locked(struct buddy_arena *ba,
+					       unsigned long *cached,
+					       u64 *live, unsigned long *slack)
+{
+	unsigned int cpu, k, i;
+	bool ok = true;
+
+	lockdep_assert_held(&ba->lock);
+	*cached = 0;
+	*live = 0;
+	*slack = 0;
+	pcp_lock_all(ba);
+	for_each_possible_cpu(cpu) {
+		struct ba_pcpu *pc = per_cpu_ptr(ba->pcp, cpu);
+
+		*live += pc->allocs - pc->frees;
+		*slack += pc->slack_units;
+		for (k = 0; k < BA_PCP_ORDERS && ok; k++) {
+			ok = pc->n[k] <= BA_PCP_MAX &&
+			     (!pc->n[k] || ba->min_order + k < ba->pcp_end);
+			for (i = 0; i < pc->n[k] && ok; i++)
+				ok = cached_ok_locked(ba, cpu, k, i);
+			if (!ok)
+				pr_err("check: cpu %u order %u: %u cached, a block not held or cached twice\n",
+				       cpu, ba->min_order + k, pc->n[k]);
+			*cached += (unsigned long)pc->n[k] << k;
+		}
+	}
+	pcp_unlock_all(ba);
+	return ok;
+}
+
+/*
  * Walk every block of every region and check the whole arena against its
  * counters, free lists and order bitmap; log the first thing that is wrong.
  * Tests call it after every mutation: O(size / 2^min_order) under the lock.
@@ -2153,11 +2738,15 @@ static bool __maybe_unused check_arena_locked(struct buddy_arena *ba,
 	size_t total = 0, off, unit = BIT(ba->min_order);
 	unsigned long live = 0, avail = 0, slack = 0, held = 0, n;
 	unsigned long free_units = 0, listed_units = 0, nr_top = 0;
+	unsigned long cached, pcp_slack;
 	unsigned int i, k, min = ba->min_order, max = ba->max_order;
 	bool primary, lists_ok = true;
+	u64 pcp_live;
 	int ret;
 
 	lockdep_assert_held(&ba->lock);
+	if (!check_caches_locked(ba, &cached, &pcp_live, &pcp_slack))
+		return false;
 	for (i = 0; i < ba->nr_regions; i++) {
 		struct buddy_region *r = ba->regions[i];
 		size_t rfree = 0;
@@ -2293,12 +2882,15 @@ static bool __maybe_unused check_arena_locked(struct buddy_arena *ba,
 		if (ba->orders[k].nr_free)
 			avail |= BIT(k);
 	if (avail != ba->avail || total != ba->size ||
-	    live != ba->allocs - ba->frees || slack != ba->slack_units ||
-	    (lists_ok && held + free_units - listed_units != ba->held_units)) {
-		pr_err("check: counters: avail %#lx/%#lx size %zu/%zu live %lu/%llu slack %lu/%lu held %lu+%lu/%lu\n",
+	    live != ba->allocs - ba->frees + pcp_live ||
+	    slack != ba->slack_units + pcp_slack ||
+	    (lists_ok &&
+	     held + free_units - listed_units != ba->held_units + cached)) {
+		pr_err("check: counters: avail %#lx/%#lx size %zu/%zu live %lu/%llu slack %lu/%lu held %lu+%lu/%lu+%lu\n",
 		       avail, ba->avail, total, ba->size, live,
-		       ba->allocs - ba->frees, slack, ba->slack_units, held,
-		       free_units - listed_units, ba->held_units);
+		       ba->allocs - ba->frees + pcp_live, slack,
+		       ba->slack_units + pcp_slack, held,
+		       free_units - listed_units, ba->held_units, cached);
 		return false;
 	}
 	return true;
