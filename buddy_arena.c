@@ -245,10 +245,15 @@
  * per order at most, moved to and from the free lists BA_PCP_BATCH at a
  * time under one hold of the arena lock.
  */
-#define BA_PCP_ORDERS	4
+#define BA_PCP_ORDERS	9
 #define BA_PCP_TOP	12
 #define BA_PCP_MAX	32
 #define BA_PCP_BATCH	16
+#define BA_PCP_BATCH_SHIFT	4
+static_assert(BA_PCP_BATCH == 1 << BA_PCP_BATCH_SHIFT);
+static_assert(BA_PCP_MAX >= 2 * BA_PCP_BATCH);
+/* A cached block's slack fits the one byte the fast paths write. */
+static_assert(BA_PCP_ORDERS - 1 <= BA_SLACK_NARROW);
 
 /**
  * struct ba_link - the list links a free block keeps in its first bytes
@@ -280,17 +285,26 @@ struct ba_order {
 };
 
 /**
+ * struct ba_pcp_stack - one CPU's cached free blocks of one order
+ * @n: the blocks in @blocks
+ * @blocks: free blocks of the primary region, the most recently freed on
+ *	top (@blocks[@n - 1])
+ */
+struct ba_pcp_stack {
+	unsigned int n;
+	u8 *blocks[BA_PCP_MAX];
+};
+
+/**
  * struct ba_pcpu - one CPU's cache of free blocks of the lowest orders
  * @lock: guards everything below; taken alone on the fast paths, inside the
  *	arena lock everywhere else
- * @n: per cached order, the blocks in @blocks
  * @slack_units: the slack added by allocations from this cache less the
  *	slack taken by frees into it (wraps; only the sum over all CPUs and
  *	the arena's own count means anything)
  * @allocs: allocations served from this cache
  * @frees: frees into this cache
- * @blocks: per cached order, a stack of free blocks of the primary region,
- *	the most recently freed on top
+ * @st: per cached order, from min_order up, its stack of free blocks
  *
  * An array in the per-CPU area, out of any client's reach: a cached block
  * holds no link, and nothing is read from it.  Its order-map byte says
@@ -298,11 +312,10 @@ struct ba_order {
  */
 struct ba_pcpu {
 	raw_spinlock_t lock;	/* guards the cache */
-	unsigned int n[BA_PCP_ORDERS];
 	unsigned long slack_units;
 	u64 allocs;
 	u64 frees;
-	u8 *blocks[BA_PCP_ORDERS][BA_PCP_MAX];
+	struct ba_pcp_stack st[BA_PCP_ORDERS];
 };
 
 /**
@@ -1397,17 +1410,22 @@ static __always_inline void damage_report(struct buddy_arena *ba,
 }
 
 /*
- * Turn the order-map byte at @m from @old into @new in one atomic step on
- * its aligned 32-bit word (the map is u32-aligned, see struct
- * buddy_region), so that of two frees of one block racing without the
- * arena lock exactly one wins.  Stores to the other bytes of the word,
- * made under the lock, only make the step retry.  False when the byte is
- * not @old.
+ * Turn the order-map byte at @m from @old into @new in one atomic step,
+ * so that of two frees of one block racing without the arena lock exactly
+ * one wins; false when the byte is not @old.  A byte cmpxchg where the
+ * architecture has one (x86, arm64; userspace); elsewhere a cmpxchg on the
+ * byte's aligned 32-bit word (the map is u32-aligned, see struct
+ * buddy_region), where stores to the other bytes of the word, made under
+ * the lock, only make the step retry.
  */
 static_assert(offsetof(struct buddy_region, map) % sizeof(u32) == 0);
 
-static bool map_claim(u8 *m, u8 old, u8 new)
+static __always_inline bool map_claim(u8 *m, u8 old, u8 new)
 {
+#if defined(CONFIG_X86) || defined(CONFIG_ARM64) || defined(_AP_SHIM_H)
+	/* One byte on its own where the architecture has a byte cmpxchg. */
+	return try_cmpxchg(m, &old, new);
+#else
 	u32 *w = (u32 *)((unsigned long)m & ~3UL);
 	unsigned int i = (unsigned long)m & 3;
 	union { u32 w; u8 b[4]; } cur, want;
@@ -1420,6 +1438,7 @@ static bool map_claim(u8 *m, u8 old, u8 new)
 		want.b[i] = new;
 	} while (!try_cmpxchg(w, &cur.w, want.w));
 	return true;
+#endif
 }
 
 /*
@@ -1439,7 +1458,7 @@ static __always_inline void pcp_hand_out(struct buddy_arena *ba,
 	if (unlikely(x & (x + 1))) {
 		unsigned long slack = (BIT(order) - 1 - x) >> ba->min_order;
 
-		/* At most BA_PCP_ORDERS orders above min: one slack byte. */
+		/* At most BA_SLACK_NARROW orders above min: one slack byte. */
 		m[1] = slack;
 		pc->slack_units += slack;
 		b |= BA_SLACK;
@@ -1477,6 +1496,43 @@ static void pcp_release_locked(struct buddy_arena *ba, u8 *const *blocks,
 }
 
 /*
+ * Give the BA_PCP_BATCH oldest blocks of @pc's full cache of order
+ * min_order + @k back to the free lists, merging them as frees do, and
+ * move the rest down.  When they are the whole of one aligned block of
+ * BA_PCP_BATCH times their size (a refill's carve come back, as after a
+ * burst of allocations freed in turn), that block is released at once:
+ * the BA_PCP_BATCH - 1 merges the frees would make, done by clearing their
+ * map bytes.  The blocks are distinct (no block is ever cached twice), so
+ * BA_PCP_BATCH of them inside one such block are all of it.
+ */
+static void pcp_flush_locked(struct buddy_arena *ba, struct ba_pcpu *pc,
+			     unsigned int k, struct ba_damage *dmg)
+{
+	unsigned int min = ba->min_order, order = min + k;
+	unsigned int group = order + BA_PCP_BATCH_SHIFT, i;
+	u8 **s = pc->st[k].blocks;
+	unsigned long first = s[0] - ba->fast_base;
+
+	lockdep_assert_held(&ba->lock);
+	lockdep_assert_held(&pc->lock);
+	for (i = 1; i < BA_PCP_BATCH; i++)
+		if (((s[i] - ba->fast_base) ^ first) >> group)
+			break;
+	if (i == BA_PCP_BATCH && group <= ba->max_order) {
+		for (i = 0; i < BA_PCP_BATCH; i++)
+			ba->fast_map[(s[i] - ba->fast_base) >> min] = 0;
+		first &= ~(BIT(group) - 1);
+		damage_add(dmg, release_block_locked(ba, ba->primary,
+						     first >> min, group));
+	} else {
+		pcp_release_locked(ba, s, BA_PCP_BATCH, order, dmg);
+	}
+	/* BA_PCP_MAX is twice BA_PCP_BATCH: the newest half moves down. */
+	memcpy(s, s + BA_PCP_BATCH, BA_PCP_BATCH * sizeof(*s));
+	pc->st[k].n = BA_PCP_BATCH;
+}
+
+/*
  * Drain @cpu's cache: every block back on the free lists, under one hold
  * of the arena lock (at most BA_PCP_ORDERS * BA_PCP_MAX releases).
  */
@@ -1491,9 +1547,9 @@ static void pcp_drain_cpu(struct buddy_arena *ba, unsigned int cpu)
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	raw_spin_lock(&pc->lock);
 	for (k = 0; k < BA_PCP_ORDERS; k++) {
-		pcp_release_locked(ba, pc->blocks[k], pc->n[k],
+		pcp_release_locked(ba, pc->st[k].blocks, pc->st[k].n,
 				   ba->min_order + k, &dmg);
-		pc->n[k] = 0;
+		pc->st[k].n = 0;
 	}
 	raw_spin_unlock(&pc->lock);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
@@ -1537,29 +1593,75 @@ static void pcp_unlock_all(struct buddy_arena *ba)
 		raw_spin_unlock(&per_cpu_ptr(ba->pcp, cpu)->lock);
 }
 
+static noinline int free_slow_locked(struct buddy_arena *ba, void *ptr,
+				     unsigned long flags);
+
+/*
+ * pcp_free() lost its claim, or found the map's canaries smashed: the
+ * locked path refuses the free and says why.
+ */
+static noinline int pcp_free_refused(struct buddy_arena *ba, void *ptr)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	return free_slow_locked(ba, ptr, flags);
+}
+
+/*
+ * pcp_free() found this CPU's cache of @order full: under the arena lock
+ * its BA_PCP_BATCH oldest blocks go back (pcp_flush_locked()), then @ptr,
+ * claimed and out of the live counts but for this cache's, is pushed.
+ */
+static noinline void pcp_free_flush(struct buddy_arena *ba, u8 *ptr,
+				    unsigned int order, unsigned long slack)
+{
+	unsigned int k = order - ba->min_order;
+	struct ba_pcp_stack *st;
+	struct ba_damage dmg;
+	struct ba_pcpu *pc;
+	unsigned long flags;
+
+	dmg.what = 0;
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	/* Interrupts are off: this CPU's cache until the lock is dropped. */
+	pc = this_cpu_ptr(ba->pcp);
+	raw_spin_lock(&pc->lock);
+	st = &pc->st[k];
+	if (st->n == BA_PCP_MAX)
+		pcp_flush_locked(ba, pc, k, &dmg);
+	st->blocks[st->n++] = ptr;
+	pc->frees++;
+	pc->slack_units -= slack;
+	raw_spin_unlock(&pc->lock);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	damage_report(ba, &dmg);
+}
+
 /*
  * A free into this CPU's cache of @ptr, a block of the primary region at
  * unit @idx whose map byte was seen as @b: live, of a cached order.  The
  * byte turns held in one atomic step before anything else is written, so
  * a second free of the block, racing or later, is refused; then its slack
  * goes, its KASAN shadow is poisoned (the cache holds poisoned blocks
- * only) and it is pushed.  A full cache first gives its BA_PCP_BATCH
- * oldest blocks back to the free lists, under the arena lock.  False,
- * with nothing changed, when the step lost (a racing free won) or the
- * map's canaries are smashed: the locked path refuses the free.
+ * only) and it is pushed.  When the step loses (a racing free won, or the
+ * block is no longer what @b says) or the map's canaries are smashed,
+ * nothing is written and the locked path refuses the free.  Out of line,
+ * so that buddy_arena_free()'s own locked path keeps its few registers.
  */
-static bool pcp_free(struct buddy_arena *ba, u8 *ptr, unsigned long idx,
-		     u8 b)
+static noinline int pcp_free(struct buddy_arena *ba, u8 *ptr,
+			     unsigned long idx, u8 b)
 {
-	unsigned int order = b & BA_ORDER, k = order - ba->min_order;
+	unsigned int order = b & BA_ORDER;
 	u8 *m = &ba->fast_map[idx];
 	unsigned long slack = 0, flags;
-	struct ba_damage dmg;
+	struct ba_pcp_stack *st;
 	struct ba_pcpu *pc;
 
-	if (unlikely(!canaries_ok(ba->primary)) ||
-	    !map_claim(m, b, BA_HELD | order))
-		return false;
+	if (unlikely(!canaries_ok(ba->primary) ||
+		     !map_claim(m, b, BA_HELD | order)))
+		return pcp_free_refused(ba, ptr);
+	/* The block is this free's alone: only its claimer writes its bytes. */
 	if (b & BA_SLACK) {
 		slack = m[1];
 		m[1] = 0;
@@ -1568,57 +1670,120 @@ static bool pcp_free(struct buddy_arena *ba, u8 *ptr, unsigned long idx,
 
 	pc = raw_cpu_ptr(ba->pcp);
 	raw_spin_lock_irqsave(&pc->lock, flags);
-	if (likely(pc->n[k] < BA_PCP_MAX)) {
-		pc->blocks[k][pc->n[k]++] = ptr;
-		pc->frees++;
-		pc->slack_units -= slack;
+	st = &pc->st[order - ba->min_order];
+	if (unlikely(st->n == BA_PCP_MAX)) {
 		raw_spin_unlock_irqrestore(&pc->lock, flags);
-		return true;
+		pcp_free_flush(ba, ptr, order, slack);
+		return 0;
 	}
-	raw_spin_unlock_irqrestore(&pc->lock, flags);
-
-	dmg.what = 0;
-	raw_spin_lock_irqsave(&ba->lock, flags);
-	/* Interrupts are off: this CPU's cache until the lock is dropped. */
-	pc = this_cpu_ptr(ba->pcp);
-	raw_spin_lock(&pc->lock);
-	if (pc->n[k] == BA_PCP_MAX) {
-		pcp_release_locked(ba, pc->blocks[k], BA_PCP_BATCH, order, &dmg);
-		pc->n[k] -= BA_PCP_BATCH;
-		memmove(pc->blocks[k], pc->blocks[k] + BA_PCP_BATCH,
-			pc->n[k] * sizeof(pc->blocks[k][0]));
-	}
-	pc->blocks[k][pc->n[k]++] = ptr;
+	st->blocks[st->n++] = ptr;
 	pc->frees++;
 	pc->slack_units -= slack;
-	raw_spin_unlock(&pc->lock);
-	raw_spin_unlock_irqrestore(&ba->lock, flags);
-	damage_report(ba, &dmg);
-	return true;
+	raw_spin_unlock_irqrestore(&pc->lock, flags);
+	return 0;
 }
 
-/* Pop a block of @order < pcp_end from this CPU's cache, or NULL. */
-static __always_inline u8 *pcp_alloc(struct buddy_arena *ba, unsigned long x,
-				     unsigned int order)
-{
-	unsigned int k = order - ba->min_order, n;
-	struct ba_pcpu *pc = raw_cpu_ptr(ba->pcp);
-	unsigned long flags;
-	u8 *p = NULL;
+static noinline void *pcp_refill(struct buddy_arena *ba, unsigned long x,
+				 unsigned int order, gfp_t gfp);
+static void ba_where(struct ap_pool *pool, const void *p, struct ap_where *w);
 
+/*
+ * An allocation of @size bytes (@x: rounded up to a unit, minus one) of a
+ * cached order: popped from this CPU's cache, which is refilled when
+ * empty.  Out of line, as pcp_free() is; @ip is the caller's, traced.
+ */
+static noinline void *pcp_alloc(struct buddy_arena *ba, size_t size,
+				unsigned long x, gfp_t gfp, unsigned long ip)
+{
+	unsigned int order = __fls(x) + 1, n;
+	struct ba_pcp_stack *st;
+	struct ba_pcpu *pc;
+	unsigned long flags;
+	u8 *p;
+
+	pc = raw_cpu_ptr(ba->pcp);
 	raw_spin_lock_irqsave(&pc->lock, flags);
-	n = pc->n[k];
+	st = &pc->st[order - ba->min_order];
+	n = st->n;
 	if (likely(n)) {
-		p = pc->blocks[k][--n];
-		pc->n[k] = n;
+		p = st->blocks[--n];
+		st->n = n;
 		pcp_hand_out(ba, pc, p, x, order);
+		raw_spin_unlock_irqrestore(&pc->lock, flags);
+	} else {
+		raw_spin_unlock_irqrestore(&pc->lock, flags);
+		p = pcp_refill(ba, x, order, gfp);
+		if (!p)
+			goto out;
 	}
-	raw_spin_unlock_irqrestore(&pc->lock, flags);
+	/* The block is the caller's alone now: unpoisoned for @size bytes. */
+	ap_kasan_alloc(p, size, BIT(order));
+out:
+	ap_trace_alloc(&ba->ap, p, size, ba_where, ip);
 	return p;
 }
 
 static void *alloc_general_locked(struct buddy_arena *ba, unsigned long x,
 				  gfp_t gfp, unsigned long flags);
+
+/*
+ * Take up to BA_PCP_BATCH free blocks of @order of the primary region off
+ * the free lists into @s, the first taken on top (@s[n - 1]), held in the
+ * order map; returns how many.  They are the blocks, in the order, that
+ * single takes would give: when the list of @order is empty, the largest
+ * power of two of them still wanted that the smallest larger free block
+ * holds are carved from it in one go (one take, split no further than
+ * that, and a map byte each), rather than each split off in turn.  A
+ * take that would start from a block of another region is not made: the
+ * refill stops there.  *@last is what the last take returned (NULL, or an
+ * ERR_PTR() for a damaged list).
+ */
+static unsigned int pcp_take_locked(struct buddy_arena *ba, u8 **s,
+				    unsigned int order, u8 **last,
+				    struct ba_damage *dmg)
+{
+	unsigned int min = ba->min_order, n = 0, c, i;
+	struct buddy_region *r = NULL;
+	unsigned long avail, idx;
+	struct ba_link *head;
+	u8 *p = NULL;
+
+	lockdep_assert_held(&ba->lock);
+	while (n < BA_PCP_BATCH) {
+		avail = ba->avail >> order;
+		if (!avail)
+			break;
+		/*
+		 * The block a take would start from must be the primary
+		 * region's: the head's link is the arena's own, trusted.  (An
+		 * empty list of max_order, the others' blocks being on their
+		 * regions' lists, gives the head: no block of the region.)
+		 */
+		c = __ffs(avail);
+		head = &ba->orders[order + c].head;
+		if (fast_index(ba, next_of(head, ba->orders[order + c].key)) >=
+		    ba->fast_units)
+			break;
+		c = min_t(unsigned int, c, ilog2(BA_PCP_BATCH - n));
+		p = take_block_locked(ba, order + c, &r, dmg);
+		if (IS_ERR_OR_NULL(p))
+			break;
+		if (r != ba->primary) {
+			pcp_put_back_locked(ba, r, p, order + c, dmg);
+			break;
+		}
+		idx = (p - r->base) >> min;
+		for (i = 0; i < BIT(c); i++) {
+			r->map[idx + (i << (order - min))] = BA_HELD | order;
+			s[BA_PCP_BATCH - 1 - n - i] = p + (i << order);
+		}
+		n += BIT(c);
+	}
+	if (n < BA_PCP_BATCH)
+		memmove(s, s + BA_PCP_BATCH - n, n * sizeof(*s));
+	*last = p;
+	return n;
+}
 
 /*
  * This CPU's cache of @order is empty: refill it with up to BA_PCP_BATCH
@@ -1632,8 +1797,7 @@ static void *alloc_general_locked(struct buddy_arena *ba, unsigned long x,
 static noinline void *pcp_refill(struct buddy_arena *ba, unsigned long x,
 				 unsigned int order, gfp_t gfp)
 {
-	unsigned int k = order - ba->min_order, n, i;
-	struct buddy_region *r = NULL;
+	unsigned int k = order - ba->min_order, n;
 	struct ba_damage dmg;
 	unsigned long flags;
 	struct ba_pcpu *pc;
@@ -1643,28 +1807,14 @@ static noinline void *pcp_refill(struct buddy_arena *ba, unsigned long x,
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	pc = this_cpu_ptr(ba->pcp);
 	raw_spin_lock(&pc->lock);
-	s = pc->blocks[k];
+	s = pc->st[k].blocks;
 	/* An interrupt (or the CPU we ran on before) may have filled it. */
-	n = pc->n[k];
-	if (!n) {
-		for (; n < BA_PCP_BATCH; n++) {
-			p = take_block_locked(ba, order, &r, &dmg);
-			if (IS_ERR_OR_NULL(p))
-				break;
-			if (r != ba->primary) {
-				pcp_put_back_locked(ba, r, p, order, &dmg);
-				break;
-			}
-			r->map[(p - r->base) >> ba->min_order] = BA_HELD | order;
-			s[n] = p;
-		}
-		/* The first taken on top. */
-		for (i = 0; i < n / 2; i++)
-			swap(s[i], s[n - 1 - i]);
-	}
+	n = pc->st[k].n;
+	if (!n)
+		n = pcp_take_locked(ba, s, order, &p, &dmg);
 	if (n) {
 		p = s[--n];
-		pc->n[k] = n;
+		pc->st[k].n = n;
 		pcp_hand_out(ba, pc, p, x, order);
 		raw_spin_unlock(&pc->lock);
 		raw_spin_unlock_irqrestore(&ba->lock, flags);
@@ -1678,8 +1828,14 @@ static noinline void *pcp_refill(struct buddy_arena *ba, unsigned long x,
 		damage_report(ba, &dmg);
 		return NULL;
 	}
-	/* Nothing to report: the first take found no block of the primary region. */
-	return alloc_general_locked(ba, x, gfp, flags);
+	/*
+	 * The first take found no block of the primary region (one of
+	 * another region may have gone back, to report once the general
+	 * path is done).
+	 */
+	p = alloc_general_locked(ba, x, gfp, flags);
+	damage_report(ba, &dmg);
+	return p;
 }
 
 /*
@@ -2226,12 +2382,8 @@ void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 		return alloc_refused(ba);
 	if (ap_should_fail(&ba->ap, size))
 		return NULL;
-	if (order < ba->pcp_end) {
-		block = (struct ba_link *)pcp_alloc(ba, x, order);
-		if (unlikely(!block))
-			block = pcp_refill(ba, x, order, gfp);
-		goto out;
-	}
+	if (order < ba->pcp_end)
+		return pcp_alloc(ba, size, x, gfp, _RET_IP_);
 
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	/*
@@ -2285,7 +2437,6 @@ void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 	return block;
 slow:
 	block = alloc_slow_locked(ba, x, gfp, flags);
-out:
 	if (block)
 		ap_kasan_alloc(block, size, BIT(__fls(x) + 1));
 	ap_trace_alloc(&ba->ap, block, size, ba_where, _RET_IP_);
@@ -2450,9 +2601,8 @@ int buddy_arena_free(struct buddy_arena *ba, void *ptr)
 	if (likely(idx < ba->fast_units)) {
 		/* A live block of a cached order: this CPU's cache takes it. */
 		b = READ_ONCE(ba->fast_map[idx]);
-		if (b >= BA_LIVE_HEAD && (b & BA_ORDER) < ba->pcp_end &&
-		    likely(pcp_free(ba, ptr, idx, b)))
-			return 0;
+		if (b >= BA_LIVE_HEAD && (b & BA_ORDER) < ba->pcp_end)
+			return pcp_free(ba, ptr, idx, b);
 	}
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	if (unlikely(idx >= ba->fast_units))
@@ -2592,7 +2742,7 @@ void buddy_arena_stats(struct buddy_arena *ba, struct buddy_arena_stats *st)
 		struct ba_pcpu *pc = per_cpu_ptr(ba->pcp, cpu);
 
 		for (k = 0; k < BA_PCP_ORDERS; k++)
-			st->free_blocks[ba->min_order + k] += pc->n[k];
+			st->free_blocks[ba->min_order + k] += pc->st[k].n;
 		slack += pc->slack_units;
 		st->allocs += pc->allocs;
 		st->frees += pc->frees;
@@ -2666,7 +2816,7 @@ static bool __maybe_unused cached_ok_locked(struct buddy_arena *ba,
 					    unsigned int cpu, unsigned int k,
 					    unsigned int i)
 {
-	u8 *p = per_cpu_ptr(ba->pcp, cpu)->blocks[k][i];
+	u8 *p = per_cpu_ptr(ba->pcp, cpu)->st[k].blocks[i];
 	unsigned int other, j, n;
 
 	if (!tagged_in(ba->primary, p, ba->min_order,
@@ -2677,9 +2827,9 @@ static bool __maybe_unused cached_ok_locked(struct buddy_arena *ba,
 
 		if (other > cpu)
 			break;
-		n = other == cpu ? i : o->n[k];
+		n = other == cpu ? i : o->st[k].n;
 		for (j = 0; j < n; j++)
-			if (o->blocks[k][j] == p)
+			if (o->st[k].blocks[j] == p)
 				return false;
 	}
 	return true;
@@ -2710,14 +2860,14 @@ static bool __maybe_unused check_caches_locked(struct buddy_arena *ba,
 		*live += pc->allocs - pc->frees;
 		*slack += pc->slack_units;
 		for (k = 0; k < BA_PCP_ORDERS && ok; k++) {
-			ok = pc->n[k] <= BA_PCP_MAX &&
-			     (!pc->n[k] || ba->min_order + k < ba->pcp_end);
-			for (i = 0; i < pc->n[k] && ok; i++)
+			ok = pc->st[k].n <= BA_PCP_MAX &&
+			     (!pc->st[k].n || ba->min_order + k < ba->pcp_end);
+			for (i = 0; i < pc->st[k].n && ok; i++)
 				ok = cached_ok_locked(ba, cpu, k, i);
 			if (!ok)
 				pr_err("check: cpu %u order %u: %u cached, a block not held or cached twice\n",
-				       cpu, ba->min_order + k, pc->n[k]);
-			*cached += (unsigned long)pc->n[k] << k;
+				       cpu, ba->min_order + k, pc->st[k].n);
+			*cached += (unsigned long)pc->st[k].n << k;
 		}
 	}
 	pcp_unlock_all(ba);

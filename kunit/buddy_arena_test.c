@@ -1184,7 +1184,7 @@ static unsigned int ba_cached(struct buddy_arena *ba, unsigned int order)
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	pcp_lock_all(ba);
 	for_each_possible_cpu(cpu)
-		n += per_cpu_ptr(ba->pcp, cpu)->n[order - ba->min_order];
+		n += per_cpu_ptr(ba->pcp, cpu)->st[order - ba->min_order].n;
 	pcp_unlock_all(ba);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	return n;
@@ -1418,7 +1418,7 @@ static unsigned int ba_cached_on(struct buddy_arena *ba, int cpu,
 	unsigned int n;
 
 	raw_spin_lock_irqsave(&pc->lock, flags);
-	n = pc->n[order - ba->min_order];
+	n = pc->st[order - ba->min_order].n;
 	raw_spin_unlock_irqrestore(&pc->lock, flags);
 	return n;
 }
