@@ -296,6 +296,19 @@ struct ba_pcp_stack {
 };
 
 /**
+ * struct ba_pcp_lock - the lock of one CPU's cache
+ * @l: an arch_spinlock_t, taken only with hard interrupts off (see
+ *	pcp_lock()); named @l as the userspace shim's locks are
+ * @dep_map: what lockdep knows of it
+ */
+struct ba_pcp_lock {
+	arch_spinlock_t l;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	struct lockdep_map dep_map;
+#endif
+};
+
+/**
  * struct ba_pcpu - one CPU's cache of free blocks of the lowest orders
  * @lock: guards everything below; taken alone on the fast paths, inside the
  *	arena lock everywhere else
@@ -311,7 +324,7 @@ struct ba_pcp_stack {
  * held (BA_HELD), so a free of it is refused at once.
  */
 struct ba_pcpu {
-	raw_spinlock_t lock;	/* guards the cache */
+	struct ba_pcp_lock lock;	/* guards the cache */
 	unsigned long slack_units;
 	u64 allocs;
 	u64 frees;
@@ -1410,6 +1423,74 @@ static __always_inline void damage_report(struct buddy_arena *ba,
 }
 
 /*
+ * The caches' locks.  A cache is its CPU's own but for the few who reach
+ * into it from another CPU (stats, a drain, the invariant walk), so its
+ * lock is almost never contended, and the fast paths take it inline: an
+ * arch_spinlock_t, with hard interrupts off, and lockdep told by hand (a
+ * raw_spinlock_t's out-of-line lock and unlock calls, and the registers
+ * they make the fast paths save, cost more than the locked free-list work
+ * the cache saves).  Correct on PREEMPT_RT as well: hard interrupts off
+ * there too, and nothing is taken, sleeps or spins on anything else under
+ * it.  Lock order: the arena lock, then any number of caches' locks in
+ * CPU order (nested under the arena lock, for lockdep); the fast paths
+ * hold their own CPU's alone.
+ */
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+static struct lock_class_key ba_pcp_key;
+#define pcp_dep_acquire(pc, nest) \
+	lock_acquire_exclusive(&(pc)->lock.dep_map, 0, 0, nest, _THIS_IP_)
+#define pcp_dep_release(pc)	lock_release(&(pc)->lock.dep_map, _THIS_IP_)
+#else
+#define pcp_dep_acquire(pc, nest)	do { } while (0)
+#define pcp_dep_release(pc)		do { } while (0)
+#endif
+
+static void pcp_lock_init(struct ba_pcpu *pc)
+{
+	pc->lock.l = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lockdep_init_map_wait(&pc->lock.dep_map, "buddy_arena_pcp",
+			      &ba_pcp_key, 0, LD_WAIT_SPIN);
+#endif
+}
+
+/* Take @pc's lock, hard interrupts off; @nest: the arena lock, if held. */
+static __always_inline void pcp_lock(struct ba_pcpu *pc,
+				     raw_spinlock_t *nest)
+{
+	lockdep_assert_irqs_disabled();
+	pcp_dep_acquire(pc, nest ? &nest->dep_map : NULL);
+	arch_spin_lock(&pc->lock.l);
+}
+
+/*
+ * Take this CPU's @pc's lock if it is free, hard interrupts off: the fast
+ * paths' way, with no call in it (a remote holder, who holds the arena
+ * lock too, sends them to the locked path).
+ */
+static __always_inline bool pcp_trylock(struct ba_pcpu *pc)
+{
+	lockdep_assert_irqs_disabled();
+	if (unlikely(!arch_spin_trylock(&pc->lock.l)))
+		return false;
+	pcp_dep_acquire(pc, NULL);
+	return true;
+}
+
+static __always_inline void pcp_unlock(struct ba_pcpu *pc)
+{
+	arch_spin_unlock(&pc->lock.l);
+	pcp_dep_release(pc);
+}
+
+static __always_inline void pcp_unlock_this(struct ba_pcpu *pc,
+					    unsigned long flags)
+{
+	pcp_unlock(pc);
+	local_irq_restore(flags);
+}
+
+/*
  * Turn the order-map byte at @m from @old into @new in one atomic step,
  * so that of two frees of one block racing without the arena lock exactly
  * one wins; false when the byte is not @old.  A byte cmpxchg where the
@@ -1545,13 +1626,13 @@ static void pcp_drain_cpu(struct buddy_arena *ba, unsigned int cpu)
 
 	dmg.what = 0;
 	raw_spin_lock_irqsave(&ba->lock, flags);
-	raw_spin_lock(&pc->lock);
+	pcp_lock(pc, &ba->lock);
 	for (k = 0; k < BA_PCP_ORDERS; k++) {
 		pcp_release_locked(ba, pc->st[k].blocks, pc->st[k].n,
 				   ba->min_order + k, &dmg);
 		pc->st[k].n = 0;
 	}
-	raw_spin_unlock(&pc->lock);
+	pcp_unlock(pc);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	damage_report(ba, &dmg);
 }
@@ -1581,8 +1662,7 @@ static void pcp_lock_all(struct buddy_arena *ba)
 
 	lockdep_assert_held(&ba->lock);
 	for_each_possible_cpu(cpu)
-		raw_spin_lock_nest_lock(&per_cpu_ptr(ba->pcp, cpu)->lock,
-					&ba->lock);
+		pcp_lock(per_cpu_ptr(ba->pcp, cpu), &ba->lock);
 }
 
 static void pcp_unlock_all(struct buddy_arena *ba)
@@ -1590,7 +1670,7 @@ static void pcp_unlock_all(struct buddy_arena *ba)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		raw_spin_unlock(&per_cpu_ptr(ba->pcp, cpu)->lock);
+		pcp_unlock(per_cpu_ptr(ba->pcp, cpu));
 }
 
 static noinline int free_slow_locked(struct buddy_arena *ba, void *ptr,
@@ -1609,33 +1689,35 @@ static noinline int pcp_free_refused(struct buddy_arena *ba, void *ptr)
 }
 
 /*
- * pcp_free() found this CPU's cache of @order full: under the arena lock
- * its BA_PCP_BATCH oldest blocks go back (pcp_flush_locked()), then @ptr,
+ * pcp_free() found this CPU's cache of @order full, or its lock held by
+ * another CPU (stats, a drain): with interrupts off since pcp_free() saved
+ * them in @flags, under the arena lock, the cache's BA_PCP_BATCH oldest
+ * blocks go back if it is still full (pcp_flush_locked()), then @ptr,
  * claimed and out of the live counts but for this cache's, is pushed.
  */
-static noinline void pcp_free_flush(struct buddy_arena *ba, u8 *ptr,
-				    unsigned int order, unsigned long slack)
+static noinline int pcp_free_locked(struct buddy_arena *ba, u8 *ptr,
+				    unsigned int order, unsigned long slack,
+				    unsigned long flags)
 {
 	unsigned int k = order - ba->min_order;
 	struct ba_pcp_stack *st;
 	struct ba_damage dmg;
 	struct ba_pcpu *pc;
-	unsigned long flags;
 
 	dmg.what = 0;
-	raw_spin_lock_irqsave(&ba->lock, flags);
-	/* Interrupts are off: this CPU's cache until the lock is dropped. */
+	raw_spin_lock(&ba->lock);
 	pc = this_cpu_ptr(ba->pcp);
-	raw_spin_lock(&pc->lock);
+	pcp_lock(pc, &ba->lock);
 	st = &pc->st[k];
 	if (st->n == BA_PCP_MAX)
 		pcp_flush_locked(ba, pc, k, &dmg);
 	st->blocks[st->n++] = ptr;
 	pc->frees++;
 	pc->slack_units -= slack;
-	raw_spin_unlock(&pc->lock);
+	pcp_unlock(pc);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	damage_report(ba, &dmg);
+	return 0;
 }
 
 /*
@@ -1668,29 +1750,32 @@ static noinline int pcp_free(struct buddy_arena *ba, u8 *ptr,
 	}
 	ap_kasan_free(ptr, BIT(order));
 
-	pc = raw_cpu_ptr(ba->pcp);
-	raw_spin_lock_irqsave(&pc->lock, flags);
+	local_irq_save(flags);
+	pc = this_cpu_ptr(ba->pcp);
+	if (unlikely(!pcp_trylock(pc)))
+		return pcp_free_locked(ba, ptr, order, slack, flags);
 	st = &pc->st[order - ba->min_order];
 	if (unlikely(st->n == BA_PCP_MAX)) {
-		raw_spin_unlock_irqrestore(&pc->lock, flags);
-		pcp_free_flush(ba, ptr, order, slack);
-		return 0;
+		pcp_unlock(pc);
+		return pcp_free_locked(ba, ptr, order, slack, flags);
 	}
 	st->blocks[st->n++] = ptr;
 	pc->frees++;
 	pc->slack_units -= slack;
-	raw_spin_unlock_irqrestore(&pc->lock, flags);
+	pcp_unlock_this(pc, flags);
 	return 0;
 }
 
-static noinline void *pcp_refill(struct buddy_arena *ba, unsigned long x,
-				 unsigned int order, gfp_t gfp);
+static noinline void *pcp_refill(struct buddy_arena *ba, size_t size,
+				 unsigned long x, gfp_t gfp, unsigned long ip,
+				 unsigned long flags);
 static void ba_where(struct ap_pool *pool, const void *p, struct ap_where *w);
 
 /*
  * An allocation of @size bytes (@x: rounded up to a unit, minus one) of a
- * cached order: popped from this CPU's cache, which is refilled when
- * empty.  Out of line, as pcp_free() is; @ip is the caller's, traced.
+ * cached order: popped from this CPU's cache; when it is empty, or its
+ * lock held by another CPU, pcp_refill() takes over.  Out of line, as
+ * pcp_free() is; @ip is the caller's, traced.
  */
 static noinline void *pcp_alloc(struct buddy_arena *ba, size_t size,
 				unsigned long x, gfp_t gfp, unsigned long ip)
@@ -1701,24 +1786,22 @@ static noinline void *pcp_alloc(struct buddy_arena *ba, size_t size,
 	unsigned long flags;
 	u8 *p;
 
-	pc = raw_cpu_ptr(ba->pcp);
-	raw_spin_lock_irqsave(&pc->lock, flags);
+	local_irq_save(flags);
+	pc = this_cpu_ptr(ba->pcp);
+	if (unlikely(!pcp_trylock(pc)))
+		return pcp_refill(ba, size, x, gfp, ip, flags);
 	st = &pc->st[order - ba->min_order];
 	n = st->n;
-	if (likely(n)) {
-		p = st->blocks[--n];
-		st->n = n;
-		pcp_hand_out(ba, pc, p, x, order);
-		raw_spin_unlock_irqrestore(&pc->lock, flags);
-	} else {
-		raw_spin_unlock_irqrestore(&pc->lock, flags);
-		p = pcp_refill(ba, x, order, gfp);
-		if (!p)
-			goto out;
+	if (unlikely(!n)) {
+		pcp_unlock(pc);
+		return pcp_refill(ba, size, x, gfp, ip, flags);
 	}
+	p = st->blocks[--n];
+	st->n = n;
+	pcp_hand_out(ba, pc, p, x, order);
+	pcp_unlock_this(pc, flags);
 	/* The block is the caller's alone now: unpoisoned for @size bytes. */
 	ap_kasan_alloc(p, size, BIT(order));
-out:
 	ap_trace_alloc(&ba->ap, p, size, ba_where, ip);
 	return p;
 }
@@ -1786,29 +1869,29 @@ static unsigned int pcp_take_locked(struct buddy_arena *ba, u8 **s,
 }
 
 /*
- * This CPU's cache of @order is empty: refill it with up to BA_PCP_BATCH
- * blocks of the primary region under one hold of the arena lock, in the
- * order the free lists give them (the first taken is handed out first),
- * and hand one out.  A block of another region stops the refill and goes
- * back; with nothing cached, the general path takes over (it drains every
- * cache before it grows or fails).  A damaged list met on the first take
- * fails the allocation, as on the general path.
+ * pcp_alloc() found this CPU's cache empty, or its lock held by another
+ * CPU: with interrupts off since it saved them in @flags, under the arena
+ * lock, an empty cache is refilled with up to BA_PCP_BATCH blocks of the
+ * primary region (pcp_take_locked()) and one handed out.  With nothing
+ * cached, the general path takes over (it drains every cache before it
+ * grows or fails).  A damaged list met on the first take fails the
+ * allocation, as on the general path.
  */
-static noinline void *pcp_refill(struct buddy_arena *ba, unsigned long x,
-				 unsigned int order, gfp_t gfp)
+static noinline void *pcp_refill(struct buddy_arena *ba, size_t size,
+				 unsigned long x, gfp_t gfp, unsigned long ip,
+				 unsigned long flags)
 {
-	unsigned int k = order - ba->min_order, n;
+	unsigned int order = __fls(x) + 1, k = order - ba->min_order, n;
 	struct ba_damage dmg;
-	unsigned long flags;
 	struct ba_pcpu *pc;
 	u8 *p = NULL, **s;
 
 	dmg.what = 0;
-	raw_spin_lock_irqsave(&ba->lock, flags);
+	raw_spin_lock(&ba->lock);
 	pc = this_cpu_ptr(ba->pcp);
-	raw_spin_lock(&pc->lock);
+	pcp_lock(pc, &ba->lock);
 	s = pc->st[k].blocks;
-	/* An interrupt (or the CPU we ran on before) may have filled it. */
+	/* Not empty when pcp_alloc() only found the lock held. */
 	n = pc->st[k].n;
 	if (!n)
 		n = pcp_take_locked(ba, s, order, &p, &dmg);
@@ -1816,25 +1899,30 @@ static noinline void *pcp_refill(struct buddy_arena *ba, unsigned long x,
 		p = s[--n];
 		pc->st[k].n = n;
 		pcp_hand_out(ba, pc, p, x, order);
-		raw_spin_unlock(&pc->lock);
+		pcp_unlock(pc);
 		raw_spin_unlock_irqrestore(&ba->lock, flags);
 		damage_report(ba, &dmg);
-		return p;
+		ap_kasan_alloc(p, size, BIT(order));
+		goto out;
 	}
-	raw_spin_unlock(&pc->lock);
+	pcp_unlock(pc);
 	if (IS_ERR(p)) {
 		ba->failures++;
 		raw_spin_unlock_irqrestore(&ba->lock, flags);
 		damage_report(ba, &dmg);
-		return NULL;
+		p = NULL;
+		goto out;
 	}
 	/*
-	 * The first take found no block of the primary region (one of
-	 * another region may have gone back, to report once the general
-	 * path is done).
+	 * No free block of the primary region: the general path (which
+	 * drains the caches first if it must).
 	 */
 	p = alloc_general_locked(ba, x, gfp, flags);
 	damage_report(ba, &dmg);
+	if (p)
+		ap_kasan_alloc(p, size, BIT(order));
+out:
+	ap_trace_alloc(&ba->ap, p, size, ba_where, ip);
 	return p;
 }
 
@@ -1902,7 +1990,7 @@ static int pcp_init(struct buddy_arena *ba)
 	if (!ba->pcp)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu)
-		raw_spin_lock_init(&per_cpu_ptr(ba->pcp, cpu)->lock);
+		pcp_lock_init(per_cpu_ptr(ba->pcp, cpu));
 	end = min_t(unsigned int, ba->min_order + BA_PCP_ORDERS,
 		    min_t(unsigned int, ba->max_order, BA_PCP_TOP + 1));
 	ba->pcp_end = ba->min_order;
@@ -2350,40 +2438,19 @@ static void ba_where(struct ap_pool *pool, const void *p, struct ap_where *w)
 	buddy_arena_where(container_of(pool, struct buddy_arena, ap), p, w);
 }
 
-/**
- * buddy_arena_alloc() - allocate a block of at least @size bytes
- * @ba: the arena
- * @size: bytes wanted, 1..2^max_order
- * @gfp: allocation flags; with BUDDY_ARENA_GROW, a gfp that allows
- *       blocking lets the arena add a region when it is full
- *
- * The block is 2^k bytes for the smallest k >= min_order that fits, and is
- * aligned to 2^k from the start of its region (regions are page aligned).
- * A region added for growth is allocated with GFP_KERNEL in the memalloc
- * scope @gfp asks for (no I/O or FS reclaim for GFP_NOIO or GFP_NOFS), by
- * one caller at a time; the others wait, then try the arena again first.
- *
- * Context: any context, hard IRQ included; may sleep only when the arena
- * must grow and @gfp allows blocking.
- * Return: the block, or NULL for a bad size, a full arena, a block that
- * failed its poison check or a damaged free list (each counted in the
- * failures).
+/*
+ * buddy_arena_alloc() of an order the caches do not hold (@x: @size
+ * rounded up to a unit, minus one), under the arena lock; @ip is the
+ * caller's, traced.
  */
-void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
+static noinline void *alloc_locked(struct buddy_arena *ba, size_t size,
+				   unsigned long x, gfp_t gfp, unsigned long ip)
 {
-	/* size 0 wraps to ~0UL and, like an oversized one, gives order 64 */
-	unsigned long x = (size - 1) | ba->unit_mask, flags, idx, nidx;
 	unsigned int order = __fls(x) + 1;
 	struct ba_link *block, *next;
+	unsigned long flags, idx, nidx;
 	struct ba_order *o;
 	u8 *m;
-
-	if (unlikely(order > ba->max_order))
-		return alloc_refused(ba);
-	if (ap_should_fail(&ba->ap, size))
-		return NULL;
-	if (order < ba->pcp_end)
-		return pcp_alloc(ba, size, x, gfp, _RET_IP_);
 
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	/*
@@ -2433,14 +2500,49 @@ void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	/* The block is the caller's alone now: unpoisoned for @size bytes. */
 	ap_kasan_alloc(block, size, BIT(__fls(x) + 1));
-	ap_trace_alloc(&ba->ap, block, size, ba_where, _RET_IP_);
+	ap_trace_alloc(&ba->ap, block, size, ba_where, ip);
 	return block;
 slow:
 	block = alloc_slow_locked(ba, x, gfp, flags);
 	if (block)
 		ap_kasan_alloc(block, size, BIT(__fls(x) + 1));
-	ap_trace_alloc(&ba->ap, block, size, ba_where, _RET_IP_);
+	ap_trace_alloc(&ba->ap, block, size, ba_where, ip);
 	return block;
+}
+
+/**
+ * buddy_arena_alloc() - allocate a block of at least @size bytes
+ * @ba: the arena
+ * @size: bytes wanted, 1..2^max_order
+ * @gfp: allocation flags; with BUDDY_ARENA_GROW, a gfp that allows
+ *       blocking lets the arena add a region when it is full
+ *
+ * The block is 2^k bytes for the smallest k >= min_order that fits, and is
+ * aligned to 2^k from the start of its region (regions are page aligned).
+ * A region added for growth is allocated with GFP_KERNEL in the memalloc
+ * scope @gfp asks for (no I/O or FS reclaim for GFP_NOIO or GFP_NOFS), by
+ * one caller at a time; the others wait, then try the arena again first.
+ *
+ * Context: any context, hard IRQ included; may sleep only when the arena
+ * must grow and @gfp allows blocking.
+ * Return: the block, or NULL for a bad size, a full arena, a block that
+ * failed its poison check or a damaged free list (each counted in the
+ * failures).
+ */
+void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
+{
+	/* size 0 wraps to ~0UL and, like an oversized one, gives order 64 */
+	unsigned long x = (size - 1) | ba->unit_mask;
+	unsigned int order = __fls(x) + 1;
+
+	if (unlikely(order > ba->max_order))
+		return alloc_refused(ba);
+	if (ap_should_fail(&ba->ap, size))
+		return NULL;
+	/* Two tail calls: no registers saved here for either path. */
+	if (order < ba->pcp_end)
+		return pcp_alloc(ba, size, x, gfp, _RET_IP_);
+	return alloc_locked(ba, size, x, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_alloc, ALLOCPOOLS_NS);
 
@@ -2569,41 +2671,20 @@ static noinline int free_slow_locked(struct buddy_arena *ba, void *ptr,
 	return free_release_unlock(ba, r, off >> ba->min_order, flags);
 }
 
-/**
- * buddy_arena_free() - free a block
- * @ba: the arena
- * @ptr: a block buddy_arena_alloc() returned, or NULL
- *
- * The block merges with its buddy as long as the buddy is free and of the
- * same order.  A pointer the arena did not hand out, an interior pointer,
- * a double free (also while the first free of the block is still under
- * way) or a smashed order map is refused: the arena is left as it was,
- * invalid_frees counts it and one rate-limited error names the arena and
- * the offset.
- *
- * Context: any context, hard IRQ included.
- * Return: 0 (NULL included), or -EINVAL for a refused pointer.
+/*
+ * buddy_arena_free() of @ptr, at unit index @idx of the primary region
+ * (see unit_index(): out of range when elsewhere or unaligned), that is
+ * not a live block of a cached order, under the arena lock.
  */
-int buddy_arena_free(struct buddy_arena *ba, void *ptr)
+static noinline int free_locked(struct buddy_arena *ba, void *ptr,
+				unsigned long idx)
 {
 	unsigned int order, min = ba->min_order;
 	struct buddy_region *r;
-	unsigned long flags, idx;
+	unsigned long flags;
 	struct ba_order *o;
 	u8 b;
 
-	if (unlikely(!ptr))
-		return 0;
-	ap_trace_free(&ba->ap, ptr, ba_where, _RET_IP_);
-	/* One comparison: in the primary region, aligned to a unit. */
-	idx = unit_index((unsigned long)ptr - (unsigned long)ba->fast_base,
-			 min);
-	if (likely(idx < ba->fast_units)) {
-		/* A live block of a cached order: this CPU's cache takes it. */
-		b = READ_ONCE(ba->fast_map[idx]);
-		if (b >= BA_LIVE_HEAD && (b & BA_ORDER) < ba->pcp_end)
-			return pcp_free(ba, ptr, idx, b);
-	}
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	if (unlikely(idx >= ba->fast_units))
 		return free_slow_locked(ba, ptr, flags);
@@ -2636,6 +2717,41 @@ int buddy_arena_free(struct buddy_arena *ba, void *ptr)
 	__set_bit(order, &ba->avail);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	return 0;
+}
+
+/**
+ * buddy_arena_free() - free a block
+ * @ba: the arena
+ * @ptr: a block buddy_arena_alloc() returned, or NULL
+ *
+ * The block merges with its buddy as long as the buddy is free and of the
+ * same order.  A pointer the arena did not hand out, an interior pointer,
+ * a double free (also while the first free of the block is still under
+ * way) or a smashed order map is refused: the arena is left as it was,
+ * invalid_frees counts it and one rate-limited error names the arena and
+ * the offset.
+ *
+ * Context: any context, hard IRQ included.
+ * Return: 0 (NULL included), or -EINVAL for a refused pointer.
+ */
+int buddy_arena_free(struct buddy_arena *ba, void *ptr)
+{
+	unsigned long idx;
+	u8 b;
+
+	if (unlikely(!ptr))
+		return 0;
+	ap_trace_free(&ba->ap, ptr, ba_where, _RET_IP_);
+	/* One comparison: in the primary region, aligned to a unit. */
+	idx = unit_index((unsigned long)ptr - (unsigned long)ba->fast_base,
+			 ba->min_order);
+	if (likely(idx < ba->fast_units)) {
+		/* A live block of a cached order: this CPU's cache takes it. */
+		b = READ_ONCE(ba->fast_map[idx]);
+		if (b >= BA_LIVE_HEAD && (b & BA_ORDER) < ba->pcp_end)
+			return pcp_free(ba, ptr, idx, b);
+	}
+	return free_locked(ba, ptr, idx);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_free, ALLOCPOOLS_NS);
 

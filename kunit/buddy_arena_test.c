@@ -1417,9 +1417,11 @@ static unsigned int ba_cached_on(struct buddy_arena *ba, int cpu,
 	unsigned long flags;
 	unsigned int n;
 
-	raw_spin_lock_irqsave(&pc->lock, flags);
+	local_irq_save(flags);
+	pcp_lock(pc, NULL);
 	n = pc->st[order - ba->min_order].n;
-	raw_spin_unlock_irqrestore(&pc->lock, flags);
+	pcp_unlock(pc);
+	local_irq_restore(flags);
 	return n;
 }
 
