@@ -38,10 +38,16 @@
  *   stats          a copy of the per-order counts (BUDDY_ARENA_ORDERS words)
  *                  and of every CPU's cache counters, each cache lock
  *                  taken in turn and held to the end: O(nr_cpu_ids)
- *   cache refill, cache flush
- *                  BA_PCP_BATCH allocations or frees of the general path
+ *   cache refill   at most BA_PCP_BATCH takes off the free lists (fewer
+ *                  when blocks are carved from a larger one), and a map
+ *                  byte per block
+ *   cache flush    BA_PCP_BATCH frees of the general path, or one when
+ *                  they make up one aligned block
  *   drain          one CPU's cache per hold: at most BA_PCP_ORDERS *
  *                  BA_PCP_MAX frees of the general path
+ *
+ * A CPU's cache lock (struct ba_pcp_lock) is taken after the arena lock,
+ * never before; see pcp_lock().
  *   growth, add_region, give-back
  *                  O(max_order - min_order) links and a pointer swap; the
  *                  region, its order map, its own list of max_order blocks
@@ -50,33 +56,49 @@
  * Reports of bad frees and damage are printed, and the give-back work
  * queued, once the lock is dropped.
  *
- * The per-CPU front.  Blocks of the primary region of the lowest orders
- * (BA_PCP_ORDERS from min_order up, below max_order, at most
- * 2^BA_PCP_TOP bytes; none in poison mode) are freed into, and allocated
- * from, a cache of the CPU: per order an array of at most BA_PCP_MAX
- * block pointers (struct ba_pcpu), out of any client's reach, behind a
- * raw_spinlock_t of its own taken with irqsave, as bump_slab's heap caches
- * are (a local_lock would sleep on PREEMPT_RT, and hard IRQ callers must
- * be served), so the arena lock is not taken while a cache has a block or
- * room.  An empty cache takes BA_PCP_BATCH blocks off the free lists
- * (splitting as an allocation does) and a full one gives its BA_PCP_BATCH
- * oldest back (merging as a free does), each under one hold of the arena
- * lock, which is taken before any cache lock.  A cached block is held in
- * the order map (BA_HELD), so a free of it is refused in O(1) as a double
- * free, and holds no link, so a write after free into it damages nothing
- * of the arena's; with KASAN it stays poisoned.  A free of a live block of
- * a cached order turns its map byte from live to held with one atomic
- * step (map_claim()) before anything else is written: of two frees racing
- * without the arena lock exactly one wins, and the locked path refuses a
- * live block of a cached order, since it only gets there having seen it
- * held or lost that race.  Cached blocks count as free in the stats,
- * unmerged; the caches' counters (allocations, frees, slack) are summed
- * under every cache lock taken inside the arena lock, so the snapshot is
- * exact.  The caches are drained (every block merged back) before the
- * arena grows or fails an allocation, when a CPU is dead (a CPU hotplug
- * state, run on the CPU that took it down), and on destroy.  Only the
- * primary region's blocks are cached, so a grown region still becomes
- * entirely free, and is given back, without a drain.
+ * The per-CPU front.  Blocks of the primary region of the orders a small
+ * request takes, from min_order up to 4 KiB (2^BA_PCP_TOP bytes), below
+ * max_order and at most BA_PCP_ORDERS of them (nine: 16 B to 4 KiB at
+ * min_order 4; a live block of the ninth order above min_order has a
+ * slack that still fits one map byte); none in poison mode, are freed
+ * into, and allocated from, a cache of the CPU: per order a stack of at
+ * most BA_PCP_MAX block pointers (struct ba_pcpu), out of any client's
+ * reach, so the arena lock is not taken while a cache has a block or
+ * room.  Its lock is an arch_spinlock_t taken with hard interrupts off,
+ * inline (see pcp_lock(): correct on PREEMPT_RT, where a local_lock would
+ * sleep and hard IRQ callers must be served); the fast paths only ever
+ * trylock their own CPU's and leave a lock held by another CPU (stats, a
+ * drain) to the locked path.  An empty cache takes BA_PCP_BATCH blocks off
+ * the free lists, the same blocks in the same order as that many
+ * allocations would, but carved from the smallest larger free block in
+ * one take where the order's own list is empty (pcp_take_locked()); a
+ * full one gives its BA_PCP_BATCH oldest back, merging as frees do, or as
+ * one block when they make up one aligned block (pcp_flush_locked()); each
+ * under one hold of the arena lock, taken before any cache lock.  A cached
+ * block is held in the order map (BA_HELD), so a free of it is refused in
+ * O(1) as a double free, and holds no link, so a write after free into it
+ * damages nothing of the arena's; with KASAN it stays poisoned.  A free of
+ * a live block of a cached order turns its map byte from live to held with
+ * one atomic step (map_claim()) before anything else is written: of two
+ * frees racing without the arena lock exactly one wins, and the locked
+ * path refuses a live block of a cached order, since it only gets there
+ * having seen it held or lost that race.
+ *
+ * How cached blocks count.  They are free blocks of their order in the
+ * stats (free_blocks, free_bytes, largest_free), unmerged; allocations
+ * and frees through a cache count as any other (each cache counts its
+ * own, with its share of the slack).  buddy_arena_stats() takes the arena
+ * lock and then every CPU's cache lock, and reads all before it lets go,
+ * so no block moves between a cache, a client and the free lists while it
+ * reads: the snapshot is exact, whenever it is taken.  The caches are
+ * drained (every block merged back) before the arena grows or an
+ * allocation failure is reported (the failing path drains every CPU's
+ * cache and tries again), when a CPU is dead (a CPU hotplug state, run on
+ * the CPU that took it down), and on destroy.  (The arena has no
+ * compaction.)  Only the primary region's blocks are cached, so a grown
+ * region still becomes entirely free, and is given back, without a
+ * drain.  The most a cache holds is BA_PCP_MAX blocks of each order:
+ * 32 * (16 + 32 + .. + 4096) bytes, some 256 KiB per CPU at min_order 4.
  *
  * Poisoning and poison checks (BUDDY_ARENA_POISON, blocks up to 1 GiB) run
  * outside the lock on a block "in transit": a free takes the block out of
@@ -176,7 +198,9 @@
  * order per step.  A pointer is found in its region by one range check for
  * the region made by create (the "primary" one) and by binary search in a
  * table sorted by address for the others.  buddy_arena_alloc() and
- * buddy_arena_free() handle inline the common case: a block of the primary
+ * buddy_arena_free() send a cached order to the per-CPU front, and the
+ * rest to alloc_locked() and free_locked() (inline both), which handle
+ * inline the common case: a block of the primary
  * region, taken from the list of its own order (no split) or freed next to
  * a buddy that is not free (no merge), with no slack or a one-byte slack.
  * Everything else (splits, merges, other regions, poison mode, wide slack,
@@ -1728,11 +1752,12 @@ static noinline int pcp_free_locked(struct buddy_arena *ba, u8 *ptr,
  * goes, its KASAN shadow is poisoned (the cache holds poisoned blocks
  * only) and it is pushed.  When the step loses (a racing free won, or the
  * block is no longer what @b says) or the map's canaries are smashed,
- * nothing is written and the locked path refuses the free.  Out of line,
- * so that buddy_arena_free()'s own locked path keeps its few registers.
+ * nothing is written and the locked path refuses the free.  Everything
+ * but the push is out of line, tail calls: inline in buddy_arena_free(),
+ * with nothing called, it costs fewer instructions than out of line.
  */
-static noinline int pcp_free(struct buddy_arena *ba, u8 *ptr,
-			     unsigned long idx, u8 b)
+static __always_inline int pcp_free(struct buddy_arena *ba, u8 *ptr,
+				    unsigned long idx, u8 b)
 {
 	unsigned int order = b & BA_ORDER;
 	u8 *m = &ba->fast_map[idx];
@@ -1774,11 +1799,13 @@ static void ba_where(struct ap_pool *pool, const void *p, struct ap_where *w);
 /*
  * An allocation of @size bytes (@x: rounded up to a unit, minus one) of a
  * cached order: popped from this CPU's cache; when it is empty, or its
- * lock held by another CPU, pcp_refill() takes over.  Out of line, as
- * pcp_free() is; @ip is the caller's, traced.
+ * lock held by another CPU, pcp_refill() takes over (a tail call).
+ * Inline in buddy_arena_alloc(), as pcp_free() is; @ip is the caller's,
+ * traced.
  */
-static noinline void *pcp_alloc(struct buddy_arena *ba, size_t size,
-				unsigned long x, gfp_t gfp, unsigned long ip)
+static __always_inline void *pcp_alloc(struct buddy_arena *ba, size_t size,
+				       unsigned long x, gfp_t gfp,
+				       unsigned long ip)
 {
 	unsigned int order = __fls(x) + 1, n;
 	struct ba_pcp_stack *st;
@@ -2443,8 +2470,9 @@ static void ba_where(struct ap_pool *pool, const void *p, struct ap_where *w)
  * rounded up to a unit, minus one), under the arena lock; @ip is the
  * caller's, traced.
  */
-static noinline void *alloc_locked(struct buddy_arena *ba, size_t size,
-				   unsigned long x, gfp_t gfp, unsigned long ip)
+static __always_inline void *alloc_locked(struct buddy_arena *ba,
+					  size_t size, unsigned long x,
+					  gfp_t gfp, unsigned long ip)
 {
 	unsigned int order = __fls(x) + 1;
 	struct ba_link *block, *next;
@@ -2539,7 +2567,6 @@ void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 		return alloc_refused(ba);
 	if (ap_should_fail(&ba->ap, size))
 		return NULL;
-	/* Two tail calls: no registers saved here for either path. */
 	if (order < ba->pcp_end)
 		return pcp_alloc(ba, size, x, gfp, _RET_IP_);
 	return alloc_locked(ba, size, x, gfp, _RET_IP_);
@@ -2676,8 +2703,8 @@ static noinline int free_slow_locked(struct buddy_arena *ba, void *ptr,
  * (see unit_index(): out of range when elsewhere or unaligned), that is
  * not a live block of a cached order, under the arena lock.
  */
-static noinline int free_locked(struct buddy_arena *ba, void *ptr,
-				unsigned long idx)
+static __always_inline int free_locked(struct buddy_arena *ba, void *ptr,
+				       unsigned long idx)
 {
 	unsigned int order, min = ba->min_order;
 	struct buddy_region *r;
