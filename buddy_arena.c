@@ -1461,11 +1461,11 @@ static __always_inline void damage_report(struct buddy_arena *ba,
  */
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 static struct lock_class_key ba_pcp_key;
-#define pcp_dep_acquire(pc, nest) \
-	lock_acquire_exclusive(&(pc)->lock.dep_map, 0, 0, nest, _THIS_IP_)
+#define pcp_dep_acquire(pc, try, nest) \
+	lock_acquire_exclusive(&(pc)->lock.dep_map, 0, try, nest, _THIS_IP_)
 #define pcp_dep_release(pc)	lock_release(&(pc)->lock.dep_map, _THIS_IP_)
 #else
-#define pcp_dep_acquire(pc, nest)	do { } while (0)
+#define pcp_dep_acquire(pc, try, nest)	do { } while (0)
 #define pcp_dep_release(pc)		do { } while (0)
 #endif
 
@@ -1483,7 +1483,7 @@ static __always_inline void pcp_lock(struct ba_pcpu *pc,
 				     raw_spinlock_t *nest)
 {
 	lockdep_assert_irqs_disabled();
-	pcp_dep_acquire(pc, nest ? &nest->dep_map : NULL);
+	pcp_dep_acquire(pc, 0, nest ? &nest->dep_map : NULL);
 	arch_spin_lock(&pc->lock.l);
 }
 
@@ -1497,7 +1497,7 @@ static __always_inline bool pcp_trylock(struct ba_pcpu *pc)
 	lockdep_assert_irqs_disabled();
 	if (unlikely(!arch_spin_trylock(&pc->lock.l)))
 		return false;
-	pcp_dep_acquire(pc, NULL);
+	pcp_dep_acquire(pc, 1, NULL);
 	return true;
 }
 

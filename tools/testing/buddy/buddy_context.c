@@ -682,6 +682,16 @@ out:
 	ap_shim_run_work();
 }
 
+/* Every CPU's cache drained, the arena is one free block of max_order. */
+static bool drains_whole(struct buddy_arena *ba)
+{
+	struct buddy_arena_stats st;
+
+	pcp_drain_all(ba);
+	buddy_arena_stats(ba, &st);
+	return st.free_blocks[ba->max_order] == 1 && st.free_bytes == st.size;
+}
+
 static struct buddy_arena *race_ba;
 static void *race_block;
 static int race_ret[2];
@@ -744,12 +754,69 @@ static void test_pcp_double_free_race(void)
 	      st.free_bytes == st.size && !st.live_blocks,
 	      "invalid %llu frees %llu", st.invalid_frees, st.frees);
 	CHECK(buddy_check(race_ba), "invariant");
-	pcp_drain_all(race_ba);
-	buddy_arena_stats(race_ba, &st);
-	CHECK(st.free_blocks[16] == 1, "merged back");
+	CHECK(drains_whole(race_ba), "merged back");
 	printf("buddy_context: racing double frees of cached-order blocks on two CPUs: one wins\n");
 out:
 	buddy_arena_destroy(race_ba);
+}
+
+/*
+ * A refill carves its blocks from the smallest larger free block in one
+ * take: the blocks, the order and the free lists left behind are those of
+ * sixteen single takes.  A full cache whose oldest sixteen blocks are one
+ * aligned block gives it back whole; either way the arena is sound and
+ * merges back entirely once drained.
+ */
+static void test_pcp_carve_and_flush(void)
+{
+	struct buddy_arena_stats st;
+	struct buddy_arena *ba;
+	u8 *p[48], *base;
+	unsigned int i, k;
+
+	ap_shim_cpu = 0;
+	ba = buddy_arena_create("ctx-carve", 64 << 10, 4, 16, 0);
+	CHECK(!IS_ERR(ba), "create");
+	base = ba->fast_base;
+	for (i = 0; i < 48; i++) {
+		p[i] = buddy_arena_alloc(ba, 16, GFP_ATOMIC);
+		CHECK(p[i] == base + 16 * i, "block %u at +%td", i,
+		      p[i] - base);
+		if (i == 0) {
+			/* Split 16 -> 8, the 256 B block carved: halves 8..15 free. */
+			buddy_arena_stats(ba, &st);
+			CHECK(st.free_blocks[4] == BA_PCP_BATCH - 1,
+			      "cached %lu", st.free_blocks[4]);
+			for (k = 5; k < 16; k++)
+				CHECK(st.free_blocks[k] == (k >= 8),
+				      "order %u: %lu free", k,
+				      st.free_blocks[k]);
+		}
+	}
+	CHECK(buddy_check(ba), "invariant after the refills");
+	/* Three carves: orders 8 (256, the third from 512's half) and 10..15. */
+	buddy_arena_stats(ba, &st);
+	CHECK(st.free_blocks[4] == 0 && st.free_blocks[8] == 1 &&
+	      st.free_blocks[9] == 0 && st.free_blocks[10] == 1,
+	      "lists %lu %lu %lu %lu", st.free_blocks[4], st.free_blocks[8],
+	      st.free_blocks[9], st.free_blocks[10]);
+	for (i = 0; i < 48; i++)
+		CHECK(!buddy_arena_free(ba, p[i]), "free %u", i);
+	CHECK(buddy_check(ba), "invariant after the flushes");
+	/*
+	 * The 33rd free flushed blocks 0..15, one aligned 256 B block whose
+	 * buddy (16..31) was cached: the cache holds the 32 freed last.
+	 */
+	buddy_arena_stats(ba, &st);
+	CHECK(st.free_blocks[4] == 2 * BA_PCP_BATCH && st.live_blocks == 0 &&
+	      st.free_bytes == st.size, "cached %lu live %lu free %zu",
+	      st.free_blocks[4], st.live_blocks, st.free_bytes);
+	CHECK(buddy_arena_free(ba, p[40]) == -EINVAL,
+	      "a cached block freed again");
+	CHECK(drains_whole(ba), "merged back");
+	printf("buddy_context: a refill carves as single takes do; a flush frees a whole group\n");
+out:
+	buddy_arena_destroy(ba);
 }
 
 static const struct {
@@ -767,6 +834,7 @@ static const struct {
 	{ "uaf_pattern", test_uaf_pattern },
 	{ "uaf_pointer", test_uaf_pointer },
 	{ "pcp_double_free_race", test_pcp_double_free_race },
+	{ "pcp_carve_and_flush", test_pcp_carve_and_flush },
 };
 
 /* buddy_context [test]: all of them, or the one named. */
