@@ -2579,6 +2579,17 @@ EXPORT_SYMBOL_NS_GPL(buddy_arena_alloc, ALLOCPOOLS_NS);
  * lost the race to claim it), so it is a second free, refused: the block
  * is live again only because it has been handed out again since.
  */
+/*
+ * Whether the map byte @b is that of a live block (BA_LIVE_HEAD, with or
+ * without BA_SLACK) of an order the per-CPU caches hold, in one compare:
+ * every byte below BA_LIVE_HEAD wraps to 0x40 or more, above any order.
+ */
+static __always_inline bool live_cached_order(const struct buddy_arena *ba,
+					      u8 b)
+{
+	return (u8)((u8)(b - BA_LIVE_HEAD) & (u8)~BA_SLACK) < ba->pcp_end;
+}
+
 static __always_inline bool cached_live(const struct buddy_arena *ba,
 					const struct buddy_region *r, u8 b)
 {
@@ -2698,10 +2709,19 @@ static noinline int free_slow_locked(struct buddy_arena *ba, void *ptr,
 	return free_release_unlock(ba, r, off >> ba->min_order, flags);
 }
 
+/* buddy_arena_free() of @ptr, not a unit of the primary region */
+static noinline int free_slow(struct buddy_arena *ba, void *ptr)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	return free_slow_locked(ba, ptr, flags);
+}
+
 /*
  * buddy_arena_free() of @ptr, at unit index @idx of the primary region
- * (see unit_index(): out of range when elsewhere or unaligned), that is
- * not a live block of a cached order, under the arena lock.
+ * (below fast_units: see unit_index()), whose map byte was not seen as a
+ * live block of a cached order, under the arena lock.
  */
 static __always_inline int free_locked(struct buddy_arena *ba, void *ptr,
 				       unsigned long idx)
@@ -2713,13 +2733,11 @@ static __always_inline int free_locked(struct buddy_arena *ba, void *ptr,
 	u8 b;
 
 	raw_spin_lock_irqsave(&ba->lock, flags);
-	if (unlikely(idx >= ba->fast_units))
-		return free_slow_locked(ba, ptr, flags);
 	r = ba->primary;
 	b = r->map[idx];
 	/* Of a cached order, the free was refused above: see cached_live(). */
 	if (unlikely(b < BA_LIVE_HEAD || !canaries_ok(r) ||
-		     (b & BA_ORDER) < ba->pcp_end))
+		     live_cached_order(ba, b)))
 		return free_slow_locked(ba, ptr, flags);
 	order = b & BA_ORDER;
 	/*
@@ -2775,10 +2793,11 @@ int buddy_arena_free(struct buddy_arena *ba, void *ptr)
 	if (likely(idx < ba->fast_units)) {
 		/* A live block of a cached order: this CPU's cache takes it. */
 		b = READ_ONCE(ba->fast_map[idx]);
-		if (b >= BA_LIVE_HEAD && (b & BA_ORDER) < ba->pcp_end)
+		if (live_cached_order(ba, b))
 			return pcp_free(ba, ptr, idx, b);
+		return free_locked(ba, ptr, idx);
 	}
-	return free_locked(ba, ptr, idx);
+	return free_slow(ba, ptr);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_free, ALLOCPOOLS_NS);
 
