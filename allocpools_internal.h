@@ -193,6 +193,9 @@ static inline void *ap_link_decode(unsigned long secret, const void *slot,
 int ap_core_init(void);
 void ap_core_exit(void);
 
+int buddy_arena_cpuhp_init(void);
+void buddy_arena_cpuhp_exit(void);
+
 /*
  * Exports go right after the function's closing brace, as
  * EXPORT_SYMBOL_NS_GPL(sym, ALLOCPOOLS_NS): see <allocpools/ns.h>.

@@ -170,6 +170,9 @@ static int __init allocpools_init(void)
 	ret = ap_core_init();
 	if (ret)
 		return ret;
+	ret = buddy_arena_cpuhp_init();
+	if (ret)
+		goto core_exit;
 	ret = create_default_iom() ?: create_default_buddy() ?:
 	      create_default_bget() ?: create_default_slab();
 	if (ret)
@@ -178,6 +181,8 @@ static int __init allocpools_init(void)
 
 fail:
 	destroy_defaults();
+	buddy_arena_cpuhp_exit();
+core_exit:
 	ap_core_exit();
 	return ret;
 }
@@ -185,6 +190,7 @@ fail:
 static void __exit allocpools_exit(void)
 {
 	destroy_defaults();
+	buddy_arena_cpuhp_exit();
 	ap_core_exit();
 }
 

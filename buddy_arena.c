@@ -36,6 +36,18 @@
  *                  cutting a damaged list off is O(1)
  *   block_size     one O(log regions) region lookup and one map byte
  *   stats          a copy of the per-order counts (BUDDY_ARENA_ORDERS words)
+ *                  and of every CPU's cache counters, each cache lock
+ *                  taken in turn and held to the end: O(nr_cpu_ids)
+ *   cache refill   at most BA_PCP_BATCH takes off the free lists (fewer
+ *                  when blocks are carved from a larger one), and a map
+ *                  byte per block
+ *   cache flush    BA_PCP_BATCH frees of the general path, or one when
+ *                  they make up one aligned block
+ *   drain          one CPU's cache per hold: at most BA_PCP_ORDERS *
+ *                  BA_PCP_MAX frees of the general path
+ *
+ * A CPU's cache lock (struct ba_pcp_lock) is taken after the arena lock,
+ * never before; see pcp_lock().
  *   growth, add_region, give-back
  *                  O(max_order - min_order) links and a pointer swap; the
  *                  region, its order map, its own list of max_order blocks
@@ -43,6 +55,50 @@
  *
  * Reports of bad frees and damage are printed, and the give-back work
  * queued, once the lock is dropped.
+ *
+ * The per-CPU front.  Blocks of the primary region of the orders a small
+ * request takes, from min_order up to 4 KiB (2^BA_PCP_TOP bytes), below
+ * max_order and at most BA_PCP_ORDERS of them (nine: 16 B to 4 KiB at
+ * min_order 4; a live block of the ninth order above min_order has a
+ * slack that still fits one map byte); none in poison mode, are freed
+ * into, and allocated from, a cache of the CPU: per order a stack of at
+ * most BA_PCP_MAX block pointers (struct ba_pcpu), out of any client's
+ * reach, so the arena lock is not taken while a cache has a block or
+ * room.  Its lock is an arch_spinlock_t taken with hard interrupts off,
+ * inline (see pcp_lock(): correct on PREEMPT_RT, where a local_lock would
+ * sleep and hard IRQ callers must be served); the fast paths only ever
+ * trylock their own CPU's and leave a lock held by another CPU (stats, a
+ * drain) to the locked path.  An empty cache takes BA_PCP_BATCH blocks off
+ * the free lists, the same blocks in the same order as that many
+ * allocations would, but carved from the smallest larger free block in
+ * one take where the order's own list is empty (pcp_take_locked()); a
+ * full one gives its BA_PCP_BATCH oldest back, merging as frees do, or as
+ * one block when they make up one aligned block (pcp_flush_locked()); each
+ * under one hold of the arena lock, taken before any cache lock.  A cached
+ * block is held in the order map (BA_HELD), so a free of it is refused in
+ * O(1) as a double free, and holds no link, so a write after free into it
+ * damages nothing of the arena's; with KASAN it stays poisoned.  A free of
+ * a live block of a cached order turns its map byte from live to held with
+ * one atomic step (map_claim()) before anything else is written: of two
+ * frees racing without the arena lock exactly one wins, and the locked
+ * path refuses a live block of a cached order, since it only gets there
+ * having seen it held or lost that race.
+ *
+ * How cached blocks count.  They are free blocks of their order in the
+ * stats (free_blocks, free_bytes, largest_free), unmerged; allocations
+ * and frees through a cache count as any other (each cache counts its
+ * own, with its share of the slack).  buddy_arena_stats() takes the arena
+ * lock and then every CPU's cache lock, and reads all before it lets go,
+ * so no block moves between a cache, a client and the free lists while it
+ * reads: the snapshot is exact, whenever it is taken.  The caches are
+ * drained (every block merged back) before the arena grows or an
+ * allocation failure is reported (the failing path drains every CPU's
+ * cache and tries again), when a CPU is dead (a CPU hotplug state, run on
+ * the CPU that took it down), and on destroy.  (The arena has no
+ * compaction.)  Only the primary region's blocks are cached, so a grown
+ * region still becomes entirely free, and is given back, without a
+ * drain.  The most a cache holds is BA_PCP_MAX blocks of each order:
+ * 32 * (16 + 32 + .. + 4096) bytes, some 256 KiB per CPU at min_order 4.
  *
  * Poisoning and poison checks (BUDDY_ARENA_POISON, blocks up to 1 GiB) run
  * outside the lock on a block "in transit": a free takes the block out of
@@ -142,7 +198,9 @@
  * order per step.  A pointer is found in its region by one range check for
  * the region made by create (the "primary" one) and by binary search in a
  * table sorted by address for the others.  buddy_arena_alloc() and
- * buddy_arena_free() handle inline the common case: a block of the primary
+ * buddy_arena_free() send a cached order to the per-CPU front, and the
+ * rest to alloc_locked() and free_locked() (inline both), which handle
+ * inline the common case: a block of the primary
  * region, taken from the list of its own order (no split) or freed next to
  * a buddy that is not free (no merge), with no slack or a one-byte slack.
  * Everything else (splits, merges, other regions, poison mode, wide slack,
@@ -156,6 +214,7 @@
 
 #include <linux/bitops.h>
 #include <linux/compiler.h>
+#include <linux/cpuhotplug.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
@@ -163,6 +222,7 @@
 #include <linux/math64.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/percpu.h>
 #include <linux/poison.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
@@ -203,6 +263,22 @@
 /* A full-period LCG step gives an order a new secret after a cut. */
 #define BA_REKEY_MUL	6364136223846793005ULL
 
+/*
+ * The per-CPU front: the BA_PCP_ORDERS lowest orders, below max_order and
+ * no larger than 2^BA_PCP_TOP bytes, are cached per CPU, BA_PCP_MAX blocks
+ * per order at most, moved to and from the free lists BA_PCP_BATCH at a
+ * time under one hold of the arena lock.
+ */
+#define BA_PCP_ORDERS	9
+#define BA_PCP_TOP	12
+#define BA_PCP_MAX	32
+#define BA_PCP_BATCH	16
+#define BA_PCP_BATCH_SHIFT	4
+static_assert(BA_PCP_BATCH == 1 << BA_PCP_BATCH_SHIFT);
+static_assert(BA_PCP_MAX >= 2 * BA_PCP_BATCH);
+/* A cached block's slack fits the one byte the fast paths write. */
+static_assert(BA_PCP_ORDERS - 1 <= BA_SLACK_NARROW);
+
 /**
  * struct ba_link - the list links a free block keeps in its first bytes
  * @next: the next block or the list head
@@ -230,6 +306,53 @@ struct ba_order {
 	struct ba_link head;
 	unsigned long key;
 	unsigned long nr_free;
+};
+
+/**
+ * struct ba_pcp_stack - one CPU's cached free blocks of one order
+ * @n: the blocks in @blocks
+ * @blocks: free blocks of the primary region, the most recently freed on
+ *	top (@blocks[@n - 1])
+ */
+struct ba_pcp_stack {
+	unsigned int n;
+	u8 *blocks[BA_PCP_MAX];
+};
+
+/**
+ * struct ba_pcp_lock - the lock of one CPU's cache
+ * @l: an arch_spinlock_t, taken only with hard interrupts off (see
+ *	pcp_lock()); named @l as the userspace shim's locks are
+ * @dep_map: what lockdep knows of it
+ */
+struct ba_pcp_lock {
+	arch_spinlock_t l;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	struct lockdep_map dep_map;
+#endif
+};
+
+/**
+ * struct ba_pcpu - one CPU's cache of free blocks of the lowest orders
+ * @lock: guards everything below; taken alone on the fast paths, inside the
+ *	arena lock everywhere else
+ * @slack_units: the slack added by allocations from this cache less the
+ *	slack taken by frees into it (wraps; only the sum over all CPUs and
+ *	the arena's own count means anything)
+ * @allocs: allocations served from this cache
+ * @frees: frees into this cache
+ * @st: per cached order, from min_order up, its stack of free blocks
+ *
+ * An array in the per-CPU area, out of any client's reach: a cached block
+ * holds no link, and nothing is read from it.  Its order-map byte says
+ * held (BA_HELD), so a free of it is refused at once.
+ */
+struct ba_pcpu {
+	struct ba_pcp_lock lock;	/* guards the cache */
+	unsigned long slack_units;
+	u64 allocs;
+	u64 frees;
+	struct ba_pcp_stack st[BA_PCP_ORDERS];
 };
 
 /**
@@ -284,9 +407,13 @@ struct buddy_region {
  * @fast_map: @primary's order map (constant)
  * @fast_units: @primary's units, or 0 in poison mode, which sends every
  *	call to the general path (constant)
- * @slack_units: sum of the live blocks' slack, in 2^min_order units
- * @allocs: successful allocations
- * @frees: successful frees
+ * @slack_units: sum of the live blocks' slack, in 2^min_order units, but
+ *	for the per-CPU caches' share (see struct ba_pcpu)
+ * @allocs: successful allocations but those served by a per-CPU cache
+ * @frees: successful frees but those into a per-CPU cache
+ * @pcp: the per-CPU caches (constant pointer)
+ * @pcp_end: orders below it, from min_order up, are cached per CPU;
+ *	min_order when none are (constant)
  * @orders: per order, its free list (below max_order), secret and count
  * @held_units: units in held blocks: in transit, or cut off
  * @top_regions: regions whose own list of max_order blocks is not empty
@@ -309,6 +436,7 @@ struct buddy_region {
  *	give-back), taken before @lock
  * @next_id: the next region's id (under @grow_lock)
  * @reclaim: gives back regions that became entirely free
+ * @cpuhp_node: on the CPU hotplug state that drains a dead CPU's cache
  * @ap: the core's part: name, debugfs directory
  *
  * The fields the inline paths use come first.
@@ -326,6 +454,8 @@ struct buddy_arena {
 	unsigned long slack_units;
 	u64 allocs;
 	u64 frees;
+	struct ba_pcpu __percpu *pcp;
+	unsigned int pcp_end;
 	struct ba_order orders[BUDDY_ARENA_ORDERS];
 	unsigned long held_units;
 	struct list_head top_regions;
@@ -344,6 +474,7 @@ struct buddy_arena {
 	struct mutex grow_lock;	/* serializes region table changes */
 	unsigned int next_id;
 	struct work_struct reclaim;
+	struct hlist_node cpuhp_node;
 	struct ap_pool ap;
 };
 
@@ -1284,6 +1415,617 @@ static void reclaim_work(struct work_struct *work)
 	mutex_unlock(&ba->grow_lock);
 }
 
+/* Add what release_block_locked() returned to @dmg. */
+static void damage_add(struct ba_damage *dmg, unsigned long found)
+{
+	dmg->what |= found & (BA_DMG_LINK | BA_DMG_IDLE);
+	if (found & BA_DMG_LINK)
+		dmg->link_off = found >> BA_DMG_SHIFT;
+}
+
+/* Report what a call found once the lock is dropped; start the give-back. */
+static noinline void damage_report_slow(struct buddy_arena *ba,
+					const struct ba_damage *dmg)
+{
+	if (dmg->what & BA_DMG_POISON)
+		ap_report_invalid(&ba->ap, "poison overwritten in free block",
+				  true, dmg->poison_off);
+	if (dmg->what & BA_DMG_LINK)
+		ap_report_corruption(&ba->ap, "free-list link damaged",
+				     dmg->link_off);
+	if (dmg->what & BA_DMG_HEAD)
+		ap_report_corruption(&ba->ap, "free-list head damaged", 0);
+	if (dmg->what & BA_DMG_IDLE)
+		schedule_work(&ba->reclaim);
+}
+
+static __always_inline void damage_report(struct buddy_arena *ba,
+					  const struct ba_damage *dmg)
+{
+	if (unlikely(dmg->what))
+		damage_report_slow(ba, dmg);
+}
+
+/*
+ * The caches' locks.  A cache is its CPU's own but for the few who reach
+ * into it from another CPU (stats, a drain, the invariant walk), so its
+ * lock is almost never contended, and the fast paths take it inline: an
+ * arch_spinlock_t, with hard interrupts off, and lockdep told by hand (a
+ * raw_spinlock_t's out-of-line lock and unlock calls, and the registers
+ * they make the fast paths save, cost more than the locked free-list work
+ * the cache saves).  Correct on PREEMPT_RT as well: hard interrupts off
+ * there too, and nothing is taken, sleeps or spins on anything else under
+ * it.  Lock order: the arena lock, then any number of caches' locks in
+ * CPU order (nested under the arena lock, for lockdep); the fast paths
+ * hold their own CPU's alone.
+ */
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+static struct lock_class_key ba_pcp_key;
+#define pcp_dep_acquire(pc, try, nest) \
+	lock_acquire_exclusive(&(pc)->lock.dep_map, 0, try, nest, _THIS_IP_)
+#define pcp_dep_release(pc)	lock_release(&(pc)->lock.dep_map, _THIS_IP_)
+#else
+#define pcp_dep_acquire(pc, try, nest)	do { } while (0)
+#define pcp_dep_release(pc)		do { } while (0)
+#endif
+
+static void pcp_lock_init(struct ba_pcpu *pc)
+{
+	pc->lock.l = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lockdep_init_map_wait(&pc->lock.dep_map, "buddy_arena_pcp",
+			      &ba_pcp_key, 0, LD_WAIT_SPIN);
+#endif
+}
+
+/* Take @pc's lock, hard interrupts off; @nest: the arena lock, if held. */
+static __always_inline void pcp_lock(struct ba_pcpu *pc,
+				     raw_spinlock_t *nest)
+{
+	lockdep_assert_irqs_disabled();
+	pcp_dep_acquire(pc, 0, nest ? &nest->dep_map : NULL);
+	arch_spin_lock(&pc->lock.l);
+}
+
+/*
+ * Take this CPU's @pc's lock if it is free, hard interrupts off: the fast
+ * paths' way, with no call in it (a remote holder, who holds the arena
+ * lock too, sends them to the locked path).
+ */
+static __always_inline bool pcp_trylock(struct ba_pcpu *pc)
+{
+	lockdep_assert_irqs_disabled();
+	if (unlikely(!arch_spin_trylock(&pc->lock.l)))
+		return false;
+	pcp_dep_acquire(pc, 1, NULL);
+	return true;
+}
+
+static __always_inline void pcp_unlock(struct ba_pcpu *pc)
+{
+	arch_spin_unlock(&pc->lock.l);
+	pcp_dep_release(pc);
+}
+
+static __always_inline void pcp_unlock_this(struct ba_pcpu *pc,
+					    unsigned long flags)
+{
+	pcp_unlock(pc);
+	local_irq_restore(flags);
+}
+
+/*
+ * Turn the order-map byte at @m from @old into @new in one atomic step,
+ * so that of two frees of one block racing without the arena lock exactly
+ * one wins; false when the byte is not @old.  A byte cmpxchg where the
+ * architecture has one (x86, arm64; userspace); elsewhere a cmpxchg on the
+ * byte's aligned 32-bit word (the map is u32-aligned, see struct
+ * buddy_region), where stores to the other bytes of the word, made under
+ * the lock, only make the step retry.
+ */
+static_assert(offsetof(struct buddy_region, map) % sizeof(u32) == 0);
+
+static __always_inline bool map_claim(u8 *m, u8 old, u8 new)
+{
+#if defined(CONFIG_X86) || defined(CONFIG_ARM64) || defined(_AP_SHIM_H)
+	/* One byte on its own where the architecture has a byte cmpxchg. */
+	return try_cmpxchg(m, &old, new);
+#else
+	u32 *w = (u32 *)((unsigned long)m & ~3UL);
+	unsigned int i = (unsigned long)m & 3;
+	union { u32 w; u8 b[4]; } cur, want;
+
+	cur.w = READ_ONCE(*w);
+	do {
+		if (cur.b[i] != old)
+			return false;
+		want.w = cur.w;
+		want.b[i] = new;
+	} while (!try_cmpxchg(w, &cur.w, want.w));
+	return true;
+#endif
+}
+
+/*
+ * The cached block @p of @order in @pc becomes live, for a request rounded
+ * up to a unit, minus one, of @x.  Only its owner writes a held block's
+ * map bytes; the arena lock's holders may read them (as held, then live:
+ * neither is free, so no merge or list check is misled).
+ */
+static __always_inline void pcp_hand_out(struct buddy_arena *ba,
+					 struct ba_pcpu *pc, u8 *p,
+					 unsigned long x, unsigned int order)
+{
+	u8 *m = &ba->fast_map[(p - ba->fast_base) >> ba->min_order];
+	u8 b = BA_LIVE_HEAD | order;
+
+	lockdep_assert_held(&pc->lock);
+	if (unlikely(x & (x + 1))) {
+		unsigned long slack = (BIT(order) - 1 - x) >> ba->min_order;
+
+		/* At most BA_SLACK_NARROW orders above min: one slack byte. */
+		m[1] = slack;
+		pc->slack_units += slack;
+		b |= BA_SLACK;
+	}
+	WRITE_ONCE(*m, b);
+	pc->allocs++;
+}
+
+/*
+ * Put @p of @r, held and out of every count, back on the free lists,
+ * merging it as a free does.
+ */
+static void pcp_put_back_locked(struct buddy_arena *ba, struct buddy_region *r,
+				u8 *p, unsigned int order, struct ba_damage *dmg)
+{
+	lockdep_assert_held(&ba->lock);
+	damage_add(dmg, release_block_locked(ba, r, (p - r->base) >>
+					     ba->min_order, order));
+}
+
+/*
+ * Put the cached blocks @blocks[0..@n) of @order back on the free lists,
+ * merging them as a free does.  They are out of every count already.
+ */
+static void pcp_release_locked(struct buddy_arena *ba, u8 *const *blocks,
+			       unsigned int n, unsigned int order,
+			       struct ba_damage *dmg)
+{
+	struct buddy_region *r = ba->primary;
+	unsigned int i;
+
+	lockdep_assert_held(&ba->lock);
+	for (i = 0; i < n; i++)
+		pcp_put_back_locked(ba, r, blocks[i], order, dmg);
+}
+
+/*
+ * Give the BA_PCP_BATCH oldest blocks of @pc's full cache of order
+ * min_order + @k back to the free lists, merging them as frees do, and
+ * move the rest down.  When they are the whole of one aligned block of
+ * BA_PCP_BATCH times their size (a refill's carve come back, as after a
+ * burst of allocations freed in turn), that block is released at once:
+ * the BA_PCP_BATCH - 1 merges the frees would make, done by clearing their
+ * map bytes.  The blocks are distinct (no block is ever cached twice), so
+ * BA_PCP_BATCH of them inside one such block are all of it.
+ */
+static void pcp_flush_locked(struct buddy_arena *ba, struct ba_pcpu *pc,
+			     unsigned int k, struct ba_damage *dmg)
+{
+	unsigned int min = ba->min_order, order = min + k;
+	unsigned int group = order + BA_PCP_BATCH_SHIFT, i;
+	u8 **s = pc->st[k].blocks;
+	unsigned long first = s[0] - ba->fast_base;
+
+	lockdep_assert_held(&ba->lock);
+	lockdep_assert_held(&pc->lock);
+	for (i = 1; i < BA_PCP_BATCH; i++)
+		if (((s[i] - ba->fast_base) ^ first) >> group)
+			break;
+	if (i == BA_PCP_BATCH && group <= ba->max_order) {
+		for (i = 0; i < BA_PCP_BATCH; i++)
+			ba->fast_map[(s[i] - ba->fast_base) >> min] = 0;
+		first &= ~(BIT(group) - 1);
+		damage_add(dmg, release_block_locked(ba, ba->primary,
+						     first >> min, group));
+	} else {
+		pcp_release_locked(ba, s, BA_PCP_BATCH, order, dmg);
+	}
+	/* BA_PCP_MAX is twice BA_PCP_BATCH: the newest half moves down. */
+	memcpy(s, s + BA_PCP_BATCH, BA_PCP_BATCH * sizeof(*s));
+	pc->st[k].n = BA_PCP_BATCH;
+}
+
+/*
+ * Drain @cpu's cache: every block back on the free lists, under one hold
+ * of the arena lock (at most BA_PCP_ORDERS * BA_PCP_MAX releases).
+ */
+static void pcp_drain_cpu(struct buddy_arena *ba, unsigned int cpu)
+{
+	struct ba_pcpu *pc = per_cpu_ptr(ba->pcp, cpu);
+	struct ba_damage dmg;
+	unsigned long flags;
+	unsigned int k;
+
+	dmg.what = 0;
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	pcp_lock(pc, &ba->lock);
+	for (k = 0; k < BA_PCP_ORDERS; k++) {
+		pcp_release_locked(ba, pc->st[k].blocks, pc->st[k].n,
+				   ba->min_order + k, &dmg);
+		pc->st[k].n = 0;
+	}
+	pcp_unlock(pc);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	damage_report(ba, &dmg);
+}
+
+/*
+ * Drain every CPU's cache, one at a time: before the arena grows or
+ * reports an allocation failure, on destroy.  Entered without the lock.
+ */
+static void pcp_drain_all(struct buddy_arena *ba)
+{
+	unsigned int cpu;
+
+	if (ba->pcp_end == ba->min_order)
+		return;
+	for_each_possible_cpu(cpu)
+		pcp_drain_cpu(ba, cpu);
+}
+
+/*
+ * Take every CPU's cache lock, with the arena lock held, for a snapshot
+ * of the caches that no fast path changes meanwhile (stats, the
+ * invariant walk).  One lockdep entry for all of them: see nest_lock.
+ */
+static void pcp_lock_all(struct buddy_arena *ba)
+{
+	unsigned int cpu;
+
+	lockdep_assert_held(&ba->lock);
+	for_each_possible_cpu(cpu)
+		pcp_lock(per_cpu_ptr(ba->pcp, cpu), &ba->lock);
+}
+
+static void pcp_unlock_all(struct buddy_arena *ba)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		pcp_unlock(per_cpu_ptr(ba->pcp, cpu));
+}
+
+static noinline int free_slow_locked(struct buddy_arena *ba, void *ptr,
+				     unsigned long flags);
+
+/*
+ * pcp_free() lost its claim, or found the map's canaries smashed: the
+ * locked path refuses the free and says why.
+ */
+static noinline int pcp_free_refused(struct buddy_arena *ba, void *ptr)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	return free_slow_locked(ba, ptr, flags);
+}
+
+/*
+ * pcp_free() found this CPU's cache of @order full, or its lock held by
+ * another CPU (stats, a drain): with interrupts off since pcp_free() saved
+ * them in @flags, under the arena lock, the cache's BA_PCP_BATCH oldest
+ * blocks go back if it is still full (pcp_flush_locked()), then @ptr,
+ * claimed and out of the live counts but for this cache's, is pushed.
+ */
+static noinline int pcp_free_locked(struct buddy_arena *ba, u8 *ptr,
+				    unsigned int order, unsigned long slack,
+				    unsigned long flags)
+{
+	unsigned int k = order - ba->min_order;
+	struct ba_pcp_stack *st;
+	struct ba_damage dmg;
+	struct ba_pcpu *pc;
+
+	dmg.what = 0;
+	raw_spin_lock(&ba->lock);
+	pc = this_cpu_ptr(ba->pcp);
+	pcp_lock(pc, &ba->lock);
+	st = &pc->st[k];
+	if (st->n == BA_PCP_MAX)
+		pcp_flush_locked(ba, pc, k, &dmg);
+	st->blocks[st->n++] = ptr;
+	pc->frees++;
+	pc->slack_units -= slack;
+	pcp_unlock(pc);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	damage_report(ba, &dmg);
+	return 0;
+}
+
+/*
+ * A free into this CPU's cache of @ptr, a block of the primary region at
+ * unit @idx whose map byte was seen as @b: live, of a cached order.  The
+ * byte turns held in one atomic step before anything else is written, so
+ * a second free of the block, racing or later, is refused; then its slack
+ * goes, its KASAN shadow is poisoned (the cache holds poisoned blocks
+ * only) and it is pushed.  When the step loses (a racing free won, or the
+ * block is no longer what @b says) or the map's canaries are smashed,
+ * nothing is written and the locked path refuses the free.  Everything
+ * but the push is out of line, tail calls: inline in buddy_arena_free(),
+ * with nothing called, it costs fewer instructions than out of line.
+ */
+static __always_inline int pcp_free(struct buddy_arena *ba, u8 *ptr,
+				    unsigned long idx, u8 b)
+{
+	unsigned int order = b & BA_ORDER;
+	u8 *m = &ba->fast_map[idx];
+	unsigned long slack = 0, flags;
+	struct ba_pcp_stack *st;
+	struct ba_pcpu *pc;
+
+	if (unlikely(!canaries_ok(ba->primary) ||
+		     !map_claim(m, b, BA_HELD | order)))
+		return pcp_free_refused(ba, ptr);
+	/* The block is this free's alone: only its claimer writes its bytes. */
+	if (b & BA_SLACK) {
+		slack = m[1];
+		m[1] = 0;
+	}
+	ap_kasan_free(ptr, BIT(order));
+
+	local_irq_save(flags);
+	pc = this_cpu_ptr(ba->pcp);
+	if (unlikely(!pcp_trylock(pc)))
+		return pcp_free_locked(ba, ptr, order, slack, flags);
+	st = &pc->st[order - ba->min_order];
+	if (unlikely(st->n == BA_PCP_MAX)) {
+		pcp_unlock(pc);
+		return pcp_free_locked(ba, ptr, order, slack, flags);
+	}
+	st->blocks[st->n++] = ptr;
+	pc->frees++;
+	pc->slack_units -= slack;
+	pcp_unlock_this(pc, flags);
+	return 0;
+}
+
+static noinline void *pcp_refill(struct buddy_arena *ba, size_t size,
+				 unsigned long x, gfp_t gfp, unsigned long ip,
+				 unsigned long flags);
+static void ba_where(struct ap_pool *pool, const void *p, struct ap_where *w);
+
+/*
+ * An allocation of @size bytes (@x: rounded up to a unit, minus one) of a
+ * cached order: popped from this CPU's cache; when it is empty, or its
+ * lock held by another CPU, pcp_refill() takes over (a tail call).
+ * Inline in buddy_arena_alloc(), as pcp_free() is; @ip is the caller's,
+ * traced.
+ */
+static __always_inline void *pcp_alloc(struct buddy_arena *ba, size_t size,
+				       unsigned long x, gfp_t gfp,
+				       unsigned long ip)
+{
+	unsigned int order = __fls(x) + 1, n;
+	struct ba_pcp_stack *st;
+	struct ba_pcpu *pc;
+	unsigned long flags;
+	u8 *p;
+
+	local_irq_save(flags);
+	pc = this_cpu_ptr(ba->pcp);
+	if (unlikely(!pcp_trylock(pc)))
+		return pcp_refill(ba, size, x, gfp, ip, flags);
+	st = &pc->st[order - ba->min_order];
+	n = st->n;
+	if (unlikely(!n)) {
+		pcp_unlock(pc);
+		return pcp_refill(ba, size, x, gfp, ip, flags);
+	}
+	p = st->blocks[--n];
+	st->n = n;
+	pcp_hand_out(ba, pc, p, x, order);
+	pcp_unlock_this(pc, flags);
+	/* The block is the caller's alone now: unpoisoned for @size bytes. */
+	ap_kasan_alloc(p, size, BIT(order));
+	ap_trace_alloc(&ba->ap, p, size, ba_where, ip);
+	return p;
+}
+
+static void *alloc_general_locked(struct buddy_arena *ba, unsigned long x,
+				  gfp_t gfp, unsigned long flags);
+
+/*
+ * Take up to BA_PCP_BATCH free blocks of @order of the primary region off
+ * the free lists into @s, the first taken on top (@s[n - 1]), held in the
+ * order map; returns how many.  They are the blocks, in the order, that
+ * single takes would give: when the list of @order is empty, the largest
+ * power of two of them still wanted that the smallest larger free block
+ * holds are carved from it in one go (one take, split no further than
+ * that, and a map byte each), rather than each split off in turn.  A
+ * take that would start from a block of another region is not made: the
+ * refill stops there.  *@last is what the last take returned (NULL, or an
+ * ERR_PTR() for a damaged list).
+ */
+static unsigned int pcp_take_locked(struct buddy_arena *ba, u8 **s,
+				    unsigned int order, u8 **last,
+				    struct ba_damage *dmg)
+{
+	unsigned int min = ba->min_order, n = 0, c, i;
+	struct buddy_region *r = NULL;
+	unsigned long avail, idx;
+	struct ba_link *head;
+	u8 *p = NULL;
+
+	lockdep_assert_held(&ba->lock);
+	while (n < BA_PCP_BATCH) {
+		avail = ba->avail >> order;
+		if (!avail)
+			break;
+		/*
+		 * The block a take would start from must be the primary
+		 * region's: the head's link is the arena's own, trusted.  (An
+		 * empty list of max_order, the others' blocks being on their
+		 * regions' lists, gives the head: no block of the region.)
+		 */
+		c = __ffs(avail);
+		head = &ba->orders[order + c].head;
+		if (fast_index(ba, next_of(head, ba->orders[order + c].key)) >=
+		    ba->fast_units)
+			break;
+		c = min_t(unsigned int, c, ilog2(BA_PCP_BATCH - n));
+		p = take_block_locked(ba, order + c, &r, dmg);
+		if (IS_ERR_OR_NULL(p))
+			break;
+		if (r != ba->primary) {
+			pcp_put_back_locked(ba, r, p, order + c, dmg);
+			break;
+		}
+		idx = (p - r->base) >> min;
+		for (i = 0; i < BIT(c); i++) {
+			r->map[idx + (i << (order - min))] = BA_HELD | order;
+			s[BA_PCP_BATCH - 1 - n - i] = p + (i << order);
+		}
+		n += BIT(c);
+	}
+	if (n < BA_PCP_BATCH)
+		memmove(s, s + BA_PCP_BATCH - n, n * sizeof(*s));
+	*last = p;
+	return n;
+}
+
+/*
+ * pcp_alloc() found this CPU's cache empty, or its lock held by another
+ * CPU: with interrupts off since it saved them in @flags, under the arena
+ * lock, an empty cache is refilled with up to BA_PCP_BATCH blocks of the
+ * primary region (pcp_take_locked()) and one handed out.  With nothing
+ * cached, the general path takes over (it drains every cache before it
+ * grows or fails).  A damaged list met on the first take fails the
+ * allocation, as on the general path.
+ */
+static noinline void *pcp_refill(struct buddy_arena *ba, size_t size,
+				 unsigned long x, gfp_t gfp, unsigned long ip,
+				 unsigned long flags)
+{
+	unsigned int order = __fls(x) + 1, k = order - ba->min_order, n;
+	struct ba_damage dmg;
+	struct ba_pcpu *pc;
+	u8 *p = NULL, **s;
+
+	dmg.what = 0;
+	raw_spin_lock(&ba->lock);
+	pc = this_cpu_ptr(ba->pcp);
+	pcp_lock(pc, &ba->lock);
+	s = pc->st[k].blocks;
+	/* Not empty when pcp_alloc() only found the lock held. */
+	n = pc->st[k].n;
+	if (!n)
+		n = pcp_take_locked(ba, s, order, &p, &dmg);
+	if (n) {
+		p = s[--n];
+		pc->st[k].n = n;
+		pcp_hand_out(ba, pc, p, x, order);
+		pcp_unlock(pc);
+		raw_spin_unlock_irqrestore(&ba->lock, flags);
+		damage_report(ba, &dmg);
+		ap_kasan_alloc(p, size, BIT(order));
+		goto out;
+	}
+	pcp_unlock(pc);
+	if (IS_ERR(p)) {
+		ba->failures++;
+		raw_spin_unlock_irqrestore(&ba->lock, flags);
+		damage_report(ba, &dmg);
+		p = NULL;
+		goto out;
+	}
+	/*
+	 * No free block of the primary region: the general path (which
+	 * drains the caches first if it must).
+	 */
+	p = alloc_general_locked(ba, x, gfp, flags);
+	damage_report(ba, &dmg);
+	if (p)
+		ap_kasan_alloc(p, size, BIT(order));
+out:
+	ap_trace_alloc(&ba->ap, p, size, ba_where, ip);
+	return p;
+}
+
+/*
+ * CPU hotplug: a CPU that is dead drains its cache, from the CPU that took
+ * it down.  One multi-instance state for all arenas, set up with the
+ * module; -1 when there is none (then no CPU goes down, or the arena
+ * drains before it grows or fails all the same).
+ */
+static int ba_cpuhp_state = -1;
+
+static int ba_cpu_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct buddy_arena *ba = hlist_entry(node, struct buddy_arena,
+					     cpuhp_node);
+
+	pcp_drain_cpu(ba, cpu);
+	return 0;
+}
+
+/**
+ * buddy_arena_cpuhp_init() - set up the CPU hotplug state of the arenas
+ *
+ * Called once at module load, before any arena is created.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or the -errno of cpuhp_setup_state_multi().
+ */
+int buddy_arena_cpuhp_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN,
+				      "allocpools/buddy:dead", NULL,
+				      ba_cpu_dead);
+	if (ret < 0)
+		return ret;
+	ba_cpuhp_state = ret;
+	return 0;
+}
+
+/**
+ * buddy_arena_cpuhp_exit() - remove what buddy_arena_cpuhp_init() set up
+ *
+ * Context: process context, at module unload, once every arena is gone.
+ */
+void buddy_arena_cpuhp_exit(void)
+{
+	if (ba_cpuhp_state < 0)
+		return;
+	cpuhp_remove_multi_state(ba_cpuhp_state);
+	ba_cpuhp_state = -1;
+}
+
+/*
+ * The per-CPU caches, and the orders they hold: none in poison mode (every
+ * block is poisoned and checked on the general paths), none at max_order
+ * (so a region's own list is never cached from), none above 2^BA_PCP_TOP.
+ */
+static int pcp_init(struct buddy_arena *ba)
+{
+	unsigned int cpu, end;
+
+	ba->pcp = alloc_percpu(struct ba_pcpu);
+	if (!ba->pcp)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		pcp_lock_init(per_cpu_ptr(ba->pcp, cpu));
+	end = min_t(unsigned int, ba->min_order + BA_PCP_ORDERS,
+		    min_t(unsigned int, ba->max_order, BA_PCP_TOP + 1));
+	ba->pcp_end = ba->min_order;
+	if (!(ba->flags & BUDDY_ARENA_POISON) && end > ba->min_order)
+		ba->pcp_end = end;
+	return 0;
+}
+
 static bool order_args_valid(unsigned int min_order, unsigned int max_order)
 {
 	return min_order >= BUDDY_ARENA_MIN_ORDER && min_order <= max_order &&
@@ -1364,6 +2106,9 @@ struct buddy_arena *buddy_arena_create(const char *name, size_t size,
 		goto free_arena;
 	}
 	ba->grow_size = size;
+	ret = pcp_init(ba);
+	if (ret)
+		goto free_arena;
 
 	mutex_lock(&ba->grow_lock);
 	ret = add_region(ba, size, true, GFP_KERNEL);
@@ -1373,15 +2118,26 @@ struct buddy_arena *buddy_arena_create(const char *name, size_t size,
 			name, size);
 		goto free_arena;
 	}
+	if (ba_cpuhp_state >= 0) {
+		ret = cpuhp_state_add_instance_nocalls(ba_cpuhp_state,
+						       &ba->cpuhp_node);
+		if (ret)
+			goto free_region;
+	}
 	ret = ap_pool_register(&ba->ap, &buddy_kind, name);
 	if (ret)
-		goto free_region;
+		goto remove_cpuhp;
 	return ba;
 
+remove_cpuhp:
+	if (ba_cpuhp_state >= 0)
+		cpuhp_state_remove_instance_nocalls(ba_cpuhp_state,
+						    &ba->cpuhp_node);
 free_region:
 	region_free(ba->regions[0]);
 	kfree(ba->regions);
 free_arena:
+	free_percpu(ba->pcp);
 	mutex_destroy(&ba->grow_lock);
 	kfree(ba);
 	return ERR_PTR(ret);
@@ -1401,18 +2157,30 @@ EXPORT_SYMBOL_NS_GPL(buddy_arena_create, ALLOCPOOLS_NS);
  */
 void buddy_arena_destroy(struct buddy_arena *ba)
 {
-	unsigned int i;
+	unsigned int i, cpu;
 
 	if (IS_ERR_OR_NULL(ba))
 		return;
 	might_sleep();
 	ap_pool_unregister(&ba->ap);
+	if (ba_cpuhp_state >= 0)
+		cpuhp_state_remove_instance_nocalls(ba_cpuhp_state,
+						    &ba->cpuhp_node);
 	cancel_work_sync(&ba->reclaim);
+	/* Every cached block back on the lists, every count in the arena's. */
+	pcp_drain_all(ba);
+	for_each_possible_cpu(cpu) {
+		struct ba_pcpu *pc = per_cpu_ptr(ba->pcp, cpu);
+
+		ba->allocs += pc->allocs;
+		ba->frees += pc->frees;
+	}
 	if (ba->allocs != ba->frees)
 		ap_warn_live(&ba->ap, ba->allocs - ba->frees);
 	for (i = 0; i < ba->nr_regions; i++)
 		region_free(ba->regions[i]);
 	kfree(ba->regions);
+	free_percpu(ba->pcp);
 	mutex_destroy(&ba->grow_lock);
 	kfree(ba);
 }
@@ -1450,37 +2218,6 @@ int buddy_arena_add_region(struct buddy_arena *ba, size_t size)
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_add_region, ALLOCPOOLS_NS);
-
-/* Add what release_block_locked() returned to @dmg. */
-static void damage_add(struct ba_damage *dmg, unsigned long found)
-{
-	dmg->what |= found & (BA_DMG_LINK | BA_DMG_IDLE);
-	if (found & BA_DMG_LINK)
-		dmg->link_off = found >> BA_DMG_SHIFT;
-}
-
-/* Report what a call found once the lock is dropped; start the give-back. */
-static noinline void damage_report_slow(struct buddy_arena *ba,
-					const struct ba_damage *dmg)
-{
-	if (dmg->what & BA_DMG_POISON)
-		ap_report_invalid(&ba->ap, "poison overwritten in free block",
-				  true, dmg->poison_off);
-	if (dmg->what & BA_DMG_LINK)
-		ap_report_corruption(&ba->ap, "free-list link damaged",
-				     dmg->link_off);
-	if (dmg->what & BA_DMG_HEAD)
-		ap_report_corruption(&ba->ap, "free-list head damaged", 0);
-	if (dmg->what & BA_DMG_IDLE)
-		schedule_work(&ba->reclaim);
-}
-
-static __always_inline void damage_report(struct buddy_arena *ba,
-					  const struct ba_damage *dmg)
-{
-	if (unlikely(dmg->what))
-		damage_report_slow(ba, dmg);
-}
 
 /* A request no block can satisfy: counted, never queued for growth. */
 static noinline void *alloc_refused(struct buddy_arena *ba)
@@ -1619,6 +2356,13 @@ static noinline void *alloc_general_locked(struct buddy_arena *ba,
 	lockdep_assert_held(&ba->lock);
 	dmg.what = 0;
 	p = take_block_locked(ba, order, &r, &dmg);
+	if (!p && ba->pcp_end != ba->min_order) {
+		/* The caches' blocks first, merged: then growth, or failure. */
+		raw_spin_unlock_irqrestore(&ba->lock, flags);
+		pcp_drain_all(ba);
+		raw_spin_lock_irqsave(&ba->lock, flags);
+		p = take_block_locked(ba, order, &r, &dmg);
+	}
 	if (IS_ERR_OR_NULL(p) || unlikely(ba->flags & BUDDY_ARENA_POISON))
 		return alloc_finish_unlock(ba, p, r, order, slack, gfp, flags,
 					   &dmg);
@@ -1721,38 +2465,20 @@ static void ba_where(struct ap_pool *pool, const void *p, struct ap_where *w)
 	buddy_arena_where(container_of(pool, struct buddy_arena, ap), p, w);
 }
 
-/**
- * buddy_arena_alloc() - allocate a block of at least @size bytes
- * @ba: the arena
- * @size: bytes wanted, 1..2^max_order
- * @gfp: allocation flags; with BUDDY_ARENA_GROW, a gfp that allows
- *       blocking lets the arena add a region when it is full
- *
- * The block is 2^k bytes for the smallest k >= min_order that fits, and is
- * aligned to 2^k from the start of its region (regions are page aligned).
- * A region added for growth is allocated with GFP_KERNEL in the memalloc
- * scope @gfp asks for (no I/O or FS reclaim for GFP_NOIO or GFP_NOFS), by
- * one caller at a time; the others wait, then try the arena again first.
- *
- * Context: any context, hard IRQ included; may sleep only when the arena
- * must grow and @gfp allows blocking.
- * Return: the block, or NULL for a bad size, a full arena, a block that
- * failed its poison check or a damaged free list (each counted in the
- * failures).
+/*
+ * buddy_arena_alloc() of an order the caches do not hold (@x: @size
+ * rounded up to a unit, minus one), under the arena lock; @ip is the
+ * caller's, traced.
  */
-void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
+static __always_inline void *alloc_locked(struct buddy_arena *ba,
+					  size_t size, unsigned long x,
+					  gfp_t gfp, unsigned long ip)
 {
-	/* size 0 wraps to ~0UL and, like an oversized one, gives order 64 */
-	unsigned long x = (size - 1) | ba->unit_mask, flags, idx, nidx;
 	unsigned int order = __fls(x) + 1;
 	struct ba_link *block, *next;
+	unsigned long flags, idx, nidx;
 	struct ba_order *o;
 	u8 *m;
-
-	if (unlikely(order > ba->max_order))
-		return alloc_refused(ba);
-	if (ap_should_fail(&ba->ap, size))
-		return NULL;
 
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	/*
@@ -1802,16 +2528,73 @@ void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	/* The block is the caller's alone now: unpoisoned for @size bytes. */
 	ap_kasan_alloc(block, size, BIT(__fls(x) + 1));
-	ap_trace_alloc(&ba->ap, block, size, ba_where, _RET_IP_);
+	ap_trace_alloc(&ba->ap, block, size, ba_where, ip);
 	return block;
 slow:
 	block = alloc_slow_locked(ba, x, gfp, flags);
 	if (block)
 		ap_kasan_alloc(block, size, BIT(__fls(x) + 1));
-	ap_trace_alloc(&ba->ap, block, size, ba_where, _RET_IP_);
+	ap_trace_alloc(&ba->ap, block, size, ba_where, ip);
 	return block;
 }
+
+/**
+ * buddy_arena_alloc() - allocate a block of at least @size bytes
+ * @ba: the arena
+ * @size: bytes wanted, 1..2^max_order
+ * @gfp: allocation flags; with BUDDY_ARENA_GROW, a gfp that allows
+ *       blocking lets the arena add a region when it is full
+ *
+ * The block is 2^k bytes for the smallest k >= min_order that fits, and is
+ * aligned to 2^k from the start of its region (regions are page aligned).
+ * A region added for growth is allocated with GFP_KERNEL in the memalloc
+ * scope @gfp asks for (no I/O or FS reclaim for GFP_NOIO or GFP_NOFS), by
+ * one caller at a time; the others wait, then try the arena again first.
+ *
+ * Context: any context, hard IRQ included; may sleep only when the arena
+ * must grow and @gfp allows blocking.
+ * Return: the block, or NULL for a bad size, a full arena, a block that
+ * failed its poison check or a damaged free list (each counted in the
+ * failures).
+ */
+void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
+{
+	/* size 0 wraps to ~0UL and, like an oversized one, gives order 64 */
+	unsigned long x = (size - 1) | ba->unit_mask;
+	unsigned int order = __fls(x) + 1;
+
+	if (unlikely(order > ba->max_order))
+		return alloc_refused(ba);
+	if (ap_should_fail(&ba->ap, size))
+		return NULL;
+	if (order < ba->pcp_end)
+		return pcp_alloc(ba, size, x, gfp, _RET_IP_);
+	return alloc_locked(ba, size, x, gfp, _RET_IP_);
+}
 EXPORT_SYMBOL_NS_GPL(buddy_arena_alloc, ALLOCPOOLS_NS);
+
+/*
+ * Whether the map byte @b of @r, live, is of a block that only
+ * pcp_free() may free: a free of it on the locked path saw it held (or
+ * lost the race to claim it), so it is a second free, refused: the block
+ * is live again only because it has been handed out again since.
+ */
+/*
+ * Whether the map byte @b is that of a live block (BA_LIVE_HEAD, with or
+ * without BA_SLACK) of an order the per-CPU caches hold, in one compare:
+ * every byte below BA_LIVE_HEAD wraps to 0x40 or more, above any order.
+ */
+static __always_inline bool live_cached_order(const struct buddy_arena *ba,
+					      u8 b)
+{
+	return (u8)((u8)(b - BA_LIVE_HEAD) & (u8)~BA_SLACK) < ba->pcp_end;
+}
+
+static __always_inline bool cached_live(const struct buddy_arena *ba,
+					const struct buddy_region *r, u8 b)
+{
+	return r == ba->primary && (b & BA_ORDER) < ba->pcp_end;
+}
 
 /* Why @ptr is not a live block of @r: for the report. */
 static const char *bad_free_reason_locked(struct buddy_arena *ba,
@@ -1830,10 +2613,10 @@ static const char *bad_free_reason_locked(struct buddy_arena *ba,
 	if (!(b & BA_HEAD))
 		return "interior pointer";
 	if ((b & (BA_LIVE | BA_SLACK)) == BA_SLACK)
-		return "double free of a block being freed or cut off";
+		return "double free of a block cached, being freed or cut off";
 	if (!(b & BA_LIVE))
 		return "double free or free of a free block";
-	return NULL;
+	return "double free racing another free";
 }
 
 /*
@@ -1915,7 +2698,8 @@ static noinline int free_slow_locked(struct buddy_arena *ba, void *ptr,
 	off = (u8 *)ptr - r->base;
 	if (unlikely((off & ba->unit_mask) ||
 		     r->map[off >> ba->min_order] < BA_LIVE_HEAD ||
-		     !canaries_ok(r))) {
+		     !canaries_ok(r) ||
+		     cached_live(ba, r, r->map[off >> ba->min_order]))) {
 		why = bad_free_reason_locked(ba, r, ptr);
 		ba->invalid_frees++;
 		raw_spin_unlock_irqrestore(&ba->lock, flags);
@@ -1925,41 +2709,35 @@ static noinline int free_slow_locked(struct buddy_arena *ba, void *ptr,
 	return free_release_unlock(ba, r, off >> ba->min_order, flags);
 }
 
-/**
- * buddy_arena_free() - free a block
- * @ba: the arena
- * @ptr: a block buddy_arena_alloc() returned, or NULL
- *
- * The block merges with its buddy as long as the buddy is free and of the
- * same order.  A pointer the arena did not hand out, an interior pointer,
- * a double free (also while the first free of the block is still under
- * way) or a smashed order map is refused: the arena is left as it was,
- * invalid_frees counts it and one rate-limited error names the arena and
- * the offset.
- *
- * Context: any context, hard IRQ included.
- * Return: 0 (NULL included), or -EINVAL for a refused pointer.
+/* buddy_arena_free() of @ptr, not a unit of the primary region */
+static noinline int free_slow(struct buddy_arena *ba, void *ptr)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	return free_slow_locked(ba, ptr, flags);
+}
+
+/*
+ * buddy_arena_free() of @ptr, at unit index @idx of the primary region
+ * (below fast_units: see unit_index()), whose map byte was not seen as a
+ * live block of a cached order, under the arena lock.
  */
-int buddy_arena_free(struct buddy_arena *ba, void *ptr)
+static __always_inline int free_locked(struct buddy_arena *ba, void *ptr,
+				       unsigned long idx)
 {
 	unsigned int order, min = ba->min_order;
 	struct buddy_region *r;
-	unsigned long flags, idx;
+	unsigned long flags;
 	struct ba_order *o;
 	u8 b;
 
-	if (unlikely(!ptr))
-		return 0;
-	ap_trace_free(&ba->ap, ptr, ba_where, _RET_IP_);
 	raw_spin_lock_irqsave(&ba->lock, flags);
-	/* One comparison: in the primary region, aligned to a unit. */
-	idx = unit_index((unsigned long)ptr - (unsigned long)ba->fast_base,
-			 min);
-	if (unlikely(idx >= ba->fast_units))
-		return free_slow_locked(ba, ptr, flags);
 	r = ba->primary;
 	b = r->map[idx];
-	if (unlikely(b < BA_LIVE_HEAD || !canaries_ok(r)))
+	/* Of a cached order, the free was refused above: see cached_live(). */
+	if (unlikely(b < BA_LIVE_HEAD || !canaries_ok(r) ||
+		     live_cached_order(ba, b)))
 		return free_slow_locked(ba, ptr, flags);
 	order = b & BA_ORDER;
 	/*
@@ -1984,6 +2762,42 @@ int buddy_arena_free(struct buddy_arena *ba, void *ptr)
 	__set_bit(order, &ba->avail);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	return 0;
+}
+
+/**
+ * buddy_arena_free() - free a block
+ * @ba: the arena
+ * @ptr: a block buddy_arena_alloc() returned, or NULL
+ *
+ * The block merges with its buddy as long as the buddy is free and of the
+ * same order.  A pointer the arena did not hand out, an interior pointer,
+ * a double free (also while the first free of the block is still under
+ * way) or a smashed order map is refused: the arena is left as it was,
+ * invalid_frees counts it and one rate-limited error names the arena and
+ * the offset.
+ *
+ * Context: any context, hard IRQ included.
+ * Return: 0 (NULL included), or -EINVAL for a refused pointer.
+ */
+int buddy_arena_free(struct buddy_arena *ba, void *ptr)
+{
+	unsigned long idx;
+	u8 b;
+
+	if (unlikely(!ptr))
+		return 0;
+	ap_trace_free(&ba->ap, ptr, ba_where, _RET_IP_);
+	/* One comparison: in the primary region, aligned to a unit. */
+	idx = unit_index((unsigned long)ptr - (unsigned long)ba->fast_base,
+			 ba->min_order);
+	if (likely(idx < ba->fast_units)) {
+		/* A live block of a cached order: this CPU's cache takes it. */
+		b = READ_ONCE(ba->fast_map[idx]);
+		if (live_cached_order(ba, b))
+			return pcp_free(ba, ptr, idx, b);
+		return free_locked(ba, ptr, idx);
+	}
+	return free_slow(ba, ptr);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_free, ALLOCPOOLS_NS);
 
@@ -2048,7 +2862,10 @@ static int frag_index(const struct buddy_arena_stats *st)
  * @ba: the arena
  * @st: filled in
  *
- * free_blocks and free_bytes count the blocks on the free lists.
+ * free_blocks and free_bytes count the blocks on the free lists and those
+ * in the per-CPU caches (free, but not merged until a cache drains;
+ * largest_free counts them too).  The caches are read under their locks
+ * with the arena's, so the snapshot is exact whatever runs meanwhile.
  * allocated_bytes is the rest of the arena: the live blocks, and the
  * blocks held, which are neither free nor live: those in transit (a free,
  * or an allocation's poison check, under way in another context) and
@@ -2068,30 +2885,43 @@ static int frag_index(const struct buddy_arena_stats *st)
 void buddy_arena_stats(struct buddy_arena *ba, struct buddy_arena_stats *st)
 {
 	unsigned long flags, slack, held;
-	unsigned int k;
+	unsigned int k, cpu;
 
 	memset(st, 0, sizeof(*st));
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	st->size = ba->size;
-	st->largest_free = ba->avail ? BIT(__fls(ba->avail)) : 0;
 	st->regions = ba->nr_regions;
 	st->min_order = ba->min_order;
 	st->max_order = ba->max_order;
-	st->live_blocks = ba->allocs - ba->frees;
 	for (k = 0; k < BUDDY_ARENA_ORDERS; k++)
 		st->free_blocks[k] = ba->orders[k].nr_free;
 	slack = ba->slack_units;
 	held = ba->held_units;
 	st->allocs = ba->allocs;
 	st->frees = ba->frees;
+	pcp_lock_all(ba);
+	for_each_possible_cpu(cpu) {
+		struct ba_pcpu *pc = per_cpu_ptr(ba->pcp, cpu);
+
+		for (k = 0; k < BA_PCP_ORDERS; k++)
+			st->free_blocks[ba->min_order + k] += pc->st[k].n;
+		slack += pc->slack_units;
+		st->allocs += pc->allocs;
+		st->frees += pc->frees;
+	}
+	pcp_unlock_all(ba);
+	st->live_blocks = st->allocs - st->frees;
 	st->failures = ba->failures;
 	st->invalid_frees = ba->invalid_frees;
 	st->corruptions = ba->corruptions;
 	st->injected = ap_injected(&ba->ap);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 
-	for (k = st->min_order; k <= st->max_order; k++)
+	for (k = st->min_order; k <= st->max_order; k++) {
 		st->free_bytes += st->free_blocks[k] << k;
+		if (st->free_blocks[k])
+			st->largest_free = BIT(k);
+	}
 	st->allocated_bytes = st->size - st->free_bytes;
 	st->requested_bytes = st->allocated_bytes -
 			      ((slack + held) << st->min_order);
@@ -2140,6 +2970,73 @@ static int check_list_locked(struct buddy_arena *ba, struct ba_link *head,
 }
 
 /*
+ * Whether the @i-th block of @cpu's cache of order min_order + @k is held
+ * and of that order in the primary region's map, and in no other place of
+ * the caches before it.
+ */
+static bool __maybe_unused cached_ok_locked(struct buddy_arena *ba,
+					    unsigned int cpu, unsigned int k,
+					    unsigned int i)
+{
+	u8 *p = per_cpu_ptr(ba->pcp, cpu)->st[k].blocks[i];
+	unsigned int other, j, n;
+
+	if (!tagged_in(ba->primary, p, ba->min_order,
+		       BA_HELD | (ba->min_order + k)))
+		return false;
+	for_each_possible_cpu(other) {
+		struct ba_pcpu *o = per_cpu_ptr(ba->pcp, other);
+
+		if (other > cpu)
+			break;
+		n = other == cpu ? i : o->st[k].n;
+		for (j = 0; j < n; j++)
+			if (o->st[k].blocks[j] == p)
+				return false;
+	}
+	return true;
+}
+
+/*
+ * Every CPU's cache: blocks of the primary region, each at most once in
+ * all caches, held and of the cache's order in the map.  Their units go
+ * in *@cached; the caches' allocations less their frees in *@live and
+ * their slack in *@slack.  O((nr_cpus * BA_PCP_ORDERS * BA_PCP_MAX)^2),
+ * for the tests.
+ */
+static bool __maybe_unused check_caches_locked(struct buddy_arena *ba,
+					       unsigned long *cached,
+					       u64 *live, unsigned long *slack)
+{
+	unsigned int cpu, k, i;
+	bool ok = true;
+
+	lockdep_assert_held(&ba->lock);
+	*cached = 0;
+	*live = 0;
+	*slack = 0;
+	pcp_lock_all(ba);
+	for_each_possible_cpu(cpu) {
+		struct ba_pcpu *pc = per_cpu_ptr(ba->pcp, cpu);
+
+		*live += pc->allocs - pc->frees;
+		*slack += pc->slack_units;
+		for (k = 0; k < BA_PCP_ORDERS && ok; k++) {
+			ok = pc->st[k].n <= BA_PCP_MAX &&
+			     (!pc->st[k].n || ba->min_order + k < ba->pcp_end);
+			for (i = 0; i < pc->st[k].n && ok; i++)
+				ok = cached_ok_locked(ba, cpu, k, i);
+			if (!ok)
+				pr_err("check: cpu %u order %u: %u cached, a block not held or cached twice\n",
+				       cpu, ba->min_order + k, pc->st[k].n);
+			*cached += (unsigned long)pc->st[k].n << k;
+		}
+	}
+	pcp_unlock_all(ba);
+	return ok;
+}
+
+/*
  * Walk every block of every region and check the whole arena against its
  * counters, free lists and order bitmap; log the first thing that is wrong.
  * Tests call it after every mutation: O(size / 2^min_order) under the lock.
@@ -2153,11 +3050,15 @@ static bool __maybe_unused check_arena_locked(struct buddy_arena *ba,
 	size_t total = 0, off, unit = BIT(ba->min_order);
 	unsigned long live = 0, avail = 0, slack = 0, held = 0, n;
 	unsigned long free_units = 0, listed_units = 0, nr_top = 0;
+	unsigned long cached, pcp_slack;
 	unsigned int i, k, min = ba->min_order, max = ba->max_order;
 	bool primary, lists_ok = true;
+	u64 pcp_live;
 	int ret;
 
 	lockdep_assert_held(&ba->lock);
+	if (!check_caches_locked(ba, &cached, &pcp_live, &pcp_slack))
+		return false;
 	for (i = 0; i < ba->nr_regions; i++) {
 		struct buddy_region *r = ba->regions[i];
 		size_t rfree = 0;
@@ -2293,12 +3194,15 @@ static bool __maybe_unused check_arena_locked(struct buddy_arena *ba,
 		if (ba->orders[k].nr_free)
 			avail |= BIT(k);
 	if (avail != ba->avail || total != ba->size ||
-	    live != ba->allocs - ba->frees || slack != ba->slack_units ||
-	    (lists_ok && held + free_units - listed_units != ba->held_units)) {
-		pr_err("check: counters: avail %#lx/%#lx size %zu/%zu live %lu/%llu slack %lu/%lu held %lu+%lu/%lu\n",
+	    live != ba->allocs - ba->frees + pcp_live ||
+	    slack != ba->slack_units + pcp_slack ||
+	    (lists_ok &&
+	     held + free_units - listed_units != ba->held_units + cached)) {
+		pr_err("check: counters: avail %#lx/%#lx size %zu/%zu live %lu/%llu slack %lu/%lu held %lu+%lu/%lu+%lu\n",
 		       avail, ba->avail, total, ba->size, live,
-		       ba->allocs - ba->frees, slack, ba->slack_units, held,
-		       free_units - listed_units, ba->held_units);
+		       ba->allocs - ba->frees + pcp_live, slack,
+		       ba->slack_units + pcp_slack, held,
+		       free_units - listed_units, ba->held_units, cached);
 		return false;
 	}
 	return true;

@@ -196,6 +196,30 @@ static void allocpools_smp_test_buddy_threads_and_irq(struct kunit *test)
 	buddy_arena_destroy(ba);
 }
 
+/*
+ * The same without poisoning, so through the per-CPU front, on an arena
+ * small enough that the caches overflow, refill from each other's frees
+ * and are drained before allocations fail (a NULL is fine here).
+ */
+static void allocpools_smp_test_buddy_pcp_threads_and_irq(struct kunit *test)
+{
+	struct buddy_arena *ba = buddy_arena_create("kunit-smp-pcp", SZ_32K,
+						    4, 15, 0);
+	struct buddy_arena_stats st;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ba));
+	aps_drive(test, &aps_buddy_ops, ba);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, st.frees);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, st.size);
+	KUNIT_EXPECT_EQ(test, st.requested_bytes, (size_t)0);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0);
+	kunit_info(test, "%llu allocations, %llu failed\n", st.allocs,
+		   st.failures);
+	buddy_arena_destroy(ba);
+}
+
 static void *aps_bget_alloc(void *ctx, size_t size)
 {
 	return bget_alloc(ctx, size, GFP_ATOMIC);
@@ -596,6 +620,7 @@ static struct kunit_case allocpools_smp_test_cases[] = {
 	KUNIT_CASE(allocpools_smp_test_fifo_thread_and_irq),
 	KUNIT_CASE(allocpools_smp_test_fifo_spsc_two_cpus),
 	KUNIT_CASE(allocpools_smp_test_buddy_threads_and_irq),
+	KUNIT_CASE(allocpools_smp_test_buddy_pcp_threads_and_irq),
 	KUNIT_CASE(allocpools_smp_test_bget_threads_and_irq),
 	KUNIT_CASE(allocpools_smp_test_bump_slab_heap_threads_and_irq),
 	KUNIT_CASE(allocpools_smp_test_bump_slab_buddy_threads_and_irq),

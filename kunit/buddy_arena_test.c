@@ -9,9 +9,12 @@
  * live in test->priv, so .exit frees them even after a failed assertion.
  */
 #include <kunit/test.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/sizes.h>
+#include <linux/workqueue.h>
 
 #define BA_TEST_SIZE	SZ_64K
 #define BA_TEST_MIN	4
@@ -26,6 +29,28 @@ static void ba_expect_valid(struct kunit *test, struct buddy_arena *ba)
 	ok = buddy_check_locked(ba);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	KUNIT_EXPECT_TRUE_MSG(test, ok, "arena invariant broken");
+}
+
+/*
+ * The stats once every per-CPU cache is drained: the buddy core's own
+ * layout, which the cases written for it check (cached blocks count as
+ * free either way; only their merging waits for the drain).
+ */
+static void ba_stats_drained(struct buddy_arena *ba,
+			     struct buddy_arena_stats *st)
+{
+	pcp_drain_all(ba);
+	buddy_arena_stats(ba, st);
+}
+
+/*
+ * No per-CPU front on @ba, which nothing has used yet: for the cases that
+ * look at the free lists themselves, or damage a free block's links (a
+ * cached block has none).
+ */
+static void ba_no_front(struct buddy_arena *ba)
+{
+	ba->pcp_end = ba->min_order;
 }
 
 /* The free blocks an untouched region of @size is carved into. */
@@ -153,7 +178,7 @@ static void buddy_arena_test_create_initial_layout(struct kunit *test)
 	struct buddy_arena_stats st;
 	unsigned int k;
 
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.size, (size_t)BA_TEST_SIZE);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE);
 	KUNIT_EXPECT_EQ(test, st.largest_free, (size_t)BA_TEST_SIZE);
@@ -194,7 +219,7 @@ static void buddy_arena_test_alloc_bad_size_fails(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, BIT(BA_TEST_MAX) + 1,
 						  GFP_KERNEL));
 	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, SIZE_MAX, GFP_ATOMIC));
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.failures, 3ULL);
 	KUNIT_EXPECT_EQ(test, st.allocs, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE);
@@ -231,7 +256,7 @@ static void buddy_arena_test_alloc_split_merge_order(struct kunit *test)
 		/* The lowest block of the region, naturally aligned. */
 		KUNIT_EXPECT_PTR_EQ(test, p, ba->regions[0]->base);
 		KUNIT_EXPECT_EQ(test, buddy_arena_block_size(ba, p), BIT(order));
-		buddy_arena_stats(ba, &st);
+		ba_stats_drained(ba, &st);
 		for (k = BA_TEST_MIN; k <= BA_TEST_MAX; k++)
 			KUNIT_EXPECT_EQ(test, st.free_blocks[k],
 					k >= order && k < BA_TEST_MAX ? 1UL : 0UL);
@@ -242,7 +267,7 @@ static void buddy_arena_test_alloc_split_merge_order(struct kunit *test)
 		memset(p, 0x5a, sizes[i]);
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
 		ba_expect_valid(test, ba);
-		buddy_arena_stats(ba, &st);
+		ba_stats_drained(ba, &st);
 		KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 1UL);
 		KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE);
 		KUNIT_EXPECT_EQ(test, st.requested_bytes, (size_t)0);
@@ -266,7 +291,7 @@ static void buddy_arena_test_alloc_fill_order(struct kunit *test)
 	}
 	ba_expect_valid(test, ba);
 	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 1, GFP_KERNEL));
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)0);
 	KUNIT_EXPECT_EQ(test, st.largest_free, (size_t)0);
 	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
@@ -274,7 +299,7 @@ static void buddy_arena_test_alloc_fill_order(struct kunit *test)
 	for (i = 1; i < n; i += 2)
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
 	ba_expect_valid(test, ba);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.free_blocks[order],
 			order < BA_TEST_MAX ? (unsigned long)n / 2 : 0UL);
 	if (order < BA_TEST_MAX - 1)
@@ -282,7 +307,7 @@ static void buddy_arena_test_alloc_fill_order(struct kunit *test)
 	for (i = 0; i < n; i += 2)
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
 	ba_expect_valid(test, ba);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 1UL);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
 	KUNIT_EXPECT_EQ(test, st.allocs, (u64)n);
@@ -313,7 +338,7 @@ static void buddy_arena_test_region_nonpow2_carve(struct kunit *test)
 	ba = ba_other(test, size, 4, 12, 0);
 	KUNIT_ASSERT_NOT_NULL(test, ba);
 	ba_carve_layout(4, 12, size, layout);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, memcmp(st.free_blocks, layout, sizeof(layout)),
 			0);
 	KUNIT_EXPECT_EQ(test, st.size, size & ~(size_t)15);
@@ -328,7 +353,7 @@ static void buddy_arena_test_region_nonpow2_carve(struct kunit *test)
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[n - 1 - i]), 0);
 	ba_expect_valid(test, ba);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, memcmp(st.free_blocks, layout, sizeof(layout)),
 			0);
 	ba_other_destroy(test);
@@ -422,9 +447,9 @@ static void buddy_arena_test_free_bad_unchanged(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, bad);
 		break;
 	}
-	buddy_arena_stats(ba, &before);
+	ba_stats_drained(ba, &before);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, bad), -EINVAL);
-	buddy_arena_stats(ba, &after);
+	ba_stats_drained(ba, &after);
 	before.invalid_frees++;
 	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
 	KUNIT_EXPECT_EQ(test, after.invalid_frees, 1ULL);
@@ -437,7 +462,7 @@ static void buddy_arena_test_free_bad_unchanged(struct kunit *test)
 	if (kind != BA_BAD_DOUBLE)
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, q), 0);
 	ba_expect_valid(test, ba);
-	buddy_arena_stats(ba, &after);
+	ba_stats_drained(ba, &after);
 	KUNIT_EXPECT_EQ(test, after.free_bytes, (size_t)BA_TEST_SIZE);
 	if (other) {
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(other, bad), 0);
@@ -450,9 +475,9 @@ static void buddy_arena_test_free_null_returns_zero(struct kunit *test)
 	struct buddy_arena *ba = ba_main(test);
 	struct buddy_arena_stats before, after;
 
-	buddy_arena_stats(ba, &before);
+	ba_stats_drained(ba, &before);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, NULL), 0);
-	buddy_arena_stats(ba, &after);
+	ba_stats_drained(ba, &after);
 	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
 }
 
@@ -485,7 +510,7 @@ static void buddy_arena_test_add_region_no_cross_merge(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, buddy_arena_add_region(ba, 0), -EINVAL);
 	KUNIT_ASSERT_EQ(test, buddy_arena_add_region(ba, BA_TEST_SIZE), 0);
 	ba_expect_valid(test, ba);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.regions, 2U);
 	KUNIT_EXPECT_EQ(test, st.size, (size_t)2 * BA_TEST_SIZE);
 	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 2UL);
@@ -497,11 +522,11 @@ static void buddy_arena_test_add_region_no_cross_merge(struct kunit *test)
 	for (i = 0; i < 2; i++)
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
 	ba_expect_valid(test, ba);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 2UL);
 	/* Without BUDDY_ARENA_GROW the added region stays. */
 	flush_work(&ba->reclaim);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.regions, 2U);
 }
 
@@ -527,7 +552,7 @@ static void buddy_arena_test_grow_and_give_back(struct kunit *test)
 	/* Larger than a region: a region of the request's size. */
 	p[5] = buddy_arena_alloc(ba, 4096, GFP_KERNEL);
 	KUNIT_EXPECT_NOT_NULL(test, p[5]);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.regions, 6U);
 	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
 	ba_expect_valid(test, ba);
@@ -537,7 +562,7 @@ static void buddy_arena_test_grow_and_give_back(struct kunit *test)
 	}
 	flush_work(&ba->reclaim);
 	ba_expect_valid(test, ba);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.regions, 1U);
 	KUNIT_EXPECT_EQ(test, st.size, (size_t)2944);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)2944);
@@ -561,7 +586,7 @@ static void buddy_arena_test_poison_mismatch_refused(struct kunit *test)
 	ap_kasan_write_u8(&p[100], 0);	/* a write after free */
 	q = buddy_arena_alloc(ba, 2048, GFP_KERNEL);
 	KUNIT_EXPECT_NULL(test, q);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)SZ_4K);
@@ -576,8 +601,12 @@ static void buddy_arena_test_poison_mismatch_refused(struct kunit *test)
 
 static void buddy_arena_test_stats_files(struct kunit *test)
 {
+	/*
+	 * The refill took the first 1 KiB as 16 blocks of 64 bytes: one
+	 * handed out, 15 in a CPU's cache, counted free at their order.
+	 */
 	static const char free_line[] =
-		"free_blocks: 0 0 0 0 0 0 1 1 1 1 1 1 1 1 1 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+		"free_blocks: 0 0 0 0 0 0 15 0 0 0 1 1 1 1 1 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
 	struct buddy_arena *ba = ba_main(test);
 	struct seq_file m = { .size = PAGE_SIZE };
 	struct ap_row row = { 0 };
@@ -644,6 +673,7 @@ static void buddy_arena_test_random_ops(struct kunit *test)
 	while (n)
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[--n]), 0);
 	ba_expect_valid(test, ba);
+	pcp_drain_all(ba);
 	KUNIT_EXPECT_EQ(test, ba->orders[BA_TEST_MAX].nr_free, 1UL);
 }
 
@@ -674,6 +704,7 @@ static void buddy_arena_test_avail_tracks_lists(struct kunit *test)
 	void *p[ARRAY_SIZE(sizes)];
 	unsigned int i;
 
+	ba_no_front(ba);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		p[i] = buddy_arena_alloc(ba, sizes[i], GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
@@ -727,24 +758,24 @@ static void buddy_arena_test_requested_bytes_exact(struct kunit *test)
 	/* q makes p's order's list non-empty, so p takes the inline path */
 	q = buddy_arena_alloc(ba, param->size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, q);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.requested_bytes,
 			ALIGN(param->size, BIT(BA_TEST_MIN)));
 	ba_expect_valid(test, ba);
 	if (param->size <= BA_TEST_SIZE / 2) {
 		p = buddy_arena_alloc(ba, param->size, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p);
-		buddy_arena_stats(ba, &st);
+		ba_stats_drained(ba, &st);
 		KUNIT_EXPECT_EQ(test, st.requested_bytes,
 				2 * ALIGN(param->size, BIT(BA_TEST_MIN)));
 		ba_expect_valid(test, ba);
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
 	}
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.requested_bytes,
 			ALIGN(param->size, BIT(BA_TEST_MIN)));
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, q), 0);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.requested_bytes, (size_t)0);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE);
@@ -793,6 +824,7 @@ static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 	void **blocks;
 	u8 *p;
 
+	ba_no_front(ba);
 	blocks = kunit_kcalloc(test, BA_TEST_SIZE / 16, sizeof(*blocks),
 			       GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, blocks);
@@ -808,7 +840,7 @@ static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 	ap_kasan_write_ulong(&victim->next, (unsigned long)&decoy);
 
 	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 16, GFP_KERNEL));
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
@@ -819,7 +851,7 @@ static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 
 	/* p's free finds its buddy held: p is freed but not merged */
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 1UL);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
@@ -830,7 +862,7 @@ static void buddy_arena_test_free_list_damage_refused(struct kunit *test)
 
 	/* Everything but the cut-off block is served, and merges back. */
 	ba_serve_all_but(test, ba, blocks, victim, 0);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
 }
@@ -847,11 +879,12 @@ static void buddy_arena_test_free_list_damage_pattern(struct kunit *test)
 	struct buddy_arena_stats st;
 	u8 *p, *q;
 
+	ba_no_front(ba);
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	ap_kasan_memset(p + 16, 0x41, 16);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 2UL);
 	KUNIT_EXPECT_EQ(test, st.frees, 1ULL);
@@ -860,7 +893,7 @@ static void buddy_arena_test_free_list_damage_pattern(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	/* Then the damaged block: cut off, not handed out. */
 	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 16, GFP_KERNEL));
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MIN], 0UL);
@@ -868,7 +901,7 @@ static void buddy_arena_test_free_list_damage_pattern(struct kunit *test)
 	/* q's buddy is held: no merge, nothing more to count. */
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, q), 0);
 	ba_expect_valid(test, ba);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
@@ -889,6 +922,7 @@ static void ba_driver_write_after_free(struct kunit *test, bool pointer)
 	void **blocks;
 	u8 *p, *q;
 
+	ba_no_front(ba);
 	blocks = kunit_kcalloc(test, BA_TEST_SIZE / 16, sizeof(*blocks),
 			       GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, blocks);
@@ -904,7 +938,7 @@ static void ba_driver_write_after_free(struct kunit *test, bool pointer)
 		ap_kasan_memset(q, 0x41, 16);
 	}
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_GE(test, st.corruptions, 1ULL);
 	/*
 	 * Everything but the damaged block, past the one failure; the arena
@@ -912,7 +946,7 @@ static void ba_driver_write_after_free(struct kunit *test, bool pointer)
 	 * while it is still listed).
 	 */
 	ba_serve_all_but(test, ba, blocks, q, 1);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE - 16);
 }
@@ -943,7 +977,7 @@ static void ba_any_context_calls(struct kunit *test, struct buddy_arena *ba)
 		KUNIT_EXPECT_GE(test, buddy_arena_block_size(ba, p[i]),
 				sizes[i]);
 	}
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, (unsigned long)ARRAY_SIZE(p));
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, (u8 *)p[0] + 1), -EINVAL);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
@@ -1050,11 +1084,11 @@ static void buddy_arena_test_poison_large_block(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ap_kasan_read_u8(&p[SZ_1M - 1]), POISON_FREE);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), -EINVAL);
 	KUNIT_EXPECT_EQ(test, ba->held_units, 0UL);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)SZ_4M);
 	q = buddy_arena_alloc(ba, SZ_1M, GFP_KERNEL);
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.requested_bytes, (size_t)SZ_1M);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 0ULL);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, q), 0);
@@ -1122,7 +1156,7 @@ static void buddy_arena_test_regions_both_paths(struct kunit *test)
 		ba_expect_valid(test, ba);
 	}
 	KUNIT_EXPECT_NULL(test, buddy_arena_alloc(ba, 16, GFP_ATOMIC));
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.regions, 3U);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)0);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 6UL);
@@ -1131,12 +1165,368 @@ static void buddy_arena_test_regions_both_paths(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), -EINVAL);
 		ba_expect_valid(test, ba);
 	}
-	buddy_arena_stats(ba, &st);
+	ba_stats_drained(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.free_blocks[12], 3UL);
 	KUNIT_EXPECT_EQ(test, st.requested_bytes, (size_t)0);
 	KUNIT_EXPECT_EQ(test, st.invalid_frees, 6ULL);
 	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
 	ba_other_destroy(test);
+}
+
+/* ---- the per-CPU front ---- */
+
+/* Blocks in every CPU's cache, of the front's order @order. */
+static unsigned int ba_cached(struct buddy_arena *ba, unsigned int order)
+{
+	unsigned int cpu, n = 0;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ba->lock, flags);
+	pcp_lock_all(ba);
+	for_each_possible_cpu(cpu)
+		n += per_cpu_ptr(ba->pcp, cpu)->st[order - ba->min_order].n;
+	pcp_unlock_all(ba);
+	raw_spin_unlock_irqrestore(&ba->lock, flags);
+	return n;
+}
+
+/*
+ * A block in a cache is held in the map and free in the stats; a second
+ * free of it, or a free of a block the refill cached beside it, is refused
+ * before anything changes; and every block is then handed out exactly
+ * once until the arena is full.
+ */
+static void buddy_arena_test_pcp_double_free_refused(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	struct buddy_arena_stats before, after;
+	unsigned long *seen;
+	unsigned int n, units = BA_TEST_SIZE >> BA_TEST_MIN;
+	u8 *p, *q;
+
+	KUNIT_ASSERT_LT(test, BA_TEST_MIN, ba->pcp_end);
+	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	KUNIT_EXPECT_EQ(test, ba->fast_map[(p - ba->fast_base) >> BA_TEST_MIN],
+			BA_HELD | BA_TEST_MIN);
+	KUNIT_EXPECT_EQ(test, ba_cached(ba, BA_TEST_MIN), BA_PCP_BATCH);
+	buddy_arena_stats(ba, &before);
+	KUNIT_EXPECT_EQ(test, before.free_bytes, (size_t)BA_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, before.live_blocks, 0UL);
+	KUNIT_EXPECT_EQ(test, before.free_blocks[BA_TEST_MIN],
+			(unsigned long)BA_PCP_BATCH);
+
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), -EINVAL);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p + 16), -EINVAL);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p + 8), -EINVAL);
+	buddy_arena_stats(ba, &after);
+	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees + 3);
+	after.invalid_frees = before.invalid_frees;
+	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
+	ba_expect_valid(test, ba);
+
+	seen = kunit_kcalloc(test, BITS_TO_LONGS(units), sizeof(long),
+			     GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	for (n = 0; n <= units; n++) {
+		q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+		if (!q)
+			break;
+		KUNIT_ASSERT_FALSE_MSG(test, __test_and_set_bit((q - ba->fast_base) >>
+								BA_TEST_MIN, seen),
+				       "offset %td handed out twice",
+				       q - ba->fast_base);
+	}
+	KUNIT_EXPECT_EQ(test, n, units);
+	ba_expect_valid(test, ba);
+	for_each_set_bit(n, seen, units)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, ba->fast_base +
+						       (n << BA_TEST_MIN)), 0);
+	ba_expect_valid(test, ba);
+	pcp_drain_all(ba);
+	buddy_arena_stats(ba, &after);
+	KUNIT_EXPECT_EQ(test, after.free_blocks[BA_TEST_MAX], 1UL);
+	KUNIT_EXPECT_EQ(test, after.invalid_frees, 3ULL);
+}
+
+/*
+ * Stats are exact with blocks in a cache, cached and refused alike: the
+ * live blocks, their requested and allocated bytes (the slack of blocks
+ * handed out from a cache is the cache's), the free blocks per order; a
+ * full cache gives its oldest batch back and the arena stays sound.
+ */
+static void buddy_arena_test_pcp_stats_exact(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	size_t req = 0, alloc = 0, sizes[96];
+	struct buddy_arena_stats st;
+	size_t free_bytes;
+	unsigned int i, k;
+	void *p[96];
+
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		sizes[i] = 1 + (i * 37) % 128;	/* orders 4..7, most with slack */
+		p[i] = buddy_arena_alloc(ba, sizes[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		req += round_up(sizes[i], 16);
+		alloc += buddy_arena_block_size(ba, p[i]);
+	}
+	/* Every other one back: into the caches, which overflow for order 4. */
+	for (i = 0; i < ARRAY_SIZE(p); i += 2) {
+		req -= round_up(sizes[i], 16);
+		alloc -= buddy_arena_block_size(ba, p[i]);
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), -EINVAL);
+	}
+	ba_expect_valid(test, ba);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, ARRAY_SIZE(p) / 2);
+	KUNIT_EXPECT_EQ(test, st.requested_bytes, req);
+	KUNIT_EXPECT_EQ(test, st.allocated_bytes, alloc);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, BA_TEST_SIZE - alloc);
+	KUNIT_EXPECT_EQ(test, st.allocs, (u64)ARRAY_SIZE(p));
+	KUNIT_EXPECT_EQ(test, st.frees, (u64)ARRAY_SIZE(p) / 2);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, (u64)ARRAY_SIZE(p) / 2);
+	for (free_bytes = 0, k = BA_TEST_MIN; k <= BA_TEST_MAX; k++)
+		free_bytes += st.free_blocks[k] << k;
+	KUNIT_EXPECT_EQ(test, free_bytes, st.free_bytes);
+	for (k = BA_TEST_MIN; k < ba->pcp_end; k++)
+		KUNIT_EXPECT_LE(test, ba_cached(ba, k), BA_PCP_MAX);
+
+	for (i = 1; i < ARRAY_SIZE(p); i += 2)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, st.requested_bytes, (size_t)0);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
+	pcp_drain_all(ba);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 1UL);
+	ba_expect_valid(test, ba);
+}
+
+/*
+ * An allocation fails only once every cache is drained: all 256 units of
+ * a 4 KiB arena are handed out, and once they are back (most in a cache,
+ * unmerged) the whole arena is one block again for a 4 KiB request.
+ */
+static void buddy_arena_test_pcp_fail_after_drain(struct kunit *test)
+{
+	struct buddy_arena_stats st;
+	struct buddy_arena *ba;
+	unsigned int n, i;
+	void **p;
+
+	ba = ba_other(test, SZ_4K, 4, 12, 0);
+	KUNIT_ASSERT_NOT_NULL(test, ba);
+	p = kunit_kcalloc(test, 257, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (n = 0; n < 257; n++) {
+		p[n] = buddy_arena_alloc(ba, 16, GFP_KERNEL);
+		if (!p[n])
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, n, 256U);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)0);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
+	KUNIT_EXPECT_GT(test, ba_cached(ba, 4), 0U);
+	p[0] = buddy_arena_alloc(ba, SZ_4K, GFP_ATOMIC);
+	KUNIT_EXPECT_NOT_NULL(test, p[0]);
+	KUNIT_EXPECT_EQ(test, ba_cached(ba, 4), 0U);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 1UL);
+	ba_expect_valid(test, ba);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[0]), 0);
+	/* Destroy drains what the caches hold: nothing live, nothing leaks. */
+	for (i = 0; i < 8; i++)
+		p[i] = buddy_arena_alloc(ba, 16 << (i & 3), GFP_KERNEL);
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p[i]), 0);
+	ba_other_destroy(test);
+}
+
+/* A dead CPU's cache is drained: the teardown the hotplug state runs. */
+static void buddy_arena_test_pcp_cpu_dead_drains(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	struct buddy_arena_stats st;
+	unsigned int cpu;
+	void *p;
+
+	p = buddy_arena_alloc(ba, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	KUNIT_EXPECT_EQ(test, ba_cached(ba, 7), BA_PCP_BATCH);
+	/* As cpuhp calls it for each CPU that dies; idle caches too. */
+	for_each_possible_cpu(cpu)
+		KUNIT_EXPECT_EQ(test, ba_cpu_dead(cpu, &ba->cpuhp_node), 0);
+	KUNIT_EXPECT_EQ(test, ba_cached(ba, 7), 0U);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 1UL);
+	KUNIT_EXPECT_EQ(test, st.frees, 1ULL);
+	ba_expect_valid(test, ba);
+}
+
+/* Work for one CPU: @n blocks of @size, then freed again unless @keep. */
+struct ba_cpu_work {
+	struct buddy_arena *ba;
+	void **blocks;
+	unsigned int n;
+	size_t size;
+	bool keep;
+};
+
+/*
+ * Run by work_on_cpu() on a CPU-bound worker: the blocks freed go to that
+ * CPU's cache.  Returns the blocks allocated, -1 if a free failed.
+ */
+static long ba_churn_on_cpu(void *arg)
+{
+	struct ba_cpu_work *w = arg;
+	unsigned int i, n;
+
+	for (n = 0; n < w->n; n++) {
+		w->blocks[n] = buddy_arena_alloc(w->ba, w->size, GFP_KERNEL);
+		if (!w->blocks[n])
+			break;
+	}
+	for (i = 0; i < n && !w->keep; i++)
+		if (buddy_arena_free(w->ba, w->blocks[i]))
+			return -1;
+	return n;
+}
+
+/* Two online CPUs, or -1 in *@b. */
+static void ba_two_cpus(int *a, int *b)
+{
+	*a = cpumask_first(cpu_online_mask);
+	*b = cpumask_next(*a, cpu_online_mask);
+	if (*b >= nr_cpu_ids)
+		*b = -1;
+}
+
+static unsigned int ba_cached_on(struct buddy_arena *ba, int cpu,
+				 unsigned int order)
+{
+	struct ba_pcpu *pc = per_cpu_ptr(ba->pcp, cpu);
+	unsigned long flags;
+	unsigned int n;
+
+	local_irq_save(flags);
+	pcp_lock(pc, NULL);
+	n = pc->st[order - ba->min_order].n;
+	pcp_unlock(pc);
+	local_irq_restore(flags);
+	return n;
+}
+
+/*
+ * Blocks cached on two CPUs: the stats count both caches exactly, and a
+ * request only their merged blocks can meet drains both and succeeds.
+ */
+static void buddy_arena_test_pcp_two_cpus_stats_drain(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	void *blocks[10], *p;
+	struct ba_cpu_work w = { .ba = ba, .blocks = blocks, .n = 10,
+				 .size = 100 };
+	struct buddy_arena_stats st;
+	int a, b;
+
+	ba_two_cpus(&a, &b);
+	if (b < 0)
+		kunit_skip(test, "needs two online CPUs");
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, ba_churn_on_cpu, &w), 10);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, ba_churn_on_cpu, &w), 10);
+	KUNIT_EXPECT_EQ(test, ba_cached_on(ba, a, 7), BA_PCP_BATCH);
+	KUNIT_EXPECT_EQ(test, ba_cached_on(ba, b, 7), BA_PCP_BATCH);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
+	KUNIT_EXPECT_EQ(test, st.allocs, 20ULL);
+	KUNIT_EXPECT_EQ(test, st.frees, 20ULL);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[7], 2UL * BA_PCP_BATCH);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 0UL);
+	KUNIT_EXPECT_EQ(test, st.largest_free, (size_t)SZ_32K);
+	ba_expect_valid(test, ba);
+
+	p = buddy_arena_alloc(ba, BA_TEST_SIZE, GFP_ATOMIC);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, ba_cached(ba, 7), 0U);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.failures, 0ULL);
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 1UL);
+	ba_expect_valid(test, ba);
+}
+
+/*
+ * One CPU fills the arena while the other's cache holds blocks: every
+ * unit is handed out before an allocation fails.
+ */
+static void buddy_arena_test_pcp_fill_while_other_caches(struct kunit *test)
+{
+	struct ba_cpu_work w = { .n = 16, .size = 16 };
+	struct buddy_arena_stats st;
+	void **blocks;
+	unsigned int i;
+	int a, b;
+
+	ba_two_cpus(&a, &b);
+	if (b < 0)
+		kunit_skip(test, "needs two online CPUs");
+	w.ba = ba_other(test, SZ_4K, 4, 12, 0);
+	KUNIT_ASSERT_NOT_NULL(test, w.ba);
+	blocks = kunit_kcalloc(test, 257, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	w.blocks = blocks;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, ba_churn_on_cpu, &w), 16);
+	KUNIT_EXPECT_EQ(test, ba_cached_on(w.ba, b, 4), 16U);
+	w.n = 257;
+	w.keep = true;
+	KUNIT_EXPECT_EQ(test, work_on_cpu(a, ba_churn_on_cpu, &w), 256);
+	KUNIT_EXPECT_EQ(test, ba_cached_on(w.ba, b, 4), 0U);
+	buddy_arena_stats(w.ba, &st);
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)0);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 256UL);
+	for (i = 0; i < 256; i++)
+		KUNIT_EXPECT_EQ(test, buddy_arena_free(w.ba, blocks[i]), 0);
+	ba_expect_valid(test, w.ba);
+}
+
+/* A CPU taken offline has its cache drained by the hotplug state. */
+static void buddy_arena_test_pcp_cpu_offline_drains(struct kunit *test)
+{
+	struct buddy_arena *ba = ba_main(test);
+	void *blocks[10];
+	struct ba_cpu_work w = { .ba = ba, .blocks = blocks, .n = 10,
+				 .size = 100 };
+	struct buddy_arena_stats st;
+	int a, b, ret;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || ba_cpuhp_state < 0)
+		kunit_skip(test, "needs CPU hotplug");
+	ba_two_cpus(&a, &b);
+	if (b < 0)
+		kunit_skip(test, "needs two online CPUs");
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, ba_churn_on_cpu, &w), 10);
+	KUNIT_EXPECT_EQ(test, ba_cached_on(ba, b, 7), BA_PCP_BATCH);
+	ret = remove_cpu(b);
+	if (ret)
+		kunit_skip(test, "CPU %d cannot go offline: %d", b, ret);
+	KUNIT_EXPECT_EQ(test, ba_cached_on(ba, b, 7), 0U);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 1UL);
+	KUNIT_EXPECT_EQ(test, st.frees, 10ULL);
+	ba_expect_valid(test, ba);
+	KUNIT_EXPECT_EQ(test, add_cpu(b), 0);
 }
 
 static struct kunit_case buddy_arena_test_cases[] = {
@@ -1175,6 +1565,13 @@ static struct kunit_case buddy_arena_test_cases[] = {
 	KUNIT_CASE(buddy_arena_test_poison_large_block),
 	KUNIT_CASE(buddy_arena_test_grow_gfp_and_damage),
 	KUNIT_CASE(buddy_arena_test_regions_both_paths),
+	KUNIT_CASE(buddy_arena_test_pcp_double_free_refused),
+	KUNIT_CASE(buddy_arena_test_pcp_stats_exact),
+	KUNIT_CASE(buddy_arena_test_pcp_fail_after_drain),
+	KUNIT_CASE(buddy_arena_test_pcp_cpu_dead_drains),
+	KUNIT_CASE(buddy_arena_test_pcp_two_cpus_stats_drain),
+	KUNIT_CASE(buddy_arena_test_pcp_fill_while_other_caches),
+	KUNIT_CASE(buddy_arena_test_pcp_cpu_offline_drains),
 	{}
 };
 

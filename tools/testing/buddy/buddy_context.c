@@ -549,14 +549,17 @@ static void test_write_after_free_pattern(void)
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	victim = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	CHECK(p && victim == (u8 *)p + 16, "buddies");
+	/* A cached block holds no links: the lists are where damage lands. */
 	CHECK(!buddy_arena_free(ba, victim), "free");
+	pcp_drain_all(ba);
 	ap_shim_scribble(victim, 0x41, 16);
 	CHECK(!buddy_arena_free(ba, p), "free next to the damage");
+	pcp_drain_all(ba);
 	buddy_arena_stats(ba, &st);
 	CHECK(st.corruptions == 1 && st.free_blocks[4] == 2, "merge refused");
 	/*
 	 * Everything is served but the damaged block; the one allocation
-	 * that reaches it fails.
+	 * that reaches it fails, unless its refill took a block before.
 	 */
 	while (n < ARRAY_SIZE(blocks) && nulls < 2) {
 		q = buddy_arena_alloc(ba, 16, GFP_ATOMIC);
@@ -566,7 +569,7 @@ static void test_write_after_free_pattern(void)
 		}
 		CHECK((blocks[n++] = q) != victim, "damaged block handed out");
 	}
-	CHECK(n == ARRAY_SIZE(blocks) && nulls == 1, "%u blocks served", n);
+	CHECK(n == ARRAY_SIZE(blocks) && nulls <= 1, "%u blocks served", n);
 	while (n)
 		CHECK(!buddy_arena_free(ba, blocks[--n]), "free");
 	buddy_arena_stats(ba, &st);
@@ -599,9 +602,12 @@ static void test_uaf_pattern(void)
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	q = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	CHECK(p && q == p + 16, "buddies");
+	/* The blocks on the lists, as a cache drains them. */
 	CHECK(!buddy_arena_free(ba, q), "free");
+	pcp_drain_all(ba);
 	ap_shim_scribble(q, 0x41, 16);
 	CHECK(!buddy_arena_free(ba, p), "free next to the damage");
+	pcp_drain_all(ba);
 	buddy_arena_stats(ba, &st);
 	CHECK(st.corruptions >= 1, "counted %llu", st.corruptions);
 	while (n < ARRAY_SIZE(blocks) && nulls < 2) {
@@ -676,6 +682,143 @@ out:
 	ap_shim_run_work();
 }
 
+/* Every CPU's cache drained, the arena is one free block of max_order. */
+static bool drains_whole(struct buddy_arena *ba)
+{
+	struct buddy_arena_stats st;
+
+	pcp_drain_all(ba);
+	buddy_arena_stats(ba, &st);
+	return st.free_blocks[ba->max_order] == 1 && st.free_bytes == st.size;
+}
+
+static struct buddy_arena *race_ba;
+static void *race_block;
+static int race_ret[2];
+static int race_round;	/* each freer runs round n once race_round is n */
+
+/* A free of race_block, on fake CPU 1 + @arg, for each round. */
+static void *racing_freer(void *arg)
+{
+	unsigned long i = (unsigned long)arg;
+	int round;
+
+	ap_shim_cpu = 1 + i;
+	for (round = 1; round <= 2000; round++) {
+		while ((__atomic_load_n(&race_round, __ATOMIC_ACQUIRE) & 0xffff) !=
+		       round)
+			;
+		race_ret[i] = buddy_arena_free(race_ba, race_block);
+		__atomic_add_fetch(&race_round, 1 << 16, __ATOMIC_ACQ_REL);
+	}
+	return NULL;
+}
+
+/*
+ * Two frees of one block of a cached order, on two CPUs at once, over and
+ * over: the atomic step on the order map lets exactly one into its CPU's
+ * cache and refuses the other, and the block is then handed out once.
+ */
+static void test_pcp_double_free_race(void)
+{
+	struct buddy_arena_stats st;
+	unsigned int bad = 0, j;
+	pthread_t t[2];
+	int round;
+
+	race_ba = buddy_arena_create("ctx-race", 64 << 10, 4, 16, 0);
+	CHECK(!IS_ERR(race_ba), "create");
+	__atomic_store_n(&race_round, 0, __ATOMIC_RELEASE);
+	for (j = 0; j < 2; j++)
+		pthread_create(&t[j], NULL, racing_freer, (void *)(long)j);
+	for (round = 1; round <= 2000; round++) {
+		race_block = buddy_arena_alloc(race_ba, 16 + round % 100,
+					       GFP_ATOMIC);
+		if (!race_block)
+			bad++;
+		__atomic_store_n(&race_round, round, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&race_round, __ATOMIC_ACQUIRE) !=
+		       round + (2 << 16))
+			;
+		__atomic_store_n(&race_round, 0, __ATOMIC_RELEASE);
+		if (!((!race_ret[0] && race_ret[1] == -EINVAL) ||
+		      (!race_ret[1] && race_ret[0] == -EINVAL)))
+			bad++;
+	}
+	__atomic_store_n(&race_round, 2001, __ATOMIC_RELEASE);
+	for (j = 0; j < 2; j++)
+		pthread_join(t[j], NULL);
+	CHECK(!bad, "%u rounds where both or neither free won", bad);
+	buddy_arena_stats(race_ba, &st);
+	CHECK(st.invalid_frees == 2000 && st.frees == 2000 &&
+	      st.free_bytes == st.size && !st.live_blocks,
+	      "invalid %llu frees %llu", st.invalid_frees, st.frees);
+	CHECK(buddy_check(race_ba), "invariant");
+	CHECK(drains_whole(race_ba), "merged back");
+	printf("buddy_context: racing double frees of cached-order blocks on two CPUs: one wins\n");
+out:
+	buddy_arena_destroy(race_ba);
+}
+
+/*
+ * A refill carves its blocks from the smallest larger free block in one
+ * take: the blocks, the order and the free lists left behind are those of
+ * sixteen single takes.  A full cache whose oldest sixteen blocks are one
+ * aligned block gives it back whole; either way the arena is sound and
+ * merges back entirely once drained.
+ */
+static void test_pcp_carve_and_flush(void)
+{
+	struct buddy_arena_stats st;
+	struct buddy_arena *ba;
+	u8 *p[48], *base;
+	unsigned int i, k;
+
+	ap_shim_cpu = 0;
+	ba = buddy_arena_create("ctx-carve", 64 << 10, 4, 16, 0);
+	CHECK(!IS_ERR(ba), "create");
+	base = ba->fast_base;
+	for (i = 0; i < 48; i++) {
+		p[i] = buddy_arena_alloc(ba, 16, GFP_ATOMIC);
+		CHECK(p[i] == base + 16 * i, "block %u at +%td", i,
+		      p[i] - base);
+		if (i == 0) {
+			/* Split 16 -> 8, the 256 B block carved: halves 8..15 free. */
+			buddy_arena_stats(ba, &st);
+			CHECK(st.free_blocks[4] == BA_PCP_BATCH - 1,
+			      "cached %lu", st.free_blocks[4]);
+			for (k = 5; k < 16; k++)
+				CHECK(st.free_blocks[k] == (k >= 8),
+				      "order %u: %lu free", k,
+				      st.free_blocks[k]);
+		}
+	}
+	CHECK(buddy_check(ba), "invariant after the refills");
+	/* Three carves: orders 8 (256, the third from 512's half) and 10..15. */
+	buddy_arena_stats(ba, &st);
+	CHECK(st.free_blocks[4] == 0 && st.free_blocks[8] == 1 &&
+	      st.free_blocks[9] == 0 && st.free_blocks[10] == 1,
+	      "lists %lu %lu %lu %lu", st.free_blocks[4], st.free_blocks[8],
+	      st.free_blocks[9], st.free_blocks[10]);
+	for (i = 0; i < 48; i++)
+		CHECK(!buddy_arena_free(ba, p[i]), "free %u", i);
+	CHECK(buddy_check(ba), "invariant after the flushes");
+	/*
+	 * The 33rd free flushed blocks 0..15, one aligned 256 B block whose
+	 * buddy (16..31) was cached: the cache holds the 32 freed last.
+	 */
+	buddy_arena_stats(ba, &st);
+	CHECK(st.free_blocks[4] == 2 * BA_PCP_BATCH && st.live_blocks == 0 &&
+	      st.free_bytes == st.size, "cached %lu live %lu free %zu",
+	      st.free_blocks[4], st.live_blocks, st.free_bytes);
+	CHECK(buddy_arena_free(ba, p[40]) == -EINVAL,
+	      "a cached block freed again");
+	CHECK(drains_whole(ba), "merged back");
+	printf("buddy_context: a refill carves as single takes do; a flush frees a whole group\n");
+out:
+	buddy_arena_destroy(ba);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -690,6 +833,8 @@ static const struct {
 	{ "write_after_free_pattern", test_write_after_free_pattern },
 	{ "uaf_pattern", test_uaf_pattern },
 	{ "uaf_pointer", test_uaf_pointer },
+	{ "pcp_double_free_race", test_pcp_double_free_race },
+	{ "pcp_carve_and_flush", test_pcp_carve_and_flush },
 };
 
 /* buddy_context [test]: all of them, or the one named. */

@@ -274,6 +274,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			}
 			break;
 		default:
+			/* Another CPU: blocks move between per-CPU caches. */
+			ap_shim_cpu = arg % AP_SHIM_NR_CPUS;
 			ap_shim_run_work();
 			break;
 		}

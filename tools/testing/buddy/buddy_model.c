@@ -138,11 +138,12 @@ static bool counters_ok(struct model *m)
 	      st.live_blocks, m->nr_live);
 	CHECK(st.requested_bytes == m->req_bytes, "requested %zu model %zu",
 	      st.requested_bytes, m->req_bytes);
-	CHECK(ba->allocs == m->allocs && ba->frees == m->frees &&
-	      ba->failures == m->failures && ba->invalid_frees == m->invalid,
+	/* The arena's and its per-CPU caches' counts together. */
+	CHECK(st.allocs == m->allocs && st.frees == m->frees &&
+	      st.failures == m->failures && st.invalid_frees == m->invalid,
 	      "counters %llu/%llu %llu/%llu %llu/%llu %llu/%llu",
-	      ba->allocs, m->allocs, ba->frees, m->frees, ba->failures,
-	      m->failures, ba->invalid_frees, m->invalid);
+	      st.allocs, m->allocs, st.frees, m->frees, st.failures,
+	      m->failures, st.invalid_frees, m->invalid);
 	return true;
 }
 
@@ -323,6 +324,9 @@ static bool run_shape(const struct shape *s)
 		} else if (!op_bad_free(m)) {
 			goto out;
 		}
+		/* Another CPU now and then: blocks move between caches. */
+		if (!rnd_below(32))
+			ap_shim_cpu = rnd_below(AP_SHIM_NR_CPUS);
 		if ((m->flags & BUDDY_ARENA_GROW) && !rnd_below(64)) {
 			ap_shim_run_work();
 			if (!shadow_sync(m))
@@ -338,10 +342,18 @@ static bool run_shape(const struct shape *s)
 		}
 	}
 
-	/* Drain: everything merges back into the carved layout. */
+	/*
+	 * Drain: everything merges back into the carved layout once the
+	 * per-CPU caches, whose blocks count as free, are drained too.
+	 */
 	while (m->nr_live)
 		if (!op_free(m, rnd_below(m->nr_live)))
 			goto out;
+	buddy_arena_stats(m->ba, &st);
+	CHECK(st.free_bytes == st.size && !st.live_blocks,
+	      "cached blocks count free: free %zu size %zu", st.free_bytes,
+	      st.size);
+	pcp_drain_all(m->ba);
 	ap_shim_run_work();
 	if (!shadow_sync(m) || !counters_ok(m) || !buddy_check(m->ba))
 		goto out;
@@ -727,6 +739,8 @@ static void test_free_list_damage(void)
 
 	ba = buddy_arena_create("damage", 4096, 4, 12, 0);
 	CHECK(!IS_ERR(ba), "create");
+	/* The free lists alone, as in an arena whose caches are drained. */
+	ba->pcp_end = ba->min_order;
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	CHECK(p, "alloc");
 	victim = (struct ba_link *)(p + 16);
@@ -770,7 +784,7 @@ out:
 static void test_debugfs(void)
 {
 	static const char free_blocks_line[] =
-		"free_blocks: 0 0 0 0 0 0 1 1 1 1 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+		"free_blocks: 0 0 0 0 0 0 15 0 0 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
 	struct seq_file m = { 0 };
 	struct buddy_arena *ba;
 	struct ap_row row = { 0 };
@@ -778,6 +792,10 @@ static void test_debugfs(void)
 
 	ba = buddy_arena_create("dbg", 4096 + 1024, 6, 12, 0);
 	CHECK(!IS_ERR(ba), "create");
+	/*
+	 * The refill splits the 1 KiB block in 16: one handed out, 15 in this
+	 * CPU's cache, which count as free blocks of their order.
+	 */
 	p = buddy_arena_alloc(ba, 64, GFP_KERNEL);
 	buddy_stats_show(&m, &ba->ap);
 	CHECK(strstr(m.buf, "size: 5120\n") &&

@@ -11,6 +11,7 @@ unsigned long ap_shim_nr_warn;
 unsigned long ap_shim_nr_WARN;
 int ap_shim_quiet = 1;
 __thread int ap_shim_spin_depth;
+__thread int ap_shim_nest_held;
 __thread int ap_shim_raw_depth;
 __thread int ap_shim_hardirq;
 __thread unsigned int ap_shim_task_flags;

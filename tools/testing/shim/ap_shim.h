@@ -274,6 +274,7 @@ struct ap_shim_lock {
 	pthread_mutex_t m;
 	pthread_t owner;
 	int held;
+	int nested;	/* taken with raw_spin_lock_nest_lock() */
 };
 typedef struct { struct ap_shim_lock l; } spinlock_t;
 typedef struct { struct ap_shim_lock l; } raw_spinlock_t;
@@ -284,6 +285,7 @@ extern __thread int ap_shim_spin_depth;	/* locks of either type held */
 extern __thread int ap_shim_raw_depth;	/* raw_spinlock_t held */
 extern __thread int ap_shim_hardirq;	/* in ap_shim_hardirq_enter() */
 extern __thread unsigned long ap_shim_lock_ops;	/* locks taken, ever */
+extern __thread int ap_shim_nest_held;	/* locks held taken with a nest lock */
 void ap_shim_lock_violation(const char *what) __attribute__((noreturn));
 void ap_shim_hardirq_enter(void);
 void ap_shim_hardirq_exit(void);
@@ -356,6 +358,14 @@ static inline void ap_shim_unlock(struct ap_shim_lock *l, bool raw)
 {
 	assert(l->held && pthread_equal(l->owner, pthread_self()));
 	l->held = 0;
+	/* lockdep holds all nested ones in one entry: see ap_shim_lock_nest() */
+	if (l->nested) {
+		l->nested = 0;
+		if (--ap_shim_nest_held) {
+			pthread_mutex_unlock(&l->m);
+			return;
+		}
+	}
 	ap_shim_spin_depth--;
 	if (raw)
 		ap_shim_raw_depth--;
@@ -369,6 +379,26 @@ static inline int ap_shim_trylock(struct ap_shim_lock *l, bool raw)
 		return 0;
 	ap_shim_took(l, raw);
 	return 1;
+}
+
+/*
+ * raw_spin_lock_nest_lock(): lockdep keeps locks of one class taken under
+ * a nest lock in one held-lock entry (its references count), so only the
+ * first of them counts towards MAX_LOCK_DEPTH.  (The shim has one class
+ * per call site's use of nest_lock, which is what its callers need.)
+ */
+static inline void ap_shim_lock_nest(struct ap_shim_lock *l)
+{
+	if (ap_shim_nest_held) {
+		pthread_mutex_lock(&l->m);
+		l->owner = pthread_self();
+		l->held = 1;
+		ap_shim_lock_ops++;
+	} else {
+		ap_shim_lock(l, true);
+	}
+	l->nested = 1;
+	ap_shim_nest_held++;
 }
 
 #endif /* AP_SHIM_BENCH */
@@ -396,9 +426,30 @@ static inline int ap_shim_trylock(struct ap_shim_lock *l, bool raw)
 #define raw_spin_unlock_irq(x)		raw_spin_unlock(x)
 #define raw_spin_trylock_irqsave(x, f)	({ (f) = 0; raw_spin_trylock(x); })
 #define raw_spin_is_locked(x)		((x)->l.held)
+#ifdef AP_SHIM_BENCH
 #define raw_spin_lock_nest_lock(x, n)	raw_spin_lock(x)
+#else
+#define raw_spin_lock_nest_lock(x, n)	ap_shim_lock_nest(&(x)->l)
+#endif
 #define local_irq_save(f)		((f) = 0)
 #define local_irq_restore(f)		((void)(f))
+#define lockdep_assert_irqs_disabled()	do { } while (0)
+
+/*
+ * arch_spinlock_t: the lock under a raw_spinlock_t, which the kernel's
+ * lockdep does not see (its users tell it by hand, buddy_arena.c with a
+ * nest lock where it takes every CPU's); here a raw lock like the others,
+ * checked alike, those taken while one is held counted as one held lock.
+ */
+typedef struct ap_shim_lock arch_spinlock_t;
+#define __ARCH_SPIN_LOCK_UNLOCKED	{ .m = PTHREAD_MUTEX_INITIALIZER }
+#ifdef AP_SHIM_BENCH
+#define arch_spin_lock(x)		ap_shim_lock(x, true)
+#else
+#define arch_spin_lock(x)		ap_shim_lock_nest(x)
+#endif
+#define arch_spin_unlock(x)		ap_shim_unlock(x, true)
+#define arch_spin_trylock(x)		ap_shim_trylock(x, true)
 
 struct mutex {
 	struct ap_shim_lock l;
@@ -836,6 +887,41 @@ extern __thread unsigned int ap_shim_cpu;
 #define try_cmpxchg64(p, oldp, new) \
 	__atomic_compare_exchange_n(p, oldp, new, false, __ATOMIC_SEQ_CST, \
 				    __ATOMIC_SEQ_CST)
+
+#define try_cmpxchg(p, oldp, new) \
+	__atomic_compare_exchange_n(p, oldp, new, false, __ATOMIC_SEQ_CST, \
+				    __ATOMIC_SEQ_CST)
+
+/*
+ * ---- added for buddy_arena.c: CPU hotplug ----
+ * No CPU goes down in userspace: the arena never registers (its state
+ * stays -1); a test calls the teardown callback itself.
+ */
+struct hlist_node {
+	struct hlist_node *next, **pprev;
+};
+#define hlist_entry(ptr, type, member)	container_of(ptr, type, member)
+#define CPUHP_BP_PREPARE_DYN	0
+static inline int cpuhp_setup_state_multi(int state, const char *name,
+					  int (*startup)(unsigned int, struct hlist_node *),
+					  int (*teardown)(unsigned int, struct hlist_node *))
+{
+	(void)state; (void)name; (void)startup; (void)teardown;
+	return -ENOSYS;
+}
+static inline void cpuhp_remove_multi_state(int state) { (void)state; }
+static inline int cpuhp_state_add_instance_nocalls(int state,
+						   struct hlist_node *node)
+{
+	(void)state; (void)node;
+	return 0;
+}
+static inline int cpuhp_state_remove_instance_nocalls(int state,
+						      struct hlist_node *node)
+{
+	(void)state; (void)node;
+	return 0;
+}
 
 static inline u64 ror64(u64 word, unsigned int shift)
 {
