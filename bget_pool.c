@@ -2265,13 +2265,11 @@ static __always_inline void *alloc_hot(struct bget_pool *bp, size_t need,
 		bp->hot_size = rest;
 		a = blk_at(h, rest);
 		set_prevfree(a, rest);
-	} else {
-		bp->hot = NULL;
-		bp->hot_size = 0;
-		a = h;
-		need = hsize;
+		return hand_over(bp, a, need, false, flags);
 	}
-	return hand_over(bp, a, need, false, flags);
+	bp->hot = NULL;
+	bp->hot_size = 0;
+	return hand_over(bp, h, hsize, true, flags);
 }
 
 /*
