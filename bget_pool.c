@@ -499,6 +499,34 @@ static inline void set_hdr(struct bget_hdr *h, size_t size, u32 flags)
 	hdr_write(h, info, hdr_sum(h, info));
 }
 
+/*
+ * Header @h, found intact, changes state by @bits (BH_ALLOC: free to
+ * allocated or back), its size kept.  hdr_sum() is linear in the info
+ * word, so the same bits flip in both words: neither is worked out again,
+ * and the header stays intact.
+ */
+static __always_inline void hdr_flip(struct bget_hdr *h, u32 bits)
+{
+	if (AP_KASAN) {
+		ap_kasan_write_u32(&h->info, ap_kasan_read_u32(&h->info) ^ bits);
+		ap_kasan_write_u32(&h->check,
+				   ap_kasan_read_u32(&h->check) ^ bits);
+	} else {
+		/*
+		 * One 64-bit xor over both words (@bits sit in both halves,
+		 * either endian), through memcpy(): no aliasing question.
+		 */
+		void *p = (u8 *)h + offsetof(struct bget_hdr, info);
+		u64 w;
+
+		BUILD_BUG_ON(offsetof(struct bget_hdr, check) !=
+			     offsetof(struct bget_hdr, info) + sizeof(u32));
+		memcpy(&w, p, sizeof(w));
+		w ^= (u64)bits << 32 | bits;
+		memcpy(p, &w, sizeof(w));
+	}
+}
+
 /* A header merged into a lower block must never pass hdr_ok() again. */
 static inline void kill_hdr(struct bget_hdr *h)
 {
@@ -1944,13 +1972,17 @@ static noinline void *carve_checked_locked(struct bget_pool *bp,
 
 /*
  * The fast paths' end: block @a of @size bytes is handed out, its upper
- * neighbour told it is in use, and the lock (@flags) dropped.
+ * neighbour told it is in use, and the lock (@flags) dropped.  @whole: @a
+ * is a free block's header, found intact, that only changes state.
  */
 static __always_inline void *hand_over(struct bget_pool *bp,
 				       struct bget_hdr *a, size_t size,
-				       unsigned long flags)
+				       bool whole, unsigned long flags)
 {
-	set_hdr(a, size, BH_ALLOC);
+	if (whole)
+		hdr_flip(a, BH_ALLOC);
+	else
+		set_hdr(a, size, BH_ALLOC);
 	set_prevfree(blk_at(a, size), 0);
 	bp->curalloc += size;
 	bp->nget++;
@@ -1974,7 +2006,7 @@ static __always_inline void *alloc_split(struct bget_pool *bp,
 	set_hdr(h, rest, 0);
 	bin_insert_locked(bp, blk_links(h), size_bin(rest));
 	set_prevfree(a, rest);
-	return hand_over(bp, a, need, flags);
+	return hand_over(bp, a, need, false, flags);
 }
 
 /*
@@ -2233,13 +2265,11 @@ static __always_inline void *alloc_hot(struct bget_pool *bp, size_t need,
 		bp->hot_size = rest;
 		a = blk_at(h, rest);
 		set_prevfree(a, rest);
-	} else {
-		bp->hot = NULL;
-		bp->hot_size = 0;
-		a = h;
-		need = hsize;
+		return hand_over(bp, a, need, false, flags);
 	}
-	return hand_over(bp, a, need, flags);
+	bp->hot = NULL;
+	bp->hot_size = 0;
+	return hand_over(bp, h, hsize, true, flags);
 }
 
 /*
@@ -2302,7 +2332,7 @@ static __always_inline void *alloc_bin(struct bget_pool *bp, size_t need,
 		h = links_blk(f);
 		if (bsize - need >= BGET_MIN_BLOCK)
 			return alloc_split(bp, h, bsize, need, flags);
-		return hand_over(bp, h, bsize, flags);
+		return hand_over(bp, h, bsize, true, flags);
 	}
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
 	return alloc_slow(bp, need, gfp);
@@ -2881,7 +2911,7 @@ int bget_free(struct bget_pool *bp, void *buf)
 			bp->curalloc -= size;
 			/* Both neighbours in use: the block goes on its bin. */
 			if (likely(!pf && !nfree && size < BGET_LARGE)) {
-				set_hdr(h, size, 0);
+				hdr_flip(h, BH_ALLOC);
 				bin_insert_locked(bp, blk_links(h), size_bin(size));
 				set_prevfree(n, size);
 				raw_spin_unlock_irqrestore(&bp->lock, flags);
