@@ -290,6 +290,9 @@
 #define BS_RETURNING	8	/* slab blocks on their way back to the arena */
 #define BS_RETURN_DONE	1UL	/* such an entry whose block came back to us */
 #define BS_SLAB_END	U16_MAX	/* the link of a slab's last free object */
+/* buddy mode: entries of bs->tab, one per page of the arena within these */
+#define BS_TAB_MIN	64
+#define BS_TAB_MAX	4096
 
 #define BS_FLAGS	BUMP_SLAB_POISON
 
@@ -391,6 +394,10 @@ struct bs_pcpu {
  * struct bump_slab - a size-class pool
  * @ap: the core's part (name, debugfs)
  * @arena: the backing buddy arena, NULL in heap mode
+ * @tab: buddy mode: 2^(32 - @tab_shift) entries guarded by @lock, each 0
+ *	or the address of a slab that is listed, at the slot tab_slot() gives
+ *	it (see find_slab_locked())
+ * @tab_shift: buddy mode: 32 less the order of @tab's length
  * @heap: heap mode: the vmalloc'd heap
  * @map: heap mode: one byte per 16 heap bytes, see map_code()
  * @map_bias: heap mode: @map less the heap's address over 16, see obj_map()
@@ -424,6 +431,8 @@ struct bs_pcpu {
 struct bump_slab {
 	struct ap_pool ap;
 	struct buddy_arena *arena;
+	unsigned long *tab;
+	unsigned int tab_shift;
 	u8 *heap;
 	u8 *map;
 	unsigned long map_bias;
@@ -1202,32 +1211,70 @@ slab_lookup(struct bump_slab *bs, const void *ptr, size_t block, u32 *idx)
 }
 
 /*
+ * The entry of bs->tab where the slab at @page is known, if it is: a
+ * multiplicative hash of the page number (blocks larger than a page are
+ * aligned to their size, so the page number's low bits alone would crowd
+ * them into a few entries).
+ */
+static __always_inline unsigned long *tab_slot(struct bump_slab *bs,
+					       unsigned long page)
+{
+	return &bs->tab[(u32)((page >> PAGE_SHIFT) * 0x9e3779b9U) >>
+			bs->tab_shift];
+}
+
+/*
+ * The lookup of a slab bs->tab does not know: at the cost of asking the
+ * arena.  Nothing at @ptr's page is read before the arena has said, under
+ * our lock, that a live block starts there, and a page whose block we are
+ * giving back (bs->returning) is not read at all: the arena may be
+ * poisoning it or have given it to someone else.  A slab found is
+ * entered in bs->tab, so that its next lookup need not ask.
+ */
+static noinline struct bs_slab *
+find_slab_slow_locked(struct bump_slab *bs, const void *ptr, u32 *idx)
+{
+	unsigned long page = (unsigned long)ptr & PAGE_MASK;
+	struct bs_slab *slab;
+	unsigned int i;
+
+	lockdep_assert_held(&bs->lock);
+	/* Most of the time no give-back is under way: nothing to look at. */
+	for (i = 0; bs->nr_returning && i < BS_RETURNING; i++)
+		if (bs->returning[i] == page)
+			return NULL;
+	slab = slab_lookup(bs, ptr,
+			   buddy_arena_block_size(bs->arena, (void *)page),
+			   idx);
+	if (slab)
+		*tab_slot(bs, page) = page;
+	return slab;
+}
+
+/*
  * The slab holding @ptr, and in *@idx the object's index, under the pool
  * lock, which keeps each of our slabs in our hands while it is held: a
  * slab is unlisted under it before its block goes back to the arena.
- * Nothing at @ptr's page is read before the arena has said, under our
- * lock, that a live block starts there, and a page whose block we are
- * giving back (bs->returning) is not read at all: the arena may be
- * poisoning it or have given it to someone else.  The arena's lock nests
- * inside ours; the arena never calls us.
+ * bs->tab names listed slabs only (an entry is set under the lock when a
+ * slab is listed or found, and cleared under it when the slab is
+ * unlisted), so a page it names is ours and may be read without asking
+ * the arena; any other page is looked up by find_slab_slow_locked().  The
+ * arena's lock nests inside ours; the arena never calls us.
  */
 static __always_inline struct bs_slab *
 find_slab_locked(struct bump_slab *bs, const void *ptr, u32 *idx)
 {
 	unsigned long page = (unsigned long)ptr & PAGE_MASK;
 	size_t off = ((unsigned long)ptr & ~PAGE_MASK) - BS_SLAB_HDR;
-	unsigned int i;
 
 	lockdep_assert_held(&bs->lock);
 	if (off >= PAGE_SIZE || (off & (BS_HDR - 1)))
 		return NULL;
-	/* Most of the time no give-back is under way: nothing to look at. */
-	for (i = 0; bs->nr_returning && i < BS_RETURNING; i++)
-		if (bs->returning[i] == page)
-			return NULL;
-	return slab_lookup(bs, ptr,
-			   buddy_arena_block_size(bs->arena, (void *)page),
-			   idx);
+	if (likely(*tab_slot(bs, page) == page)) {
+		*idx = slab_index(bs, (struct bs_slab *)page, ptr);
+		return *idx == U32_MAX ? NULL : (struct bs_slab *)page;
+	}
+	return find_slab_slow_locked(bs, ptr, idx);
 }
 
 /*
@@ -1318,6 +1365,7 @@ static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 		if (bs->returning[i] == (unsigned long)slab)
 			bs->returning[i] = BS_RETURN_DONE;
 	WRITE_ONCE(slab->magic, BS_SLAB_MAGIC);
+	*tab_slot(bs, (unsigned long)slab) = (unsigned long)slab;
 	list_add(&slab->node, &k->partial);
 	k->slabs++;
 	bs->slabs++;
@@ -1332,8 +1380,11 @@ static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 static void unlist_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
+	unsigned long *ent = tab_slot(bs, (unsigned long)slab);
 
 	lockdep_assert_held(&bs->lock);
+	if (*ent == (unsigned long)slab)
+		*ent = 0;
 	list_del(&slab->node);
 	k->slabs--;
 	k->carved -= slab->carved;
@@ -2147,6 +2198,7 @@ struct bump_slab *bump_slab_create_on(const char *name,
 {
 	struct buddy_arena_stats *st;
 	struct bump_slab *bs;
+	size_t tab;
 	int ret;
 
 	might_sleep();
@@ -2162,14 +2214,24 @@ struct bump_slab *bump_slab_create_on(const char *name,
 	}
 	buddy_arena_stats(backing, st);
 	size_classes(bs, st->min_order);
+	/* The arena's first region in pages: growth may outgrow the table. */
+	tab = clamp_t(size_t, roundup_pow_of_two(st->size >> PAGE_SHIFT),
+		      BS_TAB_MIN, BS_TAB_MAX);
 	kfree(st);
+	ret = -ENOMEM;
+	bs->tab_shift = 32 - ilog2(tab);
+	bs->tab = kcalloc(tab, sizeof(*bs->tab), GFP_KERNEL);
+	if (!bs->tab)
+		goto free_pool;
 	bs->arena = backing;
 	bs->slow = true;
 	ret = ap_pool_register(&bs->ap, &bs_kind, name);
 	if (ret)
-		goto free_pool;
+		goto free_tab;
 	return bs;
 
+free_tab:
+	kfree(bs->tab);
 free_pool:
 	kfree(bs);
 	return ERR_PTR(ret);
@@ -2261,6 +2323,7 @@ void bump_slab_destroy(struct bump_slab *bs)
 	free_percpu(bs->pcpu);
 	kfree(bs->mag_objs);
 	kfree(bs->masks);
+	kfree(bs->tab);
 	vfree(bs->map);
 	vfree(bs->heap);
 	kfree(bs);
@@ -2448,7 +2511,7 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 
 static bool arena_check(struct bump_slab *bs)
 {
-	unsigned long slabs = 0;
+	unsigned long slabs = 0, known = 0;
 	size_t bytes = 0;
 	unsigned int c;
 
@@ -2468,6 +2531,8 @@ static bool arena_check(struct bump_slab *bs)
 				bad += slab->bad;
 				inuse += slab->inuse;
 				bytes += slab->block;
+				known += *tab_slot(bs, (unsigned long)slab) ==
+					 (unsigned long)slab;
 			}
 		}
 		if (n != k->slabs || carved != k->carved || bad != k->bad ||
@@ -2475,7 +2540,10 @@ static bool arena_check(struct bump_slab *bs)
 			return false;
 		slabs += n;
 	}
-	return slabs == bs->slabs && bytes == bs->slab_bytes;
+	/* bs->tab names listed slabs and nothing else. */
+	for (c = 0; c < 1U << (32 - bs->tab_shift); c++)
+		known -= !!bs->tab[c];
+	return slabs == bs->slabs && bytes == bs->slab_bytes && !known;
 }
 
 /*
