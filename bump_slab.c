@@ -1185,10 +1185,9 @@ slab_index(struct bump_slab *bs, const struct bs_slab *slab, const void *ptr)
 }
 
 /*
- * The slab holding @ptr, if @ptr is an object this pool carved and @block
- * is the size the arena gives the block at @ptr's page; *@idx is then the
- * object's index.  Under the pool lock (or on a quiet pool: see
- * bump_slab_check()).  The magic is read first and alone: a block the
+ * The slab at @ptr's page, if it is one of ours and @block is the size the
+ * arena gives the block there.  Under the pool lock (or on a quiet pool:
+ * see bump_slab_check()).  The magic is read first and alone: a block the
  * arena gave out but that is not one of our listed slabs never has it (it
  * is set under the pool lock when a slab is listed and cleared under it
  * when the slab is unlisted), and nothing else of the block is read then.
@@ -1196,7 +1195,7 @@ slab_index(struct bump_slab *bs, const struct bs_slab *slab, const void *ptr)
  * may be another client's, unpoisoned only for what it asked for.
  */
 static __always_inline struct bs_slab *
-slab_lookup(struct bump_slab *bs, const void *ptr, size_t block, u32 *idx)
+slab_lookup(struct bump_slab *bs, const void *ptr, size_t block)
 {
 	struct bs_slab *slab = (struct bs_slab *)((unsigned long)ptr &
 						  PAGE_MASK);
@@ -1206,8 +1205,7 @@ slab_lookup(struct bump_slab *bs, const void *ptr, size_t block, u32 *idx)
 	    (unsigned long)bs || slab->block != block ||
 	    slab->cls >= BUMP_SLAB_CLASSES)
 		return NULL;
-	*idx = slab_index(bs, slab, ptr);
-	return *idx == U32_MAX ? NULL : slab;
+	return slab;
 }
 
 /*
@@ -1232,7 +1230,7 @@ static __always_inline unsigned long *tab_slot(struct bump_slab *bs,
  * entered in bs->tab, so that its next lookup need not ask.
  */
 static noinline struct bs_slab *
-find_slab_slow_locked(struct bump_slab *bs, const void *ptr, u32 *idx)
+find_slab_slow_locked(struct bump_slab *bs, const void *ptr)
 {
 	unsigned long page = (unsigned long)ptr & PAGE_MASK;
 	struct bs_slab *slab;
@@ -1244,8 +1242,7 @@ find_slab_slow_locked(struct bump_slab *bs, const void *ptr, u32 *idx)
 		if (bs->returning[i] == page)
 			return NULL;
 	slab = slab_lookup(bs, ptr,
-			   buddy_arena_block_size(bs->arena, (void *)page),
-			   idx);
+			   buddy_arena_block_size(bs->arena, (void *)page));
 	if (slab)
 		*tab_slot(bs, page) = page;
 	return slab;
@@ -1266,15 +1263,18 @@ find_slab_locked(struct bump_slab *bs, const void *ptr, u32 *idx)
 {
 	unsigned long page = (unsigned long)ptr & PAGE_MASK;
 	size_t off = ((unsigned long)ptr & ~PAGE_MASK) - BS_SLAB_HDR;
+	struct bs_slab *slab = (struct bs_slab *)page;
 
 	lockdep_assert_held(&bs->lock);
 	if (off >= PAGE_SIZE || (off & (BS_HDR - 1)))
 		return NULL;
-	if (likely(*tab_slot(bs, page) == page)) {
-		*idx = slab_index(bs, (struct bs_slab *)page, ptr);
-		return *idx == U32_MAX ? NULL : (struct bs_slab *)page;
+	if (unlikely(*tab_slot(bs, page) != page)) {
+		slab = find_slab_slow_locked(bs, ptr);
+		if (!slab)
+			return NULL;
 	}
-	return find_slab_slow_locked(bs, ptr, idx);
+	*idx = slab_index(bs, slab, ptr);
+	return *idx == U32_MAX ? NULL : slab;
 }
 
 /*
@@ -1348,7 +1348,9 @@ static struct bs_slab *new_slab(struct bump_slab *bs, unsigned int c,
 	return slab;
 }
 
-static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
+/* List @slab (new from the arena) on @list, its class's partial or full. */
+static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab,
+			    struct list_head *list)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
 	unsigned int i;
@@ -1366,7 +1368,7 @@ static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 			bs->returning[i] = BS_RETURN_DONE;
 	WRITE_ONCE(slab->magic, BS_SLAB_MAGIC);
 	*tab_slot(bs, (unsigned long)slab) = (unsigned long)slab;
-	list_add(&slab->node, &k->partial);
+	list_add(&slab->node, list);
 	k->slabs++;
 	bs->slabs++;
 	bs->slab_bytes += slab->block;
@@ -1438,16 +1440,15 @@ static __always_inline unsigned long get_slab_link(struct bump_slab *bs,
 }
 
 /*
- * Pop a free object of @slab (a partial one), or carve its next one;
- * *@recycled says which.  Moves the slab to the full list when it has no
- * more.  O(1).  The link of the object popped must be the index of an
- * object the slab has carved, or BS_SLAB_END if the count says it is the
- * last free one, and its header must say free; if not, NULL: the list is
- * cut off there (slab_cut_locked()).
+ * Pop a free object of @slab (a partial one), or carve its next one.
+ * Moves the slab to the full list when it has no more.  O(1).  The link
+ * of the object popped must be the index of an object the slab has
+ * carved, or BS_SLAB_END if the count says it is the last free one, and
+ * its header must say free; if not, NULL, with nothing changed: the
+ * caller cuts the list off there (slab_cut_locked()).
  */
-static __always_inline void *
-slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab, bool *recycled,
-		size_t *dmg)
+static __always_inline void *slab_pop_locked(struct bump_slab *bs,
+					     struct bs_slab *slab)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
 	unsigned int i = slab->free;
@@ -1455,17 +1456,14 @@ slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab, bool *recycled,
 	void *obj;
 
 	lockdep_assert_held(&bs->lock);
-	*recycled = i != BS_SLAB_END;
 	if (i != BS_SLAB_END) {
 		obj = slab_obj(slab, i);
 		next = get_slab_link(bs, obj);
 		if (unlikely(ap_kasan_read_once_u64(obj_hdr(obj)) !=
 			     hdr_word(slab->cls, BS_FREE) ||
 			     (slab->carved - slab->inuse > 1 ?
-			      next >= slab->carved : next != BS_SLAB_END))) {
-			slab_cut_locked(bs, slab, obj, dmg);
+			      next >= slab->carved : next != BS_SLAB_END)))
 			return NULL;
-		}
 		slab->free = next;
 	} else {
 		obj = slab_obj(slab, slab->carved++);
@@ -1478,13 +1476,27 @@ slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab, bool *recycled,
 }
 
 /*
- * Put the free object @ptr, index @i, of @slab on the slab's list.
- * Returns the slab if it is now entirely free and off the books, for the
- * caller to give back to the arena once the lock is dropped.
+ * List the new slab @slab and carve its first object for the caller:
+ * a slab of one object goes straight to the full list.
  */
-static struct bs_slab *slab_push_locked(struct bump_slab *bs,
-					struct bs_slab *slab, void *ptr,
-					unsigned int i, int *slot)
+static void *carve_fresh_locked(struct bump_slab *bs, struct bs_slab *slab)
+{
+	struct bs_class *k = &bs->cls[slab->cls];
+
+	add_slab_locked(bs, slab, slab->nr > 1 ? &k->partial : &k->full);
+	slab->carved = 1;
+	slab->inuse = 1;
+	k->carved++;
+	return slab_obj(slab, 0);
+}
+
+/*
+ * Put the free object @ptr, index @i, of @slab on the slab's list; the
+ * caller gives the slab back if that leaves it all free.
+ */
+static __always_inline void slab_push_locked(struct bump_slab *bs,
+					     struct bs_slab *slab, void *ptr,
+					     unsigned int i)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
 
@@ -1494,9 +1506,18 @@ static struct bs_slab *slab_push_locked(struct bump_slab *bs,
 	if (slab->free == BS_SLAB_END && slab->carved == slab->nr)
 		list_move(&slab->node, &k->partial);
 	slab->free = i;
-	/* All free: it goes back, unless as many are on their way already. */
-	if (--slab->inuse)
-		return NULL;
+	slab->inuse--;
+}
+
+/*
+ * @slab, now all free, goes off the books unless as many blocks are on
+ * their way back already: returns it, for the caller to give back to the
+ * arena (give_back()) once the lock is dropped, or NULL.
+ */
+static struct bs_slab *slab_empty_locked(struct bump_slab *bs,
+					 struct bs_slab *slab, int *slot)
+{
+	lockdep_assert_held(&bs->lock);
 	*slot = start_return_locked(bs, slab);
 	if (*slot < 0)
 		return NULL;
@@ -1539,59 +1560,68 @@ static struct bs_slab *fresh_unused_locked(struct bump_slab *bs,
 	*slot = start_return_locked(bs, fresh);
 	if (*slot >= 0)
 		return fresh;
-	add_slab_locked(bs, fresh);
+	add_slab_locked(bs, fresh, &bs->cls[fresh->cls].partial);
 	return NULL;
 }
 
-static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
+/*
+ * Buddy mode, every allocation but the common one: a new slab from the
+ * arena (asked first, with no lock of ours, when the class seems to have
+ * no slab with room, as a class of one object per slab mostly has not), a
+ * damaged list cut off, a poison check.
+ */
+static noinline void *slab_alloc_slow(struct bump_slab *bs, unsigned int c,
+				      gfp_t gfp)
 {
 	struct bs_class *k = &bs->cls[c];
 	struct bs_slab *slab, *fresh = NULL;
+	bool recycled, refused = false;
 	size_t dmg = SIZE_MAX;
 	unsigned int cuts = 0;
 	unsigned long flags;
 	void *obj = NULL;
-	bool recycled;
 	int slot;
 
+	/* The arena may sleep to grow: never under our lock. */
 	might_sleep_if(gfpflags_allow_blocking(gfp));
-	raw_spin_lock_irqsave(&bs->lock, flags);
-	/* Mostly a listed slab has one, and there is nothing to check after. */
-	slab = list_first_entry_or_null(&k->partial, struct bs_slab, node);
-	if (likely(slab && !poisoned(bs))) {
-		obj = slab_pop_locked(bs, slab, &recycled, &dmg);
-		if (likely(obj)) {
-			k->allocs++;
-			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
-			raw_spin_unlock_irqrestore(&bs->lock, flags);
-			return obj;
-		}
-		/* Cut off: the loop below tries once more. */
-		cuts = 1;
+	/*
+	 * A hint read without the lock: if a slab is listed meanwhile, the
+	 * loop takes it and the new one goes back (fresh_unused_locked()).
+	 */
+	if (data_race(list_empty(&k->partial))) {
+		fresh = new_slab(bs, c, gfp);
+		refused = !fresh;
 	}
+	raw_spin_lock_irqsave(&bs->lock, flags);
 	for (;;) {
 		slab = list_first_entry_or_null(&k->partial, struct bs_slab,
 						node);
 		if (!slab && fresh) {
-			add_slab_locked(bs, fresh);
+			obj = carve_fresh_locked(bs, fresh);
 			slab = fresh;
 			fresh = NULL;
+			k->allocs++;
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
+			break;
 		}
 		if (!slab) {
-			/* The arena may sleep to grow: not under our lock. */
+			if (refused)
+				break;
 			raw_spin_unlock_irqrestore(&bs->lock, flags);
 			fresh = new_slab(bs, c, gfp);
 			raw_spin_lock_irqsave(&bs->lock, flags);
-			if (!fresh)
-				break;
+			refused = !fresh;
 			continue;
 		}
-		obj = slab_pop_locked(bs, slab, &recycled, &dmg);
+		recycled = slab->free != BS_SLAB_END;
+		obj = slab_pop_locked(bs, slab);
 		/*
 		 * A damaged list, cut off: the slab carves or another is
 		 * taken; one cut per call, so the lock hold stays O(1).
 		 */
 		if (unlikely(!obj)) {
+			slab_cut_locked(bs, slab, slab_obj(slab, slab->free),
+					&dmg);
 			if (!cuts++)
 				continue;
 			slab = NULL;
@@ -1628,33 +1658,84 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 	return slab ? obj : NULL;
 }
 
-static int slab_free(struct bump_slab *bs, void *ptr)
+/*
+ * Buddy mode: mostly a listed slab has a free object, or one to carve,
+ * and there is nothing to check after; anything else is
+ * slab_alloc_slow()'s.
+ */
+static __always_inline void *slab_alloc(struct bump_slab *bs, unsigned int c,
+					gfp_t gfp)
 {
-	struct bs_slab *slab, *gone;
-	u64 *hdr = obj_hdr(ptr);
+	struct bs_class *k = &bs->cls[c];
+	struct bs_slab *slab;
 	unsigned long flags;
-	const char *what;
-	unsigned int c;
-	int slot;
-	u32 i;
+	void *obj;
+
+	/* A hint without the lock; slab_alloc_slow() looks again under it. */
+	if (unlikely(poisoned(bs) || data_race(list_empty(&k->partial))))
+		return slab_alloc_slow(bs, c, gfp);
+	raw_spin_lock_irqsave(&bs->lock, flags);
+	slab = list_first_entry_or_null(&k->partial, struct bs_slab, node);
+	if (likely(slab)) {
+		obj = slab_pop_locked(bs, slab);
+		if (likely(obj)) {
+			k->allocs++;
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
+			raw_spin_unlock_irqrestore(&bs->lock, flags);
+			return obj;
+		}
+	}
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	return slab_alloc_slow(bs, c, gfp);
+}
+
+/*
+ * Buddy mode: refuse the free of @ptr, whose slab is @slab or, if none
+ * was found, NULL; counted under the pool lock, which is dropped, and
+ * reported after.
+ */
+static noinline int slab_refuse_unlock(struct bump_slab *bs, const void *ptr,
+				       struct bs_slab *slab,
+				       unsigned long flags)
+{
+	const char *what = "free of a pointer not allocated here";
 	u64 w;
 
-	raw_spin_lock_irqsave(&bs->lock, flags);
-	slab = find_slab_locked(bs, ptr, &i);
-	if (unlikely(!slab)) {
-		raw_spin_unlock_irqrestore(&bs->lock, flags);
-		return refuse(bs, "free of a pointer not allocated here", ptr,
-			      false);
+	if (slab) {
+		w = ap_kasan_read_once_u64(obj_hdr((void *)ptr));
+		what = w == hdr_word(slab->cls, BS_FREE) ? "double free" :
+							   "free with a bad header";
 	}
-	c = slab->cls;
-	w = ap_kasan_read_once_u64(hdr);
-	if (unlikely(w != hdr_word(c, BS_LIVE))) {
-		what = w == hdr_word(c, BS_FREE) ? "double free" :
-						   "free with a bad header";
-		raw_spin_unlock_irqrestore(&bs->lock, flags);
-		return refuse(bs, what, ptr, true);
+	bs->invalid_frees++;
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	ap_report_invalid(&bs->ap, what, !!slab, report_offset(bs, ptr));
+	return -EINVAL;
+}
+
+/*
+ * Buddy mode: the free of @ptr, index @i of @slab, validated and counted,
+ * when it is the slab's last object in use or the pool poisons (or KASAN
+ * is on); drops the pool lock.  A slab freed of its last object goes back
+ * to the arena as it is, nothing written to the object: the arena takes
+ * the whole block (and poisons it if it poisons), and the slab, unlisted,
+ * refuses any later free into it.
+ */
+static noinline int slab_free_slow(struct bump_slab *bs, struct bs_slab *slab,
+				   void *ptr, unsigned int i,
+				   unsigned long flags)
+{
+	unsigned int c = slab->cls;
+	struct bs_slab *gone = NULL;
+	int slot;
+
+	if (slab->inuse == 1) {
+		gone = slab_empty_locked(bs, slab, &slot);
+		if (gone) {
+			raw_spin_unlock_irqrestore(&bs->lock, flags);
+			give_back(bs, gone, slot);
+			return 0;
+		}
 	}
-	bs->cls[c].frees++;
 	if (poisoned(bs) || AP_KASAN) {
 		/*
 		 * Free from here on, so a second free is refused; still in
@@ -1662,16 +1743,38 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 		 * KASAN, its shadow written: before it is listed, where it
 		 * can be handed out again) unlocked.
 		 */
-		ap_kasan_write_once_u64(hdr, hdr_word(c, BS_FREE));
+		ap_kasan_write_once_u64(obj_hdr(ptr), hdr_word(c, BS_FREE));
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
 		poison_obj(bs, ptr, c);
 		ap_kasan_free(ptr, cls_size(c));
 		raw_spin_lock_irqsave(&bs->lock, flags);
 	}
-	gone = slab_push_locked(bs, slab, ptr, i, &slot);
+	slab_push_locked(bs, slab, ptr, i);
+	if (!slab->inuse)
+		gone = slab_empty_locked(bs, slab, &slot);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	if (gone)
 		give_back(bs, gone, slot);
+	return 0;
+}
+
+static __always_inline int slab_free(struct bump_slab *bs, void *ptr)
+{
+	struct bs_slab *slab;
+	unsigned long flags;
+	u32 i;
+
+	raw_spin_lock_irqsave(&bs->lock, flags);
+	slab = find_slab_locked(bs, ptr, &i);
+	if (unlikely(!slab ||
+		     ap_kasan_read_once_u64(obj_hdr(ptr)) !=
+		     hdr_word(slab->cls, BS_LIVE)))
+		return slab_refuse_unlock(bs, ptr, slab, flags);
+	bs->cls[slab->cls].frees++;
+	if (unlikely(slab->inuse == 1 || poisoned(bs) || AP_KASAN))
+		return slab_free_slow(bs, slab, ptr, i, flags);
+	slab_push_locked(bs, slab, ptr, i);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	return 0;
 }
 
