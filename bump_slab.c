@@ -1773,8 +1773,8 @@ static noinline void *slab_alloc_slow(struct bump_slab *bs, unsigned int c,
  * and there is nothing to check after; anything else is
  * slab_alloc_slow()'s.
  */
-static __always_inline void *slab_alloc(struct bump_slab *bs, unsigned int c,
-					gfp_t gfp)
+static noinline void *slab_alloc(struct bump_slab *bs, unsigned int c,
+				 gfp_t gfp)
 {
 	struct bs_class *k = &bs->cls[c];
 	struct bs_slab *slab;
@@ -1868,7 +1868,7 @@ static noinline int slab_free_slow(struct bump_slab *bs, struct bs_slab *slab,
 	return 0;
 }
 
-static __always_inline int slab_free(struct bump_slab *bs, void *ptr)
+static noinline int slab_free(struct bump_slab *bs, void *ptr)
 {
 	struct bs_slab *slab;
 	unsigned long flags;
@@ -1901,8 +1901,8 @@ static noinline void *refuse_size(struct bump_slab *bs)
 }
 
 /* Buddy mode, or a heap whose objects are poisoned. */
-static noinline void *alloc_slow(struct bump_slab *bs, unsigned int c,
-				 gfp_t gfp)
+static __always_inline void *alloc_slow(struct bump_slab *bs, unsigned int c,
+					gfp_t gfp)
 {
 	if (bs->arena)
 		return slab_alloc(bs, c, gfp);
@@ -1980,10 +1980,9 @@ void *bump_slab_alloc(struct bump_slab *bs, size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_alloc, ALLOCPOOLS_NS);
 
+/* A heap whose objects are poisoned. */
 static noinline int free_slow(struct bump_slab *bs, void *ptr)
 {
-	if (bs->arena)
-		return slab_free(bs, ptr);
 	return heap_free(bs, ptr, true);
 }
 
@@ -2007,8 +2006,11 @@ int bump_slab_free(struct bump_slab *bs, void *ptr)
 	if (!ptr)
 		return 0;
 	ap_trace_free(&bs->ap, ptr, bs_where, _RET_IP_);
-	if (unlikely(bs->slow))
+	if (unlikely(bs->slow)) {
+		if (bs->arena)
+			return slab_free(bs, ptr);
 		return free_slow(bs, ptr);
+	}
 	return heap_free(bs, ptr, false);
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_free, ALLOCPOOLS_NS);
