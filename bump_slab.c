@@ -86,15 +86,7 @@
  * header sits at the start of the block and the first object at offset
  * BS_SLAB_HDR, inside the block's first page, so an object's slab is its
  * page: buddy blocks are naturally aligned within page-aligned regions.
- * A slab whose objects are all free goes back to the arena at once, but
- * for one per class, BS_KEEP_BYTES of them in all, that the class keeps
- * for its next allocation (bs->kept, on neither of its lists): a class
- * whose last object comes and goes, as a large class's every object does,
- * would otherwise ask the arena for a block and give it back each time.
- * When the arena cannot serve an allocation, the kept slabs go back and
- * it is asked once more, so memory still moves between classes.  A free
- * of a slab's last object that gives the slab back writes nothing to it:
- * the block goes back as it is.
+ * A slab whose objects are all free goes back to the arena at once.
  *
  *   small slab (one page):
  *   +-----------+-----+-------+-----+-------+--   --+-----+-------+------+
@@ -126,11 +118,7 @@
  * those calls and the state re-checked after.  buddy_arena_block_size()
  * (one map byte under the arena's raw lock) is the exception: a buddy-mode
  * free or size asks it with the pool lock held, so the arena's lock nests
- * inside ours (the arena never calls us), unless bs->tab already names
- * the page as one of our listed slabs (an entry is set under the pool
- * lock when a slab is listed or found, and cleared under it when the slab
- * is unlisted, so a page it names is ours for as long as we hold the
- * lock).  That is what makes a lookup
+ * inside ours (the arena never calls us).  That is what makes a lookup
  * safe from another CPU giving the slab back: every slab of ours stays
  * ours while the pool lock is held, a slab is unlisted (its magic cleared)
  * under it before its block goes back, and a block on its way back is
@@ -234,9 +222,7 @@
  *                    an object's header and link, and at most two damaged
  *                    links cut off; again to count a failure or a damaged
  *                    object, and once more after a slab block given back
- *                    (BS_RETURNING entries).  When the arena has no block:
- *                    the pool lock for a look at each class's kept slab,
- *                    as many times as BS_RETURNING of them go back.
+ *                    (BS_RETURNING entries).
  *   bump_slab_free   heap: no lock to validate; one cache lock for one push
  *                    and, on a push into a full (or empty) cache, the pool
  *                    lock and that cache lock to copy BS_BATCH pointers
@@ -244,13 +230,12 @@
  *                    links written to the pool list first (or instead),
  *                    and to push.  A refused free: the pool lock for a
  *                    counter.
- *                    buddy: the pool lock for O(1) list operations and,
- *                    for a slab bs->tab does not name, the arena's
- *                    block_size (its lock nested, O(log regions)); twice
- *                    with poisoning (before and after the fill), and once
- *                    more after a slab given back.
+ *                    buddy: the pool lock for O(1) list operations and
+ *                    the arena's block_size (its lock nested, O(log
+ *                    regions)), twice with poisoning (before and after the
+ *                    fill), and once more after a slab given back.
  *   bump_slab_size   heap: no lock.  buddy: the pool lock for O(1) checks
- *                    and, as a free, perhaps the arena's block_size.
+ *                    and the arena's block_size.
  *   bump_slab_stats  the pool lock to copy the pool's own counters
  *                    (BUMP_SLAB_CLASSES of each); the per-CPU counters are
  *                    summed after it without any lock, with READ_ONCE, as
@@ -304,7 +289,6 @@
 #define BS_SLAB_MAGIC	0x62736c62U
 #define BS_RETURNING	8	/* slab blocks on their way back to the arena */
 #define BS_RETURN_DONE	1UL	/* such an entry whose block came back to us */
-#define BS_KEEP_BYTES	(256 * 1024)	/* empty slabs kept, one per class at most */
 #define BS_SLAB_END	U16_MAX	/* the link of a slab's last free object */
 /* buddy mode: entries of bs->tab, one per page of the arena within these */
 #define BS_TAB_MIN	64
@@ -373,9 +357,6 @@ struct bs_class {
 	u16 per_slab;			/* buddy: objects per slab */
 };
 
-/* Indexed by a shift on the fast paths. */
-static_assert(!(sizeof(struct bs_class) & (sizeof(struct bs_class) - 1)));
-
 /*
  * Heap mode: one CPU's cache of one class, a stack of the @n free objects
  * in the CPU's objs[class], the most recently freed on top (objs[c][n -
@@ -435,8 +416,6 @@ struct bs_pcpu {
  * @bump: heap mode: offset of the first never-used heap byte
  * @slabs: buddy mode: slabs held
  * @slab_bytes: buddy mode: bytes of the blocks of those slabs
- * @kept_bytes: buddy mode: bytes of the slabs in @kept, at most
- *	BS_KEEP_BYTES
  * @returning: buddy mode: the page address of each slab block being given
  *	back to the arena (0: a free entry; BS_RETURN_DONE: one whose block
  *	came back to us meanwhile), never read through
@@ -448,8 +427,6 @@ struct bs_pcpu {
  * @corruptions: damage found: a modified free object (poison, header)
  *	or a free-list link that fails its check
  * @cls: the classes
- * @kept: buddy mode: per class, an empty slab it keeps (see keep_locked()),
- *	or NULL
  */
 struct bump_slab {
 	struct ap_pool ap;
@@ -474,7 +451,6 @@ struct bump_slab {
 	size_t bump;
 	unsigned long slabs;
 	size_t slab_bytes;
-	size_t kept_bytes;
 	unsigned long returning[BS_RETURNING];
 	unsigned int nr_returning;
 	struct list_head spare;
@@ -483,7 +459,6 @@ struct bump_slab {
 	u64 invalid_frees;
 	u64 corruptions;
 	struct bs_class cls[BUMP_SLAB_CLASSES];
-	struct bs_slab *kept[BUMP_SLAB_CLASSES];
 };
 
 static_assert(sizeof(struct bs_slab) <= BS_SLAB_HDR - BS_HDR);
@@ -1412,12 +1387,7 @@ static void unlist_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 	lockdep_assert_held(&bs->lock);
 	if (*ent == (unsigned long)slab)
 		*ent = 0;
-	if (slab == bs->kept[slab->cls]) {
-		bs->kept[slab->cls] = NULL;
-		bs->kept_bytes -= slab->block;
-	} else {
-		list_del(&slab->node);
-	}
+	list_del(&slab->node);
 	k->slabs--;
 	k->carved -= slab->carved;
 	k->bad -= slab->bad;
@@ -1556,75 +1526,6 @@ static struct bs_slab *slab_empty_locked(struct bump_slab *bs,
 }
 
 /*
- * Whether @slab, all free or about to be, may be kept for the next
- * allocations of its class rather than given back: one slab per class,
- * BS_KEEP_BYTES in all, so that a class whose objects come and go does
- * not ask the arena for a slab and give it back over and over.
- */
-static bool may_keep_locked(struct bump_slab *bs, struct bs_slab *slab)
-{
-	lockdep_assert_held(&bs->lock);
-	return !bs->kept[slab->cls] &&
-	       bs->kept_bytes + slab->block <= BS_KEEP_BYTES;
-}
-
-/*
- * Keep @slab, now all free, if may_keep_locked() lets it; returns whether
- * it is kept.  A kept slab stays ours (its magic, its bs->tab entry, its
- * counts) but is on neither of its class's lists, so the common paths
- * never meet it: an allocation takes it when the class has no other slab
- * with room (take_kept_locked()), before it asks the arena.
- */
-static bool keep_locked(struct bump_slab *bs, struct bs_slab *slab)
-{
-	if (!may_keep_locked(bs, slab))
-		return false;
-	list_del(&slab->node);
-	bs->kept[slab->cls] = slab;
-	bs->kept_bytes += slab->block;
-	return true;
-}
-
-/* The slab class @c keeps, back on its partial list for an allocation. */
-static struct bs_slab *take_kept_locked(struct bump_slab *bs, unsigned int c)
-{
-	struct bs_slab *slab = bs->kept[c];
-
-	lockdep_assert_held(&bs->lock);
-	bs->kept[c] = NULL;
-	bs->kept_bytes -= slab->block;
-	list_add(&slab->node, &bs->cls[c].partial);
-	return slab;
-}
-
-/*
- * Give back the empty slabs the classes keep, as many as there are
- * return entries free; no lock of ours held.  Returns how many went.
- * The pool lock is held for one look at each class.
- */
-static noinline unsigned int drain_kept(struct bump_slab *bs)
-{
-	struct bs_slab *gone[BS_RETURNING];
-	int slot[BS_RETURNING];
-	unsigned int c, n = 0, i;
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&bs->lock, flags);
-	for (c = 0; c < BUMP_SLAB_CLASSES && n < BS_RETURNING; c++) {
-		if (!bs->kept[c])
-			continue;
-		gone[n] = slab_empty_locked(bs, bs->kept[c], &slot[n]);
-		if (!gone[n])
-			break;
-		n++;
-	}
-	raw_spin_unlock_irqrestore(&bs->lock, flags);
-	for (i = 0; i < n; i++)
-		give_back(bs, gone[i], slot[i]);
-	return n;
-}
-
-/*
  * Buddy mode: a popped object of class @c failed its check.  Its
  * allocation is taken back; it stays counted in its slab's @inuse, so the
  * slab is never given back while it holds it.
@@ -1674,7 +1575,7 @@ static noinline void *slab_alloc_slow(struct bump_slab *bs, unsigned int c,
 {
 	struct bs_class *k = &bs->cls[c];
 	struct bs_slab *slab, *fresh = NULL;
-	bool recycled, refused = false, drained = false;
+	bool recycled, refused = false;
 	size_t dmg = SIZE_MAX;
 	unsigned int cuts = 0;
 	unsigned long flags;
@@ -1687,7 +1588,7 @@ static noinline void *slab_alloc_slow(struct bump_slab *bs, unsigned int c,
 	 * A hint read without the lock: if a slab is listed meanwhile, the
 	 * loop takes it and the new one goes back (fresh_unused_locked()).
 	 */
-	if (data_race(list_empty(&k->partial) && !bs->kept[c])) {
+	if (data_race(list_empty(&k->partial))) {
 		fresh = new_slab(bs, c, gfp);
 		refused = !fresh;
 	}
@@ -1695,8 +1596,6 @@ static noinline void *slab_alloc_slow(struct bump_slab *bs, unsigned int c,
 	for (;;) {
 		slab = list_first_entry_or_null(&k->partial, struct bs_slab,
 						node);
-		if (!slab && bs->kept[c])
-			slab = take_kept_locked(bs, c);
 		if (!slab && fresh) {
 			obj = carve_fresh_locked(bs, fresh);
 			slab = fresh;
@@ -1706,18 +1605,9 @@ static noinline void *slab_alloc_slow(struct bump_slab *bs, unsigned int c,
 			break;
 		}
 		if (!slab) {
-			/*
-			 * The arena said no: once more after the empty slabs
-			 * other classes keep went back, if any did.
-			 */
-			if (refused && (drained || !bs->kept_bytes))
+			if (refused)
 				break;
 			raw_spin_unlock_irqrestore(&bs->lock, flags);
-			if (refused) {
-				drained = true;
-				while (drain_kept(bs))
-					;
-			}
 			fresh = new_slab(bs, c, gfp);
 			raw_spin_lock_irqsave(&bs->lock, flags);
 			refused = !fresh;
@@ -1825,10 +1715,10 @@ static noinline int slab_refuse_unlock(struct bump_slab *bs, const void *ptr,
 /*
  * Buddy mode: the free of @ptr, index @i of @slab, validated and counted,
  * when it is the slab's last object in use or the pool poisons (or KASAN
- * is on); drops the pool lock.  A slab freed of its last object is kept
- * (keep_locked()) or goes back to the arena as it is, nothing written to
- * the object: the arena takes the whole block (and poisons it if it
- * poisons), and the slab, unlisted, refuses any later free into it.
+ * is on); drops the pool lock.  A slab freed of its last object goes back
+ * to the arena as it is, nothing written to the object: the arena takes
+ * the whole block (and poisons it if it poisons), and the slab, unlisted,
+ * refuses any later free into it.
  */
 static noinline int slab_free_slow(struct bump_slab *bs, struct bs_slab *slab,
 				   void *ptr, unsigned int i,
@@ -1838,7 +1728,7 @@ static noinline int slab_free_slow(struct bump_slab *bs, struct bs_slab *slab,
 	struct bs_slab *gone = NULL;
 	int slot;
 
-	if (slab->inuse == 1 && !may_keep_locked(bs, slab)) {
+	if (slab->inuse == 1) {
 		gone = slab_empty_locked(bs, slab, &slot);
 		if (gone) {
 			raw_spin_unlock_irqrestore(&bs->lock, flags);
@@ -1860,7 +1750,7 @@ static noinline int slab_free_slow(struct bump_slab *bs, struct bs_slab *slab,
 		raw_spin_lock_irqsave(&bs->lock, flags);
 	}
 	slab_push_locked(bs, slab, ptr, i);
-	if (!slab->inuse && !keep_locked(bs, slab))
+	if (!slab->inuse)
 		gone = slab_empty_locked(bs, slab, &slot);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	if (gone)
@@ -2400,11 +2290,7 @@ static void size_classes(struct bump_slab *bs, unsigned int min_order)
  *
  * Classes of up to 1 KiB carve page-sized slabs; larger classes take one
  * buddy block per object (the power of two at least 64 bytes more than the
- * class size).  A slab whose objects are all free goes back to the arena,
- * but each class keeps one such slab for its next allocation (256 KiB of
- * them in all), which goes back when the arena cannot serve an allocation.
- * The pool keeps a table of its slabs' pages, one word per page of the
- * arena's first region (4096 at most).
+ * class size).  A slab whose objects are all free goes back to the arena.
  *
  * Context: process context; may sleep.
  * Return: the pool, or ERR_PTR(-EINVAL) for a bad name, an unknown flag or
@@ -2457,18 +2343,13 @@ free_pool:
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_create_on, ALLOCPOOLS_NS);
 
-/*
- * Buddy mode: any slab the pool holds, or NULL; 2 lists and the kept slab
- * of each class.
- */
+/* Buddy mode: any slab the pool holds, or NULL; 2 lists of each class. */
 static struct bs_slab *any_slab_locked(struct bump_slab *bs)
 {
 	unsigned int c;
 
 	lockdep_assert_held(&bs->lock);
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
-		if (bs->kept[c])
-			return bs->kept[c];
 		if (!list_empty(&bs->cls[c].partial))
 			return list_first_entry(&bs->cls[c].partial,
 						struct bs_slab, node);
@@ -2694,10 +2575,7 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 	unsigned long idx;
 	void *obj;
 
-	/*
-	 * An empty slab is kept as its class's @empty, or when BS_RETURNING
-	 * give-backs are under way.
-	 */
+	/* An empty slab is kept when BS_RETURNING give-backs are under way. */
 	if (slab->magic != BS_SLAB_MAGIC || slab->owner != bs ||
 	    slab->cls != c || slab->nr != bs->cls[c].per_slab ||
 	    slab->carved > slab->nr || slab->inuse > slab->carved ||
@@ -2736,61 +2614,41 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 	return full == (slab->free == BS_SLAB_END && slab->carved == slab->nr);
 }
 
-/*
- * One slab of class @c in arena_check(): checked, and added to the
- * class's sums in @sum (slabs, carved, bad, inuse) and the pool's.
- */
-static bool arena_slab_ok(struct bump_slab *bs, struct bs_slab *slab,
-			  unsigned int c, bool full, unsigned long *sum,
-			  size_t *bytes, unsigned long *known)
-{
-	if (!slab_check(bs, slab, c, full))
-		return false;
-	sum[0]++;
-	sum[1] += slab->carved;
-	sum[2] += slab->bad;
-	sum[3] += slab->inuse;
-	*bytes += slab->block;
-	*known += *tab_slot(bs, (unsigned long)slab) == (unsigned long)slab;
-	return true;
-}
-
 static bool arena_check(struct bump_slab *bs)
 {
 	unsigned long slabs = 0, known = 0;
-	size_t bytes = 0, kept = 0;
+	size_t bytes = 0;
 	unsigned int c;
 
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
 		struct bs_class *k = &bs->cls[c];
-		unsigned long sum[4] = { 0 };
+		unsigned long n = 0, carved = 0, bad = 0, inuse = 0;
 		struct bs_slab *slab;
 		int full;
 
-		for (full = 0; full < 2; full++)
+		for (full = 0; full < 2; full++) {
 			list_for_each_entry(slab, full ? &k->full : &k->partial,
-					    node)
-				if (slab == bs->kept[c] ||
-				    !arena_slab_ok(bs, slab, c, full, sum,
-						   &bytes, &known))
+					    node) {
+				if (!slab_check(bs, slab, c, full))
 					return false;
-		/* The slab a class keeps is on no list, and empty. */
-		if (bs->kept[c]) {
-			if (!arena_slab_ok(bs, bs->kept[c], c, false, sum, &bytes,
-					   &known) || bs->kept[c]->inuse)
-				return false;
-			kept += bs->kept[c]->block;
+				n++;
+				carved += slab->carved;
+				bad += slab->bad;
+				inuse += slab->inuse;
+				bytes += slab->block;
+				known += *tab_slot(bs, (unsigned long)slab) ==
+					 (unsigned long)slab;
+			}
 		}
-		if (sum[0] != k->slabs || sum[1] != k->carved ||
-		    sum[2] != k->bad || sum[3] != k->allocs - k->frees + k->bad)
+		if (n != k->slabs || carved != k->carved || bad != k->bad ||
+		    inuse != k->allocs - k->frees + k->bad)
 			return false;
-		slabs += sum[0];
+		slabs += n;
 	}
 	/* bs->tab names listed slabs and nothing else. */
 	for (c = 0; c < 1U << (32 - bs->tab_shift); c++)
 		known -= !!bs->tab[c];
-	return slabs == bs->slabs && bytes == bs->slab_bytes && !known &&
-	       kept == bs->kept_bytes && kept <= BS_KEEP_BYTES;
+	return slabs == bs->slabs && bytes == bs->slab_bytes && !known;
 }
 
 /*

@@ -148,22 +148,6 @@ static void bs_expect_arena_free(struct kunit *test, struct buddy_arena *ba)
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
 }
 
-/*
- * Buddy mode: give back the empty slabs the classes keep, as an
- * allocation the arena cannot serve does; @kept is how many there must be.
- */
-static void bs_drain_kept(struct kunit *test, struct bump_slab *bs,
-			  unsigned long kept)
-{
-	unsigned long n = 0, got;
-
-	while ((got = drain_kept(bs)))
-		n += got;
-	KUNIT_EXPECT_EQ(test, n, kept);
-	KUNIT_EXPECT_EQ(test, bs->kept_bytes, (size_t)0);
-	BS_CHECK(test, bs);
-}
-
 /* ---- create / destroy ---- */
 
 struct bs_bad_create {
@@ -317,7 +301,6 @@ static void bump_slab_test_alloc_class_boundary_buddy(struct kunit *test)
 	size_t arena = b->cls_size ? roundup_pow_of_two(b->cls_size + BS_SLAB_HDR) :
 				     PAGE_SIZE;
 	struct bump_slab_stats st;
-	unsigned long kept;
 	void *p;
 
 	arena = max_t(size_t, arena, PAGE_SIZE);
@@ -341,12 +324,6 @@ static void bump_slab_test_alloc_class_boundary_buddy(struct kunit *test)
 	memset(p, 0xa5, AP_KASAN ? b->size : b->cls_size);
 	BS_CHECK(test, ctx->extra);
 	KUNIT_EXPECT_EQ(test, bump_slab_free(ctx->extra, p), 0);
-	bump_slab_stats(ctx->extra, &st);
-	/* Kept for the class's next object if it is small enough. */
-	kept = ctx->extra->cls[size_to_cls(b->size)].block <= BS_KEEP_BYTES;
-	KUNIT_EXPECT_EQ(test, st.slabs, kept);
-	BS_CHECK(test, ctx->extra);
-	bs_drain_kept(test, ctx->extra, kept);
 	bump_slab_stats(ctx->extra, &st);
 	KUNIT_EXPECT_EQ(test, st.slabs, 0UL);
 	bs_expect_arena_free(test, ctx->extra_ba);
@@ -731,62 +708,11 @@ static void bump_slab_test_slab_give_back_all_free(struct kunit *test)
 	BS_CHECK(test, bs);
 	for (i = 1; i < nr; i += 2)
 		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, p[i]), 0);
-	/* All went back but the one empty slab the class keeps. */
-	bump_slab_stats(bs, &st);
-	KUNIT_EXPECT_EQ(test, st.slabs, 1UL);
-	KUNIT_EXPECT_EQ(test, st.classes[c].slabs, 1UL);
-	KUNIT_EXPECT_EQ(test, st.classes[c].live, 0UL);
-	KUNIT_EXPECT_NOT_NULL(test, bs->kept[c]);
-	BS_CHECK(test, bs);
-	bs_drain_kept(test, bs, 1);
 	bump_slab_stats(bs, &st);
 	KUNIT_EXPECT_EQ(test, st.slabs, 0UL);
 	KUNIT_EXPECT_EQ(test, st.classes[c].free_listed, 0UL);
 	bs_expect_arena_free(test, ctx->ba);
 	BS_CHECK(test, bs);
-}
-
-/*
- * The empty slab a class keeps serves its next allocation without the
- * arena, and goes back when the arena cannot serve another class.
- */
-static void bump_slab_test_slab_kept_reused_then_drained(struct kunit *test)
-{
-	struct bs_test_ctx *ctx = test->priv;
-	struct buddy_arena_stats ast0, ast;
-	struct bump_slab_stats st;
-	void *p, *q;
-
-	ctx->extra_ba = buddy_arena_create("kunit_keep", SZ_64K, 6, 16, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra_ba));
-	ctx->extra = bump_slab_create_on("kunit_keep", ctx->extra_ba, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra));
-	p = bump_slab_alloc(ctx->extra, 64, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_EXPECT_EQ(test, bump_slab_free(ctx->extra, p), 0);
-	bump_slab_stats(ctx->extra, &st);
-	KUNIT_EXPECT_EQ(test, st.slabs, 1UL);
-	BS_CHECK(test, ctx->extra);
-	buddy_arena_stats(ctx->extra_ba, &ast0);
-	KUNIT_EXPECT_EQ(test, ast0.live_blocks, 1UL);
-	/* The kept slab, not the arena: the same object again. */
-	q = bump_slab_alloc(ctx->extra, 64, GFP_KERNEL);
-	KUNIT_EXPECT_PTR_EQ(test, q, p);
-	buddy_arena_stats(ctx->extra_ba, &ast);
-	KUNIT_EXPECT_EQ(test, ast.allocs, ast0.allocs);
-	KUNIT_EXPECT_EQ(test, bump_slab_free(ctx->extra, q), 0);
-	BS_CHECK(test, ctx->extra);
-	/* The whole arena for one object: the kept page must go back first. */
-	p = bump_slab_alloc(ctx->extra, SZ_32K, GFP_ATOMIC);
-	KUNIT_EXPECT_NOT_NULL(test, p);
-	bump_slab_stats(ctx->extra, &st);
-	KUNIT_EXPECT_EQ(test, st.failures, 0ULL);
-	KUNIT_EXPECT_EQ(test, st.classes[size_to_cls(64)].slabs, 0UL);
-	BS_CHECK(test, ctx->extra);
-	KUNIT_EXPECT_EQ(test, bump_slab_free(ctx->extra, p), 0);
-	/* A 64 KiB block is kept too: BS_KEEP_BYTES is more. */
-	bs_drain_kept(test, ctx->extra, 1);
-	bs_expect_arena_free(test, ctx->extra_ba);
 }
 
 /* Memory freed by one class serves another: the arena gets it back. */
@@ -808,7 +734,6 @@ static void bump_slab_test_slab_memory_moves_between_classes(struct kunit *test)
 	BS_CHECK(test, bs);
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, p[i]), 0);
-	bs_drain_kept(test, bs, 1);
 	bs_expect_arena_free(test, ctx->ba);
 	p[0] = bump_slab_alloc(bs, SZ_256K, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p[0]);
@@ -835,15 +760,10 @@ static void bump_slab_test_slab_large_block_per_object(struct kunit *test)
 			PAGE_SIZE);
 	bump_slab_stats(bs, &st);
 	KUNIT_EXPECT_EQ(test, st.classes[size_to_cls(2048)].slabs, 2UL);
-	/* @a's block is kept for the class, @b's goes back. */
 	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, a), 0);
 	bump_slab_stats(bs, &st);
-	KUNIT_EXPECT_EQ(test, st.classes[size_to_cls(2048)].slabs, 2UL);
-	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, b), 0);
-	bump_slab_stats(bs, &st);
 	KUNIT_EXPECT_EQ(test, st.classes[size_to_cls(2048)].slabs, 1UL);
-	BS_CHECK(test, bs);
-	bs_drain_kept(test, bs, 1);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, b), 0);
 	bs_expect_arena_free(test, ctx->ba);
 	BS_CHECK(test, bs);
 }
@@ -899,8 +819,6 @@ static void bump_slab_test_slab_big_min_order(struct kunit *test)
 	BS_CHECK(test, ctx->extra);
 	for (i = 0; i < ARRAY_SIZE(p); i++)
 		KUNIT_EXPECT_EQ(test, bump_slab_free(ctx->extra, p[i]), 0);
-	/* Eight classes keep one 16 KiB slab each, within BS_KEEP_BYTES. */
-	bs_drain_kept(test, ctx->extra, ARRAY_SIZE(p));
 	bs_expect_arena_free(test, ctx->extra_ba);
 }
 
@@ -1276,13 +1194,6 @@ static void bump_slab_test_stats_counts(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_EXPECT_NULL(test, bump_slab_alloc(bs, 0, GFP_KERNEL));
 	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, a), 0);
-	if (*buddy) {
-		/* @a's slab is kept, its object free, until drained. */
-		bump_slab_stats(bs, &st);
-		KUNIT_EXPECT_EQ(test, st.slabs, 2UL);
-		KUNIT_EXPECT_EQ(test, st.classes[4].free_listed, 1UL);
-		bs_drain_kept(test, bs, 1);
-	}
 	bump_slab_stats(bs, &st);
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++)
 		KUNIT_EXPECT_EQ(test, st.classes[c].size, (size_t)8 << c);
@@ -1534,12 +1445,8 @@ static void bump_slab_test_random_seeded(struct kunit *test)
 	for (j = 0; j < BS_RANDOM_SLOTS; j++)
 		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, slot[j]), 0);
 	BS_CHECK(test, bs);
-	if (*buddy) {
-		while (drain_kept(bs))
-			;
-		BS_CHECK(test, bs);
+	if (*buddy)
 		bs_expect_arena_free(test, ((struct bs_test_ctx *)test->priv)->ba);
-	}
 }
 
 static struct kunit_case bs_test_cases[] = {
@@ -1565,7 +1472,6 @@ static struct kunit_case bs_test_cases[] = {
 	KUNIT_CASE_PARAM(bump_slab_test_link_write_after_free,
 			 bs_mode_gen_params),
 	KUNIT_CASE(bump_slab_test_slab_give_back_all_free),
-	KUNIT_CASE(bump_slab_test_slab_kept_reused_then_drained),
 	KUNIT_CASE(bump_slab_test_slab_memory_moves_between_classes),
 	KUNIT_CASE(bump_slab_test_slab_large_block_per_object),
 	KUNIT_CASE(bump_slab_test_slab_arena_grows),

@@ -508,9 +508,8 @@ static void *stale_other;
 
 /*
  * Another CPU, just before the pool lock is taken: it frees the last
- * object of the slab, which its class keeps; an allocation the arena
- * cannot serve sends it back (drain_kept()), and the arena's give-back
- * work vfree()s the region that held it.
+ * object of the slab, which goes back to the arena, and the arena's
+ * give-back work vfree()s the region that held it.
  */
 static void give_back_under_us(raw_spinlock_t *lock)
 {
@@ -518,8 +517,6 @@ static void give_back_under_us(raw_spinlock_t *lock)
 		return;
 	lock_hook = NULL;
 	CHECK(bump_slab_free(stale_bs, stale_other) == 0);
-	CHECK(stale_bs->kept[size_to_cls(64)]);
-	CHECK(drain_kept(stale_bs) == 1);
 	ap_shim_run_work();
 }
 
