@@ -290,6 +290,9 @@
 #define BS_RETURNING	8	/* slab blocks on their way back to the arena */
 #define BS_RETURN_DONE	1UL	/* such an entry whose block came back to us */
 #define BS_SLAB_END	U16_MAX	/* the link of a slab's last free object */
+/* buddy mode: entries of bs->tab, one per page of the arena within these */
+#define BS_TAB_MIN	64
+#define BS_TAB_MAX	4096
 
 #define BS_FLAGS	BUMP_SLAB_POISON
 
@@ -391,6 +394,10 @@ struct bs_pcpu {
  * struct bump_slab - a size-class pool
  * @ap: the core's part (name, debugfs)
  * @arena: the backing buddy arena, NULL in heap mode
+ * @tab: buddy mode: 2^(32 - @tab_shift) entries guarded by @lock, each 0
+ *	or the address of a slab that is listed, at the slot tab_slot() gives
+ *	it (see find_slab_locked())
+ * @tab_shift: buddy mode: 32 less the order of @tab's length
  * @heap: heap mode: the vmalloc'd heap
  * @map: heap mode: one byte per 16 heap bytes, see map_code()
  * @map_bias: heap mode: @map less the heap's address over 16, see obj_map()
@@ -424,6 +431,8 @@ struct bs_pcpu {
 struct bump_slab {
 	struct ap_pool ap;
 	struct buddy_arena *arena;
+	unsigned long *tab;
+	unsigned int tab_shift;
 	u8 *heap;
 	u8 *map;
 	unsigned long map_bias;
@@ -1176,10 +1185,9 @@ slab_index(struct bump_slab *bs, const struct bs_slab *slab, const void *ptr)
 }
 
 /*
- * The slab holding @ptr, if @ptr is an object this pool carved and @block
- * is the size the arena gives the block at @ptr's page; *@idx is then the
- * object's index.  Under the pool lock (or on a quiet pool: see
- * bump_slab_check()).  The magic is read first and alone: a block the
+ * The slab at @ptr's page, if it is one of ours and @block is the size the
+ * arena gives the block there.  Under the pool lock (or on a quiet pool:
+ * see bump_slab_check()).  The magic is read first and alone: a block the
  * arena gave out but that is not one of our listed slabs never has it (it
  * is set under the pool lock when a slab is listed and cleared under it
  * when the slab is unlisted), and nothing else of the block is read then.
@@ -1187,7 +1195,7 @@ slab_index(struct bump_slab *bs, const struct bs_slab *slab, const void *ptr)
  * may be another client's, unpoisoned only for what it asked for.
  */
 static __always_inline struct bs_slab *
-slab_lookup(struct bump_slab *bs, const void *ptr, size_t block, u32 *idx)
+slab_lookup(struct bump_slab *bs, const void *ptr, size_t block)
 {
 	struct bs_slab *slab = (struct bs_slab *)((unsigned long)ptr &
 						  PAGE_MASK);
@@ -1197,37 +1205,76 @@ slab_lookup(struct bump_slab *bs, const void *ptr, size_t block, u32 *idx)
 	    (unsigned long)bs || slab->block != block ||
 	    slab->cls >= BUMP_SLAB_CLASSES)
 		return NULL;
-	*idx = slab_index(bs, slab, ptr);
-	return *idx == U32_MAX ? NULL : slab;
+	return slab;
+}
+
+/*
+ * The entry of bs->tab where the slab at @page is known, if it is: a
+ * multiplicative hash of the page number (blocks larger than a page are
+ * aligned to their size, so the page number's low bits alone would crowd
+ * them into a few entries).
+ */
+static __always_inline unsigned long *tab_slot(struct bump_slab *bs,
+					       unsigned long page)
+{
+	return &bs->tab[(u32)((page >> PAGE_SHIFT) * 0x9e3779b9U) >>
+			bs->tab_shift];
+}
+
+/*
+ * The lookup of a slab bs->tab does not know: at the cost of asking the
+ * arena.  Nothing at @ptr's page is read before the arena has said, under
+ * our lock, that a live block starts there, and a page whose block we are
+ * giving back (bs->returning) is not read at all: the arena may be
+ * poisoning it or have given it to someone else.  A slab found is
+ * entered in bs->tab, so that its next lookup need not ask.
+ */
+static noinline struct bs_slab *
+find_slab_slow_locked(struct bump_slab *bs, const void *ptr)
+{
+	unsigned long page = (unsigned long)ptr & PAGE_MASK;
+	struct bs_slab *slab;
+	unsigned int i;
+
+	lockdep_assert_held(&bs->lock);
+	/* Most of the time no give-back is under way: nothing to look at. */
+	for (i = 0; bs->nr_returning && i < BS_RETURNING; i++)
+		if (bs->returning[i] == page)
+			return NULL;
+	slab = slab_lookup(bs, ptr,
+			   buddy_arena_block_size(bs->arena, (void *)page));
+	if (slab)
+		*tab_slot(bs, page) = page;
+	return slab;
 }
 
 /*
  * The slab holding @ptr, and in *@idx the object's index, under the pool
  * lock, which keeps each of our slabs in our hands while it is held: a
  * slab is unlisted under it before its block goes back to the arena.
- * Nothing at @ptr's page is read before the arena has said, under our
- * lock, that a live block starts there, and a page whose block we are
- * giving back (bs->returning) is not read at all: the arena may be
- * poisoning it or have given it to someone else.  The arena's lock nests
- * inside ours; the arena never calls us.
+ * bs->tab names listed slabs only (an entry is set under the lock when a
+ * slab is listed or found, and cleared under it when the slab is
+ * unlisted), so a page it names is ours and may be read without asking
+ * the arena; any other page is looked up by find_slab_slow_locked().  The
+ * arena's lock nests inside ours; the arena never calls us.
  */
 static __always_inline struct bs_slab *
 find_slab_locked(struct bump_slab *bs, const void *ptr, u32 *idx)
 {
 	unsigned long page = (unsigned long)ptr & PAGE_MASK;
 	size_t off = ((unsigned long)ptr & ~PAGE_MASK) - BS_SLAB_HDR;
-	unsigned int i;
+	struct bs_slab *slab = (struct bs_slab *)page;
 
 	lockdep_assert_held(&bs->lock);
 	if (off >= PAGE_SIZE || (off & (BS_HDR - 1)))
 		return NULL;
-	/* Most of the time no give-back is under way: nothing to look at. */
-	for (i = 0; bs->nr_returning && i < BS_RETURNING; i++)
-		if (bs->returning[i] == page)
+	if (unlikely(*tab_slot(bs, page) != page)) {
+		slab = find_slab_slow_locked(bs, ptr);
+		if (!slab)
 			return NULL;
-	return slab_lookup(bs, ptr,
-			   buddy_arena_block_size(bs->arena, (void *)page),
-			   idx);
+	}
+	*idx = slab_index(bs, slab, ptr);
+	return *idx == U32_MAX ? NULL : slab;
 }
 
 /*
@@ -1301,7 +1348,9 @@ static struct bs_slab *new_slab(struct bump_slab *bs, unsigned int c,
 	return slab;
 }
 
-static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
+/* List @slab (new from the arena) on @list, its class's partial or full. */
+static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab,
+			    struct list_head *list)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
 	unsigned int i;
@@ -1318,7 +1367,8 @@ static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 		if (bs->returning[i] == (unsigned long)slab)
 			bs->returning[i] = BS_RETURN_DONE;
 	WRITE_ONCE(slab->magic, BS_SLAB_MAGIC);
-	list_add(&slab->node, &k->partial);
+	*tab_slot(bs, (unsigned long)slab) = (unsigned long)slab;
+	list_add(&slab->node, list);
 	k->slabs++;
 	bs->slabs++;
 	bs->slab_bytes += slab->block;
@@ -1332,8 +1382,11 @@ static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 static void unlist_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
+	unsigned long *ent = tab_slot(bs, (unsigned long)slab);
 
 	lockdep_assert_held(&bs->lock);
+	if (*ent == (unsigned long)slab)
+		*ent = 0;
 	list_del(&slab->node);
 	k->slabs--;
 	k->carved -= slab->carved;
@@ -1387,16 +1440,15 @@ static __always_inline unsigned long get_slab_link(struct bump_slab *bs,
 }
 
 /*
- * Pop a free object of @slab (a partial one), or carve its next one;
- * *@recycled says which.  Moves the slab to the full list when it has no
- * more.  O(1).  The link of the object popped must be the index of an
- * object the slab has carved, or BS_SLAB_END if the count says it is the
- * last free one, and its header must say free; if not, NULL: the list is
- * cut off there (slab_cut_locked()).
+ * Pop a free object of @slab (a partial one), or carve its next one.
+ * Moves the slab to the full list when it has no more.  O(1).  The link
+ * of the object popped must be the index of an object the slab has
+ * carved, or BS_SLAB_END if the count says it is the last free one, and
+ * its header must say free; if not, NULL, with nothing changed: the
+ * caller cuts the list off there (slab_cut_locked()).
  */
-static __always_inline void *
-slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab, bool *recycled,
-		size_t *dmg)
+static __always_inline void *slab_pop_locked(struct bump_slab *bs,
+					     struct bs_slab *slab)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
 	unsigned int i = slab->free;
@@ -1404,17 +1456,14 @@ slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab, bool *recycled,
 	void *obj;
 
 	lockdep_assert_held(&bs->lock);
-	*recycled = i != BS_SLAB_END;
 	if (i != BS_SLAB_END) {
 		obj = slab_obj(slab, i);
 		next = get_slab_link(bs, obj);
 		if (unlikely(ap_kasan_read_once_u64(obj_hdr(obj)) !=
 			     hdr_word(slab->cls, BS_FREE) ||
 			     (slab->carved - slab->inuse > 1 ?
-			      next >= slab->carved : next != BS_SLAB_END))) {
-			slab_cut_locked(bs, slab, obj, dmg);
+			      next >= slab->carved : next != BS_SLAB_END)))
 			return NULL;
-		}
 		slab->free = next;
 	} else {
 		obj = slab_obj(slab, slab->carved++);
@@ -1427,13 +1476,27 @@ slab_pop_locked(struct bump_slab *bs, struct bs_slab *slab, bool *recycled,
 }
 
 /*
- * Put the free object @ptr, index @i, of @slab on the slab's list.
- * Returns the slab if it is now entirely free and off the books, for the
- * caller to give back to the arena once the lock is dropped.
+ * List the new slab @slab and carve its first object for the caller:
+ * a slab of one object goes straight to the full list.
  */
-static struct bs_slab *slab_push_locked(struct bump_slab *bs,
-					struct bs_slab *slab, void *ptr,
-					unsigned int i, int *slot)
+static void *carve_fresh_locked(struct bump_slab *bs, struct bs_slab *slab)
+{
+	struct bs_class *k = &bs->cls[slab->cls];
+
+	add_slab_locked(bs, slab, slab->nr > 1 ? &k->partial : &k->full);
+	slab->carved = 1;
+	slab->inuse = 1;
+	k->carved++;
+	return slab_obj(slab, 0);
+}
+
+/*
+ * Put the free object @ptr, index @i, of @slab on the slab's list; the
+ * caller gives the slab back if that leaves it all free.
+ */
+static __always_inline void slab_push_locked(struct bump_slab *bs,
+					     struct bs_slab *slab, void *ptr,
+					     unsigned int i)
 {
 	struct bs_class *k = &bs->cls[slab->cls];
 
@@ -1443,9 +1506,18 @@ static struct bs_slab *slab_push_locked(struct bump_slab *bs,
 	if (slab->free == BS_SLAB_END && slab->carved == slab->nr)
 		list_move(&slab->node, &k->partial);
 	slab->free = i;
-	/* All free: it goes back, unless as many are on their way already. */
-	if (--slab->inuse)
-		return NULL;
+	slab->inuse--;
+}
+
+/*
+ * @slab, now all free, goes off the books unless as many blocks are on
+ * their way back already: returns it, for the caller to give back to the
+ * arena (give_back()) once the lock is dropped, or NULL.
+ */
+static struct bs_slab *slab_empty_locked(struct bump_slab *bs,
+					 struct bs_slab *slab, int *slot)
+{
+	lockdep_assert_held(&bs->lock);
 	*slot = start_return_locked(bs, slab);
 	if (*slot < 0)
 		return NULL;
@@ -1488,59 +1560,68 @@ static struct bs_slab *fresh_unused_locked(struct bump_slab *bs,
 	*slot = start_return_locked(bs, fresh);
 	if (*slot >= 0)
 		return fresh;
-	add_slab_locked(bs, fresh);
+	add_slab_locked(bs, fresh, &bs->cls[fresh->cls].partial);
 	return NULL;
 }
 
-static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
+/*
+ * Buddy mode, every allocation but the common one: a new slab from the
+ * arena (asked first, with no lock of ours, when the class seems to have
+ * no slab with room, as a class of one object per slab mostly has not), a
+ * damaged list cut off, a poison check.
+ */
+static noinline void *slab_alloc_slow(struct bump_slab *bs, unsigned int c,
+				      gfp_t gfp)
 {
 	struct bs_class *k = &bs->cls[c];
 	struct bs_slab *slab, *fresh = NULL;
+	bool recycled, refused = false;
 	size_t dmg = SIZE_MAX;
 	unsigned int cuts = 0;
 	unsigned long flags;
 	void *obj = NULL;
-	bool recycled;
 	int slot;
 
+	/* The arena may sleep to grow: never under our lock. */
 	might_sleep_if(gfpflags_allow_blocking(gfp));
-	raw_spin_lock_irqsave(&bs->lock, flags);
-	/* Mostly a listed slab has one, and there is nothing to check after. */
-	slab = list_first_entry_or_null(&k->partial, struct bs_slab, node);
-	if (likely(slab && !poisoned(bs))) {
-		obj = slab_pop_locked(bs, slab, &recycled, &dmg);
-		if (likely(obj)) {
-			k->allocs++;
-			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
-			raw_spin_unlock_irqrestore(&bs->lock, flags);
-			return obj;
-		}
-		/* Cut off: the loop below tries once more. */
-		cuts = 1;
+	/*
+	 * A hint read without the lock: if a slab is listed meanwhile, the
+	 * loop takes it and the new one goes back (fresh_unused_locked()).
+	 */
+	if (data_race(list_empty(&k->partial))) {
+		fresh = new_slab(bs, c, gfp);
+		refused = !fresh;
 	}
+	raw_spin_lock_irqsave(&bs->lock, flags);
 	for (;;) {
 		slab = list_first_entry_or_null(&k->partial, struct bs_slab,
 						node);
 		if (!slab && fresh) {
-			add_slab_locked(bs, fresh);
+			obj = carve_fresh_locked(bs, fresh);
 			slab = fresh;
 			fresh = NULL;
+			k->allocs++;
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
+			break;
 		}
 		if (!slab) {
-			/* The arena may sleep to grow: not under our lock. */
+			if (refused)
+				break;
 			raw_spin_unlock_irqrestore(&bs->lock, flags);
 			fresh = new_slab(bs, c, gfp);
 			raw_spin_lock_irqsave(&bs->lock, flags);
-			if (!fresh)
-				break;
+			refused = !fresh;
 			continue;
 		}
-		obj = slab_pop_locked(bs, slab, &recycled, &dmg);
+		recycled = slab->free != BS_SLAB_END;
+		obj = slab_pop_locked(bs, slab);
 		/*
 		 * A damaged list, cut off: the slab carves or another is
 		 * taken; one cut per call, so the lock hold stays O(1).
 		 */
 		if (unlikely(!obj)) {
+			slab_cut_locked(bs, slab, slab_obj(slab, slab->free),
+					&dmg);
 			if (!cuts++)
 				continue;
 			slab = NULL;
@@ -1577,33 +1658,84 @@ static void *slab_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp)
 	return slab ? obj : NULL;
 }
 
-static int slab_free(struct bump_slab *bs, void *ptr)
+/*
+ * Buddy mode: mostly a listed slab has a free object, or one to carve,
+ * and there is nothing to check after; anything else is
+ * slab_alloc_slow()'s.
+ */
+static noinline void *slab_alloc(struct bump_slab *bs, unsigned int c,
+				 gfp_t gfp)
 {
-	struct bs_slab *slab, *gone;
-	u64 *hdr = obj_hdr(ptr);
+	struct bs_class *k = &bs->cls[c];
+	struct bs_slab *slab;
 	unsigned long flags;
-	const char *what;
-	unsigned int c;
-	int slot;
-	u32 i;
+	void *obj;
+
+	/* A hint without the lock; slab_alloc_slow() looks again under it. */
+	if (unlikely(poisoned(bs) || data_race(list_empty(&k->partial))))
+		return slab_alloc_slow(bs, c, gfp);
+	raw_spin_lock_irqsave(&bs->lock, flags);
+	slab = list_first_entry_or_null(&k->partial, struct bs_slab, node);
+	if (likely(slab)) {
+		obj = slab_pop_locked(bs, slab);
+		if (likely(obj)) {
+			k->allocs++;
+			ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
+			raw_spin_unlock_irqrestore(&bs->lock, flags);
+			return obj;
+		}
+	}
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	return slab_alloc_slow(bs, c, gfp);
+}
+
+/*
+ * Buddy mode: refuse the free of @ptr, whose slab is @slab or, if none
+ * was found, NULL; counted under the pool lock, which is dropped, and
+ * reported after.
+ */
+static noinline int slab_refuse_unlock(struct bump_slab *bs, const void *ptr,
+				       struct bs_slab *slab,
+				       unsigned long flags)
+{
+	const char *what = "free of a pointer not allocated here";
 	u64 w;
 
-	raw_spin_lock_irqsave(&bs->lock, flags);
-	slab = find_slab_locked(bs, ptr, &i);
-	if (unlikely(!slab)) {
-		raw_spin_unlock_irqrestore(&bs->lock, flags);
-		return refuse(bs, "free of a pointer not allocated here", ptr,
-			      false);
+	if (slab) {
+		w = ap_kasan_read_once_u64(obj_hdr((void *)ptr));
+		what = w == hdr_word(slab->cls, BS_FREE) ? "double free" :
+							   "free with a bad header";
 	}
-	c = slab->cls;
-	w = ap_kasan_read_once_u64(hdr);
-	if (unlikely(w != hdr_word(c, BS_LIVE))) {
-		what = w == hdr_word(c, BS_FREE) ? "double free" :
-						   "free with a bad header";
-		raw_spin_unlock_irqrestore(&bs->lock, flags);
-		return refuse(bs, what, ptr, true);
+	bs->invalid_frees++;
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	ap_report_invalid(&bs->ap, what, !!slab, report_offset(bs, ptr));
+	return -EINVAL;
+}
+
+/*
+ * Buddy mode: the free of @ptr, index @i of @slab, validated and counted,
+ * when it is the slab's last object in use or the pool poisons (or KASAN
+ * is on); drops the pool lock.  A slab freed of its last object goes back
+ * to the arena as it is, nothing written to the object: the arena takes
+ * the whole block (and poisons it if it poisons), and the slab, unlisted,
+ * refuses any later free into it.
+ */
+static noinline int slab_free_slow(struct bump_slab *bs, struct bs_slab *slab,
+				   void *ptr, unsigned int i,
+				   unsigned long flags)
+{
+	unsigned int c = slab->cls;
+	struct bs_slab *gone = NULL;
+	int slot;
+
+	if (slab->inuse == 1) {
+		gone = slab_empty_locked(bs, slab, &slot);
+		if (gone) {
+			raw_spin_unlock_irqrestore(&bs->lock, flags);
+			give_back(bs, gone, slot);
+			return 0;
+		}
 	}
-	bs->cls[c].frees++;
 	if (poisoned(bs) || AP_KASAN) {
 		/*
 		 * Free from here on, so a second free is refused; still in
@@ -1611,16 +1743,38 @@ static int slab_free(struct bump_slab *bs, void *ptr)
 		 * KASAN, its shadow written: before it is listed, where it
 		 * can be handed out again) unlocked.
 		 */
-		ap_kasan_write_once_u64(hdr, hdr_word(c, BS_FREE));
+		ap_kasan_write_once_u64(obj_hdr(ptr), hdr_word(c, BS_FREE));
 		raw_spin_unlock_irqrestore(&bs->lock, flags);
 		poison_obj(bs, ptr, c);
 		ap_kasan_free(ptr, cls_size(c));
 		raw_spin_lock_irqsave(&bs->lock, flags);
 	}
-	gone = slab_push_locked(bs, slab, ptr, i, &slot);
+	slab_push_locked(bs, slab, ptr, i);
+	if (!slab->inuse)
+		gone = slab_empty_locked(bs, slab, &slot);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	if (gone)
 		give_back(bs, gone, slot);
+	return 0;
+}
+
+static noinline int slab_free(struct bump_slab *bs, void *ptr)
+{
+	struct bs_slab *slab;
+	unsigned long flags;
+	u32 i;
+
+	raw_spin_lock_irqsave(&bs->lock, flags);
+	slab = find_slab_locked(bs, ptr, &i);
+	if (unlikely(!slab ||
+		     ap_kasan_read_once_u64(obj_hdr(ptr)) !=
+		     hdr_word(slab->cls, BS_LIVE)))
+		return slab_refuse_unlock(bs, ptr, slab, flags);
+	bs->cls[slab->cls].frees++;
+	if (unlikely(slab->inuse == 1 || poisoned(bs) || AP_KASAN))
+		return slab_free_slow(bs, slab, ptr, i, flags);
+	slab_push_locked(bs, slab, ptr, i);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	return 0;
 }
 
@@ -1637,8 +1791,8 @@ static noinline void *refuse_size(struct bump_slab *bs)
 }
 
 /* Buddy mode, or a heap whose objects are poisoned. */
-static noinline void *alloc_slow(struct bump_slab *bs, unsigned int c,
-				 gfp_t gfp)
+static __always_inline void *alloc_slow(struct bump_slab *bs, unsigned int c,
+					gfp_t gfp)
 {
 	if (bs->arena)
 		return slab_alloc(bs, c, gfp);
@@ -1716,10 +1870,9 @@ void *bump_slab_alloc(struct bump_slab *bs, size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_alloc, ALLOCPOOLS_NS);
 
+/* A heap whose objects are poisoned. */
 static noinline int free_slow(struct bump_slab *bs, void *ptr)
 {
-	if (bs->arena)
-		return slab_free(bs, ptr);
 	return heap_free(bs, ptr, true);
 }
 
@@ -1743,8 +1896,11 @@ int bump_slab_free(struct bump_slab *bs, void *ptr)
 	if (!ptr)
 		return 0;
 	ap_trace_free(&bs->ap, ptr, bs_where, _RET_IP_);
-	if (unlikely(bs->slow))
+	if (unlikely(bs->slow)) {
+		if (bs->arena)
+			return slab_free(bs, ptr);
 		return free_slow(bs, ptr);
+	}
 	return heap_free(bs, ptr, false);
 }
 EXPORT_SYMBOL_NS_GPL(bump_slab_free, ALLOCPOOLS_NS);
@@ -2147,6 +2303,7 @@ struct bump_slab *bump_slab_create_on(const char *name,
 {
 	struct buddy_arena_stats *st;
 	struct bump_slab *bs;
+	size_t tab;
 	int ret;
 
 	might_sleep();
@@ -2162,14 +2319,24 @@ struct bump_slab *bump_slab_create_on(const char *name,
 	}
 	buddy_arena_stats(backing, st);
 	size_classes(bs, st->min_order);
+	/* The arena's first region in pages: growth may outgrow the table. */
+	tab = clamp_t(size_t, roundup_pow_of_two(st->size >> PAGE_SHIFT),
+		      BS_TAB_MIN, BS_TAB_MAX);
 	kfree(st);
+	ret = -ENOMEM;
+	bs->tab_shift = 32 - ilog2(tab);
+	bs->tab = kcalloc(tab, sizeof(*bs->tab), GFP_KERNEL);
+	if (!bs->tab)
+		goto free_pool;
 	bs->arena = backing;
 	bs->slow = true;
 	ret = ap_pool_register(&bs->ap, &bs_kind, name);
 	if (ret)
-		goto free_pool;
+		goto free_tab;
 	return bs;
 
+free_tab:
+	kfree(bs->tab);
 free_pool:
 	kfree(bs);
 	return ERR_PTR(ret);
@@ -2261,6 +2428,7 @@ void bump_slab_destroy(struct bump_slab *bs)
 	free_percpu(bs->pcpu);
 	kfree(bs->mag_objs);
 	kfree(bs->masks);
+	kfree(bs->tab);
 	vfree(bs->map);
 	vfree(bs->heap);
 	kfree(bs);
@@ -2448,7 +2616,7 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 
 static bool arena_check(struct bump_slab *bs)
 {
-	unsigned long slabs = 0;
+	unsigned long slabs = 0, known = 0;
 	size_t bytes = 0;
 	unsigned int c;
 
@@ -2468,6 +2636,8 @@ static bool arena_check(struct bump_slab *bs)
 				bad += slab->bad;
 				inuse += slab->inuse;
 				bytes += slab->block;
+				known += *tab_slot(bs, (unsigned long)slab) ==
+					 (unsigned long)slab;
 			}
 		}
 		if (n != k->slabs || carved != k->carved || bad != k->bad ||
@@ -2475,7 +2645,10 @@ static bool arena_check(struct bump_slab *bs)
 			return false;
 		slabs += n;
 	}
-	return slabs == bs->slabs && bytes == bs->slab_bytes;
+	/* bs->tab names listed slabs and nothing else. */
+	for (c = 0; c < 1U << (32 - bs->tab_shift); c++)
+		known -= !!bs->tab[c];
+	return slabs == bs->slabs && bytes == bs->slab_bytes && !known;
 }
 
 /*
