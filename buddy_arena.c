@@ -2467,12 +2467,13 @@ static void ba_where(struct ap_pool *pool, const void *p, struct ap_where *w)
 
 /*
  * buddy_arena_alloc() of an order the caches do not hold (@x: @size
- * rounded up to a unit, minus one), under the arena lock; @ip is the
- * caller's, traced.
+ * rounded up to a unit, minus one), under the arena lock.  Inline in
+ * buddy_arena_alloc(), so _RET_IP_ is its caller's: read only where it is
+ * traced, not kept across the path.
  */
 static __always_inline void *alloc_locked(struct buddy_arena *ba,
 					  size_t size, unsigned long x,
-					  gfp_t gfp, unsigned long ip)
+					  gfp_t gfp)
 {
 	unsigned int order = __fls(x) + 1;
 	struct ba_link *block, *next;
@@ -2528,13 +2529,13 @@ static __always_inline void *alloc_locked(struct buddy_arena *ba,
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	/* The block is the caller's alone now: unpoisoned for @size bytes. */
 	ap_kasan_alloc(block, size, BIT(__fls(x) + 1));
-	ap_trace_alloc(&ba->ap, block, size, ba_where, ip);
+	ap_trace_alloc(&ba->ap, block, size, ba_where, _RET_IP_);
 	return block;
 slow:
 	block = alloc_slow_locked(ba, x, gfp, flags);
 	if (block)
 		ap_kasan_alloc(block, size, BIT(__fls(x) + 1));
-	ap_trace_alloc(&ba->ap, block, size, ba_where, ip);
+	ap_trace_alloc(&ba->ap, block, size, ba_where, _RET_IP_);
 	return block;
 }
 
@@ -2569,7 +2570,7 @@ void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 		return NULL;
 	if (order < ba->pcp_end)
 		return pcp_alloc(ba, size, x, gfp, _RET_IP_);
-	return alloc_locked(ba, size, x, gfp, _RET_IP_);
+	return alloc_locked(ba, size, x, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_arena_alloc, ALLOCPOOLS_NS);
 
@@ -2736,10 +2737,11 @@ static __always_inline int free_locked(struct buddy_arena *ba, void *ptr,
 	r = ba->primary;
 	b = r->map[idx];
 	/* Of a cached order, the free was refused above: see cached_live(). */
-	if (unlikely(b < BA_LIVE_HEAD || !canaries_ok(r) ||
-		     live_cached_order(ba, b)))
+	if (unlikely(b < BA_LIVE_HEAD || !canaries_ok(r)))
 		return free_slow_locked(ba, ptr, flags);
 	order = b & BA_ORDER;
+	if (unlikely(order < ba->pcp_end))
+		return free_slow_locked(ba, ptr, flags);
 	/*
 	 * A merge or a wide slack: the general path.  Two free max_order
 	 * buddies go there too, and do not merge.
