@@ -84,8 +84,10 @@
  * path refuses a live block of a cached order, since it only gets there
  * having seen it held or lost that race.
  *
- * How cached blocks count.  They are free blocks of their order in the
- * stats (free_blocks, free_bytes, largest_free), unmerged; allocations
+ * How cached blocks count.  buddy_arena_stats() drains every cache first,
+ * so a quiet arena's stats are those of the merged arena; a block cached
+ * again meanwhile is a free block of its order in them (free_blocks,
+ * free_bytes, largest_free), unmerged; allocations
  * and frees through a cache count as any other (each cache counts its
  * own, with its share of the slack).  buddy_arena_stats() takes the arena
  * lock and then every CPU's cache lock, and reads all before it lets go,
@@ -2859,15 +2861,22 @@ static int frag_index(const struct buddy_arena_stats *st)
 	return 1000 - (int)div64_ul(1000 + scaled, blocks);
 }
 
+static void stats_snapshot(struct buddy_arena *ba,
+			   struct buddy_arena_stats *st);
+
 /**
  * buddy_arena_stats() - a consistent snapshot of an arena's counters
  * @ba: the arena
  * @st: filled in
  *
- * free_blocks and free_bytes count the blocks on the free lists and those
- * in the per-CPU caches (free, but not merged until a cache drains;
- * largest_free counts them too).  The caches are read under their locks
- * with the arena's, so the snapshot is exact whatever runs meanwhile.
+ * Every CPU's cache is drained first, so on an arena nothing else is
+ * using the figures are those of the arena with every free block merged,
+ * as if there were no per-CPU front: free_blocks is the buddy layout
+ * /proc/buddyinfo would show, and largest_free and frag_index say what a
+ * large request would find.  Blocks cached again meanwhile by other
+ * CPUs count as free blocks of their order, unmerged: the caches are read
+ * under their locks with the arena's, so the snapshot is exact whatever
+ * runs meanwhile.
  * allocated_bytes is the rest of the arena: the live blocks, and the
  * blocks held, which are neither free nor live: those in transit (a free,
  * or an allocation's poison check, under way in another context) and
@@ -2885,6 +2894,19 @@ static int frag_index(const struct buddy_arena_stats *st)
  * Context: any context, hard IRQ included.
  */
 void buddy_arena_stats(struct buddy_arena *ba, struct buddy_arena_stats *st)
+{
+	pcp_drain_all(ba);
+	stats_snapshot(ba, st);
+}
+EXPORT_SYMBOL_NS_GPL(buddy_arena_stats, ALLOCPOOLS_NS);
+
+/*
+ * buddy_arena_stats() without the drain: blocks in the per-CPU caches
+ * count as free blocks of their order, unmerged.  The tests look at the
+ * caches through it.
+ */
+static void stats_snapshot(struct buddy_arena *ba,
+			   struct buddy_arena_stats *st)
 {
 	unsigned long flags, slack, held;
 	unsigned int k, cpu;
@@ -2929,7 +2951,6 @@ void buddy_arena_stats(struct buddy_arena *ba, struct buddy_arena_stats *st)
 			      ((slack + held) << st->min_order);
 	st->frag_index = frag_index(st);
 }
-EXPORT_SYMBOL_NS_GPL(buddy_arena_stats, ALLOCPOOLS_NS);
 
 /*
  * Count the blocks on the list at @head (order @k; of region @top when

@@ -603,10 +603,11 @@ static void buddy_arena_test_stats_files(struct kunit *test)
 {
 	/*
 	 * The refill took the first 1 KiB as 16 blocks of 64 bytes: one
-	 * handed out, 15 in a CPU's cache, counted free at their order.
+	 * handed out, 15 in a CPU's cache, which the stats drain first: the
+	 * file shows the merged arena, one free block at each order 6..15.
 	 */
 	static const char free_line[] =
-		"free_blocks: 0 0 0 0 0 0 15 0 0 0 1 1 1 1 1 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+		"free_blocks: 0 0 0 0 0 0 1 1 1 1 1 1 1 1 1 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
 	struct buddy_arena *ba = ba_main(test);
 	struct seq_file m = { .size = PAGE_SIZE };
 	struct ap_row row = { 0 };
@@ -1211,17 +1212,25 @@ static void buddy_arena_test_pcp_double_free_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ba->fast_map[(p - ba->fast_base) >> BA_TEST_MIN],
 			BA_HELD | BA_TEST_MIN);
 	KUNIT_EXPECT_EQ(test, ba_cached(ba, BA_TEST_MIN), BA_PCP_BATCH);
-	buddy_arena_stats(ba, &before);
-	KUNIT_EXPECT_EQ(test, before.free_bytes, (size_t)BA_TEST_SIZE);
-	KUNIT_EXPECT_EQ(test, before.live_blocks, 0UL);
-	KUNIT_EXPECT_EQ(test, before.free_blocks[BA_TEST_MIN],
-			(unsigned long)BA_PCP_BATCH);
 
+	/* While the block is cached: refused, and the cache left as it was. */
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), -EINVAL);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p + 16), -EINVAL);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p + 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ba_cached(ba, BA_TEST_MIN), BA_PCP_BATCH);
+	KUNIT_EXPECT_EQ(test, ba->fast_map[(p - ba->fast_base) >> BA_TEST_MIN],
+			BA_HELD | BA_TEST_MIN);
+	/* The stats drain the cache: the whole arena one free block again. */
+	buddy_arena_stats(ba, &before);
+	KUNIT_EXPECT_EQ(test, ba_cached(ba, BA_TEST_MIN), 0U);
+	KUNIT_EXPECT_EQ(test, before.free_bytes, (size_t)BA_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, before.live_blocks, 0UL);
+	KUNIT_EXPECT_EQ(test, before.invalid_frees, 3ULL);
+	KUNIT_EXPECT_EQ(test, before.free_blocks[BA_TEST_MAX], 1UL);
+	/* Refused after the drain too, with nothing changed. */
+	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), -EINVAL);
 	buddy_arena_stats(ba, &after);
-	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees + 3);
+	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees + 1);
 	after.invalid_frees = before.invalid_frees;
 	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
 	ba_expect_valid(test, ba);
@@ -1247,7 +1256,7 @@ static void buddy_arena_test_pcp_double_free_refused(struct kunit *test)
 	pcp_drain_all(ba);
 	buddy_arena_stats(ba, &after);
 	KUNIT_EXPECT_EQ(test, after.free_blocks[BA_TEST_MAX], 1UL);
-	KUNIT_EXPECT_EQ(test, after.invalid_frees, 3ULL);
+	KUNIT_EXPECT_EQ(test, after.invalid_frees, 4ULL);
 }
 
 /*
@@ -1426,8 +1435,9 @@ static unsigned int ba_cached_on(struct buddy_arena *ba, int cpu,
 }
 
 /*
- * Blocks cached on two CPUs: the stats count both caches exactly, and a
- * request only their merged blocks can meet drains both and succeeds.
+ * Blocks cached on two CPUs: a request only their merged blocks can meet
+ * drains both and succeeds; and the stats drain them too, so what they
+ * show is the merged arena, exact in every count.
  */
 static void buddy_arena_test_pcp_two_cpus_stats_drain(struct kunit *test)
 {
@@ -1445,24 +1455,28 @@ static void buddy_arena_test_pcp_two_cpus_stats_drain(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, work_on_cpu(b, ba_churn_on_cpu, &w), 10);
 	KUNIT_EXPECT_EQ(test, ba_cached_on(ba, a, 7), BA_PCP_BATCH);
 	KUNIT_EXPECT_EQ(test, ba_cached_on(ba, b, 7), BA_PCP_BATCH);
-	buddy_arena_stats(ba, &st);
-	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE);
-	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
-	KUNIT_EXPECT_EQ(test, st.allocs, 20ULL);
-	KUNIT_EXPECT_EQ(test, st.frees, 20ULL);
-	KUNIT_EXPECT_EQ(test, st.free_blocks[7], 2UL * BA_PCP_BATCH);
-	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 0UL);
-	KUNIT_EXPECT_EQ(test, st.largest_free, (size_t)SZ_32K);
 	ba_expect_valid(test, ba);
 
 	p = buddy_arena_alloc(ba, BA_TEST_SIZE, GFP_ATOMIC);
 	KUNIT_EXPECT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, ba_cached(ba, 7), 0U);
-	buddy_arena_stats(ba, &st);
-	KUNIT_EXPECT_EQ(test, st.failures, 0ULL);
 	KUNIT_EXPECT_EQ(test, buddy_arena_free(ba, p), 0);
+
+	/* Cached on both CPUs again: the stats drain them before reading. */
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, ba_churn_on_cpu, &w), 10);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, ba_churn_on_cpu, &w), 10);
+	KUNIT_EXPECT_EQ(test, ba_cached_on(ba, a, 7), BA_PCP_BATCH);
 	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, ba_cached_on(ba, a, 7), 0U);
+	KUNIT_EXPECT_EQ(test, ba_cached_on(ba, b, 7), 0U);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, (size_t)BA_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0UL);
+	KUNIT_EXPECT_EQ(test, st.allocs, 41ULL);
+	KUNIT_EXPECT_EQ(test, st.frees, 41ULL);
+	KUNIT_EXPECT_EQ(test, st.failures, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[7], 0UL);
 	KUNIT_EXPECT_EQ(test, st.free_blocks[BA_TEST_MAX], 1UL);
+	KUNIT_EXPECT_EQ(test, st.largest_free, (size_t)BA_TEST_SIZE);
 	ba_expect_valid(test, ba);
 }
 

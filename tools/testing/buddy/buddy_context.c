@@ -784,7 +784,7 @@ static void test_pcp_carve_and_flush(void)
 		      p[i] - base);
 		if (i == 0) {
 			/* Split 16 -> 8, the 256 B block carved: halves 8..15 free. */
-			buddy_arena_stats(ba, &st);
+			stats_snapshot(ba, &st);
 			CHECK(st.free_blocks[4] == BA_PCP_BATCH - 1,
 			      "cached %lu", st.free_blocks[4]);
 			for (k = 5; k < 16; k++)
@@ -795,7 +795,7 @@ static void test_pcp_carve_and_flush(void)
 	}
 	CHECK(buddy_check(ba), "invariant after the refills");
 	/* Three carves: orders 8 (256, the third from 512's half) and 10..15. */
-	buddy_arena_stats(ba, &st);
+	stats_snapshot(ba, &st);
 	CHECK(st.free_blocks[4] == 0 && st.free_blocks[8] == 1 &&
 	      st.free_blocks[9] == 0 && st.free_blocks[10] == 1,
 	      "lists %lu %lu %lu %lu", st.free_blocks[4], st.free_blocks[8],
@@ -807,7 +807,7 @@ static void test_pcp_carve_and_flush(void)
 	 * The 33rd free flushed blocks 0..15, one aligned 256 B block whose
 	 * buddy (16..31) was cached: the cache holds the 32 freed last.
 	 */
-	buddy_arena_stats(ba, &st);
+	stats_snapshot(ba, &st);
 	CHECK(st.free_blocks[4] == 2 * BA_PCP_BATCH && st.live_blocks == 0 &&
 	      st.free_bytes == st.size, "cached %lu live %lu free %zu",
 	      st.free_blocks[4], st.live_blocks, st.free_bytes);
