@@ -35,9 +35,11 @@
  *                  again after a merge) of the blocks split or merged;
  *                  cutting a damaged list off is O(1)
  *   block_size     one O(log regions) region lookup and one map byte
- *   stats          a copy of the per-order counts (BUDDY_ARENA_ORDERS words)
- *                  and of every CPU's cache counters, each cache lock
- *                  taken in turn and held to the end: O(nr_cpu_ids)
+ *   stats          a drain of every CPU's cache first (one hold per CPU,
+ *                  as below), then a copy of the per-order counts
+ *                  (BUDDY_ARENA_ORDERS words) and of every CPU's cache
+ *                  counters, each cache lock taken in turn and held to the
+ *                  end: O(nr_cpu_ids)
  *   cache refill   at most BA_PCP_BATCH takes off the free lists (fewer
  *                  when blocks are carved from a larger one), and a map
  *                  byte per block
@@ -1665,7 +1667,8 @@ static void pcp_drain_cpu(struct buddy_arena *ba, unsigned int cpu)
 
 /*
  * Drain every CPU's cache, one at a time: before the arena grows or
- * reports an allocation failure, on destroy.  Entered without the lock.
+ * reports an allocation failure, before the stats are read, on destroy.
+ * Entered without the lock.
  */
 static void pcp_drain_all(struct buddy_arena *ba)
 {
@@ -2577,12 +2580,6 @@ void *buddy_arena_alloc(struct buddy_arena *ba, size_t size, gfp_t gfp)
 EXPORT_SYMBOL_NS_GPL(buddy_arena_alloc, ALLOCPOOLS_NS);
 
 /*
- * Whether the map byte @b of @r, live, is of a block that only
- * pcp_free() may free: a free of it on the locked path saw it held (or
- * lost the race to claim it), so it is a second free, refused: the block
- * is live again only because it has been handed out again since.
- */
-/*
  * Whether the map byte @b is that of a live block (BA_LIVE_HEAD, with or
  * without BA_SLACK) of an order the per-CPU caches hold, in one compare:
  * every byte below BA_LIVE_HEAD wraps to 0x40 or more, above any order.
@@ -2593,6 +2590,12 @@ static __always_inline bool live_cached_order(const struct buddy_arena *ba,
 	return (u8)((u8)(b - BA_LIVE_HEAD) & (u8)~BA_SLACK) < ba->pcp_end;
 }
 
+/*
+ * Whether the map byte @b of @r, live, is of a block that only
+ * pcp_free() may free: a free of it on the locked path saw it held (or
+ * lost the race to claim it), so it is a second free, refused: the block
+ * is live again only because it has been handed out again since.
+ */
 static __always_inline bool cached_live(const struct buddy_arena *ba,
 					const struct buddy_region *r, u8 b)
 {
@@ -2738,10 +2741,10 @@ static __always_inline int free_locked(struct buddy_arena *ba, void *ptr,
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	r = ba->primary;
 	b = r->map[idx];
-	/* Of a cached order, the free was refused above: see cached_live(). */
 	if (unlikely(b < BA_LIVE_HEAD || !canaries_ok(r)))
 		return free_slow_locked(ba, ptr, flags);
 	order = b & BA_ORDER;
+	/* Of a cached order now: refused there, see cached_live(). */
 	if (unlikely(order < ba->pcp_end))
 		return free_slow_locked(ba, ptr, flags);
 	/*
