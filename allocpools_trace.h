@@ -261,13 +261,18 @@ void ap_trace_gone_event(struct ap_pool *pool, struct ap_loc loc,
 void ap_trace_refused_event(struct ap_pool *pool, const void *p, int err,
 			    ap_where_fn where, unsigned long call_site);
 
-/* After an allocation that returned @p (NULL: none). */
+/*
+ * After an allocation that returned @p (NULL: none).  The unlikely()s
+ * here and in ap_trace_free(): trace_*_enabled() is a static branch the
+ * compiler takes no hint from, so it laid the call out inline and the hot
+ * paths paid a jump over it, with its arguments set up, tracing off.
+ */
 static __always_inline void ap_trace_alloc(struct ap_pool *pool,
 					   const void *p, size_t req,
 					   ap_where_fn where,
 					   unsigned long call_site)
 {
-	if (trace_allocpools_alloc_enabled())
+	if (unlikely(trace_allocpools_alloc_enabled()))
 		ap_trace_alloc_event(pool, p, req, where, call_site);
 }
 
@@ -283,8 +288,8 @@ static __always_inline void ap_trace_free(struct ap_pool *pool,
 					  const void *p, ap_where_fn where,
 					  unsigned long call_site)
 {
-	if (trace_allocpools_free_enabled() ||
-	    trace_allocpools_free_refused_enabled())
+	if (unlikely(trace_allocpools_free_enabled() ||
+		     trace_allocpools_free_refused_enabled()))
 		ap_trace_free_event(pool, p, where, call_site);
 }
 

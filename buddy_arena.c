@@ -418,6 +418,8 @@ struct buddy_region {
  * @pcp: the per-CPU caches (constant pointer)
  * @pcp_end: orders below it, from min_order up, are cached per CPU;
  *	min_order when none are (constant)
+ * @pcp_live_end: BA_LIVE_HEAD + @pcp_end: a map byte less BA_SLACK
+ *	below it is not of a live block of an uncached order (constant)
  * @orders: per order, its free list (below max_order), secret and count
  * @held_units: units in held blocks: in transit, or cut off
  * @top_regions: regions whose own list of max_order blocks is not empty
@@ -460,6 +462,7 @@ struct buddy_arena {
 	u64 frees;
 	struct ba_pcpu __percpu *pcp;
 	unsigned int pcp_end;
+	unsigned int pcp_live_end;
 	struct ba_order orders[BUDDY_ARENA_ORDERS];
 	unsigned long held_units;
 	struct list_head top_regions;
@@ -2028,6 +2031,7 @@ static int pcp_init(struct buddy_arena *ba)
 	ba->pcp_end = ba->min_order;
 	if (!(ba->flags & BUDDY_ARENA_POISON) && end > ba->min_order)
 		ba->pcp_end = end;
+	ba->pcp_live_end = BA_LIVE_HEAD + ba->pcp_end;
 	return 0;
 }
 
@@ -2732,21 +2736,25 @@ static noinline int free_slow(struct buddy_arena *ba, void *ptr)
 static __always_inline int free_locked(struct buddy_arena *ba, void *ptr,
 				       unsigned long idx)
 {
-	unsigned int order, min = ba->min_order;
+	unsigned long order;
+	unsigned int min = ba->min_order;
 	struct buddy_region *r;
 	unsigned long flags;
 	struct ba_order *o;
-	u8 b;
+	unsigned int b;
 
 	raw_spin_lock_irqsave(&ba->lock, flags);
 	r = ba->primary;
 	b = r->map[idx];
-	if (unlikely(b < BA_LIVE_HEAD || !canaries_ok(r)))
+	/*
+	 * Not live, or live but of a cached order now (refused there, see
+	 * cached_live()), in one compare: a live byte less BA_SLACK is
+	 * BA_LIVE_HEAD | order, any other is below BA_LIVE_HEAD.
+	 */
+	if (unlikely((b & (u8)~BA_SLACK) < ba->pcp_live_end ||
+		     !canaries_ok(r)))
 		return free_slow_locked(ba, ptr, flags);
 	order = b & BA_ORDER;
-	/* Of a cached order now: refused there, see cached_live(). */
-	if (unlikely(order < ba->pcp_end))
-		return free_slow_locked(ba, ptr, flags);
 	/*
 	 * A merge or a wide slack: the general path.  Two free max_order
 	 * buddies go there too, and do not merge.

@@ -51,6 +51,7 @@ static void ba_stats_drained(struct buddy_arena *ba,
 static void ba_no_front(struct buddy_arena *ba)
 {
 	ba->pcp_end = ba->min_order;
+	ba->pcp_live_end = BA_LIVE_HEAD + ba->pcp_end;
 }
 
 /* The free blocks an untouched region of @size is carved into. */

@@ -741,6 +741,7 @@ static void test_free_list_damage(void)
 	CHECK(!IS_ERR(ba), "create");
 	/* The free lists alone, as in an arena whose caches are drained. */
 	ba->pcp_end = ba->min_order;
+	ba->pcp_live_end = BA_LIVE_HEAD + ba->pcp_end;
 	p = buddy_arena_alloc(ba, 16, GFP_KERNEL);
 	CHECK(p, "alloc");
 	victim = (struct ba_link *)(p + 16);
