@@ -48,7 +48,7 @@
  *   drain          one CPU's cache per hold: at most BA_PCP_ORDERS *
  *                  BA_PCP_MAX frees of the general path
  *
- * A CPU's cache lock (struct ba_pcp_lock) is taken after the arena lock,
+ * A CPU's cache lock (struct ap_pcp_lock) is taken after the arena lock,
  * never before; see pcp_lock().
  *   growth, add_region, give-back
  *                  O(max_order - min_order) links and a pointer swap; the
@@ -239,6 +239,7 @@
 #include <allocpools/buddy_arena.h>
 #include "allocpools_internal.h"
 #include "allocpools_kasan.h"
+#include "allocpools_pcp.h"
 #include "allocpools_trace.h"
 
 #define BA_FLAGS	(BUDDY_ARENA_GROW | BUDDY_ARENA_POISON)
@@ -324,19 +325,6 @@ struct ba_pcp_stack {
 };
 
 /**
- * struct ba_pcp_lock - the lock of one CPU's cache
- * @l: an arch_spinlock_t, taken only with hard interrupts off (see
- *	pcp_lock()); named @l as the userspace shim's locks are
- * @dep_map: what lockdep knows of it
- */
-struct ba_pcp_lock {
-	arch_spinlock_t l;
-#ifdef CONFIG_DEBUG_LOCK_ALLOC
-	struct lockdep_map dep_map;
-#endif
-};
-
-/**
  * struct ba_pcpu - one CPU's cache of free blocks of the lowest orders
  * @lock: guards everything below; taken alone on the fast paths, inside the
  *	arena lock everywhere else
@@ -352,7 +340,7 @@ struct ba_pcp_lock {
  * held (BA_HELD), so a free of it is refused at once.
  */
 struct ba_pcpu {
-	struct ba_pcp_lock lock;	/* guards the cache */
+	struct ap_pcp_lock lock;	/* guards the cache */
 	unsigned long slack_units;
 	u64 allocs;
 	u64 frees;
@@ -1454,64 +1442,31 @@ static __always_inline void damage_report(struct buddy_arena *ba,
 }
 
 /*
- * The caches' locks.  A cache is its CPU's own but for the few who reach
- * into it from another CPU (stats, a drain, the invariant walk), so its
- * lock is almost never contended, and the fast paths take it inline: an
- * arch_spinlock_t, with hard interrupts off, and lockdep told by hand (a
- * raw_spinlock_t's out-of-line lock and unlock calls, and the registers
- * they make the fast paths save, cost more than the locked free-list work
- * the cache saves).  Correct on PREEMPT_RT as well: hard interrupts off
- * there too, and nothing is taken, sleeps or spins on anything else under
- * it.  Lock order: the arena lock, then any number of caches' locks in
- * CPU order (nested under the arena lock, for lockdep); the fast paths
- * hold their own CPU's alone.
+ * The caches' locks: allocpools_pcp.h's, the arena lock taken first.
  */
-#ifdef CONFIG_DEBUG_LOCK_ALLOC
 static struct lock_class_key ba_pcp_key;
-#define pcp_dep_acquire(pc, try, nest) \
-	lock_acquire_exclusive(&(pc)->lock.dep_map, 0, try, nest, _THIS_IP_)
-#define pcp_dep_release(pc)	lock_release(&(pc)->lock.dep_map, _THIS_IP_)
-#else
-#define pcp_dep_acquire(pc, try, nest)	do { } while (0)
-#define pcp_dep_release(pc)		do { } while (0)
-#endif
 
 static void pcp_lock_init(struct ba_pcpu *pc)
 {
-	pc->lock.l = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
-#ifdef CONFIG_DEBUG_LOCK_ALLOC
-	lockdep_init_map_wait(&pc->lock.dep_map, "buddy_arena_pcp",
-			      &ba_pcp_key, 0, LD_WAIT_SPIN);
-#endif
+	ap_pcp_lock_init(&pc->lock, "buddy_arena_pcp", &ba_pcp_key);
 }
 
 /* Take @pc's lock, hard interrupts off; @nest: the arena lock, if held. */
 static __always_inline void pcp_lock(struct ba_pcpu *pc,
 				     raw_spinlock_t *nest)
 {
-	lockdep_assert_irqs_disabled();
-	pcp_dep_acquire(pc, 0, nest ? &nest->dep_map : NULL);
-	arch_spin_lock(&pc->lock.l);
+	ap_pcp_lock(&pc->lock, nest);
 }
 
-/*
- * Take this CPU's @pc's lock if it is free, hard interrupts off: the fast
- * paths' way, with no call in it (a remote holder, who holds the arena
- * lock too, sends them to the locked path).
- */
+/* Take this CPU's @pc's lock if it is free (see ap_pcp_trylock()). */
 static __always_inline bool pcp_trylock(struct ba_pcpu *pc)
 {
-	lockdep_assert_irqs_disabled();
-	if (unlikely(!arch_spin_trylock(&pc->lock.l)))
-		return false;
-	pcp_dep_acquire(pc, 1, NULL);
-	return true;
+	return ap_pcp_trylock(&pc->lock);
 }
 
 static __always_inline void pcp_unlock(struct ba_pcpu *pc)
 {
-	arch_spin_unlock(&pc->lock.l);
-	pcp_dep_release(pc);
+	ap_pcp_unlock(&pc->lock);
 }
 
 static __always_inline void pcp_unlock_this(struct ba_pcpu *pc,

@@ -442,6 +442,10 @@ static inline void ap_shim_lock_nest(struct ap_shim_lock *l)
  * checked alike, those taken while one is held counted as one held lock.
  */
 typedef struct ap_shim_lock arch_spinlock_t;
+/* lockdep's class of a lock told by hand; nothing without lockdep */
+struct lock_class_key {
+	int unused;
+};
 #define __ARCH_SPIN_LOCK_UNLOCKED	{ .m = PTHREAD_MUTEX_INITIALIZER }
 #ifdef AP_SHIM_BENCH
 #define arch_spin_lock(x)		ap_shim_lock(x, true)
@@ -687,6 +691,10 @@ static inline bool __test_and_clear_bit(unsigned long nr, unsigned long *addr)
 #define clear_bit(nr, a) \
 	__atomic_fetch_and(&(a)[(nr) / BITS_PER_LONG], ~(1UL << ((nr) % BITS_PER_LONG)), \
 			   __ATOMIC_RELAXED)
+#define test_and_set_bit(nr, a) \
+	((__atomic_fetch_or(&(a)[(nr) / BITS_PER_LONG], \
+			    1UL << ((nr) % BITS_PER_LONG), __ATOMIC_SEQ_CST) >> \
+	  ((nr) % BITS_PER_LONG)) & 1)
 #define __change_bit(nr, a)	((a)[(nr) / BITS_PER_LONG] ^= 1UL << ((nr) % BITS_PER_LONG))
 unsigned long find_next_bit(const unsigned long *addr, unsigned long size,
 			    unsigned long offset);
