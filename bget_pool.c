@@ -165,12 +165,14 @@
 #define pr_fmt(fmt) "allocpools: " fmt
 
 #include <linux/bitops.h>
+#include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/percpu.h>
 #include <linux/poison.h>
 #include <linux/printk.h>
 #include <linux/random.h>
@@ -187,9 +189,10 @@
 
 #include "allocpools_internal.h"
 #include "allocpools_kasan.h"
+#include "allocpools_pcp.h"
 #include "allocpools_trace.h"
 
-#define BGET_KNOWN_FLAGS	(BGET_BEST_FIT | BGET_POISON)
+#define BGET_KNOWN_FLAGS	(BGET_BEST_FIT | BGET_POISON | BGET_PERCPU)
 
 /*
  * info holds the block size shifted right by 2 (so two bits of a 16-byte
@@ -292,6 +295,40 @@ static_assert(BGET_LARGE == (size_t)1 << BGET_TSHIFT);
 static_assert(BGET_NBINS % BITS_PER_LONG == 0);
 static_assert(BGET_MAP_WORDS <= BITS_PER_LONG);
 
+/*
+ * The per-CPU front (BGET_PERCPU): block sizes of BGET_PCP_MIN_Q to
+ * BGET_PCP_TOP_Q quanta, header included, each a class of its own.
+ */
+#define BGET_PCP_MIN_Q		3
+#define BGET_PCP_TOP_Q		32
+#define BGET_PCP_CLASSES	(BGET_PCP_TOP_Q - BGET_PCP_MIN_Q + 1)
+#define BGET_PCP_MAX		16	/* blocks a class holds at most */
+#define BGET_PCP_BATCH		8	/* blocks a refill takes, a flush gives */
+static_assert(BGET_MIN_BLOCK == BGET_PCP_MIN_Q << 4);
+static_assert(BGET_PCP_MAX == 2 * BGET_PCP_BATCH);
+
+/**
+ * struct bget_pcpu - one CPU's cache of small blocks (BGET_PERCPU)
+ * @lock: guards everything below; taken alone on the fast paths, inside
+ *	the pool lock everywhere else
+ * @nget: allocations served from this cache since its last drain
+ * @nrel: frees into this cache since its last drain
+ * @n: per class, the blocks in @blk
+ * @blk: per class, blocks of the pool's initial region, allocated as far
+ *	as their headers say, the most recently freed on top
+ *
+ * An array in the per-CPU area, out of any client's reach: a cached block
+ * holds no link, and nothing is read from it but its header.  Its claim
+ * bit (struct bget_pool.pcp_map) is set, so a free of it is refused.
+ */
+struct bget_pcpu {
+	struct ap_pcp_lock lock;	/* guards the cache */
+	long nget;
+	long nrel;
+	u8 n[BGET_PCP_CLASSES];
+	struct bget_hdr *blk[BGET_PCP_CLASSES][BGET_PCP_MAX];
+};
+
 /* A buffer bget_vmalloc_ops released, waiting in the pool for vfree(). */
 struct bget_gone {
 	struct bget_gone *next;
@@ -357,6 +394,21 @@ struct bget_gone {
  * kvfree()
  * @grow_lock: one blocking grower at a time (compact and acquire)
  * @gone_work: vfree()s what is on @gone, in process context
+ * @pcp: the per-CPU caches (BGET_PERCPU without BGET_POISON), or NULL;
+ * constant
+ * @pcp_reg: the region whose blocks are cached (the initial one); constant
+ * @pcp_lo: where @pcp_reg's first buffer starts; constant
+ * @pcp_q: quanta from @pcp_lo to @pcp_reg's sentinel (0: nothing is
+ * cached); constant
+ * @pcp_map: one claim bit per quantum from @pcp_lo: the bit of a buffer
+ * set while its block is cached (or a free of it decides); atomic
+ * @pcp_gen: moved before a cached block goes back to the free index, and
+ * before a refill carves blocks, so that a free that saw the block's
+ * header before that finds out (see pcp_free())
+ * @pcp_n: blocks the caches took off the books (refills) less those they
+ * gave back, plus frees less allocations of the caches folded in by the
+ * drains: the allocated blocks of the books are @nget - @nrel + @pcp_n
+ * @cpuhp_node: on the CPU hotplug state that drains a dead CPU's cache
  *
  * Free bytes, free blocks and live buffers are derived from these when
  * read, so the fast paths keep only @curalloc, @nget and @nrel.  Every
@@ -409,6 +461,14 @@ struct bget_pool {
 	struct bget_gone *tn_gone;
 	struct mutex grow_lock;	/* one blocking grower at a time */
 	struct work_struct gone_work;
+	struct bget_pcpu __percpu *pcp;
+	struct bget_region *pcp_reg;
+	unsigned long pcp_lo;
+	unsigned long pcp_q;
+	unsigned long *pcp_map;
+	unsigned long pcp_gen;
+	long pcp_n;
+	struct hlist_node cpuhp_node;
 };
 
 /*
@@ -2208,6 +2268,8 @@ static noinline void *grow(struct bget_pool *bp, size_t need, gfp_t gfp)
 	return p;
 }
 
+static void pcp_drain_all(struct bget_pool *bp);
+
 /*
  * Everything bget_alloc() does not do inline, for a block of @need bytes
  * (0: a request no block can meet), from the start: it takes the lock
@@ -2225,6 +2287,13 @@ static noinline void *alloc_slow(struct bget_pool *bp, size_t need, gfp_t gfp)
 		p = NULL;
 	} else {
 		p = alloc_locked(bp, need, &flags);
+		/* Cached blocks merge back before the pool grows or fails. */
+		if (unlikely(!p && bp->pcp)) {
+			unlock_report(bp, flags);
+			pcp_drain_all(bp);
+			raw_spin_lock_irqsave(&bp->lock, flags);
+			p = alloc_locked(bp, need, &flags);
+		}
 		if (unlikely(!p) && (bp->ops.compact || bp->ops.acquire)) {
 			raw_spin_unlock_irqrestore(&bp->lock, flags);
 			report_damage(bp);
@@ -2358,31 +2427,54 @@ static void bget_where(struct ap_pool *pool, const void *p,
 		       struct ap_where *w);
 
 /*
+ * A small request (@need bytes with the header, under BGET_LARGE) met
+ * from the bins, the hot block or the only large block under the pool
+ * lock; the slow way otherwise.  No poison.
+ */
+static __always_inline void *take_small(struct bget_pool *bp, size_t need,
+					gfp_t gfp)
+{
+	unsigned long flags;
+	unsigned int q;
+
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	/* One compare leaves the hot block out when it cannot fit. */
+	if (unlikely(bp->hot_size >= need))
+		return alloc_warm(bp, need, gfp, flags);
+	q = bin_fit_locked(bp, need);
+	if (unlikely(q == BGET_NBINS))
+		return alloc_lone(bp, need, gfp, flags);
+	return alloc_bin(bp, need, q, gfp, flags);
+}
+
+static noinline void *pcp_alloc(struct bget_pool *bp, size_t need, gfp_t gfp);
+
+/*
  * bget_alloc() but for its trace event, which bget_alloc() takes once, on
  * whatever comes back from any of the paths here.
  */
 static __always_inline void *bget_take(struct bget_pool *bp, size_t size,
 				       gfp_t gfp)
 {
-	unsigned long flags;
-	unsigned int q;
 	size_t need;
 
 	if (ap_should_fail(&bp->ap, size))
 		return NULL;
-	/* Fast path: a small request met from the bins, no poison to check. */
-	if (likely(size - 1 < BGET_LARGE - 2 * BGET_HDR && !pool_poison(bp))) {
+	/*
+	 * Fast path: a small request met from the bins, no poison to check
+	 * and no per-CPU front (both flags in one test).
+	 */
+	if (likely(size - 1 < BGET_LARGE - 2 * BGET_HDR &&
+		   !(bp->flags & (BGET_POISON | BGET_PERCPU)))) {
 		need = max_t(size_t, ALIGN(size + BGET_HDR, BGET_QUANTUM),
 			     BGET_MIN_BLOCK);
-		raw_spin_lock_irqsave(&bp->lock, flags);
-		/* One compare leaves the hot block out when it cannot fit. */
-		if (unlikely(bp->hot_size >= need))
-			return alloc_warm(bp, need, gfp, flags);
-		q = bin_fit_locked(bp, need);
-		if (unlikely(q == BGET_NBINS))
-			return alloc_lone(bp, need, gfp, flags);
-		return alloc_bin(bp, need, q, gfp, flags);
-	} else if (size - 1 < BGET_MAX_BLOCK - BGET_LARGE && !pool_poison(bp)) {
+		return take_small(bp, need, gfp);
+	}
+	if (bp->pcp && size - 1 < BGET_LARGE - 2 * BGET_HDR)
+		return pcp_alloc(bp, max_t(size_t, ALIGN(size + BGET_HDR,
+							 BGET_QUANTUM),
+					   BGET_MIN_BLOCK), gfp);
+	if (size - 1 < BGET_MAX_BLOCK - BGET_LARGE && !pool_poison(bp)) {
 		need = ALIGN(size + BGET_HDR, BGET_QUANTUM);
 		if (need >= BGET_LARGE)
 			return alloc_large(bp, need, gfp);
@@ -2858,6 +2950,8 @@ static noinline int free_hot(struct bget_pool *bp, struct bget_region *r,
 	return free_merge(bp, r, h, flags);
 }
 
+static noinline int pcp_free(struct bget_pool *bp, void *buf);
+
 /**
  * bget_free() - return a buffer to its BGET pool
  * @bp: the pool
@@ -2889,6 +2983,12 @@ int bget_free(struct bget_pool *bp, void *buf)
 	if (!buf)
 		return 0;
 	ap_trace_free(&bp->ap, buf, bget_where, _RET_IP_);
+	if (unlikely(bp->pcp)) {
+		int ret = pcp_free(bp, buf);
+
+		if (ret <= 0)
+			return ret;
+	}
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	/*
 	 * Fast path: a region that stays, no poison; all checks still made.
@@ -2943,6 +3043,461 @@ int bget_free(struct bget_pool *bp, void *buf)
 	return free_slow(bp, buf);
 }
 EXPORT_SYMBOL_NS_GPL(bget_free, ALLOCPOOLS_NS);
+
+/* ---- the per-CPU front (BGET_PERCPU) ---- */
+
+/*
+ * Each CPU caches blocks of BGET_PCP_CLASSES small sizes of the initial
+ * region (struct bget_pcpu), so a free of such a block and an allocation
+ * of such a size take no pool lock while its CPU's stack of that size has
+ * a block or room.  A cached block stays allocated on the books: its
+ * header says so, it counts in @curalloc, and no neighbour merges with
+ * it; what marks it cached is its claim bit in @pcp_map, out of a
+ * client's reach.  Of the initial region only, whose blocks are never
+ * released: one compare places a buffer in it, and release timing stays
+ * exactly the contract's.  None with BGET_POISON (every block is poisoned
+ * and checked on the locked paths).
+ *
+ * A free (pcp_free()) checks the block's header, which only a free or a
+ * realloc of that block changes while it is allocated, then claims the
+ * block's bit with one atomic step: of two frees of one block exactly one
+ * wins, and a free of a cached block is refused.  A block leaves a cache
+ * (pcp_put_back_locked()) by merging into the free index first, then
+ * moving @pcp_gen, then dropping its bit; a free that read the header
+ * before and claimed the bit after sees @pcp_gen moved and decides under
+ * the pool lock instead, where the header is what it is.  A refill moves
+ * @pcp_gen before it carves, for the same reason, and leaves a block
+ * whose bit a racing free holds to that free (it takes it as cached).
+ *
+ * Locks: the pool lock, then a CPU's cache lock (allocpools_pcp.h); the
+ * fast paths take their own CPU's alone, by trylock, and leave a lock held
+ * by another CPU to the locked paths.  Longest holds: a refill is up to
+ * BGET_PCP_BATCH allocations of the locked path, a flush BGET_PCP_BATCH
+ * merges, a drain of one CPU BGET_PCP_CLASSES * BGET_PCP_MAX merges.
+ */
+static struct lock_class_key bget_pcp_key;
+
+/* The block size of class @k. */
+static inline size_t pcp_size(unsigned int k)
+{
+	return (size_t)(k + BGET_PCP_MIN_Q) << BGET_QSHIFT;
+}
+
+/* The claim bit of the buffer at @buf, a buffer of @pcp_reg. */
+static inline unsigned long pcp_bit(const struct bget_pool *bp,
+				    const void *buf)
+{
+	return ((unsigned long)buf - bp->pcp_lo) >> BGET_QSHIFT;
+}
+
+/* Is @buf the buffer of a cached block (or one a free is deciding on)? */
+static bool pcp_claimed(const struct bget_pool *bp, const void *buf)
+{
+	unsigned long x = off_quanta((unsigned long)buf - bp->pcp_lo);
+
+	return bp->pcp && x < bp->pcp_q && test_bit(x, bp->pcp_map);
+}
+
+/* Tell the frees that read a header before now to decide under the lock. */
+static void pcp_gen_move_locked(struct bget_pool *bp)
+{
+	lockdep_assert_held(&bp->lock);
+	/* Header writes before the move; the move before any bit dropped. */
+	smp_wmb();
+	WRITE_ONCE(bp->pcp_gen, bp->pcp_gen + 1);
+	smp_mb__before_atomic();
+}
+
+/*
+ * Cached block @h of class size @size goes back on the books as a free
+ * would: merged with its free neighbours, after the checks of a locked
+ * free; a block found damaged is cut off (its bytes lost).  Its bit is
+ * dropped last.
+ */
+static void pcp_put_back_locked(struct bget_pool *bp, struct bget_hdr *h,
+				size_t size)
+{
+	struct bget_region *r = bp->pcp_reg;
+	void *buf = blk_payload(h);
+	const char *what;
+	size_t bsize;
+
+	lockdep_assert_held(&bp->lock);
+	bp->pcp_n--;
+	bp->nchange++;
+	bp->curalloc -= size;
+	if (likely(blk_live_locked(r, buf, false, &what, &bsize) &&
+		   bsize == size)) {
+		coalesce_locked(bp, r, h, false);
+	} else {
+		bp->lost += size;
+		note_damage_locked(bp, h, "header of a cached block smashed");
+	}
+	pcp_gen_move_locked(bp);
+	clear_bit(pcp_bit(bp, buf), bp->pcp_map);
+}
+
+/* Move @pc's counts into the pool's (see @pcp_n); both locks held. */
+static void pcp_fold_locked(struct bget_pool *bp, struct bget_pcpu *pc)
+{
+	lockdep_assert_held(&bp->lock);
+	bp->nget += pc->nget;
+	bp->nrel += pc->nrel;
+	bp->pcp_n += pc->nrel - pc->nget;
+	pc->nget = 0;
+	pc->nrel = 0;
+}
+
+/*
+ * @pc's class @k is full: its BGET_PCP_BATCH oldest blocks go back, the
+ * newest move down.  Both locks held.
+ */
+static void pcp_flush_locked(struct bget_pool *bp, struct bget_pcpu *pc,
+			     unsigned int k)
+{
+	unsigned int i;
+
+	for (i = 0; i < BGET_PCP_BATCH; i++)
+		pcp_put_back_locked(bp, pc->blk[k][i], pcp_size(k));
+	memmove(pc->blk[k], pc->blk[k] + BGET_PCP_BATCH,
+		(BGET_PCP_MAX - BGET_PCP_BATCH) * sizeof(pc->blk[k][0]));
+	pc->n[k] -= BGET_PCP_BATCH;
+}
+
+/* Drain @cpu's cache, its counts folded in, under one hold of the locks. */
+static void pcp_drain_cpu(struct bget_pool *bp, unsigned int cpu)
+{
+	struct bget_pcpu *pc = per_cpu_ptr(bp->pcp, cpu);
+	unsigned long flags;
+	unsigned int k, i;
+
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	ap_pcp_lock(&pc->lock, &bp->lock);
+	pcp_fold_locked(bp, pc);
+	for (k = 0; k < BGET_PCP_CLASSES; k++) {
+		for (i = 0; i < pc->n[k]; i++)
+			pcp_put_back_locked(bp, pc->blk[k][i], pcp_size(k));
+		pc->n[k] = 0;
+	}
+	ap_pcp_unlock(&pc->lock);
+	unlock_report(bp, flags);
+}
+
+/*
+ * Every CPU's cache back on the books, one CPU at a time: before the pool
+ * grows or reports a failure, before stats, validate and dump, on destroy.
+ * Entered without the lock.
+ */
+static void pcp_drain_all(struct bget_pool *bp)
+{
+	unsigned int cpu;
+
+	if (!bp->pcp)
+		return;
+	for_each_possible_cpu(cpu)
+		pcp_drain_cpu(bp, cpu);
+}
+
+/* A free pcp_free() refuses: a second free of a cached block. */
+static noinline int pcp_refuse(struct bget_pool *bp, void *buf,
+			       const char *what)
+{
+	struct bget_report rep;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&bp->lock, flags);
+	refuse_locked(bp, bp->pcp_reg, buf, what, &rep);
+	raw_spin_unlock_irqrestore(&bp->lock, flags);
+	report(bp, &rep);
+	return -EINVAL;
+}
+
+/*
+ * pcp_free() holds @buf's claim bit (@x) but must decide under the pool
+ * lock (@checked false: the pool moved @pcp_gen meanwhile), or found this
+ * CPU's cache lock held or class @k full.  Interrupts are off (@flags).
+ */
+static noinline int pcp_free_locked(struct bget_pool *bp, void *buf,
+				    unsigned long x, unsigned int k,
+				    bool checked, unsigned long flags)
+{
+	struct bget_hdr *h = (struct bget_hdr *)buf - 1;
+	struct bget_pcpu *pc;
+	const char *what;
+	size_t size;
+
+	raw_spin_lock(&bp->lock);
+	if (!checked) {
+		if (unlikely(!blk_live_locked(bp->pcp_reg, buf, true, &what,
+					      &size))) {
+			clear_bit(x, bp->pcp_map);
+			raw_spin_unlock_irqrestore(&bp->lock, flags);
+			return pcp_refuse(bp, buf, what);
+		}
+		/* Resized meanwhile (a realloc): the locked path frees it. */
+		if (unlikely(size != pcp_size(k))) {
+			clear_bit(x, bp->pcp_map);
+			raw_spin_unlock_irqrestore(&bp->lock, flags);
+			return 1;
+		}
+		ap_kasan_free(h, size);
+	}
+	pc = this_cpu_ptr(bp->pcp);
+	ap_pcp_lock(&pc->lock, &bp->lock);
+	if (pc->n[k] == BGET_PCP_MAX)
+		pcp_flush_locked(bp, pc, k);
+	pc->blk[k][pc->n[k]++] = h;
+	pc->nrel++;
+	ap_pcp_unlock(&pc->lock);
+	unlock_report(bp, flags);
+	return 0;
+}
+
+/*
+ * bget_free() on a pool with the front: a block of a cached size of the
+ * initial region goes to this CPU's cache.  0 or -EINVAL when it decided,
+ * 1 when bget_free() goes on (another block, or a header that is not a
+ * live one: the locked path refuses it with its reason).
+ */
+static noinline int pcp_free(struct bget_pool *bp, void *buf)
+{
+	struct bget_hdr *h = (struct bget_hdr *)buf - 1;
+	unsigned long x = off_quanta((unsigned long)buf - bp->pcp_lo);
+	unsigned long gen, flags;
+	struct bget_pcpu *pc;
+	unsigned int q, k;
+	u32 info;
+
+	if (x >= bp->pcp_q)
+		return 1;
+	gen = READ_ONCE(bp->pcp_gen);
+	/* Pairs with pcp_gen_move_locked(): the header no older than @gen. */
+	smp_rmb();
+	info = hdr_info(h);
+	if ((info & BH_STATE) != BH_ALLOC || hdr_check(h) != hdr_sum(h, info))
+		return 1;
+	/* The state bits are BH_ALLOC: one subtraction clears them. */
+	q = (info - BH_ALLOC) >> (BGET_QSHIFT - BH_SSHIFT);
+	k = q - BGET_PCP_MIN_Q;
+	if (k >= BGET_PCP_CLASSES || q > bp->pcp_q - x)
+		return 1;
+	/* Fully ordered: @pcp_gen is read again after the claim. */
+	if (test_and_set_bit(x, bp->pcp_map))
+		return pcp_refuse(bp, buf, bget_double);
+	local_irq_save(flags);
+	if (unlikely(READ_ONCE(bp->pcp_gen) != gen))
+		return pcp_free_locked(bp, buf, x, k, false, flags);
+	ap_kasan_free(h, (size_t)q << BGET_QSHIFT);
+	pc = this_cpu_ptr(bp->pcp);
+	if (unlikely(!ap_pcp_trylock(&pc->lock)))
+		return pcp_free_locked(bp, buf, x, k, true, flags);
+	if (unlikely(pc->n[k] == BGET_PCP_MAX)) {
+		ap_pcp_unlock(&pc->lock);
+		return pcp_free_locked(bp, buf, x, k, true, flags);
+	}
+	pc->blk[k][pc->n[k]++] = h;
+	pc->nrel++;
+	ap_pcp_unlock(&pc->lock);
+	local_irq_restore(flags);
+	return 0;
+}
+
+/*
+ * pcp_alloc() found this CPU's class @k (@need bytes) empty, or its lock
+ * held.  Interrupts are off (@flags).  Under the pool lock: a block for
+ * the caller from the locked path, and up to BGET_PCP_BATCH - 1 more of
+ * exactly @need bytes of the initial region for the cache, the blocks
+ * those allocations would have taken.  Nothing fits: the slow way, which
+ * drains every cache before it grows or fails.
+ */
+static noinline void *pcp_refill(struct bget_pool *bp, size_t need,
+				 unsigned int k, gfp_t gfp,
+				 unsigned long flags)
+{
+	struct bget_hdr *h;
+	struct bget_pcpu *pc;
+	unsigned int i;
+	void *p, *c;
+
+	raw_spin_lock(&bp->lock);
+	pc = this_cpu_ptr(bp->pcp);
+	ap_pcp_lock(&pc->lock, &bp->lock);
+	if (pc->n[k]) {
+		/* pcp_alloc() only found the lock held. */
+		h = pc->blk[k][--pc->n[k]];
+		pc->nget++;
+		ap_pcp_unlock(&pc->lock);
+		raw_spin_unlock_irqrestore(&bp->lock, flags);
+		p = blk_payload(h);
+		clear_bit(pcp_bit(bp, p), bp->pcp_map);
+		return p;
+	}
+	p = alloc_locked(bp, need, &flags);
+	if (unlikely(!p)) {
+		ap_pcp_unlock(&pc->lock);
+		unlock_report(bp, flags);
+		return alloc_slow(bp, need, gfp);
+	}
+	bp->nget++;
+	pcp_gen_move_locked(bp);
+	for (i = 1; i < BGET_PCP_BATCH; i++) {
+		c = alloc_locked(bp, need, &flags);
+		if (!c)
+			break;
+		h = (struct bget_hdr *)c - 1;
+		if (off_quanta((unsigned long)c - bp->pcp_lo) >= bp->pcp_q ||
+		    blk_size(h) != need) {
+			/* Not for the cache: back as a free would put it. */
+			bp->curalloc -= blk_size(h);
+			bp->nchange++;
+			coalesce_locked(bp, region_find_locked(bp, h), h, false);
+			break;
+		}
+		bp->pcp_n++;
+		bp->nchange++;
+		/* A racing free of it holds the bit: it is that free's now. */
+		if (test_and_set_bit(pcp_bit(bp, c), bp->pcp_map))
+			continue;
+		pc->blk[k][pc->n[k]++] = h;
+	}
+	ap_pcp_unlock(&pc->lock);
+	unlock_report(bp, flags);
+	return p;
+}
+
+/*
+ * bget_alloc() on a pool with the front, for a small request of @need
+ * bytes with the header: from this CPU's cache when its size is cached,
+ * the locked fast path otherwise.
+ */
+static noinline void *pcp_alloc(struct bget_pool *bp, size_t need, gfp_t gfp)
+{
+	unsigned int k = (need >> BGET_QSHIFT) - BGET_PCP_MIN_Q;
+	struct bget_pcpu *pc;
+	struct bget_hdr *h;
+	unsigned long flags;
+	unsigned int n;
+	void *p;
+
+	if (k >= BGET_PCP_CLASSES || !bp->pcp_q)
+		return take_small(bp, need, gfp);
+	local_irq_save(flags);
+	pc = this_cpu_ptr(bp->pcp);
+	if (unlikely(!ap_pcp_trylock(&pc->lock)))
+		return pcp_refill(bp, need, k, gfp, flags);
+	n = pc->n[k];
+	if (unlikely(!n)) {
+		ap_pcp_unlock(&pc->lock);
+		return pcp_refill(bp, need, k, gfp, flags);
+	}
+	h = pc->blk[k][--n];
+	pc->n[k] = n;
+	pc->nget++;
+	ap_pcp_unlock(&pc->lock);
+	local_irq_restore(flags);
+	p = blk_payload(h);
+	clear_bit(pcp_bit(bp, p), bp->pcp_map);
+	return p;
+}
+
+/*
+ * CPU hotplug: a CPU that is dead drains its cache, from the CPU that took
+ * it down.  One multi-instance state for all pools with the front, set up
+ * with the module; -1 when there is none.
+ */
+static int bget_cpuhp_state = -1;
+
+static int bget_cpu_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct bget_pool *bp = hlist_entry(node, struct bget_pool,
+					   cpuhp_node);
+
+	pcp_drain_cpu(bp, cpu);
+	return 0;
+}
+
+/**
+ * bget_pool_cpuhp_init() - set up the CPU hotplug state of the BGET pools
+ *
+ * Called once at module load, before any pool is created.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or the -errno of cpuhp_setup_state_multi().
+ */
+int bget_pool_cpuhp_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN,
+				      "allocpools/bget:dead", NULL,
+				      bget_cpu_dead);
+	if (ret < 0)
+		return ret;
+	bget_cpuhp_state = ret;
+	return 0;
+}
+
+/**
+ * bget_pool_cpuhp_exit() - remove what bget_pool_cpuhp_init() set up
+ *
+ * Context: process context, at module unload, once every pool is gone.
+ */
+void bget_pool_cpuhp_exit(void)
+{
+	if (bget_cpuhp_state < 0)
+		return;
+	cpuhp_remove_multi_state(bget_cpuhp_state);
+	bget_cpuhp_state = -1;
+}
+
+/*
+ * The front of a pool created with BGET_PERCPU (and no BGET_POISON), over
+ * its initial region @r (NULL: nothing is cached).  0 or -ENOMEM.
+ */
+static int pcp_init(struct bget_pool *bp, struct bget_region *r)
+{
+	unsigned int cpu;
+
+	if (!(bp->flags & BGET_PERCPU) || pool_poison(bp))
+		return 0;
+	bp->pcp = alloc_percpu(struct bget_pcpu);
+	if (!bp->pcp)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		ap_pcp_lock_init(&per_cpu_ptr(bp->pcp, cpu)->lock, "bget_pcp",
+				 &bget_pcp_key);
+	if (!r)
+		return 0;
+	bp->pcp_map = kvcalloc(BITS_TO_LONGS((r->len - BGET_FIRST) >>
+					     BGET_QSHIFT),
+			       sizeof(unsigned long), GFP_KERNEL);
+	if (!bp->pcp_map) {
+		free_percpu(bp->pcp);
+		bp->pcp = NULL;
+		return -ENOMEM;
+	}
+	bp->pcp_reg = r;
+	bp->pcp_lo = (unsigned long)r + BGET_FIRST;
+	bp->pcp_q = (r->len - BGET_FIRST) >> BGET_QSHIFT;
+	if (bget_cpuhp_state >= 0)
+		cpuhp_state_add_instance_nocalls(bget_cpuhp_state,
+						 &bp->cpuhp_node);
+	return 0;
+}
+
+/* Undo pcp_init(), every cache drained first. */
+static void pcp_exit(struct bget_pool *bp)
+{
+	if (!bp->pcp)
+		return;
+	if (bp->pcp_q && bget_cpuhp_state >= 0)
+		cpuhp_state_remove_instance_nocalls(bget_cpuhp_state,
+						    &bp->cpuhp_node);
+	pcp_drain_all(bp);
+	kvfree(bp->pcp_map);
+	free_percpu(bp->pcp);
+	bp->pcp = NULL;
+}
 
 /* ---- realloc ---- */
 
@@ -3066,6 +3621,11 @@ void *bget_realloc(struct bget_pool *bp, void *buf, size_t newsize, gfp_t gfp)
 		return NULL;
 	}
 	h = check_buf_locked(bp, buf, &r, &what);
+	/* A cached block's header says allocated: its claim bit tells. */
+	if (h && unlikely(pcp_claimed(bp, buf))) {
+		h = NULL;
+		what = bget_double;
+	}
 	if (!h) {
 		refuse_locked(bp, r, buf, what, &rep);
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
@@ -3338,6 +3898,7 @@ void bget_pool_stats(struct bget_pool *bp, struct bget_stats *st)
 {
 	unsigned long flags;
 
+	pcp_drain_all(bp);
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	stats_locked(bp, st);
 	raw_spin_unlock_irqrestore(&bp->lock, flags);
@@ -3559,6 +4120,7 @@ void bget_pool_dump(struct bget_pool *bp, bool dumpalloc, bool dumpfree)
 	unsigned int i, n;
 
 	might_sleep();
+	pcp_drain_all(bp);
 	recs = kmalloc_array(BGET_DUMP_RECS, sizeof(*recs), GFP_KERNEL);
 	if (!recs) {
 		pr_info("bget/%s: dump: no memory\n", bp->ap.name);
@@ -3871,7 +4433,8 @@ static int check_counters_locked(struct bget_pool *bp, struct bget_check *c)
 		return vfail(c, "free index holds %lu blocks, %lu free blocks found",
 			     c->indexed, c->nfree);
 	if (c->free_bytes != totfree_locked(bp) ||
-	    c->alloc_bytes != bp->curalloc || c->live != live_locked(bp) ||
+	    c->alloc_bytes != bp->curalloc ||
+	    c->live != live_locked(bp) + bp->pcp_n ||
 	    c->transit_bytes != bp->transit || c->managed != bp->managed ||
 	    c->npool != bp->npool)
 		return vfail(c, "counters: free %zu/%zu, used %zu/%zu, live %lu/%lu",
@@ -3929,6 +4492,7 @@ static enum bget_verdict validate(struct bget_pool *bp, char *msg, size_t len)
 	int ret = 0;
 
 	might_sleep();
+	pcp_drain_all(bp);
 	for (pass = 0; pass < BGET_VALIDATE_PASSES; pass++) {
 		memset(&c, 0, sizeof(c));
 		c.msg = msg;
@@ -3999,6 +4563,7 @@ static void bget_row(struct ap_pool *pool, struct ap_row *row)
 	struct bget_pool *bp = container_of(pool, struct bget_pool, ap);
 	unsigned long flags;
 
+	pcp_drain_all(bp);
 	raw_spin_lock_irqsave(&bp->lock, flags);
 	row->size = bp->managed;
 	row->used = bp->curalloc;
@@ -4092,7 +4657,7 @@ static void bget_gone_work(struct work_struct *work)
  * @name: 1..31 characters of ``[A-Za-z0-9_.-]``, unique among BGET pools
  * @size: bytes of the initial vmalloc'd region, or 0 for an empty pool to
  * be fed with bget_pool_add() or the acquire callback
- * @flags: BGET_BEST_FIT, BGET_POISON
+ * @flags: BGET_BEST_FIT, BGET_POISON, BGET_PERCPU
  *
  * Context: process context; sleeps.
  * Return: the pool, or ERR_PTR(-EINVAL) (bad name, unknown flag, @size too
@@ -4104,9 +4669,9 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 {
 	struct bget_tnode *tn = NULL;
 	struct bget_pool *bp;
-	struct bget_region *r;
+	struct bget_region *r = NULL;
 	unsigned int q;
-	void *buf;
+	void *buf = NULL;
 	int ret;
 
 	might_sleep();
@@ -4161,11 +4726,16 @@ struct bget_pool *bget_pool_create(const char *name, size_t size,
 		region_link_locked(bp, r);
 		raw_spin_unlock_irqrestore(&bp->lock, irqflags);
 	}
-	ret = ap_pool_register(&bp->ap, &bget_kind, name);
+	ret = pcp_init(bp, size ? r : NULL);
 	if (ret)
 		goto free_region;
+	ret = ap_pool_register(&bp->ap, &bget_kind, name);
+	if (ret)
+		goto free_pcp;
 	return bp;
 
+free_pcp:
+	pcp_exit(bp);
 free_region:
 	kvfree(tn);
 	if (size) {
@@ -4276,6 +4846,8 @@ void bget_pool_destroy(struct bget_pool *bp)
 		return;
 	might_sleep();
 	ap_pool_unregister(&bp->ap);
+	/* Every cached block back on the books, every count in the pool's. */
+	pcp_exit(bp);
 	if (bp->nget != bp->nrel)
 		ap_warn_live(&bp->ap, bp->nget - bp->nrel);
 	release = bp->ops.release;

@@ -22,6 +22,27 @@
  * ``BGET_POISON``
  *	fill freed buffers with ``POISON_FREE`` and check them when they are
  *	handed out again.
+ * ``BGET_PERCPU``
+ *	a per-CPU front: each CPU keeps, per block size of 3 to 32 quanta
+ *	(48 to 512 bytes, header included: requests of 1 to 496 bytes), a
+ *	stack of up to 16 freed blocks of the pool's initial region (the
+ *	one bget_pool_create() carves), filled and emptied 8 at a time
+ *	under the pool lock; a free of such a block and an allocation of a
+ *	size the CPU holds take no pool lock.  Blocks of bget_pool_add()
+ *	regions, expansion and direct blocks are never cached, so an
+ *	expansion block is still released inside the bget_free() that
+ *	makes it entirely free.  A cached block does not coalesce until it
+ *	is given back: every CPU's cache is drained (its blocks merged as
+ *	frees would) before compact or acquire is called, before an
+ *	allocation failure is reported, at the start of bget_pool_stats(),
+ *	bget_pool_validate() and bget_pool_dump(), on destroy and when a
+ *	CPU goes offline, so the stats of a quiet pool are those without
+ *	the front.  Fit: a cached block has exactly the request's block
+ *	size, so it is a smallest fitting block when cached blocks count as
+ *	free; of blocks of equal size the front returns the one most
+ *	recently freed on this CPU.  A second free of a cached block is
+ *	refused as a double free.  With ``BGET_POISON`` the flag is
+ *	accepted and the front stays off.
  *
  * Buffers are multiples of, and aligned to, ``BGET_QUANTUM`` (16) bytes.
  *
@@ -40,6 +61,7 @@
  */
 #define BGET_BEST_FIT	BIT(0)
 #define BGET_POISON	BIT(1)	/* fill freed buffers with POISON_FREE, check on reuse */
+#define BGET_PERCPU	BIT(2)	/* per-CPU caches of small blocks (see the DOC above) */
 
 /* Buffers are multiples of, and aligned to, this quantum. */
 #define BGET_QUANTUM	16

@@ -293,6 +293,24 @@ static void bad_frees(struct bget_pool *bp)
 		expect_refused(bp, p, "double free", true);
 	}
 	CHECK(bget_free(bp, NULL) == 0, "free(NULL)");
+	/* A second free of a block still in this CPU's cache. */
+	p = bget_alloc(bp, 1 + rnd() % 100, GFP_KERNEL);
+	if (p && bp->pcp &&
+	    off_quanta((unsigned long)p - bp->pcp_lo) < bp->pcp_q) {
+		unsigned long errs = ap_shim_nr_err;
+		u64 inv = bp->invalid_frees;
+
+		CHECK(bget_free(bp, p) == 0, "first free");
+		CHECK(pcp_claimed(bp, p), "a freed small block not cached");
+		CHECK(bget_free(bp, p) == -EINVAL, "second free of a cached block");
+		CHECK(bget_realloc(bp, p, 10, GFP_KERNEL) == NULL,
+		      "realloc of a cached block");
+		CHECK(bp->invalid_frees == inv + 2 && ap_shim_nr_err == errs + 2,
+		      "cached double free: %llu refused, %lu reports",
+		      bp->invalid_frees - inv, ap_shim_nr_err - errs);
+	} else if (p) {
+		CHECK(bget_free(bp, p) == 0, "free");
+	}
 }
 
 /* ---- one phase ---- */
@@ -358,7 +376,11 @@ static void do_alloc(struct bget_pool *bp, const struct phase *ph, bool zero)
 	 * Carved from one of the free blocks of the smallest size: best fit's
 	 * contract, and what first fit's search in size order gives too.
 	 */
-	if (!ph->callbacks)
+	/*
+	 * With the per-CPU front a cached block of exactly the block size
+	 * counts as free: it is a smallest fitting block.
+	 */
+	if (!ph->callbacks && !(bp->pcp && blk_size((struct bget_hdr *)p - 1) == need))
 		CHECK(taken_from_candidate(p, esize),
 		      "best fit for %zu bytes did not take a block of the smallest size (%zu)",
 		      need, esize);
@@ -473,6 +495,9 @@ static void run_phase(const struct phase *ph)
 		unsigned int r = rnd() % 100;
 
 		last_seq = 0;
+		/* The per-CPU front: blocks move between the fake CPUs' caches. */
+		if (ph->flags & BGET_PERCPU)
+			ap_shim_cpu = rnd() % AP_SHIM_NR_CPUS;
 		if (nlive < ph->max_live && (r < 40 || !nlive))
 			do_alloc(bp, ph, false);
 		else if (nlive < ph->max_live && r < 47)
@@ -512,12 +537,13 @@ static void run_phase(const struct phase *ph)
 	       "", st.npget, st.nprel, st.ndget, st.ndrel, compact_calls);
 	printf("  %-24s hot block: %lu allocations, %lu merges\n", "",
 	       hot_allocs, hot_merges);
-	if (!(ph->flags & BGET_POISON) && ph->validate_every > 1)
+	if (!(ph->flags & (BGET_POISON | BGET_PERCPU)) && ph->validate_every > 1)
 		CHECK(hot_allocs && hot_merges,
 		      "%s never used the hot block: %lu allocations, %lu merges",
 		      ph->name, hot_allocs, hot_merges);
 	CHECK(compact_seq_errors == 0, "compact sequence numbers out of order");
 	bget_pool_destroy(bp);
+	ap_shim_cpu = 0;
 	cur_pool = NULL;
 }
 
@@ -580,6 +606,14 @@ int main(int argc, char **argv)
 		  100000, 97, 600, 1024, 0, true },
 		{ "best fit big callbacks", 1 << 20, BGET_BEST_FIT | BGET_POISON,
 		  true, true, false, 100000, 97, 600, 65536, 128 << 10 },
+		{ "first fit percpu", 256 << 10, BGET_PERCPU, false, false,
+		  false, 150000, 13, 120, 700 },
+		{ "best fit percpu", 256 << 10, BGET_BEST_FIT | BGET_PERCPU,
+		  false, false, true, 150000, 1, 120, 2000 },
+		{ "percpu callbacks", 64 << 10, BGET_PERCPU, true, false,
+		  false, 150000, 29, 120, 4000, 32 << 10 },
+		{ "percpu poison", 64 << 10, BGET_PERCPU | BGET_POISON, false,
+		  false, false, 50000, 29, 60, 600 },
 	};
 	unsigned long total = 0;
 	unsigned int i;
@@ -588,8 +622,9 @@ int main(int argc, char **argv)
 	ap_shim_quiet = 2;
 	fflush(stdout);
 	rng_state = seed ? seed : 1;
-	for (i = 0; i < 8; i++)
-		check_full_coalesce(i & 1 ? BGET_BEST_FIT : BGET_POISON);
+	for (i = 0; i < 12; i++)
+		check_full_coalesce(i % 3 == 2 ? BGET_PERCPU :
+				    i & 1 ? BGET_BEST_FIT : BGET_POISON);
 	for (i = 0; i < ARRAY_SIZE(phases); i++) {
 		run_phase(&phases[i]);
 		total += phases[i].ops;

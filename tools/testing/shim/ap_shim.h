@@ -80,6 +80,7 @@ typedef unsigned int gfp_t;
 #define smp_mb()		__sync_synchronize()
 #define smp_rmb()		__sync_synchronize()
 #define smp_wmb()		__sync_synchronize()
+#define smp_mb__before_atomic()	__sync_synchronize()
 #define smp_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define smp_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
 #define data_race(x)		(x)
