@@ -2983,7 +2983,8 @@ int bget_free(struct bget_pool *bp, void *buf)
 	if (!buf)
 		return 0;
 	ap_trace_free(&bp->ap, buf, bget_where, _RET_IP_);
-	if (unlikely(bp->pcp)) {
+	/* The flag, not @pcp: one word the fast path reads anyway. */
+	if (unlikely(bp->flags & BGET_PERCPU)) {
 		int ret = pcp_free(bp, buf);
 
 		if (ret <= 0)
@@ -3268,6 +3269,7 @@ static noinline int pcp_free(struct bget_pool *bp, void *buf)
 	unsigned int q, k;
 	u32 info;
 
+	/* No front (poison, or no initial region): @pcp_q is 0. */
 	if (x >= bp->pcp_q)
 		return 1;
 	gen = READ_ONCE(bp->pcp_gen);

@@ -274,6 +274,20 @@ static int bget_bf_setup(size_t pool, size_t max_size)
 	return PTR_ERR_OR_ZERO(b_bget);
 }
 
+/* The same pools with the per-CPU front (BGET_PERCPU). */
+static int bget_ff_pcp_setup(size_t pool, size_t max_size)
+{
+	b_bget = bget_pool_create("apbench", pool, BGET_PERCPU);
+	return PTR_ERR_OR_ZERO(b_bget);
+}
+
+static int bget_bf_pcp_setup(size_t pool, size_t max_size)
+{
+	b_bget = bget_pool_create("apbench", pool,
+				  BGET_BEST_FIT | BGET_PERCPU);
+	return PTR_ERR_OR_ZERO(b_bget);
+}
+
 static void *bget_alloc1(size_t size)
 {
 	return bget_alloc(b_bget, size, b_gfp);
@@ -333,6 +347,10 @@ static const struct bench_alloc allocators[] = {
 	{ "buddy", false, buddy_setup, buddy_alloc, buddy_free, buddy_teardown },
 	{ "bget-ff", false, bget_ff_setup, bget_alloc1, bget_free1, bget_teardown },
 	{ "bget-bf", false, bget_bf_setup, bget_alloc1, bget_free1, bget_teardown },
+	{ "bget-ff-pcp", false, bget_ff_pcp_setup, bget_alloc1, bget_free1,
+	  bget_teardown },
+	{ "bget-bf-pcp", false, bget_bf_pcp_setup, bget_alloc1, bget_free1,
+	  bget_teardown },
 	{ "bump_slab", false, slab_setup, slab_alloc, slab_free, slab_teardown },
 	{ "bump_slab-buddy", false, slab_on_setup, slab_alloc, slab_free,
 	  slab_on_teardown },
@@ -730,9 +748,13 @@ out:
 	return err;
 }
 
-/* issue 12's five allocpools allocators, then the kernel's peers */
+/*
+ * issue 12's five allocpools allocators, BGET with its per-CPU front,
+ * then the kernel's peers
+ */
 static const char * const thread_allocs[] = {
-	"buddy", "bget-ff", "bget-bf", "bump_slab", "bump_slab-buddy",
+	"buddy", "bget-ff", "bget-bf", "bget-ff-pcp", "bget-bf-pcp",
+	"bump_slab", "bump_slab-buddy",
 	"kmalloc", "kmem_cache",
 };
 

@@ -251,6 +251,24 @@ static void allocpools_smp_test_bget_threads_and_irq(struct kunit *test)
 	bget_pool_destroy(bp);
 }
 
+/* The same with the per-CPU front: threads and IRQs through the caches. */
+static void allocpools_smp_test_bget_pcp_threads_and_irq(struct kunit *test)
+{
+	struct bget_pool *bp = bget_pool_create("kunit-smp", SZ_256K,
+						BGET_PERCPU);
+	struct bget_stats st;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(bp));
+	aps_drive(test, &aps_bget_ops, bp);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.nget, st.nrel);
+	KUNIT_EXPECT_EQ(test, st.curalloc, 0);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 0);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	bget_pool_destroy(bp);
+}
+
 static void *aps_slab_alloc(void *ctx, size_t size)
 {
 	return bump_slab_alloc(ctx, size, GFP_ATOMIC);
@@ -622,6 +640,7 @@ static struct kunit_case allocpools_smp_test_cases[] = {
 	KUNIT_CASE(allocpools_smp_test_buddy_threads_and_irq),
 	KUNIT_CASE(allocpools_smp_test_buddy_pcp_threads_and_irq),
 	KUNIT_CASE(allocpools_smp_test_bget_threads_and_irq),
+	KUNIT_CASE(allocpools_smp_test_bget_pcp_threads_and_irq),
 	KUNIT_CASE(allocpools_smp_test_bump_slab_heap_threads_and_irq),
 	KUNIT_CASE(allocpools_smp_test_bump_slab_buddy_threads_and_irq),
 	{}

@@ -8,6 +8,9 @@
  * bget_test_extra(), which .exit destroys too.
  */
 #include <kunit/test.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/workqueue.h>
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
 #include <linux/panic.h>
@@ -1265,6 +1268,276 @@ static void bget_pool_test_random_ops_valid(struct kunit *test)
 	}
 }
 
+/* ---- the per-CPU front (BGET_PERCPU) ---- */
+
+/* Blocks in @cpu's cache of @bp, every class. */
+static unsigned int bget_test_cached_on(struct bget_pool *bp, int cpu)
+{
+	struct bget_pcpu *pc = per_cpu_ptr(bp->pcp, cpu);
+	unsigned int k, n = 0;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	ap_pcp_lock(&pc->lock, NULL);
+	for (k = 0; k < BGET_PCP_CLASSES; k++)
+		n += pc->n[k];
+	ap_pcp_unlock(&pc->lock);
+	local_irq_restore(flags);
+	return n;
+}
+
+static unsigned int bget_test_cached(struct bget_pool *bp)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_possible_cpu(cpu)
+		n += bget_test_cached_on(bp, cpu);
+	return n;
+}
+
+/* A second free of a block in this CPU's cache is refused, as a realloc. */
+static void bget_pool_test_pcp_cached_double_free_refused(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, SZ_64K, BGET_PERCPU);
+	struct bget_stats st;
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, bp->pcp);
+	p = bget_alloc(bp, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p), 0);
+	KUNIT_EXPECT_TRUE(test, pcp_claimed(bp, p));
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p), -EINVAL);
+	KUNIT_EXPECT_NULL(test, bget_realloc(bp, p, 50, GFP_KERNEL));
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.nget, 1);
+	KUNIT_EXPECT_EQ(test, st.nrel, 1);
+	KUNIT_EXPECT_EQ(test, st.curalloc, 0);
+	/* Drained by the stats: the block is free, a free of it refused. */
+	KUNIT_EXPECT_FALSE(test, pcp_claimed(bp, p));
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1UL);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+/* With BGET_POISON the flag is accepted and the front stays off. */
+static void bget_pool_test_pcp_poison_front_off(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, SZ_64K,
+					       BGET_PERCPU | BGET_POISON);
+	void *p = bget_alloc(bp, 100, GFP_KERNEL);
+
+	KUNIT_EXPECT_NULL(test, bp->pcp);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p), 0);
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1UL);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p), -EINVAL);
+}
+
+/*
+ * A request that only the cached blocks merged back can meet succeeds:
+ * the caches drain before a failure is reported.
+ */
+static void bget_pool_test_pcp_fails_only_after_drain(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, SZ_4K, BGET_PERCPU);
+	struct bget_stats st0, st;
+	void *p[64];
+	unsigned int i, n = 0;
+
+	bget_pool_stats(bp, &st0);
+	while (n < ARRAY_SIZE(p) && (p[n] = bget_alloc(bp, 40, GFP_ATOMIC)))
+		n++;
+	KUNIT_ASSERT_LT(test, n, (unsigned int)ARRAY_SIZE(p));
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, bget_free(bp, p[i]), 0);
+	KUNIT_EXPECT_GT(test, bget_test_cached(bp), 0U);
+	p[0] = bget_alloc(bp, st0.maxfree, GFP_ATOMIC);
+	KUNIT_EXPECT_NOT_NULL(test, p[0]);
+	KUNIT_EXPECT_EQ(test, bget_test_cached(bp), 0U);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p[0]), 0);
+	bget_pool_stats(bp, &st);
+	/* The one failure: the fill's last request. */
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.nget, (long)n + 1);
+	KUNIT_EXPECT_EQ(test, st.nrel, (long)n + 1);
+	KUNIT_EXPECT_EQ(test, st.totfree, st0.totfree);
+	KUNIT_EXPECT_EQ(test, st.maxfree, st0.maxfree);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+/* Work for one CPU: @n buffers of @size, then freed again. */
+struct bget_cpu_work {
+	struct bget_pool *bp;
+	unsigned int n;
+	size_t size;
+};
+
+static long bget_churn_on_cpu(void *arg)
+{
+	struct bget_cpu_work *w = arg;
+	void *p[16];
+	unsigned int i, n;
+
+	for (n = 0; n < min_t(unsigned int, w->n, ARRAY_SIZE(p)); n++) {
+		p[n] = bget_alloc(w->bp, w->size, GFP_KERNEL);
+		if (!p[n])
+			break;
+	}
+	for (i = 0; i < n; i++)
+		if (bget_free(w->bp, p[i]))
+			return -1;
+	return n;
+}
+
+/* Two online CPUs, or -1 in *@b. */
+static void bget_two_cpus(int *a, int *b)
+{
+	*a = cpumask_first(cpu_online_mask);
+	*b = cpumask_next(*a, cpu_online_mask);
+	if (*b >= nr_cpu_ids)
+		*b = -1;
+}
+
+/*
+ * Blocks cached on two CPUs: the stats drain both caches first, so every
+ * count is that of the merged pool.
+ */
+static void bget_pool_test_pcp_two_cpus_stats_exact(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, SZ_64K,
+					       BGET_BEST_FIT | BGET_PERCPU);
+	struct bget_cpu_work w = { .bp = bp, .n = 10, .size = 100 };
+	struct bget_stats st0, st;
+	int a, b;
+
+	bget_two_cpus(&a, &b);
+	if (b < 0)
+		kunit_skip(test, "needs two online CPUs");
+	bget_pool_stats(bp, &st0);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, bget_churn_on_cpu, &w), 10L);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, bget_churn_on_cpu, &w), 10L);
+	KUNIT_EXPECT_GT(test, bget_test_cached_on(bp, a), 0U);
+	KUNIT_EXPECT_GT(test, bget_test_cached_on(bp, b), 0U);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, bget_churn_on_cpu, &w), 10L);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, bget_churn_on_cpu, &w), 10L);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, bget_test_cached(bp), 0U);
+	KUNIT_EXPECT_EQ(test, st.nget, 40);
+	KUNIT_EXPECT_EQ(test, st.nrel, 40);
+	KUNIT_EXPECT_EQ(test, st.curalloc, 0);
+	KUNIT_EXPECT_EQ(test, st.totfree, st0.totfree);
+	KUNIT_EXPECT_EQ(test, st.maxfree, st0.maxfree);
+	KUNIT_EXPECT_EQ(test, st.failures, 0ULL);
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1UL);
+	KUNIT_EXPECT_EQ(test, bget_test_live(bp), 0UL);
+}
+
+/* A dead CPU's cache is drained: the teardown the hotplug state runs. */
+static void bget_pool_test_pcp_cpu_dead_drains(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, SZ_64K, BGET_PERCPU);
+	unsigned int cpu;
+	void *p;
+
+	p = bget_alloc(bp, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p), 0);
+	KUNIT_EXPECT_EQ(test, bget_test_cached(bp), (unsigned int)BGET_PCP_BATCH);
+	for_each_possible_cpu(cpu)
+		KUNIT_EXPECT_EQ(test, bget_cpu_dead(cpu, &bp->cpuhp_node), 0);
+	KUNIT_EXPECT_EQ(test, bget_test_cached(bp), 0U);
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1UL);
+	KUNIT_EXPECT_EQ(test, bget_test_live(bp), 0UL);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+/* A CPU taken offline has its cache drained by the hotplug state. */
+static void bget_pool_test_pcp_cpu_offline_drains(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, SZ_64K, BGET_PERCPU);
+	struct bget_cpu_work w = { .bp = bp, .n = 10, .size = 100 };
+	int a, b, ret;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || bget_cpuhp_state < 0)
+		kunit_skip(test, "needs CPU hotplug");
+	bget_two_cpus(&a, &b);
+	if (b < 0)
+		kunit_skip(test, "needs two online CPUs");
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, bget_churn_on_cpu, &w), 10L);
+	KUNIT_EXPECT_GT(test, bget_test_cached_on(bp, b), 0U);
+	ret = remove_cpu(b);
+	if (ret)
+		kunit_skip(test, "CPU %d cannot go offline: %d", b, ret);
+	KUNIT_EXPECT_EQ(test, bget_test_cached_on(bp, b), 0U);
+	KUNIT_EXPECT_EQ(test, bget_test_nfree(bp), 1UL);
+	KUNIT_EXPECT_EQ(test, add_cpu(b), 0);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
+/* Destroy drains what the caches hold; live buffers are counted once. */
+static void bget_pool_test_pcp_destroy_cached(struct kunit *test)
+{
+	struct bget_test *t = test->priv;
+	struct bget_pool *bp = bget_test_extra(test, SZ_64K, BGET_PERCPU);
+	unsigned int i;
+	void *p[8];
+
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = bget_alloc(bp, 16 + 60 * i, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	for (i = 1; i < ARRAY_SIZE(p); i++)
+		KUNIT_EXPECT_EQ(test, bget_free(bp, p[i]), 0);
+	KUNIT_EXPECT_GT(test, bget_test_cached(bp), 0U);
+	pcp_drain_all(bp);
+	KUNIT_EXPECT_EQ(test, bget_test_live(bp), 1UL);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p[0]), 0);
+	bget_pool_destroy(bp);
+	t->extra = NULL;
+}
+
+/*
+ * With the front an expansion block is still released inside the free
+ * that leaves it entirely free: its blocks are never cached.
+ */
+static void bget_pool_test_pcp_expansion_released(struct kunit *test)
+{
+	struct bget_test *t = test->priv;
+	struct bget_pool *bp = bget_test_extra(test, SZ_4K, BGET_PERCPU);
+	struct bget_stats st0, st;
+	void *fill[64], *p, *q;
+	unsigned int i, n = 0;
+
+	bget_pool_stats(bp, &st0);
+	/* The initial region full, without growing. */
+	while (n < ARRAY_SIZE(fill) &&
+	       (fill[n] = bget_alloc(bp, 40, GFP_ATOMIC)))
+		n++;
+	KUNIT_ASSERT_LT(test, n, (unsigned int)ARRAY_SIZE(fill));
+	KUNIT_ASSERT_EQ(test, bget_pool_ctl(bp, &bget_test_ops, SZ_16K), 0);
+	p = bget_alloc(bp, 100, GFP_KERNEL);
+	q = bget_alloc(bp, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, t->acquired, 1);
+	KUNIT_EXPECT_FALSE(test, pcp_claimed(bp, p));
+	KUNIT_EXPECT_EQ(test, bget_free(bp, p), 0);
+	KUNIT_EXPECT_EQ(test, t->released, 0);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, q), 0);
+	KUNIT_EXPECT_EQ(test, t->released, 1);
+	KUNIT_EXPECT_EQ(test, bget_free(bp, q), -EINVAL);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, bget_free(bp, fill[i]), 0);
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.npget, 1);
+	KUNIT_EXPECT_EQ(test, st.nprel, 1);
+	KUNIT_EXPECT_EQ(test, st.totfree, st0.totfree);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
 static struct kunit_case bget_pool_test_cases[] = {
 	KUNIT_CASE(bget_pool_test_create_args_invalid),
 	KUNIT_CASE(bget_pool_test_destroy_live_buffers),
@@ -1300,6 +1573,14 @@ static struct kunit_case bget_pool_test_cases[] = {
 	KUNIT_CASE(bget_pool_test_free_default_release_atomic),
 	KUNIT_CASE(bget_pool_test_walks_under_irq_traffic),
 	KUNIT_CASE(bget_pool_test_random_ops_valid),
+	KUNIT_CASE(bget_pool_test_pcp_cached_double_free_refused),
+	KUNIT_CASE(bget_pool_test_pcp_poison_front_off),
+	KUNIT_CASE(bget_pool_test_pcp_fails_only_after_drain),
+	KUNIT_CASE(bget_pool_test_pcp_two_cpus_stats_exact),
+	KUNIT_CASE(bget_pool_test_pcp_cpu_dead_drains),
+	KUNIT_CASE(bget_pool_test_pcp_cpu_offline_drains),
+	KUNIT_CASE(bget_pool_test_pcp_destroy_cached),
+	KUNIT_CASE(bget_pool_test_pcp_expansion_released),
 	{}
 };
 

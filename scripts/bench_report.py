@@ -27,6 +27,8 @@ import subprocess
 import sys
 
 OURS = ["buddy", "bget-ff", "bget-bf", "bump_slab", "bump_slab-buddy"]
+# BGET with its per-CPU front (BGET_PERCPU): the kernel's ops and thread runs
+PCP = ["bget-ff-pcp", "bget-bf-pcp"]
 WORKLOADS = ["lifo64", "fifo-mixed", "random-churn", "pow2-churn"]
 K_PEERS = ["kmalloc", "kmem_cache", "mempool", "genpool-ff16", "genpool-bf16",
            "genpool-ff4k", "genpool-bf4k", "alloc_pages"]
@@ -255,8 +257,9 @@ def threads_md(boots, threads):
               "\n")
     rows = []
     for a in sorted({k[0] for k in threads},
-                    key=lambda x: (x not in OURS,
-                                   (OURS + THREAD_PEERS + [x]).index(x), x)):
+                    key=lambda x: (x not in OURS + PCP,
+                                   (OURS + PCP + THREAD_PEERS + [x]).index(x),
+                                   x)):
         r = [a]
         for n in counts:
             t = threads.get((a, n))
@@ -358,7 +361,7 @@ def main():
                   "and indirect call are included for every allocator "
                   "alike.  allocpools pools and gen_pool regions are "
                   "64 MiB; the ring of iom and kfifo 2 MiB.\n")
-        cols = OURS + K_PEERS
+        cols = OURS + PCP + K_PEERS
         rows = []
         for w in WORKLOADS:
             rows.append([w] + [fmt(kop(w, a)[0]) if kop(w, a) else "–"
@@ -542,7 +545,7 @@ def main():
                       ("random-churn", "bump_slab-buddy", 2.5)):
         target(f"memory: {a} on {w} ≤ {lim}× peak live",
                lambda: us_mem[(w, a)][2], lim, "{:.3f}×")
-    for a in OURS:
+    for a in OURS + PCP:
         spread_target(tg, f"{a}: 2 threads ≥ {SCALE_TARGET}× 1 thread "
                       "(kernel, random-churn, -smp 2; median of the boots, "
                       "spread min–max)",

@@ -76,6 +76,18 @@ static int bget_bf_setup(size_t pool)
 	return IS_ERR(bp);
 }
 
+static int bget_ff_pcp_setup(size_t pool)
+{
+	bp = bget_pool_create("bench", pool, BGET_PERCPU);
+	return IS_ERR(bp);
+}
+
+static int bget_bf_pcp_setup(size_t pool)
+{
+	bp = bget_pool_create("bench", pool, BGET_BEST_FIT | BGET_PERCPU);
+	return IS_ERR(bp);
+}
+
 static void *bget_alloc1(size_t size) { return bget_alloc(bp, size, GFP_ATOMIC); }
 static void bget_free1(void *p) { bget_free(bp, p); }
 static void bget_teardown(void) { bget_pool_destroy(bp); }
@@ -115,6 +127,10 @@ static const struct allocator allocators[] = {
 	{ "buddy", buddy_setup, buddy_alloc, buddy_free, buddy_teardown },
 	{ "bget-ff", bget_ff_setup, bget_alloc1, bget_free1, bget_teardown },
 	{ "bget-bf", bget_bf_setup, bget_alloc1, bget_free1, bget_teardown },
+	{ "bget-ff-pcp", bget_ff_pcp_setup, bget_alloc1, bget_free1,
+	  bget_teardown },
+	{ "bget-bf-pcp", bget_bf_pcp_setup, bget_alloc1, bget_free1,
+	  bget_teardown },
 	{ "bump_slab", slab_setup, slab_alloc, slab_free, slab_teardown },
 	{ "bump_slab-buddy", slab_on_setup, slab_alloc, slab_free,
 	  slab_on_teardown },
