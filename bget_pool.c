@@ -300,7 +300,7 @@ static_assert(BGET_MAP_WORDS <= BITS_PER_LONG);
  * BGET_PCP_TOP_Q quanta, header included, each a class of its own.
  */
 #define BGET_PCP_MIN_Q		3
-#define BGET_PCP_TOP_Q		32
+#define BGET_PCP_TOP_Q		257	/* 4 KiB buffers */
 #define BGET_PCP_CLASSES	(BGET_PCP_TOP_Q - BGET_PCP_MIN_Q + 1)
 #define BGET_PCP_MAX		16	/* blocks a class holds at most */
 #define BGET_PCP_BATCH		8	/* blocks a refill takes, a flush gives */
@@ -315,7 +315,9 @@ static_assert(BGET_PCP_MAX == 2 * BGET_PCP_BATCH);
  * @nrel: frees into this cache since its last drain
  * @n: per class, the blocks in @blk
  * @blk: per class, blocks of the pool's initial region, allocated as far
- *	as their headers say, the most recently freed on top
+ *	as their headers say, the most recently freed on top; each as its
+ *	buffer's quanta from struct bget_pool.pcp_lo (a region's quanta fit
+ *	32 bits), so a CPU's cache is some 16 KiB
  *
  * An array in the per-CPU area, out of any client's reach: a cached block
  * holds no link, and nothing is read from it but its header.  Its claim
@@ -326,7 +328,7 @@ struct bget_pcpu {
 	long nget;
 	long nrel;
 	u8 n[BGET_PCP_CLASSES];
-	struct bget_hdr *blk[BGET_PCP_CLASSES][BGET_PCP_MAX];
+	u32 blk[BGET_PCP_CLASSES][BGET_PCP_MAX];
 };
 
 /* A buffer bget_vmalloc_ops released, waiting in the pool for vfree(). */
@@ -3091,6 +3093,12 @@ static inline unsigned long pcp_bit(const struct bget_pool *bp,
 	return ((unsigned long)buf - bp->pcp_lo) >> BGET_QSHIFT;
 }
 
+/* The header of the buffer @x quanta from @pcp_lo. */
+static inline struct bget_hdr *pcp_hdr(const struct bget_pool *bp, u32 x)
+{
+	return (struct bget_hdr *)(bp->pcp_lo + ((unsigned long)x << BGET_QSHIFT)) - 1;
+}
+
 /* Is @buf the buffer of a cached block (or one a free is deciding on)? */
 static bool pcp_claimed(const struct bget_pool *bp, const void *buf)
 {
@@ -3159,7 +3167,7 @@ static void pcp_flush_locked(struct bget_pool *bp, struct bget_pcpu *pc,
 	unsigned int i;
 
 	for (i = 0; i < BGET_PCP_BATCH; i++)
-		pcp_put_back_locked(bp, pc->blk[k][i], pcp_size(k));
+		pcp_put_back_locked(bp, pcp_hdr(bp, pc->blk[k][i]), pcp_size(k));
 	memmove(pc->blk[k], pc->blk[k] + BGET_PCP_BATCH,
 		(BGET_PCP_MAX - BGET_PCP_BATCH) * sizeof(pc->blk[k][0]));
 	pc->n[k] -= BGET_PCP_BATCH;
@@ -3177,7 +3185,8 @@ static void pcp_drain_cpu(struct bget_pool *bp, unsigned int cpu)
 	pcp_fold_locked(bp, pc);
 	for (k = 0; k < BGET_PCP_CLASSES; k++) {
 		for (i = 0; i < pc->n[k]; i++)
-			pcp_put_back_locked(bp, pc->blk[k][i], pcp_size(k));
+			pcp_put_back_locked(bp, pcp_hdr(bp, pc->blk[k][i]),
+					    pcp_size(k));
 		pc->n[k] = 0;
 	}
 	ap_pcp_unlock(&pc->lock);
@@ -3247,7 +3256,7 @@ static noinline int pcp_free_locked(struct bget_pool *bp, void *buf,
 	ap_pcp_lock(&pc->lock, &bp->lock);
 	if (pc->n[k] == BGET_PCP_MAX)
 		pcp_flush_locked(bp, pc, k);
-	pc->blk[k][pc->n[k]++] = h;
+	pc->blk[k][pc->n[k]++] = x;
 	pc->nrel++;
 	ap_pcp_unlock(&pc->lock);
 	unlock_report(bp, flags);
@@ -3297,7 +3306,7 @@ static noinline int pcp_free(struct bget_pool *bp, void *buf)
 		ap_pcp_unlock(&pc->lock);
 		return pcp_free_locked(bp, buf, x, k, true, flags);
 	}
-	pc->blk[k][pc->n[k]++] = h;
+	pc->blk[k][pc->n[k]++] = x;
 	pc->nrel++;
 	ap_pcp_unlock(&pc->lock);
 	local_irq_restore(flags);
@@ -3320,19 +3329,19 @@ static noinline void *pcp_refill(struct bget_pool *bp, size_t need,
 	struct bget_pcpu *pc;
 	unsigned int i;
 	void *p, *c;
+	u32 x;
 
 	raw_spin_lock(&bp->lock);
 	pc = this_cpu_ptr(bp->pcp);
 	ap_pcp_lock(&pc->lock, &bp->lock);
 	if (pc->n[k]) {
 		/* pcp_alloc() only found the lock held. */
-		h = pc->blk[k][--pc->n[k]];
+		x = pc->blk[k][--pc->n[k]];
 		pc->nget++;
 		ap_pcp_unlock(&pc->lock);
 		raw_spin_unlock_irqrestore(&bp->lock, flags);
-		p = blk_payload(h);
-		clear_bit(pcp_bit(bp, p), bp->pcp_map);
-		return p;
+		clear_bit(x, bp->pcp_map);
+		return blk_payload(pcp_hdr(bp, x));
 	}
 	p = alloc_locked(bp, need, &flags);
 	if (unlikely(!p)) {
@@ -3357,10 +3366,11 @@ static noinline void *pcp_refill(struct bget_pool *bp, size_t need,
 		}
 		bp->pcp_n++;
 		bp->nchange++;
+		x = pcp_bit(bp, c);
 		/* A racing free of it holds the bit: it is that free's now. */
-		if (test_and_set_bit(pcp_bit(bp, c), bp->pcp_map))
+		if (test_and_set_bit(x, bp->pcp_map))
 			continue;
-		pc->blk[k][pc->n[k]++] = h;
+		pc->blk[k][pc->n[k]++] = x;
 	}
 	ap_pcp_unlock(&pc->lock);
 	unlock_report(bp, flags);
@@ -3376,10 +3386,9 @@ static noinline void *pcp_alloc(struct bget_pool *bp, size_t need, gfp_t gfp)
 {
 	unsigned int k = (need >> BGET_QSHIFT) - BGET_PCP_MIN_Q;
 	struct bget_pcpu *pc;
-	struct bget_hdr *h;
 	unsigned long flags;
 	unsigned int n;
-	void *p;
+	u32 x;
 
 	if (k >= BGET_PCP_CLASSES || !bp->pcp_q)
 		return take_small(bp, need, gfp);
@@ -3392,14 +3401,13 @@ static noinline void *pcp_alloc(struct bget_pool *bp, size_t need, gfp_t gfp)
 		ap_pcp_unlock(&pc->lock);
 		return pcp_refill(bp, need, k, gfp, flags);
 	}
-	h = pc->blk[k][--n];
+	x = pc->blk[k][--n];
 	pc->n[k] = n;
 	pc->nget++;
 	ap_pcp_unlock(&pc->lock);
 	local_irq_restore(flags);
-	p = blk_payload(h);
-	clear_bit(pcp_bit(bp, p), bp->pcp_map);
-	return p;
+	clear_bit(x, bp->pcp_map);
+	return blk_payload(pcp_hdr(bp, x));
 }
 
 /*

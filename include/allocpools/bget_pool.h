@@ -23,8 +23,8 @@
  *	fill freed buffers with ``POISON_FREE`` and check them when they are
  *	handed out again.
  * ``BGET_PERCPU``
- *	a per-CPU front: each CPU keeps, per block size of 3 to 32 quanta
- *	(48 to 512 bytes, header included: requests of 1 to 496 bytes), a
+ *	a per-CPU front: each CPU keeps, per block size of 3 to 257 quanta
+ *	(48 to 4112 bytes, header included: requests of 1 to 4096 bytes), a
  *	stack of up to 16 freed blocks of the pool's initial region (the
  *	one bget_pool_create() carves), filled and emptied 8 at a time
  *	under the pool lock; a free of such a block and an allocation of a
