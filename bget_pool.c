@@ -304,7 +304,7 @@ static_assert(BGET_MAP_WORDS <= BITS_PER_LONG);
 #define BGET_PCP_CLASSES	(BGET_PCP_TOP_Q - BGET_PCP_MIN_Q + 1)
 #define BGET_PCP_MAX		16	/* blocks a class holds at most */
 #define BGET_PCP_BATCH		8	/* blocks a refill takes, a flush gives */
-static_assert(BGET_MIN_BLOCK == BGET_PCP_MIN_Q << 4);
+static_assert(BGET_PCP_MIN_Q << 4 == BGET_MIN_BLOCK);
 static_assert(BGET_PCP_MAX == 2 * BGET_PCP_BATCH);
 
 /**
@@ -3111,9 +3111,16 @@ static bool pcp_claimed(const struct bget_pool *bp, const void *buf)
 static void pcp_gen_move_locked(struct bget_pool *bp)
 {
 	lockdep_assert_held(&bp->lock);
-	/* Header writes before the move; the move before any bit dropped. */
+	/*
+	 * Header writes before the move, paired with pcp_free()'s smp_rmb()
+	 * between its read of @pcp_gen and of the header.
+	 */
 	smp_wmb();
 	WRITE_ONCE(bp->pcp_gen, bp->pcp_gen + 1);
+	/*
+	 * The move before any claim bit dropped, paired with the full
+	 * barrier of pcp_free()'s test_and_set_bit().
+	 */
 	smp_mb__before_atomic();
 }
 

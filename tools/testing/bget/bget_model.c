@@ -303,7 +303,7 @@ static void bad_frees(struct bget_pool *bp)
 		CHECK(bget_free(bp, p) == 0, "first free");
 		CHECK(pcp_claimed(bp, p), "a freed small block not cached");
 		CHECK(bget_free(bp, p) == -EINVAL, "second free of a cached block");
-		CHECK(bget_realloc(bp, p, 10, GFP_KERNEL) == NULL,
+		CHECK(!bget_realloc(bp, p, 10, GFP_KERNEL),
 		      "realloc of a cached block");
 		CHECK(bp->invalid_frees == inv + 2 && ap_shim_nr_err == errs + 2,
 		      "cached double free: %llu refused, %lu reports",
