@@ -284,7 +284,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	ap_shim_quiet = 2;
 	cfg = data[0];
 	bp = bget_pool_create("fuzz", (cfg & 4) ? 0 : 4096 << ((cfg >> 6) & 1),
-			      cfg & (BGET_BEST_FIT | BGET_POISON));
+			      (cfg & (BGET_BEST_FIT | BGET_POISON)) |
+			      /* the per-CPU front, over the initial region */
+			      ((cfg & 0x20) ? BGET_PERCPU : 0));
 	if (IS_ERR(bp))
 		die("create");
 	if ((cfg & 4) && bget_pool_add(bp, added + (cfg >> 5), sizeof(added) - 8))
@@ -305,6 +307,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		size_t size = (data[pos + 2] | data[pos + 3] << 8) & 0x3fff;
 		unsigned char *p;
 
+		/* With the front, blocks move between the fake CPUs' caches. */
+		ap_shim_cpu = (data[pos] / 11) % AP_SHIM_NR_CPUS;
 		switch (op) {
 		case 0:
 		case 1:
@@ -409,5 +413,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			slot_free(bp, &slots[i]);
 	check_books(bp, &corruptions, &lostb);
 	bget_pool_destroy(bp);
+	ap_shim_cpu = 0;
 	return 0;
 }
