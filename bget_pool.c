@@ -165,6 +165,7 @@
 #define pr_fmt(fmt) "allocpools: " fmt
 
 #include <linux/bitops.h>
+#include <linux/cache.h>
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
@@ -463,12 +464,14 @@ struct bget_pool {
 	struct bget_gone *tn_gone;
 	struct mutex grow_lock;	/* one blocking grower at a time */
 	struct work_struct gone_work;
-	struct bget_pcpu __percpu *pcp;
+	/* Read by every call through the front: a line of their own. */
+	struct bget_pcpu __percpu *pcp ____cacheline_aligned_in_smp;
 	struct bget_region *pcp_reg;
 	unsigned long pcp_lo;
 	unsigned long pcp_q;
 	unsigned long *pcp_map;
-	unsigned long pcp_gen;
+	/* Written by refills and flushes. */
+	unsigned long pcp_gen ____cacheline_aligned_in_smp;
 	long pcp_n;
 	struct hlist_node cpuhp_node;
 };
