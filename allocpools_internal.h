@@ -195,6 +195,8 @@ void ap_core_exit(void);
 
 int buddy_arena_cpuhp_init(void);
 void buddy_arena_cpuhp_exit(void);
+int bump_slab_cpuhp_init(void);
+void bump_slab_cpuhp_exit(void);
 
 /*
  * Exports go right after the function's closing brace, as

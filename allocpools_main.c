@@ -173,6 +173,9 @@ static int __init allocpools_init(void)
 	ret = buddy_arena_cpuhp_init();
 	if (ret)
 		goto core_exit;
+	ret = bump_slab_cpuhp_init();
+	if (ret)
+		goto buddy_cpuhp_exit;
 	ret = create_default_iom() ?: create_default_buddy() ?:
 	      create_default_bget() ?: create_default_slab();
 	if (ret)
@@ -181,6 +184,8 @@ static int __init allocpools_init(void)
 
 fail:
 	destroy_defaults();
+	bump_slab_cpuhp_exit();
+buddy_cpuhp_exit:
 	buddy_arena_cpuhp_exit();
 core_exit:
 	ap_core_exit();
@@ -190,6 +195,7 @@ core_exit:
 static void __exit allocpools_exit(void)
 {
 	destroy_defaults();
+	bump_slab_cpuhp_exit();
 	buddy_arena_cpuhp_exit();
 	ap_core_exit();
 }
