@@ -98,6 +98,21 @@
  *   | bs_slab   | hdr | obj                           | unused        |
  *   +-----------+-----+-------------------------------+---------------+
  *
+ * Buddy mode's front (BUMP_SLAB_PERCPU, not with BUMP_SLAB_POISON): the
+ * classes whose slab block is at most BS_PCP_BLOCK (bs->pcp_end of them,
+ * 8 B .. 4 KiB at min_order <= 12) reuse heap mode's per-CPU caches
+ * (struct bs_pcpu: up to BS_CACHE_MAX objects per class and CPU, its
+ * lock, its counters), without the depot, the masks or steals: an empty
+ * cache is refilled with up to BS_BATCH objects popped from the class's
+ * slabs (pcp_refill_locked()), a full one sends its BS_BATCH oldest back
+ * to their slabs (slab_release_locked()), under the pool lock and the
+ * cache's.  A cached object's header says cached (BS_CACHED) and it
+ * counts in its slab's @inuse, so the slab rule is: a slab goes back once
+ * all its objects are free and none is cached.  Every CPU's caches are
+ * drained (pcp_drain_all()) at the start of the stats, at destroy, when a
+ * CPU dies (bs_cpu_dead()) and before an allocation failure is counted.
+ * The lockless free and its lifetime rule: see pcp_free().
+ *
  * Context: allocation, free, size and stats may be called from any context,
  * hard IRQ included, on PREEMPT_RT too: every lock they take is a
  * raw_spinlock_t taken with irqsave (a local_lock would sleep on RT) and
@@ -236,7 +251,19 @@
  *                    fill), and once more after a slab given back.
  *   bump_slab_size   heap: no lock.  buddy: the pool lock for O(1) checks
  *                    and the arena's block_size.
- *   bump_slab_stats  the pool lock to copy the pool's own counters
+ *                    buddy with a front (BUMP_SLAB_PERCPU), a cached
+ *                    class: this CPU's cache lock alone for a push or a
+ *                    pop (plus, on a free, a read of bs->tab and the
+ *                    slab header and one cmpxchg); an empty or full
+ *                    cache: the pool lock and that cache lock for
+ *                    BS_BATCH slab pops or pushes; a slab given back:
+ *                    each online CPU's cache lock in turn, alone, for
+ *                    nothing (pcp_quiesce()).
+ *   bump_slab_stats  buddy with a front: first a drain, per CPU the pool
+ *                    lock and its cache lock for up to BUMP_SLAB_CLASSES *
+ *                    BS_CACHE_MAX pushes (at most BS_RETURNING slabs
+ *                    freed per hold, given back with the locks dropped);
+ *                    then the pool lock to copy the pool's own counters
  *                    (BUMP_SLAB_CLASSES of each); the per-CPU counters are
  *                    summed after it without any lock, with READ_ONCE, as
  *                    SLUB sums its per-CPU statistics: exact when the pool
@@ -298,7 +325,7 @@
 
 #define BS_FLAGS	(BUMP_SLAB_POISON | BUMP_SLAB_PERCPU)
 
-/* bs->slow: one byte compare picks the paths, as the arena test did */
+/* bs->mode: one byte compare picks a free's path, as the arena test did */
 #define BS_FAST		0
 #define BS_HEAP_SLOW	1
 #define BS_ARENA	2
@@ -418,9 +445,10 @@ struct bs_pcpu {
  * @mask_longs: words of one class's mask
  * @mag_objs: heap mode: the arrays of the BS_DEPOT magazines, one
  *	allocation
- * @slow: which paths serve the pool: BS_FAST (heap mode's fast paths), or,
- *	off them, BS_HEAP_SLOW (a poisoned heap), BS_ARENA (buddy mode) or
- *	BS_ARENA_PCP (buddy mode with the front)
+ * @slow: buddy mode or poisoning: off the heap fast paths
+ * @mode: which paths a free off them takes: BS_HEAP_SLOW (a poisoned
+ *	heap), BS_ARENA (buddy mode) or BS_ARENA_PCP (buddy mode with the
+ *	front); BS_FAST on the heap fast paths
  * @pcp_end: buddy mode with BUMP_SLAB_PERCPU: classes below it have a
  *	per-CPU front in @pcpu; 0 without one
  * @cpuhp_node: buddy mode's front: on the CPU hotplug state that drains a
@@ -458,7 +486,8 @@ struct bump_slab {
 	unsigned long *masks;
 	unsigned int mask_longs;
 	void **mag_objs;
-	u8 slow;
+	bool slow;
+	u8 mode;
 	unsigned int pcp_end;
 	struct hlist_node cpuhp_node;
 	bool cpuhp_added;
@@ -1616,7 +1645,6 @@ static struct bs_slab *fresh_unused_locked(struct bump_slab *bs,
 	return NULL;
 }
 
-
 /* ---- buddy mode's per-CPU front (BUMP_SLAB_PERCPU) ---- */
 
 /*
@@ -1735,6 +1763,8 @@ static void pcp_drain_all(struct bump_slab *bs)
 		pcp_drain_cpu(bs, cpu);
 }
 
+static void *pcp_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp);
+
 /*
  * Buddy mode, every allocation but the common one: a new slab from the
  * arena (asked first, with no lock of ours, when the class seems to have
@@ -1850,9 +1880,14 @@ static noinline void *slab_alloc(struct bump_slab *bs, unsigned int c,
 	unsigned long flags;
 	void *obj;
 
-	/* A hint without the lock; slab_alloc_slow() looks again under it. */
-	if (unlikely(poisoned(bs) || data_race(list_empty(&k->partial))))
+	/* The classes with a front go off here too: one test of the flags. */
+	if (unlikely((bs->flags & (BUMP_SLAB_POISON | BUMP_SLAB_PERCPU)) ||
+		     /* A hint without the lock; slab_alloc_slow() looks again. */
+		     data_race(list_empty(&k->partial)))) {
+		if (c < bs->pcp_end)
+			return pcp_alloc(bs, c, gfp);
 		return slab_alloc_slow(bs, c, gfp);
+	}
 	raw_spin_lock_irqsave(&bs->lock, flags);
 	slab = list_first_entry_or_null(&k->partial, struct bs_slab, node);
 	if (likely(slab)) {
@@ -1957,7 +1992,6 @@ static noinline int slab_free(struct bump_slab *bs, void *ptr)
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	return 0;
 }
-
 
 /*
  * Buddy mode's front: the empty cache of class @c in @pc takes up to
@@ -2159,8 +2193,8 @@ static noinline int pcp_free(struct bump_slab *bs, void *ptr)
 	c = slab->cls;
 	if (unlikely(c >= bs->pcp_end))
 		goto locked;
-	/* Racy read of @carved: it only grows while the slab is listed. */
 	n = ((u64)off * bs->cls[c].recip) >> 32;
+	/* Racy read of @carved: it only grows while the slab is listed. */
 	if (unlikely(n >= data_race(READ_ONCE(slab->carved)) ||
 		     (size_t)n * (cls_size(c) + BS_HDR) != off))
 		goto locked;
@@ -2205,11 +2239,8 @@ static noinline void *refuse_size(struct bump_slab *bs)
 static __always_inline void *alloc_slow(struct bump_slab *bs, unsigned int c,
 					gfp_t gfp)
 {
-	if (bs->slow == BS_ARENA)
+	if (bs->arena)
 		return slab_alloc(bs, c, gfp);
-	if (bs->slow == BS_ARENA_PCP)
-		return c < bs->pcp_end ? pcp_alloc(bs, c, gfp) :
-					 slab_alloc(bs, c, gfp);
 	return heap_alloc_slow(bs, c);
 }
 
@@ -2311,9 +2342,9 @@ int bump_slab_free(struct bump_slab *bs, void *ptr)
 		return 0;
 	ap_trace_free(&bs->ap, ptr, bs_where, _RET_IP_);
 	if (unlikely(bs->slow)) {
-		if (bs->slow == BS_ARENA)
+		if (bs->mode == BS_ARENA)
 			return slab_free(bs, ptr);
-		if (bs->slow == BS_ARENA_PCP)
+		if (bs->mode == BS_ARENA_PCP)
 			return pcp_free(bs, ptr);
 		return free_slow(bs, ptr);
 	}
@@ -2405,8 +2436,14 @@ static void stats_locked(struct bump_slab *bs, struct bump_slab_stats *st)
  * others do.  injected counts the allocations failed on purpose by the
  * pool's fail/ fault attribute; failures does not count them.
  *
+ * With BUMP_SLAB_PERCPU on a buddy arena, every CPU's cache is drained
+ * first (its objects back to their slabs, the slabs that leaves all free
+ * back to the arena), so a quiet pool's figures are those without the
+ * front.
+ *
  * Context: any context, hard IRQ included, on PREEMPT_RT too.  The pool
- * lock is held only to copy the pool's own counters.
+ * lock is held only to copy the pool's own counters (and for each CPU's
+ * drain, with that CPU's cache lock, with a front).
  */
 void bump_slab_stats(struct bump_slab *bs, struct bump_slab_stats *st)
 {
@@ -2549,7 +2586,8 @@ static struct bump_slab *alloc_pool(const char *name, unsigned int flags)
 		return ERR_PTR(-ENOMEM);
 	bs->secret = get_random_long();
 	bs->flags = flags;
-	bs->slow = poisoned(bs) ? BS_HEAP_SLOW : BS_FAST;
+	bs->slow = poisoned(bs);
+	bs->mode = poisoned(bs) ? BS_HEAP_SLOW : BS_FAST;
 	raw_spin_lock_init(&bs->lock);
 	INIT_LIST_HEAD(&bs->spare);
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
@@ -2832,7 +2870,8 @@ struct bump_slab *bump_slab_create_on(const char *name,
 	if (!bs->tab)
 		goto free_pool;
 	bs->arena = backing;
-	bs->slow = bs->pcp_end ? BS_ARENA_PCP : BS_ARENA;
+	bs->slow = true;
+	bs->mode = bs->pcp_end ? BS_ARENA_PCP : BS_ARENA;
 	ret = bs->pcp_end ? init_caches(bs) : 0;
 	if (ret)
 		goto free_tab;

@@ -1449,7 +1449,6 @@ static void bump_slab_test_random_seeded(struct kunit *test)
 		bs_expect_arena_free(test, ((struct bs_test_ctx *)test->priv)->ba);
 }
 
-
 /* ---- buddy mode's per-CPU front (BUMP_SLAB_PERCPU) ---- */
 
 /* A pool with the front on a new arena of @size bytes, @min_order up. */
