@@ -325,11 +325,6 @@
 
 #define BS_FLAGS	(BUMP_SLAB_POISON | BUMP_SLAB_PERCPU)
 
-/* bs->mode: one byte compare picks a free's path, as the arena test did */
-#define BS_FAST		0
-#define BS_HEAP_SLOW	1
-#define BS_ARENA	2
-#define BS_ARENA_PCP	3
 /* buddy mode's front: classes whose slab block is at most this */
 #define BS_PCP_BLOCK	SZ_8K
 
@@ -446,9 +441,8 @@ struct bs_pcpu {
  * @mag_objs: heap mode: the arrays of the BS_DEPOT magazines, one
  *	allocation
  * @slow: buddy mode or poisoning: off the heap fast paths
- * @mode: which paths a free off them takes: BS_HEAP_SLOW (a poisoned
- *	heap), BS_ARENA (buddy mode) or BS_ARENA_PCP (buddy mode with the
- *	front); BS_FAST on the heap fast paths
+ * @free_other: a free off the heap fast paths goes elsewhere than buddy
+ *	mode's slab_free(): a poisoned heap's, or the front's (@pcp_end)
  * @pcp_end: buddy mode with BUMP_SLAB_PERCPU: classes below it have a
  *	per-CPU front in @pcpu; 0 without one
  * @cpuhp_node: buddy mode's front: on the CPU hotplug state that drains a
@@ -487,7 +481,7 @@ struct bump_slab {
 	unsigned int mask_longs;
 	void **mag_objs;
 	bool slow;
-	u8 mode;
+	bool free_other;
 	unsigned int pcp_end;
 	struct hlist_node cpuhp_node;
 	bool cpuhp_added;
@@ -2342,9 +2336,10 @@ int bump_slab_free(struct bump_slab *bs, void *ptr)
 		return 0;
 	ap_trace_free(&bs->ap, ptr, bs_where, _RET_IP_);
 	if (unlikely(bs->slow)) {
-		if (bs->mode == BS_ARENA)
+		/* One compare with memory, as the arena test was. */
+		if (!bs->free_other)
 			return slab_free(bs, ptr);
-		if (bs->mode == BS_ARENA_PCP)
+		if (bs->pcp_end)
 			return pcp_free(bs, ptr);
 		return free_slow(bs, ptr);
 	}
@@ -2587,7 +2582,7 @@ static struct bump_slab *alloc_pool(const char *name, unsigned int flags)
 	bs->secret = get_random_long();
 	bs->flags = flags;
 	bs->slow = poisoned(bs);
-	bs->mode = poisoned(bs) ? BS_HEAP_SLOW : BS_FAST;
+	bs->free_other = true;
 	raw_spin_lock_init(&bs->lock);
 	INIT_LIST_HEAD(&bs->spare);
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
@@ -2871,7 +2866,7 @@ struct bump_slab *bump_slab_create_on(const char *name,
 		goto free_pool;
 	bs->arena = backing;
 	bs->slow = true;
-	bs->mode = bs->pcp_end ? BS_ARENA_PCP : BS_ARENA;
+	bs->free_other = bs->pcp_end;
 	ret = bs->pcp_end ? init_caches(bs) : 0;
 	if (ret)
 		goto free_tab;
