@@ -327,6 +327,8 @@
 
 /* buddy mode's front: classes whose slab block is at most this */
 #define BS_PCP_BLOCK	SZ_8K
+/* buddy mode's front: objects' worth of new slabs a refill takes at once */
+#define BS_PCP_FRESH	(BS_BATCH / 2)
 
 /*
  * The largest heap asked of vmalloc: past it the arithmetic on offsets and
@@ -2048,11 +2050,13 @@ static __always_inline void *pcp_pop_locked(struct bs_pcpu *pc,
 static noinline void *pcp_alloc_slow(struct bump_slab *bs, unsigned int c,
 				     gfp_t gfp)
 {
-	struct bs_slab *fresh = NULL;
+	struct bs_slab *fresh = NULL, *more;
 	bool drained = false;
 	struct bs_pcpu *pc;
 	unsigned long flags;
 	void *obj = NULL;
+	LIST_HEAD(extra);
+	unsigned int i;
 	size_t dmg;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
@@ -2063,6 +2067,11 @@ static noinline void *pcp_alloc_slow(struct bump_slab *bs, unsigned int c,
 		raw_spin_lock(&pc->lock);
 		if (fresh)
 			add_slab_locked(bs, fresh, &bs->cls[c].partial);
+		while ((more = list_first_entry_or_null(&extra, struct bs_slab,
+							node))) {
+			list_del(&more->node);
+			add_slab_locked(bs, more, &bs->cls[c].partial);
+		}
 		if (!pc->cache[c].n)
 			pcp_refill_locked(bs, pc, c, &dmg);
 		if (pc->cache[c].n)
@@ -2081,6 +2090,18 @@ static noinline void *pcp_alloc_slow(struct bump_slab *bs, unsigned int c,
 			pcp_drain_all(bs);
 			drained = true;
 			fresh = new_slab(bs, c, gfp);
+		}
+		/*
+		 * A class of few objects per slab takes up to BS_PCP_FRESH
+		 * objects' worth, so that its cache does not come back here
+		 * at each allocation; the arena is asked with no lock held.
+		 */
+		for (i = bs->cls[c].per_slab; fresh && i < BS_PCP_FRESH;
+		     i += bs->cls[c].per_slab) {
+			more = new_slab(bs, c, gfp);
+			if (!more)
+				break;
+			list_add(&more->node, &extra);
 		}
 	}
 }
