@@ -1289,7 +1289,8 @@ find_slab_slow_locked(struct bump_slab *bs, const void *ptr)
 	slab = slab_lookup(bs, ptr,
 			   buddy_arena_block_size(bs->arena, (void *)page));
 	if (slab)
-		*tab_slot(bs, page) = page;
+		/* Read without the lock by the front's frees: pcp_free(). */
+		smp_store_release(tab_slot(bs, page), page);
 	return slab;
 }
 
@@ -1444,7 +1445,12 @@ static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab,
 		if (bs->returning[i] == (unsigned long)slab)
 			bs->returning[i] = BS_RETURN_DONE;
 	WRITE_ONCE(slab->magic, BS_SLAB_MAGIC);
-	*tab_slot(bs, (unsigned long)slab) = (unsigned long)slab;
+	/*
+	 * Release: a free that reads this without the lock (pcp_free())
+	 * then reads the slab's header, written before.
+	 */
+	smp_store_release(tab_slot(bs, (unsigned long)slab),
+			  (unsigned long)slab);
 	list_add(&slab->node, list);
 	k->slabs++;
 	bs->slabs++;
@@ -1463,7 +1469,7 @@ static void unlist_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 
 	lockdep_assert_held(&bs->lock);
 	if (*ent == (unsigned long)slab)
-		*ent = 0;
+		WRITE_ONCE(*ent, 0);	/* read without the lock: pcp_free() */
 	list_del(&slab->node);
 	k->slabs--;
 	k->carved -= slab->carved;
@@ -2202,8 +2208,11 @@ static noinline int pcp_free(struct bump_slab *bs, void *ptr)
 	local_irq_save(flags);
 	pc = this_cpu_ptr(bs->pcpu);
 	raw_spin_lock(&pc->lock);
-	/* Written under the pool lock; see the lifetime rule above. */
-	if (unlikely(READ_ONCE(*tab_slot(bs, page)) != page))
+	/*
+	 * Written under the pool lock, after the slab's header (release);
+	 * see the lifetime rule above.
+	 */
+	if (unlikely(smp_load_acquire(tab_slot(bs, page)) != page))
 		goto locked;
 	c = slab->cls;
 	if (unlikely(c >= bs->pcp_end))

@@ -1525,8 +1525,9 @@ static void bump_slab_test_pcp_free_cached_twice(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, keep);
 	KUNIT_EXPECT_EQ(test, bump_slab_size(bs, obj), 32UL);
 	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, obj), 0);
-	KUNIT_EXPECT_EQ(test, *(u8 *)obj_hdr(obj), 2);
-	KUNIT_EXPECT_EQ(test, ((u8 *)obj_hdr(obj))[1], BS_CACHED);
+	/* Class 2, marker cached (KASAN: through the pool's accessor). */
+	KUNIT_EXPECT_EQ(test, ap_kasan_read_once_u64(obj_hdr(obj)),
+			hdr_word(2, BS_CACHED));
 	KUNIT_EXPECT_EQ(test, bump_slab_size(bs, obj), 0UL);
 	cached = bs_pcp_cached(bs, 2);
 	KUNIT_EXPECT_GE(test, cached, 1U);
@@ -1534,7 +1535,8 @@ static void bump_slab_test_pcp_free_cached_twice(struct kunit *test)
 	/* Refused while cached: the claim fails, nothing moves. */
 	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, obj), -EINVAL);
 	KUNIT_EXPECT_EQ(test, bs_pcp_cached(bs, 2), cached);
-	KUNIT_EXPECT_EQ(test, ((u8 *)obj_hdr(obj))[1], BS_CACHED);
+	KUNIT_EXPECT_EQ(test, ap_kasan_read_once_u64(obj_hdr(obj)),
+			hdr_word(2, BS_CACHED));
 	BS_CHECK(test, bs);
 	/* Drained (by the snapshot), it is free in its slab: refused too. */
 	bs_expect_refused(test, bs, obj);
@@ -1665,7 +1667,8 @@ static void bump_slab_test_pcp_cpu_offline_drains(struct kunit *test)
 	w.objs = objs;
 	KUNIT_ASSERT_EQ(test, work_on_cpu(b, bs_alloc_n, &w), 0);
 	KUNIT_ASSERT_EQ(test, work_on_cpu(b, bs_free_n, &w), 0);
-	KUNIT_EXPECT_EQ(test, per_cpu_ptr(bs->pcpu, b)->cache[4].n, 4U);
+	/* The four, and what is left of the batch their refill took. */
+	KUNIT_EXPECT_GE(test, per_cpu_ptr(bs->pcpu, b)->cache[4].n, 4U);
 	ret = remove_cpu(b);
 	if (ret)
 		kunit_skip(test, "CPU %d cannot go offline: %d", b, ret);
