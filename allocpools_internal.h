@@ -197,6 +197,8 @@ int buddy_arena_cpuhp_init(void);
 void buddy_arena_cpuhp_exit(void);
 int bget_pool_cpuhp_init(void);
 void bget_pool_cpuhp_exit(void);
+int bump_slab_cpuhp_init(void);
+void bump_slab_cpuhp_exit(void);
 
 /*
  * Exports go right after the function's closing brace, as

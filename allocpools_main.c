@@ -176,6 +176,9 @@ static int __init allocpools_init(void)
 	ret = bget_pool_cpuhp_init();
 	if (ret)
 		goto buddy_exit;
+	ret = bump_slab_cpuhp_init();
+	if (ret)
+		goto bget_exit;
 	ret = create_default_iom() ?: create_default_buddy() ?:
 	      create_default_bget() ?: create_default_slab();
 	if (ret)
@@ -184,6 +187,8 @@ static int __init allocpools_init(void)
 
 fail:
 	destroy_defaults();
+	bump_slab_cpuhp_exit();
+bget_exit:
 	bget_pool_cpuhp_exit();
 buddy_exit:
 	buddy_arena_cpuhp_exit();
@@ -195,6 +200,7 @@ core_exit:
 static void __exit allocpools_exit(void)
 {
 	destroy_defaults();
+	bump_slab_cpuhp_exit();
 	bget_pool_cpuhp_exit();
 	buddy_arena_cpuhp_exit();
 	ap_core_exit();

@@ -98,6 +98,21 @@
  *   | bs_slab   | hdr | obj                           | unused        |
  *   +-----------+-----+-------------------------------+---------------+
  *
+ * Buddy mode's front (BUMP_SLAB_PERCPU, not with BUMP_SLAB_POISON): the
+ * classes whose slab block is at most BS_PCP_BLOCK (bs->pcp_end of them,
+ * 8 B .. 4 KiB at min_order <= 12) reuse heap mode's per-CPU caches
+ * (struct bs_pcpu: up to BS_CACHE_MAX objects per class and CPU, its
+ * lock, its counters), without the depot, the masks or steals: an empty
+ * cache is refilled with up to BS_BATCH objects popped from the class's
+ * slabs (pcp_refill_locked()), a full one sends its BS_BATCH oldest back
+ * to their slabs (slab_release_locked()), under the pool lock and the
+ * cache's.  A cached object's header says cached (BS_CACHED) and it
+ * counts in its slab's @inuse, so the slab rule is: a slab goes back once
+ * all its objects are free and none is cached.  Every CPU's caches are
+ * drained (pcp_drain_all()) at the start of the stats, at destroy, when a
+ * CPU dies (bs_cpu_dead()) and before an allocation failure is counted.
+ * The lockless free and its lifetime rule: see pcp_free().
+ *
  * Context: allocation, free, size and stats may be called from any context,
  * hard IRQ included, on PREEMPT_RT too: every lock they take is a
  * raw_spinlock_t taken with irqsave (a local_lock would sleep on RT) and
@@ -236,7 +251,19 @@
  *                    fill), and once more after a slab given back.
  *   bump_slab_size   heap: no lock.  buddy: the pool lock for O(1) checks
  *                    and the arena's block_size.
- *   bump_slab_stats  the pool lock to copy the pool's own counters
+ *                    buddy with a front (BUMP_SLAB_PERCPU), a cached
+ *                    class: this CPU's cache lock alone for a push or a
+ *                    pop (plus, on a free, a read of bs->tab and the
+ *                    slab header and one cmpxchg); an empty or full
+ *                    cache: the pool lock and that cache lock for
+ *                    BS_BATCH slab pops or pushes; a slab given back:
+ *                    each online CPU's cache lock in turn, alone, for
+ *                    nothing (pcp_quiesce()).
+ *   bump_slab_stats  buddy with a front: first a drain, per CPU the pool
+ *                    lock and its cache lock for up to BUMP_SLAB_CLASSES *
+ *                    BS_CACHE_MAX pushes (at most BS_RETURNING slabs
+ *                    freed per hold, given back with the locks dropped);
+ *                    then the pool lock to copy the pool's own counters
  *                    (BUMP_SLAB_CLASSES of each); the per-CPU counters are
  *                    summed after it without any lock, with READ_ONCE, as
  *                    SLUB sums its per-CPU statistics: exact when the pool
@@ -250,6 +277,7 @@
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/cache.h>
+#include <linux/cpuhotplug.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
@@ -277,6 +305,7 @@
 #define BS_LIVE		0xff	/* marker of an allocated object */
 #define BS_FREE		0xfe	/* marker of an object on a free list */
 #define BS_BAD		0xdd	/* marker of a free object found modified */
+#define BS_CACHED	0xfc	/* buddy mode: a free object in a CPU's cache */
 /* A live header read as a little-endian number, less its class byte. */
 #define BS_LIVE_NUM	0xffffffffffffff00ULL
 
@@ -294,7 +323,12 @@
 #define BS_TAB_MIN	64
 #define BS_TAB_MAX	4096
 
-#define BS_FLAGS	BUMP_SLAB_POISON
+#define BS_FLAGS	(BUMP_SLAB_POISON | BUMP_SLAB_PERCPU)
+
+/* buddy mode's front: classes whose slab block is at most this */
+#define BS_PCP_BLOCK	SZ_8K
+/* buddy mode's front: objects' worth of new slabs a refill takes at once */
+#define BS_PCP_FRESH	(BS_BATCH / 2)
 
 /*
  * The largest heap asked of vmalloc: past it the arithmetic on offsets and
@@ -409,6 +443,13 @@ struct bs_pcpu {
  * @mag_objs: heap mode: the arrays of the BS_DEPOT magazines, one
  *	allocation
  * @slow: buddy mode or poisoning: off the heap fast paths
+ * @free_other: a free off the heap fast paths goes elsewhere than buddy
+ *	mode's slab_free(): a poisoned heap's, or the front's (@pcp_end)
+ * @pcp_end: buddy mode with BUMP_SLAB_PERCPU: classes below it have a
+ *	per-CPU front in @pcpu; 0 without one
+ * @cpuhp_node: buddy mode's front: on the CPU hotplug state that drains a
+ *	dead CPU's caches
+ * @cpuhp_added: @cpuhp_node is on that state
  * @secret: the per-pool key free-list links are stored encoded with
  * @heap_size: heap mode: bytes of @heap
  * @flags: create flags
@@ -442,6 +483,10 @@ struct bump_slab {
 	unsigned int mask_longs;
 	void **mag_objs;
 	bool slow;
+	bool free_other;
+	unsigned int pcp_end;
+	struct hlist_node cpuhp_node;
+	bool cpuhp_added;
 	unsigned long secret;
 	size_t heap_size;
 	unsigned int flags;
@@ -1244,7 +1289,8 @@ find_slab_slow_locked(struct bump_slab *bs, const void *ptr)
 	slab = slab_lookup(bs, ptr,
 			   buddy_arena_block_size(bs->arena, (void *)page));
 	if (slab)
-		*tab_slot(bs, page) = page;
+		/* Read without the lock by the front's frees: pcp_free(). */
+		smp_store_release(tab_slot(bs, page), page);
 	return slab;
 }
 
@@ -1300,12 +1346,38 @@ static int start_return_locked(struct bump_slab *bs, void *block)
 }
 
 /*
- * Give back a block booked in entry @slot by start_return_locked(); no
- * lock of ours held.  Only that entry is freed: a later give-back of the
- * same block (the arena may have handed it to us again meanwhile, see
- * add_slab_locked()) has an entry of its own, which stays.
+ * Buddy mode's front: wait until no lockless free that may have read a
+ * slab's bs->tab entry before it was cleared is still at work.  Such a
+ * free (pcp_free()) holds its own CPU's cache lock, hard interrupts off,
+ * from before it reads bs->tab until after its claim of the header: once
+ * each online CPU's cache lock has been taken and dropped after the slab
+ * was unlisted (its entry cleared under the pool lock), every free that
+ * started before is done, and every later one reads the cleared entry
+ * and takes the locked path.  O(online CPUs), with no lock of ours held
+ * between two; only a slab's give-back pays it.
  */
-static void give_back(struct bump_slab *bs, void *block, int slot)
+static void pcp_quiesce(struct bump_slab *bs)
+{
+	unsigned long flags;
+	int cpu;
+
+	if (!bs->pcp_end)
+		return;
+	for_each_online_cpu(cpu) {
+		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
+
+		raw_spin_lock_irqsave(&pc->lock, flags);
+		raw_spin_unlock_irqrestore(&pc->lock, flags);
+	}
+}
+
+/*
+ * Give back a block booked in entry @slot by start_return_locked(), after
+ * pcp_quiesce(); no lock of ours held.  Only that entry is freed: a later
+ * give-back of the same block (the arena may have handed it to us again
+ * meanwhile, see add_slab_locked()) has an entry of its own, which stays.
+ */
+static void give_back_quiet(struct bump_slab *bs, void *block, int slot)
 {
 	unsigned long flags;
 
@@ -1314,6 +1386,12 @@ static void give_back(struct bump_slab *bs, void *block, int slot)
 	bs->returning[slot] = 0;
 	bs->nr_returning--;
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
+}
+
+static void give_back(struct bump_slab *bs, void *block, int slot)
+{
+	pcp_quiesce(bs);
+	give_back_quiet(bs, block, slot);
 }
 
 /* A new slab for class @c; the arena grows only if @gfp lets it block. */
@@ -1367,7 +1445,12 @@ static void add_slab_locked(struct bump_slab *bs, struct bs_slab *slab,
 		if (bs->returning[i] == (unsigned long)slab)
 			bs->returning[i] = BS_RETURN_DONE;
 	WRITE_ONCE(slab->magic, BS_SLAB_MAGIC);
-	*tab_slot(bs, (unsigned long)slab) = (unsigned long)slab;
+	/*
+	 * Release: a free that reads this without the lock (pcp_free())
+	 * then reads the slab's header, written before.
+	 */
+	smp_store_release(tab_slot(bs, (unsigned long)slab),
+			  (unsigned long)slab);
 	list_add(&slab->node, list);
 	k->slabs++;
 	bs->slabs++;
@@ -1386,7 +1469,7 @@ static void unlist_slab_locked(struct bump_slab *bs, struct bs_slab *slab)
 
 	lockdep_assert_held(&bs->lock);
 	if (*ent == (unsigned long)slab)
-		*ent = 0;
+		WRITE_ONCE(*ent, 0);	/* read without the lock: pcp_free() */
 	list_del(&slab->node);
 	k->slabs--;
 	k->carved -= slab->carved;
@@ -1564,6 +1647,126 @@ static struct bs_slab *fresh_unused_locked(struct bump_slab *bs,
 	return NULL;
 }
 
+/* ---- buddy mode's per-CPU front (BUMP_SLAB_PERCPU) ---- */
+
+/*
+ * The slabs a flush or a drain emptied, unlisted and booked for return
+ * (start_return_locked()), to give back once the locks are dropped.
+ */
+struct bs_gone {
+	unsigned int n;
+	int slot[BS_RETURNING];
+	struct bs_slab *slab[BS_RETURNING];
+};
+
+/*
+ * Put the first @n objects at @objs (a CPU's cache, the oldest first)
+ * back on their slabs, each with a free header and an encoded link, and
+ * book the slabs that leaves all free in @g.  The cache is pool memory,
+ * out of any client's reach, and each object in it is one of a listed
+ * slab's (it holds the slab: counted in @inuse), so nothing is checked.
+ * Stops before the object that would empty a slab when no return entry
+ * is left and @g already holds one (the caller gives those back and
+ * comes again); with none in @g such a slab stays listed, all free, as
+ * slab_empty_locked() keeps it.  Returns the objects put back.
+ */
+static unsigned int slab_release_locked(struct bump_slab *bs,
+					void *const *objs, unsigned int n,
+					struct bs_gone *g)
+{
+	unsigned int i;
+	int slot;
+
+	lockdep_assert_held(&bs->lock);
+	for (i = 0; i < n; i++) {
+		void *obj = objs[i];
+		struct bs_slab *slab = (struct bs_slab *)((unsigned long)obj &
+							  PAGE_MASK);
+
+		if (slab->inuse == 1 && g->n &&
+		    bs->nr_returning == BS_RETURNING)
+			break;
+		slab_push_locked(bs, slab, obj, slab_index(bs, slab, obj));
+		if (!slab->inuse && slab_empty_locked(bs, slab, &slot)) {
+			g->slot[g->n] = slot;
+			g->slab[g->n++] = slab;
+		}
+	}
+	return i;
+}
+
+/* Give back the slabs booked in @g; no lock of ours held. */
+static void give_back_gone(struct bump_slab *bs, struct bs_gone *g)
+{
+	unsigned int i;
+
+	if (!g->n)
+		return;
+	pcp_quiesce(bs);
+	for (i = 0; i < g->n; i++)
+		give_back_quiet(bs, g->slab[i], g->slot[i]);
+	g->n = 0;
+}
+
+/*
+ * Take the first @n objects off the cache of class @c in @pc, put back on
+ * their slabs (slab_release_locked()); returns how many it could.
+ */
+static unsigned int pcp_release_locked(struct bump_slab *bs,
+				       struct bs_pcpu *pc, unsigned int c,
+				       unsigned int n, struct bs_gone *g)
+{
+	struct bs_cache *k = &pc->cache[c];
+	void **objs = pc->objs[c];
+	unsigned int done;
+
+	lockdep_assert_held(&pc->lock);
+	done = slab_release_locked(bs, objs, n, g);
+	k->n -= done;
+	memmove(objs, objs + done, k->n * sizeof(void *));
+	return done;
+}
+
+/*
+ * Every cached object of @cpu back to its slab, and the slabs that leaves
+ * all free back to the arena: at most BS_RETURNING of them per turn of
+ * the locks, which are dropped between turns.
+ */
+static void pcp_drain_cpu(struct bump_slab *bs, unsigned int cpu)
+{
+	struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
+	struct bs_gone g = { .n = 0 };
+	unsigned long flags;
+	unsigned int c;
+	bool more;
+
+	do {
+		more = false;
+		raw_spin_lock_irqsave(&bs->lock, flags);
+		raw_spin_lock(&pc->lock);
+		for (c = 0; c < bs->pcp_end && !more; c++) {
+			pcp_release_locked(bs, pc, c, pc->cache[c].n, &g);
+			more = pc->cache[c].n;
+		}
+		raw_spin_unlock(&pc->lock);
+		raw_spin_unlock_irqrestore(&bs->lock, flags);
+		give_back_gone(bs, &g);
+	} while (more);
+}
+
+/* Every CPU's caches drained (pcp_drain_cpu()); nothing without a front. */
+static void pcp_drain_all(struct bump_slab *bs)
+{
+	int cpu;
+
+	if (!bs->pcp_end)
+		return;
+	for_each_possible_cpu(cpu)
+		pcp_drain_cpu(bs, cpu);
+}
+
+static void *pcp_alloc(struct bump_slab *bs, unsigned int c, gfp_t gfp);
+
 /*
  * Buddy mode, every allocation but the common one: a new slab from the
  * arena (asked first, with no lock of ours, when the class seems to have
@@ -1575,7 +1778,7 @@ static noinline void *slab_alloc_slow(struct bump_slab *bs, unsigned int c,
 {
 	struct bs_class *k = &bs->cls[c];
 	struct bs_slab *slab, *fresh = NULL;
-	bool recycled, refused = false;
+	bool recycled, refused = false, drained = false;
 	size_t dmg = SIZE_MAX;
 	unsigned int cuts = 0;
 	unsigned long flags;
@@ -1605,9 +1808,17 @@ static noinline void *slab_alloc_slow(struct bump_slab *bs, unsigned int c,
 			break;
 		}
 		if (!slab) {
-			if (refused)
+			/* Objects in CPU caches may hold slabs: drain first. */
+			if (refused && (drained || !bs->pcp_end))
 				break;
 			raw_spin_unlock_irqrestore(&bs->lock, flags);
+			if (refused) {
+				pcp_drain_all(bs);
+				drained = true;
+				raw_spin_lock_irqsave(&bs->lock, flags);
+				refused = false;
+				continue;
+			}
 			fresh = new_slab(bs, c, gfp);
 			raw_spin_lock_irqsave(&bs->lock, flags);
 			refused = !fresh;
@@ -1671,9 +1882,14 @@ static noinline void *slab_alloc(struct bump_slab *bs, unsigned int c,
 	unsigned long flags;
 	void *obj;
 
-	/* A hint without the lock; slab_alloc_slow() looks again under it. */
-	if (unlikely(poisoned(bs) || data_race(list_empty(&k->partial))))
+	/* The classes with a front go off here too: one test of the flags. */
+	if (unlikely((bs->flags & (BUMP_SLAB_POISON | BUMP_SLAB_PERCPU)) ||
+		     /* A hint without the lock; slab_alloc_slow() looks again. */
+		     data_race(list_empty(&k->partial)))) {
+		if (c < bs->pcp_end)
+			return pcp_alloc(bs, c, gfp);
 		return slab_alloc_slow(bs, c, gfp);
+	}
 	raw_spin_lock_irqsave(&bs->lock, flags);
 	slab = list_first_entry_or_null(&k->partial, struct bs_slab, node);
 	if (likely(slab)) {
@@ -1704,7 +1920,8 @@ static noinline int slab_refuse_unlock(struct bump_slab *bs, const void *ptr,
 	if (slab) {
 		w = ap_kasan_read_once_u64(obj_hdr((void *)ptr));
 		what = w == hdr_word(slab->cls, BS_FREE) ? "double free" :
-							   "free with a bad header";
+		       w == hdr_word(slab->cls, BS_CACHED) ?
+		       "double free (object cached)" : "free with a bad header";
 	}
 	bs->invalid_frees++;
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
@@ -1776,6 +1993,258 @@ static noinline int slab_free(struct bump_slab *bs, void *ptr)
 	slab_push_locked(bs, slab, ptr, i);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
 	return 0;
+}
+
+/*
+ * Buddy mode's front: the empty cache of class @c in @pc takes up to
+ * BS_BATCH free objects from the class's partial slabs (carving new ones
+ * where a slab has room), each header then saying cached.  A damaged
+ * list is cut off as slab_alloc_slow() cuts it, once per call.
+ */
+static void pcp_refill_locked(struct bump_slab *bs, struct bs_pcpu *pc,
+			      unsigned int c, size_t *dmg)
+{
+	struct bs_class *k = &bs->cls[c];
+	unsigned int n = 0, cuts = 0;
+	struct bs_slab *slab;
+	void *obj;
+
+	lockdep_assert_held(&bs->lock);
+	lockdep_assert_held(&pc->lock);
+	while (n < BS_BATCH) {
+		slab = list_first_entry_or_null(&k->partial, struct bs_slab,
+						node);
+		if (!slab)
+			break;
+		obj = slab_pop_locked(bs, slab);
+		if (unlikely(!obj)) {
+			slab_cut_locked(bs, slab, slab_obj(slab, slab->free),
+					dmg);
+			if (cuts++)
+				break;
+			continue;
+		}
+		ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_CACHED));
+		pc->objs[c][n++] = obj;
+	}
+	pc->cache[c].n = n;
+}
+
+/*
+ * Pop the newest object of the cache of class @c in @pc, which has @n:
+ * live from here on, counted in the cache.
+ */
+static __always_inline void *pcp_pop_locked(struct bs_pcpu *pc,
+					    unsigned int c, unsigned int n)
+{
+	void *obj = pc->objs[c][--n];
+
+	pc->cache[c].n = n;
+	pc->cache[c].allocs++;
+	/* A racing bad free's claim of a cached header fails: see pcp_free(). */
+	ap_kasan_write_once_u64(obj_hdr(obj), hdr_word(c, BS_LIVE));
+	return obj;
+}
+
+/*
+ * Buddy mode's front, this CPU's cache of class @c empty: a batch from
+ * the class's slabs, or a new slab from the arena (asked with no lock of
+ * ours held) listed and carved, or, when the arena has no block, every
+ * CPU's cache drained and all that tried once more before the failure
+ * is counted.
+ */
+static noinline void *pcp_alloc_slow(struct bump_slab *bs, unsigned int c,
+				     gfp_t gfp)
+{
+	struct bs_slab *fresh = NULL, *more;
+	bool drained = false;
+	struct bs_pcpu *pc;
+	unsigned long flags;
+	void *obj = NULL;
+	LIST_HEAD(extra);
+	unsigned int i;
+	size_t dmg;
+
+	might_sleep_if(gfpflags_allow_blocking(gfp));
+	for (;;) {
+		dmg = SIZE_MAX;
+		raw_spin_lock_irqsave(&bs->lock, flags);
+		pc = this_cpu_ptr(bs->pcpu);
+		raw_spin_lock(&pc->lock);
+		if (fresh)
+			add_slab_locked(bs, fresh, &bs->cls[c].partial);
+		while ((more = list_first_entry_or_null(&extra, struct bs_slab,
+							node))) {
+			list_del(&more->node);
+			add_slab_locked(bs, more, &bs->cls[c].partial);
+		}
+		if (!pc->cache[c].n)
+			pcp_refill_locked(bs, pc, c, &dmg);
+		if (pc->cache[c].n)
+			obj = pcp_pop_locked(pc, c, pc->cache[c].n);
+		else if (fresh || drained)
+			bs->failures++;
+		raw_spin_unlock(&pc->lock);
+		raw_spin_unlock_irqrestore(&bs->lock, flags);
+		report_damage(bs, dmg);
+		/* A slab listed and taken by others meanwhile: out of luck. */
+		if (obj || fresh || drained)
+			return obj;
+		fresh = new_slab(bs, c, gfp);
+		if (!fresh) {
+			/* Cached objects may hold slabs the arena wants. */
+			pcp_drain_all(bs);
+			drained = true;
+			fresh = new_slab(bs, c, gfp);
+		}
+		/*
+		 * A class of few objects per slab takes up to BS_PCP_FRESH
+		 * objects' worth, so that its cache does not come back here
+		 * at each allocation; the arena is asked with no lock held.
+		 */
+		for (i = bs->cls[c].per_slab; fresh && i < BS_PCP_FRESH;
+		     i += bs->cls[c].per_slab) {
+			more = new_slab(bs, c, gfp);
+			if (!more)
+				break;
+			list_add(&more->node, &extra);
+		}
+	}
+}
+
+/*
+ * Buddy mode's front: pop this CPU's most recently freed object of class
+ * @c.  The cache is out of any client's reach: nothing to check.  Out of
+ * line: inlined, it would cost the heap's fast path registers.
+ */
+static noinline void *pcp_alloc(struct bump_slab *bs, unsigned int c,
+				gfp_t gfp)
+{
+	struct bs_pcpu *pc;
+	unsigned long flags;
+	unsigned int n;
+	void *obj;
+
+	local_irq_save(flags);
+	pc = this_cpu_ptr(bs->pcpu);
+	raw_spin_lock(&pc->lock);
+	n = pc->cache[c].n;
+	if (unlikely(!n)) {
+		raw_spin_unlock(&pc->lock);
+		local_irq_restore(flags);
+		return pcp_alloc_slow(bs, c, gfp);
+	}
+	obj = pcp_pop_locked(pc, c, n);
+	raw_spin_unlock(&pc->lock);
+	local_irq_restore(flags);
+	return obj;
+}
+
+/*
+ * pcp_free() found this CPU's cache of class @c full: its BS_BATCH oldest
+ * objects go back to their slabs, then @obj (already claimed: its header
+ * says cached) on top.  Interrupts are still off since pcp_free() saved
+ * @flags, so the CPU is the same; its cache lock was dropped for the
+ * pool lock, which comes first.
+ */
+static noinline void pcp_free_full(struct bump_slab *bs, struct bs_pcpu *pc,
+				   void *obj, unsigned int c,
+				   unsigned long flags)
+{
+	struct bs_cache *k = &pc->cache[c];
+	struct bs_gone g = { .n = 0 };
+
+	raw_spin_unlock(&pc->lock);
+	raw_spin_lock(&bs->lock);
+	raw_spin_lock(&pc->lock);
+	/* Mostly BS_BATCH; at least one (see slab_release_locked()). */
+	if (k->n == BS_CACHE_MAX)
+		pcp_release_locked(bs, pc, c, BS_BATCH, &g);
+	pc->objs[c][k->n++] = obj;
+	k->frees++;
+	raw_spin_unlock(&pc->lock);
+	raw_spin_unlock_irqrestore(&bs->lock, flags);
+	give_back_gone(bs, &g);
+}
+
+/*
+ * Buddy mode's front: the free of @ptr, pushed on this CPU's cache with no
+ * pool lock.  Anything it cannot settle in O(1) without the lock (a page
+ * bs->tab does not name, a class with no front, a header that is not
+ * live: a bad free to refuse) goes to the locked slab_free(), which
+ * decides and reports as without the front.
+ *
+ * Lifetime (why reading the slab with no pool lock is safe): @ptr's page
+ * is read only after bs->tab, read once, names it, and bs->tab names only
+ * listed slabs.  This CPU's cache lock is held, hard interrupts off, from
+ * before that read until after the claim; a slab's give-back clears its
+ * entry under the pool lock and then takes and drops every online CPU's
+ * cache lock (pcp_quiesce()) before the arena gets the block, so the
+ * slab is still ours, mapped and unchanged (its header fields are written
+ * only before it is listed) for as long as this free looks at it.  The
+ * slab's @carved is read racily: it only grows while the slab is listed,
+ * and a live object was carved before its free began, so a stale count
+ * refuses (through the locked path) nothing live.  The claim: the header
+ * goes from live to cached in one cmpxchg, so of two frees of one object
+ * racing on two CPUs exactly one wins, and a free of an object that is
+ * cached (or free in its slab) fails its claim and is refused.  A live
+ * object holds its slab (it is counted in the slab's @inuse), and so
+ * does a cached one, so the slab of an object claimed here is not given
+ * back before the object goes back to it under the pool lock.
+ */
+static noinline int pcp_free(struct bump_slab *bs, void *ptr)
+{
+	unsigned long page = (unsigned long)ptr & PAGE_MASK;
+	size_t off = ((unsigned long)ptr & ~PAGE_MASK) - BS_SLAB_HDR;
+	struct bs_slab *slab = (struct bs_slab *)page;
+	struct bs_pcpu *pc;
+	struct bs_cache *k;
+	unsigned long flags;
+	unsigned int c, n;
+	u64 w;
+
+	if (unlikely(off >= PAGE_SIZE || (off & (BS_HDR - 1))))
+		return slab_free(bs, ptr);
+	local_irq_save(flags);
+	pc = this_cpu_ptr(bs->pcpu);
+	raw_spin_lock(&pc->lock);
+	/*
+	 * Written under the pool lock, after the slab's header (release);
+	 * see the lifetime rule above.
+	 */
+	if (unlikely(smp_load_acquire(tab_slot(bs, page)) != page))
+		goto locked;
+	c = slab->cls;
+	if (unlikely(c >= bs->pcp_end))
+		goto locked;
+	n = ((u64)off * bs->cls[c].recip) >> 32;
+	/* Racy read of @carved: it only grows while the slab is listed. */
+	if (unlikely(n >= data_race(READ_ONCE(slab->carved)) ||
+		     (size_t)n * (cls_size(c) + BS_HDR) != off))
+		goto locked;
+	w = hdr_word(c, BS_LIVE);
+	if (unlikely(!ap_kasan_try_cmpxchg64(obj_hdr(ptr), &w,
+					     hdr_word(c, BS_CACHED))))
+		goto locked;
+	/* KASAN: the object is the pool's again, before it can be popped. */
+	ap_kasan_free(ptr, cls_size(c));
+	k = &pc->cache[c];
+	n = k->n;
+	if (unlikely(n == BS_CACHE_MAX)) {
+		pcp_free_full(bs, pc, ptr, c, flags);
+		return 0;
+	}
+	pc->objs[c][n] = ptr;
+	k->n = n + 1;
+	k->frees++;
+	raw_spin_unlock(&pc->lock);
+	local_irq_restore(flags);
+	return 0;
+
+locked:
+	raw_spin_unlock(&pc->lock);
+	local_irq_restore(flags);
+	return slab_free(bs, ptr);
 }
 
 /* ---- the public API ---- */
@@ -1897,8 +2366,11 @@ int bump_slab_free(struct bump_slab *bs, void *ptr)
 		return 0;
 	ap_trace_free(&bs->ap, ptr, bs_where, _RET_IP_);
 	if (unlikely(bs->slow)) {
-		if (bs->arena)
+		/* One compare with memory, as the arena test was. */
+		if (!bs->free_other)
 			return slab_free(bs, ptr);
+		if (bs->pcp_end)
+			return pcp_free(bs, ptr);
 		return free_slow(bs, ptr);
 	}
 	return heap_free(bs, ptr, false);
@@ -1989,8 +2461,14 @@ static void stats_locked(struct bump_slab *bs, struct bump_slab_stats *st)
  * others do.  injected counts the allocations failed on purpose by the
  * pool's fail/ fault attribute; failures does not count them.
  *
+ * With BUMP_SLAB_PERCPU on a buddy arena, every CPU's cache is drained
+ * first (its objects back to their slabs, the slabs that leaves all free
+ * back to the arena), so a quiet pool's figures are those without the
+ * front.
+ *
  * Context: any context, hard IRQ included, on PREEMPT_RT too.  The pool
- * lock is held only to copy the pool's own counters.
+ * lock is held only to copy the pool's own counters (and for each CPU's
+ * drain, with that CPU's cache lock, with a front).
  */
 void bump_slab_stats(struct bump_slab *bs, struct bump_slab_stats *st)
 {
@@ -1998,6 +2476,8 @@ void bump_slab_stats(struct bump_slab *bs, struct bump_slab_stats *st)
 	unsigned int c;
 
 	memset(st, 0, sizeof(*st));
+	/* Buddy mode's front: all-free slabs go back before the count. */
+	pcp_drain_all(bs);
 	raw_spin_lock_irqsave(&bs->lock, flags);
 	stats_locked(bs, st);
 	raw_spin_unlock_irqrestore(&bs->lock, flags);
@@ -2132,6 +2612,7 @@ static struct bump_slab *alloc_pool(const char *name, unsigned int flags)
 	bs->secret = get_random_long();
 	bs->flags = flags;
 	bs->slow = poisoned(bs);
+	bs->free_other = true;
 	raw_spin_lock_init(&bs->lock);
 	INIT_LIST_HEAD(&bs->spare);
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
@@ -2278,7 +2759,88 @@ static void size_classes(struct bump_slab *bs, unsigned int min_order)
 		/* The smallest block that holds the request, as DESIGN says. */
 		k->block = max_t(size_t, roundup_pow_of_two(k->request),
 				 1UL << min_order);
+		/*
+		 * The front caches the classes whose blocks are small: at
+		 * most BS_CACHE_MAX blocks of BS_PCP_BLOCK per class and CPU
+		 * held by the caches.
+		 */
+		if (k->block <= BS_PCP_BLOCK && bs->pcp_end == c &&
+		    (bs->flags & BUMP_SLAB_PERCPU) && !poisoned(bs))
+			bs->pcp_end = c + 1;
 	}
+}
+
+/*
+ * CPU hotplug: a dead CPU's caches are drained, from the CPU that took it
+ * down.  One multi-instance state for all buddy-mode pools with a front,
+ * set up with the module; -1 when there is none (then no CPU goes down).
+ */
+static int bs_cpuhp_state = -1;
+
+static int bs_cpu_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct bump_slab *bs = hlist_entry(node, struct bump_slab,
+					   cpuhp_node);
+
+	pcp_drain_cpu(bs, cpu);
+	return 0;
+}
+
+/**
+ * bump_slab_cpuhp_init() - set up the CPU hotplug state of the pools
+ *
+ * Called once at module load, before any pool is created.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or the -errno of cpuhp_setup_state_multi().
+ */
+int bump_slab_cpuhp_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN,
+				      "allocpools/bump_slab:dead", NULL,
+				      bs_cpu_dead);
+	if (ret < 0)
+		return ret;
+	bs_cpuhp_state = ret;
+	return 0;
+}
+
+/**
+ * bump_slab_cpuhp_exit() - remove what bump_slab_cpuhp_init() set up
+ *
+ * Context: process context, at module unload, once every pool is gone.
+ */
+void bump_slab_cpuhp_exit(void)
+{
+	if (bs_cpuhp_state < 0)
+		return;
+	cpuhp_remove_multi_state(bs_cpuhp_state);
+	bs_cpuhp_state = -1;
+}
+
+/* Buddy mode's front: on the hotplug state, once its caches are made. */
+static int init_front(struct bump_slab *bs)
+{
+	int ret;
+
+	if (!bs->pcp_end || bs_cpuhp_state < 0)
+		return 0;
+	ret = cpuhp_state_add_instance_nocalls(bs_cpuhp_state,
+					       &bs->cpuhp_node);
+	if (ret)
+		return ret;
+	bs->cpuhp_added = true;
+	return 0;
+}
+
+static void free_front(struct bump_slab *bs)
+{
+	if (bs->cpuhp_added)
+		cpuhp_state_remove_instance_nocalls(bs_cpuhp_state,
+						    &bs->cpuhp_node);
+	bs->cpuhp_added = false;
 }
 
 /**
@@ -2286,11 +2848,15 @@ static void size_classes(struct bump_slab *bs, unsigned int min_order)
  *	buddy arena
  * @name: the pool's name, 1..31 characters of ``[A-Za-z0-9_.-]``
  * @backing: the arena; it must outlive the pool
- * @flags: 0 or BUMP_SLAB_POISON
+ * @flags: 0, or BUMP_SLAB_POISON, BUMP_SLAB_PERCPU or both
  *
  * Classes of up to 1 KiB carve page-sized slabs; larger classes take one
  * buddy block per object (the power of two at least 64 bytes more than the
  * class size).  A slab whose objects are all free goes back to the arena.
+ * With BUMP_SLAB_PERCPU (and not BUMP_SLAB_POISON) the classes of up to
+ * 4 KiB get a per-CPU front, and a slab goes back once all its objects
+ * are free and none is in a CPU's cache; see the flag's DOC entry for
+ * when the caches drain.
  *
  * Context: process context; may sleep.
  * Return: the pool, or ERR_PTR(-EINVAL) for a bad name, an unknown flag or
@@ -2330,11 +2896,23 @@ struct bump_slab *bump_slab_create_on(const char *name,
 		goto free_pool;
 	bs->arena = backing;
 	bs->slow = true;
-	ret = ap_pool_register(&bs->ap, &bs_kind, name);
+	bs->free_other = bs->pcp_end;
+	ret = bs->pcp_end ? init_caches(bs) : 0;
 	if (ret)
 		goto free_tab;
+	ret = init_front(bs);
+	if (ret)
+		goto free_caches;
+	ret = ap_pool_register(&bs->ap, &bs_kind, name);
+	if (ret)
+		goto free_caches;
 	return bs;
 
+free_caches:
+	free_front(bs);
+	free_percpu(bs->pcpu);
+	kfree(bs->mag_objs);
+	kfree(bs->masks);
 free_tab:
 	kfree(bs->tab);
 free_pool:
@@ -2420,6 +2998,8 @@ void bump_slab_destroy(struct bump_slab *bs)
 	if (IS_ERR_OR_NULL(bs))
 		return;
 	ap_pool_unregister(&bs->ap);
+	free_front(bs);
+	pcp_drain_all(bs);
 	live = live_objects(bs);
 	if (bs->arena)
 		give_back_slabs(bs);
@@ -2585,7 +3165,8 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 	for (i = 0; i < slab->carved; i++) {
 		u64 w = ap_kasan_read_once_u64(obj_hdr(slab_obj(slab, i)));
 
-		if (w == hdr_word(c, BS_LIVE))
+		/* A cached object holds its slab as a live one does. */
+		if (w == hdr_word(c, BS_LIVE) || w == hdr_word(c, BS_CACHED))
 			live++;
 		else if (w == hdr_word(c, BS_FREE))
 			free++;
@@ -2614,6 +3195,40 @@ static bool slab_check(struct bump_slab *bs, struct bs_slab *slab,
 	return full == (slab->free == BS_SLAB_END && slab->carved == slab->nr);
 }
 
+/*
+ * Buddy mode's front: the objects of class @c in the CPUs' caches, each
+ * with a cached header in a slab the pool lists; *@n counts them.
+ */
+static bool pcp_check(struct bump_slab *bs, unsigned int c, unsigned long *n)
+{
+	unsigned int i;
+	int cpu;
+
+	*n = 0;
+	if (c >= bs->pcp_end)
+		return true;
+	for_each_possible_cpu(cpu) {
+		struct bs_pcpu *pc = per_cpu_ptr(bs->pcpu, cpu);
+		struct bs_cache *kc = &pc->cache[c];
+
+		if (kc->n > BS_CACHE_MAX)
+			return false;
+		for (i = 0; i < kc->n; i++) {
+			void *obj = pc->objs[c][i];
+			struct bs_slab *slab = (struct bs_slab *)
+				((unsigned long)obj & PAGE_MASK);
+
+			if (slab->magic != BS_SLAB_MAGIC || slab->cls != c ||
+			    slab_index(bs, slab, obj) == U32_MAX ||
+			    ap_kasan_read_once_u64(obj_hdr(obj)) !=
+			    hdr_word(c, BS_CACHED))
+				return false;
+		}
+		*n += kc->n;
+	}
+	return true;
+}
+
 static bool arena_check(struct bump_slab *bs)
 {
 	unsigned long slabs = 0, known = 0;
@@ -2622,8 +3237,9 @@ static bool arena_check(struct bump_slab *bs)
 
 	for (c = 0; c < BUMP_SLAB_CLASSES; c++) {
 		struct bs_class *k = &bs->cls[c];
-		unsigned long n = 0, carved = 0, bad = 0, inuse = 0;
+		unsigned long n = 0, carved = 0, bad = 0, inuse = 0, cached;
 		struct bs_slab *slab;
+		u64 allocs, frees;
 		int full;
 
 		for (full = 0; full < 2; full++) {
@@ -2640,8 +3256,12 @@ static bool arena_check(struct bump_slab *bs)
 					 (unsigned long)slab;
 			}
 		}
-		if (n != k->slabs || carved != k->carved || bad != k->bad ||
-		    inuse != k->allocs - k->frees + k->bad)
+		pcpu_counts(bs, c, &allocs, &frees);
+		allocs += k->allocs;
+		frees += k->frees;
+		if (!pcp_check(bs, c, &cached) || n != k->slabs ||
+		    carved != k->carved || bad != k->bad ||
+		    inuse != allocs - frees + cached + k->bad)
 			return false;
 		slabs += n;
 	}

@@ -309,17 +309,28 @@ static int slab_setup(size_t pool, size_t max_size)
 	return PTR_ERR_OR_ZERO(b_slab);
 }
 
-static int slab_on_setup(size_t pool, size_t max_size)
+/* bump_slab on a buddy arena, with the create flags @flags */
+static int slab_on_setup_flags(size_t pool, unsigned int flags)
 {
 	b_arena = buddy_arena_create("apbench", pool, BUDDY_ARENA_MIN_ORDER,
 				     BUDDY_ARENA_MAX_ORDER, 0);
 	if (IS_ERR(b_arena))
 		return PTR_ERR(b_arena);
-	b_slab = bump_slab_create_on("apbench", b_arena, 0);
+	b_slab = bump_slab_create_on("apbench", b_arena, flags);
 	if (!IS_ERR(b_slab))
 		return 0;
 	buddy_arena_destroy(b_arena);
 	return PTR_ERR(b_slab);
+}
+
+static int slab_on_setup(size_t pool, size_t max_size)
+{
+	return slab_on_setup_flags(pool, 0);
+}
+
+static int slab_pcp_setup(size_t pool, size_t max_size)
+{
+	return slab_on_setup_flags(pool, BUMP_SLAB_PERCPU);
 }
 
 static void *slab_alloc(size_t size)
@@ -353,6 +364,8 @@ static const struct bench_alloc allocators[] = {
 	  bget_teardown },
 	{ "bump_slab", false, slab_setup, slab_alloc, slab_free, slab_teardown },
 	{ "bump_slab-buddy", false, slab_on_setup, slab_alloc, slab_free,
+	  slab_on_teardown },
+	{ "bump_slab-buddy-pcp", false, slab_pcp_setup, slab_alloc, slab_free,
 	  slab_on_teardown },
 	{ "kmalloc", false, kmalloc_setup, kmalloc_alloc, kmalloc_free,
 	  no_teardown },
@@ -754,7 +767,7 @@ out:
  */
 static const char * const thread_allocs[] = {
 	"buddy", "bget-ff", "bget-bf", "bget-ff-pcp", "bget-bf-pcp",
-	"bump_slab", "bump_slab-buddy",
+	"bump_slab", "bump_slab-buddy", "bump_slab-buddy-pcp",
 	"kmalloc", "kmem_cache",
 };
 

@@ -310,22 +310,47 @@ static void allocpools_smp_test_bump_slab_heap_threads_and_irq(struct kunit *tes
 	bump_slab_destroy(bs);
 }
 
-static void allocpools_smp_test_bump_slab_buddy_threads_and_irq(struct kunit *test)
+/*
+ * bump_slab on a buddy arena with @flags: after the run, the stats (which
+ * drain any per-CPU front) leave no slab, and the arena is whole again
+ * before the pool is destroyed.
+ */
+static void aps_slab_buddy_run(struct kunit *test, unsigned int flags)
 {
 	struct buddy_arena *ba = buddy_arena_create("kunit-smp-slabs", SZ_1M,
 						    6, 20, 0);
 	struct buddy_arena_stats st;
+	struct bump_slab_stats *sst;
 	struct bump_slab *bs;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ba));
-	bs = bump_slab_create_on("kunit-smp-b", ba, BUMP_SLAB_POISON);
+	sst = kunit_kzalloc(test, sizeof(*sst), GFP_KERNEL);
+	bs = bump_slab_create_on("kunit-smp-b", ba, flags);
+	if (IS_ERR(bs) || !sst)
+		buddy_arena_destroy(ba);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(bs));
+	KUNIT_ASSERT_NOT_NULL(test, sst);
 	aps_drive(test, &aps_slab_ops, bs);
 	aps_slab_expect_empty(test, bs);
+	bump_slab_stats(bs, sst);
+	KUNIT_EXPECT_EQ(test, sst->slabs, 0UL);
+	buddy_arena_stats(ba, &st);
+	KUNIT_EXPECT_EQ(test, st.free_bytes, st.size);
 	bump_slab_destroy(bs);
 	buddy_arena_stats(ba, &st);
 	KUNIT_EXPECT_EQ(test, st.free_bytes, st.size);
 	buddy_arena_destroy(ba);
+}
+
+static void allocpools_smp_test_bump_slab_buddy_threads_and_irq(struct kunit *test)
+{
+	aps_slab_buddy_run(test, BUMP_SLAB_POISON);
+}
+
+/* The same through BUMP_SLAB_PERCPU's front: lockless pushes and pops. */
+static void allocpools_smp_test_bump_slab_pcp_threads_and_irq(struct kunit *test)
+{
+	aps_slab_buddy_run(test, BUMP_SLAB_PERCPU);
 }
 
 /*
@@ -643,6 +668,7 @@ static struct kunit_case allocpools_smp_test_cases[] = {
 	KUNIT_CASE(allocpools_smp_test_bget_pcp_threads_and_irq),
 	KUNIT_CASE(allocpools_smp_test_bump_slab_heap_threads_and_irq),
 	KUNIT_CASE(allocpools_smp_test_bump_slab_buddy_threads_and_irq),
+	KUNIT_CASE(allocpools_smp_test_bump_slab_pcp_threads_and_irq),
 	{}
 };
 

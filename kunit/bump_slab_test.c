@@ -164,7 +164,7 @@ static const struct bs_bad_create bs_bad_creates[] = {
 	{ "space in name", "a b", 4096, 0 },
 	{ "32-character name", "abcdefghijklmnopqrstuvwxyz012345", 4096, 0 },
 	{ "heap size 0", "kunit_bad", 0, 0 },
-	{ "unknown flag", "kunit_bad", 4096, BIT(1) },
+	{ "unknown flag", "kunit_bad", 4096, BIT(2) },
 	{ "all flags", "kunit_bad", 4096, ~0U },
 };
 
@@ -1449,6 +1449,255 @@ static void bump_slab_test_random_seeded(struct kunit *test)
 		bs_expect_arena_free(test, ((struct bs_test_ctx *)test->priv)->ba);
 }
 
+/* ---- buddy mode's per-CPU front (BUMP_SLAB_PERCPU) ---- */
+
+/* A pool with the front on a new arena of @size bytes, @min_order up. */
+static struct bump_slab *bs_pcp_pool(struct kunit *test, size_t size,
+				     unsigned int min_order)
+{
+	struct bs_test_ctx *ctx = test->priv;
+
+	ctx->extra_ba = buddy_arena_create("kunit_pcp_arena", size, min_order,
+					   ilog2(size), 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra_ba));
+	ctx->extra = bump_slab_create_on("kunit_pcp", ctx->extra_ba,
+					 BUMP_SLAB_PERCPU);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->extra));
+	KUNIT_ASSERT_GT(test, ctx->extra->pcp_end, 2U);
+	return ctx->extra;
+}
+
+/* Objects of class @c in every CPU's cache, read on a quiet pool. */
+static unsigned int bs_pcp_cached(struct bump_slab *bs, unsigned int c)
+{
+	unsigned int n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += per_cpu_ptr(bs->pcpu, cpu)->cache[c].n;
+	return n;
+}
+
+static unsigned long bs_arena_live(struct buddy_arena *ba)
+{
+	struct buddy_arena_stats st;
+
+	buddy_arena_stats(ba, &st);
+	return st.live_blocks;
+}
+
+/* The flag: a front with it, none with poisoning, heap mode unchanged. */
+static void bump_slab_test_pcp_flag_rules(struct kunit *test)
+{
+	struct bs_test_ctx *ctx = test->priv;
+	struct bump_slab *bs;
+
+	KUNIT_EXPECT_EQ(test, ctx->on->pcp_end, 0U);
+	bs = bump_slab_create_on("kunit_pcp_poison", ctx->ba,
+				 BUMP_SLAB_PERCPU | BUMP_SLAB_POISON);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(bs));
+	KUNIT_EXPECT_EQ(test, bs->pcp_end, 0U);
+	bump_slab_destroy(bs);
+	bs = bump_slab_create("kunit_pcp_heap", SZ_64K, BUMP_SLAB_PERCPU);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(bs));
+	KUNIT_EXPECT_EQ(test, bs->pcp_end, 0U);
+	KUNIT_EXPECT_FALSE(test, bs->slow);
+	bump_slab_destroy(bs);
+	bs = bs_pcp_pool(test, SZ_1M, 6);
+	/* Classes of up to 4 KiB (an 8 KiB block each), no more. */
+	KUNIT_EXPECT_EQ(test, bs->pcp_end, 10U);
+}
+
+/*
+ * A freed object sits in the CPU's cache, its header saying so; a second
+ * free of it is refused with nothing changed, and it is not live.
+ */
+static void bump_slab_test_pcp_free_cached_twice(struct kunit *test)
+{
+	struct bump_slab *bs = bs_pcp_pool(test, SZ_1M, 6);
+	struct bump_slab_stats st;
+	unsigned int cached;
+	void *obj, *keep;
+
+	obj = bump_slab_alloc(bs, 32, GFP_KERNEL);
+	keep = bump_slab_alloc(bs, 32, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	KUNIT_EXPECT_EQ(test, bump_slab_size(bs, obj), 32UL);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, obj), 0);
+	/* Class 2, marker cached (KASAN: through the pool's accessor). */
+	KUNIT_EXPECT_EQ(test, ap_kasan_read_once_u64(obj_hdr(obj)),
+			hdr_word(2, BS_CACHED));
+	KUNIT_EXPECT_EQ(test, bump_slab_size(bs, obj), 0UL);
+	cached = bs_pcp_cached(bs, 2);
+	KUNIT_EXPECT_GE(test, cached, 1U);
+	BS_CHECK(test, bs);
+	/* Refused while cached: the claim fails, nothing moves. */
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, obj), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bs_pcp_cached(bs, 2), cached);
+	KUNIT_EXPECT_EQ(test, ap_kasan_read_once_u64(obj_hdr(obj)),
+			hdr_word(2, BS_CACHED));
+	BS_CHECK(test, bs);
+	/* Drained (by the snapshot), it is free in its slab: refused too. */
+	bs_expect_refused(test, bs, obj);
+	bs_expect_refused(test, bs, (u8 *)keep + 8);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[2].frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[2].live, 1UL);
+	BS_CHECK(test, bs);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, keep), 0);
+}
+
+/*
+ * Objects cached on two CPUs: the stats are exact, and, drained, the
+ * slab they held goes back to the arena.
+ */
+static void bump_slab_test_pcp_stats_two_cpus(struct kunit *test)
+{
+	struct bump_slab *bs = bs_pcp_pool(test, SZ_1M, 6);
+	struct bs_cpu_work w = { .bs = bs, .n = 6, .size = 16 };
+	struct bs_test_ctx *ctx = test->priv;
+	struct bump_slab_stats st;
+	void *objs[6];
+	int a, b;
+
+	bs_two_cpus(&a, &b);
+	w.objs = objs;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, bs_alloc_n, &w), 0);
+	w.n = 2;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, bs_free_n, &w), 0);
+	w.objs = objs + 2;
+	w.n = 3;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, bs_free_n, &w), 0);
+	/*
+	 * A refill took a batch, six of it handed out, five of those freed
+	 * to the caches since: one live, the slab held.
+	 */
+	KUNIT_EXPECT_EQ(test, bs_pcp_cached(bs, 1), BS_BATCH - 1U);
+	BS_CHECK(test, bs);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, bs_pcp_cached(bs, 1), 0U);
+	KUNIT_EXPECT_EQ(test, st.classes[1].allocs, 6ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[1].frees, 5ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[1].live, 1UL);
+	KUNIT_EXPECT_EQ(test, st.classes[1].slabs, 1UL);
+	KUNIT_EXPECT_EQ(test, st.slabs, 1UL);
+	BS_CHECK(test, bs);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, objs[5]), 0);
+	KUNIT_EXPECT_EQ(test, bs_arena_live(ctx->extra_ba), 1UL);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.classes[1].live, 0UL);
+	KUNIT_EXPECT_EQ(test, st.slabs, 0UL);
+	bs_expect_arena_free(test, ctx->extra_ba);
+	BS_CHECK(test, bs);
+}
+
+/*
+ * An allocation the arena cannot serve drains every cache first: the
+ * slabs the cached objects held come back, and only then is a failure
+ * counted.
+ */
+static void bump_slab_test_pcp_fail_after_drain(struct kunit *test)
+{
+	struct bump_slab *bs = bs_pcp_pool(test, SZ_64K, PAGE_SHIFT);
+	struct bump_slab_stats st;
+	unsigned int i, n = 0, pages = SZ_64K / PAGE_SIZE;
+	void **objs;
+
+	objs = kunit_kcalloc(test, SZ_64K / 72 + 1, sizeof(void *),
+			     GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	while ((objs[n] = bump_slab_alloc(bs, 64, GFP_KERNEL)))
+		n++;
+	KUNIT_EXPECT_EQ(test, n, pages * bs->cls[3].per_slab);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, objs[i]), 0);
+	/* Cached objects keep a slab or two from the arena... */
+	KUNIT_EXPECT_GT(test, bs_pcp_cached(bs, 3), 0U);
+	BS_CHECK(test, bs);
+	/* ...until a failure drains them: every page serves the class. */
+	for (n = 0; (objs[n] = bump_slab_alloc(bs, 2048, GFP_KERNEL)); n++)
+		;
+	KUNIT_EXPECT_EQ(test, n, pages);
+	KUNIT_EXPECT_EQ(test, bs_pcp_cached(bs, 3), 0U);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.failures, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.classes[8].live, (unsigned long)pages);
+	BS_CHECK(test, bs);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, objs[i]), 0);
+	bump_slab_stats(bs, &st);
+	KUNIT_EXPECT_EQ(test, st.slabs, 0UL);
+}
+
+/* A dead CPU's caches are drained: the teardown the hotplug state runs. */
+static void bump_slab_test_pcp_cpu_dead_drains(struct kunit *test)
+{
+	struct bump_slab *bs = bs_pcp_pool(test, SZ_1M, 6);
+	struct bs_test_ctx *ctx = test->priv;
+	void *obj;
+	int cpu;
+
+	obj = bump_slab_alloc(bs, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, bump_slab_free(bs, obj), 0);
+	KUNIT_EXPECT_EQ(test, bs_arena_live(ctx->extra_ba), 1UL);
+	for_each_possible_cpu(cpu)
+		KUNIT_EXPECT_EQ(test, bs_cpu_dead(cpu, &bs->cpuhp_node), 0);
+	KUNIT_EXPECT_EQ(test, bs_pcp_cached(bs, 4), 0U);
+	bs_expect_arena_free(test, ctx->extra_ba);
+	BS_CHECK(test, bs);
+}
+
+/* A CPU taken offline has its caches drained by the hotplug state. */
+static void bump_slab_test_pcp_cpu_offline_drains(struct kunit *test)
+{
+	struct bump_slab *bs = bs_pcp_pool(test, SZ_1M, 6);
+	struct bs_cpu_work w = { .bs = bs, .n = 4, .size = 100 };
+	struct bs_test_ctx *ctx = test->priv;
+	void *objs[4];
+	int a, b, ret;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || bs_cpuhp_state < 0)
+		kunit_skip(test, "needs CPU hotplug");
+	bs_two_cpus(&a, &b);
+	if (a == b)
+		kunit_skip(test, "needs two online CPUs");
+	w.objs = objs;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, bs_alloc_n, &w), 0);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, bs_free_n, &w), 0);
+	/* The four, and what is left of the batch their refill took. */
+	KUNIT_EXPECT_GE(test, per_cpu_ptr(bs->pcpu, b)->cache[4].n, 4U);
+	ret = remove_cpu(b);
+	if (ret)
+		kunit_skip(test, "CPU %d cannot go offline: %d", b, ret);
+	KUNIT_EXPECT_EQ(test, per_cpu_ptr(bs->pcpu, b)->cache[4].n, 0U);
+	KUNIT_EXPECT_EQ(test, bs_arena_live(ctx->extra_ba), 0UL);
+	BS_CHECK(test, bs);
+	KUNIT_EXPECT_EQ(test, add_cpu(b), 0);
+}
+
+/* Destroy with objects cached (and one live): everything goes back. */
+static void bump_slab_test_pcp_destroy_cached(struct kunit *test)
+{
+	struct bump_slab *bs = bs_pcp_pool(test, SZ_1M, 6);
+	struct bs_test_ctx *ctx = test->priv;
+	void *objs[40];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = bump_slab_alloc(bs, 8 << (i % 10), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 1; i < ARRAY_SIZE(objs); i++)
+		KUNIT_EXPECT_EQ(test, bump_slab_free(bs, objs[i]), 0);
+	BS_CHECK(test, bs);
+	bump_slab_destroy(bs);
+	ctx->extra = NULL;
+	bs_expect_arena_free(test, ctx->extra_ba);
+}
+
 static struct kunit_case bs_test_cases[] = {
 	KUNIT_CASE_PARAM(bump_slab_test_create_invalid_args,
 			 bs_bad_create_gen_params),
@@ -1488,6 +1737,13 @@ static struct kunit_case bs_test_cases[] = {
 			 bs_ctx_gen_params),
 	KUNIT_CASE_PARAM(bump_slab_test_context_hardirq, bs_ctx_gen_params),
 	KUNIT_CASE_PARAM(bump_slab_test_random_seeded, bs_mode_gen_params),
+	KUNIT_CASE(bump_slab_test_pcp_flag_rules),
+	KUNIT_CASE(bump_slab_test_pcp_free_cached_twice),
+	KUNIT_CASE(bump_slab_test_pcp_stats_two_cpus),
+	KUNIT_CASE(bump_slab_test_pcp_fail_after_drain),
+	KUNIT_CASE(bump_slab_test_pcp_cpu_dead_drains),
+	KUNIT_CASE(bump_slab_test_pcp_cpu_offline_drains),
+	KUNIT_CASE(bump_slab_test_pcp_destroy_cached),
 	{}
 };
 

@@ -27,8 +27,12 @@ import subprocess
 import sys
 
 OURS = ["buddy", "bget-ff", "bget-bf", "bump_slab", "bump_slab-buddy"]
-# BGET with its per-CPU front (BGET_PERCPU): the kernel's ops and thread runs
-PCP = ["bget-ff-pcp", "bget-bf-pcp"]
+# the per-CPU fronts a flag turns on, measured in the kernel: BGET
+# (BGET_PERCPU) in the ops and thread runs, bump_slab on a buddy arena
+# (BUMP_SLAB_PERCPU)
+SLAB_PCP = "bump_slab-buddy-pcp"
+PCP = ["bget-ff-pcp", "bget-bf-pcp", SLAB_PCP]
+K_OURS = OURS + PCP
 WORKLOADS = ["lifo64", "fifo-mixed", "random-churn", "pow2-churn"]
 K_PEERS = ["kmalloc", "kmem_cache", "mempool", "genpool-ff16", "genpool-bf16",
            "genpool-ff4k", "genpool-bf4k", "alloc_pages"]
@@ -257,8 +261,8 @@ def threads_md(boots, threads):
               "\n")
     rows = []
     for a in sorted({k[0] for k in threads},
-                    key=lambda x: (x not in OURS + PCP,
-                                   (OURS + PCP + THREAD_PEERS + [x]).index(x),
+                    key=lambda x: (x not in K_OURS,
+                                   (K_OURS + THREAD_PEERS + [x]).index(x),
                                    x)):
         r = [a]
         for n in counts:
@@ -361,7 +365,7 @@ def main():
                   "and indirect call are included for every allocator "
                   "alike.  allocpools pools and gen_pool regions are "
                   "64 MiB; the ring of iom and kfifo 2 MiB.\n")
-        cols = OURS + PCP + K_PEERS
+        cols = K_OURS + K_PEERS
         rows = []
         for w in WORKLOADS:
             rows.append([w] + [fmt(kop(w, a)[0]) if kop(w, a) else "–"
@@ -379,7 +383,7 @@ def main():
                   "cheaper):\n")
         rows = []
         for w in WORKLOADS:
-            for a in OURS:
+            for a in K_OURS:
                 if not kop(w, a):
                     continue
                 r = [w, a]
@@ -395,7 +399,7 @@ def main():
         md.append("Wall-clock time inside an emulator on a shared host: "
                   "for orientation only; the instruction counts above "
                   "decide.\n")
-        cols = OURS + K_PEERS
+        cols = K_OURS + K_PEERS
         rows = [[w] + [fmt(kns(w, a)[0], 1) if kns(w, a) else "–"
                        for a in cols] for w in WORKLOADS]
         md.append(table(["workload"] + cols, rows) + "\n")
@@ -545,7 +549,10 @@ def main():
                       ("random-churn", "bump_slab-buddy", 2.5)):
         target(f"memory: {a} on {w} ≤ {lim}× peak live",
                lambda: us_mem[(w, a)][2], lim, "{:.3f}×")
-    for a in OURS + PCP:
+    for w in WORKLOADS:
+        target(f"{SLAB_PCP}: {w} ≤ kmalloc (kernel)",
+               kratio(w, SLAB_PCP, "kmalloc"), 1, "{:.2f}× kmalloc")
+    for a in K_OURS:
         spread_target(tg, f"{a}: 2 threads ≥ {SCALE_TARGET}× 1 thread "
                       "(kernel, random-churn, -smp 2; median of the boots, "
                       "spread min–max)",
@@ -833,7 +840,7 @@ def plot_threads(out, top, boots, threads):
         return
     dat = os.path.join(out, "threads.dat")
     counts = sorted({k[1] for k in threads})
-    series = [a for a in OURS + THREAD_PEERS
+    series = [a for a in K_OURS + THREAD_PEERS
               if any((a, n) in threads for n in counts)]
     left, right = [], []
     with open(dat, "w") as f:
@@ -850,7 +857,7 @@ def plot_threads(out, top, boots, threads):
                 f.write(f"{n + x:.3f} {t[0]:.1f} {t[1]:.1f} {t[2]:.1f} "
                         f"{s[0]:.4f} {s[1]:.4f} {s[2]:.4f}\n")
             f.write("\n\n")
-            style = "lw 2" if a in OURS else "lw 1 dt 2"
+            style = "lw 2" if a in K_OURS else "lw 1 dt 2"
             left.append(f"'{dat}' index {i} using 1:2:3:4 with yerrorlines "
                         f"{style} title '{a}'")
             right.append(f"'{dat}' index {i} using 1:5:6:7 with "

@@ -21,11 +21,29 @@
  *	fill freed objects with ``POISON_FREE`` and check them when they are
  *	handed out again.
  *
+ * ``BUMP_SLAB_PERCPU``
+ *	bump_slab_create_on() only: a per-CPU front for the classes of up to
+ *	4 KiB (those whose slab block is at most 8 KiB).  Each CPU keeps a
+ *	stack of up to 64 free objects per class, refilled from and flushed
+ *	to the slabs 32 at a time under the pool lock; an allocation or a
+ *	free that finds room in its CPU's stack takes no pool lock.  The
+ *	slab rule becomes: a slab goes back to the arena once all its
+ *	objects are free and none of them is in a CPU's stack.  Every CPU's
+ *	stack is drained back to the slabs (so that all-free slabs go back)
+ *	at the start of bump_slab_stats(), at destroy, when a CPU goes
+ *	offline, and before an allocation failure is reported because the
+ *	arena has no block for a new slab.  With ``BUMP_SLAB_POISON`` the
+ *	flag is accepted and the front stays off (every object's poison is
+ *	checked under the pool's rules, as without the flag).
+ *	bump_slab_create() accepts the flag and changes nothing: a heap pool
+ *	always has its per-CPU caches.
+ *
  * There are ``BUMP_SLAB_CLASSES`` (22) classes, of ``BUMP_SLAB_MIN_SIZE``
  * (8 bytes) to ``BUMP_SLAB_MAX_SIZE`` (16 MiB); class i holds objects of
  * 8 << i bytes, each after an 8-byte header.
  */
 #define BUMP_SLAB_POISON	BIT(0)
+#define BUMP_SLAB_PERCPU	BIT(1)
 
 #define BUMP_SLAB_CLASSES	22
 #define BUMP_SLAB_MIN_SIZE	8UL

@@ -194,6 +194,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 		return 0;
 	mode = data[0];
 	flags = mode & 1 ? BUMP_SLAB_POISON : 0;
+	/* Bit 5: BUMP_SLAB_PERCPU (buddy mode's front; heap mode ignores it). */
+	if (mode & 0x20)
+		flags |= BUMP_SLAB_PERCPU;
 	if (mode & 2) {
 		ba = buddy_arena_create("fz_arena", 1 << 16, 6 + (mode >> 2) % 8,
 					16, 0);

@@ -16,7 +16,10 @@
  *
  *   bump_slab_model [seed [ops-per-config]]    or BUMP_SLAB_SEED=...
  *   BUMP_SLAB_CONFIGS=<mask> runs only the configurations in the mask
- *   (bit 0 heap, 1 heap+poison, 2 buddy, 3 buddy+grow+poison, 4 heap+cpus).
+ *   (bit 0 heap, 1 heap+poison, 2 buddy, 3 buddy+grow+poison, 4 heap+cpus,
+ *   5 buddy+pcp+cpus, 6 buddy+grow+pcp+cpus: BUMP_SLAB_PERCPU's front on
+ *   fake CPUs, where every stats call drains the caches, and a second free
+ *   is sometimes tried while the object is cached).
  */
 #include "../../../bump_slab.c"
 
@@ -213,6 +216,7 @@ static_assert(AP_SHIM_NR_CPUS - 1 <= BS_STEAL_TRIES);
 static struct bump_slab *bs, *other;
 static u64 expect_invalid;
 static unsigned long nr_allocs, nr_nulls, nr_frees, nr_bad, nr_quarantined;
+static unsigned long nr_cached_twice;
 
 /*
  * With per-CPU caches and a thread that hops between CPUs, an allocation
@@ -367,6 +371,19 @@ static void free_at(size_t i)
 	CHECK(bump_slab_free(bs, o.p) == 0, "free of a live object");
 	remove_live(i);
 	nr_frees++;
+	if (again && bs->pcp_end && o.cls < bs->pcp_end) {
+		/*
+		 * In this CPU's cache now (its header says cached), or, freed
+		 * through the locked path (a page bs->tab did not name), in
+		 * its slab or gone with it.
+		 */
+		nr_cached_twice += ap_kasan_read_u8(o.p - 7) == BS_CACHED;
+		CHECK(bump_slab_free(bs, o.p) == -EINVAL,
+		      "double free of a cached object");
+		expect_invalid++;
+		nr_bad++;
+		before.invalid_frees++;
+	}
 	bump_slab_stats(bs, &after);
 	CHECK(after.classes[o.cls].frees == before.classes[o.cls].frees + 1,
 	      "frees");
@@ -538,6 +555,10 @@ static void run(const struct config *cfg, unsigned long ops)
 	printf("%lu bad frees, %lu quarantined, failures %llu, invalid_frees %llu, bump %zu\n",
 	       nr_bad, nr_quarantined, st.failures, st.invalid_frees,
 	       st.bump_offset);
+	/* The pcp configurations did try frees of cached objects. */
+	CHECK(!(cfg->flags & BUMP_SLAB_PERCPU) || ops < 100000 ||
+	      nr_cached_twice, "no second free of a cached object");
+	nr_cached_twice = 0;
 	if (cfg->buddy) {
 		CHECK(st.slabs == 0, "slabs left: %lu", st.slabs);
 		arena_empty();
@@ -559,6 +580,8 @@ static const struct config configs[] = {
 	{ "buddy", true, false, 0 },
 	{ "buddy+grow+poison", true, true, BUMP_SLAB_POISON },
 	{ "heap+cpus", false, false, 0, true },
+	{ "buddy+pcp+cpus", true, false, BUMP_SLAB_PERCPU, true },
+	{ "buddy+grow+pcp+cpus", true, true, BUMP_SLAB_PERCPU, true },
 };
 
 int main(int argc, char **argv)

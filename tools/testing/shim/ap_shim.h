@@ -141,6 +141,7 @@ typedef unsigned int gfp_t;
 #define PAGE_ALIGN(x)		ALIGN(x, PAGE_SIZE)
 #define SZ_1K	0x400
 #define SZ_4K	0x1000
+#define SZ_8K	0x2000
 #define SZ_16K	0x4000
 #define SZ_64K	0x10000
 #define SZ_1M	0x100000
@@ -873,6 +874,7 @@ static inline u64 div64_u64(u64 dividend, u64 divisor) { return dividend / divis
 #endif
 extern __thread unsigned int ap_shim_cpu;
 #define nr_cpu_ids		AP_SHIM_NR_CPUS
+#define for_each_online_cpu(cpu)	for_each_possible_cpu(cpu)
 #define for_each_possible_cpu(cpu) \
 	for ((cpu) = 0; (cpu) < AP_SHIM_NR_CPUS; (cpu)++)
 #define alloc_percpu(type) \
