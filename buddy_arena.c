@@ -2691,8 +2691,7 @@ static noinline int free_slow(struct buddy_arena *ba, void *ptr)
 static __always_inline int free_locked(struct buddy_arena *ba, void *ptr,
 				       unsigned long idx)
 {
-	unsigned long order;
-	unsigned int min = ba->min_order;
+	unsigned int order, min = ba->min_order;
 	struct buddy_region *r;
 	unsigned long flags;
 	struct ba_order *o;
@@ -2725,11 +2724,16 @@ static __always_inline int free_locked(struct buddy_arena *ba, void *ptr,
 	}
 	ba->frees++;
 	r->map[idx] = BA_HEAD | order;
-	o = &ba->orders[order];
+	/*
+	 * The casts: with @order an unsigned int everywhere else, the
+	 * kernel's build spent a zero-extension or two on these uses, and
+	 * with an unsigned long @order userspace's spent a copy more.
+	 */
+	o = &ba->orders[(unsigned long)order];
 	OPTIMIZER_HIDE_VAR(o);
 	push_block(&o->head, ptr, o->key);
 	o->nr_free++;
-	__set_bit(order, &ba->avail);
+	__set_bit((unsigned long)order, &ba->avail);
 	raw_spin_unlock_irqrestore(&ba->lock, flags);
 	return 0;
 }
