@@ -15,6 +15,7 @@
 
 #define pr_fmt(fmt) "allocpools: " fmt
 
+#include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
 #include <linux/kernel.h>
@@ -383,4 +384,45 @@ void ap_core_exit(void)
 	ap_root = NULL;
 	memset(ap_kind_dirs, 0, sizeof(ap_kind_dirs));
 	mutex_unlock(&ap_mutex);
+}
+
+/**
+ * ap_cpuhp_init() - set up the CPU hotplug state of a kind of pool
+ * @state: where the state goes; it stays -1 on failure
+ * @name: the state's name
+ * @dead: called with a pool's node (an instance) on the CPU that took
+ *	@cpu down, once @cpu is dead: drains @cpu's cache
+ *
+ * One multi-instance state per kind of pool with per-CPU caches, set up
+ * once at module load, before any pool is created; pools then add
+ * themselves with cpuhp_state_add_instance_nocalls().
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or the -errno of cpuhp_setup_state_multi().
+ */
+int ap_cpuhp_init(int *state, const char *name,
+		  int (*dead)(unsigned int cpu, struct hlist_node *node))
+{
+	int ret;
+
+	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, name, NULL, dead);
+	if (ret < 0)
+		return ret;
+	*state = ret;
+	return 0;
+}
+
+/**
+ * ap_cpuhp_exit() - remove what ap_cpuhp_init() set up in @state
+ * @state: the state, -1 again afterwards (nothing to do if it is)
+ *
+ * Context: process context, at module unload, once every pool of the kind
+ * is gone.
+ */
+void ap_cpuhp_exit(int *state)
+{
+	if (*state < 0)
+		return;
+	cpuhp_remove_multi_state(*state);
+	*state = -1;
 }

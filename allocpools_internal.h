@@ -193,6 +193,10 @@ static inline void *ap_link_decode(unsigned long secret, const void *slot,
 int ap_core_init(void);
 void ap_core_exit(void);
 
+struct hlist_node;
+int ap_cpuhp_init(int *state, const char *name,
+		  int (*dead)(unsigned int cpu, struct hlist_node *node));
+void ap_cpuhp_exit(int *state);
 int buddy_arena_cpuhp_init(void);
 void buddy_arena_cpuhp_exit(void);
 int bget_pool_cpuhp_init(void);

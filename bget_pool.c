@@ -3460,19 +3460,11 @@ static int bget_cpu_dead(unsigned int cpu, struct hlist_node *node)
  * Called once at module load, before any pool is created.
  *
  * Context: process context; may sleep.
- * Return: 0, or the -errno of cpuhp_setup_state_multi().
+ * Return: 0, or the -errno of ap_cpuhp_init().
  */
 int bget_pool_cpuhp_init(void)
 {
-	int ret;
-
-	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN,
-				      "allocpools/bget:dead", NULL,
-				      bget_cpu_dead);
-	if (ret < 0)
-		return ret;
-	bget_cpuhp_state = ret;
-	return 0;
+	return ap_cpuhp_init(&bget_cpuhp_state, "allocpools/bget:dead", bget_cpu_dead);
 }
 
 /**
@@ -3482,10 +3474,7 @@ int bget_pool_cpuhp_init(void)
  */
 void bget_pool_cpuhp_exit(void)
 {
-	if (bget_cpuhp_state < 0)
-		return;
-	cpuhp_remove_multi_state(bget_cpuhp_state);
-	bget_cpuhp_state = -1;
+	ap_cpuhp_exit(&bget_cpuhp_state);
 }
 
 /*

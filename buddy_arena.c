@@ -1939,19 +1939,11 @@ static int ba_cpu_dead(unsigned int cpu, struct hlist_node *node)
  * Called once at module load, before any arena is created.
  *
  * Context: process context; may sleep.
- * Return: 0, or the -errno of cpuhp_setup_state_multi().
+ * Return: 0, or the -errno of ap_cpuhp_init().
  */
 int buddy_arena_cpuhp_init(void)
 {
-	int ret;
-
-	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN,
-				      "allocpools/buddy:dead", NULL,
-				      ba_cpu_dead);
-	if (ret < 0)
-		return ret;
-	ba_cpuhp_state = ret;
-	return 0;
+	return ap_cpuhp_init(&ba_cpuhp_state, "allocpools/buddy:dead", ba_cpu_dead);
 }
 
 /**
@@ -1961,10 +1953,7 @@ int buddy_arena_cpuhp_init(void)
  */
 void buddy_arena_cpuhp_exit(void)
 {
-	if (ba_cpuhp_state < 0)
-		return;
-	cpuhp_remove_multi_state(ba_cpuhp_state);
-	ba_cpuhp_state = -1;
+	ap_cpuhp_exit(&ba_cpuhp_state);
 }
 
 /*

@@ -2792,19 +2792,11 @@ static int bs_cpu_dead(unsigned int cpu, struct hlist_node *node)
  * Called once at module load, before any pool is created.
  *
  * Context: process context; may sleep.
- * Return: 0, or the -errno of cpuhp_setup_state_multi().
+ * Return: 0, or the -errno of ap_cpuhp_init().
  */
 int bump_slab_cpuhp_init(void)
 {
-	int ret;
-
-	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN,
-				      "allocpools/bump_slab:dead", NULL,
-				      bs_cpu_dead);
-	if (ret < 0)
-		return ret;
-	bs_cpuhp_state = ret;
-	return 0;
+	return ap_cpuhp_init(&bs_cpuhp_state, "allocpools/bump_slab:dead", bs_cpu_dead);
 }
 
 /**
@@ -2814,10 +2806,7 @@ int bump_slab_cpuhp_init(void)
  */
 void bump_slab_cpuhp_exit(void)
 {
-	if (bs_cpuhp_state < 0)
-		return;
-	cpuhp_remove_multi_state(bs_cpuhp_state);
-	bs_cpuhp_state = -1;
+	ap_cpuhp_exit(&bs_cpuhp_state);
 }
 
 /* Buddy mode's front: on the hotplug state, once its caches are made. */
