@@ -325,6 +325,29 @@ static inline size_t read_cookie_locked(const struct iom_buffer *iomb,
 }
 
 /*
+ * spsc_take()'s common case: a one- or two-byte cookie at ring
+ * offset @off that does not wrap, with @avail bytes queued from @off (no
+ * byte past them is read).  Return: the chunk's length, and the cookie's
+ * in *@clen; IOM_LONG_BASE, which no such cookie gives, for anything the
+ * slow path is to decide.
+ */
+static __always_inline size_t flat_cookie(const struct iom_buffer *iomb,
+					  size_t off, size_t avail,
+					  size_t *clen)
+{
+	const u8 *p = iomb->ring + off;
+	size_t n = ap_kasan_read_u8(p);
+
+	*clen = 1;
+	if (n < 0x80)
+		return n;
+	if (n == 0x80 || off + 1 >= iomb->size || avail < 2)
+		return IOM_LONG_BASE;
+	*clen = 2;
+	return (n & 0x7f) << 8 | ap_kasan_read_u8(p + 1);
+}
+
+/*
  * Can a chunk of @len bytes behind a @clen-byte cookie start at @i, with
  * @left chunks (this one included, at least 1) queued from @i up to @in?
  * Each of the others takes at least two bytes, and the last one must end
@@ -860,9 +883,9 @@ static size_t spsc_next_end(const struct iom_buffer *iomb, size_t from)
 	return w * BITS_PER_LONG + __ffs(bits);
 }
 
-/* The producer side of iom_push(); iom_push() checked the arguments. */
-static noinline int spsc_push(struct iom_buffer *iomb, const void *data,
-			      size_t len, size_t need, unsigned int mode)
+/* spsc_push() off its common case */
+static noinline int spsc_push_slow(struct iom_buffer *iomb, const void *data,
+				   size_t len, size_t need, unsigned int mode)
 {
 	unsigned long in = iomb->in, out;
 	size_t bad, off;
@@ -927,11 +950,11 @@ static void spsc_cut(struct iom_buffer *iomb, unsigned long in, size_t chunks)
 }
 
 /*
- * The consumer side of iom_shift(), iom_peek() and (@buf NULL, @shift)
- * iom_peek_update().
+ * The consumer side of iom_peek_update() (@buf NULL, @shift), and of
+ * iom_shift() and iom_peek() off spsc_take()'s common case.
  */
-static noinline int spsc_take(struct iom_buffer *iomb, void *buf, size_t *len,
-			      size_t bufsize, bool shift)
+static noinline int spsc_take_slow(struct iom_buffer *iomb, void *buf,
+				   size_t *len, size_t bufsize, bool shift)
 {
 	unsigned long out = iomb->out, in, end;
 	size_t chunks, n, clen, off;
@@ -963,6 +986,63 @@ static noinline int spsc_take(struct iom_buffer *iomb, void *buf, size_t *len,
 			fill(iomb, out, POISON_FREE, end - out);
 		spsc_inc(&iomb->shifts);
 		spsc_consume(iomb, end, 1);
+	}
+	return 0;
+}
+
+/*
+ * The producer side of iom_push(), which checked the arguments and passes
+ * its caller's address in @ip.  The common case (room, no wrap, no
+ * poison) is written out here: inlined, it takes no frame of its own.
+ */
+static __always_inline int spsc_push(struct iom_buffer *iomb,
+				     const void *data, size_t len, size_t need,
+				     unsigned int mode, unsigned long ip)
+{
+	unsigned long in = iomb->in, out = spsc_out(iomb);
+	size_t off = ring_off(iomb, in);
+	int ret = 0;
+
+	if (likely(mode == IOM_TAIL_DROP && !iomb->alloc_mode &&
+		   !(iomb->flags & IOM_POISON) &&
+		   need <= iomb->size - (in - out) &&
+		   off + need <= iomb->size)) {
+		put_flat(iomb, iomb->ring + off, in, data, len, need);
+		spsc_inc(&iomb->pushes);
+		spsc_produce(iomb, in + need, out);
+	} else {
+		ret = spsc_push_slow(iomb, data, len, need, mode);
+	}
+	ap_trace_push(&iomb->ap, ret, len, ip);
+	return ret;
+}
+
+/*
+ * The consumer side of iom_shift() and iom_peek(), which checked the
+ * arguments (@buf is not NULL).  The common case (a one- or two-byte
+ * cookie, a chunk that does not wrap, no poison) is written out here;
+ * inlined, it takes no frame of its own.
+ */
+static __always_inline int spsc_take(struct iom_buffer *iomb, void *buf,
+				     size_t *len, size_t bufsize, bool shift)
+{
+	unsigned long out = iomb->out, in;
+	size_t chunks = spsc_tail(iomb, &in);
+	size_t off = ring_off(iomb, out), clen, n;
+
+	if (unlikely(!chunks))
+		return -ENODATA;
+	n = flat_cookie(iomb, off, in - out, &clen);
+	if (unlikely(READ_ONCE(iomb->alloc_mode) || n >= IOM_LONG_BASE ||
+		     n > bufsize || off + clen + n > iomb->size ||
+		     (iomb->flags & IOM_POISON) ||
+		     !cookie_fits(out, in, chunks, clen, n)))
+		return spsc_take_slow(iomb, buf, len, bufsize, shift);
+	*len = n;
+	ap_kasan_copy_out(buf, iomb->ring + off + clen, n);
+	if (shift) {
+		spsc_inc(&iomb->shifts);
+		spsc_consume(iomb, out + clen + n, 1);
 	}
 	return 0;
 }
@@ -1414,11 +1494,8 @@ int iom_push(struct iom_buffer *iomb, const void *data, size_t len,
 	/* As a full ring under IOM_TAIL_DROP, in any mode: nothing dropped. */
 	if (ap_should_fail(&iomb->ap, len))
 		return -ENOBUFS;
-	if (iomb->spsc) {
-		ret = spsc_push(iomb, data, len, need, mode);
-		ap_trace_push(&iomb->ap, ret, len, _RET_IP_);
-		return ret;
-	}
+	if (iomb->spsc)
+		return spsc_push(iomb, data, len, need, mode, _RET_IP_);
 
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	in = iomb->in;
@@ -1619,7 +1696,7 @@ int iom_peek_update(struct iom_buffer *iomb)
 	if (!iomb)
 		return -EINVAL;
 	if (iomb->spsc)
-		return spsc_take(iomb, NULL, &len, SIZE_MAX, true);
+		return spsc_take_slow(iomb, NULL, &len, SIZE_MAX, true);
 	raw_spin_lock_irqsave(&iomb->lock, flags);
 	if (iomb->alloc_mode) {
 		ret = -EBUSY;
