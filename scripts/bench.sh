@@ -97,7 +97,8 @@ userspace() {
 
 	: >"$out/us-mem.txt"
 	for w in random-churn pow2-churn; do
-		for a in buddy bget-ff bget-bf bump_slab bump_slab-buddy; do
+		for a in buddy bget-ff bget-bf bump_slab bump_slab-buddy \
+			bget-bf-pcp bump_slab-buddy-pcp; do
 			"$bin/bench" mem "$w" "$a" | tee -a "$out/us-mem.txt"
 		done
 	done

@@ -116,7 +116,7 @@ WORST_FIELDS = 7 + len(WORST_PPM) + 4
 # the other targets take it (first fit, 16-byte granules); for the FIFO
 # pool's push and shift, kfifo
 WORST_PEERS = ["kmalloc", "genpool-ff16"]
-WORST_OURS = OURS + ["iom", "iom-spsc"]
+WORST_OURS = K_OURS + ["iom", "iom-spsc"]
 # the queues: push+shift, not alloc+free; each IOM ring against the kfifo
 # with the same locking (IOM_SPSC against bare kfifo, the locked ring
 # against kfifo_in_spinlocked()/kfifo_out_spinlocked())
@@ -479,7 +479,7 @@ def main():
                   "(as requested).\n")
         rows = []
         for w in ("random-churn", "pow2-churn"):
-            for a in OURS:
+            for a in K_OURS:
                 if (w, a) in us_mem:
                     p, m, r = us_mem[(w, a)]
                     rows.append([w, a, fmt(p), fmt(m), f"{r:.3f}"])
@@ -545,8 +545,12 @@ def main():
     for a, lim in (("bget-ff", 80), ("bget-bf", 120)):
         target(f"{a}: ≤ {lim} instructions (userspace, random-churn)",
                lambda: us_ir[("random-churn", a)][0], lim, "{:,.0f}")
+    # rechecked with the per-CPU fronts on (issue 12); the buddy arena's is
+    # always on
     for w, a, lim in (("random-churn", "bget-bf", 1.3), ("pow2-churn", "buddy", 1.5),
-                      ("random-churn", "bump_slab-buddy", 2.5)):
+                      ("random-churn", "bump_slab-buddy", 2.5),
+                      ("random-churn", "bget-bf-pcp", 1.3),
+                      ("random-churn", SLAB_PCP, 2.5)):
         target(f"memory: {a} on {w} ≤ {lim}× peak live",
                lambda: us_mem[(w, a)][2], lim, "{:.3f}×")
     for w in WORKLOADS:
@@ -696,7 +700,7 @@ def worst_md(worst):
               "\n")
     rows = []
     misses = []
-    allocs = OURS + K_PEERS + QUEUES
+    allocs = K_OURS + K_PEERS + QUEUES
     for w in WORKLOADS:
         for a in allocs:
             for k in worst_kinds(w, a):
@@ -753,7 +757,7 @@ def worst_md(worst):
             parts = []
             for w in WORKLOADS:
                 g = worst.get((w, "genpool-ff16", "alloc"))
-                ours = [worst[(w, a, k)]["max"] for a in OURS
+                ours = [worst[(w, a, k)]["max"] for a in K_OURS
                         for k in ("alloc", "free") if (w, a, k) in worst]
                 if g and ours:
                     parts.append(f"{fmt(g['max'])} on {w} (allocpools' "
@@ -978,6 +982,33 @@ WORST_SEEN = {
 WORST_SEEN[("bget-bf", "free", "random-churn", 97013)] = \
     WORST_SEEN[("bget-ff", "free", "random-churn", 97013)]
 WORST_WHY[("bget-bf", "alloc")] = WORST_WHY[("bget-ff", "alloc")]
+WORST_WHY[("bget-ff-pcp", "alloc")] = (
+    "An allocation that finds this CPU's class of its exact size empty "
+    "refills it under the pool lock: one block for the caller and up to "
+    "BGET_PCP_BATCH - 1 (7) more of that size, each an allocation of the "
+    "locked path (an exact-size bin, or a split of a larger block).  "
+    "Bound: BGET_PCP_BATCH locked allocations.")
+WORST_WHY[("bget-ff-pcp", "free")] = (
+    "A free that finds this CPU's class full gives its BGET_PCP_BATCH "
+    "(8) oldest blocks back under the pool lock, each merged with its free "
+    "neighbours as a free of the locked path does.  Bound: BGET_PCP_BATCH "
+    "coalescing frees.")
+WORST_WHY[("bget-bf-pcp", "alloc")] = WORST_WHY[("bget-ff-pcp", "alloc")]
+WORST_WHY[("bget-bf-pcp", "free")] = WORST_WHY[("bget-ff-pcp", "free")]
+WORST_WHY[("bump_slab-buddy-pcp", "alloc")] = (
+    "An allocation that finds this CPU's cache of its class empty refills "
+    "it with up to BS_BATCH (32) objects popped from the class's slabs, "
+    "under the pool lock; a class with no free object first takes a new "
+    "slab from the buddy arena (with no lock of the pool's held: a buddy "
+    "allocation, with its splits) and lays it out; requests of a class "
+    "above the front go to the arena as without it.  Bound: one refill "
+    "of BS_BATCH objects and one buddy allocation.")
+WORST_WHY[("bump_slab-buddy-pcp", "free")] = (
+    "A free that finds this CPU's cache of its class full sends its "
+    "BS_BATCH (32) oldest objects back to their slabs under the pool "
+    "lock; a slab that becomes empty goes back to the buddy arena once "
+    "the lock is dropped (a buddy free, with its merges).  Bound: "
+    "BS_BATCH object releases and one buddy free.")
 WORST_WHY[("iom-spsc", "push")] = (
     "As the locked ring's push, without the lock: the record's copy (two "
     "memcpys when it wraps), its cookie, and a release store of the write "

@@ -111,6 +111,19 @@ static int slab_on_setup(size_t pool)
 	return 1;
 }
 
+/* the same, with the per-CPU front of bump_slab's buddy mode */
+static int slab_on_pcp_setup(size_t pool)
+{
+	ba = buddy_arena_create("bench", pool, 4, 30, 0);
+	if (IS_ERR(ba))
+		return 1;
+	bs = bump_slab_create_on("bench", ba, BUMP_SLAB_PERCPU);
+	if (!IS_ERR(bs))
+		return 0;
+	buddy_arena_destroy(ba);
+	return 1;
+}
+
 static void slab_on_teardown(void)
 {
 	bump_slab_destroy(bs);
@@ -133,6 +146,8 @@ static const struct allocator allocators[] = {
 	  bget_teardown },
 	{ "bump_slab", slab_setup, slab_alloc, slab_free, slab_teardown },
 	{ "bump_slab-buddy", slab_on_setup, slab_alloc, slab_free,
+	  slab_on_teardown },
+	{ "bump_slab-buddy-pcp", slab_on_pcp_setup, slab_alloc, slab_free,
 	  slab_on_teardown },
 };
 
