@@ -3095,8 +3095,10 @@ EXPORT_SYMBOL_NS_GPL(bget_free, ALLOCPOOLS_NS);
  *
  * Locks: the pool lock, then a CPU's cache lock (allocpools_pcp.h); the
  * fast paths take their own CPU's alone, by trylock, and leave a lock held
- * by another CPU to the locked paths.  Longest holds: a refill is up to
- * BGET_PCP_BATCH allocations of the locked path, a flush BGET_PCP_BATCH
+ * by another CPU to the locked paths.  Longest holds: a refill is two
+ * allocations of the locked path and BGET_PCP_BATCH - 1 headers
+ * (pcp_carve_locked()), or, where no free block holds the cache's blocks
+ * at once, up to BGET_PCP_BATCH allocations; a flush BGET_PCP_BATCH
  * merges, a drain of one CPU BGET_PCP_CLASSES * BGET_PCP_MAX merges.
  */
 static struct lock_class_key bget_pcp_key;
@@ -3342,12 +3344,69 @@ static noinline int pcp_free(struct bget_pool *bp, void *buf)
 }
 
 /*
+ * A refill's blocks for the cache in one fit: a free block of the initial
+ * region that holds BGET_PCP_BATCH - 1 blocks of @need bytes (the smallest
+ * such under BGET_BEST_FIT, the first under first fit) is cut into them
+ * for @pc's empty class @k: one allocation of the locked path and a header
+ * per block, where single fits would be BGET_PCP_BATCH - 1 allocations.
+ * Bytes too few to split off, which the fit may bring, go back with the
+ * last block, as a free would put it.  False, with nothing changed, when
+ * no free block holds them all in the initial region.  Both locks held,
+ * and @pcp_gen moved since the bytes were last a free block's.
+ */
+static bool pcp_carve_locked(struct bget_pool *bp, struct bget_pcpu *pc,
+			     unsigned int k, size_t need, unsigned long *flags)
+{
+	size_t total = (BGET_PCP_BATCH - 1) * need, size;
+	struct bget_hdr *h;
+	unsigned int i;
+	void *p;
+	u32 x;
+
+	lockdep_assert_held(&bp->lock);
+	p = alloc_locked(bp, total, flags);
+	if (!p)
+		return false;
+	h = (struct bget_hdr *)p - 1;
+	size = blk_size(h);
+	if (off_quanta((unsigned long)p - bp->pcp_lo) >= bp->pcp_q) {
+		/* Not the initial region's: back as a free would put it. */
+		bp->curalloc -= size;
+		bp->nchange++;
+		coalesce_locked(bp, region_find_locked(bp, h), h, false);
+		return false;
+	}
+	for (i = 0; i < BGET_PCP_BATCH - 1; i++, h = blk_at(h, need)) {
+		if (i)
+			set_prevfree(h, 0);
+		if (i == BGET_PCP_BATCH - 2 && size != total) {
+			/* The last block, with the bytes past it: back. */
+			set_hdr(h, size - total + need, BH_ALLOC);
+			bp->curalloc -= size - total + need;
+			bp->nchange++;
+			coalesce_locked(bp, bp->pcp_reg, h, false);
+			break;
+		}
+		set_hdr(h, need, BH_ALLOC);
+		bp->pcp_n++;
+		bp->nchange++;
+		x = pcp_bit(bp, blk_payload(h));
+		/* A racing free of it holds the bit: it is that free's now. */
+		if (test_and_set_bit(x, bp->pcp_map))
+			continue;
+		pc->blk[k][pc->n[k]++] = x;
+	}
+	return true;
+}
+
+/*
  * pcp_alloc() found this CPU's class @k (@need bytes) empty, or its lock
  * held.  Interrupts are off (@flags).  Under the pool lock: a block for
  * the caller from the locked path, and up to BGET_PCP_BATCH - 1 more of
- * exactly @need bytes of the initial region for the cache, the blocks
- * those allocations would have taken.  Nothing fits: the slow way, which
- * drains every cache before it grows or fails.
+ * exactly @need bytes of the initial region for the cache, cut from one
+ * fit (pcp_carve_locked()) or, where none holds them all, the blocks that
+ * as many allocations would have taken.  Nothing fits: the slow way,
+ * which drains every cache before it grows or fails.
  */
 static noinline void *pcp_refill(struct bget_pool *bp, size_t need,
 				 unsigned int k, gfp_t gfp,
@@ -3379,7 +3438,9 @@ static noinline void *pcp_refill(struct bget_pool *bp, size_t need,
 	}
 	bp->nget++;
 	pcp_gen_move_locked(bp);
-	for (i = 1; i < BGET_PCP_BATCH; i++) {
+	/* No fit holds the cache's blocks at once: single fits. */
+	i = pcp_carve_locked(bp, pc, k, need, &flags) ? BGET_PCP_BATCH : 1;
+	for (; i < BGET_PCP_BATCH; i++) {
 		c = alloc_locked(bp, need, &flags);
 		if (!c)
 			break;

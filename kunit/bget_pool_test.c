@@ -1367,6 +1367,67 @@ static void bget_pool_test_pcp_fails_only_after_drain(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
 }
 
+/* A refill's cached blocks: one fit cut into BGET_PCP_BATCH - 1 blocks. */
+struct bget_refill_work {
+	struct bget_pool *bp;
+	void *p;
+	u32 blk[BGET_PCP_MAX];
+	unsigned int n;
+};
+
+static long bget_refill_on_cpu(void *arg)
+{
+	struct bget_refill_work *w = arg;
+	struct bget_pcpu *pc = this_cpu_ptr(w->bp->pcp);
+	unsigned int k = (128 >> BGET_QSHIFT) - BGET_PCP_MIN_Q;
+	unsigned long flags;
+
+	/* 100 bytes: a block of 128 with its header, class @k. */
+	w->p = bget_alloc(w->bp, 100, GFP_KERNEL);
+	local_irq_save(flags);
+	ap_pcp_lock(&pc->lock, NULL);
+	w->n = pc->n[k];
+	memcpy(w->blk, pc->blk[k], sizeof(w->blk));
+	ap_pcp_unlock(&pc->lock);
+	local_irq_restore(flags);
+	return 0;
+}
+
+/*
+ * The first allocation of a size refills its class: the caller's block,
+ * and BGET_PCP_BATCH - 1 blocks of exactly that size cut from one fit,
+ * in address order, each claimed as cached and none the caller's.
+ */
+static void bget_pool_test_pcp_refill_one_fit(struct kunit *test)
+{
+	struct bget_pool *bp = bget_test_extra(test, SZ_64K, BGET_PERCPU);
+	struct bget_refill_work w = { .bp = bp };
+	struct bget_stats st;
+	unsigned int i;
+	void *b;
+
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpumask_first(cpu_online_mask),
+					  bget_refill_on_cpu, &w), 0L);
+	KUNIT_ASSERT_NOT_NULL(test, w.p);
+	KUNIT_ASSERT_EQ(test, w.n, BGET_PCP_BATCH - 1U);
+	for (i = 0; i < w.n; i++) {
+		b = blk_payload(pcp_hdr(bp, w.blk[i]));
+		KUNIT_EXPECT_PTR_EQ(test, b, blk_payload(pcp_hdr(bp, w.blk[0])) +
+				    i * 128);
+		KUNIT_EXPECT_EQ(test, blk_size(pcp_hdr(bp, w.blk[i])), (size_t)128);
+		KUNIT_EXPECT_TRUE(test, pcp_claimed(bp, b));
+		KUNIT_EXPECT_PTR_NE(test, b, w.p);
+	}
+	KUNIT_EXPECT_FALSE(test, pcp_claimed(bp, w.p));
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+	KUNIT_EXPECT_EQ(test, bget_free(bp, w.p), 0);
+	/* The stats drain the caches: the pool is whole again. */
+	bget_pool_stats(bp, &st);
+	KUNIT_EXPECT_EQ(test, st.curalloc, (size_t)0);
+	KUNIT_EXPECT_EQ(test, bget_test_cached(bp), 0U);
+	KUNIT_EXPECT_TRUE(test, bget_pool_validate(bp));
+}
+
 /* Work for one CPU: @n buffers of @size, then freed again. */
 struct bget_cpu_work {
 	struct bget_pool *bp;
@@ -1576,6 +1637,7 @@ static struct kunit_case bget_pool_test_cases[] = {
 	KUNIT_CASE(bget_pool_test_pcp_cached_double_free_refused),
 	KUNIT_CASE(bget_pool_test_pcp_poison_front_off),
 	KUNIT_CASE(bget_pool_test_pcp_fails_only_after_drain),
+	KUNIT_CASE(bget_pool_test_pcp_refill_one_fit),
 	KUNIT_CASE(bget_pool_test_pcp_two_cpus_stats_exact),
 	KUNIT_CASE(bget_pool_test_pcp_cpu_dead_drains),
 	KUNIT_CASE(bget_pool_test_pcp_cpu_offline_drains),

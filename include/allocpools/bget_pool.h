@@ -27,9 +27,11 @@
  *	(48 to 4112 bytes, header included: requests of 1 to 4096 bytes), a
  *	stack of up to 16 freed blocks of the pool's initial region (the
  *	one bget_pool_create() carves), filled and emptied 8 at a time
- *	under the pool lock; a free of such a block and an allocation of a
- *	size the CPU holds take no pool lock.  Blocks of bget_pool_add()
- *	regions, expansion and direct blocks are never cached, so an
+ *	under the pool lock (a fill cuts the 7 blocks it caches from one
+ *	free block that holds them all where there is one); a free of such
+ *	a block and an allocation of a size the CPU holds take no pool
+ *	lock.  Blocks of bget_pool_add() regions, expansion and direct
+ *	blocks are never cached, so an
  *	expansion block is still released inside the bget_free() that
  *	makes it entirely free.  A cached block does not coalesce until it
  *	is given back: every CPU's cache is drained (its blocks merged as
