@@ -205,6 +205,9 @@
  * consumer owns @out, @consumed, @shifts, @releases, @head_drops,
  * @invalid_frees and @corruptions, and clears bits in @ends.  @chunks and
  * @seq are kept only by those two-ended calls (spsc_enter_locked()).
+ * Each side's fields start a cache line of their own, the ones a push
+ * (a shift) writes first, so that a push and a shift running at once
+ * each take one line the other wrote (@out, @tail), as kfifo's do.
  */
 struct iom_buffer {
 	struct ap_pool ap;
@@ -213,22 +216,23 @@ struct iom_buffer {
 	size_t size;
 	unsigned int flags;
 	bool spsc;
-	unsigned long in;
-	unsigned long out;
+	unsigned long *ends;
 	size_t chunks;
-	bool alloc_mode;
 	unsigned int wipers;
 	unsigned long seq;
-	unsigned long stale;
-	size_t stale_len;
-	size_t peak_used;
-	u64 pushes, shifts, allocs, releases, head_drops, tail_drops, failures,
-	    invalid_frees, corruptions;
-	unsigned long *ends;
-	u64 p_invalid_frees, p_corruptions;
+	/* IOM_SPSC: the producer's, the consumer's: a cache line each */
+	unsigned long in ____cacheline_aligned_in_smp;
 	unsigned long tail;
 	unsigned long produced;
+	bool alloc_mode;
+	size_t peak_used;
+	u64 pushes;
+	unsigned long stale;
+	size_t stale_len;
+	u64 allocs, tail_drops, failures, p_invalid_frees, p_corruptions;
+	unsigned long out ____cacheline_aligned_in_smp;
 	unsigned long consumed;
+	u64 shifts, releases, head_drops, invalid_frees, corruptions;
 };
 
 static inline size_t ring_off(const struct iom_buffer *iomb, unsigned long i)

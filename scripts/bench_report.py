@@ -237,12 +237,19 @@ def threads_md(boots, threads):
     md = []
     counts = sorted({k[1] for k in threads})
     nb = len(boots)
+    # ops per thread: the run's total (field 4) over its threads
+    per = sorted({int(r[4]) // int(r[3]) for _, _, rows in boots
+                  for r in rows if r[0] == "threads" and len(r) == 7
+                  and r[3].isdigit() and r[4].isdigit() and int(r[3])})
     md.append(f"### Kernel: throughput against threads (`-smp 2`, "
               f"{nb} boot{'s' if nb != 1 else ''})\n")
     md.append(
-        "random-churn, 1000 live per thread, one pool shared by all the "
+        "random-churn, 1000 live per thread, "
+        f"{' or '.join(fmt(n) for n in per) or '–'} ops per thread "
+        "(5 × `BENCH_THREAD_OPS`), one pool shared by all the "
         "threads, thread i bound to CPU i % 2: throughput in ops per ms "
-        "of wall time, from the start signal to the last thread's end.  "
+        "of wall time, from the start signal to the last thread's end "
+        "(building each thread's live set and freeing it included).  "
         "With 4 threads, two per CPU, the two on a CPU take turns only "
         "where the kernel may preempt them (Debian's 6.1 is voluntary "
         "preemption): inside kmalloc's and kmem_cache's `GFP_KERNEL` "
