@@ -82,7 +82,8 @@ userspace() {
 	: >"$out/us-ir.txt"
 	for w in lifo64 fifo-mixed random-churn pow2-churn; do
 		base=$(callgrind "$bin/bench" "$w" none 20)
-		for a in glibc jemalloc buddy bget-ff bget-bf bump_slab bump_slab-buddy fifo fifo-spsc; do
+		for a in glibc jemalloc buddy bget-ff bget-bf bump_slab bump_slab-buddy \
+			bget-ff-pcp bget-bf-pcp bump_slab-buddy-pcp fifo fifo-spsc; do
 			exe=$bin/bench alloc=$a
 			case $a in
 			glibc) alloc=malloc ;;
