@@ -303,8 +303,8 @@ static_assert(BGET_MAP_WORDS <= BITS_PER_LONG);
 #define BGET_PCP_MIN_Q		3
 #define BGET_PCP_TOP_Q		257	/* 4 KiB buffers */
 #define BGET_PCP_CLASSES	(BGET_PCP_TOP_Q - BGET_PCP_MIN_Q + 1)
-#define BGET_PCP_MAX		16	/* blocks a class holds at most */
-#define BGET_PCP_BATCH		8	/* blocks a refill takes, a flush gives */
+#define BGET_PCP_MAX		24	/* blocks a class holds at most */
+#define BGET_PCP_BATCH		12	/* blocks a refill takes, a flush gives */
 static_assert(BGET_PCP_MIN_Q << 4 == BGET_MIN_BLOCK);
 static_assert(BGET_PCP_MAX == 2 * BGET_PCP_BATCH);
 
@@ -318,7 +318,8 @@ static_assert(BGET_PCP_MAX == 2 * BGET_PCP_BATCH);
  * @blk: per class, blocks of the pool's initial region, allocated as far
  *	as their headers say, the most recently freed on top; each as its
  *	buffer's quanta from struct bget_pool.pcp_lo (a region's quanta fit
- *	32 bits), so a CPU's cache is some 16 KiB
+ *	32 bits), so a CPU's cache is some 24 KiB: alloc_percpu() serves
+ *	no more than PCPU_MIN_UNIT_SIZE (32 KiB) at once
  *
  * An array in the per-CPU area, out of any client's reach: a cached block
  * holds no link, and nothing is read from it but its header.  Its claim
@@ -331,6 +332,10 @@ struct bget_pcpu {
 	u8 n[BGET_PCP_CLASSES];
 	u32 blk[BGET_PCP_CLASSES][BGET_PCP_MAX];
 };
+
+#ifdef PCPU_MIN_UNIT_SIZE
+static_assert(sizeof(struct bget_pcpu) <= PCPU_MIN_UNIT_SIZE);
+#endif
 
 /* A buffer bget_vmalloc_ops released, waiting in the pool for vfree(). */
 struct bget_gone {

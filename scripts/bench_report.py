@@ -1003,14 +1003,14 @@ WORST_WHY[("bget-bf", "alloc")] = WORST_WHY[("bget-ff", "alloc")]
 WORST_WHY[("bget-ff-pcp", "alloc")] = (
     "An allocation that finds this CPU's class of its exact size empty "
     "refills it under the pool lock: one block for the caller, an "
-    "allocation of the locked path, and BGET_PCP_BATCH - 1 (7) more of "
+    "allocation of the locked path, and BGET_PCP_BATCH - 1 (11) more of "
     "that size cut from one free block that holds them all (a second "
     "allocation and a header each), or, where none does, as many "
     "allocations of the locked path.  Bound: BGET_PCP_BATCH locked "
     "allocations.")
 WORST_WHY[("bget-ff-pcp", "free")] = (
     "A free that finds this CPU's class full gives its BGET_PCP_BATCH "
-    "(8) oldest blocks back under the pool lock, each merged with its free "
+    "(12) oldest blocks back under the pool lock, each merged with its free "
     "neighbours as a free of the locked path does.  Bound: BGET_PCP_BATCH "
     "coalescing frees.")
 WORST_WHY[("bget-bf-pcp", "alloc")] = WORST_WHY[("bget-ff-pcp", "alloc")]

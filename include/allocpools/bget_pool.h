@@ -25,9 +25,9 @@
  * ``BGET_PERCPU``
  *	a per-CPU front: each CPU keeps, per block size of 3 to 257 quanta
  *	(48 to 4112 bytes, header included: requests of 1 to 4096 bytes), a
- *	stack of up to 16 freed blocks of the pool's initial region (the
- *	one bget_pool_create() carves), filled and emptied 8 at a time
- *	under the pool lock (a fill cuts the 7 blocks it caches from one
+ *	stack of up to 24 freed blocks of the pool's initial region (the
+ *	one bget_pool_create() carves), filled and emptied 12 at a time
+ *	under the pool lock (a fill cuts the 11 blocks it caches from one
  *	free block that holds them all where there is one); a free of such
  *	a block and an allocation of a size the CPU holds take no pool
  *	lock.  Blocks of bget_pool_add() regions, expansion and direct
