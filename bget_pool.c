@@ -3349,6 +3349,36 @@ static noinline int pcp_free(struct bget_pool *bp, void *buf)
 }
 
 /*
+ * A block a refill took, @h, is not for the cache (another region's, or of
+ * another size): back on the books as a free would put it.
+ */
+static void pcp_untake_locked(struct bget_pool *bp, struct bget_region *r,
+			      struct bget_hdr *h)
+{
+	lockdep_assert_held(&bp->lock);
+	bp->curalloc -= blk_size(h);
+	bp->nchange++;
+	coalesce_locked(bp, r, h, false);
+}
+
+/*
+ * A block a refill took of exactly class @k's size goes into @pc's class
+ * @k, off the books (@pcp_n).  Both locks held.
+ */
+static inline void pcp_cache_taken_locked(struct bget_pool *bp,
+					  struct bget_pcpu *pc,
+					  unsigned int k, void *buf)
+{
+	u32 x = pcp_bit(bp, buf);
+
+	bp->pcp_n++;
+	bp->nchange++;
+	/* A racing free of it holds the bit: it is that free's now. */
+	if (!test_and_set_bit(x, bp->pcp_map))
+		pc->blk[k][pc->n[k]++] = x;
+}
+
+/*
  * A refill's blocks for the cache in one fit: a free block of the initial
  * region that holds BGET_PCP_BATCH - 1 blocks of @need bytes (the smallest
  * such under BGET_BEST_FIT, the first under first fit) is cut into them
@@ -3366,7 +3396,6 @@ static bool pcp_carve_locked(struct bget_pool *bp, struct bget_pcpu *pc,
 	struct bget_hdr *h;
 	unsigned int i;
 	void *p;
-	u32 x;
 
 	lockdep_assert_held(&bp->lock);
 	p = alloc_locked(bp, total, flags);
@@ -3375,10 +3404,7 @@ static bool pcp_carve_locked(struct bget_pool *bp, struct bget_pcpu *pc,
 	h = (struct bget_hdr *)p - 1;
 	size = blk_size(h);
 	if (off_quanta((unsigned long)p - bp->pcp_lo) >= bp->pcp_q) {
-		/* Not the initial region's: back as a free would put it. */
-		bp->curalloc -= size;
-		bp->nchange++;
-		coalesce_locked(bp, region_find_locked(bp, h), h, false);
+		pcp_untake_locked(bp, region_find_locked(bp, h), h);
 		return false;
 	}
 	for (i = 0; i < BGET_PCP_BATCH - 1; i++, h = blk_at(h, need)) {
@@ -3387,19 +3413,11 @@ static bool pcp_carve_locked(struct bget_pool *bp, struct bget_pcpu *pc,
 		if (i == BGET_PCP_BATCH - 2 && size != total) {
 			/* The last block, with the bytes past it: back. */
 			set_hdr(h, size - total + need, BH_ALLOC);
-			bp->curalloc -= size - total + need;
-			bp->nchange++;
-			coalesce_locked(bp, bp->pcp_reg, h, false);
+			pcp_untake_locked(bp, bp->pcp_reg, h);
 			break;
 		}
 		set_hdr(h, need, BH_ALLOC);
-		bp->pcp_n++;
-		bp->nchange++;
-		x = pcp_bit(bp, blk_payload(h));
-		/* A racing free of it holds the bit: it is that free's now. */
-		if (test_and_set_bit(x, bp->pcp_map))
-			continue;
-		pc->blk[k][pc->n[k]++] = x;
+		pcp_cache_taken_locked(bp, pc, k, blk_payload(h));
 	}
 	return true;
 }
@@ -3452,19 +3470,10 @@ static noinline void *pcp_refill(struct bget_pool *bp, size_t need,
 		h = (struct bget_hdr *)c - 1;
 		if (off_quanta((unsigned long)c - bp->pcp_lo) >= bp->pcp_q ||
 		    blk_size(h) != need) {
-			/* Not for the cache: back as a free would put it. */
-			bp->curalloc -= blk_size(h);
-			bp->nchange++;
-			coalesce_locked(bp, region_find_locked(bp, h), h, false);
+			pcp_untake_locked(bp, region_find_locked(bp, h), h);
 			break;
 		}
-		bp->pcp_n++;
-		bp->nchange++;
-		x = pcp_bit(bp, c);
-		/* A racing free of it holds the bit: it is that free's now. */
-		if (test_and_set_bit(x, bp->pcp_map))
-			continue;
-		pc->blk[k][pc->n[k]++] = x;
+		pcp_cache_taken_locked(bp, pc, k, c);
 	}
 	ap_pcp_unlock(&pc->lock);
 	unlock_report(bp, flags);

@@ -1604,7 +1604,11 @@ static __always_inline int peek_or_shift(struct iom_buffer *iomb, void *buf,
 		goto slow;	/* the ring's bytes may be a reset's to write */
 	off = ring_off(iomb, iomb->out);
 	p = iomb->ring + off;
-	/* a one- or two-byte cookie, read where it cannot wrap */
+	/*
+	 * a one- or two-byte cookie, read where it cannot wrap (as
+	 * flat_cookie() reads it: called here, it cost this path some 8
+	 * instructions in userspace)
+	 */
 	clen = 1;
 	n = ap_kasan_read_u8(p);
 	if (n >= 0x80) {
